@@ -1,0 +1,117 @@
+//! FileStreamSink: appends the value of each record, one per line, to a file (or standard output).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance};
+use kconnect_api::sink::CommitOffsets;
+use kconnect_api::{
+    ConfigDef, ConfigMap, Connector, ConnectorContext, Result, SinkConnector, SinkRecord, SinkTask, SinkTaskContext,
+};
+use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
+
+use crate::FILE_CONFIG;
+
+fn config_def() -> ConfigDef {
+    ConfigDef::new().define(
+        ConfigKey::new(FILE_CONFIG, ConfigType::String)
+            .default_value(ConfigValue::Null)
+            .importance(Importance::High)
+            .doc("Destination filename. If not specified, the standard output will be used"),
+    )
+}
+
+/// `org.apache.kafka.connect.file.FileStreamSinkConnector`: `tasks.max` identical tasks.
+#[derive(Debug, Default)]
+pub struct FileStreamSinkConnector {
+    config: ConfigMap,
+}
+
+#[async_trait]
+impl Connector for FileStreamSinkConnector {
+    fn config_def(&self) -> ConfigDef {
+        config_def()
+    }
+
+    async fn start(&mut self, _context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
+        config_def().parse(&config)?;
+        self.config = config;
+        Ok(())
+    }
+
+    fn task_configs(&self, max_tasks: usize) -> Result<Vec<ConfigMap>> {
+        Ok(vec![self.config.clone(); max_tasks])
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl SinkConnector for FileStreamSinkConnector {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::new(FileStreamSinkTask::default())
+    }
+
+    fn as_connector(&self) -> &dyn Connector {
+        self
+    }
+
+    fn as_connector_mut(&mut self) -> &mut dyn Connector {
+        self
+    }
+}
+
+/// The task writing the file.
+#[derive(Default)]
+pub struct FileStreamSinkTask {
+    output: Option<BufWriter<Box<dyn AsyncWrite + Send + Unpin>>>,
+}
+
+#[async_trait]
+impl SinkTask for FileStreamSinkTask {
+    async fn start(&mut self, context: SinkTaskContext) -> Result<()> {
+        let parsed = config_def().parse(&context.configs)?;
+        let output: Box<dyn AsyncWrite + Send + Unpin> = match parsed.string(FILE_CONFIG).filter(|f| !f.is_empty()) {
+            Some(filename) => Box::new(
+                tokio::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(filename)
+                    .await?,
+            ),
+            None => Box::new(tokio::io::stdout()),
+        };
+        self.output = Some(BufWriter::new(output));
+        Ok(())
+    }
+
+    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
+        let Some(output) = self.output.as_mut() else {
+            return Ok(());
+        };
+        let mut text = String::new();
+        for record in &records {
+            use std::fmt::Write;
+            let _ = writeln!(text, "{}", record.value.value);
+        }
+        output.write_all(text.as_bytes()).await?;
+        // Make each batch visible at once, as Apache's PrintStream does line by line.
+        output.flush().await?;
+        Ok(())
+    }
+
+    async fn flush(&mut self, _offsets: &CommitOffsets) -> Result<()> {
+        if let Some(output) = self.output.as_mut() {
+            output.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        if let Some(mut output) = self.output.take() {
+            output.flush().await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,205 @@
+//! FileStreamSource: streams the lines of a file (or standard input) into a topic.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use kconnect_api::{
+    ConfigDef, ConfigMap, ConnectError, Connector, ConnectorContext, OffsetMap, RecordCore, Result, Schema,
+    SchemaAndValue, SourceConnector, SourceRecord, SourceTask, SourceTaskContext, Value,
+};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
+
+use crate::FILE_CONFIG;
+
+const TOPIC_CONFIG: &str = "topic";
+const BATCH_SIZE_CONFIG: &str = "batch.size";
+const FILENAME_FIELD: &str = "filename";
+const POSITION_FIELD: &str = "position";
+/// How long a poll waits when the file has no new complete line.
+const IDLE_WAIT: Duration = Duration::from_millis(100);
+const READ_CHUNK: usize = 64 * 1024;
+
+fn config_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(FILE_CONFIG, ConfigType::String)
+                .default_value(ConfigValue::Null)
+                .importance(Importance::High)
+                .doc("Source filename. If not specified, the standard input will be used"),
+        )
+        .define(
+            ConfigKey::new(TOPIC_CONFIG, ConfigType::String)
+                .validator(Validator::NonEmptyString)
+                .importance(Importance::High)
+                .doc("The topic to publish data to"),
+        )
+        .define(
+            ConfigKey::new(BATCH_SIZE_CONFIG, ConfigType::Int)
+                .default_value(ConfigValue::Int(2000))
+                .importance(Importance::Low)
+                .doc("The maximum number of records the source task can read from the file each time it is polled"),
+        )
+}
+
+/// `org.apache.kafka.connect.file.FileStreamSourceConnector`: always one task.
+#[derive(Debug, Default)]
+pub struct FileStreamSourceConnector {
+    config: ConfigMap,
+}
+
+#[async_trait]
+impl Connector for FileStreamSourceConnector {
+    fn config_def(&self) -> ConfigDef {
+        config_def()
+    }
+
+    async fn start(&mut self, _context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
+        config_def().parse(&config)?;
+        self.config = config;
+        Ok(())
+    }
+
+    fn task_configs(&self, _max_tasks: usize) -> Result<Vec<ConfigMap>> {
+        Ok(vec![self.config.clone()])
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl SourceConnector for FileStreamSourceConnector {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::new(FileStreamSourceTask::default())
+    }
+
+    fn as_connector(&self) -> &dyn Connector {
+        self
+    }
+
+    fn as_connector_mut(&mut self) -> &mut dyn Connector {
+        self
+    }
+}
+
+/// The task reading the file.
+#[derive(Default)]
+pub struct FileStreamSourceTask {
+    filename: Option<String>,
+    topic: String,
+    batch_size: usize,
+    input: Option<Box<dyn AsyncRead + Send + Unpin>>,
+    /// Bytes read but not yet emitted as complete lines.
+    pending: Vec<u8>,
+    /// Byte offset in the file of the first byte of `pending`.
+    position: u64,
+    /// Scratch space for one read, kept apart from `pending` so a cancelled poll loses nothing.
+    chunk: Vec<u8>,
+    context: Option<SourceTaskContext>,
+}
+
+impl FileStreamSourceTask {
+    fn partition(&self) -> OffsetMap {
+        let mut partition = OffsetMap::new();
+        partition.insert(FILENAME_FIELD.into(), self.filename.clone().into());
+        partition
+    }
+
+    /// Opens the input, positioned after the last committed line; `None` while the file does not
+    /// exist yet.
+    async fn open(&mut self, context: &SourceTaskContext) -> Result<()> {
+        let Some(filename) = self.filename.clone() else {
+            self.input = Some(Box::new(tokio::io::stdin()));
+            return Ok(());
+        };
+        let mut file = match tokio::fs::File::open(&filename).await {
+            Ok(file) => file,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(file = %filename, "couldn't find file for FileStreamSourceTask, sleeping to wait for it to be created");
+                return Ok(());
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let committed = context.offset_reader.offset(&self.partition());
+        if let Some(position) = committed.as_ref().and_then(|offset| offset.get(POSITION_FIELD)) {
+            let position = position
+                .as_u64()
+                .ok_or_else(|| ConnectError::data(format!("Offset position is the incorrect type: {position}")))?;
+            tracing::debug!(file = %filename, position, "found previous offset, skipping to it");
+            file.seek(std::io::SeekFrom::Start(position)).await?;
+            self.position = position;
+        }
+        self.input = Some(Box::new(file));
+        Ok(())
+    }
+
+    /// Takes up to `batch_size` complete lines from the pending bytes.
+    fn take_lines(&mut self) -> Vec<SourceRecord> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let mut records = Vec::new();
+        let mut consumed = 0;
+        while records.len() < self.batch_size {
+            let Some(newline) = self.pending[consumed..].iter().position(|b| *b == b'\n') else {
+                break;
+            };
+            let end = consumed + newline;
+            let line_end = if end > consumed && self.pending[end - 1] == b'\r' { end - 1 } else { end };
+            let line = String::from_utf8_lossy(&self.pending[consumed..line_end]).into_owned();
+            consumed = end + 1;
+            let mut offset = OffsetMap::new();
+            offset.insert(POSITION_FIELD.into(), (self.position + consumed as u64).into());
+            let mut core = RecordCore::new(self.topic.clone(), SchemaAndValue::new(Some(Schema::string()), Value::String(line)));
+            core.timestamp = Some(now);
+            records.push(SourceRecord::new(self.partition(), offset, core));
+        }
+        self.pending.drain(..consumed);
+        self.position += consumed as u64;
+        records
+    }
+}
+
+#[async_trait]
+impl SourceTask for FileStreamSourceTask {
+    async fn start(&mut self, context: SourceTaskContext) -> Result<()> {
+        let parsed = config_def().parse(&context.configs)?;
+        self.filename = parsed.string(FILE_CONFIG).filter(|f| !f.is_empty()).map(str::to_string);
+        self.topic = parsed.string(TOPIC_CONFIG).unwrap_or_default().to_string();
+        self.batch_size = parsed.int(BATCH_SIZE_CONFIG).unwrap_or(2000).max(1) as usize;
+        self.chunk = vec![0; READ_CHUNK];
+        self.open(&context).await?;
+        self.context = Some(context);
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
+        if self.input.is_none() {
+            if let Some(context) = self.context.clone() {
+                self.open(&context).await?;
+            }
+            if self.input.is_none() {
+                tokio::time::sleep(IDLE_WAIT).await;
+                return Ok(Vec::new());
+            }
+        }
+        loop {
+            let records = self.take_lines();
+            if !records.is_empty() {
+                return Ok(records);
+            }
+            let input = self.input.as_mut().expect("input opened above");
+            let read = input.read(&mut self.chunk).await?;
+            self.pending.extend_from_slice(&self.chunk[..read]);
+            if read == 0 {
+                tokio::time::sleep(IDLE_WAIT).await;
+                return Ok(Vec::new());
+            }
+        }
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        self.input = None;
+        Ok(())
+    }
+}

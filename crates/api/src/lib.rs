@@ -1,0 +1,32 @@
+//! The kconnect plugin API.
+//!
+//! Everything a connector, converter, transformation or predicate needs, and nothing more: the
+//! Connect data model ([`Schema`], [`Value`], [`Struct`], logical types, [`Headers`]), the records
+//! that travel through a pipeline ([`SourceRecord`], [`SinkRecord`]), the plugin traits, the
+//! declarative [`ConfigDef`] and the typed [`ConnectError`]. This crate knows no Kafka client and no
+//! runtime: plugins depend on it alone.
+
+pub mod config;
+pub mod connector;
+pub mod converter;
+pub mod error;
+pub mod header;
+pub mod logical;
+pub mod record;
+pub mod schema;
+pub mod sink;
+pub mod source;
+pub mod transform;
+pub mod value;
+
+pub use config::{ConfigDef, ConfigInfos, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance};
+pub use connector::{Connector, ConnectorContext, ConnectorKind};
+pub use converter::{Converter, HeaderConverter};
+pub use error::{ConnectError, Result};
+pub use header::{Header, Headers};
+pub use record::{ConnectRecord, OffsetMap, RecordCore, SchemaAndValue, SinkRecord, SourceRecord};
+pub use schema::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType};
+pub use sink::{SinkConnector, SinkTask, SinkTaskContext, TopicPartition};
+pub use source::{OffsetStorageReader, RecordMetadata, SourceConnector, SourceTask, SourceTaskContext};
+pub use transform::{Predicate, Transformation};
+pub use value::{Struct, Value};

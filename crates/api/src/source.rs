@@ -1,0 +1,76 @@
+//! Source connectors and tasks: from an external system into Kafka.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::config::ConfigMap;
+use crate::connector::Connector;
+use crate::error::Result;
+use crate::record::{OffsetMap, SourceRecord};
+
+/// Reads the last committed offset of a source partition.
+pub trait OffsetStorageReader: Send + Sync {
+    /// The last committed offset of `partition`, if any.
+    fn offset(&self, partition: &OffsetMap) -> Option<OffsetMap>;
+}
+
+/// Where a record was written in Kafka, given to [`SourceTask::commit_record`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordMetadata {
+    /// The topic.
+    pub topic: String,
+    /// The partition.
+    pub partition: i32,
+    /// The offset.
+    pub offset: i64,
+}
+
+/// What a source task may ask of the runtime.
+#[derive(Clone)]
+pub struct SourceTaskContext {
+    /// The task's configuration.
+    pub configs: ConfigMap,
+    /// Committed offsets, to resume from.
+    pub offset_reader: Arc<dyn OffsetStorageReader>,
+}
+
+/// A source connector: splits reading an external system into tasks.
+pub trait SourceConnector: Connector {
+    /// A new, unstarted task of this connector.
+    fn create_task(&self) -> Box<dyn SourceTask>;
+    /// The connector as [`Connector`].
+    fn as_connector(&self) -> &dyn Connector;
+    /// The connector as mutable [`Connector`].
+    fn as_connector_mut(&mut self) -> &mut dyn Connector;
+}
+
+/// A source task: polls records from its share of the external system.
+///
+/// Lifecycle: [`SourceTask::start`] once, then [`SourceTask::poll`] repeatedly; after each record
+/// is acknowledged by Kafka the runtime calls [`SourceTask::commit_record`], and after each offset
+/// flush [`SourceTask::commit`]; finally [`SourceTask::stop`]. `poll` must be cancel-safe: to stop
+/// a task the runtime drops a pending `poll` future and calls `stop`, the async equivalent of
+/// Apache calling `stop()` from another thread.
+#[async_trait]
+pub trait SourceTask: Send {
+    /// Starts the task with its configuration and context.
+    async fn start(&mut self, context: SourceTaskContext) -> Result<()>;
+
+    /// The next records, possibly none; may wait a while for data to arrive.
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>>;
+
+    /// Called after offsets up to now were committed.
+    async fn commit(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Called for each record once Kafka acknowledged it (or a transformation dropped it, with
+    /// `None`).
+    async fn commit_record(&mut self, _record: &SourceRecord, _metadata: Option<RecordMetadata>) -> Result<()> {
+        Ok(())
+    }
+
+    /// Stops the task, releasing its resources.
+    async fn stop(&mut self) -> Result<()>;
+}

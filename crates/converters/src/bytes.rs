@@ -1,0 +1,45 @@
+//! `org.apache.kafka.connect.converters.ByteArrayConverter`.
+
+use kconnect_api::{ConfigMap, ConnectError, Converter, Result, Schema, SchemaAndValue, SchemaRef, SchemaType, Value};
+
+/// Passes bytes through unchanged.
+#[derive(Debug, Default, Clone)]
+pub struct ByteArrayConverter;
+
+impl Converter for ByteArrayConverter {
+    fn configure(&mut self, _config: &ConfigMap, _is_key: bool) -> Result<()> {
+        Ok(())
+    }
+
+    fn from_connect_data(&self, _topic: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+        if let Some(schema) = schema
+            && schema.schema_type != SchemaType::Bytes
+        {
+            return Err(ConnectError::data(format!("Invalid schema type for ByteArrayConverter: {}", schema.schema_type)));
+        }
+        match value {
+            Value::Null => Ok(None),
+            Value::Bytes(bytes) => Ok(Some(bytes.clone())),
+            other => Err(ConnectError::data(format!("ByteArrayConverter is not compatible with objects of type {}", other.type_name()))),
+        }
+    }
+
+    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+        let value = bytes.map_or(Value::Null, |b| Value::Bytes(b.to_vec()));
+        Ok(SchemaAndValue::new(Some(Schema::optional_bytes()), value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passes_bytes_and_rejects_others() {
+        let c = ByteArrayConverter;
+        assert_eq!(c.from_connect_data("t", None, &Value::Bytes(vec![1, 2])).unwrap(), Some(vec![1, 2]));
+        assert!(c.from_connect_data("t", Some(&Schema::string()), &"x".into()).is_err());
+        assert!(c.from_connect_data("t", None, &"x".into()).is_err());
+        assert_eq!(c.to_connect_data("t", Some(&[9])).unwrap().value, Value::Bytes(vec![9]));
+    }
+}

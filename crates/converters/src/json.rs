@@ -1,0 +1,192 @@
+//! `org.apache.kafka.connect.json.JsonConverter`: JSON with or without the
+//! `{"schema":…,"payload":…}` envelope, byte-compatible with Apache's.
+
+mod data;
+mod schema;
+
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use kconnect_api::{ConfigDef, ConfigMap, ConnectError, Converter, HeaderConverter, Result, SchemaAndValue, SchemaRef, Value};
+
+pub use data::{from_json, to_json};
+pub use schema::{schema_from_json, schema_to_json};
+
+const SCHEMAS_ENABLE: &str = "schemas.enable";
+const DECIMAL_FORMAT: &str = "decimal.format";
+const REPLACE_NULL_WITH_DEFAULT: &str = "replace.null.with.default";
+const SCHEMAS_CACHE_SIZE: &str = "schemas.cache.size";
+
+/// How Decimal values are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecimalFormat {
+    /// Base64 of the unscaled two's-complement bytes (Apache's default).
+    #[default]
+    Base64,
+    /// A JSON number.
+    Numeric,
+}
+
+/// The JsonConverter's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonSettings {
+    /// Whether the schema envelope is written and required.
+    pub schemas_enable: bool,
+    /// How decimals are written.
+    pub decimal_format: DecimalFormat,
+    /// Whether a null field with a default is written as the default.
+    pub replace_null_with_default: bool,
+}
+
+impl Default for JsonSettings {
+    fn default() -> Self {
+        Self {
+            schemas_enable: true,
+            decimal_format: DecimalFormat::Base64,
+            replace_null_with_default: true,
+        }
+    }
+}
+
+/// The JsonConverter's configuration keys, as Apache's `JsonConverterConfig`.
+pub fn json_config_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(SCHEMAS_ENABLE, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(true))
+                .importance(Importance::High)
+                .doc("Include schemas within each of the serialized values and keys.")
+                .group("Schemas", 0),
+        )
+        .define(
+            ConfigKey::new(SCHEMAS_CACHE_SIZE, ConfigType::Int)
+                .default_value(ConfigValue::Int(1000))
+                .importance(Importance::High)
+                .doc("The maximum number of schemas that can be cached in this converter instance.")
+                .group("Schemas", 1),
+        )
+        .define(
+            ConfigKey::new(DECIMAL_FORMAT, ConfigType::String)
+                .default_value(ConfigValue::String("BASE64".into()))
+                .validator(Validator::one_of_ignore_case(&["BASE64", "NUMERIC"]))
+                .importance(Importance::Low)
+                .doc("Controls which format this converter will serialize decimals in.")
+                .group("Serialization", 0),
+        )
+        .define(
+            ConfigKey::new(REPLACE_NULL_WITH_DEFAULT, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(true))
+                .importance(Importance::Low)
+                .doc("Whether to replace fields that have a default value and that are null to the default value.")
+                .group("Serialization", 1),
+        )
+}
+
+fn parse_settings(config: &ConfigMap) -> Result<JsonSettings> {
+    let parsed = json_config_def().parse(config)?;
+    Ok(JsonSettings {
+        schemas_enable: parsed.boolean(SCHEMAS_ENABLE).unwrap_or(true),
+        decimal_format: match parsed.string(DECIMAL_FORMAT).map(str::to_ascii_uppercase).as_deref() {
+            Some("NUMERIC") => DecimalFormat::Numeric,
+            _ => DecimalFormat::Base64,
+        },
+        replace_null_with_default: parsed.boolean(REPLACE_NULL_WITH_DEFAULT).unwrap_or(true),
+    })
+}
+
+/// Converts Connect data to and from JSON bytes.
+#[derive(Debug, Default, Clone)]
+pub struct JsonConverter {
+    settings: JsonSettings,
+}
+
+impl JsonConverter {
+    /// A converter with explicit settings.
+    pub fn with_settings(settings: JsonSettings) -> Self {
+        Self { settings }
+    }
+
+    /// Serialises to JSON bytes; `None` for a null value without schema (a tombstone).
+    pub fn serialize(&self, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+        if schema.is_none() && value.is_null() {
+            return Ok(None);
+        }
+        let payload = to_json(schema, value, &self.settings)?;
+        let json = if self.settings.schemas_enable {
+            let mut envelope = serde_json::Map::with_capacity(2);
+            envelope.insert("schema".into(), schema.map_or(serde_json::Value::Null, |s| schema_to_json(s, &self.settings)));
+            envelope.insert("payload".into(), payload);
+            serde_json::Value::Object(envelope)
+        } else {
+            payload
+        };
+        serde_json::to_vec(&json).map(Some).map_err(|err| ConnectError::data(format!("Converting Kafka Connect data to byte[] failed due to serialization error: {err}")))
+    }
+
+    /// Deserialises JSON bytes; `None` (a tombstone) is a null with no schema.
+    pub fn deserialize(&self, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+        let Some(bytes) = bytes else {
+            return Ok(SchemaAndValue::NULL);
+        };
+        let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
+            ConnectError::data(format!("Converting byte[] to Kafka Connect data failed due to serialization error: {err}"))
+        })?;
+        if !self.settings.schemas_enable {
+            return Ok(SchemaAndValue::new(None, from_json(None, &json, &self.settings)?));
+        }
+        let envelope = match json {
+            serde_json::Value::Object(map) if map.len() == 2 && map.contains_key("schema") && map.contains_key("payload") => map,
+            _ => {
+                return Err(ConnectError::data(
+                    "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.",
+                ));
+            }
+        };
+        let schema = schema_from_json(&envelope["schema"])?;
+        let value = from_json(schema.as_ref(), &envelope["payload"], &self.settings)?;
+        Ok(SchemaAndValue::new(schema, value))
+    }
+}
+
+impl Converter for JsonConverter {
+    fn config_def(&self) -> ConfigDef {
+        json_config_def()
+    }
+
+    fn configure(&mut self, config: &ConfigMap, _is_key: bool) -> Result<()> {
+        self.settings = parse_settings(config)?;
+        Ok(())
+    }
+
+    fn from_connect_data(&self, _topic: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+        self.serialize(schema, value)
+    }
+
+    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+        self.deserialize(bytes)
+    }
+}
+
+/// JsonConverter used as a header converter (same encoding).
+#[derive(Debug, Default, Clone)]
+pub struct JsonHeaderConverter(JsonConverter);
+
+impl HeaderConverter for JsonHeaderConverter {
+    fn config_def(&self) -> ConfigDef {
+        json_config_def()
+    }
+
+    fn configure(&mut self, config: &ConfigMap) -> Result<()> {
+        self.0.settings = parse_settings(config)?;
+        Ok(())
+    }
+
+    fn from_connect_header(&self, _topic: &str, _key: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+        self.0.serialize(schema, value)
+    }
+
+    fn to_connect_header(&self, _topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+        self.0.deserialize(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests;
