@@ -86,12 +86,12 @@ impl SinkTask for FileStreamSinkTask {
         Ok(())
     }
 
-    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
         let Some(output) = self.output.as_mut() else {
             return Ok(());
         };
         let mut text = String::new();
-        for record in &records {
+        for record in records {
             use std::fmt::Write;
             let _ = writeln!(text, "{}", record.value.value);
         }

@@ -4,6 +4,7 @@
 mod infos;
 mod key;
 mod parse;
+pub use parse::parse_list;
 mod validator;
 
 use std::collections::BTreeMap;

@@ -131,8 +131,8 @@ pub trait SinkTask: Send {
         Ok(())
     }
 
-    /// Writes (or buffers) a batch of records.
-    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()>;
+    /// Writes (or buffers) a batch of records. After a retriable error the same batch is given again.
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<()>;
 
     /// Makes everything given to `put` so far durable.
     async fn flush(&mut self, _offsets: &CommitOffsets) -> Result<()> {

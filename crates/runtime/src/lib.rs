@@ -1,1 +1,27 @@
-pub fn x() {}
+//! The kconnect worker runtime.
+//!
+//! It owns everything plugins must not know about: Kafka clients, offsets, statuses and scheduling.
+//! A [`Worker`] holds the shared state; the [`StandaloneHerder`] runs connectors and their tasks;
+//! each task runs its own loop ([`source_task`], [`sink_task`]) with bounded in-flight records so a
+//! slow side slows the other instead of filling memory.
+
+pub mod connector_config;
+pub mod convert;
+pub mod error;
+pub mod herder;
+pub mod kafka;
+pub mod plugins;
+pub mod properties;
+pub mod sink_task;
+pub mod source_task;
+pub mod status;
+pub mod submitted;
+pub mod topics;
+pub mod worker;
+pub mod worker_config;
+
+pub use error::RuntimeError;
+pub use herder::{ConnectorInfo, StandaloneHerder, TaskInfo};
+pub use plugins::PluginRegistry;
+pub use worker::Worker;
+pub use worker_config::WorkerConfig;

@@ -1,0 +1,84 @@
+//! The REST basics over real HTTP against a running quickstart worker: Apache's paths, status codes
+//! and JSON shapes.
+
+use std::path::Path;
+
+use kconnect_test_kit::{Quickstart, append_lines, numbered_lines};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
+
+async fn get(port: u16, path: &str) -> (u16, Value) {
+    let response = reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON body"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rest_basics_answer_as_apache_does() {
+    let quickstart = Quickstart::new(Path::new(BIN), &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"), 10_000);
+    append_lines(&quickstart.input(), numbered_lines(0, 10));
+    let worker = quickstart.start();
+    tokio::task::block_in_place(|| quickstart.wait_for_lines(&worker, 10));
+    let port = quickstart.rest_port;
+    let worker_id = format!("127.0.0.1:{port}");
+
+    let (status, root) = get(port, "/").await;
+    assert_eq!(status, 200);
+    assert_eq!(root["kafka_cluster_id"], "kconnect-embedded");
+    assert_eq!(root["version"], env!("CARGO_PKG_VERSION"));
+    assert!(root["commit"].is_string());
+
+    assert_eq!(get(port, "/connectors").await, (200, json!(["local-file-sink", "local-file-source"])));
+
+    let (status, expanded) = get(port, "/connectors?expand=status&expand=info").await;
+    assert_eq!(status, 200);
+    assert_eq!(expanded["local-file-source"]["status"]["connector"]["state"], "RUNNING");
+    assert_eq!(expanded["local-file-sink"]["info"]["type"], "sink");
+
+    let (status, info) = get(port, "/connectors/local-file-source").await;
+    assert_eq!(status, 200);
+    assert_eq!(info["name"], "local-file-source");
+    assert_eq!(info["type"], "source");
+    assert_eq!(info["tasks"], json!([{"connector": "local-file-source", "task": 0}]));
+    assert_eq!(info["config"]["topic"], "connect-test");
+
+    let (status, config) = get(port, "/connectors/local-file-source/config").await;
+    assert_eq!(status, 200);
+    assert_eq!(config["connector.class"], "FileStreamSource");
+
+    let (status, connector_status) = get(port, "/connectors/local-file-sink/status").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        connector_status,
+        json!({"name": "local-file-sink", "connector": {"state": "RUNNING", "worker_id": worker_id},
+               "tasks": [{"id": 0, "state": "RUNNING", "worker_id": worker_id}], "type": "sink"})
+    );
+
+    let (status, tasks) = get(port, "/connectors/local-file-sink/tasks").await;
+    assert_eq!(status, 200);
+    assert_eq!(tasks[0]["id"], json!({"connector": "local-file-sink", "task": 0}));
+    assert_eq!(tasks[0]["config"]["task.class"], "org.apache.kafka.connect.file.FileStreamSinkTask");
+    assert_eq!(tasks[0]["config"]["topics"], "connect-test");
+
+    assert_eq!(
+        get(port, "/connectors/local-file-source/tasks/0/status").await,
+        (200, json!({"id": 0, "state": "RUNNING", "worker_id": worker_id}))
+    );
+
+    let (status, plugins) = get(port, "/connector-plugins").await;
+    assert_eq!(status, 200);
+    let classes: Vec<&str> = plugins.as_array().unwrap().iter().map(|p| p["class"].as_str().unwrap()).collect();
+    assert_eq!(classes, ["org.apache.kafka.connect.file.FileStreamSourceConnector", "org.apache.kafka.connect.file.FileStreamSinkConnector"]);
+    assert_eq!(plugins[0]["type"], "source");
+    let (_, all) = get(port, "/connector-plugins?connectorsOnly=false").await;
+    assert!(all.as_array().unwrap().iter().any(|p| p["class"] == "org.apache.kafka.connect.json.JsonConverter" && p["type"] == "converter"));
+    assert!(all.as_array().unwrap().iter().any(|p| p["type"] == "header_converter"));
+
+    assert_eq!(get(port, "/connectors/nope").await, (404, json!({"error_code": 404, "message": "Connector nope not found"})));
+    assert_eq!(
+        get(port, "/connectors/nope/status").await,
+        (404, json!({"error_code": 404, "message": "No status found for connector nope"}))
+    );
+    assert_eq!(get(port, "/connectors/local-file-source/tasks/7/status").await.0, 404);
+}

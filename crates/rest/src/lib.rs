@@ -1,0 +1,56 @@
+//! The REST API, with Apache Kafka Connect's paths, JSON shapes and error body
+//! `{"error_code":…,"message":…}`.
+
+mod error;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use kconnect_runtime::StandaloneHerder;
+use serde::Serialize;
+
+pub use error::ApiError;
+
+/// `GET /`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerInfo {
+    /// The kconnect version.
+    pub version: String,
+    /// The commit the binary was built from.
+    pub commit: String,
+    /// The Kafka cluster's id.
+    pub kafka_cluster_id: String,
+}
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The herder running the connectors.
+    pub herder: Arc<StandaloneHerder>,
+    /// `GET /`.
+    pub info: Arc<ServerInfo>,
+}
+
+/// The router with every endpoint.
+pub fn router(state: AppState) -> axum::Router {
+    routes::router(state)
+}
+
+/// Binds `addr` and serves the API until `shutdown` completes; returns the bound address at once.
+pub async fn serve(
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let app = router(state);
+    let handle = tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            tracing::error!(error = %err, "REST server failed");
+        }
+    });
+    tracing::info!("REST API listening on http://{bound}");
+    Ok((bound, handle))
+}

@@ -1,0 +1,190 @@
+//! The keys every connector has (`name`, `connector.class`, `tasks.max`, converters, sink topics)
+//! and validation of a whole connector configuration into Apache's `ConfigInfos`.
+
+use kconnect_api::config::{ConfigInfo, ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use kconnect_api::{ConfigDef, ConfigInfos, ConfigMap, ConnectorKind};
+
+use crate::error::RuntimeError;
+use crate::plugins::PluginRegistry;
+
+/// `name`.
+pub const NAME: &str = "name";
+/// `connector.class`.
+pub const CONNECTOR_CLASS: &str = "connector.class";
+/// `tasks.max`.
+pub const TASKS_MAX: &str = "tasks.max";
+/// `topics` (sinks).
+pub const TOPICS: &str = "topics";
+/// `topics.regex` (sinks).
+pub const TOPICS_REGEX: &str = "topics.regex";
+const COMMON_GROUP: &str = "Common";
+
+/// The keys shared by every connector, in Apache's `ConnectorConfig` order.
+pub fn common_config_def() -> ConfigDef {
+    let converter = |name: &str, order: i32, doc: &str| {
+        ConfigKey::new(name, ConfigType::Class)
+            .default_value(ConfigValue::Null)
+            .importance(Importance::Low)
+            .doc(doc)
+            .group(COMMON_GROUP, order)
+    };
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(NAME, ConfigType::String)
+                .validator(Validator::NonEmptyString)
+                .importance(Importance::High)
+                .doc("Globally unique name to use for this connector.")
+                .group(COMMON_GROUP, 1)
+                .display_name("Connector name"),
+        )
+        .define(
+            ConfigKey::new(CONNECTOR_CLASS, ConfigType::String)
+                .importance(Importance::High)
+                .doc("Name or alias of the class for this connector. Must be a subclass of org.apache.kafka.connect.connector.Connector.")
+                .group(COMMON_GROUP, 2)
+                .display_name("Connector class"),
+        )
+        .define(
+            ConfigKey::new(TASKS_MAX, ConfigType::Int)
+                .default_value(ConfigValue::Int(1))
+                .validator(Validator::AtLeast(1.0))
+                .importance(Importance::High)
+                .doc("Maximum number of tasks to use for this connector.")
+                .group(COMMON_GROUP, 3)
+                .display_name("Tasks max"),
+        )
+        .define(converter("key.converter", 5, "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. Defaults to the worker's."))
+        .define(converter("value.converter", 6, "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. Defaults to the worker's."))
+        .define(converter("header.converter", 7, "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. Defaults to the worker's."))
+}
+
+/// The keys sinks add: `topics` and `topics.regex`.
+pub fn sink_config_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(TOPICS, ConfigType::List)
+                .default_value(ConfigValue::String(String::new()))
+                .importance(Importance::High)
+                .doc("List of topics to consume, separated by commas")
+                .group(COMMON_GROUP, 4)
+                .display_name("Topics"),
+        )
+        .define(
+            ConfigKey::new(TOPICS_REGEX, ConfigType::String)
+                .default_value(ConfigValue::String(String::new()))
+                .importance(Importance::High)
+                .doc("Regular expression giving topics to consume. Under the hood, the regex is compiled to a java.util.regex.Pattern. Only one of topics or topics.regex should be specified.")
+                .group(COMMON_GROUP, 4)
+                .display_name("Topics regex"),
+        )
+}
+
+fn add_error(configs: &mut [ConfigInfo], key: &str, message: String) {
+    if let Some(info) = configs.iter_mut().find(|c| c.value.name == key) {
+        info.value.errors.push(message);
+    }
+}
+
+/// Validates a connector configuration: the common keys, the sink keys for sinks, converter names
+/// and the connector's own keys. The result lists every key with its errors, as Apache's
+/// `PUT /connector-plugins/{plugin}/config/validate` does.
+pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap) -> ConfigInfos {
+    let class = config.get(CONNECTOR_CLASS).map(String::as_str).unwrap_or_default();
+    let connector = registry.connector(class).ok();
+    let mut def = common_config_def();
+    if matches!(connector, Some(ConnectorKind::Sink(_))) {
+        def = def.merge(&sink_config_def());
+    }
+    let mut configs = def.validate(config);
+    if !class.is_empty() && connector.is_none() {
+        add_error(&mut configs, CONNECTOR_CLASS, format!("Failed to find any class that implements Connector and which name matches {class}"));
+    }
+    for key in ["key.converter", "value.converter"] {
+        if let Some(name) = config.get(key).filter(|n| !n.is_empty())
+            && registry.converter(name).is_err()
+        {
+            add_error(&mut configs, key, format!("Invalid value {name} for configuration {key}: Class {name} could not be found."));
+        }
+    }
+    if let Some(name) = config.get("header.converter").filter(|n| !n.is_empty())
+        && registry.header_converter(name).is_err()
+    {
+        add_error(&mut configs, "header.converter", format!("Invalid value {name} for configuration header.converter: Class {name} could not be found."));
+    }
+    if matches!(connector, Some(ConnectorKind::Sink(_))) {
+        let has = |key: &str| config.get(key).is_some_and(|v| !v.trim().is_empty());
+        match (has(TOPICS), has(TOPICS_REGEX)) {
+            (true, true) => {
+                let message = "topics and topics.regex are mutually exclusive options, but both are set.".to_string();
+                add_error(&mut configs, TOPICS, message.clone());
+                add_error(&mut configs, TOPICS_REGEX, message);
+            }
+            (false, false) => add_error(&mut configs, TOPICS, "Must configure one of topics or topics.regex".to_string()),
+            _ => {}
+        }
+        if let Some(regex) = config.get(TOPICS_REGEX).filter(|r| !r.is_empty())
+            && let Err(err) = regex::Regex::new(regex)
+        {
+            add_error(&mut configs, TOPICS_REGEX, format!("Invalid value {regex} for configuration topics.regex: {err}"));
+        }
+    }
+    let name = connector
+        .as_ref()
+        .and_then(|_| registry.connector_class(class))
+        .unwrap_or(class)
+        .to_string();
+    if let Some(connector) = &connector {
+        configs.extend(connector.connector().validate(config).configs);
+    }
+    ConfigInfos::new(name, configs)
+}
+
+/// Validates `config` and fails with every error, each naming its key.
+pub fn check_connector_config(registry: &PluginRegistry, config: &ConfigMap) -> Result<(), RuntimeError> {
+    let infos = validate_connector_config(registry, config);
+    if infos.error_count == 0 {
+        return Ok(());
+    }
+    Err(RuntimeError::InvalidConfig {
+        context: format!("Connector configuration for {}", config.get(NAME).map_or("(unnamed)", String::as_str)),
+        errors: infos.error_messages(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_quickstart_source_is_valid() {
+        let config = props(&[("name", "local-file-source"), ("connector.class", "FileStreamSource"), ("tasks.max", "1"), ("file", "test.txt"), ("topic", "connect-test")]);
+        let infos = validate_connector_config(&PluginRegistry::new(), &config);
+        assert_eq!(infos.error_count, 0, "{:?}", infos.error_messages());
+        assert_eq!(infos.name, "org.apache.kafka.connect.file.FileStreamSourceConnector");
+        assert_eq!(infos.groups, ["Common"]);
+    }
+
+    #[test]
+    fn each_kind_of_mistake_names_its_key() {
+        let registry = PluginRegistry::new();
+        let unknown = check_connector_config(&registry, &props(&[("name", "x"), ("connector.class", "NoSuchConnector")])).unwrap_err().to_string();
+        assert!(unknown.contains("connector.class: Failed to find any class"), "{unknown}");
+        let missing_topic = check_connector_config(&registry, &props(&[("name", "x"), ("connector.class", "FileStreamSource")])).unwrap_err().to_string();
+        assert!(missing_topic.contains("topic: Missing required configuration \"topic\""), "{missing_topic}");
+        let bad_tasks = check_connector_config(&registry, &props(&[("name", "x"), ("connector.class", "FileStreamSource"), ("topic", "t"), ("tasks.max", "x")])).unwrap_err().to_string();
+        assert!(bad_tasks.contains("tasks.max: Invalid value x for configuration tasks.max: Not a number of type INT"), "{bad_tasks}");
+    }
+
+    #[test]
+    fn sinks_need_exactly_one_of_topics_and_regex() {
+        let registry = PluginRegistry::new();
+        let neither = validate_connector_config(&registry, &props(&[("name", "s"), ("connector.class", "FileStreamSink")]));
+        assert_eq!(neither.error_messages(), ["topics: Must configure one of topics or topics.regex"]);
+        let both = validate_connector_config(&registry, &props(&[("name", "s"), ("connector.class", "FileStreamSink"), ("topics", "a"), ("topics.regex", "b.*")]));
+        assert_eq!(both.error_count, 2);
+    }
+}

@@ -1,0 +1,105 @@
+//! A task's key, value and header converters, configured from the connector's settings or else the
+//! worker's, and the conversions between records and Kafka bytes.
+
+use kconnect_api::config::with_prefix;
+use kconnect_api::record::TimestampType;
+use kconnect_api::{ConfigMap, Converter, HeaderConverter, Headers, RecordCore, Result as ConnectResult, SinkRecord, SourceRecord};
+use rdkafka::Message;
+use rdkafka::message::{BorrowedMessage, Headers as _};
+
+use crate::error::RuntimeError;
+use crate::plugins::PluginRegistry;
+use crate::worker_config::WorkerConfig;
+
+/// A record's bytes, ready for the producer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KafkaRecord {
+    /// Key bytes.
+    pub key: Option<Vec<u8>>,
+    /// Value bytes.
+    pub value: Option<Vec<u8>>,
+    /// Header keys and bytes.
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+}
+
+/// The converters of one task.
+pub struct TaskConverters {
+    key: Box<dyn Converter>,
+    value: Box<dyn Converter>,
+    header: Box<dyn HeaderConverter>,
+}
+
+/// The converter class under `key` and its properties: the connector's when it names one, else the
+/// worker's.
+fn choose<'a>(worker: &'a WorkerConfig, connector: &'a ConfigMap, key: &str) -> (Option<&'a str>, ConfigMap) {
+    let prefix = format!("{key}.");
+    match connector.get(key).filter(|v| !v.is_empty()) {
+        Some(name) => (Some(name), with_prefix(connector, &prefix)),
+        None => (worker.string(key), worker.with_prefix(&prefix)),
+    }
+}
+
+impl TaskConverters {
+    /// Creates and configures the converters for a connector.
+    pub fn new(registry: &PluginRegistry, worker: &WorkerConfig, connector: &ConfigMap) -> Result<Self, RuntimeError> {
+        let converter = |key: &str, is_key: bool| -> Result<Box<dyn Converter>, RuntimeError> {
+            let (name, mut props) = choose(worker, connector, key);
+            let name = name.ok_or_else(|| RuntimeError::InvalidConfig {
+                context: "Connector configuration".into(),
+                errors: vec![format!("{key}: Missing required configuration \"{key}\" which has no default value.")],
+            })?;
+            let mut converter = registry.converter(name)?;
+            props.insert("converter.type".into(), if is_key { "key" } else { "value" }.into());
+            converter.configure(&props, is_key)?;
+            Ok(converter)
+        };
+        let key = converter("key.converter", true)?;
+        let value = converter("value.converter", false)?;
+        let (header_name, mut header_props) = choose(worker, connector, "header.converter");
+        let mut header = registry.header_converter(header_name.unwrap_or("SimpleHeaderConverter"))?;
+        header_props.insert("converter.type".into(), "header".into());
+        header.configure(&header_props)?;
+        Ok(Self { key, value, header })
+    }
+
+    /// Serialises a source record's key, value and headers.
+    pub fn to_kafka(&self, record: &SourceRecord) -> ConnectResult<KafkaRecord> {
+        let topic = record.topic.as_str();
+        let key = self.key.from_connect_data(topic, record.key.schema.as_ref(), &record.key.value)?;
+        let value = self.value.from_connect_data(topic, record.value.schema.as_ref(), &record.value.value)?;
+        let headers = record
+            .headers
+            .iter()
+            .map(|h| Ok((h.key.clone(), self.header.from_connect_header(topic, &h.key, h.schema.as_ref(), &h.value)?)))
+            .collect::<ConnectResult<_>>()?;
+        Ok(KafkaRecord { key, value, headers })
+    }
+
+    /// Deserialises a consumed message into a sink record.
+    pub fn from_kafka(&self, message: &BorrowedMessage<'_>) -> ConnectResult<SinkRecord> {
+        let topic = message.topic();
+        let key = self.key.to_connect_data(topic, message.key())?;
+        let value = self.value.to_connect_data(topic, message.payload())?;
+        let mut headers = Headers::new();
+        if let Some(kafka_headers) = message.headers() {
+            for header in kafka_headers.iter() {
+                let data = self.header.to_connect_header(topic, header.key, header.value)?;
+                headers.add(header.key, data.schema, data.value);
+            }
+        }
+        let (timestamp, timestamp_type) = match message.timestamp() {
+            rdkafka::Timestamp::NotAvailable => (None, TimestampType::NoTimestampType),
+            rdkafka::Timestamp::CreateTime(t) => (Some(t), TimestampType::CreateTime),
+            rdkafka::Timestamp::LogAppendTime(t) => (Some(t), TimestampType::LogAppendTime),
+        };
+        let core = RecordCore {
+            topic: topic.to_string(),
+            kafka_partition: Some(message.partition()),
+            key,
+            value,
+            timestamp,
+            headers,
+        };
+        Ok(SinkRecord::new(core, message.partition(), message.offset(), timestamp_type))
+    }
+}

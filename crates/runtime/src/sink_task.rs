@@ -1,0 +1,232 @@
+//! The sink task loop: consume → convert → put; consumer offsets committed only after `pre_commit`
+//! returned them.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use kconnect_api::sink::CommitOffsets;
+use kconnect_api::{SinkTask, SinkTaskContext, TopicPartition};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::topic_partition_list::TopicPartitionList;
+use rdkafka::{ClientContext, Offset};
+use tokio_util::sync::CancellationToken;
+
+use crate::connector_config::{TOPICS, TOPICS_REGEX};
+use crate::convert::TaskConverters;
+use crate::error::RuntimeError;
+use crate::kafka::{admin_config, consumer_config};
+use crate::topics::TopicCreator;
+use crate::worker::{TaskSpec, Worker};
+
+/// The most records given to one `put`.
+const MAX_BATCH: usize = 2_000;
+const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(300);
+const SEEK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A change of the partitions assigned to the task, seen by the consumer's rebalance callback.
+#[derive(Debug)]
+enum RebalanceEvent {
+    Assigned(Vec<TopicPartition>),
+    Revoked(Vec<TopicPartition>),
+}
+
+#[derive(Default)]
+struct RebalanceContext {
+    events: Mutex<Vec<RebalanceEvent>>,
+}
+
+fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
+    list.elements().iter().map(|e| TopicPartition::new(e.topic(), e.partition())).collect()
+}
+
+impl ClientContext for RebalanceContext {}
+
+impl ConsumerContext for RebalanceContext {
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let event = match rebalance {
+            Rebalance::Assign(list) => RebalanceEvent::Assigned(partitions(list)),
+            Rebalance::Revoke(list) => RebalanceEvent::Revoked(partitions(list)),
+            Rebalance::Error(err) => {
+                tracing::warn!(error = %err, "sink consumer rebalance failed");
+                return;
+            }
+        };
+        self.events.lock().unwrap_or_else(|e| e.into_inner()).push(event);
+    }
+}
+
+/// Runs one sink task until `stop` is cancelled or the task fails; the error says why it failed.
+pub async fn run_sink_task(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SinkTask>, stop: CancellationToken) -> Result<(), RuntimeError> {
+    let mut runner = SinkRunner::new(worker, spec, task).await?;
+    let result = runner.run(&stop).await;
+    let shutdown = runner.shutdown(result.is_ok()).await;
+    result.and(shutdown)
+}
+
+struct SinkRunner {
+    worker: Arc<Worker>,
+    spec: TaskSpec,
+    task: Box<dyn SinkTask>,
+    context: SinkTaskContext,
+    converters: TaskConverters,
+    consumer: StreamConsumer<RebalanceContext>,
+    /// The offset after the last record given to `put`, per partition.
+    current: CommitOffsets,
+    started: bool,
+}
+
+impl SinkRunner {
+    async fn new(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SinkTask>) -> Result<Self, RuntimeError> {
+        let converters = TaskConverters::new(&worker.registry, &worker.config, &spec.connector_config)?;
+        let client_id = format!("connector-consumer-{}", spec.name());
+        let consumer: StreamConsumer<RebalanceContext> = consumer_config(&worker.config, &spec.connector_config, &spec.connector, &client_id)
+            .create_with_context(RebalanceContext::default())?;
+        let topics = kconnect_api::config::parse_list(spec.task_config.get(TOPICS).map_or("", String::as_str));
+        if let Some(settings) = worker.topic_settings(&spec.connector_config) {
+            let mut creator = TopicCreator::new(&admin_config(&worker.config, &spec.connector_config), settings)?;
+            for topic in &topics {
+                creator.ensure(topic).await?;
+            }
+        }
+        match spec.task_config.get(TOPICS_REGEX).filter(|r| !r.is_empty()) {
+            Some(regex) => {
+                let pattern = if regex.starts_with('^') { regex.clone() } else { format!("^{regex}") };
+                consumer.subscribe(&[pattern.as_str()])?;
+            }
+            None => {
+                let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+                consumer.subscribe(&names)?;
+            }
+        }
+        let context = SinkTaskContext::new(spec.task_config.clone());
+        Ok(Self {
+            worker,
+            spec,
+            task,
+            context,
+            converters,
+            consumer,
+            current: CommitOffsets::new(),
+            started: false,
+        })
+    }
+
+    async fn run(&mut self, stop: &CancellationToken) -> Result<(), RuntimeError> {
+        self.task.start(self.context.clone()).await?;
+        self.started = true;
+        tracing::info!(task = %self.spec.name(), "sink task started");
+        let mut flush = tokio::time::interval(self.worker.config.offset_flush_interval());
+        flush.tick().await;
+        loop {
+            self.handle_rebalances().await?;
+            let batch = {
+                let mut stream = self.consumer.stream().ready_chunks(MAX_BATCH);
+                tokio::select! {
+                    biased;
+                    () = stop.cancelled() => return Ok(()),
+                    _ = flush.tick() => None,
+                    batch = stream.next() => batch,
+                }
+            };
+            match batch {
+                Some(messages) => {
+                    let mut records = Vec::with_capacity(messages.len());
+                    let mut offsets = Vec::with_capacity(messages.len());
+                    for message in messages {
+                        let message = message?;
+                        records.push(self.converters.from_kafka(&message)?);
+                        offsets.push((TopicPartition::new(rdkafka::Message::topic(&message), rdkafka::Message::partition(&message)), rdkafka::Message::offset(&message) + 1));
+                    }
+                    self.deliver(records, stop).await?;
+                    self.current.extend(offsets);
+                    self.apply_rewinds()?;
+                    if self.context.take_commit_request() {
+                        self.commit(CommitMode::Async).await?;
+                    }
+                }
+                None => self.commit(CommitMode::Async).await?,
+            }
+        }
+    }
+
+    /// Calls `put`, redelivering the same batch after a retriable failure.
+    async fn deliver(&mut self, records: Vec<kconnect_api::SinkRecord>, stop: &CancellationToken) -> Result<(), RuntimeError> {
+        loop {
+            match self.task.put(&records).await {
+                Ok(()) => return Ok(()),
+                Err(err) if err.is_retriable() && !stop.is_cancelled() => {
+                    let backoff = self.context.take_timeout().unwrap_or(DEFAULT_RETRY_BACKOFF);
+                    tracing::warn!(task = %self.spec.name(), error = %err, ?backoff, "put failed, redelivering");
+                    tokio::time::sleep(backoff).await;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+
+    fn apply_rewinds(&mut self) -> Result<(), RuntimeError> {
+        for (partition, offset) in self.context.take_rewinds() {
+            self.consumer.seek(&partition.topic, partition.partition, Offset::Offset(offset), SEEK_TIMEOUT)?;
+            self.current.insert(partition, offset);
+        }
+        Ok(())
+    }
+
+    async fn handle_rebalances(&mut self) -> Result<(), RuntimeError> {
+        let events = std::mem::take(&mut *self.consumer.context().events.lock().unwrap_or_else(|e| e.into_inner()));
+        for event in events {
+            match event {
+                RebalanceEvent::Assigned(assigned) => {
+                    tracing::info!(task = %self.spec.name(), partitions = ?assigned, "partitions assigned");
+                    self.task.open(&assigned).await?;
+                }
+                RebalanceEvent::Revoked(revoked) => {
+                    tracing::info!(task = %self.spec.name(), partitions = ?revoked, "partitions revoked");
+                    self.task.close(&revoked).await?;
+                    for partition in &revoked {
+                        self.current.remove(partition);
+                    }
+                }
+            }
+        }
+        let assignment: BTreeSet<TopicPartition> = self.consumer.assignment().map(|list| partitions(&list).into_iter().collect()).unwrap_or_default();
+        self.context.set_assignment(assignment);
+        Ok(())
+    }
+
+    /// Asks the task which offsets are safe (`pre_commit`) and commits them to the consumer group.
+    async fn commit(&mut self, mode: CommitMode) -> Result<(), RuntimeError> {
+        if self.current.is_empty() {
+            return Ok(());
+        }
+        let offsets = self.task.pre_commit(self.current.clone()).await?;
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let mut list = TopicPartitionList::new();
+        for (partition, offset) in &offsets {
+            list.add_partition_offset(&partition.topic, partition.partition, Offset::Offset(*offset))?;
+        }
+        match mode {
+            CommitMode::Sync => tokio::task::block_in_place(|| self.consumer.commit(&list, CommitMode::Sync))?,
+            CommitMode::Async => self.consumer.commit(&list, CommitMode::Async)?,
+        }
+        tracing::debug!(task = %self.spec.name(), partitions = offsets.len(), "committed sink offsets");
+        Ok(())
+    }
+
+    /// Commits what was flushed (after a clean run), closes the partitions and stops the task.
+    async fn shutdown(&mut self, clean: bool) -> Result<(), RuntimeError> {
+        let committed = if clean && self.started { self.commit(CommitMode::Sync).await } else { Ok(()) };
+        if self.started {
+            let assigned: Vec<TopicPartition> = self.current.keys().cloned().collect();
+            self.task.close(&assigned).await?;
+            self.task.stop().await?;
+        }
+        self.consumer.unsubscribe();
+        tracing::info!(task = %self.spec.name(), "sink task stopped");
+        committed
+    }
+}

@@ -1,0 +1,244 @@
+//! The source task loop: poll → convert → produce; offsets committed once acknowledged.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use kconnect_api::{ConnectError, RecordMetadata, SourceTask, SourceTaskContext};
+use kconnect_storage::{ConnectorOffsetReader, offset_key, offset_value};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::{ClientContext, Message};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::convert::{KafkaRecord, TaskConverters};
+use crate::error::RuntimeError;
+use crate::kafka::{admin_config, producer_config};
+use crate::submitted::{SubmittedRecords, Ticket};
+use crate::topics::TopicCreator;
+use crate::worker::{TaskSpec, Worker};
+
+/// Records sent and not yet acknowledged before polling pauses: the producer-side bound that makes a
+/// slow broker slow the source down instead of filling memory.
+const MAX_IN_FLIGHT: usize = 50_000;
+const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(2);
+
+/// State shared with the producer's delivery callback.
+#[derive(Default)]
+struct Acks {
+    submitted: Mutex<SubmittedRecords>,
+    failure: Mutex<Option<String>>,
+    progress: Notify,
+}
+
+impl Acks {
+    fn submitted(&self) -> MutexGuard<'_, SubmittedRecords> {
+        self.submitted.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+struct AckContext(Arc<Acks>);
+
+impl ClientContext for AckContext {}
+
+impl ProducerContext for AckContext {
+    type DeliveryOpaque = Box<Ticket>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, ticket: Box<Ticket>) {
+        match result {
+            Ok(message) => {
+                let metadata = RecordMetadata {
+                    topic: message.topic().to_string(),
+                    partition: message.partition(),
+                    offset: message.offset(),
+                };
+                self.0.submitted().ack(*ticket, Some(metadata));
+            }
+            Err((err, _)) => {
+                *self.0.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("Failed to send record to Kafka: {err}"));
+            }
+        }
+        self.0.progress.notify_waiters();
+    }
+}
+
+/// Runs one source task until `stop` is cancelled or the task fails; the error says why it failed.
+pub async fn run_source_task(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SourceTask>, stop: CancellationToken) -> Result<(), RuntimeError> {
+    let mut runner = SourceRunner::new(worker, spec, task)?;
+    let result = runner.run(&stop).await;
+    let shutdown = runner.shutdown().await;
+    result.and(shutdown)
+}
+
+struct SourceRunner {
+    worker: Arc<Worker>,
+    spec: TaskSpec,
+    task: Box<dyn SourceTask>,
+    converters: TaskConverters,
+    producer: ThreadedProducer<AckContext>,
+    acks: Arc<Acks>,
+    topics: Option<TopicCreator>,
+    started: bool,
+}
+
+impl SourceRunner {
+    fn new(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SourceTask>) -> Result<Self, RuntimeError> {
+        let converters = TaskConverters::new(&worker.registry, &worker.config, &spec.connector_config)?;
+        let acks = Arc::new(Acks::default());
+        let client_id = format!("connector-producer-{}", spec.name());
+        let producer = producer_config(&worker.config, &spec.connector_config, &client_id)
+            .create_with_context(AckContext(acks.clone()))?;
+        let topics = worker
+            .topic_settings(&spec.connector_config)
+            .map(|settings| TopicCreator::new(&admin_config(&worker.config, &spec.connector_config), settings))
+            .transpose()?;
+        Ok(Self {
+            worker,
+            spec,
+            task,
+            converters,
+            producer,
+            acks,
+            topics,
+            started: false,
+        })
+    }
+
+    async fn run(&mut self, stop: &CancellationToken) -> Result<(), RuntimeError> {
+        let context = SourceTaskContext {
+            configs: self.spec.task_config.clone(),
+            offset_reader: Arc::new(ConnectorOffsetReader::new(&self.spec.connector, self.worker.offsets.clone())),
+        };
+        self.task.start(context).await?;
+        self.started = true;
+        tracing::info!(task = %self.spec.name(), "source task started");
+        let mut flush = tokio::time::interval(self.worker.config.offset_flush_interval());
+        flush.tick().await;
+        loop {
+            tokio::select! {
+                biased;
+                () = stop.cancelled() => return Ok(()),
+                _ = flush.tick() => self.commit_offsets().await?,
+                polled = self.task.poll() => match polled {
+                    Ok(records) => self.send_all(records).await?,
+                    Err(err) if err.is_retriable() => tracing::warn!(task = %self.spec.name(), error = %err, "poll failed, retrying"),
+                    Err(err) => return Err(err.into()),
+                },
+            }
+            self.complete_acked().await?;
+            self.wait_for_room(stop).await?;
+        }
+    }
+
+    async fn send_all(&mut self, records: Vec<kconnect_api::SourceRecord>) -> Result<(), RuntimeError> {
+        for record in records {
+            let bytes = self.converters.to_kafka(&record)?;
+            if let Some(topics) = &mut self.topics {
+                topics.ensure(&record.topic).await?;
+            }
+            let topic = record.topic.clone();
+            let partition = record.kafka_partition;
+            let timestamp = record.timestamp;
+            let ticket = self.acks.submitted().submit(record);
+            produce(&self.producer, &topic, partition, timestamp, &bytes, ticket).await?;
+        }
+        Ok(())
+    }
+
+    /// Hands acknowledged records back to the task, in order, and fails on a delivery error.
+    async fn complete_acked(&mut self) -> Result<(), RuntimeError> {
+        if let Some(failure) = self.acks.failure() {
+            return Err(RuntimeError::Kafka(failure));
+        }
+        let acked = self.acks.submitted().drain_acked();
+        for (record, metadata) in acked {
+            self.task.commit_record(&record, metadata).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits while too many records are in flight.
+    async fn wait_for_room(&mut self, stop: &CancellationToken) -> Result<(), RuntimeError> {
+        while self.acks.submitted().in_flight() > MAX_IN_FLIGHT && !stop.is_cancelled() {
+            let progress = self.acks.progress.notified();
+            let _ = tokio::time::timeout(Duration::from_millis(50), progress).await;
+            self.complete_acked().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the committable offsets to the offset store, then calls the task's `commit`.
+    async fn commit_offsets(&mut self) -> Result<(), RuntimeError> {
+        self.complete_acked().await?;
+        let offsets = self.acks.submitted().take_committable();
+        if !offsets.is_empty() {
+            let writes = offsets
+                .iter()
+                .map(|(partition, offset)| (offset_key(&self.spec.connector, partition), Some(offset_value(offset))))
+                .collect();
+            self.worker.offsets.set(writes)?;
+            tracing::debug!(task = %self.spec.name(), partitions = offsets.len(), "committed source offsets");
+        }
+        self.task.commit().await?;
+        Ok(())
+    }
+
+    /// Waits up to `offset.flush.timeout.ms` for outstanding records, commits what was acknowledged
+    /// and stops the task.
+    async fn shutdown(&mut self) -> Result<(), RuntimeError> {
+        let deadline = tokio::time::Instant::now() + self.worker.config.offset_flush_timeout();
+        while self.acks.submitted().in_flight() > 0 && self.acks.failure().is_none() && tokio::time::Instant::now() < deadline {
+            let progress = self.acks.progress.notified();
+            let _ = tokio::time::timeout(Duration::from_millis(50), progress).await;
+        }
+        let _ = self.producer.flush(Duration::ZERO);
+        let in_flight = self.acks.submitted().in_flight();
+        if in_flight > 0 {
+            tracing::warn!(task = %self.spec.name(), in_flight, "stopping with unacknowledged records; their offsets are not committed");
+        }
+        let committed = self.commit_offsets().await;
+        if self.started {
+            self.task.stop().await.map_err(|e: ConnectError| RuntimeError::from(e))?;
+        }
+        tracing::info!(task = %self.spec.name(), "source task stopped");
+        committed
+    }
+}
+
+/// Hands one record to the producer, waiting while its queue is full.
+async fn produce(producer: &ThreadedProducer<AckContext>, topic: &str, partition: Option<i32>, timestamp: Option<i64>, bytes: &KafkaRecord, ticket: Ticket) -> Result<(), RuntimeError> {
+    let mut record = BaseRecord::with_opaque_to(topic, Box::new(ticket));
+    if let Some(key) = &bytes.key {
+        record = record.key(key.as_slice());
+    }
+    if let Some(value) = &bytes.value {
+        record = record.payload(value.as_slice());
+    }
+    if let Some(partition) = partition {
+        record = record.partition(partition);
+    }
+    if let Some(timestamp) = timestamp {
+        record = record.timestamp(timestamp);
+    }
+    if !bytes.headers.is_empty() {
+        let headers = bytes.headers.iter().fold(OwnedHeaders::new_with_capacity(bytes.headers.len()), |headers, (key, value)| {
+            headers.insert(Header { key, value: value.as_deref() })
+        });
+        record = record.headers(headers);
+    }
+    loop {
+        match producer.send(record) {
+            Ok(()) => return Ok(()),
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned)) => {
+                record = returned;
+                tokio::time::sleep(QUEUE_FULL_BACKOFF).await;
+            }
+            Err((err, _)) => return Err(RuntimeError::Kafka(format!("Failed to send record to topic {topic}: {err}"))),
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! What every task of this worker shares: configuration, plugins, offsets and statuses.
+
+use std::sync::Arc;
+
+use kconnect_api::ConfigMap;
+use kconnect_storage::OffsetStore;
+
+use crate::plugins::PluginRegistry;
+use crate::status::StatusStore;
+use crate::topics::TopicSettings;
+use crate::worker_config::WorkerConfig;
+
+/// The worker's shared state.
+pub struct Worker {
+    /// The worker configuration.
+    pub config: WorkerConfig,
+    /// Every plugin.
+    pub registry: PluginRegistry,
+    /// Source offsets.
+    pub offsets: Arc<dyn OffsetStore>,
+    /// Connector and task states.
+    pub statuses: StatusStore,
+}
+
+impl Worker {
+    /// A worker from its parts.
+    pub fn new(config: WorkerConfig, offsets: Arc<dyn OffsetStore>) -> Self {
+        let statuses = StatusStore::new(config.worker_id());
+        Self {
+            config,
+            registry: PluginRegistry::new(),
+            offsets,
+            statuses,
+        }
+    }
+
+    /// How a connector's missing topics are created: always on the embedded broker, else per the
+    /// connector's KIP-158 settings when the worker allows topic creation.
+    pub fn topic_settings(&self, connector: &ConfigMap) -> Option<TopicSettings> {
+        if self.config.embedded_broker {
+            return Some(TopicSettings::from_connector(connector).unwrap_or(TopicSettings::EMBEDDED));
+        }
+        TopicSettings::from_connector(connector).filter(|_| self.config.topic_creation_enabled())
+    }
+}
+
+/// One task to run.
+#[derive(Debug, Clone)]
+pub struct TaskSpec {
+    /// The connector's name.
+    pub connector: String,
+    /// The task's id.
+    pub id: u32,
+    /// The connector's configuration.
+    pub connector_config: ConfigMap,
+    /// The task's configuration.
+    pub task_config: ConfigMap,
+}
+
+impl TaskSpec {
+    /// `<connector>-<id>`, as Apache names tasks.
+    pub fn name(&self) -> String {
+        format!("{}-{}", self.connector, self.id)
+    }
+}

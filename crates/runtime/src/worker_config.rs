@@ -1,0 +1,320 @@
+//! The worker configuration, with Apache's keys and defaults, plus kconnect's `embedded.broker.*`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator, with_prefix};
+use kconnect_api::{ConfigDef, ConfigMap};
+
+use crate::error::RuntimeError;
+
+/// `bootstrap.servers`.
+pub const BOOTSTRAP_SERVERS: &str = "bootstrap.servers";
+/// `offset.storage.file.filename`.
+pub const OFFSET_FILE: &str = "offset.storage.file.filename";
+const OFFSET_FLUSH_INTERVAL: &str = "offset.flush.interval.ms";
+const OFFSET_FLUSH_TIMEOUT: &str = "offset.flush.timeout.ms";
+const GRACEFUL_TIMEOUT: &str = "task.shutdown.graceful.timeout.ms";
+const LISTENERS: &str = "listeners";
+const ADVERTISED_HOST: &str = "rest.advertised.host.name";
+const ADVERTISED_PORT: &str = "rest.advertised.port";
+const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
+const EMBEDDED_DATA_DIR: &str = "embedded.broker.data.dir";
+const EMBEDDED_LISTENER: &str = "embedded.broker.listener";
+const EMBEDDED_STORAGE: &str = "embedded.broker.storage";
+
+/// The keys of the standalone worker configuration.
+pub fn worker_config_def() -> ConfigDef {
+    let long = |name: &str, default: i64, doc: &str| {
+        ConfigKey::new(name, ConfigType::Long)
+            .default_value(ConfigValue::Long(default))
+            .validator(Validator::AtLeast(0.0))
+            .importance(Importance::Low)
+            .doc(doc)
+    };
+    let optional_string = |name: &str, doc: &str| {
+        ConfigKey::new(name, ConfigType::String)
+            .default_value(ConfigValue::Null)
+            .importance(Importance::Low)
+            .doc(doc)
+    };
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(BOOTSTRAP_SERVERS, ConfigType::List)
+                .default_value(ConfigValue::Null)
+                .importance(Importance::High)
+                .doc("A list of host/port pairs of the Kafka cluster. When unset, kconnect starts an embedded broker."),
+        )
+        .define(
+            ConfigKey::new("key.converter", ConfigType::Class)
+                .importance(Importance::High)
+                .doc("Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka."),
+        )
+        .define(
+            ConfigKey::new("value.converter", ConfigType::Class)
+                .importance(Importance::High)
+                .doc("Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka."),
+        )
+        .define(
+            ConfigKey::new("header.converter", ConfigType::Class)
+                .default_value(ConfigValue::Class("org.apache.kafka.connect.storage.SimpleHeaderConverter".into()))
+                .importance(Importance::Low)
+                .doc("HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka."),
+        )
+        .define(
+            ConfigKey::new(OFFSET_FILE, ConfigType::String)
+                .validator(Validator::NonEmptyString)
+                .importance(Importance::High)
+                .doc("File to store source connector offsets in."),
+        )
+        .define(long(OFFSET_FLUSH_INTERVAL, 60_000, "Interval at which to try committing offsets for tasks."))
+        .define(long(OFFSET_FLUSH_TIMEOUT, 5_000, "Maximum number of milliseconds to wait for records to flush and offsets to be committed."))
+        .define(long(GRACEFUL_TIMEOUT, 5_000, "Amount of time to wait for tasks to shutdown gracefully."))
+        .define(
+            ConfigKey::new(LISTENERS, ConfigType::List)
+                .default_value(ConfigValue::List(vec!["http://:8083".into()]))
+                .importance(Importance::Low)
+                .doc("List of comma-separated URIs the REST API will listen on."),
+        )
+        .define(
+            ConfigKey::new("plugin.path", ConfigType::List)
+                .default_value(ConfigValue::Null)
+                .importance(Importance::Low)
+                .doc("Accepted for compatibility and ignored: kconnect's plugins are built in."),
+        )
+        .define(optional_string(ADVERTISED_HOST, "The host name given out as this worker's id."))
+        .define(
+            ConfigKey::new(ADVERTISED_PORT, ConfigType::Int)
+                .default_value(ConfigValue::Null)
+                .importance(Importance::Low)
+                .doc("The port given out as part of this worker's id."),
+        )
+        .define(
+            ConfigKey::new(TOPIC_CREATION_ENABLE, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(true))
+                .importance(Importance::Low)
+                .doc("Whether source connectors may create their topics (KIP-158 topic.creation.*)."),
+        )
+        .define(optional_string(EMBEDDED_DATA_DIR, "Where the embedded broker keeps its data; default: beside the offsets file."))
+        .define(
+            ConfigKey::new(EMBEDDED_LISTENER, ConfigType::String)
+                .default_value(ConfigValue::String("127.0.0.1:9092".into()))
+                .validator(Validator::Custom(std::sync::Arc::new(|value| match value {
+                    ConfigValue::String(s) => s.parse::<SocketAddr>().map(|_| ()).map_err(|_| "Expected host:port with an IP address".to_string()),
+                    _ => Ok(()),
+                })))
+                .importance(Importance::Low)
+                .doc("The address the embedded broker listens on."),
+        )
+        .define(
+            ConfigKey::new(EMBEDDED_STORAGE, ConfigType::String)
+                .default_value(ConfigValue::String("sqlite".into()))
+                .validator(Validator::one_of_ignore_case(&["sqlite", "memory"]))
+                .importance(Importance::Low)
+                .doc("The embedded broker's storage: sqlite (durable) or memory."),
+        )
+}
+
+/// A parsed, validated worker configuration.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    parsed: ParsedConfig,
+    /// `bootstrap.servers`, or the embedded broker's address once it runs.
+    pub bootstrap_servers: Option<String>,
+    /// Whether the worker talks to its own embedded broker (topics are then created on first use).
+    pub embedded_broker: bool,
+}
+
+impl WorkerConfig {
+    /// Parses `props`, listing every invalid key.
+    pub fn new(props: ConfigMap) -> Result<Self, RuntimeError> {
+        let def = worker_config_def();
+        let errors = kconnect_api::ConfigInfos::new("worker", def.validate(&props)).error_messages();
+        if !errors.is_empty() {
+            return Err(RuntimeError::InvalidConfig {
+                context: "Worker configuration".into(),
+                errors,
+            });
+        }
+        let parsed = def.parse(&props)?;
+        let bootstrap_servers = Some(parsed.list(BOOTSTRAP_SERVERS).join(",")).filter(|s| !s.is_empty());
+        Ok(Self {
+            embedded_broker: bootstrap_servers.is_none(),
+            bootstrap_servers,
+            parsed,
+        })
+    }
+
+    /// Every property given.
+    pub fn originals(&self) -> &ConfigMap {
+        self.parsed.originals()
+    }
+
+    /// The given properties under `prefix`, prefix removed (`producer.`, `key.converter.`, ...).
+    pub fn with_prefix(&self, prefix: &str) -> ConfigMap {
+        with_prefix(self.parsed.originals(), prefix)
+    }
+
+    /// A string setting.
+    pub fn string(&self, key: &str) -> Option<&str> {
+        self.parsed.string(key)
+    }
+
+    /// The standalone offsets file.
+    pub fn offset_file(&self) -> PathBuf {
+        PathBuf::from(self.parsed.string(OFFSET_FILE).unwrap_or("connect.offsets"))
+    }
+
+    fn millis(&self, key: &str) -> Duration {
+        Duration::from_millis(self.parsed.long(key).unwrap_or_default().max(0) as u64)
+    }
+
+    /// `offset.flush.interval.ms`.
+    pub fn offset_flush_interval(&self) -> Duration {
+        self.millis(OFFSET_FLUSH_INTERVAL).max(Duration::from_millis(1))
+    }
+
+    /// `offset.flush.timeout.ms`.
+    pub fn offset_flush_timeout(&self) -> Duration {
+        self.millis(OFFSET_FLUSH_TIMEOUT)
+    }
+
+    /// `task.shutdown.graceful.timeout.ms`.
+    pub fn graceful_shutdown_timeout(&self) -> Duration {
+        self.millis(GRACEFUL_TIMEOUT)
+    }
+
+    /// `topic.creation.enable`.
+    pub fn topic_creation_enabled(&self) -> bool {
+        self.parsed.boolean(TOPIC_CREATION_ENABLE).unwrap_or(true)
+    }
+
+    /// The REST listener address: the first of `listeners`, `http://:8083` by default.
+    pub fn rest_listener(&self) -> Result<SocketAddr, RuntimeError> {
+        let listeners = self.parsed.list(LISTENERS);
+        let first = listeners.first().map_or("http://:8083", String::as_str);
+        parse_listener(first).ok_or_else(|| RuntimeError::InvalidConfig {
+            context: "Worker configuration".into(),
+            errors: vec![format!("{LISTENERS}: Invalid listener {first}: expected http://host:port")],
+        })
+    }
+
+    /// This worker's id in statuses: the advertised `host:port`.
+    pub fn worker_id(&self) -> String {
+        let listener = self.rest_listener().ok();
+        let host = self
+            .parsed
+            .string(ADVERTISED_HOST)
+            .map(str::to_string)
+            .or_else(|| listener.filter(|l| !l.ip().is_unspecified()).map(|l| l.ip().to_string()))
+            .unwrap_or_else(local_host_name);
+        let port = self
+            .parsed
+            .int(ADVERTISED_PORT)
+            .map(|p| p as u16)
+            .or(listener.map(|l| l.port()))
+            .unwrap_or(8083);
+        format!("{host}:{port}")
+    }
+
+    /// The embedded broker's listen address.
+    pub fn embedded_listener(&self) -> SocketAddr {
+        self.parsed
+            .string(EMBEDDED_LISTENER)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9092)))
+    }
+
+    /// The embedded broker's data directory: `embedded.broker.data.dir`, else `kconnect-broker`
+    /// beside the offsets file.
+    pub fn embedded_data_dir(&self) -> PathBuf {
+        match self.parsed.string(EMBEDDED_DATA_DIR) {
+            Some(dir) => PathBuf::from(dir),
+            None => {
+                let offsets = self.offset_file();
+                let parent = offsets.parent().filter(|p| !p.as_os_str().is_empty());
+                parent.map_or_else(|| PathBuf::from("kconnect-broker"), |p| p.join("kconnect-broker"))
+            }
+        }
+    }
+
+    /// The embedded broker's storage name (`sqlite` or `memory`).
+    pub fn embedded_storage(&self) -> &str {
+        self.parsed.string(EMBEDDED_STORAGE).unwrap_or("sqlite")
+    }
+}
+
+/// Parses `http://host:port` (an empty host means every interface).
+fn parse_listener(listener: &str) -> Option<SocketAddr> {
+    let rest = listener.strip_prefix("http://").or_else(|| listener.strip_prefix("HTTP://"))?;
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = rest.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    let ip = match host.trim_matches(['[', ']']) {
+        "" | "0.0.0.0" => std::net::IpAddr::from([0, 0, 0, 0]),
+        "localhost" => std::net::IpAddr::from([127, 0, 0, 1]),
+        other => other.parse().ok()?,
+    };
+    Some(SocketAddr::new(ip, port))
+}
+
+fn local_host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn quickstart() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("key.converter", "org.apache.kafka.connect.json.JsonConverter"),
+            ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
+            ("offset.storage.file.filename", "/tmp/connect.offsets"),
+            ("offset.flush.interval.ms", "10000"),
+            ("plugin.path", "libs/connect-file-3.9.0.jar"),
+        ]
+    }
+
+    #[test]
+    fn quickstart_config_runs_embedded() {
+        let config = WorkerConfig::new(props(&quickstart())).unwrap();
+        assert!(config.embedded_broker);
+        assert_eq!(config.offset_flush_interval(), Duration::from_secs(10));
+        assert_eq!(config.rest_listener().unwrap(), "0.0.0.0:8083".parse().unwrap());
+        assert_eq!(config.embedded_data_dir(), PathBuf::from("/tmp/kconnect-broker"));
+    }
+
+    #[test]
+    fn bootstrap_servers_disable_the_embedded_broker() {
+        let mut pairs = quickstart();
+        pairs.push(("bootstrap.servers", "kafka1:9092, kafka2:9092"));
+        let config = WorkerConfig::new(props(&pairs)).unwrap();
+        assert!(!config.embedded_broker);
+        assert_eq!(config.bootstrap_servers.as_deref(), Some("kafka1:9092,kafka2:9092"));
+    }
+
+    #[test]
+    fn every_bad_key_is_named() {
+        let err = WorkerConfig::new(props(&[("offset.flush.interval.ms", "soon")])).unwrap_err().to_string();
+        for key in ["key.converter", "value.converter", "offset.storage.file.filename", "offset.flush.interval.ms"] {
+            assert!(err.contains(key), "{key} missing from {err}");
+        }
+    }
+
+    #[test]
+    fn listeners_parse() {
+        assert_eq!(parse_listener("http://localhost:8084"), Some("127.0.0.1:8084".parse().unwrap()));
+        assert_eq!(parse_listener("http://:8083"), Some("0.0.0.0:8083".parse().unwrap()));
+        assert_eq!(parse_listener("ftp://x:1"), None);
+    }
+}

@@ -1,0 +1,79 @@
+//! Apache's file quickstart in a temporary directory, run with the `kconnect` binary.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::{WorkerProcess, free_port, read_lines, wait_until};
+
+/// How long a test waits for records to arrive.
+pub const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A quickstart set-up in a temporary directory: the repository's config files with the paths and
+/// ports of one test.
+pub struct Quickstart {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    worker: PathBuf,
+    connectors: Vec<PathBuf>,
+    /// The worker's REST port.
+    pub rest_port: u16,
+}
+
+impl Quickstart {
+    /// Copies the quickstart files from `config_dir`, pointing them at this test's directory,
+    /// ports and offset flush interval.
+    pub fn new(bin: &Path, config_dir: &Path, flush_interval_ms: u64) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = config_dir;
+        let rest_port = free_port();
+        let worker_text = std::fs::read_to_string(root.join("connect-standalone.properties")).expect("worker config")
+            + format!(
+                "\noffset.storage.file.filename={}\noffset.flush.interval.ms={flush_interval_ms}\nlisteners=http://127.0.0.1:{rest_port}\nembedded.broker.listener=127.0.0.1:{}\n",
+                dir.path().join("connect.offsets").display(),
+                free_port()
+            )
+            .as_str();
+        let worker = dir.path().join("connect-standalone.properties");
+        std::fs::write(&worker, worker_text).expect("write worker config");
+        let connectors = ["connect-file-source.properties", "connect-file-sink.properties"]
+            .iter()
+            .map(|name| {
+                let text = std::fs::read_to_string(root.join(name)).expect("connector config");
+                let text = text
+                    .replace("file=test.txt", &format!("file={}", dir.path().join("test.txt").display()))
+                    .replace("file=test.sink.txt", &format!("file={}", dir.path().join("test.sink.txt").display()));
+                let path = dir.path().join(name);
+                std::fs::write(&path, text).expect("write connector config");
+                path
+            })
+            .collect();
+        Self {
+            bin: bin.to_path_buf(),
+            dir,
+            worker,
+            connectors,
+            rest_port,
+        }
+    }
+
+    /// The source file.
+    pub fn input(&self) -> PathBuf {
+        self.dir.path().join("test.txt")
+    }
+
+    /// The lines in the sink file.
+    pub fn output(&self) -> Vec<String> {
+        read_lines(&self.dir.path().join("test.sink.txt"))
+    }
+
+    /// Starts the worker on the three files.
+    pub fn start(&self) -> WorkerProcess {
+        WorkerProcess::start(&self.bin, &self.worker, &self.connectors, &self.dir.path().join("worker.log"))
+    }
+
+    /// Waits until the sink file has `count` lines, failing with the worker's log otherwise.
+    pub fn wait_for_lines(&self, worker: &WorkerProcess, count: usize) {
+        let arrived = wait_until(ARRIVAL_TIMEOUT, || self.output().len() >= count);
+        assert!(arrived, "only {} of {count} lines arrived; worker log:\n{}", self.output().len(), worker.log());
+    }
+}
