@@ -115,3 +115,39 @@ impl SinkTask for FileStreamSinkTask {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kconnect_api::record::TimestampType;
+    use kconnect_api::{RecordCore, Schema, SchemaAndValue, Value};
+
+    use super::*;
+
+    fn record(value: Value, offset: i64) -> SinkRecord {
+        let core = RecordCore::new("t", SchemaAndValue::new(Some(Schema::optional_string()), value));
+        SinkRecord::new(core, 0, offset, TimestampType::CreateTime)
+    }
+
+    #[tokio::test]
+    async fn appends_one_line_per_record_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        std::fs::write(&path, "existing\n").unwrap();
+        let configs: ConfigMap = [("file".to_string(), path.display().to_string())].into();
+        let mut task = FileStreamSinkTask::default();
+        task.start(SinkTaskContext::new(configs)).await.unwrap();
+        task.put(&[
+            record("a".into(), 0),
+            record(Value::Null, 1),
+            record(Value::Int32(3), 2),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "existing\na\nnull\n3\n",
+            "visible after put"
+        );
+        task.stop().await.unwrap();
+    }
+}

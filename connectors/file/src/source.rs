@@ -137,7 +137,9 @@ impl FileStreamSourceTask {
 
     /// Takes up to `batch_size` complete lines from the pending bytes.
     fn take_lines(&mut self) -> Vec<SourceRecord> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
         let mut records = Vec::new();
         let mut consumed = 0;
         while records.len() < self.batch_size {
@@ -145,12 +147,19 @@ impl FileStreamSourceTask {
                 break;
             };
             let end = consumed + newline;
-            let line_end = if end > consumed && self.pending[end - 1] == b'\r' { end - 1 } else { end };
+            let line_end = if end > consumed && self.pending[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
             let line = String::from_utf8_lossy(&self.pending[consumed..line_end]).into_owned();
             consumed = end + 1;
             let mut offset = OffsetMap::new();
             offset.insert(POSITION_FIELD.into(), (self.position + consumed as u64).into());
-            let mut core = RecordCore::new(self.topic.clone(), SchemaAndValue::new(Some(Schema::string()), Value::String(line)));
+            let mut core = RecordCore::new(
+                self.topic.clone(),
+                SchemaAndValue::new(Some(Schema::string()), Value::String(line)),
+            );
             core.timestamp = Some(now);
             records.push(SourceRecord::new(self.partition(), offset, core));
         }
@@ -201,5 +210,100 @@ impl SourceTask for FileStreamSourceTask {
     async fn stop(&mut self) -> Result<()> {
         self.input = None;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    struct Committed(Option<OffsetMap>);
+
+    impl kconnect_api::OffsetStorageReader for Committed {
+        fn offset(&self, _partition: &OffsetMap) -> Option<OffsetMap> {
+            self.0.clone()
+        }
+    }
+
+    async fn started(file: &std::path::Path, committed: Option<u64>, batch: &str) -> FileStreamSourceTask {
+        let configs: ConfigMap = [
+            ("file", file.display().to_string()),
+            ("topic", "t".into()),
+            ("batch.size", batch.into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let offset = committed.map(|position| {
+            let mut offset = OffsetMap::new();
+            offset.insert(POSITION_FIELD.into(), position.into());
+            offset
+        });
+        let mut task = FileStreamSourceTask::default();
+        let context = SourceTaskContext {
+            configs,
+            offset_reader: Arc::new(Committed(offset)),
+        };
+        task.start(context).await.unwrap();
+        task
+    }
+
+    fn lines(records: &[SourceRecord]) -> Vec<String> {
+        records.iter().map(|r| r.value.value.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn emits_complete_lines_with_byte_positions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, "one\r\ntwo\nthr").unwrap();
+        let mut task = started(&path, None, "10").await;
+        let records = task.poll().await.unwrap();
+        assert_eq!(lines(&records), ["one", "two"]);
+        assert_eq!(records[0].source_partition["filename"], path.display().to_string());
+        assert_eq!(records[0].source_offset["position"], 5);
+        assert_eq!(records[1].source_offset["position"], 9);
+        assert_eq!(records[0].value.schema, Some(Schema::string()));
+        assert!(
+            task.poll().await.unwrap().is_empty(),
+            "a partial line waits for its newline"
+        );
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"ee\n")
+            .unwrap();
+        let records = task.poll().await.unwrap();
+        assert_eq!(lines(&records), ["three"]);
+        assert_eq!(records[0].source_offset["position"], 15);
+    }
+
+    #[tokio::test]
+    async fn resumes_after_the_committed_position_and_honours_batch_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, "a\nb\nc\nd\n").unwrap();
+        let mut task = started(&path, Some(2), "2").await;
+        assert_eq!(lines(&task.poll().await.unwrap()), ["b", "c"]);
+        assert_eq!(lines(&task.poll().await.unwrap()), ["d"]);
+    }
+
+    #[tokio::test]
+    async fn waits_for_a_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("later.txt");
+        let mut task = started(&path, None, "10").await;
+        assert!(task.poll().await.unwrap().is_empty());
+        std::fs::write(&path, "late\n").unwrap();
+        assert_eq!(lines(&task.poll().await.unwrap()), ["late"]);
+    }
+
+    #[test]
+    fn topic_is_required() {
+        let err = config_def().parse(&ConfigMap::new()).unwrap_err().to_string();
+        assert!(err.contains("topic"), "{err}");
     }
 }

@@ -189,9 +189,7 @@ mod tests {
 
     #[test]
     fn parses_typed_values_and_defaults() {
-        let parsed = def()
-            .parse(&props(&[("topic", "t"), ("tags", "a, b,c")]))
-            .unwrap();
+        let parsed = def().parse(&props(&[("topic", "t"), ("tags", "a, b,c")])).unwrap();
         assert_eq!(parsed.string("topic"), Some("t"));
         assert_eq!(parsed.int("batch.size"), Some(2000));
         assert_eq!(parsed.list("tags"), ["a", "b", "c"]);
@@ -200,12 +198,18 @@ mod tests {
     #[test]
     fn parse_errors_name_the_key() {
         let missing = def().parse(&props(&[])).unwrap_err().to_string();
-        assert!(missing.contains("Missing required configuration \"topic\""), "{missing}");
+        assert!(
+            missing.contains("Missing required configuration \"topic\""),
+            "{missing}"
+        );
         let bad = def()
             .parse(&props(&[("topic", "t"), ("batch.size", "x")]))
             .unwrap_err()
             .to_string();
-        assert!(bad.contains("Invalid value x for configuration batch.size: Not a number of type INT"), "{bad}");
+        assert!(
+            bad.contains("Invalid value x for configuration batch.size: Not a number of type INT"),
+            "{bad}"
+        );
         let small = def()
             .parse(&props(&[("topic", "t"), ("batch.size", "0")]))
             .unwrap_err()

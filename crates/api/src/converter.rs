@@ -20,11 +20,11 @@ pub trait Converter: Send + Sync {
     /// Applies the configuration; `is_key` tells a key converter from a value converter.
     fn configure(&mut self, config: &ConfigMap, is_key: bool) -> Result<()>;
 
-    /// Serialises a value; `None` is a Kafka null (a tombstone for values).
-    fn from_connect_data(&self, topic: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>>;
+    /// Serialises a value (Apache's `fromConnectData`); `None` is a Kafka null (a tombstone for values).
+    fn to_bytes(&self, topic: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>>;
 
-    /// Deserialises bytes read from `topic`; `None` is a Kafka null.
-    fn to_connect_data(&self, topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue>;
+    /// Deserialises bytes read from `topic` (Apache's `toConnectData`); `None` is a Kafka null.
+    fn to_connect(&self, topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue>;
 }
 
 /// Converts header values between Connect data and bytes.
@@ -37,9 +37,15 @@ pub trait HeaderConverter: Send + Sync {
     /// Applies the configuration.
     fn configure(&mut self, config: &ConfigMap) -> Result<()>;
 
-    /// Serialises one header value.
-    fn from_connect_header(&self, topic: &str, key: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>>;
+    /// Serialises one header value (Apache's `fromConnectHeader`).
+    fn header_to_bytes(
+        &self,
+        topic: &str,
+        key: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>>;
 
-    /// Deserialises one header value.
-    fn to_connect_header(&self, topic: &str, key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue>;
+    /// Deserialises one header value (Apache's `toConnectHeader`).
+    fn header_to_connect(&self, topic: &str, key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue>;
 }

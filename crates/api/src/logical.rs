@@ -39,10 +39,7 @@ impl Decimal {
         let negative = self.unscaled < 0;
         let filler = if negative { 0xff } else { 0x00 };
         let mut start = 0;
-        while start < bytes.len() - 1
-            && bytes[start] == filler
-            && (bytes[start + 1] & 0x80 != 0) == negative
-        {
+        while start < bytes.len() - 1 && bytes[start] == filler && (bytes[start + 1] & 0x80 != 0) == negative {
             start += 1;
         }
         bytes[start..].to_vec()
@@ -112,9 +109,7 @@ pub fn time_schema() -> SchemaBuilder {
 
 /// The Timestamp schema builder.
 pub fn timestamp_schema() -> SchemaBuilder {
-    SchemaBuilder::new(SchemaType::Int64)
-        .name(TIMESTAMP_NAME)
-        .version(1)
+    SchemaBuilder::new(SchemaType::Int64).name(TIMESTAMP_NAME).version(1)
 }
 
 /// The scale of a Decimal schema.

@@ -178,10 +178,7 @@ mod tests {
 
     #[test]
     fn sink_record_keeps_original_coordinates() {
-        let core = RecordCore::new(
-            "orders",
-            SchemaAndValue::new(Some(Schema::string()), "x".into()),
-        );
+        let core = RecordCore::new("orders", SchemaAndValue::new(Some(Schema::string()), "x".into()));
         let mut record = SinkRecord::new(core, 3, 42, TimestampType::CreateTime);
         record.topic = "renamed".into();
         assert_eq!(record.original_topic, "orders");

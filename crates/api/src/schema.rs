@@ -193,9 +193,7 @@ impl Schema {
             }
             (SchemaType::Struct, Value::Struct(s)) => {
                 if s.schema().as_ref() != self {
-                    return Err(ConnectError::data(
-                        "Struct schemas do not match.".to_string(),
-                    ));
+                    return Err(ConnectError::data("Struct schemas do not match.".to_string()));
                 }
                 s.validate()
             }
@@ -338,9 +336,11 @@ mod tests {
         assert!(Schema::optional_int32().validate_value(&Value::Null).is_ok());
         assert!(Schema::int32().validate_value(&Value::String("x".into())).is_err());
         let array = SchemaBuilder::array(Schema::string()).build();
-        assert!(array
-            .validate_value(&Value::Array(vec![Value::String("a".into())]))
-            .is_ok());
+        assert!(
+            array
+                .validate_value(&Value::Array(vec![Value::String("a".into())]))
+                .is_ok()
+        );
         assert!(array.validate_value(&Value::Array(vec![Value::Int8(1)])).is_err());
     }
 }

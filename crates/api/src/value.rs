@@ -250,9 +250,10 @@ impl Struct {
             .iter()
             .zip(&self.values)
             .try_for_each(|(field, value)| {
-                field.schema.validate_value(value).map_err(|err| {
-                    ConnectError::data(format!("Invalid value for field \"{}\": {err}", field.name))
-                })
+                field
+                    .schema
+                    .validate_value(value)
+                    .map_err(|err| ConnectError::data(format!("Invalid value for field \"{}\": {err}", field.name)))
             })
     }
 }

@@ -40,7 +40,9 @@ impl FromStr for StorageKind {
         match s.to_ascii_lowercase().as_str() {
             "memory" => Ok(Self::Memory),
             "sqlite" => Ok(Self::Sqlite),
-            other => Err(BrokerError::Config(format!("unknown storage '{other}': expected memory or sqlite"))),
+            other => Err(BrokerError::Config(format!(
+                "unknown storage '{other}': expected memory or sqlite"
+            ))),
         }
     }
 }
@@ -63,7 +65,9 @@ pub enum BrokerError {
     #[error("embedded broker: {0}")]
     Config(String),
     /// The listen address is taken or not ours.
-    #[error("embedded broker could not listen on {addr}: {source} (set embedded.broker.listener, or bootstrap.servers to use a running Kafka)")]
+    #[error(
+        "embedded broker could not listen on {addr}: {source} (set embedded.broker.listener, or bootstrap.servers to use a running Kafka)"
+    )]
     Bind {
         /// The address.
         addr: SocketAddr,

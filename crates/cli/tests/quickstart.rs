@@ -10,7 +10,11 @@ use kconnect_test_kit::{ARRIVAL_TIMEOUT, Quickstart, append_lines, numbered_line
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
 
 fn quickstart(flush_interval_ms: u64) -> Quickstart {
-    Quickstart::new(Path::new(BIN), &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"), flush_interval_ms)
+    Quickstart::new(
+        Path::new(BIN),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
+        flush_interval_ms,
+    )
 }
 
 #[test]
@@ -21,9 +25,14 @@ fn lines_arrive_in_order_and_a_restart_neither_loses_nor_repeats() {
     quickstart.wait_for_lines(&worker, 10_000);
 
     worker.signal("TERM");
-    let status = worker.wait(Duration::from_secs(30)).expect("worker stops after SIGTERM");
+    let status = worker
+        .wait(Duration::from_secs(30))
+        .expect("worker stops after SIGTERM");
     assert!(status.success(), "exit status {status:?}; log:\n{}", worker.log());
-    assert!(worker.log().contains("embedded broker listening on 127.0.0.1:"), "the broker address is logged");
+    assert!(
+        worker.log().contains("embedded broker listening on 127.0.0.1:"),
+        "the broker address is logged"
+    );
 
     append_lines(&quickstart.input(), numbered_lines(10_000, 5_000));
     let worker = quickstart.start();
@@ -31,7 +40,11 @@ fn lines_arrive_in_order_and_a_restart_neither_loses_nor_repeats() {
     std::thread::sleep(Duration::from_secs(2));
 
     let expected: Vec<String> = numbered_lines(0, 15_000).collect();
-    assert_eq!(quickstart.output(), expected, "exactly 15,000 lines, in order, none twice");
+    assert_eq!(
+        quickstart.output(),
+        expected,
+        "exactly 15,000 lines, in order, none twice"
+    );
 }
 
 #[test]
@@ -55,16 +68,27 @@ fn a_killed_worker_resumes_from_committed_offsets() {
     let worker = quickstart.start();
     let distinct = || quickstart.output().into_iter().collect::<HashSet<String>>().len();
     let complete = wait_until(ARRIVAL_TIMEOUT, || distinct() >= total);
-    assert!(complete, "{} of {total} distinct lines arrived; log:\n{}", distinct(), worker.log());
+    assert!(
+        complete,
+        "{} of {total} distinct lines arrived; log:\n{}",
+        distinct(),
+        worker.log()
+    );
     std::thread::sleep(Duration::from_secs(2));
 
     let output = quickstart.output();
     let mut seen = HashSet::new();
     let first_arrivals: Vec<&String> = output.iter().filter(|line| seen.insert(*line)).collect();
     let expected: Vec<String> = numbered_lines(0, total).collect();
-    assert_eq!(first_arrivals, expected.iter().collect::<Vec<_>>(), "every line, first arrivals in order");
+    assert_eq!(
+        first_arrivals,
+        expected.iter().collect::<Vec<_>>(),
+        "every line, first arrivals in order"
+    );
     let duplicates = output.len() - total;
-    eprintln!("kill -9 after {before_restart} of {total} lines had arrived: {duplicates} lines delivered twice (sent or written after the last offset commit)");
+    eprintln!(
+        "kill -9 after {before_restart} of {total} lines had arrived: {duplicates} lines delivered twice (sent or written after the last offset commit)"
+    );
     let mut copies: HashMap<&String, usize> = HashMap::new();
     output.iter().for_each(|line| *copies.entry(line).or_default() += 1);
     // The source may send a line again (its offset was not committed) and the sink may write the

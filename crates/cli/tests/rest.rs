@@ -9,14 +9,20 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
 
 async fn get(port: u16, path: &str) -> (u16, Value) {
-    let response = reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.expect("request");
+    let response = reqwest::get(format!("http://127.0.0.1:{port}{path}"))
+        .await
+        .expect("request");
     let status = response.status().as_u16();
     (status, response.json().await.expect("JSON body"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rest_basics_answer_as_apache_does() {
-    let quickstart = Quickstart::new(Path::new(BIN), &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"), 10_000);
+    let quickstart = Quickstart::new(
+        Path::new(BIN),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
+        10_000,
+    );
     append_lines(&quickstart.input(), numbered_lines(0, 10));
     let worker = quickstart.start();
     tokio::task::block_in_place(|| quickstart.wait_for_lines(&worker, 10));
@@ -29,7 +35,10 @@ async fn rest_basics_answer_as_apache_does() {
     assert_eq!(root["version"], env!("CARGO_PKG_VERSION"));
     assert!(root["commit"].is_string());
 
-    assert_eq!(get(port, "/connectors").await, (200, json!(["local-file-sink", "local-file-source"])));
+    assert_eq!(
+        get(port, "/connectors").await,
+        (200, json!(["local-file-sink", "local-file-source"]))
+    );
 
     let (status, expanded) = get(port, "/connectors?expand=status&expand=info").await;
     assert_eq!(status, 200);
@@ -58,7 +67,10 @@ async fn rest_basics_answer_as_apache_does() {
     let (status, tasks) = get(port, "/connectors/local-file-sink/tasks").await;
     assert_eq!(status, 200);
     assert_eq!(tasks[0]["id"], json!({"connector": "local-file-sink", "task": 0}));
-    assert_eq!(tasks[0]["config"]["task.class"], "org.apache.kafka.connect.file.FileStreamSinkTask");
+    assert_eq!(
+        tasks[0]["config"]["task.class"],
+        "org.apache.kafka.connect.file.FileStreamSinkTask"
+    );
     assert_eq!(tasks[0]["config"]["topics"], "connect-test");
 
     assert_eq!(
@@ -68,17 +80,39 @@ async fn rest_basics_answer_as_apache_does() {
 
     let (status, plugins) = get(port, "/connector-plugins").await;
     assert_eq!(status, 200);
-    let classes: Vec<&str> = plugins.as_array().unwrap().iter().map(|p| p["class"].as_str().unwrap()).collect();
-    assert_eq!(classes, ["org.apache.kafka.connect.file.FileStreamSourceConnector", "org.apache.kafka.connect.file.FileStreamSinkConnector"]);
+    let classes: Vec<&str> = plugins
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["class"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            "org.apache.kafka.connect.file.FileStreamSinkConnector"
+        ]
+    );
     assert_eq!(plugins[0]["type"], "source");
     let (_, all) = get(port, "/connector-plugins?connectorsOnly=false").await;
-    assert!(all.as_array().unwrap().iter().any(|p| p["class"] == "org.apache.kafka.connect.json.JsonConverter" && p["type"] == "converter"));
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["class"] == "org.apache.kafka.connect.json.JsonConverter" && p["type"] == "converter")
+    );
     assert!(all.as_array().unwrap().iter().any(|p| p["type"] == "header_converter"));
 
-    assert_eq!(get(port, "/connectors/nope").await, (404, json!({"error_code": 404, "message": "Connector nope not found"})));
+    assert_eq!(
+        get(port, "/connectors/nope").await,
+        (404, json!({"error_code": 404, "message": "Connector nope not found"}))
+    );
     assert_eq!(
         get(port, "/connectors/nope/status").await,
-        (404, json!({"error_code": 404, "message": "No status found for connector nope"}))
+        (
+            404,
+            json!({"error_code": 404, "message": "No status found for connector nope"})
+        )
     );
     assert_eq!(get(port, "/connectors/local-file-source/tasks/7/status").await.0, 404);
 }

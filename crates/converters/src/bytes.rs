@@ -11,20 +11,26 @@ impl Converter for ByteArrayConverter {
         Ok(())
     }
 
-    fn from_connect_data(&self, _topic: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+    fn to_bytes(&self, _topic: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
         if let Some(schema) = schema
             && schema.schema_type != SchemaType::Bytes
         {
-            return Err(ConnectError::data(format!("Invalid schema type for ByteArrayConverter: {}", schema.schema_type)));
+            return Err(ConnectError::data(format!(
+                "Invalid schema type for ByteArrayConverter: {}",
+                schema.schema_type
+            )));
         }
         match value {
             Value::Null => Ok(None),
             Value::Bytes(bytes) => Ok(Some(bytes.clone())),
-            other => Err(ConnectError::data(format!("ByteArrayConverter is not compatible with objects of type {}", other.type_name()))),
+            other => Err(ConnectError::data(format!(
+                "ByteArrayConverter is not compatible with objects of type {}",
+                other.type_name()
+            ))),
         }
     }
 
-    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+    fn to_connect(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
         let value = bytes.map_or(Value::Null, |b| Value::Bytes(b.to_vec()));
         Ok(SchemaAndValue::new(Some(Schema::optional_bytes()), value))
     }
@@ -37,9 +43,12 @@ mod tests {
     #[test]
     fn passes_bytes_and_rejects_others() {
         let c = ByteArrayConverter;
-        assert_eq!(c.from_connect_data("t", None, &Value::Bytes(vec![1, 2])).unwrap(), Some(vec![1, 2]));
-        assert!(c.from_connect_data("t", Some(&Schema::string()), &"x".into()).is_err());
-        assert!(c.from_connect_data("t", None, &"x".into()).is_err());
-        assert_eq!(c.to_connect_data("t", Some(&[9])).unwrap().value, Value::Bytes(vec![9]));
+        assert_eq!(
+            c.to_bytes("t", None, &Value::Bytes(vec![1, 2])).unwrap(),
+            Some(vec![1, 2])
+        );
+        assert!(c.to_bytes("t", Some(&Schema::string()), &"x".into()).is_err());
+        assert!(c.to_bytes("t", None, &"x".into()).is_err());
+        assert_eq!(c.to_connect("t", Some(&[9])).unwrap().value, Value::Bytes(vec![9]));
     }
 }

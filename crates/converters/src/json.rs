@@ -5,7 +5,9 @@ mod data;
 mod schema;
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
-use kconnect_api::{ConfigDef, ConfigMap, ConnectError, Converter, HeaderConverter, Result, SchemaAndValue, SchemaRef, Value};
+use kconnect_api::{
+    ConfigDef, ConfigMap, ConnectError, Converter, HeaderConverter, Result, SchemaAndValue, SchemaRef, Value,
+};
 
 pub use data::{from_json, to_json};
 pub use schema::{schema_from_json, schema_to_json};
@@ -112,13 +114,20 @@ impl JsonConverter {
         let payload = to_json(schema, value, &self.settings)?;
         let json = if self.settings.schemas_enable {
             let mut envelope = serde_json::Map::with_capacity(2);
-            envelope.insert("schema".into(), schema.map_or(serde_json::Value::Null, |s| schema_to_json(s, &self.settings)));
+            envelope.insert(
+                "schema".into(),
+                schema.map_or(serde_json::Value::Null, |s| schema_to_json(s, &self.settings)),
+            );
             envelope.insert("payload".into(), payload);
             serde_json::Value::Object(envelope)
         } else {
             payload
         };
-        serde_json::to_vec(&json).map(Some).map_err(|err| ConnectError::data(format!("Converting Kafka Connect data to byte[] failed due to serialization error: {err}")))
+        serde_json::to_vec(&json).map(Some).map_err(|err| {
+            ConnectError::data(format!(
+                "Converting Kafka Connect data to byte[] failed due to serialization error: {err}"
+            ))
+        })
     }
 
     /// Deserialises JSON bytes; `None` (a tombstone) is a null with no schema.
@@ -127,13 +136,19 @@ impl JsonConverter {
             return Ok(SchemaAndValue::NULL);
         };
         let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
-            ConnectError::data(format!("Converting byte[] to Kafka Connect data failed due to serialization error: {err}"))
+            ConnectError::data(format!(
+                "Converting byte[] to Kafka Connect data failed due to serialization error: {err}"
+            ))
         })?;
         if !self.settings.schemas_enable {
             return Ok(SchemaAndValue::new(None, from_json(None, &json, &self.settings)?));
         }
         let envelope = match json {
-            serde_json::Value::Object(map) if map.len() == 2 && map.contains_key("schema") && map.contains_key("payload") => map,
+            serde_json::Value::Object(map)
+                if map.len() == 2 && map.contains_key("schema") && map.contains_key("payload") =>
+            {
+                map
+            }
             _ => {
                 return Err(ConnectError::data(
                     "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.",
@@ -156,11 +171,11 @@ impl Converter for JsonConverter {
         Ok(())
     }
 
-    fn from_connect_data(&self, _topic: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+    fn to_bytes(&self, _topic: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
         self.serialize(schema, value)
     }
 
-    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+    fn to_connect(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
         self.deserialize(bytes)
     }
 }
@@ -179,11 +194,17 @@ impl HeaderConverter for JsonHeaderConverter {
         Ok(())
     }
 
-    fn from_connect_header(&self, _topic: &str, _key: &str, schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+    fn header_to_bytes(
+        &self,
+        _topic: &str,
+        _key: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>> {
         self.0.serialize(schema, value)
     }
 
-    fn to_connect_header(&self, _topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+    fn header_to_connect(&self, _topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
         self.0.deserialize(bytes)
     }
 }

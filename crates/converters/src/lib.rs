@@ -12,8 +12,6 @@ pub mod values;
 
 pub use bytes::ByteArrayConverter;
 pub use json::{JsonConverter, JsonHeaderConverter};
-pub use number::{
-    BooleanConverter, DoubleConverter, FloatConverter, IntegerConverter, LongConverter, ShortConverter,
-};
+pub use number::{BooleanConverter, DoubleConverter, FloatConverter, IntegerConverter, LongConverter, ShortConverter};
 pub use simple_header::SimpleHeaderConverter;
 pub use string::{StringConverter, StringHeaderConverter};

@@ -43,11 +43,11 @@ macro_rules! number_converter {
                 Ok(())
             }
 
-            fn from_connect_data(&self, _topic: &str, _schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+            fn to_bytes(&self, _topic: &str, _schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
                 Self::encode(value)
             }
 
-            fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+            fn to_connect(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
                 Self::decode(bytes)
             }
         }
@@ -57,11 +57,11 @@ macro_rules! number_converter {
                 Ok(())
             }
 
-            fn from_connect_header(&self, _topic: &str, _key: &str, _schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+            fn header_to_bytes(&self, _topic: &str, _key: &str, _schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
                 Self::encode(value)
             }
 
-            fn to_connect_header(&self, _topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+            fn header_to_connect(&self, _topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
                 Self::decode(bytes)
             }
         }
@@ -98,20 +98,27 @@ impl Converter for BooleanConverter {
         Ok(())
     }
 
-    fn from_connect_data(&self, _topic: &str, _schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+    fn to_bytes(&self, _topic: &str, _schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
         match value {
             Value::Null => Ok(None),
             Value::Boolean(v) => Ok(Some(vec![u8::from(*v)])),
-            other => Err(ConnectError::data(format!("Failed to serialize to Boolean (was {})", other.type_name()))),
+            other => Err(ConnectError::data(format!(
+                "Failed to serialize to Boolean (was {})",
+                other.type_name()
+            ))),
         }
     }
 
-    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+    fn to_connect(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
         let value = match bytes {
             None => Value::Null,
             Some([0]) => Value::Boolean(false),
             Some([1]) => Value::Boolean(true),
-            Some(_) => return Err(ConnectError::data("Size of data received by BooleanDeserializer is not 1 or value is not 0 or 1")),
+            Some(_) => {
+                return Err(ConnectError::data(
+                    "Size of data received by BooleanDeserializer is not 1 or value is not 0 or 1",
+                ));
+            }
         };
         Ok(SchemaAndValue::new(Some(Schema::optional_boolean()), value))
     }
@@ -128,20 +135,24 @@ mod tests {
             (Box::new(IntegerConverter), Value::Int32(-1), vec![0xff; 4]),
             (Box::new(LongConverter), Value::Int64(1), vec![0, 0, 0, 0, 0, 0, 0, 1]),
             (Box::new(FloatConverter), Value::Float32(1.0), vec![0x3f, 0x80, 0, 0]),
-            (Box::new(DoubleConverter), Value::Float64(2.0), vec![0x40, 0, 0, 0, 0, 0, 0, 0]),
+            (
+                Box::new(DoubleConverter),
+                Value::Float64(2.0),
+                vec![0x40, 0, 0, 0, 0, 0, 0, 0],
+            ),
             (Box::new(BooleanConverter), Value::Boolean(true), vec![1]),
         ];
         for (converter, value, bytes) in cases {
-            assert_eq!(converter.from_connect_data("t", None, &value).unwrap(), Some(bytes.clone()));
-            assert_eq!(converter.to_connect_data("t", Some(&bytes)).unwrap().value, value);
-            assert_eq!(converter.to_connect_data("t", None).unwrap().value, Value::Null);
+            assert_eq!(converter.to_bytes("t", None, &value).unwrap(), Some(bytes.clone()));
+            assert_eq!(converter.to_connect("t", Some(&bytes)).unwrap().value, value);
+            assert_eq!(converter.to_connect("t", None).unwrap().value, Value::Null);
         }
     }
 
     #[test]
     fn wrong_sizes_and_types_are_data_errors() {
-        assert!(IntegerConverter.to_connect_data("t", Some(&[1, 2])).unwrap_err().is_data());
-        assert!(LongConverter.from_connect_data("t", None, &"x".into()).unwrap_err().is_data());
-        assert!(BooleanConverter.to_connect_data("t", Some(&[2])).is_err());
+        assert!(IntegerConverter.to_connect("t", Some(&[1, 2])).unwrap_err().is_data());
+        assert!(LongConverter.to_bytes("t", None, &"x".into()).unwrap_err().is_data());
+        assert!(BooleanConverter.to_connect("t", Some(&[2])).is_err());
     }
 }

@@ -13,14 +13,20 @@ impl HeaderConverter for SimpleHeaderConverter {
         Ok(())
     }
 
-    fn from_connect_header(&self, _topic: &str, _key: &str, _schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+    fn header_to_bytes(
+        &self,
+        _topic: &str,
+        _key: &str,
+        _schema: Option<&SchemaRef>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>> {
         Ok(match value {
             Value::Null => None,
             other => Some(values::to_display_string(other).into_bytes()),
         })
     }
 
-    fn to_connect_header(&self, _topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+    fn header_to_connect(&self, _topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
         Ok(match bytes {
             None => SchemaAndValue::NULL,
             Some(bytes) => match std::str::from_utf8(bytes) {
@@ -38,10 +44,18 @@ mod tests {
     #[test]
     fn round_trips_typed_headers() {
         let c = SimpleHeaderConverter;
-        for value in [Value::Int32(70_000), Value::Boolean(false), Value::from("text"), Value::Timestamp(1)] {
-            let bytes = c.from_connect_header("t", "h", None, &value).unwrap();
-            assert_eq!(c.to_connect_header("t", "h", bytes.as_deref()).unwrap().value, value);
+        for value in [
+            Value::Int32(70_000),
+            Value::Boolean(false),
+            Value::from("text"),
+            Value::Timestamp(1),
+        ] {
+            let bytes = c.header_to_bytes("t", "h", None, &value).unwrap();
+            assert_eq!(c.header_to_connect("t", "h", bytes.as_deref()).unwrap().value, value);
         }
-        assert_eq!(c.to_connect_header("t", "h", Some(&[0xff, 0xfe])).unwrap().value, Value::Bytes(vec![0xff, 0xfe]));
+        assert_eq!(
+            c.header_to_connect("t", "h", Some(&[0xff, 0xfe])).unwrap().value,
+            Value::Bytes(vec![0xff, 0xfe])
+        );
     }
 }

@@ -24,7 +24,10 @@ fn check_encoding(config: &ConfigMap) -> Result<()> {
     match prefixed.map(|k| config[k].to_ascii_uppercase()) {
         None => Ok(()),
         Some(name) if name == "UTF-8" || name == "UTF8" => Ok(()),
-        Some(name) => Err(ConnectError::config("converter.encoding", format!("Unsupported encoding {name}: only UTF-8"))),
+        Some(name) => Err(ConnectError::config(
+            "converter.encoding",
+            format!("Unsupported encoding {name}: only UTF-8"),
+        )),
     }
 }
 
@@ -56,11 +59,11 @@ impl Converter for StringConverter {
         check_encoding(config)
     }
 
-    fn from_connect_data(&self, _topic: &str, _schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+    fn to_bytes(&self, _topic: &str, _schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
         Ok(to_bytes(value))
     }
 
-    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+    fn to_connect(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
         from_bytes(bytes)
     }
 }
@@ -78,11 +81,17 @@ impl HeaderConverter for StringHeaderConverter {
         check_encoding(config)
     }
 
-    fn from_connect_header(&self, _topic: &str, _key: &str, _schema: Option<&SchemaRef>, value: &Value) -> Result<Option<Vec<u8>>> {
+    fn header_to_bytes(
+        &self,
+        _topic: &str,
+        _key: &str,
+        _schema: Option<&SchemaRef>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>> {
         Ok(to_bytes(value))
     }
 
-    fn to_connect_header(&self, _topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+    fn header_to_connect(&self, _topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
         from_bytes(bytes)
     }
 }
@@ -94,13 +103,16 @@ mod tests {
     #[test]
     fn strings_and_other_values() {
         let c = StringConverter;
-        assert_eq!(c.from_connect_data("t", None, &"héllo".into()).unwrap(), Some("héllo".as_bytes().to_vec()));
-        assert_eq!(c.from_connect_data("t", None, &Value::Int32(12)).unwrap(), Some(b"12".to_vec()));
-        assert_eq!(c.from_connect_data("t", None, &Value::Null).unwrap(), None);
-        let back = c.to_connect_data("t", Some(b"abc")).unwrap();
+        assert_eq!(
+            c.to_bytes("t", None, &"héllo".into()).unwrap(),
+            Some("héllo".as_bytes().to_vec())
+        );
+        assert_eq!(c.to_bytes("t", None, &Value::Int32(12)).unwrap(), Some(b"12".to_vec()));
+        assert_eq!(c.to_bytes("t", None, &Value::Null).unwrap(), None);
+        let back = c.to_connect("t", Some(b"abc")).unwrap();
         assert_eq!(back.value, Value::from("abc"));
         assert_eq!(back.schema, Some(Schema::optional_string()));
-        assert_eq!(c.to_connect_data("t", None).unwrap().value, Value::Null);
+        assert_eq!(c.to_connect("t", None).unwrap().value, Value::Null);
     }
 
     #[test]

@@ -30,7 +30,10 @@ pub fn to_display_string(value: &Value) -> String {
             format!("[{}]", parts.join(","))
         }
         Value::Map(entries) => {
-            let parts: Vec<String> = entries.iter().map(|(k, v)| format!("{}:{}", nested(k), nested(v))).collect();
+            let parts: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}:{}", nested(k), nested(v)))
+                .collect();
             format!("{{{}}}", parts.join(","))
         }
         Value::Struct(s) => {
@@ -59,7 +62,10 @@ fn nested(value: &Value) -> String {
 pub fn parse_string(text: &str) -> SchemaAndValue {
     let trimmed = text.trim();
     if trimmed.eq_ignore_ascii_case("true") || trimmed.eq_ignore_ascii_case("false") {
-        return SchemaAndValue::new(Some(Schema::boolean()), Value::Boolean(trimmed.eq_ignore_ascii_case("true")));
+        return SchemaAndValue::new(
+            Some(Schema::boolean()),
+            Value::Boolean(trimmed.eq_ignore_ascii_case("true")),
+        );
     }
     if let Ok(n) = trimmed.parse::<i64>() {
         return integer(n);
@@ -103,12 +109,16 @@ fn from_json(json: &serde_json::Value) -> Value {
     match json {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Boolean(*b),
-        serde_json::Value::Number(n) => n.as_i64().map_or_else(|| Value::Float64(n.as_f64().unwrap_or_default()), Value::Int64),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Value::Float64(n.as_f64().unwrap_or_default()), Value::Int64),
         serde_json::Value::String(s) => Value::String(s.clone()),
         serde_json::Value::Array(items) => Value::Array(items.iter().map(from_json).collect()),
-        serde_json::Value::Object(map) => {
-            Value::Map(map.iter().map(|(k, v)| (Value::String(k.clone()), from_json(v))).collect())
-        }
+        serde_json::Value::Object(map) => Value::Map(
+            map.iter()
+                .map(|(k, v)| (Value::String(k.clone()), from_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -119,7 +129,10 @@ fn parse_temporal(text: &str) -> Option<SchemaAndValue> {
         24 => {
             let (date, time) = text.split_once('T')?;
             let millis = parse_date(date)? * MILLIS_PER_DAY + parse_time(time)?;
-            Some(SchemaAndValue::new(Some(timestamp_schema().build()), Value::Timestamp(millis)))
+            Some(SchemaAndValue::new(
+                Some(timestamp_schema().build()),
+                Value::Timestamp(millis),
+            ))
         }
         _ => None,
     }
@@ -178,12 +191,22 @@ fn format_date(days: i64) -> String {
 
 fn format_time(millis: i64) -> String {
     let ms = millis.rem_euclid(MILLIS_PER_DAY);
-    format!("{:02}:{:02}:{:02}.{:03}Z", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+    format!(
+        "{:02}:{:02}:{:02}.{:03}Z",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
 }
 
 /// `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` of milliseconds since the epoch.
 pub fn format_timestamp(millis: i64) -> String {
-    format!("{}T{}", format_date(millis.div_euclid(MILLIS_PER_DAY)), format_time(millis))
+    format!(
+        "{}T{}",
+        format_date(millis.div_euclid(MILLIS_PER_DAY)),
+        format_time(millis)
+    )
 }
 
 #[cfg(test)]
@@ -225,8 +248,14 @@ mod tests {
     #[test]
     fn prints_like_values_convert_to_string() {
         assert_eq!(to_display_string(&Value::Float64(1.0)), "1.0");
-        assert_eq!(to_display_string(&Value::Bytes(b"test-string".to_vec())), "dGVzdC1zdHJpbmc=");
+        assert_eq!(
+            to_display_string(&Value::Bytes(b"test-string".to_vec())),
+            "dGVzdC1zdHJpbmc="
+        );
         assert_eq!(to_display_string(&Value::Date(0)), "1970-01-01");
-        assert_eq!(to_display_string(&Value::Array(vec!["a".into(), Value::Int32(1)])), "[\"a\",1]");
+        assert_eq!(
+            to_display_string(&Value::Array(vec!["a".into(), Value::Int32(1)])),
+            "[\"a\",1]"
+        );
     }
 }

@@ -99,6 +99,10 @@ struct PluginsQuery {
 }
 
 async fn connector_plugins(State(state): State<AppState>, Query(query): Query<PluginsQuery>) -> ApiResult {
-    let plugins = state.herder.worker().registry.list(query.connectors_only.unwrap_or(true));
+    let plugins = state
+        .herder
+        .worker()
+        .registry
+        .list(query.connectors_only.unwrap_or(true));
     to_json(plugins)
 }

@@ -97,19 +97,31 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap) 
     }
     let mut configs = def.validate(config);
     if !class.is_empty() && connector.is_none() {
-        add_error(&mut configs, CONNECTOR_CLASS, format!("Failed to find any class that implements Connector and which name matches {class}"));
+        add_error(
+            &mut configs,
+            CONNECTOR_CLASS,
+            format!("Failed to find any class that implements Connector and which name matches {class}"),
+        );
     }
     for key in ["key.converter", "value.converter"] {
         if let Some(name) = config.get(key).filter(|n| !n.is_empty())
             && registry.converter(name).is_err()
         {
-            add_error(&mut configs, key, format!("Invalid value {name} for configuration {key}: Class {name} could not be found."));
+            add_error(
+                &mut configs,
+                key,
+                format!("Invalid value {name} for configuration {key}: Class {name} could not be found."),
+            );
         }
     }
     if let Some(name) = config.get("header.converter").filter(|n| !n.is_empty())
         && registry.header_converter(name).is_err()
     {
-        add_error(&mut configs, "header.converter", format!("Invalid value {name} for configuration header.converter: Class {name} could not be found."));
+        add_error(
+            &mut configs,
+            "header.converter",
+            format!("Invalid value {name} for configuration header.converter: Class {name} could not be found."),
+        );
     }
     if matches!(connector, Some(ConnectorKind::Sink(_))) {
         let has = |key: &str| config.get(key).is_some_and(|v| !v.trim().is_empty());
@@ -119,13 +131,21 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap) 
                 add_error(&mut configs, TOPICS, message.clone());
                 add_error(&mut configs, TOPICS_REGEX, message);
             }
-            (false, false) => add_error(&mut configs, TOPICS, "Must configure one of topics or topics.regex".to_string()),
+            (false, false) => add_error(
+                &mut configs,
+                TOPICS,
+                "Must configure one of topics or topics.regex".to_string(),
+            ),
             _ => {}
         }
         if let Some(regex) = config.get(TOPICS_REGEX).filter(|r| !r.is_empty())
             && let Err(err) = regex::Regex::new(regex)
         {
-            add_error(&mut configs, TOPICS_REGEX, format!("Invalid value {regex} for configuration topics.regex: {err}"));
+            add_error(
+                &mut configs,
+                TOPICS_REGEX,
+                format!("Invalid value {regex} for configuration topics.regex: {err}"),
+            );
         }
     }
     let name = connector
@@ -146,7 +166,10 @@ pub fn check_connector_config(registry: &PluginRegistry, config: &ConfigMap) -> 
         return Ok(());
     }
     Err(RuntimeError::InvalidConfig {
-        context: format!("Connector configuration for {}", config.get(NAME).map_or("(unnamed)", String::as_str)),
+        context: format!(
+            "Connector configuration for {}",
+            config.get(NAME).map_or("(unnamed)", String::as_str)
+        ),
         errors: infos.error_messages(),
     })
 }
@@ -161,7 +184,13 @@ mod tests {
 
     #[test]
     fn the_quickstart_source_is_valid() {
-        let config = props(&[("name", "local-file-source"), ("connector.class", "FileStreamSource"), ("tasks.max", "1"), ("file", "test.txt"), ("topic", "connect-test")]);
+        let config = props(&[
+            ("name", "local-file-source"),
+            ("connector.class", "FileStreamSource"),
+            ("tasks.max", "1"),
+            ("file", "test.txt"),
+            ("topic", "connect-test"),
+        ]);
         let infos = validate_connector_config(&PluginRegistry::new(), &config);
         assert_eq!(infos.error_count, 0, "{:?}", infos.error_messages());
         assert_eq!(infos.name, "org.apache.kafka.connect.file.FileStreamSourceConnector");
@@ -171,20 +200,63 @@ mod tests {
     #[test]
     fn each_kind_of_mistake_names_its_key() {
         let registry = PluginRegistry::new();
-        let unknown = check_connector_config(&registry, &props(&[("name", "x"), ("connector.class", "NoSuchConnector")])).unwrap_err().to_string();
-        assert!(unknown.contains("connector.class: Failed to find any class"), "{unknown}");
-        let missing_topic = check_connector_config(&registry, &props(&[("name", "x"), ("connector.class", "FileStreamSource")])).unwrap_err().to_string();
-        assert!(missing_topic.contains("topic: Missing required configuration \"topic\""), "{missing_topic}");
-        let bad_tasks = check_connector_config(&registry, &props(&[("name", "x"), ("connector.class", "FileStreamSource"), ("topic", "t"), ("tasks.max", "x")])).unwrap_err().to_string();
-        assert!(bad_tasks.contains("tasks.max: Invalid value x for configuration tasks.max: Not a number of type INT"), "{bad_tasks}");
+        let unknown = check_connector_config(
+            &registry,
+            &props(&[("name", "x"), ("connector.class", "NoSuchConnector")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            unknown.contains("connector.class: Failed to find any class"),
+            "{unknown}"
+        );
+        let missing_topic = check_connector_config(
+            &registry,
+            &props(&[("name", "x"), ("connector.class", "FileStreamSource")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            missing_topic.contains("topic: Missing required configuration \"topic\""),
+            "{missing_topic}"
+        );
+        let bad_tasks = check_connector_config(
+            &registry,
+            &props(&[
+                ("name", "x"),
+                ("connector.class", "FileStreamSource"),
+                ("topic", "t"),
+                ("tasks.max", "x"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad_tasks.contains("tasks.max: Invalid value x for configuration tasks.max: Not a number of type INT"),
+            "{bad_tasks}"
+        );
     }
 
     #[test]
     fn sinks_need_exactly_one_of_topics_and_regex() {
         let registry = PluginRegistry::new();
-        let neither = validate_connector_config(&registry, &props(&[("name", "s"), ("connector.class", "FileStreamSink")]));
-        assert_eq!(neither.error_messages(), ["topics: Must configure one of topics or topics.regex"]);
-        let both = validate_connector_config(&registry, &props(&[("name", "s"), ("connector.class", "FileStreamSink"), ("topics", "a"), ("topics.regex", "b.*")]));
+        let neither = validate_connector_config(
+            &registry,
+            &props(&[("name", "s"), ("connector.class", "FileStreamSink")]),
+        );
+        assert_eq!(
+            neither.error_messages(),
+            ["topics: Must configure one of topics or topics.regex"]
+        );
+        let both = validate_connector_config(
+            &registry,
+            &props(&[
+                ("name", "s"),
+                ("connector.class", "FileStreamSink"),
+                ("topics", "a"),
+                ("topics.regex", "b.*"),
+            ]),
+        );
         assert_eq!(both.error_count, 2);
     }
 }

@@ -3,7 +3,9 @@
 
 use kconnect_api::config::with_prefix;
 use kconnect_api::record::TimestampType;
-use kconnect_api::{ConfigMap, Converter, HeaderConverter, Headers, RecordCore, Result as ConnectResult, SinkRecord, SourceRecord};
+use kconnect_api::{
+    ConfigMap, Converter, HeaderConverter, Headers, RecordCore, Result as ConnectResult, SinkRecord, SourceRecord,
+};
 use rdkafka::Message;
 use rdkafka::message::{BorrowedMessage, Headers as _};
 
@@ -46,7 +48,9 @@ impl TaskConverters {
             let (name, mut props) = choose(worker, connector, key);
             let name = name.ok_or_else(|| RuntimeError::InvalidConfig {
                 context: "Connector configuration".into(),
-                errors: vec![format!("{key}: Missing required configuration \"{key}\" which has no default value.")],
+                errors: vec![format!(
+                    "{key}: Missing required configuration \"{key}\" which has no default value."
+                )],
             })?;
             let mut converter = registry.converter(name)?;
             props.insert("converter.type".into(), if is_key { "key" } else { "value" }.into());
@@ -65,12 +69,22 @@ impl TaskConverters {
     /// Serialises a source record's key, value and headers.
     pub fn to_kafka(&self, record: &SourceRecord) -> ConnectResult<KafkaRecord> {
         let topic = record.topic.as_str();
-        let key = self.key.from_connect_data(topic, record.key.schema.as_ref(), &record.key.value)?;
-        let value = self.value.from_connect_data(topic, record.value.schema.as_ref(), &record.value.value)?;
+        let key = self
+            .key
+            .to_bytes(topic, record.key.schema.as_ref(), &record.key.value)?;
+        let value = self
+            .value
+            .to_bytes(topic, record.value.schema.as_ref(), &record.value.value)?;
         let headers = record
             .headers
             .iter()
-            .map(|h| Ok((h.key.clone(), self.header.from_connect_header(topic, &h.key, h.schema.as_ref(), &h.value)?)))
+            .map(|h| {
+                Ok((
+                    h.key.clone(),
+                    self.header
+                        .header_to_bytes(topic, &h.key, h.schema.as_ref(), &h.value)?,
+                ))
+            })
             .collect::<ConnectResult<_>>()?;
         Ok(KafkaRecord { key, value, headers })
     }
@@ -78,12 +92,12 @@ impl TaskConverters {
     /// Deserialises a consumed message into a sink record.
     pub fn from_kafka(&self, message: &BorrowedMessage<'_>) -> ConnectResult<SinkRecord> {
         let topic = message.topic();
-        let key = self.key.to_connect_data(topic, message.key())?;
-        let value = self.value.to_connect_data(topic, message.payload())?;
+        let key = self.key.to_connect(topic, message.key())?;
+        let value = self.value.to_connect(topic, message.payload())?;
         let mut headers = Headers::new();
         if let Some(kafka_headers) = message.headers() {
             for header in kafka_headers.iter() {
-                let data = self.header.to_connect_header(topic, header.key, header.value)?;
+                let data = self.header.header_to_connect(topic, header.key, header.value)?;
                 headers.add(header.key, data.schema, data.value);
             }
         }
@@ -100,6 +114,11 @@ impl TaskConverters {
             timestamp,
             headers,
         };
-        Ok(SinkRecord::new(core, message.partition(), message.offset(), timestamp_type))
+        Ok(SinkRecord::new(
+            core,
+            message.partition(),
+            message.offset(),
+            timestamp_type,
+        ))
     }
 }

@@ -91,7 +91,9 @@ impl ConnectorContext for HerderContext {
 
     fn raise_error(&self, error: String) {
         tracing::error!(connector = %self.name, %error, "connector failed");
-        self.worker.statuses.put_connector(&self.name, self.connector_type, State::Failed, Some(error));
+        self.worker
+            .statuses
+            .put_connector(&self.name, self.connector_type, State::Failed, Some(error));
     }
 }
 
@@ -149,7 +151,10 @@ impl StandaloneHerder {
         });
         let started = connector.connector_mut().start(context, config.clone()).await;
         let task_configs = started.and_then(|()| {
-            let max_tasks = config.get(TASKS_MAX).and_then(|t| t.trim().parse().ok()).unwrap_or(1usize);
+            let max_tasks = config
+                .get(TASKS_MAX)
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(1usize);
             connector.connector().task_configs(max_tasks)
         });
         let mut running = RunningConnector {
@@ -161,7 +166,10 @@ impl StandaloneHerder {
         match task_configs {
             Ok(task_configs) => {
                 statuses.put_connector(&name, connector_type, State::Running, None);
-                running.task_configs = task_configs.into_iter().map(|task| self.complete_task_config(&running, task)).collect();
+                running.task_configs = task_configs
+                    .into_iter()
+                    .map(|task| self.complete_task_config(&running, task))
+                    .collect();
                 running.tasks = running
                     .task_configs
                     .iter()
@@ -192,8 +200,14 @@ impl StandaloneHerder {
 
     /// Adds what the runtime puts in every task config: `task.class`, and a sink's topics.
     fn complete_task_config(&self, running: &RunningConnector, mut task: ConfigMap) -> ConfigMap {
-        let class = self.worker.registry.connector_class(&running.config[CONNECTOR_CLASS]).unwrap_or_default();
-        let task_class = class.strip_suffix("Connector").map_or_else(|| format!("{class}Task"), |base| format!("{base}Task"));
+        let class = self
+            .worker
+            .registry
+            .connector_class(&running.config[CONNECTOR_CLASS])
+            .unwrap_or_default();
+        let task_class = class
+            .strip_suffix("Connector")
+            .map_or_else(|| format!("{class}Task"), |base| format!("{base}Task"));
         task.insert("task.class".into(), task_class);
         if let ConnectorKind::Sink(_) = running.connector {
             for key in [TOPICS, TOPICS_REGEX] {
@@ -237,13 +251,18 @@ impl StandaloneHerder {
     /// A connector's name, config, tasks and type.
     pub async fn connector_info(&self, name: &str) -> Result<ConnectorInfo, RuntimeError> {
         let connectors = self.connectors.lock().await;
-        connectors.get(name).map(|c| c.info(name)).ok_or_else(|| RuntimeError::NotFound(name.to_string()))
+        connectors
+            .get(name)
+            .map(|c| c.info(name))
+            .ok_or_else(|| RuntimeError::NotFound(name.to_string()))
     }
 
     /// A connector's task configurations.
     pub async fn task_infos(&self, name: &str) -> Result<Vec<TaskInfo>, RuntimeError> {
         let connectors = self.connectors.lock().await;
-        let running = connectors.get(name).ok_or_else(|| RuntimeError::NotFound(name.to_string()))?;
+        let running = connectors
+            .get(name)
+            .ok_or_else(|| RuntimeError::NotFound(name.to_string()))?;
         Ok(running
             .task_configs
             .iter()
@@ -260,7 +279,10 @@ impl StandaloneHerder {
 
     /// A connector's status with its tasks.
     pub fn connector_status(&self, name: &str) -> Result<ConnectorStatus, RuntimeError> {
-        self.worker.statuses.connector(name).ok_or_else(|| RuntimeError::NotFound(name.to_string()))
+        self.worker
+            .statuses
+            .connector(name)
+            .ok_or_else(|| RuntimeError::NotFound(name.to_string()))
     }
 
     /// One task's status.
@@ -277,7 +299,10 @@ impl StandaloneHerder {
     pub async fn stop(&self) {
         let mut connectors = self.connectors.lock().await;
         let timeout = self.worker.config.graceful_shutdown_timeout();
-        let tasks: Vec<RunningTask> = connectors.values_mut().flat_map(|c| std::mem::take(&mut c.tasks)).collect();
+        let tasks: Vec<RunningTask> = connectors
+            .values_mut()
+            .flat_map(|c| std::mem::take(&mut c.tasks))
+            .collect();
         stop_tasks(tasks, timeout).await;
         for (name, running) in connectors.iter_mut() {
             if let Err(err) = running.connector.connector_mut().stop().await {
@@ -290,10 +315,14 @@ impl StandaloneHerder {
 
 fn record_outcome(worker: &Worker, spec: &TaskSpec, result: Result<(), RuntimeError>) {
     match result {
-        Ok(()) => worker.statuses.put_task(&spec.connector, spec.id, State::Unassigned, None),
+        Ok(()) => worker
+            .statuses
+            .put_task(&spec.connector, spec.id, State::Unassigned, None),
         Err(err) => {
             tracing::error!(task = %spec.name(), error = %err, "task failed; it will not be restarted until restarted by hand");
-            worker.statuses.put_task(&spec.connector, spec.id, State::Failed, Some(err.to_string()));
+            worker
+                .statuses
+                .put_task(&spec.connector, spec.id, State::Failed, Some(err.to_string()));
         }
     }
 }

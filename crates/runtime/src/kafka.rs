@@ -38,7 +38,11 @@ fn base(worker: &WorkerConfig, client_prefix: &str, connector: &ConfigMap) -> Cl
         .collect();
     apply(&mut config, &shared, "worker");
     apply(&mut config, &worker.with_prefix(&format!("{client_prefix}.")), "worker");
-    apply(&mut config, &with_prefix(connector, &format!("{client_prefix}.override.")), "connector");
+    apply(
+        &mut config,
+        &with_prefix(connector, &format!("{client_prefix}.override.")),
+        "connector",
+    );
     config
 }
 
@@ -59,7 +63,12 @@ pub fn producer_config(worker: &WorkerConfig, connector: &ConfigMap, client_id: 
 }
 
 /// The consumer of a sink task, in group `connect-<connector>`, committing only what was flushed.
-pub fn consumer_config(worker: &WorkerConfig, connector: &ConfigMap, connector_name: &str, client_id: &str) -> ClientConfig {
+pub fn consumer_config(
+    worker: &WorkerConfig,
+    connector: &ConfigMap,
+    connector_name: &str,
+    client_id: &str,
+) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
         .set("group.id", format!("connect-{connector_name}"))

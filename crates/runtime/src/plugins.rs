@@ -69,11 +69,15 @@ fn find<'a, F>(entries: &'a [Entry<F>], name: &str) -> Option<&'a Entry<F>> {
     entries.iter().find(|entry| entry.matches(name))
 }
 
+type ConnectorFactory = fn() -> ConnectorKind;
+type ConverterFactory = fn() -> Box<dyn Converter>;
+type HeaderConverterFactory = fn() -> Box<dyn HeaderConverter>;
+
 /// Every built-in plugin.
 pub struct PluginRegistry {
-    connectors: Vec<Entry<fn() -> ConnectorKind>>,
-    converters: Vec<Entry<fn() -> Box<dyn Converter>>>,
-    header_converters: Vec<Entry<fn() -> Box<dyn HeaderConverter>>>,
+    connectors: Vec<Entry<ConnectorFactory>>,
+    converters: Vec<Entry<ConverterFactory>>,
+    header_converters: Vec<Entry<HeaderConverterFactory>>,
 }
 
 impl Default for PluginRegistry {
@@ -97,43 +101,101 @@ impl PluginRegistry {
     pub fn new() -> Self {
         Self {
             connectors: vec![
-                entry!("org.apache.kafka.connect.file.FileStreamSourceConnector", Source, || {
-                    ConnectorKind::Source(Box::new(FileStreamSourceConnector::default()))
-                }),
+                entry!(
+                    "org.apache.kafka.connect.file.FileStreamSourceConnector",
+                    Source,
+                    || { ConnectorKind::Source(Box::new(FileStreamSourceConnector::default())) }
+                ),
                 entry!("org.apache.kafka.connect.file.FileStreamSinkConnector", Sink, || {
                     ConnectorKind::Sink(Box::new(FileStreamSinkConnector::default()))
                 }),
             ],
             converters: vec![
-                entry!("org.apache.kafka.connect.json.JsonConverter", Converter, || Box::new(conv::JsonConverter::default())),
-                entry!("org.apache.kafka.connect.storage.StringConverter", Converter, || Box::new(conv::StringConverter)),
-                entry!("org.apache.kafka.connect.converters.ByteArrayConverter", Converter, || Box::new(conv::ByteArrayConverter)),
-                entry!("org.apache.kafka.connect.converters.BooleanConverter", Converter, || Box::new(conv::BooleanConverter)),
-                entry!("org.apache.kafka.connect.converters.DoubleConverter", Converter, || Box::new(conv::DoubleConverter)),
-                entry!("org.apache.kafka.connect.converters.FloatConverter", Converter, || Box::new(conv::FloatConverter)),
-                entry!("org.apache.kafka.connect.converters.IntegerConverter", Converter, || Box::new(conv::IntegerConverter)),
-                entry!("org.apache.kafka.connect.converters.LongConverter", Converter, || Box::new(conv::LongConverter)),
-                entry!("org.apache.kafka.connect.converters.ShortConverter", Converter, || Box::new(conv::ShortConverter)),
+                entry!("org.apache.kafka.connect.json.JsonConverter", Converter, || Box::new(
+                    conv::JsonConverter::default()
+                )),
+                entry!("org.apache.kafka.connect.storage.StringConverter", Converter, || {
+                    Box::new(conv::StringConverter)
+                }),
+                entry!(
+                    "org.apache.kafka.connect.converters.ByteArrayConverter",
+                    Converter,
+                    || Box::new(conv::ByteArrayConverter)
+                ),
+                entry!(
+                    "org.apache.kafka.connect.converters.BooleanConverter",
+                    Converter,
+                    || Box::new(conv::BooleanConverter)
+                ),
+                entry!("org.apache.kafka.connect.converters.DoubleConverter", Converter, || {
+                    Box::new(conv::DoubleConverter)
+                }),
+                entry!("org.apache.kafka.connect.converters.FloatConverter", Converter, || {
+                    Box::new(conv::FloatConverter)
+                }),
+                entry!(
+                    "org.apache.kafka.connect.converters.IntegerConverter",
+                    Converter,
+                    || Box::new(conv::IntegerConverter)
+                ),
+                entry!("org.apache.kafka.connect.converters.LongConverter", Converter, || {
+                    Box::new(conv::LongConverter)
+                }),
+                entry!("org.apache.kafka.connect.converters.ShortConverter", Converter, || {
+                    Box::new(conv::ShortConverter)
+                }),
             ],
             header_converters: vec![
-                entry!("org.apache.kafka.connect.storage.SimpleHeaderConverter", HeaderConverter, || Box::new(conv::SimpleHeaderConverter)),
-                entry!("org.apache.kafka.connect.json.JsonConverter", HeaderConverter, || Box::new(conv::JsonHeaderConverter::default())),
-                entry!("org.apache.kafka.connect.storage.StringConverter", HeaderConverter, || Box::new(conv::StringHeaderConverter)),
-                entry!("org.apache.kafka.connect.converters.DoubleConverter", HeaderConverter, || Box::new(conv::DoubleConverter)),
-                entry!("org.apache.kafka.connect.converters.FloatConverter", HeaderConverter, || Box::new(conv::FloatConverter)),
-                entry!("org.apache.kafka.connect.converters.IntegerConverter", HeaderConverter, || Box::new(conv::IntegerConverter)),
-                entry!("org.apache.kafka.connect.converters.LongConverter", HeaderConverter, || Box::new(conv::LongConverter)),
-                entry!("org.apache.kafka.connect.converters.ShortConverter", HeaderConverter, || Box::new(conv::ShortConverter)),
+                entry!(
+                    "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+                    HeaderConverter,
+                    || Box::new(conv::SimpleHeaderConverter)
+                ),
+                entry!("org.apache.kafka.connect.json.JsonConverter", HeaderConverter, || {
+                    Box::new(conv::JsonHeaderConverter::default())
+                }),
+                entry!(
+                    "org.apache.kafka.connect.storage.StringConverter",
+                    HeaderConverter,
+                    || Box::new(conv::StringHeaderConverter)
+                ),
+                entry!(
+                    "org.apache.kafka.connect.converters.DoubleConverter",
+                    HeaderConverter,
+                    || Box::new(conv::DoubleConverter)
+                ),
+                entry!(
+                    "org.apache.kafka.connect.converters.FloatConverter",
+                    HeaderConverter,
+                    || Box::new(conv::FloatConverter)
+                ),
+                entry!(
+                    "org.apache.kafka.connect.converters.IntegerConverter",
+                    HeaderConverter,
+                    || Box::new(conv::IntegerConverter)
+                ),
+                entry!(
+                    "org.apache.kafka.connect.converters.LongConverter",
+                    HeaderConverter,
+                    || Box::new(conv::LongConverter)
+                ),
+                entry!(
+                    "org.apache.kafka.connect.converters.ShortConverter",
+                    HeaderConverter,
+                    || Box::new(conv::ShortConverter)
+                ),
             ],
         }
     }
 
     /// A new connector named `name` (any alias).
     pub fn connector(&self, name: &str) -> Result<ConnectorKind, RuntimeError> {
-        find(&self.connectors, name).map(|e| (e.create)()).ok_or_else(|| RuntimeError::UnknownPlugin {
-            kind: "Connector",
-            name: name.to_string(),
-        })
+        find(&self.connectors, name)
+            .map(|e| (e.create)())
+            .ok_or_else(|| RuntimeError::UnknownPlugin {
+                kind: "Connector",
+                name: name.to_string(),
+            })
     }
 
     /// The Apache class name of connector `name`.
@@ -143,18 +205,22 @@ impl PluginRegistry {
 
     /// A new, unconfigured converter named `name`.
     pub fn converter(&self, name: &str) -> Result<Box<dyn Converter>, RuntimeError> {
-        find(&self.converters, name).map(|e| (e.create)()).ok_or_else(|| RuntimeError::UnknownPlugin {
-            kind: "Converter",
-            name: name.to_string(),
-        })
+        find(&self.converters, name)
+            .map(|e| (e.create)())
+            .ok_or_else(|| RuntimeError::UnknownPlugin {
+                kind: "Converter",
+                name: name.to_string(),
+            })
     }
 
     /// A new, unconfigured header converter named `name`.
     pub fn header_converter(&self, name: &str) -> Result<Box<dyn HeaderConverter>, RuntimeError> {
-        find(&self.header_converters, name).map(|e| (e.create)()).ok_or_else(|| RuntimeError::UnknownPlugin {
-            kind: "HeaderConverter",
-            name: name.to_string(),
-        })
+        find(&self.header_converters, name)
+            .map(|e| (e.create)())
+            .ok_or_else(|| RuntimeError::UnknownPlugin {
+                kind: "HeaderConverter",
+                name: name.to_string(),
+            })
     }
 
     /// Checks that the worker's converter classes exist, naming each key whose class does not.
@@ -162,9 +228,15 @@ impl PluginRegistry {
         let mut errors = Vec::new();
         for key in ["key.converter", "value.converter", "header.converter"] {
             let Some(name) = worker.string(key) else { continue };
-            let found = if key == "header.converter" { self.header_converter(name).is_ok() } else { self.converter(name).is_ok() };
+            let found = if key == "header.converter" {
+                self.header_converter(name).is_ok()
+            } else {
+                self.converter(name).is_ok()
+            };
             if !found {
-                errors.push(format!("{key}: Invalid value {name} for configuration {key}: Class {name} could not be found."));
+                errors.push(format!(
+                    "{key}: Invalid value {name} for configuration {key}: Class {name} could not be found."
+                ));
             }
         }
         if errors.is_empty() {
@@ -204,13 +276,21 @@ mod tests {
         }
         assert_eq!(registry.connector("FileStreamSink").unwrap().type_name(), "sink");
         assert!(registry.converter("JsonConverter").is_ok());
-        assert!(registry.converter("org.apache.kafka.connect.storage.StringConverter").is_ok());
+        assert!(
+            registry
+                .converter("org.apache.kafka.connect.storage.StringConverter")
+                .is_ok()
+        );
         assert!(registry.header_converter("SimpleHeaderConverter").is_ok());
     }
 
     #[test]
     fn unknown_names_are_errors_that_name_them() {
-        let err = PluginRegistry::new().connector("com.example.Nope").err().unwrap().to_string();
+        let err = PluginRegistry::new()
+            .connector("com.example.Nope")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("com.example.Nope"), "{err}");
     }
 
@@ -218,6 +298,11 @@ mod tests {
     fn lists_connectors_or_everything() {
         let registry = PluginRegistry::new();
         assert_eq!(registry.list(true).len(), 2);
-        assert!(registry.list(false).iter().any(|p| p.plugin_type == PluginType::HeaderConverter));
+        assert!(
+            registry
+                .list(false)
+                .iter()
+                .any(|p| p.plugin_type == PluginType::HeaderConverter)
+        );
     }
 }

@@ -38,7 +38,10 @@ struct RebalanceContext {
 }
 
 fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
-    list.elements().iter().map(|e| TopicPartition::new(e.topic(), e.partition())).collect()
+    list.elements()
+        .iter()
+        .map(|e| TopicPartition::new(e.topic(), e.partition()))
+        .collect()
 }
 
 impl ClientContext for RebalanceContext {}
@@ -58,7 +61,12 @@ impl ConsumerContext for RebalanceContext {
 }
 
 /// Runs one sink task until `stop` is cancelled or the task fails; the error says why it failed.
-pub async fn run_sink_task(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SinkTask>, stop: CancellationToken) -> Result<(), RuntimeError> {
+pub async fn run_sink_task(
+    worker: Arc<Worker>,
+    spec: TaskSpec,
+    task: Box<dyn SinkTask>,
+    stop: CancellationToken,
+) -> Result<(), RuntimeError> {
     let mut runner = SinkRunner::new(worker, spec, task).await?;
     let result = runner.run(&stop).await;
     let shutdown = runner.shutdown(result.is_ok()).await;
@@ -81,8 +89,9 @@ impl SinkRunner {
     async fn new(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SinkTask>) -> Result<Self, RuntimeError> {
         let converters = TaskConverters::new(&worker.registry, &worker.config, &spec.connector_config)?;
         let client_id = format!("connector-consumer-{}", spec.name());
-        let consumer: StreamConsumer<RebalanceContext> = consumer_config(&worker.config, &spec.connector_config, &spec.connector, &client_id)
-            .create_with_context(RebalanceContext::default())?;
+        let consumer: StreamConsumer<RebalanceContext> =
+            consumer_config(&worker.config, &spec.connector_config, &spec.connector, &client_id)
+                .create_with_context(RebalanceContext::default())?;
         let topics = kconnect_api::config::parse_list(spec.task_config.get(TOPICS).map_or("", String::as_str));
         if let Some(settings) = worker.topic_settings(&spec.connector_config) {
             let mut creator = TopicCreator::new(&admin_config(&worker.config, &spec.connector_config), settings)?;
@@ -92,7 +101,11 @@ impl SinkRunner {
         }
         match spec.task_config.get(TOPICS_REGEX).filter(|r| !r.is_empty()) {
             Some(regex) => {
-                let pattern = if regex.starts_with('^') { regex.clone() } else { format!("^{regex}") };
+                let pattern = if regex.starts_with('^') {
+                    regex.clone()
+                } else {
+                    format!("^{regex}")
+                };
                 consumer.subscribe(&[pattern.as_str()])?;
             }
             None => {
@@ -137,7 +150,13 @@ impl SinkRunner {
                     for message in messages {
                         let message = message?;
                         records.push(self.converters.from_kafka(&message)?);
-                        offsets.push((TopicPartition::new(rdkafka::Message::topic(&message), rdkafka::Message::partition(&message)), rdkafka::Message::offset(&message) + 1));
+                        offsets.push((
+                            TopicPartition::new(
+                                rdkafka::Message::topic(&message),
+                                rdkafka::Message::partition(&message),
+                            ),
+                            rdkafka::Message::offset(&message) + 1,
+                        ));
                     }
                     self.deliver(records, stop).await?;
                     self.current.extend(offsets);
@@ -152,7 +171,11 @@ impl SinkRunner {
     }
 
     /// Calls `put`, redelivering the same batch after a retriable failure.
-    async fn deliver(&mut self, records: Vec<kconnect_api::SinkRecord>, stop: &CancellationToken) -> Result<(), RuntimeError> {
+    async fn deliver(
+        &mut self,
+        records: Vec<kconnect_api::SinkRecord>,
+        stop: &CancellationToken,
+    ) -> Result<(), RuntimeError> {
         loop {
             match self.task.put(&records).await {
                 Ok(()) => return Ok(()),
@@ -168,7 +191,12 @@ impl SinkRunner {
 
     fn apply_rewinds(&mut self) -> Result<(), RuntimeError> {
         for (partition, offset) in self.context.take_rewinds() {
-            self.consumer.seek(&partition.topic, partition.partition, Offset::Offset(offset), SEEK_TIMEOUT)?;
+            self.consumer.seek(
+                &partition.topic,
+                partition.partition,
+                Offset::Offset(offset),
+                SEEK_TIMEOUT,
+            )?;
             self.current.insert(partition, offset);
         }
         Ok(())
@@ -191,7 +219,11 @@ impl SinkRunner {
                 }
             }
         }
-        let assignment: BTreeSet<TopicPartition> = self.consumer.assignment().map(|list| partitions(&list).into_iter().collect()).unwrap_or_default();
+        let assignment: BTreeSet<TopicPartition> = self
+            .consumer
+            .assignment()
+            .map(|list| partitions(&list).into_iter().collect())
+            .unwrap_or_default();
         self.context.set_assignment(assignment);
         Ok(())
     }
@@ -219,7 +251,11 @@ impl SinkRunner {
 
     /// Commits what was flushed (after a clean run), closes the partitions and stops the task.
     async fn shutdown(&mut self, clean: bool) -> Result<(), RuntimeError> {
-        let committed = if clean && self.started { self.commit(CommitMode::Sync).await } else { Ok(()) };
+        let committed = if clean && self.started {
+            self.commit(CommitMode::Sync).await
+        } else {
+            Ok(())
+        };
         if self.started {
             let assigned: Vec<TopicPartition> = self.current.keys().cloned().collect();
             self.task.close(&assigned).await?;

@@ -60,7 +60,8 @@ impl ProducerContext for AckContext {
                 self.0.submitted().ack(*ticket, Some(metadata));
             }
             Err((err, _)) => {
-                *self.0.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("Failed to send record to Kafka: {err}"));
+                *self.0.failure.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(format!("Failed to send record to Kafka: {err}"));
             }
         }
         self.0.progress.notify_waiters();
@@ -68,7 +69,12 @@ impl ProducerContext for AckContext {
 }
 
 /// Runs one source task until `stop` is cancelled or the task fails; the error says why it failed.
-pub async fn run_source_task(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SourceTask>, stop: CancellationToken) -> Result<(), RuntimeError> {
+pub async fn run_source_task(
+    worker: Arc<Worker>,
+    spec: TaskSpec,
+    task: Box<dyn SourceTask>,
+    stop: CancellationToken,
+) -> Result<(), RuntimeError> {
     let mut runner = SourceRunner::new(worker, spec, task)?;
     let result = runner.run(&stop).await;
     let shutdown = runner.shutdown().await;
@@ -112,7 +118,10 @@ impl SourceRunner {
     async fn run(&mut self, stop: &CancellationToken) -> Result<(), RuntimeError> {
         let context = SourceTaskContext {
             configs: self.spec.task_config.clone(),
-            offset_reader: Arc::new(ConnectorOffsetReader::new(&self.spec.connector, self.worker.offsets.clone())),
+            offset_reader: Arc::new(ConnectorOffsetReader::new(
+                &self.spec.connector,
+                self.worker.offsets.clone(),
+            )),
         };
         self.task.start(context).await?;
         self.started = true;
@@ -192,7 +201,10 @@ impl SourceRunner {
     /// and stops the task.
     async fn shutdown(&mut self) -> Result<(), RuntimeError> {
         let deadline = tokio::time::Instant::now() + self.worker.config.offset_flush_timeout();
-        while self.acks.submitted().in_flight() > 0 && self.acks.failure().is_none() && tokio::time::Instant::now() < deadline {
+        while self.acks.submitted().in_flight() > 0
+            && self.acks.failure().is_none()
+            && tokio::time::Instant::now() < deadline
+        {
             let progress = self.acks.progress.notified();
             let _ = tokio::time::timeout(Duration::from_millis(50), progress).await;
         }
@@ -203,7 +215,10 @@ impl SourceRunner {
         }
         let committed = self.commit_offsets().await;
         if self.started {
-            self.task.stop().await.map_err(|e: ConnectError| RuntimeError::from(e))?;
+            self.task
+                .stop()
+                .await
+                .map_err(|e: ConnectError| RuntimeError::from(e))?;
         }
         tracing::info!(task = %self.spec.name(), "source task stopped");
         committed
@@ -211,7 +226,14 @@ impl SourceRunner {
 }
 
 /// Hands one record to the producer, waiting while its queue is full.
-async fn produce(producer: &ThreadedProducer<AckContext>, topic: &str, partition: Option<i32>, timestamp: Option<i64>, bytes: &KafkaRecord, ticket: Ticket) -> Result<(), RuntimeError> {
+async fn produce(
+    producer: &ThreadedProducer<AckContext>,
+    topic: &str,
+    partition: Option<i32>,
+    timestamp: Option<i64>,
+    bytes: &KafkaRecord,
+    ticket: Ticket,
+) -> Result<(), RuntimeError> {
     let mut record = BaseRecord::with_opaque_to(topic, Box::new(ticket));
     if let Some(key) = &bytes.key {
         record = record.key(key.as_slice());
@@ -226,9 +248,15 @@ async fn produce(producer: &ThreadedProducer<AckContext>, topic: &str, partition
         record = record.timestamp(timestamp);
     }
     if !bytes.headers.is_empty() {
-        let headers = bytes.headers.iter().fold(OwnedHeaders::new_with_capacity(bytes.headers.len()), |headers, (key, value)| {
-            headers.insert(Header { key, value: value.as_deref() })
-        });
+        let headers = bytes.headers.iter().fold(
+            OwnedHeaders::new_with_capacity(bytes.headers.len()),
+            |headers, (key, value)| {
+                headers.insert(Header {
+                    key,
+                    value: value.as_deref(),
+                })
+            },
+        );
         record = record.headers(headers);
     }
     loop {
@@ -238,7 +266,11 @@ async fn produce(producer: &ThreadedProducer<AckContext>, topic: &str, partition
                 record = returned;
                 tokio::time::sleep(QUEUE_FULL_BACKOFF).await;
             }
-            Err((err, _)) => return Err(RuntimeError::Kafka(format!("Failed to send record to topic {topic}: {err}"))),
+            Err((err, _)) => {
+                return Err(RuntimeError::Kafka(format!(
+                    "Failed to send record to topic {topic}: {err}"
+                )));
+            }
         }
     }
 }

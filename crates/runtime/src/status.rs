@@ -115,7 +115,11 @@ impl StatusStore {
 
     /// A connector's status with its tasks.
     pub fn connector(&self, name: &str) -> Option<ConnectorStatus> {
-        self.connectors.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
+        self.connectors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
     }
 
     /// Forgets a connector.

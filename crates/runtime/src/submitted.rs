@@ -132,7 +132,10 @@ mod tests {
     }
 
     fn position(offsets: &[(OffsetMap, OffsetMap)], file: &str) -> Option<u64> {
-        offsets.iter().find(|(p, _)| p["filename"] == file).map(|(_, o)| o["position"].as_u64().unwrap())
+        offsets
+            .iter()
+            .find(|(p, _)| p["filename"] == file)
+            .map(|(_, o)| o["position"].as_u64().unwrap())
     }
 
     #[test]

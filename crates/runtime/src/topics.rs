@@ -69,7 +69,11 @@ impl TopicCreator {
             self.known.insert(topic.to_string());
             return Ok(());
         }
-        let new_topic = NewTopic::new(topic, self.settings.partitions, TopicReplication::Fixed(self.settings.replication));
+        let new_topic = NewTopic::new(
+            topic,
+            self.settings.partitions,
+            TopicReplication::Fixed(self.settings.replication),
+        );
         let options = AdminOptions::new().operation_timeout(Some(REQUEST_TIMEOUT));
         let results = self.admin.create_topics([&new_topic], &options).await?;
         for result in results {
@@ -87,6 +91,10 @@ impl TopicCreator {
     fn exists(&self, topic: &str) -> bool {
         let client = self.admin.inner();
         let metadata = tokio::task::block_in_place(|| client.fetch_metadata(Some(topic), REQUEST_TIMEOUT));
-        metadata.is_ok_and(|m| m.topics().iter().any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty()))
+        metadata.is_ok_and(|m| {
+            m.topics()
+                .iter()
+                .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty())
+        })
     }
 }

@@ -196,7 +196,9 @@ impl WorkerConfig {
         let first = listeners.first().map_or("http://:8083", String::as_str);
         parse_listener(first).ok_or_else(|| RuntimeError::InvalidConfig {
             context: "Worker configuration".into(),
-            errors: vec![format!("{LISTENERS}: Invalid listener {first}: expected http://host:port")],
+            errors: vec![format!(
+                "{LISTENERS}: Invalid listener {first}: expected http://host:port"
+            )],
         })
     }
 
@@ -207,7 +209,11 @@ impl WorkerConfig {
             .parsed
             .string(ADVERTISED_HOST)
             .map(str::to_string)
-            .or_else(|| listener.filter(|l| !l.ip().is_unspecified()).map(|l| l.ip().to_string()))
+            .or_else(|| {
+                listener
+                    .filter(|l| !l.ip().is_unspecified())
+                    .map(|l| l.ip().to_string())
+            })
             .unwrap_or_else(local_host_name);
         let port = self
             .parsed
@@ -247,7 +253,9 @@ impl WorkerConfig {
 
 /// Parses `http://host:port` (an empty host means every interface).
 fn parse_listener(listener: &str) -> Option<SocketAddr> {
-    let rest = listener.strip_prefix("http://").or_else(|| listener.strip_prefix("HTTP://"))?;
+    let rest = listener
+        .strip_prefix("http://")
+        .or_else(|| listener.strip_prefix("HTTP://"))?;
     let rest = rest.trim_end_matches('/');
     let (host, port) = rest.rsplit_once(':')?;
     let port: u16 = port.parse().ok()?;
@@ -305,15 +313,25 @@ mod tests {
 
     #[test]
     fn every_bad_key_is_named() {
-        let err = WorkerConfig::new(props(&[("offset.flush.interval.ms", "soon")])).unwrap_err().to_string();
-        for key in ["key.converter", "value.converter", "offset.storage.file.filename", "offset.flush.interval.ms"] {
+        let err = WorkerConfig::new(props(&[("offset.flush.interval.ms", "soon")]))
+            .unwrap_err()
+            .to_string();
+        for key in [
+            "key.converter",
+            "value.converter",
+            "offset.storage.file.filename",
+            "offset.flush.interval.ms",
+        ] {
             assert!(err.contains(key), "{key} missing from {err}");
         }
     }
 
     #[test]
     fn listeners_parse() {
-        assert_eq!(parse_listener("http://localhost:8084"), Some("127.0.0.1:8084".parse().unwrap()));
+        assert_eq!(
+            parse_listener("http://localhost:8084"),
+            Some("127.0.0.1:8084".parse().unwrap())
+        );
         assert_eq!(parse_listener("http://:8083"), Some("0.0.0.0:8083".parse().unwrap()));
         assert_eq!(parse_listener("ftp://x:1"), None);
     }

@@ -31,7 +31,10 @@ mod tests {
     fn keys_match_apache_bytes() {
         let mut partition = OffsetMap::new();
         partition.insert("filename".into(), "/tmp/test.txt".into());
-        assert_eq!(offset_key("local-file-source", &partition), br#"["local-file-source",{"filename":"/tmp/test.txt"}]"#);
+        assert_eq!(
+            offset_key("local-file-source", &partition),
+            br#"["local-file-source",{"filename":"/tmp/test.txt"}]"#
+        );
         let mut offset = OffsetMap::new();
         offset.insert("position".into(), 1234.into());
         assert_eq!(offset_value(&offset), br#"{"position":1234}"#);

@@ -40,7 +40,10 @@ impl FileOffsetStore {
                     path: shown.clone(),
                     message: err.to_string(),
                 })?;
-                file.offsets.into_iter().map(|(k, v)| (k.into_bytes(), v.into_bytes())).collect()
+                file.offsets
+                    .into_iter()
+                    .map(|(k, v)| (k.into_bytes(), v.into_bytes()))
+                    .collect()
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(source) => return Err(StorageError::Io { path: shown, source }),
@@ -60,7 +63,12 @@ impl FileOffsetStore {
             version: 1,
             offsets: entries
                 .iter()
-                .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), String::from_utf8_lossy(v).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        String::from_utf8_lossy(k).into_owned(),
+                        String::from_utf8_lossy(v).into_owned(),
+                    )
+                })
                 .collect(),
         };
         let bytes = serde_json::to_vec(&file).expect("offsets serialise");
@@ -104,7 +112,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/connect.offsets");
         let store = FileOffsetStore::open(&path).unwrap();
-        store.set(vec![(b"[\"c\",{}]".to_vec(), Some(b"{\"position\":5}".to_vec()))]).unwrap();
+        store
+            .set(vec![(b"[\"c\",{}]".to_vec(), Some(b"{\"position\":5}".to_vec()))])
+            .unwrap();
         let reopened = FileOffsetStore::open(&path).unwrap();
         assert_eq!(reopened.get(b"[\"c\",{}]"), Some(b"{\"position\":5}".to_vec()));
         assert!(!path.with_extension("tmp").exists());

@@ -5,7 +5,10 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use kconnect_broker::{BrokerOptions, EmbeddedBroker, StorageKind};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientConfig, Message};
 
 use crate::free_port;
@@ -39,10 +42,58 @@ pub async fn consume_values(bootstrap: &str, topic: &str, expected: usize, timeo
     while values.len() < expected {
         let remaining = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(remaining, stream.next()).await {
-            Ok(Some(Ok(message))) => values.push(String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned()),
+            Ok(Some(Ok(message))) => {
+                values.push(String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned())
+            }
             Ok(Some(Err(_))) => continue,
             Ok(None) | Err(_) => break,
         }
     }
     values
+}
+
+/// Creates `topic` with one partition.
+pub async fn create_topic(bootstrap: &str, topic: &str) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("admin client");
+    let results = admin
+        .create_topics(
+            [&NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
+            &AdminOptions::new(),
+        )
+        .await
+        .expect("create topic");
+    for result in results {
+        result.expect("topic created");
+    }
+}
+
+/// Produces `values` to `topic`, in order, waiting for each acknowledgement batch.
+pub async fn produce_values(bootstrap: &str, topic: &str, values: impl IntoIterator<Item = String>) {
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("enable.idempotence", "true")
+        .create()
+        .expect("producer");
+    let deliveries: Vec<_> = values
+        .into_iter()
+        .map(|value| {
+            let producer = producer.clone();
+            let topic = topic.to_string();
+            async move {
+                producer
+                    .send(
+                        FutureRecord::<(), String>::to(&topic).payload(&value),
+                        Duration::from_secs(30),
+                    )
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .collect();
+    for delivery in futures::future::join_all(deliveries).await {
+        delivery.expect("record acknowledged");
+    }
 }

@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-pub use kafka::{consume_values, start_broker};
+pub use kafka::{consume_values, create_topic, produce_values, start_broker};
 pub use process::WorkerProcess;
 pub use quickstart::{ARRIVAL_TIMEOUT, Quickstart};
 
@@ -45,7 +45,11 @@ pub fn read_lines(path: &Path) -> Vec<String> {
 /// Appends `lines` to a file, each with a newline.
 pub fn append_lines(path: &Path, lines: impl IntoIterator<Item = String>) {
     use std::io::Write;
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("open input file");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("open input file");
     let text: String = lines.into_iter().map(|line| line + "\n").collect();
     file.write_all(text.as_bytes()).expect("append lines");
 }

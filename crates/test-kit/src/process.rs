@@ -15,7 +15,11 @@ pub struct WorkerProcess {
 impl WorkerProcess {
     /// Starts `bin standalone worker connectors...`, logging to `log`.
     pub fn start(bin: &Path, worker: &Path, connectors: &[PathBuf], log: &Path) -> Self {
-        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("open worker log");
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("open worker log");
         let child = Command::new(bin)
             .arg("standalone")
             .arg(worker)
@@ -37,7 +41,11 @@ impl WorkerProcess {
 
     /// Sends `signal` (`TERM`, `KILL`, `INT`).
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill").arg(format!("-{signal}")).arg(self.pid().to_string()).status().expect("run kill");
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .expect("run kill");
         assert!(status.success(), "kill -{signal} failed");
     }
 

@@ -40,8 +40,14 @@ impl Quickstart {
             .map(|name| {
                 let text = std::fs::read_to_string(root.join(name)).expect("connector config");
                 let text = text
-                    .replace("file=test.txt", &format!("file={}", dir.path().join("test.txt").display()))
-                    .replace("file=test.sink.txt", &format!("file={}", dir.path().join("test.sink.txt").display()));
+                    .replace(
+                        "file=test.txt",
+                        &format!("file={}", dir.path().join("test.txt").display()),
+                    )
+                    .replace(
+                        "file=test.sink.txt",
+                        &format!("file={}", dir.path().join("test.sink.txt").display()),
+                    );
                 let path = dir.path().join(name);
                 std::fs::write(&path, text).expect("write connector config");
                 path
@@ -68,12 +74,22 @@ impl Quickstart {
 
     /// Starts the worker on the three files.
     pub fn start(&self) -> WorkerProcess {
-        WorkerProcess::start(&self.bin, &self.worker, &self.connectors, &self.dir.path().join("worker.log"))
+        WorkerProcess::start(
+            &self.bin,
+            &self.worker,
+            &self.connectors,
+            &self.dir.path().join("worker.log"),
+        )
     }
 
     /// Waits until the sink file has `count` lines, failing with the worker's log otherwise.
     pub fn wait_for_lines(&self, worker: &WorkerProcess, count: usize) {
         let arrived = wait_until(ARRIVAL_TIMEOUT, || self.output().len() >= count);
-        assert!(arrived, "only {} of {count} lines arrived; worker log:\n{}", self.output().len(), worker.log());
+        assert!(
+            arrived,
+            "only {} of {count} lines arrived; worker log:\n{}",
+            self.output().len(),
+            worker.log()
+        );
     }
 }

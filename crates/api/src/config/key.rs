@@ -292,9 +292,7 @@ impl ConfigKey {
         };
         if let Some(validator) = &self.validator {
             validator.check(&value).map_err(|reason| {
-                let shown = value
-                    .to_config_string()
-                    .unwrap_or_else(|| "null".to_string());
+                let shown = value.to_config_string().unwrap_or_else(|| "null".to_string());
                 format!("Invalid value {shown} for configuration {}: {reason}", self.name)
             })?;
         }

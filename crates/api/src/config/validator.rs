@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use super::key::ConfigValue;
 
+/// A rule written as code: `Err` carries the reason the value is invalid.
+pub type CustomCheck = Arc<dyn Fn(&ConfigValue) -> Result<(), String> + Send + Sync>;
+
 /// A check on a parsed configuration value.
 #[derive(Clone)]
 pub enum Validator {
@@ -19,7 +22,7 @@ pub enum Validator {
     /// A non-empty string.
     NonEmptyString,
     /// Any other rule.
-    Custom(Arc<dyn Fn(&ConfigValue) -> Result<(), String> + Send + Sync>),
+    Custom(CustomCheck),
 }
 
 impl Validator {
@@ -58,9 +61,10 @@ impl Validator {
                 _ => Ok(()),
             },
             Self::OneOfIgnoreCase(allowed) => match value {
-                ConfigValue::String(s) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(s)) => Err(
-                    format!("String must be one of (case insensitive): {}", allowed.join(", ")),
-                ),
+                ConfigValue::String(s) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(s)) => Err(format!(
+                    "String must be one of (case insensitive): {}",
+                    allowed.join(", ")
+                )),
                 _ => Ok(()),
             },
             Self::NonEmptyString => match value {
@@ -110,7 +114,15 @@ mod tests {
             Validator::one_of(&["none", "all"]).check(&ConfigValue::String("some".into())),
             Err("String must be one of: none, all".to_string())
         );
-        assert!(Validator::one_of_ignore_case(&["none"]).check(&ConfigValue::String("NONE".into())).is_ok());
-        assert!(Validator::NonEmptyString.check(&ConfigValue::String(String::new())).is_err());
+        assert!(
+            Validator::one_of_ignore_case(&["none"])
+                .check(&ConfigValue::String("NONE".into()))
+                .is_ok()
+        );
+        assert!(
+            Validator::NonEmptyString
+                .check(&ConfigValue::String(String::new()))
+                .is_err()
+        );
     }
 }

@@ -9,7 +9,10 @@ use serde_json::{Map, Number, Value as Json};
 use super::{DecimalFormat, JsonSettings};
 
 fn float_json(text: String) -> Json {
-    text.parse::<f64>().ok().and_then(Number::from_f64).map_or(Json::Null, Json::Number)
+    text.parse::<f64>()
+        .ok()
+        .and_then(Number::from_f64)
+        .map_or(Json::Null, Json::Number)
 }
 
 fn decimal_json(decimal: &Decimal, settings: &JsonSettings) -> Json {
@@ -30,7 +33,9 @@ pub fn to_json(schema: Option<&SchemaRef>, value: &Value, settings: &JsonSetting
             Some(s) => match &s.default_value {
                 Some(default) if settings.replace_null_with_default => to_json(Some(s), default, settings),
                 _ if s.optional => Ok(Json::Null),
-                _ => Err(ConnectError::data("Conversion error: null value for field that is required and has no default value")),
+                _ => Err(ConnectError::data(
+                    "Conversion error: null value for field that is required and has no default value",
+                )),
             },
         };
     }
@@ -57,7 +62,12 @@ pub fn to_json(schema: Option<&SchemaRef>, value: &Value, settings: &JsonSetting
         Value::Decimal(d) => decimal_json(d, settings),
         Value::Array(items) => {
             let element = schema.and_then(|s| s.value_schema.as_ref());
-            Json::Array(items.iter().map(|item| to_json(element, item, settings)).collect::<Result<_>>()?)
+            Json::Array(
+                items
+                    .iter()
+                    .map(|item| to_json(element, item, settings))
+                    .collect::<Result<_>>()?,
+            )
         }
         Value::Map(entries) => {
             let key_schema = schema.and_then(|s| s.key_schema.as_ref());
@@ -69,14 +79,21 @@ pub fn to_json(schema: Option<&SchemaRef>, value: &Value, settings: &JsonSetting
             if object_mode {
                 let mut object = Map::with_capacity(entries.len());
                 for (k, v) in entries {
-                    let key = k.as_str().ok_or_else(|| ConnectError::data("Map keys must be strings"))?;
+                    let key = k
+                        .as_str()
+                        .ok_or_else(|| ConnectError::data("Map keys must be strings"))?;
                     object.insert(key.to_string(), to_json(value_schema, v, settings)?);
                 }
                 Json::Object(object)
             } else {
                 let pairs = entries
                     .iter()
-                    .map(|(k, v)| Ok(Json::Array(vec![to_json(key_schema, k, settings)?, to_json(value_schema, v, settings)?])))
+                    .map(|(k, v)| {
+                        Ok(Json::Array(vec![
+                            to_json(key_schema, k, settings)?,
+                            to_json(value_schema, v, settings)?,
+                        ]))
+                    })
                     .collect::<Result<_>>()?;
                 Json::Array(pairs)
             }
@@ -103,7 +120,10 @@ fn mismatch(schema: &SchemaRef, json: &Json) -> ConnectError {
         Json::Array(_) => "ARRAY",
         Json::Object(_) => "OBJECT",
     };
-    ConnectError::data(format!("Schema type {} does not match JSON node type {found}", schema.schema_type))
+    ConnectError::data(format!(
+        "Schema type {} does not match JSON node type {found}",
+        schema.schema_type
+    ))
 }
 
 /// The Connect value of `json` under `schema`; schemaless JSON becomes INT64, FLOAT64, BOOLEAN,
@@ -116,7 +136,10 @@ pub fn from_json(schema: Option<&SchemaRef>, json: &Json, settings: &JsonSetting
         return match &schema.default_value {
             Some(default) if settings.replace_null_with_default => Ok(default.clone()),
             _ if schema.optional => Ok(Value::Null),
-            _ => Err(ConnectError::data(format!("Invalid null value for required {} field", schema.schema_type))),
+            _ => Err(ConnectError::data(format!(
+                "Invalid null value for required {} field",
+                schema.schema_type
+            ))),
         };
     }
     if let Some(value) = logical_from_json(schema, json)? {
@@ -137,12 +160,20 @@ pub fn from_json(schema: Option<&SchemaRef>, json: &Json, settings: &JsonSetting
         SchemaType::Array => {
             let element = schema.value_schema.as_ref();
             let items = json.as_array().ok_or_else(bad)?;
-            Value::Array(items.iter().map(|item| from_json(element, item, settings)).collect::<Result<_>>()?)
+            Value::Array(
+                items
+                    .iter()
+                    .map(|item| from_json(element, item, settings))
+                    .collect::<Result<_>>()?,
+            )
         }
         SchemaType::Map => map_from_json(schema, json, settings)?,
         SchemaType::Struct => {
             let object = json.as_object().ok_or_else(|| {
-                ConnectError::data(format!("Structs should be encoded as JSON objects, but found {}", mismatch_name(json)))
+                ConnectError::data(format!(
+                    "Structs should be encoded as JSON objects, but found {}",
+                    mismatch_name(json)
+                ))
             })?;
             let mut result = Struct::new(schema.clone())?;
             for field in &schema.fields {
@@ -180,7 +211,10 @@ fn map_from_json(schema: &SchemaRef, json: &Json, settings: &JsonSettings) -> Re
     let entries = pairs
         .iter()
         .map(|pair| match pair.as_array().map(Vec::as_slice) {
-            Some([k, v]) => Ok((from_json(key_schema, k, settings)?, from_json(value_schema, v, settings)?)),
+            Some([k, v]) => Ok((
+                from_json(key_schema, k, settings)?,
+                from_json(value_schema, v, settings)?,
+            )),
             _ => Err(ConnectError::data("Found invalid map entry instead of array tuple")),
         })
         .collect::<Result<_>>()?;
@@ -215,7 +249,10 @@ fn rescale(decimal: Decimal, scale: i32) -> Result<Decimal> {
         down => {
             let divisor = factor(down)?;
             if decimal.unscaled % divisor != 0 {
-                return Err(ConnectError::data(format!("Decimal {} does not fit scale {scale}", decimal.to_plain_string())));
+                return Err(ConnectError::data(format!(
+                    "Decimal {} does not fit scale {scale}",
+                    decimal.to_plain_string()
+                )));
             }
             decimal.unscaled / divisor
         }
@@ -233,9 +270,16 @@ fn schemaless(json: &Json) -> Value {
     match json {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Boolean(*b),
-        Json::Number(n) => n.as_i64().map_or_else(|| Value::Float64(n.as_f64().unwrap_or_default()), Value::Int64),
+        Json::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Value::Float64(n.as_f64().unwrap_or_default()), Value::Int64),
         Json::String(s) => Value::String(s.clone()),
         Json::Array(items) => Value::Array(items.iter().map(schemaless).collect()),
-        Json::Object(object) => Value::Map(object.iter().map(|(k, v)| (Value::String(k.clone()), schemaless(v))).collect()),
+        Json::Object(object) => Value::Map(
+            object
+                .iter()
+                .map(|(k, v)| (Value::String(k.clone()), schemaless(v)))
+                .collect(),
+        ),
     }
 }

@@ -70,7 +70,11 @@ pub fn schema_to_json(schema: &SchemaRef, settings: &JsonSettings) -> Json {
         json.insert("doc".into(), doc.clone().into());
     }
     if !schema.parameters.is_empty() {
-        let parameters = schema.parameters.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect();
+        let parameters = schema
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+            .collect();
         json.insert("parameters".into(), Json::Object(parameters));
     }
     if let Some(default) = &schema.default_value
@@ -112,7 +116,8 @@ pub fn schema_from_json(json: &Json) -> Result<Option<SchemaRef>> {
                     .get("field")
                     .and_then(Json::as_str)
                     .ok_or_else(|| ConnectError::data("Struct schema's field name not specified properly"))?;
-                let field_schema = schema_from_json(field)?.ok_or_else(|| ConnectError::data("Struct field schema may not be null"))?;
+                let field_schema = schema_from_json(field)?
+                    .ok_or_else(|| ConnectError::data("Struct field schema may not be null"))?;
                 Ok::<_, ConnectError>(builder.field(field_name, field_schema))
             })?
         }
@@ -135,7 +140,9 @@ pub fn schema_from_json(json: &Json) -> Result<Option<SchemaRef>> {
             .as_object()
             .ok_or_else(|| ConnectError::data("Schema parameters must be a JSON object"))?;
         for (key, value) in parameters {
-            let value = value.as_str().ok_or_else(|| ConnectError::data("Schema parameters must have string values."))?;
+            let value = value
+                .as_str()
+                .ok_or_else(|| ConnectError::data("Schema parameters must have string values."))?;
             builder = builder.parameter(key, value);
         }
     }
