@@ -10,7 +10,7 @@ use kconnect_rest::{AppState, ServerInfo};
 use kconnect_runtime::connector_config::check_connector_config;
 use kconnect_runtime::properties::read_config_file;
 use kconnect_runtime::{PluginRegistry, StandaloneHerder, Worker, WorkerConfig};
-use kconnect_storage::FileOffsetStore;
+use kconnect_storage::{FileOffsetStore, TargetStateFile};
 use rdkafka::ClientConfig;
 use rdkafka::producer::{BaseProducer, Producer};
 
@@ -34,9 +34,10 @@ pub async fn run(worker_file: &Path, connector_files: &[PathBuf]) -> anyhow::Res
         None => fetch_cluster_id(&config).await,
     };
     let offsets = FileOffsetStore::open(config.offset_file())?;
+    let target_states = TargetStateFile::open(config.offset_file().with_extension("target-states.json"))?;
     let rest_addr = config.rest_listener()?;
     let worker = Arc::new(Worker::new(config, Arc::new(offsets)));
-    let herder = Arc::new(StandaloneHerder::new(worker));
+    let herder = Arc::new(StandaloneHerder::new(worker, Some(target_states)));
     let state = AppState {
         herder: herder.clone(),
         info: Arc::new(ServerInfo {
@@ -52,7 +53,7 @@ pub async fn run(worker_file: &Path, connector_files: &[PathBuf]) -> anyhow::Res
     .await
     .with_context(|| format!("REST API cannot listen on {rest_addr} (set listeners)"))?;
     for connector in connectors {
-        herder.create_connector(connector).await?;
+        herder.create_connector(connector, None).await?;
     }
     tracing::info!("kconnect standalone worker started");
     crate::shutdown_signal().await;

@@ -22,6 +22,11 @@ impl ApiError {
         }
     }
 
+    /// 400 with `message`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
     /// 404 with `message`.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)

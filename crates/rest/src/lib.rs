@@ -1,6 +1,7 @@
 //! The REST API, with Apache Kafka Connect's paths, JSON shapes and error body
 //! `{"error_code":…,"message":…}`.
 
+mod body;
 mod error;
 mod routes;
 
@@ -21,6 +22,16 @@ pub struct ServerInfo {
     pub commit: String,
     /// The Kafka cluster's id.
     pub kafka_cluster_id: String,
+}
+
+/// A JSON response or an error response.
+pub(crate) type ApiResult = Result<axum::Json<serde_json::Value>, ApiError>;
+
+/// Serialises a response body.
+pub(crate) fn to_json(value: impl Serialize) -> ApiResult {
+    serde_json::to_value(value)
+        .map(axum::Json)
+        .map_err(|err| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))
 }
 
 /// What the handlers share.

@@ -16,12 +16,15 @@ pub mod sink_task;
 pub mod source_task;
 pub mod status;
 pub mod submitted;
+pub mod target_state;
 pub mod topics;
 pub mod worker;
 pub mod worker_config;
 
 pub use error::RuntimeError;
-pub use herder::{ConnectorInfo, StandaloneHerder, TaskInfo};
+pub use herder::{ConnectorInfo, RestartRequest, StandaloneHerder, TaskInfo};
+pub use kconnect_api::ConfigMap;
 pub use plugins::PluginRegistry;
+pub use target_state::TargetState;
 pub use worker::Worker;
 pub use worker_config::WorkerConfig;

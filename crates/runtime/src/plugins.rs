@@ -223,6 +223,28 @@ impl PluginRegistry {
             })
     }
 
+    /// The configuration keys of plugin `name` of any type.
+    pub fn config_def(&self, name: &str) -> Result<kconnect_api::ConfigDef, RuntimeError> {
+        if let Some(entry) = find(&self.connectors, name) {
+            return Ok((entry.create)().connector().config_def());
+        }
+        if let Some(entry) = find(&self.converters, name) {
+            return Ok((entry.create)().config_def());
+        }
+        if let Some(entry) = find(&self.header_converters, name) {
+            return Ok((entry.create)().config_def());
+        }
+        Err(RuntimeError::UnknownPlugin {
+            kind: "plugin",
+            name: name.to_string(),
+        })
+    }
+
+    /// Whether `a` and `b` name the same connector plugin.
+    pub fn same_connector(&self, a: &str, b: &str) -> bool {
+        matches!((self.connector_class(a), self.connector_class(b)), (Some(x), Some(y)) if x == y)
+    }
+
     /// Checks that the worker's converter classes exist, naming each key whose class does not.
     pub fn check_worker_converters(&self, worker: &crate::WorkerConfig) -> Result<(), RuntimeError> {
         let mut errors = Vec::new();

@@ -11,12 +11,14 @@ use kconnect_api::{SinkTask, SinkTaskContext, TopicPartition};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::topic_partition_list::TopicPartitionList;
 use rdkafka::{ClientContext, Offset};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::connector_config::{TOPICS, TOPICS_REGEX};
 use crate::convert::TaskConverters;
 use crate::error::RuntimeError;
 use crate::kafka::{admin_config, consumer_config};
+use crate::target_state::{TargetState, target_changed};
 use crate::topics::TopicCreator;
 use crate::worker::{TaskSpec, Worker};
 
@@ -60,15 +62,16 @@ impl ConsumerContext for RebalanceContext {
     }
 }
 
-/// Runs one sink task until `stop` is cancelled or the task fails; the error says why it failed.
+/// Runs one sink task, consuming nothing while `target` is PAUSED, until `stop` is cancelled or the task fails; the error says why it failed.
 pub async fn run_sink_task(
     worker: Arc<Worker>,
     spec: TaskSpec,
     task: Box<dyn SinkTask>,
+    target: watch::Receiver<TargetState>,
     stop: CancellationToken,
 ) -> Result<(), RuntimeError> {
     let mut runner = SinkRunner::new(worker, spec, task).await?;
-    let result = runner.run(&stop).await;
+    let result = runner.run(target, &stop).await;
     let shutdown = runner.shutdown(result.is_ok()).await;
     result.and(shutdown)
 }
@@ -126,20 +129,30 @@ impl SinkRunner {
         })
     }
 
-    async fn run(&mut self, stop: &CancellationToken) -> Result<(), RuntimeError> {
+    async fn run(
+        &mut self,
+        mut target: watch::Receiver<TargetState>,
+        stop: &CancellationToken,
+    ) -> Result<(), RuntimeError> {
         self.task.start(self.context.clone()).await?;
         self.started = true;
         tracing::info!(task = %self.spec.name(), "sink task started");
         let mut flush = tokio::time::interval(self.worker.config.offset_flush_interval());
         flush.tick().await;
         loop {
-            self.handle_rebalances().await?;
+            let paused = *target.borrow_and_update() == TargetState::Paused;
+            self.handle_rebalances(paused).await?;
             let batch = {
                 let mut stream = self.consumer.stream().ready_chunks(MAX_BATCH);
                 tokio::select! {
                     biased;
                     () = stop.cancelled() => return Ok(()),
                     _ = flush.tick() => None,
+                    () = target_changed(&mut target, stop) => {
+                        drop(stream);
+                        self.apply_target(*target.borrow())?;
+                        continue;
+                    }
                     batch = stream.next() => batch,
                 }
             };
@@ -202,13 +215,27 @@ impl SinkRunner {
         Ok(())
     }
 
-    async fn handle_rebalances(&mut self) -> Result<(), RuntimeError> {
+    /// Pauses or resumes consumption of every assigned partition.
+    fn apply_target(&self, target: TargetState) -> Result<(), RuntimeError> {
+        let assignment = self.consumer.assignment()?;
+        match target {
+            TargetState::Paused => self.consumer.pause(&assignment)?,
+            _ => self.consumer.resume(&assignment)?,
+        }
+        tracing::info!(task = %self.spec.name(), target = target.name(), "consumption target changed");
+        Ok(())
+    }
+
+    async fn handle_rebalances(&mut self, paused: bool) -> Result<(), RuntimeError> {
         let events = std::mem::take(&mut *self.consumer.context().events.lock().unwrap_or_else(|e| e.into_inner()));
         for event in events {
             match event {
                 RebalanceEvent::Assigned(assigned) => {
                     tracing::info!(task = %self.spec.name(), partitions = ?assigned, "partitions assigned");
                     self.task.open(&assigned).await?;
+                    if paused {
+                        self.apply_target(TargetState::Paused)?;
+                    }
                 }
                 RebalanceEvent::Revoked(revoked) => {
                     tracing::info!(task = %self.spec.name(), partitions = ?revoked, "partitions revoked");

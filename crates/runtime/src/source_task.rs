@@ -9,13 +9,14 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, Message};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::convert::{KafkaRecord, TaskConverters};
 use crate::error::RuntimeError;
 use crate::kafka::{admin_config, producer_config};
 use crate::submitted::{SubmittedRecords, Ticket};
+use crate::target_state::{TargetState, target_changed};
 use crate::topics::TopicCreator;
 use crate::worker::{TaskSpec, Worker};
 
@@ -68,15 +69,16 @@ impl ProducerContext for AckContext {
     }
 }
 
-/// Runs one source task until `stop` is cancelled or the task fails; the error says why it failed.
+/// Runs one source task, idle while `target` is PAUSED, until `stop` is cancelled or the task fails; the error says why it failed.
 pub async fn run_source_task(
     worker: Arc<Worker>,
     spec: TaskSpec,
     task: Box<dyn SourceTask>,
+    target: watch::Receiver<TargetState>,
     stop: CancellationToken,
 ) -> Result<(), RuntimeError> {
     let mut runner = SourceRunner::new(worker, spec, task)?;
-    let result = runner.run(&stop).await;
+    let result = runner.run(target, &stop).await;
     let shutdown = runner.shutdown().await;
     result.and(shutdown)
 }
@@ -115,7 +117,11 @@ impl SourceRunner {
         })
     }
 
-    async fn run(&mut self, stop: &CancellationToken) -> Result<(), RuntimeError> {
+    async fn run(
+        &mut self,
+        mut target: watch::Receiver<TargetState>,
+        stop: &CancellationToken,
+    ) -> Result<(), RuntimeError> {
         let context = SourceTaskContext {
             configs: self.spec.task_config.clone(),
             offset_reader: Arc::new(ConnectorOffsetReader::new(
@@ -129,10 +135,20 @@ impl SourceRunner {
         let mut flush = tokio::time::interval(self.worker.config.offset_flush_interval());
         flush.tick().await;
         loop {
+            if *target.borrow_and_update() == TargetState::Paused {
+                tokio::select! {
+                    biased;
+                    () = stop.cancelled() => return Ok(()),
+                    _ = flush.tick() => self.commit_offsets().await?,
+                    () = target_changed(&mut target, stop) => {}
+                }
+                continue;
+            }
             tokio::select! {
                 biased;
                 () = stop.cancelled() => return Ok(()),
                 _ = flush.tick() => self.commit_offsets().await?,
+                () = target_changed(&mut target, stop) => {}
                 polled = self.task.poll() => match polled {
                     Ok(records) => self.send_all(records).await?,
                     Err(err) if err.is_retriable() => tracing::warn!(task = %self.spec.name(), error = %err, "poll failed, retrying"),

@@ -122,6 +122,13 @@ impl StatusStore {
             .cloned()
     }
 
+    /// Forgets a connector's tasks (it was stopped or reconfigured).
+    pub fn remove_tasks(&self, name: &str) {
+        if let Some(c) = self.connectors.write().unwrap_or_else(|e| e.into_inner()).get_mut(name) {
+            c.tasks.clear();
+        }
+    }
+
     /// Forgets a connector.
     pub fn remove(&self, name: &str) {
         self.connectors.write().unwrap_or_else(|e| e.into_inner()).remove(name);

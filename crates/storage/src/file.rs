@@ -7,12 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::atomic::write_atomically;
 use crate::memory::MemoryOffsetStore;
 use crate::{OffsetStore, OffsetWrite, StorageError};
 
@@ -55,10 +55,6 @@ impl FileOffsetStore {
     }
 
     fn persist(&self, entries: &BTreeMap<Vec<u8>, Vec<u8>>) -> Result<(), StorageError> {
-        let io = |source| StorageError::Io {
-            path: self.path.display().to_string(),
-            source,
-        };
         let file = OffsetFile {
             version: 1,
             offsets: entries
@@ -72,14 +68,7 @@ impl FileOffsetStore {
                 .collect(),
         };
         let bytes = serde_json::to_vec(&file).expect("offsets serialise");
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(io)?;
-        }
-        let temporary = self.path.with_extension("tmp");
-        let mut out = fs::File::create(&temporary).map_err(io)?;
-        out.write_all(&bytes).map_err(io)?;
-        out.sync_all().map_err(io)?;
-        fs::rename(&temporary, &self.path).map_err(io)
+        write_atomically(&self.path, &bytes)
     }
 }
 

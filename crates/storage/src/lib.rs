@@ -3,15 +3,19 @@
 //! Keys and values are the exact bytes Apache Kafka Connect uses: the key is the compact JSON of
 //! `["<connector>",{partition}]`, the value the compact JSON of the offset map, `None` a tombstone.
 
+mod atomic;
 mod codec;
 mod file;
 mod memory;
 mod reader;
+mod target_states;
 
+pub use atomic::write_atomically;
 pub use codec::{decode_offset, offset_key, offset_value};
 pub use file::FileOffsetStore;
 pub use memory::MemoryOffsetStore;
 pub use reader::ConnectorOffsetReader;
+pub use target_states::TargetStateFile;
 
 use thiserror::Error;
 

@@ -64,22 +64,35 @@ impl Quickstart {
 
     /// The source file.
     pub fn input(&self) -> PathBuf {
-        self.dir.path().join("test.txt")
+        self.path("test.txt")
     }
 
     /// The lines in the sink file.
     pub fn output(&self) -> Vec<String> {
-        read_lines(&self.dir.path().join("test.sink.txt"))
+        read_lines(&self.path("test.sink.txt"))
+    }
+
+    /// Waits until the REST API answers.
+    pub fn wait_for_rest(&self, worker: &WorkerProcess) {
+        let up = wait_until(ARRIVAL_TIMEOUT, || {
+            std::net::TcpStream::connect(("127.0.0.1", self.rest_port)).is_ok()
+        });
+        assert!(up, "REST API did not start; worker log:\n{}", worker.log());
     }
 
     /// Starts the worker on the three files.
     pub fn start(&self) -> WorkerProcess {
-        WorkerProcess::start(
-            &self.bin,
-            &self.worker,
-            &self.connectors,
-            &self.dir.path().join("worker.log"),
-        )
+        self.start_with(&self.connectors)
+    }
+
+    /// Starts the worker with only the given connector files.
+    pub fn start_with(&self, connectors: &[PathBuf]) -> WorkerProcess {
+        WorkerProcess::start(&self.bin, &self.worker, connectors, &self.path("worker.log"))
+    }
+
+    /// The path of a file in the test's directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
     }
 
     /// Waits until the sink file has `count` lines, failing with the worker's log otherwise.

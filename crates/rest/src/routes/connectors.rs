@@ -1,0 +1,158 @@
+//! `/connectors`: create, read, update and delete connectors.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kconnect_runtime::{ConfigMap, TargetState};
+use serde_json::{Map, Value};
+
+use crate::body::{config_map, parse_json};
+use crate::{ApiError, ApiResult, AppState, to_json};
+
+/// `GET /connectors`, with `?expand=status` and `?expand=info` (repeatable; unknown values ignored).
+pub(crate) async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult {
+    let expand: Vec<String> = query
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("expand="))
+        .map(str::to_string)
+        .collect();
+    let names = state.herder.connector_names().await;
+    let wants = |what: &str| expand.iter().any(|e| e == what);
+    if !wants("status") && !wants("info") {
+        return to_json(names);
+    }
+    let mut result = Map::new();
+    for name in names {
+        let mut entry = Map::new();
+        if wants("status")
+            && let Ok(status) = state.herder.connector_status(&name)
+        {
+            entry.insert("status".into(), serde_json::to_value(status).unwrap_or_default());
+        }
+        if wants("info")
+            && let Ok(info) = state.herder.connector_info(&name).await
+        {
+            entry.insert("info".into(), serde_json::to_value(info).unwrap_or_default());
+        }
+        result.insert(name, Value::Object(entry));
+    }
+    Ok(Json(Value::Object(result)))
+}
+
+/// Puts `name` into `config`, or fails when the config names another connector.
+fn with_name(name: &str, mut config: ConfigMap) -> Result<ConfigMap, ApiError> {
+    match config.get("name") {
+        Some(given) if given.trim() != name => Err(ApiError::bad_request(format!(
+            "Connector name configuration ({given}) doesn't match connector name in the URL ({name})"
+        ))),
+        _ => {
+            config.insert("name".into(), name.to_string());
+            Ok(config)
+        }
+    }
+}
+
+fn created(name: &str, body: impl serde::Serialize) -> Result<Response, ApiError> {
+    let location = format!("/connectors/{name}");
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], to_json(body)?).into_response())
+}
+
+/// `POST /connectors` with `{"name","config","initial_state"}`: 201 and `Location`.
+pub(crate) async fn create(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let request = parse_json(&body)?;
+    let name = request
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::bad_request("Connector name cannot be empty"))?;
+    if name.contains('/') {
+        return Err(ApiError::bad_request("connector name should not contain '/'"));
+    }
+    let config = config_map(request.get("config").unwrap_or(&Value::Null))?;
+    let initial = match request.get("initial_state").and_then(Value::as_str) {
+        Some(text) => Some(text.parse::<TargetState>().map_err(ApiError::bad_request)?),
+        None => None,
+    };
+    let info = state.herder.create_connector(with_name(name, config)?, initial).await?;
+    created(name, info)
+}
+
+pub(crate) async fn info(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    to_json(state.herder.connector_info(&name).await?)
+}
+
+pub(crate) async fn config(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    to_json(state.herder.connector_info(&name).await?.config)
+}
+
+/// `PUT /connectors/{c}/config`: 201 when created, 200 when updated.
+pub(crate) async fn put_config(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let config = with_name(&name, config_map(&parse_json(&body)?)?)?;
+    let (was_created, info) = state.herder.put_connector_config(&name, config).await?;
+    if was_created {
+        created(&name, info)
+    } else {
+        Ok(to_json(info)?.into_response())
+    }
+}
+
+/// `PATCH /connectors/{c}/config`: merges; a JSON null removes the key.
+pub(crate) async fn patch_config(State(state): State<AppState>, Path(name): Path<String>, body: Bytes) -> ApiResult {
+    let patch = parse_json(&body)?;
+    let object = patch
+        .as_object()
+        .ok_or_else(|| ApiError::bad_request("Connector configuration must be a JSON object"))?;
+    let mut changes = BTreeMap::new();
+    for (key, value) in object {
+        let value = match value {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        };
+        changes.insert(key.clone(), value);
+    }
+    if let Some(Some(given)) = changes.get("name")
+        && given != &name
+    {
+        return Err(ApiError::bad_request(format!(
+            "Connector name configuration ({given}) doesn't match connector name in the URL ({name})"
+        )));
+    }
+    to_json(state.herder.patch_connector_config(&name, changes).await?)
+}
+
+/// `DELETE /connectors/{c}`: 204.
+pub(crate) async fn delete(State(state): State<AppState>, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+    state.herder.delete_connector(&name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn status(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    let status = state
+        .herder
+        .connector_status(&name)
+        .map_err(|_| ApiError::not_found(format!("No status found for connector {name}")))?;
+    to_json(status)
+}
+
+pub(crate) async fn tasks(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult {
+    to_json(state.herder.task_infos(&name).await?)
+}
+
+pub(crate) async fn task_status(State(state): State<AppState>, Path((name, task)): Path<(String, u32)>) -> ApiResult {
+    let status = state
+        .herder
+        .task_status(&name, task)
+        .map_err(|_| ApiError::not_found(format!("No status found for task {name}-{task}")))?;
+    to_json(status)
+}

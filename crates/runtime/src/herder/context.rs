@@ -1,0 +1,28 @@
+//! What a connector may ask of the standalone herder.
+
+use std::sync::Arc;
+
+use kconnect_api::ConnectorContext;
+
+use crate::status::State;
+use crate::worker::Worker;
+
+/// The context given to a started connector.
+pub(super) struct HerderContext {
+    pub(super) name: String,
+    pub(super) connector_type: &'static str,
+    pub(super) worker: Arc<Worker>,
+}
+
+impl ConnectorContext for HerderContext {
+    fn request_task_reconfiguration(&self) {
+        tracing::warn!(connector = %self.name, "task reconfiguration takes effect when the connector is restarted");
+    }
+
+    fn raise_error(&self, error: String) {
+        tracing::error!(connector = %self.name, %error, "connector failed");
+        self.worker
+            .statuses
+            .put_connector(&self.name, self.connector_type, State::Failed, Some(error));
+    }
+}
