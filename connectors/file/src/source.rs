@@ -65,6 +65,21 @@ impl Connector for FileStreamSourceConnector {
         Ok(vec![self.config.clone()])
     }
 
+    /// Accepts only `{"position": <non-negative integer>}` offsets, as Apache's.
+    fn alter_offsets(&self, _config: &ConfigMap, offsets: &[(OffsetMap, Option<OffsetMap>)]) -> Result<bool> {
+        for (_, offset) in offsets {
+            if let Some(offset) = offset {
+                let position = offset.get(POSITION_FIELD).ok_or_else(|| {
+                    ConnectError::config(POSITION_FIELD, "Offset objects should either be null or contain the key 'position'")
+                })?;
+                if position.as_u64().is_none() {
+                    return Err(ConnectError::config(POSITION_FIELD, "The value for the 'position' key in the offset is expected to be a non-negative Long value"));
+                }
+            }
+        }
+        Ok(true)
+    }
+
     async fn stop(&mut self) -> Result<()> {
         Ok(())
     }

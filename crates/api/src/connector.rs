@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use crate::config::{ConfigDef, ConfigInfos, ConfigMap};
 use crate::error::Result;
+use crate::record::OffsetMap;
 use crate::sink::SinkConnector;
 use crate::source::SourceConnector;
 
@@ -48,6 +49,14 @@ pub trait Connector: Send + Sync {
 
     /// Stops the connector, releasing what [`Connector::start`] acquired.
     async fn stop(&mut self) -> Result<()>;
+
+    /// Checks offsets a user is about to write while the connector is STOPPED (KIP-875): each entry
+    /// is a partition and its new offset, `None` to reset it. Returns `Ok(true)` when the connector
+    /// keeps no offsets of its own elsewhere, so the framework's change is the whole change; an
+    /// error rejects the request.
+    fn alter_offsets(&self, _config: &ConfigMap, _offsets: &[(OffsetMap, Option<OffsetMap>)]) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// A connector of either direction, as the plugin registry creates it.

@@ -38,7 +38,7 @@ impl From<RuntimeError> for ApiError {
         let status = match &err {
             RuntimeError::NotFound(_) | RuntimeError::UnknownPlugin { .. } => StatusCode::NOT_FOUND,
             RuntimeError::AlreadyExists(_) => StatusCode::CONFLICT,
-            RuntimeError::InvalidConfig { .. } => StatusCode::BAD_REQUEST,
+            RuntimeError::InvalidConfig { .. } | RuntimeError::BadRequest(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self::new(status, err.to_string())

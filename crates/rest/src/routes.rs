@@ -2,6 +2,7 @@
 
 mod connectors;
 mod lifecycle;
+mod offsets;
 mod plugins;
 
 use axum::Router;
@@ -29,6 +30,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/connectors/{name}/pause", put(lifecycle::pause))
         .route("/connectors/{name}/resume", put(lifecycle::resume))
         .route("/connectors/{name}/stop", put(lifecycle::stop))
+        .route(
+            "/connectors/{name}/offsets",
+            get(offsets::get).patch(offsets::patch).delete(offsets::delete),
+        )
         .route("/connector-plugins", get(plugins::list))
         .route("/connector-plugins/{plugin}/config", get(plugins::config))
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate))

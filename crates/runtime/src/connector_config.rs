@@ -58,6 +58,11 @@ pub fn common_config_def() -> ConfigDef {
         .define(converter("header.converter", 7, "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. Defaults to the worker's."))
 }
 
+/// The topics a sink lists in `topics`.
+pub fn listed_topics(config: &ConfigMap) -> Vec<String> {
+    kconnect_api::config::parse_list(config.get(TOPICS).map_or("", String::as_str))
+}
+
 /// The keys sinks add: `topics` and `topics.regex`.
 pub fn sink_config_def() -> ConfigDef {
     ConfigDef::new()

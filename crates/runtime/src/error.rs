@@ -36,6 +36,9 @@ pub enum RuntimeError {
     /// No connector has that name.
     #[error("Connector {0} not found")]
     NotFound(String),
+    /// A request the worker cannot carry out as asked.
+    #[error("{0}")]
+    BadRequest(String),
     /// Kafka could not be reached or refused a request.
     #[error("Kafka: {0}")]
     Kafka(String),

@@ -10,6 +10,7 @@ pub mod convert;
 pub mod error;
 pub mod herder;
 pub mod kafka;
+pub mod offsets_api;
 pub mod plugins;
 pub mod properties;
 pub mod sink_task;

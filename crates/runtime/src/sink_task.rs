@@ -14,7 +14,7 @@ use rdkafka::{ClientContext, Offset};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::connector_config::{TOPICS, TOPICS_REGEX};
+use crate::connector_config::TOPICS_REGEX;
 use crate::convert::TaskConverters;
 use crate::error::RuntimeError;
 use crate::kafka::{admin_config, consumer_config};
@@ -95,7 +95,7 @@ impl SinkRunner {
         let consumer: StreamConsumer<RebalanceContext> =
             consumer_config(&worker.config, &spec.connector_config, &spec.connector, &client_id)
                 .create_with_context(RebalanceContext::default())?;
-        let topics = kconnect_api::config::parse_list(spec.task_config.get(TOPICS).map_or("", String::as_str));
+        let topics = crate::connector_config::listed_topics(&spec.task_config);
         if let Some(settings) = worker.topic_settings(&spec.connector_config) {
             let mut creator = TopicCreator::new(&admin_config(&worker.config, &spec.connector_config), settings)?;
             for topic in &topics {

@@ -16,6 +16,7 @@ use managed::ManagedConnector;
 
 use crate::connector_config::{NAME, check_connector_config};
 use crate::error::RuntimeError;
+use crate::offsets_api::{self, ConnectorOffset};
 use crate::status::{ConnectorStatus, State, TaskStatus};
 use crate::target_state::TargetState;
 use crate::worker::Worker;
@@ -276,6 +277,87 @@ impl StandaloneHerder {
             .await;
         managed.start_task(&self.worker, task);
         Ok(())
+    }
+
+    /// The configuration of a connector that must be STOPPED for its offsets to change.
+    async fn stopped_config(&self, name: &str) -> Result<ConfigMap, RuntimeError> {
+        let connectors = self.connectors.lock().await;
+        let managed = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
+        if managed.target() != TargetState::Stopped {
+            return Err(RuntimeError::BadRequest(format!(
+                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )));
+        }
+        Ok(managed.config.clone())
+    }
+
+    /// Runs blocking Kafka calls of the offsets API off the async threads.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Worker) -> Result<T, RuntimeError> + Send + 'static,
+    ) -> Result<T, RuntimeError> {
+        let worker = self.worker.clone();
+        tokio::task::spawn_blocking(move || call(&worker))
+            .await
+            .map_err(|err| RuntimeError::Kafka(err.to_string()))?
+    }
+
+    /// The connector's offsets (KIP-875).
+    pub async fn offsets(&self, name: &str) -> Result<Vec<ConnectorOffset>, RuntimeError> {
+        let info = self.connector_info(name).await?;
+        if info.connector_type == "source" {
+            return Ok(offsets_api::source_offsets(&self.worker, name));
+        }
+        let name = name.to_string();
+        self.blocking(move |worker| offsets_api::sink_offsets(worker, &name, &info.config)).await
+    }
+
+    /// Writes offsets of a STOPPED connector (`None` resets a partition); returns Apache's message.
+    pub async fn alter_offsets(&self, name: &str, offsets: Vec<ConnectorOffset>) -> Result<String, RuntimeError> {
+        if offsets.is_empty() {
+            return Err(RuntimeError::BadRequest("The offsets to be altered may not be empty".into()));
+        }
+        self.write_offsets(name, offsets, "altered").await
+    }
+
+    /// Resets every offset of a STOPPED connector; returns Apache's message.
+    pub async fn reset_offsets(&self, name: &str) -> Result<String, RuntimeError> {
+        let config = self.stopped_config(name).await?;
+        let offsets = match self.worker.registry.connector(&config[crate::connector_config::CONNECTOR_CLASS])? {
+            kconnect_api::ConnectorKind::Source(_) => offsets_api::source_offsets(&self.worker, name)
+                .into_iter()
+                .map(|o| ConnectorOffset { offset: None, ..o })
+                .collect(),
+            kconnect_api::ConnectorKind::Sink(_) => {
+                let owned = name.to_string();
+                self.blocking(move |worker| offsets_api::all_sink_partitions(worker, &owned, &config)).await?
+            }
+        };
+        self.write_offsets(name, offsets, "reset").await
+    }
+
+    async fn write_offsets(&self, name: &str, offsets: Vec<ConnectorOffset>, verb: &str) -> Result<String, RuntimeError> {
+        let config = self.stopped_config(name).await?;
+        let connector = self.worker.registry.connector(&config[crate::connector_config::CONNECTOR_CLASS])?;
+        let entries: Vec<_> = offsets.iter().map(|o| (o.partition.clone(), o.offset.clone())).collect();
+        let complete = connector
+            .connector()
+            .alter_offsets(&config, &entries)
+            .map_err(|err| RuntimeError::BadRequest(err.to_string()))?;
+        match connector {
+            kconnect_api::ConnectorKind::Source(_) => offsets_api::write_source_offsets(&self.worker, name, &offsets)?,
+            kconnect_api::ConnectorKind::Sink(_) => {
+                let owned = name.to_string();
+                self.blocking(move |worker| offsets_api::write_sink_offsets(worker, &owned, &config, &offsets))
+                    .await?
+            }
+        }
+        tracing::info!(connector = %name, verb, "offsets changed");
+        Ok(if complete {
+            format!("The offsets for this connector have been {verb} successfully")
+        } else {
+            format!("The Connect framework-managed offsets for this connector have been {verb} successfully. However, if this connector manages offsets externally, they will need to be manually {verb} in the system that the connector uses.")
+        })
     }
 
     /// The names of the connectors, sorted.

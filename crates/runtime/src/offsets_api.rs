@@ -1,0 +1,167 @@
+//! A connector's offsets as the KIP-875 REST API reads and writes them: a source's in the offset
+//! store, a sink's in its consumer group `connect-<name>`.
+
+use std::time::Duration;
+
+use kconnect_api::{ConfigMap, OffsetMap};
+use kconnect_storage::{decode_offset, offset_key, offset_value};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::topic_partition_list::TopicPartitionList;
+use rdkafka::Offset;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::connector_config::TOPICS_REGEX;
+use crate::error::RuntimeError;
+use crate::kafka::consumer_config;
+use crate::worker::Worker;
+
+const KAFKA_TOPIC: &str = "kafka_topic";
+const KAFKA_PARTITION: &str = "kafka_partition";
+const KAFKA_OFFSET: &str = "kafka_offset";
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One partition's offset, as `{"partition":{…},"offset":{…}}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConnectorOffset {
+    /// The source partition, or `{"kafka_topic","kafka_partition"}` for a sink.
+    pub partition: OffsetMap,
+    /// The offset; `None` resets the partition.
+    pub offset: Option<OffsetMap>,
+}
+
+/// Every committed offset of source connector `name`.
+pub fn source_offsets(worker: &Worker, name: &str) -> Vec<ConnectorOffset> {
+    worker
+        .offsets
+        .entries()
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let Ok(Value::Array(key)) = serde_json::from_slice::<Value>(&key) else {
+                return None;
+            };
+            match key.as_slice() {
+                [Value::String(connector), Value::Object(partition)] if connector == name => Some(ConnectorOffset {
+                    partition: partition.clone(),
+                    offset: decode_offset(&value),
+                }),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Writes (or with `None`, deletes) source offsets of connector `name`.
+pub fn write_source_offsets(worker: &Worker, name: &str, offsets: &[ConnectorOffset]) -> Result<(), RuntimeError> {
+    let writes = offsets
+        .iter()
+        .map(|o| (offset_key(name, &o.partition), o.offset.as_ref().map(offset_value)))
+        .collect();
+    worker.offsets.set(writes)?;
+    Ok(())
+}
+
+fn group_consumer(worker: &Worker, config: &ConfigMap, name: &str) -> Result<BaseConsumer, RuntimeError> {
+    Ok(consumer_config(&worker.config, config, name, &format!("connector-offsets-{name}")).create()?)
+}
+
+/// Every partition of the sink's topics (`topics`, or the topics matching `topics.regex`).
+fn sink_partitions(consumer: &BaseConsumer, config: &ConfigMap) -> Result<TopicPartitionList, RuntimeError> {
+    let metadata = consumer.fetch_metadata(None, REQUEST_TIMEOUT)?;
+    let listed = crate::connector_config::listed_topics(config);
+    let regex = config
+        .get(TOPICS_REGEX)
+        .filter(|r| !r.is_empty())
+        .map(|r| regex::Regex::new(&format!("^(?:{r})$")))
+        .transpose()
+        .map_err(|err| RuntimeError::BadRequest(err.to_string()))?;
+    let mut list = TopicPartitionList::new();
+    for topic in metadata.topics() {
+        let wanted = listed.iter().any(|t| t == topic.name()) || regex.as_ref().is_some_and(|r| r.is_match(topic.name()));
+        if wanted {
+            for partition in topic.partitions() {
+                list.add_partition(topic.name(), partition.id());
+            }
+        }
+    }
+    Ok(list)
+}
+
+/// The committed offsets of sink connector `name`'s consumer group.
+pub fn sink_offsets(worker: &Worker, name: &str, config: &ConfigMap) -> Result<Vec<ConnectorOffset>, RuntimeError> {
+    let consumer = group_consumer(worker, config, name)?;
+    let partitions = sink_partitions(&consumer, config)?;
+    let committed = consumer.committed_offsets(partitions, REQUEST_TIMEOUT)?;
+    Ok(committed
+        .elements()
+        .iter()
+        .filter_map(|element| match element.offset() {
+            Offset::Offset(offset) => Some(sink_offset(element.topic(), element.partition(), Some(offset))),
+            _ => None,
+        })
+        .collect())
+}
+
+fn sink_offset(topic: &str, partition: i32, offset: Option<i64>) -> ConnectorOffset {
+    let mut key = OffsetMap::new();
+    key.insert(KAFKA_TOPIC.into(), topic.into());
+    key.insert(KAFKA_PARTITION.into(), partition.into());
+    ConnectorOffset {
+        partition: key,
+        offset: offset.map(|o| {
+            let mut value = OffsetMap::new();
+            value.insert(KAFKA_OFFSET.into(), o.into());
+            value
+        }),
+    }
+}
+
+/// A JSON integer, or a string holding one, as Apache accepts for sink offsets.
+fn integer(map: &OffsetMap, key: &str) -> Result<i64, RuntimeError> {
+    let bad = || RuntimeError::BadRequest(format!("Sink offsets must have an integer '{key}'"));
+    match map.get(key).ok_or_else(bad)? {
+        Value::Number(n) => n.as_i64().ok_or_else(bad),
+        Value::String(s) => s.trim().parse().map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+/// Commits sink offsets for connector `name`'s consumer group; a `None` offset moves the partition
+/// back to its earliest record, as a reset does.
+pub fn write_sink_offsets(
+    worker: &Worker,
+    name: &str,
+    config: &ConfigMap,
+    offsets: &[ConnectorOffset],
+) -> Result<(), RuntimeError> {
+    let consumer = group_consumer(worker, config, name)?;
+    let mut list = TopicPartitionList::new();
+    for entry in offsets {
+        let topic = entry
+            .partition
+            .get(KAFKA_TOPIC)
+            .and_then(Value::as_str)
+            .ok_or_else(|| RuntimeError::BadRequest(format!("Sink partitions must have a string '{KAFKA_TOPIC}'")))?;
+        let partition = integer(&entry.partition, KAFKA_PARTITION)? as i32;
+        let offset = match &entry.offset {
+            Some(offset) => integer(offset, KAFKA_OFFSET)?,
+            None => consumer.fetch_watermarks(topic, partition, REQUEST_TIMEOUT)?.0,
+        };
+        list.add_partition_offset(topic, partition, Offset::Offset(offset))?;
+    }
+    if list.count() > 0 {
+        consumer.commit(&list, CommitMode::Sync)?;
+    }
+    Ok(())
+}
+
+/// Every partition of a sink with no offset, for a reset of all of them.
+pub fn all_sink_partitions(worker: &Worker, name: &str, config: &ConfigMap) -> Result<Vec<ConnectorOffset>, RuntimeError> {
+    let consumer = group_consumer(worker, config, name)?;
+    let partitions = sink_partitions(&consumer, config)?;
+    Ok(partitions
+        .elements()
+        .iter()
+        .map(|e| sink_offset(e.topic(), e.partition(), None))
+        .collect())
+}
