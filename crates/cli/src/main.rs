@@ -1,6 +1,7 @@
 //! The `kconnect` command: `standalone` runs a worker, `broker` runs the embedded broker alone.
 
 mod broker_cmd;
+mod logging;
 mod standalone;
 
 use std::path::PathBuf;
@@ -30,14 +31,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,librdkafka=warn,rdkafka=warn,tansu=warn".into()),
-        )
-        .init();
+    let logging = std::sync::Arc::new(logging::Logging::install());
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -48,7 +42,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Standalone { worker, connectors } => standalone::run(&worker, &connectors).await,
+            Command::Standalone { worker, connectors } => standalone::run(&worker, &connectors, logging).await,
             Command::Broker(args) => broker_cmd::run(args).await,
         }
     });

@@ -18,7 +18,11 @@ const CLUSTER_ID_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Reads and validates every configuration, starts the embedded broker when needed, the REST API
 /// and the connectors, and runs until SIGINT or SIGTERM.
-pub async fn run(worker_file: &Path, connector_files: &[PathBuf]) -> anyhow::Result<()> {
+pub async fn run(
+    worker_file: &Path,
+    connector_files: &[PathBuf],
+    logging: Arc<crate::logging::Logging>,
+) -> anyhow::Result<()> {
     let mut config = WorkerConfig::new(read_config_file(worker_file)?)?;
     let registry = PluginRegistry::new();
     registry.check_worker_converters(&config)?;
@@ -45,6 +49,7 @@ pub async fn run(worker_file: &Path, connector_files: &[PathBuf]) -> anyhow::Res
             commit: env!("KCONNECT_COMMIT").to_string(),
             kafka_cluster_id: cluster_id,
         }),
+        log_levels: Some(logging),
     };
     let (stop_rest, rest_stopped) = tokio::sync::oneshot::channel::<()>();
     let (_, rest) = kconnect_rest::serve(rest_addr, state, async move {

@@ -3,6 +3,7 @@
 
 mod body;
 mod error;
+mod loggers;
 mod routes;
 
 use std::net::SocketAddr;
@@ -12,6 +13,7 @@ use kconnect_runtime::StandaloneHerder;
 use serde::Serialize;
 
 pub use error::ApiError;
+pub use loggers::{LogLevels, LoggerLevel};
 
 /// `GET /`.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +43,8 @@ pub struct AppState {
     pub herder: Arc<StandaloneHerder>,
     /// `GET /`.
     pub info: Arc<ServerInfo>,
+    /// Run-time log levels, when the binary lets them change.
+    pub log_levels: Option<Arc<dyn LogLevels>>,
 }
 
 /// The router with every endpoint.

@@ -1,9 +1,11 @@
 //! The router: every endpoint and its path.
 
+mod admin;
 mod connectors;
 mod lifecycle;
 mod offsets;
 mod plugins;
+mod topics;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -34,6 +36,10 @@ pub(crate) fn router(state: AppState) -> Router {
             "/connectors/{name}/offsets",
             get(offsets::get).patch(offsets::patch).delete(offsets::delete),
         )
+        .route("/connectors/{name}/topics", get(topics::get))
+        .route("/connectors/{name}/topics/reset", put(topics::reset))
+        .route("/admin/loggers", get(admin::list))
+        .route("/admin/loggers/{name}", get(admin::get).put(admin::put))
         .route("/connector-plugins", get(plugins::list))
         .route("/connector-plugins/{plugin}/config", get(plugins::config))
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate))

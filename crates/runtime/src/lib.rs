@@ -5,6 +5,7 @@
 //! each task runs its own loop ([`source_task`], [`sink_task`]) with bounded in-flight records so a
 //! slow side slows the other instead of filling memory.
 
+pub mod active_topics;
 pub mod connector_config;
 pub mod convert;
 pub mod error;

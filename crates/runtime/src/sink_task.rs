@@ -232,6 +232,9 @@ impl SinkRunner {
             match event {
                 RebalanceEvent::Assigned(assigned) => {
                     tracing::info!(task = %self.spec.name(), partitions = ?assigned, "partitions assigned");
+                    for partition in &assigned {
+                        self.worker.active_topics.record(&self.spec.connector, &partition.topic);
+                    }
                     self.task.open(&assigned).await?;
                     if paused {
                         self.apply_target(TargetState::Paused)?;

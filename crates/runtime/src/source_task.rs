@@ -166,6 +166,7 @@ impl SourceRunner {
             if let Some(topics) = &mut self.topics {
                 topics.ensure(&record.topic).await?;
             }
+            self.worker.active_topics.record(&self.spec.connector, &record.topic);
             let topic = record.topic.clone();
             let partition = record.kafka_partition;
             let timestamp = record.timestamp;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use kconnect_api::ConfigMap;
 use kconnect_storage::OffsetStore;
 
+use crate::active_topics::ActiveTopics;
 use crate::plugins::PluginRegistry;
 use crate::status::StatusStore;
 use crate::topics::TopicSettings;
@@ -20,6 +21,8 @@ pub struct Worker {
     pub offsets: Arc<dyn OffsetStore>,
     /// Connector and task states.
     pub statuses: StatusStore,
+    /// The topics each connector uses.
+    pub active_topics: ActiveTopics,
 }
 
 impl Worker {
@@ -31,6 +34,7 @@ impl Worker {
             registry: PluginRegistry::new(),
             offsets,
             statuses,
+            active_topics: ActiveTopics::default(),
         }
     }
 

@@ -20,6 +20,8 @@ const LISTENERS: &str = "listeners";
 const ADVERTISED_HOST: &str = "rest.advertised.host.name";
 const ADVERTISED_PORT: &str = "rest.advertised.port";
 const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
+const TOPIC_TRACKING_ENABLE: &str = "topic.tracking.enable";
+const TOPIC_TRACKING_ALLOW_RESET: &str = "topic.tracking.allow.reset";
 const EMBEDDED_DATA_DIR: &str = "embedded.broker.data.dir";
 const EMBEDDED_LISTENER: &str = "embedded.broker.listener";
 const EMBEDDED_STORAGE: &str = "embedded.broker.storage";
@@ -95,6 +97,18 @@ pub fn worker_config_def() -> ConfigDef {
                 .default_value(ConfigValue::Boolean(true))
                 .importance(Importance::Low)
                 .doc("Whether source connectors may create their topics (KIP-158 topic.creation.*)."),
+        )
+        .define(
+            ConfigKey::new(TOPIC_TRACKING_ENABLE, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(true))
+                .importance(Importance::Low)
+                .doc("Enable tracking the set of active topics per connector during runtime."),
+        )
+        .define(
+            ConfigKey::new(TOPIC_TRACKING_ALLOW_RESET, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(true))
+                .importance(Importance::Low)
+                .doc("If set to true, it allows user requests to reset the set of active topics per connector."),
         )
         .define(optional_string(EMBEDDED_DATA_DIR, "Where the embedded broker keeps its data; default: beside the offsets file."))
         .define(
@@ -188,6 +202,16 @@ impl WorkerConfig {
     /// `topic.creation.enable`.
     pub fn topic_creation_enabled(&self) -> bool {
         self.parsed.boolean(TOPIC_CREATION_ENABLE).unwrap_or(true)
+    }
+
+    /// `topic.tracking.enable`.
+    pub fn topic_tracking_enabled(&self) -> bool {
+        self.parsed.boolean(TOPIC_TRACKING_ENABLE).unwrap_or(true)
+    }
+
+    /// `topic.tracking.allow.reset`.
+    pub fn topic_tracking_reset_allowed(&self) -> bool {
+        self.parsed.boolean(TOPIC_TRACKING_ALLOW_RESET).unwrap_or(true)
     }
 
     /// The REST listener address: the first of `listeners`, `http://:8083` by default.
