@@ -44,7 +44,11 @@ impl Connector for FileStreamSinkConnector {
     }
 
     /// The sink keeps no offsets of its own: the consumer group's are the whole story.
-    fn alter_offsets(&self, _config: &ConfigMap, _offsets: &[(kconnect_api::OffsetMap, Option<kconnect_api::OffsetMap>)]) -> Result<bool> {
+    fn alter_offsets(
+        &self,
+        _config: &ConfigMap,
+        _offsets: &[(kconnect_api::OffsetMap, Option<kconnect_api::OffsetMap>)],
+    ) -> Result<bool> {
         Ok(true)
     }
 

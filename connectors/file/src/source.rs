@@ -70,10 +70,16 @@ impl Connector for FileStreamSourceConnector {
         for (_, offset) in offsets {
             if let Some(offset) = offset {
                 let position = offset.get(POSITION_FIELD).ok_or_else(|| {
-                    ConnectError::config(POSITION_FIELD, "Offset objects should either be null or contain the key 'position'")
+                    ConnectError::config(
+                        POSITION_FIELD,
+                        "Offset objects should either be null or contain the key 'position'",
+                    )
                 })?;
                 if position.as_u64().is_none() {
-                    return Err(ConnectError::config(POSITION_FIELD, "The value for the 'position' key in the offset is expected to be a non-negative Long value"));
+                    return Err(ConnectError::config(
+                        POSITION_FIELD,
+                        "The value for the 'position' key in the offset is expected to be a non-negative Long value",
+                    ));
                 }
             }
         }

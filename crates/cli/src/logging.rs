@@ -22,7 +22,10 @@ pub struct Logging {
 impl Logging {
     /// Installs the global subscriber; `RUST_LOG` sets the initial root level (default `info`).
     pub fn install() -> Self {
-        let root = std::env::var("RUST_LOG").ok().filter(|v| !v.contains('=') && !v.is_empty()).unwrap_or_else(|| "info".into());
+        let root = std::env::var("RUST_LOG")
+            .ok()
+            .filter(|v| !v.contains('=') && !v.is_empty())
+            .unwrap_or_else(|| "info".into());
         let filter = EnvFilter::try_new(format!("{root},{QUIET}")).unwrap_or_else(|_| EnvFilter::new("info"));
         let (filter, handle) = reload::Layer::new(filter);
         tracing_subscriber::registry()
@@ -48,7 +51,10 @@ impl Logging {
     }
 
     fn directives(levels: &BTreeMap<String, LoggerLevel>) -> String {
-        let root = levels.get("root").map_or("info", |l| l.level.as_str()).to_ascii_lowercase();
+        let root = levels
+            .get("root")
+            .map_or("info", |l| l.level.as_str())
+            .to_ascii_lowercase();
         let mut directives = vec![root, QUIET.to_string()];
         directives.extend(
             levels
@@ -72,7 +78,9 @@ impl LogLevels for Logging {
             upper if LEVELS.contains(&upper) => upper.to_string(),
             _ => return Err(format!("Invalid log level '{level}'.")),
         };
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
         let mut levels = self.levels.lock().unwrap_or_else(|e| e.into_inner());
         let mut changed = vec![logger.to_string()];
         if logger == "root" {

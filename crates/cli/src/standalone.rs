@@ -40,7 +40,7 @@ pub async fn run(
     let offsets = FileOffsetStore::open(config.offset_file())?;
     let target_states = TargetStateFile::open(config.offset_file().with_extension("target-states.json"))?;
     let rest_addr = config.rest_listener()?;
-    let worker = Arc::new(Worker::new(config, Arc::new(offsets)));
+    let worker = Arc::new(Worker::new(config, Arc::new(offsets))?);
     let herder = Arc::new(StandaloneHerder::new(worker, Some(target_states)));
     let state = AppState {
         herder: herder.clone(),

@@ -116,26 +116,51 @@ async fn rest_basics_answer_as_apache_does() {
         let request = client.put(format!("http://127.0.0.1:{port}{path}")).json(&body);
         async move {
             let response = request.send().await.unwrap();
-            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
         }
     };
-    assert_eq!(put("/connectors/local-file-sink/topics/reset", json!(null)).await.0, 202);
-    assert_eq!(get(port, "/connectors/local-file-sink/topics").await, (200, json!({"local-file-sink": {"topics": []}})));
+    assert_eq!(
+        put("/connectors/local-file-sink/topics/reset", json!(null)).await.0,
+        202
+    );
+    assert_eq!(
+        get(port, "/connectors/local-file-sink/topics").await,
+        (200, json!({"local-file-sink": {"topics": []}}))
+    );
     assert_eq!(get(port, "/connectors/nope/topics").await.0, 404);
 
-    assert_eq!(get(port, "/admin/loggers").await, (200, json!({"root": {"level": "INFO", "last_modified": null}})));
-    assert_eq!(put("/admin/loggers/kconnect_runtime", json!({"level": "DEBUG"})).await, (200, json!(["kconnect_runtime"])));
+    assert_eq!(
+        get(port, "/admin/loggers").await,
+        (200, json!({"root": {"level": "INFO", "last_modified": null}}))
+    );
+    assert_eq!(
+        put("/admin/loggers/kconnect_runtime", json!({"level": "DEBUG"})).await,
+        (200, json!(["kconnect_runtime"]))
+    );
     let (status, logger) = get(port, "/admin/loggers/kconnect_runtime").await;
     assert_eq!((status, &logger["level"]), (200, &json!("DEBUG")));
     assert!(logger["last_modified"].is_i64());
-    assert_eq!(put("/admin/loggers/kconnect_runtime", json!({"level": "LOUD"})).await.0, 404);
+    assert_eq!(
+        put("/admin/loggers/kconnect_runtime", json!({"level": "LOUD"})).await.0,
+        404
+    );
     assert_eq!(put("/admin/loggers/kconnect_runtime", json!({})).await.0, 400);
     assert_eq!(get(port, "/admin/loggers/nope").await.0, 404);
-    assert_eq!(put("/connectors/local-file-source/topics/reset", json!(null)).await.0, 202);
+    assert_eq!(
+        put("/connectors/local-file-source/topics/reset", json!(null)).await.0,
+        202
+    );
     append_lines(&quickstart.input(), numbered_lines(10, 1));
     tokio::task::block_in_place(|| quickstart.wait_for_lines(&worker, 11));
     assert!(
-        tokio::task::block_in_place(|| kconnect_test_kit::wait_until(std::time::Duration::from_secs(10), || worker.log().contains("active topic recorded"))),
+        tokio::task::block_in_place(
+            || kconnect_test_kit::wait_until(std::time::Duration::from_secs(10), || worker
+                .log()
+                .contains("active topic recorded"))
+        ),
         "DEBUG logs of kconnect_runtime appear"
     );
 
@@ -152,5 +177,9 @@ async fn rest_basics_answer_as_apache_does() {
     );
     assert_eq!(get(port, "/connectors/local-file-source/tasks/7/status").await.0, 404);
     worker.signal("TERM");
-    assert!(worker.wait(std::time::Duration::from_secs(30)).is_some_and(|status| status.success()));
+    assert!(
+        worker
+            .wait(std::time::Duration::from_secs(30))
+            .is_some_and(|status| status.success())
+    );
 }

@@ -12,21 +12,28 @@ pub struct ActiveTopics {
 impl ActiveTopics {
     /// Records that `connector` uses `topic`.
     pub fn record(&self, connector: &str, topic: &str) {
-        let known = |topics: &BTreeMap<String, BTreeSet<String>>| topics.get(connector).is_some_and(|t| t.contains(topic));
+        let known =
+            |topics: &BTreeMap<String, BTreeSet<String>>| topics.get(connector).is_some_and(|t| t.contains(topic));
         if known(&self.topics.read().unwrap_or_else(|e| e.into_inner())) {
             return;
         }
         let mut topics = self.topics.write().unwrap_or_else(|e| e.into_inner());
         if !known(&topics) {
             tracing::debug!(connector, topic, "active topic recorded");
-            topics.entry(connector.to_string()).or_default().insert(topic.to_string());
+            topics
+                .entry(connector.to_string())
+                .or_default()
+                .insert(topic.to_string());
         }
     }
 
     /// The topics `connector` used, sorted.
     pub fn of(&self, connector: &str) -> Vec<String> {
         let topics = self.topics.read().unwrap_or_else(|e| e.into_inner());
-        topics.get(connector).map(|t| t.iter().cloned().collect()).unwrap_or_default()
+        topics
+            .get(connector)
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Forgets `connector`'s topics.

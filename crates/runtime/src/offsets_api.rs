@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use kconnect_api::{ConfigMap, OffsetMap};
 use kconnect_storage::{decode_offset, offset_key, offset_value};
+use rdkafka::Offset;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::topic_partition_list::TopicPartitionList;
-use rdkafka::Offset;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -77,7 +77,8 @@ fn sink_partitions(consumer: &BaseConsumer, config: &ConfigMap) -> Result<TopicP
         .map_err(|err| RuntimeError::BadRequest(err.to_string()))?;
     let mut list = TopicPartitionList::new();
     for topic in metadata.topics() {
-        let wanted = listed.iter().any(|t| t == topic.name()) || regex.as_ref().is_some_and(|r| r.is_match(topic.name()));
+        let wanted =
+            listed.iter().any(|t| t == topic.name()) || regex.as_ref().is_some_and(|r| r.is_match(topic.name()));
         if wanted {
             for partition in topic.partitions() {
                 list.add_partition(topic.name(), partition.id());
@@ -156,7 +157,11 @@ pub fn write_sink_offsets(
 }
 
 /// Every partition of a sink with no offset, for a reset of all of them.
-pub fn all_sink_partitions(worker: &Worker, name: &str, config: &ConfigMap) -> Result<Vec<ConnectorOffset>, RuntimeError> {
+pub fn all_sink_partitions(
+    worker: &Worker,
+    name: &str,
+    config: &ConfigMap,
+) -> Result<Vec<ConnectorOffset>, RuntimeError> {
     let consumer = group_consumer(worker, config, name)?;
     let partitions = sink_partitions(&consumer, config)?;
     Ok(partitions

@@ -6,6 +6,8 @@ use kconnect_api::ConfigMap;
 use kconnect_storage::OffsetStore;
 
 use crate::active_topics::ActiveTopics;
+use crate::config_providers::ConfigProviders;
+use crate::error::RuntimeError;
 use crate::plugins::PluginRegistry;
 use crate::status::StatusStore;
 use crate::topics::TopicSettings;
@@ -23,19 +25,23 @@ pub struct Worker {
     pub statuses: StatusStore,
     /// The topics each connector uses.
     pub active_topics: ActiveTopics,
+    /// `${provider:…}` resolution for connector configurations.
+    pub config_providers: ConfigProviders,
 }
 
 impl Worker {
-    /// A worker from its parts.
-    pub fn new(config: WorkerConfig, offsets: Arc<dyn OffsetStore>) -> Self {
+    /// A worker from its parts; fails on an unknown config provider class.
+    pub fn new(config: WorkerConfig, offsets: Arc<dyn OffsetStore>) -> Result<Self, RuntimeError> {
         let statuses = StatusStore::new(config.worker_id());
-        Self {
+        let config_providers = ConfigProviders::from_worker(&config)?;
+        Ok(Self {
             config,
             registry: PluginRegistry::new(),
             offsets,
             statuses,
             active_topics: ActiveTopics::default(),
-        }
+            config_providers,
+        })
     }
 
     /// How a connector's missing topics are created: always on the embedded broker, else per the

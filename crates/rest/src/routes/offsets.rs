@@ -14,10 +14,9 @@ pub(crate) async fn get(State(state): State<AppState>, Path(name): Path<String>)
 }
 
 fn parse_offsets(body: &Value) -> Result<Vec<ConnectorOffset>, ApiError> {
-    let entries = body
-        .get("offsets")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::bad_request("Offsets must be given as {\"offsets\":[{\"partition\":{…},\"offset\":{…}}]}"))?;
+    let entries = body.get("offsets").and_then(Value::as_array).ok_or_else(|| {
+        ApiError::bad_request("Offsets must be given as {\"offsets\":[{\"partition\":{…},\"offset\":{…}}]}")
+    })?;
     entries
         .iter()
         .map(|entry| {

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::context::HerderContext;
+use crate::config_providers::ConfigProviders;
 use crate::connector_config::{CONNECTOR_CLASS, TASKS_MAX, TOPICS, TOPICS_REGEX};
 use crate::error::RuntimeError;
 use crate::sink_task::run_sink_task;
@@ -102,7 +103,8 @@ impl ManagedConnector {
             connector_type: self.connector_type,
             worker: worker.clone(),
         });
-        instance.connector_mut().start(context, self.config.clone()).await?;
+        let resolved = worker.config_providers.resolve(&self.config)?;
+        instance.connector_mut().start(context, resolved.clone()).await?;
         let max_tasks = self
             .config
             .get(TASKS_MAX)
@@ -111,6 +113,7 @@ impl ManagedConnector {
         let task_configs = instance.connector().task_configs(max_tasks)?;
         let task_configs = task_configs
             .into_iter()
+            .map(|task| ConfigProviders::unresolve(&self.config, &resolved, task))
             .map(|task| self.complete_task_config(worker, task))
             .collect();
         self.instance = Some(instance);
@@ -176,11 +179,24 @@ impl ManagedConnector {
         let (Some(instance), Some(task_config)) = (&self.instance, self.task_configs.get(id as usize)) else {
             return;
         };
+        let resolved = worker
+            .config_providers
+            .resolve(&self.config)
+            .and_then(|connector_config| Ok((connector_config, worker.config_providers.resolve(task_config)?)));
+        let (connector_config, task_config) = match resolved {
+            Ok(configs) => configs,
+            Err(err) => {
+                worker
+                    .statuses
+                    .put_task(&self.name, id, State::Failed, Some(err.to_string()));
+                return;
+            }
+        };
         let spec = TaskSpec {
             connector: self.name.clone(),
             id,
-            connector_config: self.config.clone(),
-            task_config: task_config.clone(),
+            connector_config,
+            task_config,
         };
         worker
             .statuses

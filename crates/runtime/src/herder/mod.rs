@@ -309,13 +309,16 @@ impl StandaloneHerder {
             return Ok(offsets_api::source_offsets(&self.worker, name));
         }
         let name = name.to_string();
-        self.blocking(move |worker| offsets_api::sink_offsets(worker, &name, &info.config)).await
+        self.blocking(move |worker| offsets_api::sink_offsets(worker, &name, &info.config))
+            .await
     }
 
     /// Writes offsets of a STOPPED connector (`None` resets a partition); returns Apache's message.
     pub async fn alter_offsets(&self, name: &str, offsets: Vec<ConnectorOffset>) -> Result<String, RuntimeError> {
         if offsets.is_empty() {
-            return Err(RuntimeError::BadRequest("The offsets to be altered may not be empty".into()));
+            return Err(RuntimeError::BadRequest(
+                "The offsets to be altered may not be empty".into(),
+            ));
         }
         self.write_offsets(name, offsets, "altered").await
     }
@@ -323,23 +326,39 @@ impl StandaloneHerder {
     /// Resets every offset of a STOPPED connector; returns Apache's message.
     pub async fn reset_offsets(&self, name: &str) -> Result<String, RuntimeError> {
         let config = self.stopped_config(name).await?;
-        let offsets = match self.worker.registry.connector(&config[crate::connector_config::CONNECTOR_CLASS])? {
+        let offsets = match self
+            .worker
+            .registry
+            .connector(&config[crate::connector_config::CONNECTOR_CLASS])?
+        {
             kconnect_api::ConnectorKind::Source(_) => offsets_api::source_offsets(&self.worker, name)
                 .into_iter()
                 .map(|o| ConnectorOffset { offset: None, ..o })
                 .collect(),
             kconnect_api::ConnectorKind::Sink(_) => {
                 let owned = name.to_string();
-                self.blocking(move |worker| offsets_api::all_sink_partitions(worker, &owned, &config)).await?
+                self.blocking(move |worker| offsets_api::all_sink_partitions(worker, &owned, &config))
+                    .await?
             }
         };
         self.write_offsets(name, offsets, "reset").await
     }
 
-    async fn write_offsets(&self, name: &str, offsets: Vec<ConnectorOffset>, verb: &str) -> Result<String, RuntimeError> {
+    async fn write_offsets(
+        &self,
+        name: &str,
+        offsets: Vec<ConnectorOffset>,
+        verb: &str,
+    ) -> Result<String, RuntimeError> {
         let config = self.stopped_config(name).await?;
-        let connector = self.worker.registry.connector(&config[crate::connector_config::CONNECTOR_CLASS])?;
-        let entries: Vec<_> = offsets.iter().map(|o| (o.partition.clone(), o.offset.clone())).collect();
+        let connector = self
+            .worker
+            .registry
+            .connector(&config[crate::connector_config::CONNECTOR_CLASS])?;
+        let entries: Vec<_> = offsets
+            .iter()
+            .map(|o| (o.partition.clone(), o.offset.clone()))
+            .collect();
         let complete = connector
             .connector()
             .alter_offsets(&config, &entries)
@@ -356,7 +375,9 @@ impl StandaloneHerder {
         Ok(if complete {
             format!("The offsets for this connector have been {verb} successfully")
         } else {
-            format!("The Connect framework-managed offsets for this connector have been {verb} successfully. However, if this connector manages offsets externally, they will need to be manually {verb} in the system that the connector uses.")
+            format!(
+                "The Connect framework-managed offsets for this connector have been {verb} successfully. However, if this connector manages offsets externally, they will need to be manually {verb} in the system that the connector uses."
+            )
         })
     }
 
