@@ -61,14 +61,6 @@ impl SinkConnector for FileStreamSinkConnector {
     fn create_task(&self) -> Box<dyn SinkTask> {
         Box::new(FileStreamSinkTask::default())
     }
-
-    fn as_connector(&self) -> &dyn Connector {
-        self
-    }
-
-    fn as_connector_mut(&mut self) -> &mut dyn Connector {
-        self
-    }
 }
 
 /// The task writing the file.

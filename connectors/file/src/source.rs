@@ -95,14 +95,6 @@ impl SourceConnector for FileStreamSourceConnector {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(FileStreamSourceTask::default())
     }
-
-    fn as_connector(&self) -> &dyn Connector {
-        self
-    }
-
-    fn as_connector_mut(&mut self) -> &mut dyn Connector {
-        self
-    }
 }
 
 /// The task reading the file.

@@ -59,6 +59,25 @@ pub trait Connector: Send + Sync {
     }
 }
 
+/// Views a source or sink connector as its common [`Connector`] trait; implemented for every
+/// connector, so connectors never write it themselves.
+pub trait AsConnector {
+    /// The connector as [`Connector`].
+    fn as_connector(&self) -> &dyn Connector;
+    /// The connector as mutable [`Connector`].
+    fn as_connector_mut(&mut self) -> &mut dyn Connector;
+}
+
+impl<T: Connector> AsConnector for T {
+    fn as_connector(&self) -> &dyn Connector {
+        self
+    }
+
+    fn as_connector_mut(&mut self) -> &mut dyn Connector {
+        self
+    }
+}
+
 /// A connector of either direction, as the plugin registry creates it.
 pub enum ConnectorKind {
     /// Moves data from an external system into Kafka.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::config::ConfigMap;
-use crate::connector::Connector;
+use crate::connector::{AsConnector, Connector};
 use crate::error::Result;
 use crate::record::SinkRecord;
 
@@ -105,13 +105,9 @@ impl SinkTaskContext {
 }
 
 /// A sink connector: splits writing into an external system into tasks.
-pub trait SinkConnector: Connector {
+pub trait SinkConnector: Connector + AsConnector {
     /// A new, unstarted task of this connector.
     fn create_task(&self) -> Box<dyn SinkTask>;
-    /// The connector as [`Connector`].
-    fn as_connector(&self) -> &dyn Connector;
-    /// The connector as mutable [`Connector`].
-    fn as_connector_mut(&mut self) -> &mut dyn Connector;
 }
 
 /// A sink task: writes the records of its assigned partitions.

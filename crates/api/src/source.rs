@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::config::ConfigMap;
-use crate::connector::Connector;
+use crate::connector::{AsConnector, Connector};
 use crate::error::Result;
 use crate::record::{OffsetMap, SourceRecord};
 
@@ -36,13 +36,9 @@ pub struct SourceTaskContext {
 }
 
 /// A source connector: splits reading an external system into tasks.
-pub trait SourceConnector: Connector {
+pub trait SourceConnector: Connector + AsConnector {
     /// A new, unstarted task of this connector.
     fn create_task(&self) -> Box<dyn SourceTask>;
-    /// The connector as [`Connector`].
-    fn as_connector(&self) -> &dyn Connector;
-    /// The connector as mutable [`Connector`].
-    fn as_connector_mut(&mut self) -> &mut dyn Connector;
 }
 
 /// A source task: polls records from its share of the external system.

@@ -25,8 +25,18 @@ fn apply(config: &mut ClientConfig, settings: &ConfigMap, origin: &str) {
     }
 }
 
-fn base(worker: &WorkerConfig, client_prefix: &str, connector: &ConfigMap) -> ClientConfig {
+/// `defaults`, then the shared security keys, the worker's `<client_prefix>.*` keys and the
+/// connector's `<client_prefix>.override.*` keys on top.
+fn layered(
+    defaults: &[(&str, &str)],
+    worker: &WorkerConfig,
+    client_prefix: &str,
+    connector: &ConfigMap,
+) -> ClientConfig {
     let mut config = ClientConfig::new();
+    for (key, value) in defaults {
+        config.set(*key, *value);
+    }
     if let Some(servers) = &worker.bootstrap_servers {
         config.set("bootstrap.servers", servers);
     }
@@ -48,18 +58,14 @@ fn base(worker: &WorkerConfig, client_prefix: &str, connector: &ConfigMap) -> Cl
 
 /// The producer of a source task: idempotent, `acks=all`, Java's murmur2 partitioner.
 pub fn producer_config(worker: &WorkerConfig, connector: &ConfigMap, client_id: &str) -> ClientConfig {
-    let mut config = ClientConfig::new();
-    config
-        .set("client.id", client_id)
-        .set("enable.idempotence", "true")
-        .set("acks", "all")
-        .set("partitioner", "murmur2_random")
-        .set("linger.ms", "5");
-    let overrides = base(worker, "producer", connector);
-    for (key, value) in overrides.config_map() {
-        config.set(key, value);
-    }
-    config
+    let defaults = [
+        ("client.id", client_id),
+        ("enable.idempotence", "true"),
+        ("acks", "all"),
+        ("partitioner", "murmur2_random"),
+        ("linger.ms", "5"),
+    ];
+    layered(&defaults, worker, "producer", connector)
 }
 
 /// The consumer of a sink task, in group `connect-<connector>`, committing only what was flushed.
@@ -69,24 +75,21 @@ pub fn consumer_config(
     connector_name: &str,
     client_id: &str,
 ) -> ClientConfig {
-    let mut config = ClientConfig::new();
-    config
-        .set("group.id", format!("connect-{connector_name}"))
-        .set("client.id", client_id)
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.partition.eof", "false");
-    let overrides = base(worker, "consumer", connector);
-    for (key, value) in overrides.config_map() {
-        config.set(key, value);
-    }
-    config
+    let group = format!("connect-{connector_name}");
+    let defaults = [
+        ("group.id", group.as_str()),
+        ("client.id", client_id),
+        ("enable.auto.commit", "false"),
+        ("enable.auto.offset.store", "false"),
+        ("auto.offset.reset", "earliest"),
+        ("enable.partition.eof", "false"),
+    ];
+    layered(&defaults, worker, "consumer", connector)
 }
 
 /// An admin client's configuration.
 pub fn admin_config(worker: &WorkerConfig, connector: &ConfigMap) -> ClientConfig {
-    base(worker, "admin", connector)
+    layered(&[], worker, "admin", connector)
 }
 
 #[cfg(test)]
