@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use kconnect_broker::{BrokerOptions, EmbeddedBroker};
-use kconnect_rest::{AppState, ServerInfo};
+use kconnect_rest::{AppState, BasicAuth, RestSecurity, ServerInfo};
 use kconnect_runtime::connector_config::check_connector_config;
 use kconnect_runtime::properties::read_config_file;
+use kconnect_runtime::worker_config::REST_BASIC_AUTH_JAAS;
 use kconnect_runtime::{PluginRegistry, StandaloneHerder, Worker, WorkerConfig};
 use kconnect_storage::{FileOffsetStore, TargetStateFile};
 use rdkafka::ClientConfig;
@@ -52,7 +53,8 @@ pub async fn run(
         log_levels: Some(logging),
     };
     let (stop_rest, rest_stopped) = tokio::sync::oneshot::channel::<()>();
-    let (_, rest) = kconnect_rest::serve(rest_addr, state, async move {
+    let security = rest_security(&herder.worker().config)?;
+    let (_, rest) = kconnect_rest::serve(rest_addr, state, security, async move {
         let _ = rest_stopped.await;
     })
     .await
@@ -70,6 +72,51 @@ pub async fn run(
     }
     tracing::info!("kconnect stopped");
     Ok(())
+}
+
+/// HTTPS when the listener is `https://` (a PEM keystore), and basic authentication when
+/// `rest.extension.classes` names Apache's `BasicAuthSecurityRestExtension`.
+fn rest_security(config: &WorkerConfig) -> anyhow::Result<RestSecurity> {
+    let mut security = RestSecurity::default();
+    if config.rest_uses_tls() {
+        let kind = config.https_setting("ssl.keystore.type").unwrap_or("PEM");
+        if !kind.eq_ignore_ascii_case("PEM") {
+            anyhow::bail!(
+                "listeners.https.ssl.keystore.type: kconnect reads PEM keystores (certificate chain and key in one file), not {kind}"
+            );
+        }
+        let location = config
+            .https_setting("ssl.keystore.location")
+            .context("listeners.https.ssl.keystore.location: Missing required configuration for an https listener")?;
+        security.tls = Some(
+            kconnect_rest::server_config(Path::new(location))
+                .map_err(|err| anyhow::anyhow!("listeners.https.ssl.keystore.location: {err}"))?,
+        );
+    }
+    let extensions = config
+        .originals()
+        .get("rest.extension.classes")
+        .map(String::as_str)
+        .unwrap_or_default();
+    if extensions.contains("BasicAuthSecurityRestExtension") {
+        let jaas = config
+            .string(REST_BASIC_AUTH_JAAS)
+            .map(str::to_string)
+            .or_else(jaas_from_kafka_opts)
+            .with_context(|| format!("{REST_BASIC_AUTH_JAAS}: BasicAuthSecurityRestExtension needs a JAAS file (or -Djava.security.auth.login.config in KAFKA_OPTS)"))?;
+        security.basic_auth = Some(
+            BasicAuth::from_jaas(Path::new(&jaas)).map_err(|err| anyhow::anyhow!("{REST_BASIC_AUTH_JAAS}: {err}"))?,
+        );
+    }
+    Ok(security)
+}
+
+/// The JAAS file named in `KAFKA_OPTS`, as Apache's scripts pass it to the JVM.
+fn jaas_from_kafka_opts() -> Option<String> {
+    let opts = std::env::var("KAFKA_OPTS").ok()?;
+    opts.split_whitespace()
+        .find_map(|opt| opt.strip_prefix("-Djava.security.auth.login.config="))
+        .map(|path| path.trim_matches('"').to_string())
 }
 
 /// Starts the embedded broker when `bootstrap.servers` is unset and points the worker at it.

@@ -1,10 +1,12 @@
 //! The REST API, with Apache Kafka Connect's paths, JSON shapes and error body
 //! `{"error_code":…,"message":…}`.
 
+mod auth;
 mod body;
 mod error;
 mod loggers;
 mod routes;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,8 +14,10 @@ use std::sync::Arc;
 use kconnect_runtime::StandaloneHerder;
 use serde::Serialize;
 
+pub use auth::BasicAuth;
 pub use error::ApiError;
 pub use loggers::{LogLevels, LoggerLevel};
+pub use tls::server_config;
 
 /// `GET /`.
 #[derive(Debug, Clone, Serialize)]
@@ -52,20 +56,59 @@ pub fn router(state: AppState) -> axum::Router {
     routes::router(state)
 }
 
+/// How the REST listener is secured; both off by default.
+#[derive(Clone, Default)]
+pub struct RestSecurity {
+    /// HTTPS, when the listener is `https://`.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// HTTP basic authentication; unauthenticated calls get 401.
+    pub basic_auth: Option<BasicAuth>,
+}
+
 /// Binds `addr` and serves the API until `shutdown` completes; returns the bound address at once.
 pub async fn serve(
     addr: SocketAddr,
     state: AppState,
+    security: RestSecurity,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let app = router(state);
-    let handle = tokio::spawn(async move {
+    let mut app = router(state);
+    if let Some(auth) = security.basic_auth {
+        app = app.layer(axum::middleware::from_fn_with_state(Arc::new(auth), auth::require));
+    }
+    let scheme = if security.tls.is_some() { "https" } else { "http" };
+    let handle = match security.tls {
+        Some(config) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(config);
+            spawn_server(
+                tls::TlsListener {
+                    tcp: listener,
+                    acceptor,
+                },
+                app,
+                shutdown,
+            )
+        }
+        None => spawn_server(listener, app, shutdown),
+    };
+    tracing::info!("REST API listening on {scheme}://{bound}");
+    Ok((bound, handle))
+}
+
+fn spawn_server<L>(
+    listener: L,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    tokio::spawn(async move {
         if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
             tracing::error!(error = %err, "REST server failed");
         }
-    });
-    tracing::info!("REST API listening on http://{bound}");
-    Ok((bound, handle))
+    })
 }

@@ -20,6 +20,9 @@ const LISTENERS: &str = "listeners";
 const ADVERTISED_HOST: &str = "rest.advertised.host.name";
 const ADVERTISED_PORT: &str = "rest.advertised.port";
 const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
+/// kconnect's key naming the JAAS file of `BasicAuthSecurityRestExtension` (Apache reads it from
+/// the JVM property `java.security.auth.login.config`, which kconnect also reads from `KAFKA_OPTS`).
+pub const REST_BASIC_AUTH_JAAS: &str = "rest.basic.auth.jaas.file";
 const TOPIC_TRACKING_ENABLE: &str = "topic.tracking.enable";
 const TOPIC_TRACKING_ALLOW_RESET: &str = "topic.tracking.allow.reset";
 const EMBEDDED_DATA_DIR: &str = "embedded.broker.data.dir";
@@ -109,6 +112,13 @@ pub fn worker_config_def() -> ConfigDef {
                 .default_value(ConfigValue::Boolean(true))
                 .importance(Importance::Low)
                 .doc("If set to true, it allows user requests to reset the set of active topics per connector."),
+        )
+        .define(optional_string(REST_BASIC_AUTH_JAAS, "The JAAS file of BasicAuthSecurityRestExtension: its PropertyFileLoginModule file=\"…\" lists user: password lines."))
+        .define(
+            ConfigKey::new("rest.extension.classes", ConfigType::List)
+                .default_value(ConfigValue::String(String::new()))
+                .importance(Importance::Low)
+                .doc("REST extensions; org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension turns on basic authentication."),
         )
         .define(optional_string(EMBEDDED_DATA_DIR, "Where the embedded broker keeps its data; default: beside the offsets file."))
         .define(
@@ -216,14 +226,32 @@ impl WorkerConfig {
 
     /// The REST listener address: the first of `listeners`, `http://:8083` by default.
     pub fn rest_listener(&self) -> Result<SocketAddr, RuntimeError> {
+        self.rest_listener_with_scheme().map(|(addr, _)| addr)
+    }
+
+    /// Whether the REST listener is `https://`.
+    pub fn rest_uses_tls(&self) -> bool {
+        self.rest_listener_with_scheme().is_ok_and(|(_, tls)| tls)
+    }
+
+    fn rest_listener_with_scheme(&self) -> Result<(SocketAddr, bool), RuntimeError> {
         let listeners = self.parsed.list(LISTENERS);
         let first = listeners.first().map_or("http://:8083", String::as_str);
         parse_listener(first).ok_or_else(|| RuntimeError::InvalidConfig {
             context: "Worker configuration".into(),
             errors: vec![format!(
-                "{LISTENERS}: Invalid listener {first}: expected http://host:port"
+                "{LISTENERS}: Invalid listener {first}: expected http://host:port or https://host:port"
             )],
         })
+    }
+
+    /// An SSL setting of the HTTPS listener: `listeners.https.<key>`, else the worker's `<key>`.
+    pub fn https_setting(&self, key: &str) -> Option<&str> {
+        let originals = self.parsed.originals();
+        originals
+            .get(&format!("listeners.https.{key}"))
+            .or_else(|| originals.get(key))
+            .map(String::as_str)
     }
 
     /// This worker's id in statuses: the advertised `host:port`.
@@ -276,10 +304,12 @@ impl WorkerConfig {
 }
 
 /// Parses `http://host:port` (an empty host means every interface).
-fn parse_listener(listener: &str) -> Option<SocketAddr> {
-    let rest = listener
-        .strip_prefix("http://")
-        .or_else(|| listener.strip_prefix("HTTP://"))?;
+fn parse_listener(listener: &str) -> Option<(SocketAddr, bool)> {
+    let lower = listener.to_ascii_lowercase();
+    let (rest, tls) = match lower.strip_prefix("https://") {
+        Some(rest) => (rest, true),
+        None => (lower.strip_prefix("http://")?, false),
+    };
     let rest = rest.trim_end_matches('/');
     let (host, port) = rest.rsplit_once(':')?;
     let port: u16 = port.parse().ok()?;
@@ -288,7 +318,7 @@ fn parse_listener(listener: &str) -> Option<SocketAddr> {
         "localhost" => std::net::IpAddr::from([127, 0, 0, 1]),
         other => other.parse().ok()?,
     };
-    Some(SocketAddr::new(ip, port))
+    Some((SocketAddr::new(ip, port), tls))
 }
 
 fn local_host_name() -> String {
@@ -352,11 +382,16 @@ mod tests {
 
     #[test]
     fn listeners_parse() {
+        let addr = |text: &str| text.parse::<SocketAddr>().unwrap();
         assert_eq!(
             parse_listener("http://localhost:8084"),
-            Some("127.0.0.1:8084".parse().unwrap())
+            Some((addr("127.0.0.1:8084"), false))
         );
-        assert_eq!(parse_listener("http://:8083"), Some("0.0.0.0:8083".parse().unwrap()));
+        assert_eq!(
+            parse_listener("https://127.0.0.1:8443"),
+            Some((addr("127.0.0.1:8443"), true))
+        );
+        assert_eq!(parse_listener("http://:8083"), Some((addr("0.0.0.0:8083"), false)));
         assert_eq!(parse_listener("ftp://x:1"), None);
     }
 }

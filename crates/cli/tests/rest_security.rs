@@ -1,0 +1,139 @@
+//! The REST listener over HTTPS and behind basic authentication, called with curl as scripts do.
+
+use std::path::Path;
+use std::process::Command;
+
+use kconnect_test_kit::Quickstart;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
+
+fn quickstart_with(extra: &str) -> Quickstart {
+    let quickstart = Quickstart::new(
+        Path::new(BIN),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
+        1_000,
+    );
+    let worker_file = quickstart.path("connect-standalone.properties");
+    let text = format!("{}{extra}", std::fs::read_to_string(&worker_file).unwrap());
+    std::fs::write(worker_file, text).unwrap();
+    quickstart
+}
+
+/// `curl` with `args`; returns the status code and the body.
+fn curl(args: &[&str]) -> (String, String) {
+    let output = Command::new("curl")
+        .args(["-s", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "000"));
+    (code.to_string(), body.to_string())
+}
+
+#[test]
+fn https_listener_serves_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let keystore = dir.path().join("keystore.pem");
+    let pem = format!(
+        "{}{}",
+        std::fs::read_to_string(&cert).unwrap(),
+        std::fs::read_to_string(&key).unwrap()
+    );
+    std::fs::write(&keystore, pem).unwrap();
+
+    let port = kconnect_test_kit::free_port();
+    let quickstart = quickstart_with(&format!(
+        "listeners=https://127.0.0.1:{port}\nlisteners.https.ssl.keystore.type=PEM\nlisteners.https.ssl.keystore.location={}\n",
+        keystore.display()
+    ));
+    let worker = quickstart.start_with(&[]);
+    let up = kconnect_test_kit::wait_until(std::time::Duration::from_secs(60), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(up, "{}", worker.log());
+    let url = format!("https://localhost:{port}/connectors");
+    assert_eq!(
+        curl(&["--cacert", cert.to_str().unwrap(), &url]),
+        ("200".to_string(), "[]".to_string())
+    );
+    assert_ne!(
+        curl(&[&format!("http://127.0.0.1:{port}/connectors")]).0,
+        "200",
+        "plain HTTP is refused"
+    );
+    assert!(
+        worker
+            .log()
+            .contains(&format!("REST API listening on https://127.0.0.1:{port}"))
+    );
+}
+
+#[test]
+fn basic_authentication_guards_every_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.properties");
+    std::fs::write(&users, "admin: s3cret\n").unwrap();
+    let jaas = dir.path().join("jaas.conf");
+    std::fs::write(
+        &jaas,
+        format!(
+            "KafkaConnect {{\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file=\"{}\";\n}};\n",
+            users.display()
+        ),
+    )
+    .unwrap();
+    let quickstart = quickstart_with(&format!(
+        "rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension\nrest.basic.auth.jaas.file={}\n",
+        jaas.display()
+    ));
+    let worker = quickstart.start_with(&[]);
+    quickstart.wait_for_rest(&worker);
+    let url = format!("http://127.0.0.1:{}/connectors", quickstart.rest_port);
+    let (code, body) = curl(&[&url]);
+    assert_eq!(code, "401");
+    assert_eq!(
+        body,
+        r#"{"error_code":401,"message":"Credentials are missing or invalid"}"#
+    );
+    assert_eq!(curl(&["-u", "admin:wrong", &url]).0, "401");
+    assert_eq!(
+        curl(&["-u", "admin:s3cret", &url]),
+        ("200".to_string(), "[]".to_string())
+    );
+    assert_eq!(
+        curl(&[
+            "-u",
+            "admin:s3cret",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            "{}",
+            &url
+        ])
+        .0,
+        "400"
+    );
+}

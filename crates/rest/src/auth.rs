@@ -1,0 +1,95 @@
+//! HTTP basic authentication, as Apache's `BasicAuthSecurityRestExtension` with its
+//! `PropertyFileLoginModule`: a JAAS file names a properties file of `user: password` lines.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::ApiError;
+
+/// The users allowed to call the API.
+#[derive(Debug, Clone)]
+pub struct BasicAuth {
+    users: BTreeMap<String, String>,
+}
+
+impl BasicAuth {
+    /// Reads the credentials file named by the `file="…"` option of a JAAS configuration.
+    pub fn from_jaas(jaas: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(jaas).map_err(|err| format!("cannot read {}: {err}", jaas.display()))?;
+        let file = text
+            .split("file=")
+            .nth(1)
+            .and_then(|rest| rest.trim_start().strip_prefix('"'))
+            .and_then(|rest| rest.split('"').next())
+            .ok_or_else(|| format!("{} names no credentials file=\"…\"", jaas.display()))?;
+        let users_text = std::fs::read_to_string(file).map_err(|err| format!("cannot read {file}: {err}"))?;
+        Ok(Self {
+            users: kconnect_runtime::properties::parse_properties(&users_text),
+        })
+    }
+
+    fn allows(&self, authorization: Option<&str>) -> bool {
+        let Some(encoded) = authorization.and_then(|value| value.strip_prefix("Basic ")) else {
+            return false;
+        };
+        let Some(decoded) = STANDARD
+            .decode(encoded.trim())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+        else {
+            return false;
+        };
+        decoded
+            .split_once(':')
+            .is_some_and(|(user, password)| self.users.get(user).is_some_and(|expected| expected == password))
+    }
+}
+
+/// Rejects requests without valid credentials with 401.
+pub(crate) async fn require(State(auth): State<Arc<BasicAuth>>, request: Request, next: Next) -> Response {
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if auth.allows(authorization) {
+        return next.run(request).await;
+    }
+    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, "Credentials are missing or invalid").into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Basic realm=\"kconnect\""),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_jaas_and_checks_credentials() {
+        let dir = tempfile::tempdir().unwrap();
+        let users = dir.path().join("users.properties");
+        std::fs::write(&users, "alice: s3cret\nbob=other\n").unwrap();
+        let jaas = dir.path().join("jaas.conf");
+        std::fs::write(
+            &jaas,
+            format!("KafkaConnect {{\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file=\"{}\";\n}};\n", users.display()),
+        )
+        .unwrap();
+        let auth = BasicAuth::from_jaas(&jaas).unwrap();
+        let header = |user: &str| format!("Basic {}", STANDARD.encode(user));
+        assert!(auth.allows(Some(&header("alice:s3cret"))));
+        assert!(auth.allows(Some(&header("bob:other"))));
+        assert!(!auth.allows(Some(&header("alice:wrong"))));
+        assert!(!auth.allows(None));
+    }
+}
