@@ -150,6 +150,12 @@ async fn rest_basics_answer_as_apache_does() {
     assert_eq!(put("/admin/loggers/kconnect_runtime", json!({})).await.0, 400);
     assert_eq!(get(port, "/admin/loggers/nope").await.0, 404);
     assert_eq!(
+        put("/admin/loggers/kconnect_rest?scope=cluster", json!({"level": "INFO"}))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
         put("/connectors/local-file-source/topics/reset", json!(null)).await.0,
         202
     );

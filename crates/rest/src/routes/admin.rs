@@ -1,8 +1,9 @@
 //! `/admin/loggers` (KIP-495): log levels at run time, for this worker (`scope=worker`).
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde_json::{Map, Value};
 
 use crate::body::parse_json;
@@ -36,8 +37,20 @@ pub(crate) async fn get(State(state): State<AppState>, Path(name): Path<String>)
     to_json(level)
 }
 
-/// `PUT /admin/loggers/{name}` with `{"level":"DEBUG"}`: 200 with the loggers changed.
-pub(crate) async fn put(State(state): State<AppState>, Path(name): Path<String>, body: Bytes) -> ApiResult {
+/// `?scope=worker` (the default; unknown values count as worker) or `?scope=cluster`.
+#[derive(serde::Deserialize)]
+pub(crate) struct ScopeQuery {
+    scope: Option<String>,
+}
+
+/// `PUT /admin/loggers/{name}` with `{"level":"DEBUG"}`: 200 with the loggers changed; with
+/// `scope=cluster`, 204 (a standalone worker is the whole cluster).
+pub(crate) async fn put(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<ScopeQuery>,
+    body: Bytes,
+) -> Result<axum::response::Response, ApiError> {
     let body = parse_json(&body)?;
     let level = body
         .get("level")
@@ -46,5 +59,12 @@ pub(crate) async fn put(State(state): State<AppState>, Path(name): Path<String>,
     let changed = levels(&state)?
         .set(&name, level)
         .map_err(|message| ApiError::new(StatusCode::NOT_FOUND, message))?;
-    to_json(changed)
+    if query
+        .scope
+        .as_deref()
+        .is_some_and(|scope| scope.eq_ignore_ascii_case("cluster"))
+    {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    Ok(to_json(changed)?.into_response())
 }
