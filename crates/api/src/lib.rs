@@ -18,6 +18,7 @@ pub mod sink;
 pub mod source;
 pub mod transform;
 pub mod value;
+pub mod values;
 
 pub use config::{ConfigDef, ConfigInfos, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance};
 pub use connector::{Connector, ConnectorContext, ConnectorKind};

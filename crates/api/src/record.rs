@@ -72,6 +72,10 @@ pub trait ConnectRecord: Clone + Send + Sync + 'static {
     fn core(&self) -> &RecordCore;
     /// The common fields, to change.
     fn core_mut(&mut self) -> &mut RecordCore;
+    /// The record's offset in its Kafka partition: sink records only.
+    fn kafka_offset(&self) -> Option<i64> {
+        None
+    }
 }
 
 /// A record read from an external system by a source task.
@@ -143,13 +147,16 @@ impl SinkRecord {
 }
 
 macro_rules! record_access {
-    ($record:ty) => {
+    ($record:ty, $offset:expr) => {
         impl ConnectRecord for $record {
             fn core(&self) -> &RecordCore {
                 &self.core
             }
             fn core_mut(&mut self) -> &mut RecordCore {
                 &mut self.core
+            }
+            fn kafka_offset(&self) -> Option<i64> {
+                $offset(self)
             }
         }
 
@@ -168,8 +175,8 @@ macro_rules! record_access {
     };
 }
 
-record_access!(SourceRecord);
-record_access!(SinkRecord);
+record_access!(SourceRecord, |_record: &SourceRecord| None);
+record_access!(SinkRecord, |record: &SinkRecord| Some(record.kafka_offset));
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,6 @@ pub mod json;
 pub mod number;
 pub mod simple_header;
 pub mod string;
-pub mod values;
 
 pub use bytes::ByteArrayConverter;
 pub use json::{JsonConverter, JsonHeaderConverter};

@@ -2,7 +2,7 @@
 
 use kconnect_api::{ConfigMap, HeaderConverter, Result, SchemaAndValue, SchemaRef, Value};
 
-use crate::values;
+use kconnect_api::values;
 
 /// Writes header values as strings and infers their types back from the strings.
 #[derive(Debug, Default, Clone)]

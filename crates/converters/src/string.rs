@@ -5,7 +5,7 @@ use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, Converter, HeaderConverter, Result, Schema, SchemaAndValue, SchemaRef, Value,
 };
 
-use crate::values;
+use kconnect_api::values;
 
 /// Writes any value as its string form in UTF-8; reads bytes as an optional string.
 #[derive(Debug, Default, Clone)]

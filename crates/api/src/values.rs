@@ -1,10 +1,10 @@
 //! Printing values as strings and inferring values from strings, as Apache's `Values` does for the
 //! StringConverter and the SimpleHeaderConverter.
 
+use crate::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
+use crate::{Schema, SchemaAndValue, Value};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use kconnect_api::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
-use kconnect_api::{Schema, SchemaAndValue, Value};
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
@@ -78,7 +78,7 @@ pub fn parse_string(text: &str) -> SchemaAndValue {
                 SchemaAndValue::new(Some(Schema::float64()), Value::Float64(v))
             };
         }
-        if let Ok(d) = kconnect_api::logical::Decimal::parse(trimmed) {
+        if let Ok(d) = crate::logical::Decimal::parse(trimmed) {
             return SchemaAndValue::new(Some(decimal_schema(d.scale).build()), Value::Decimal(d));
         }
     }

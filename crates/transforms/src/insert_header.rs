@@ -1,0 +1,36 @@
+//! `InsertHeader`: adds a header whose value is a literal, typed as Apache's `Values` parses it.
+
+use kconnect_api::{ConfigDef, ConfigMap, ConnectRecord, Result, Transformation, values};
+
+use crate::field::required_string;
+
+/// Adds one header.
+#[derive(Debug, Default)]
+pub struct InsertHeader {
+    header: String,
+    literal: String,
+}
+
+impl<R: ConnectRecord> Transformation<R> for InsertHeader {
+    fn config_def(&self) -> ConfigDef {
+        ConfigDef::new()
+            .define(required_string("header", "The name of the header."))
+            .define(required_string(
+                "value.literal",
+                "The literal value that is to be set as the header value on all records.",
+            ))
+    }
+
+    fn configure(&mut self, config: &ConfigMap) -> Result<()> {
+        let parsed = Transformation::<R>::config_def(self).parse(config)?;
+        self.header = parsed.string("header").unwrap_or_default().to_string();
+        self.literal = parsed.string("value.literal").unwrap_or_default().to_string();
+        Ok(())
+    }
+
+    fn apply(&self, mut record: R) -> Result<Option<R>> {
+        let typed = values::parse_string(&self.literal);
+        record.core_mut().headers.add(&self.header, typed.schema, typed.value);
+        Ok(Some(record))
+    }
+}
