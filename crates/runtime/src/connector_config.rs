@@ -158,6 +158,7 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap) 
         .and_then(|_| registry.connector_class(class))
         .unwrap_or(class)
         .to_string();
+    configs.extend(crate::transform_chain::validate_chain(config));
     if let Some(connector) = &connector {
         configs.extend(connector.connector().validate(config).configs);
     }

@@ -21,6 +21,7 @@ pub mod status;
 pub mod submitted;
 pub mod target_state;
 pub mod topics;
+pub mod transform_chain;
 pub mod worker;
 pub mod worker_config;
 

@@ -24,6 +24,10 @@ pub enum PluginType {
     Converter,
     /// A header converter.
     HeaderConverter,
+    /// A single message transformation.
+    Transformation,
+    /// A predicate.
+    Predicate,
 }
 
 /// A plugin as `GET /connector-plugins` lists it.
@@ -234,6 +238,12 @@ impl PluginRegistry {
         if let Some(entry) = find(&self.header_converters, name) {
             return Ok((entry.create)().config_def());
         }
+        if let Some(transformation) = kconnect_transforms::transformation::<kconnect_api::SourceRecord>(name) {
+            return Ok(transformation.config_def());
+        }
+        if let Some(predicate) = kconnect_transforms::predicate::<kconnect_api::SourceRecord>(name) {
+            return Ok(predicate.config_def());
+        }
         Err(RuntimeError::UnknownPlugin {
             kind: "plugin",
             name: name.to_string(),
@@ -277,6 +287,21 @@ impl PluginRegistry {
         if !connectors_only {
             plugins.extend(self.converters.iter().map(Entry::info));
             plugins.extend(self.header_converters.iter().map(Entry::info));
+            let info = |class: &&str, plugin_type| PluginInfo {
+                class_name: class.to_string(),
+                plugin_type,
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            };
+            plugins.extend(
+                kconnect_transforms::TRANSFORMATIONS
+                    .iter()
+                    .map(|c| info(c, PluginType::Transformation)),
+            );
+            plugins.extend(
+                kconnect_transforms::PREDICATES
+                    .iter()
+                    .map(|c| info(c, PluginType::Predicate)),
+            );
         }
         plugins
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use kconnect_api::sink::CommitOffsets;
-use kconnect_api::{SinkTask, SinkTaskContext, TopicPartition};
+use kconnect_api::{SinkRecord, SinkTask, SinkTaskContext, TopicPartition};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::topic_partition_list::TopicPartitionList;
 use rdkafka::{ClientContext, Offset};
@@ -20,6 +20,7 @@ use crate::error::RuntimeError;
 use crate::kafka::{admin_config, consumer_config};
 use crate::target_state::{TargetState, target_changed};
 use crate::topics::TopicCreator;
+use crate::transform_chain::TransformationChain;
 use crate::worker::{TaskSpec, Worker};
 
 /// The most records given to one `put`.
@@ -82,6 +83,7 @@ struct SinkRunner {
     task: Box<dyn SinkTask>,
     context: SinkTaskContext,
     converters: TaskConverters,
+    transforms: TransformationChain<SinkRecord>,
     consumer: StreamConsumer<RebalanceContext>,
     /// The offset after the last record given to `put`, per partition.
     current: CommitOffsets,
@@ -117,12 +119,14 @@ impl SinkRunner {
             }
         }
         let context = SinkTaskContext::new(spec.task_config.clone());
+        let transforms = TransformationChain::from_config(&spec.connector_config)?;
         Ok(Self {
             worker,
             spec,
             task,
             context,
             converters,
+            transforms,
             consumer,
             current: CommitOffsets::new(),
             started: false,
@@ -162,7 +166,9 @@ impl SinkRunner {
                     let mut offsets = Vec::with_capacity(messages.len());
                     for message in messages {
                         let message = message?;
-                        records.push(self.converters.from_kafka(&message)?);
+                        if let Some(record) = self.transforms.apply(self.converters.from_kafka(&message)?)? {
+                            records.push(record);
+                        }
                         offsets.push((
                             TopicPartition::new(
                                 rdkafka::Message::topic(&message),

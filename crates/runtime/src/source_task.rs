@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use kconnect_api::{ConnectError, RecordMetadata, SourceTask, SourceTaskContext};
+use kconnect_api::{ConnectError, RecordMetadata, SourceRecord, SourceTask, SourceTaskContext};
 use kconnect_storage::{ConnectorOffsetReader, offset_key, offset_value};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
@@ -18,6 +18,7 @@ use crate::kafka::{admin_config, producer_config};
 use crate::submitted::{SubmittedRecords, Ticket};
 use crate::target_state::{TargetState, target_changed};
 use crate::topics::TopicCreator;
+use crate::transform_chain::TransformationChain;
 use crate::worker::{TaskSpec, Worker};
 
 /// Records sent and not yet acknowledged before polling pauses: the producer-side bound that makes a
@@ -91,6 +92,7 @@ struct SourceRunner {
     producer: ThreadedProducer<AckContext>,
     acks: Arc<Acks>,
     topics: Option<TopicCreator>,
+    transforms: TransformationChain<SourceRecord>,
     started: bool,
 }
 
@@ -105,6 +107,7 @@ impl SourceRunner {
             .topic_settings(&spec.connector_config)
             .map(|settings| TopicCreator::new(&admin_config(&worker.config, &spec.connector_config), settings))
             .transpose()?;
+        let transforms = TransformationChain::from_config(&spec.connector_config)?;
         Ok(Self {
             worker,
             spec,
@@ -113,6 +116,7 @@ impl SourceRunner {
             producer,
             acks,
             topics,
+            transforms,
             started: false,
         })
     }
@@ -160,8 +164,22 @@ impl SourceRunner {
         }
     }
 
-    async fn send_all(&mut self, records: Vec<kconnect_api::SourceRecord>) -> Result<(), RuntimeError> {
-        for record in records {
+    async fn send_all(&mut self, records: Vec<SourceRecord>) -> Result<(), RuntimeError> {
+        for original in records {
+            let record = if self.transforms.is_empty() {
+                original
+            } else {
+                match self.transforms.apply(original.clone())? {
+                    Some(record) => record,
+                    None => {
+                        // Dropped by a transformation: its offset still commits, in order.
+                        let mut submitted = self.acks.submitted();
+                        let ticket = submitted.submit(original);
+                        submitted.ack(ticket, None);
+                        continue;
+                    }
+                }
+            };
             let bytes = self.converters.to_kafka(&record)?;
             if let Some(topics) = &mut self.topics {
                 topics.ensure(&record.topic).await?;

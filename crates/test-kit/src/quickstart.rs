@@ -17,6 +17,8 @@ pub struct Quickstart {
     connectors: Vec<PathBuf>,
     /// The worker's REST port.
     pub rest_port: u16,
+    /// The embedded broker's port.
+    pub broker_port: u16,
 }
 
 impl Quickstart {
@@ -26,11 +28,11 @@ impl Quickstart {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = config_dir;
         let rest_port = free_port();
+        let broker_port = free_port();
         let worker_text = std::fs::read_to_string(root.join("connect-standalone.properties")).expect("worker config")
             + format!(
-                "\noffset.storage.file.filename={}\noffset.flush.interval.ms={flush_interval_ms}\nlisteners=http://127.0.0.1:{rest_port}\nembedded.broker.listener=127.0.0.1:{}\n",
+                "\noffset.storage.file.filename={}\noffset.flush.interval.ms={flush_interval_ms}\nlisteners=http://127.0.0.1:{rest_port}\nembedded.broker.listener=127.0.0.1:{broker_port}\n",
                 dir.path().join("connect.offsets").display(),
-                free_port()
             )
             .as_str();
         let worker = dir.path().join("connect-standalone.properties");
@@ -59,6 +61,7 @@ impl Quickstart {
             worker,
             connectors,
             rest_port,
+            broker_port,
         }
     }
 
