@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::config::ConfigMap;
 use crate::connector::{AsConnector, Connector};
-use crate::error::Result;
+use crate::error::{ConnectError, Result};
 use crate::record::SinkRecord;
 
 /// A Kafka topic partition.
@@ -40,6 +40,7 @@ struct SinkRequests {
     timeout: Option<Duration>,
     rewinds: BTreeMap<TopicPartition, i64>,
     assignment: BTreeSet<TopicPartition>,
+    errant: Vec<(SinkRecord, ConnectError)>,
 }
 
 /// What a sink task may ask of the runtime.
@@ -76,6 +77,18 @@ impl SinkTaskContext {
     /// Asks the runtime to read `partition` again from `offset`.
     pub fn offset(&self, partition: TopicPartition, offset: i64) {
         self.requests().rewinds.insert(partition, offset);
+    }
+
+    /// Reports a record the task could not write (KIP-610's errant record reporter): the runtime
+    /// sends it where `errors.*` says (log, dead letter queue) or, with `errors.tolerance=none`,
+    /// fails the task.
+    pub fn report_errant(&self, record: &SinkRecord, error: ConnectError) {
+        self.requests().errant.push((record.clone(), error));
+    }
+
+    /// Runtime side: takes the reported errant records.
+    pub fn take_errant(&self) -> Vec<(SinkRecord, ConnectError)> {
+        std::mem::take(&mut self.requests().errant)
     }
 
     /// The partitions currently assigned to the task.
@@ -163,5 +176,12 @@ mod tests {
         assert!(!context.take_commit_request());
         assert_eq!(context.take_rewinds().len(), 1);
         assert!(context.take_rewinds().is_empty());
+        let core = crate::RecordCore::new("t", crate::SchemaAndValue::NULL);
+        let record = SinkRecord::new(core, 0, 7, crate::record::TimestampType::CreateTime);
+        context.report_errant(&record, ConnectError::data("cannot write"));
+        let errant = context.take_errant();
+        assert_eq!(errant.len(), 1);
+        assert_eq!(errant[0].0.kafka_offset, 7);
+        assert!(context.take_errant().is_empty());
     }
 }

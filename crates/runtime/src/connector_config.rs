@@ -159,6 +159,7 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap) 
         .unwrap_or(class)
         .to_string();
     configs.extend(crate::transform_chain::validate_chain(config));
+    configs.extend(crate::error_handling::error_keys(config));
     if let Some(connector) = &connector {
         configs.extend(connector.connector().validate(config).configs);
     }
@@ -200,7 +201,7 @@ mod tests {
         let infos = validate_connector_config(&PluginRegistry::new(), &config);
         assert_eq!(infos.error_count, 0, "{:?}", infos.error_messages());
         assert_eq!(infos.name, "org.apache.kafka.connect.file.FileStreamSourceConnector");
-        assert_eq!(infos.groups, ["Common"]);
+        assert_eq!(infos.groups, ["Common", "Transforms", "Predicates", "Error Handling"]);
     }
 
     #[test]

@@ -4,12 +4,14 @@
 use kconnect_api::config::with_prefix;
 use kconnect_api::record::TimestampType;
 use kconnect_api::{
-    ConfigMap, Converter, HeaderConverter, Headers, RecordCore, Result as ConnectResult, SinkRecord, SourceRecord,
+    ConfigMap, ConnectError, ConnectRecord, Converter, HeaderConverter, Headers, RecordCore, Result as ConnectResult,
+    SinkRecord,
 };
 use rdkafka::Message;
 use rdkafka::message::{BorrowedMessage, Headers as _};
 
 use crate::error::RuntimeError;
+use crate::error_handling::{FailedRecord, Stage, StageError};
 use crate::plugins::PluginRegistry;
 use crate::worker_config::WorkerConfig;
 
@@ -29,6 +31,8 @@ pub struct TaskConverters {
     key: Box<dyn Converter>,
     value: Box<dyn Converter>,
     header: Box<dyn HeaderConverter>,
+    /// The converter class names, for error reports: key, value, header.
+    classes: [String; 3],
 }
 
 /// The converter class under `key` and its properties: the connector's when it names one, else the
@@ -44,7 +48,7 @@ fn choose<'a>(worker: &'a WorkerConfig, connector: &'a ConfigMap, key: &str) -> 
 impl TaskConverters {
     /// Creates and configures the converters for a connector.
     pub fn new(registry: &PluginRegistry, worker: &WorkerConfig, connector: &ConfigMap) -> Result<Self, RuntimeError> {
-        let converter = |key: &str, is_key: bool| -> Result<Box<dyn Converter>, RuntimeError> {
+        let converter = |key: &str, is_key: bool| -> Result<(Box<dyn Converter>, String), RuntimeError> {
             let (name, mut props) = choose(worker, connector, key);
             let name = name.ok_or_else(|| RuntimeError::InvalidConfig {
                 context: "Connector configuration".into(),
@@ -55,26 +59,51 @@ impl TaskConverters {
             let mut converter = registry.converter(name)?;
             props.insert("converter.type".into(), if is_key { "key" } else { "value" }.into());
             converter.configure(&props, is_key)?;
-            Ok(converter)
+            Ok((converter, name.to_string()))
         };
-        let key = converter("key.converter", true)?;
-        let value = converter("value.converter", false)?;
+        let (key, key_class) = converter("key.converter", true)?;
+        let (value, value_class) = converter("value.converter", false)?;
         let (header_name, mut header_props) = choose(worker, connector, "header.converter");
-        let mut header = registry.header_converter(header_name.unwrap_or("SimpleHeaderConverter"))?;
+        let header_class = header_name.unwrap_or("SimpleHeaderConverter").to_string();
+        let mut header = registry.header_converter(&header_class)?;
         header_props.insert("converter.type".into(), "header".into());
         header.configure(&header_props)?;
-        Ok(Self { key, value, header })
+        Ok(Self {
+            key,
+            value,
+            header,
+            classes: [key_class, value_class, header_class],
+        })
+    }
+
+    /// Tags a converter failure with its stage and class.
+    fn failed(&self, stage: Stage) -> impl Fn(ConnectError) -> StageError + '_ {
+        move |error| {
+            let index = match stage {
+                Stage::KeyConverter => 0,
+                Stage::ValueConverter => 1,
+                _ => 2,
+            };
+            StageError {
+                stage,
+                class: self.classes[index].clone(),
+                error,
+            }
+        }
     }
 
     /// Serialises a source record's key, value and headers.
-    pub fn to_kafka(&self, record: &SourceRecord) -> ConnectResult<KafkaRecord> {
+    pub fn to_kafka<R: ConnectRecord>(&self, record: &R) -> Result<KafkaRecord, StageError> {
+        let record = record.core();
         let topic = record.topic.as_str();
         let key = self
             .key
-            .to_bytes(topic, record.key.schema.as_ref(), &record.key.value)?;
+            .to_bytes(topic, record.key.schema.as_ref(), &record.key.value)
+            .map_err(self.failed(Stage::KeyConverter))?;
         let value = self
             .value
-            .to_bytes(topic, record.value.schema.as_ref(), &record.value.value)?;
+            .to_bytes(topic, record.value.schema.as_ref(), &record.value.value)
+            .map_err(self.failed(Stage::ValueConverter))?;
         let headers = record
             .headers
             .iter()
@@ -85,19 +114,29 @@ impl TaskConverters {
                         .header_to_bytes(topic, &h.key, h.schema.as_ref(), &h.value)?,
                 ))
             })
-            .collect::<ConnectResult<_>>()?;
+            .collect::<ConnectResult<_>>()
+            .map_err(self.failed(Stage::HeaderConverter))?;
         Ok(KafkaRecord { key, value, headers })
     }
 
     /// Deserialises a consumed message into a sink record.
-    pub fn from_kafka(&self, message: &BorrowedMessage<'_>) -> ConnectResult<SinkRecord> {
+    pub fn from_kafka(&self, message: &BorrowedMessage<'_>) -> Result<SinkRecord, StageError> {
         let topic = message.topic();
-        let key = self.key.to_connect(topic, message.key())?;
-        let value = self.value.to_connect(topic, message.payload())?;
+        let key = self
+            .key
+            .to_connect(topic, message.key())
+            .map_err(self.failed(Stage::KeyConverter))?;
+        let value = self
+            .value
+            .to_connect(topic, message.payload())
+            .map_err(self.failed(Stage::ValueConverter))?;
         let mut headers = Headers::new();
         if let Some(kafka_headers) = message.headers() {
             for header in kafka_headers.iter() {
-                let data = self.header.header_to_connect(topic, header.key, header.value)?;
+                let data = self
+                    .header
+                    .header_to_connect(topic, header.key, header.value)
+                    .map_err(self.failed(Stage::HeaderConverter))?;
                 headers.add(header.key, data.schema, data.value);
             }
         }
@@ -120,5 +159,25 @@ impl TaskConverters {
             message.offset(),
             timestamp_type,
         ))
+    }
+}
+
+/// The original bytes of a consumed message, for the dead letter queue.
+pub fn failed_record(message: &BorrowedMessage<'_>) -> FailedRecord {
+    FailedRecord {
+        topic: message.topic().to_string(),
+        partition: message.partition(),
+        offset: message.offset(),
+        key: message.key().map(<[u8]>::to_vec),
+        value: message.payload().map(<[u8]>::to_vec),
+        headers: message
+            .headers()
+            .map(|headers| {
+                headers
+                    .iter()
+                    .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }

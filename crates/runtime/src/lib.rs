@@ -10,6 +10,7 @@ pub mod config_providers;
 pub mod connector_config;
 pub mod convert;
 pub mod error;
+pub mod error_handling;
 pub mod herder;
 pub mod kafka;
 pub mod offsets_api;

@@ -15,8 +15,9 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::connector_config::TOPICS_REGEX;
-use crate::convert::TaskConverters;
+use crate::convert::{TaskConverters, failed_record};
 use crate::error::RuntimeError;
+use crate::error_handling::{ErrorHandler, FailedRecord, Stage, StageError};
 use crate::kafka::{admin_config, consumer_config};
 use crate::target_state::{TargetState, target_changed};
 use crate::topics::TopicCreator;
@@ -84,6 +85,7 @@ struct SinkRunner {
     context: SinkTaskContext,
     converters: TaskConverters,
     transforms: TransformationChain<SinkRecord>,
+    errors: ErrorHandler,
     consumer: StreamConsumer<RebalanceContext>,
     /// The offset after the last record given to `put`, per partition.
     current: CommitOffsets,
@@ -120,6 +122,7 @@ impl SinkRunner {
         }
         let context = SinkTaskContext::new(spec.task_config.clone());
         let transforms = TransformationChain::from_config(&spec.connector_config)?;
+        let errors = ErrorHandler::new(&worker, &spec).await?;
         Ok(Self {
             worker,
             spec,
@@ -127,6 +130,7 @@ impl SinkRunner {
             context,
             converters,
             transforms,
+            errors,
             consumer,
             current: CommitOffsets::new(),
             started: false,
@@ -166,8 +170,14 @@ impl SinkRunner {
                     let mut offsets = Vec::with_capacity(messages.len());
                     for message in messages {
                         let message = message?;
-                        if let Some(record) = self.transforms.apply(self.converters.from_kafka(&message)?)? {
-                            records.push(record);
+                        let processed = self
+                            .errors
+                            .retry(|| self.transforms.apply(self.converters.from_kafka(&message)?))
+                            .await;
+                        match processed {
+                            Ok(Some(record)) => records.push(record),
+                            Ok(None) => {}
+                            Err(failure) => self.errors.handle(failure, Some(&failed_record(&message))).await?,
                         }
                         offsets.push((
                             TopicPartition::new(
@@ -178,6 +188,7 @@ impl SinkRunner {
                         ));
                     }
                     self.deliver(records, stop).await?;
+                    self.report_errant().await?;
                     self.current.extend(offsets);
                     self.apply_rewinds()?;
                     if self.context.take_commit_request() {
@@ -206,6 +217,34 @@ impl SinkRunner {
                 Err(err) => return Err(err.into()),
             }
         }
+    }
+
+    /// Sends the records the task reported through the errant record reporter where `errors.*`
+    /// says, with their original coordinates.
+    async fn report_errant(&mut self) -> Result<(), RuntimeError> {
+        for (record, error) in self.context.take_errant() {
+            let bytes = self.converters.to_kafka(&record)?;
+            let original = FailedRecord {
+                topic: record.original_topic.clone(),
+                partition: record.original_kafka_partition,
+                offset: record.original_kafka_offset,
+                key: bytes.key,
+                value: bytes.value,
+                headers: bytes.headers,
+            };
+            let failure = StageError {
+                stage: Stage::TaskPut,
+                class: self
+                    .spec
+                    .connector_config
+                    .get(crate::connector_config::CONNECTOR_CLASS)
+                    .cloned()
+                    .unwrap_or_default(),
+                error,
+            };
+            self.errors.handle(failure, Some(&original)).await?;
+        }
+        Ok(())
     }
 
     fn apply_rewinds(&mut self) -> Result<(), RuntimeError> {

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::convert::{KafkaRecord, TaskConverters};
 use crate::error::RuntimeError;
+use crate::error_handling::ErrorHandler;
 use crate::kafka::{admin_config, producer_config};
 use crate::submitted::{SubmittedRecords, Ticket};
 use crate::target_state::{TargetState, target_changed};
@@ -78,7 +79,7 @@ pub async fn run_source_task(
     target: watch::Receiver<TargetState>,
     stop: CancellationToken,
 ) -> Result<(), RuntimeError> {
-    let mut runner = SourceRunner::new(worker, spec, task)?;
+    let mut runner = SourceRunner::new(worker, spec, task).await?;
     let result = runner.run(target, &stop).await;
     let shutdown = runner.shutdown().await;
     result.and(shutdown)
@@ -93,11 +94,12 @@ struct SourceRunner {
     acks: Arc<Acks>,
     topics: Option<TopicCreator>,
     transforms: TransformationChain<SourceRecord>,
+    errors: ErrorHandler,
     started: bool,
 }
 
 impl SourceRunner {
-    fn new(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SourceTask>) -> Result<Self, RuntimeError> {
+    async fn new(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SourceTask>) -> Result<Self, RuntimeError> {
         let converters = TaskConverters::new(&worker.registry, &worker.config, &spec.connector_config)?;
         let acks = Arc::new(Acks::default());
         let client_id = format!("connector-producer-{}", spec.name());
@@ -108,6 +110,7 @@ impl SourceRunner {
             .map(|settings| TopicCreator::new(&admin_config(&worker.config, &spec.connector_config), settings))
             .transpose()?;
         let transforms = TransformationChain::from_config(&spec.connector_config)?;
+        let errors = ErrorHandler::new(&worker, &spec).await?;
         Ok(Self {
             worker,
             spec,
@@ -117,6 +120,7 @@ impl SourceRunner {
             acks,
             topics,
             transforms,
+            errors,
             started: false,
         })
     }
@@ -169,18 +173,27 @@ impl SourceRunner {
             let record = if self.transforms.is_empty() {
                 original
             } else {
-                match self.transforms.apply(original.clone())? {
-                    Some(record) => record,
-                    None => {
-                        // Dropped by a transformation: its offset still commits, in order.
-                        let mut submitted = self.acks.submitted();
-                        let ticket = submitted.submit(original);
-                        submitted.ack(ticket, None);
+                match self.errors.retry(|| self.transforms.apply(original.clone())).await {
+                    Ok(Some(record)) => record,
+                    Ok(None) => {
+                        self.skip(original);
+                        continue;
+                    }
+                    Err(failure) => {
+                        self.errors.handle(failure, None).await?;
+                        self.skip(original);
                         continue;
                     }
                 }
             };
-            let bytes = self.converters.to_kafka(&record)?;
+            let bytes = match self.errors.retry(|| self.converters.to_kafka(&record)).await {
+                Ok(bytes) => bytes,
+                Err(failure) => {
+                    self.errors.handle(failure, None).await?;
+                    self.skip(record);
+                    continue;
+                }
+            };
             if let Some(topics) = &mut self.topics {
                 topics.ensure(&record.topic).await?;
             }
@@ -192,6 +205,14 @@ impl SourceRunner {
             produce(&self.producer, &topic, partition, timestamp, &bytes, ticket).await?;
         }
         Ok(())
+    }
+
+    /// Counts a record that is not sent (dropped by a transformation or tolerated as failed) as
+    /// done, so its offset still commits in order.
+    fn skip(&self, record: SourceRecord) {
+        let mut submitted = self.acks.submitted();
+        let ticket = submitted.submit(record);
+        submitted.ack(ticket, None);
     }
 
     /// Hands acknowledged records back to the task, in order, and fails on a delivery error.

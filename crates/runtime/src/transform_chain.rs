@@ -9,12 +9,14 @@ use kconnect_api::config::{
 use kconnect_api::{ConfigMap, ConnectError, ConnectRecord, Predicate, Transformation};
 
 use crate::error::RuntimeError;
+use crate::error_handling::StageError;
 
 const TRANSFORMS: &str = "transforms";
 const PREDICATES: &str = "predicates";
 
 struct Stage<R: ConnectRecord> {
     alias: String,
+    class: String,
     transformation: Box<dyn Transformation<R>>,
     predicate: Option<(Box<dyn Predicate<R>>, bool)>,
 }
@@ -101,6 +103,7 @@ impl<R: ConnectRecord> TransformationChain<R> {
             };
             stages.push(Stage {
                 alias,
+                class: class.clone(),
                 transformation,
                 predicate,
             });
@@ -136,7 +139,7 @@ impl<R: ConnectRecord> TransformationChain<R> {
 
     /// Runs `record` through every stage whose predicate allows it; `None` when a stage dropped it.
     /// An error names the stage.
-    pub fn apply(&self, mut record: R) -> Result<Option<R>, ConnectError> {
+    pub fn apply(&self, mut record: R) -> Result<Option<R>, StageError> {
         for stage in &self.stages {
             let applies = stage
                 .predicate
@@ -148,11 +151,12 @@ impl<R: ConnectRecord> TransformationChain<R> {
             match stage.transformation.apply(record) {
                 Ok(Some(next)) => record = next,
                 Ok(None) => return Ok(None),
-                Err(err) => {
-                    return Err(ConnectError::data(format!(
-                        "Error in stage TRANSFORMATION (transform '{}'): {err}",
-                        stage.alias
-                    )));
+                Err(error) => {
+                    return Err(StageError {
+                        stage: crate::error_handling::Stage::Transformation,
+                        class: format!("{} (transform '{}')", stage.class, stage.alias),
+                        error,
+                    });
                 }
             }
         }

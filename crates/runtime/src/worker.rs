@@ -8,6 +8,7 @@ use kconnect_storage::OffsetStore;
 use crate::active_topics::ActiveTopics;
 use crate::config_providers::ConfigProviders;
 use crate::error::RuntimeError;
+use crate::error_handling::ErrorMetrics;
 use crate::plugins::PluginRegistry;
 use crate::status::StatusStore;
 use crate::topics::TopicSettings;
@@ -27,6 +28,8 @@ pub struct Worker {
     pub active_topics: ActiveTopics,
     /// `${provider:…}` resolution for connector configurations.
     pub config_providers: ConfigProviders,
+    /// Error counters by task name (`<connector>-<id>`).
+    error_metrics: std::sync::Mutex<std::collections::BTreeMap<String, Arc<ErrorMetrics>>>,
 }
 
 impl Worker {
@@ -41,7 +44,14 @@ impl Worker {
             statuses,
             active_topics: ActiveTopics::default(),
             config_providers,
+            error_metrics: std::sync::Mutex::default(),
         })
+    }
+
+    /// The error counters of task `task` (`<connector>-<id>`), kept across restarts of the task.
+    pub fn error_metrics(&self, task: &str) -> Arc<ErrorMetrics> {
+        let mut metrics = self.error_metrics.lock().unwrap_or_else(|e| e.into_inner());
+        metrics.entry(task.to_string()).or_default().clone()
     }
 
     /// How a connector's missing topics are created: always on the embedded broker, else per the

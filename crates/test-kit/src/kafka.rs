@@ -1,5 +1,6 @@
 //! The embedded broker in-process, and reading topics with a real Kafka client.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use kconnect_broker::{BrokerOptions, EmbeddedBroker, StorageKind};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::Headers as _;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientConfig, Message};
 
@@ -25,9 +27,17 @@ pub async fn start_broker(data_dir: &Path) -> EmbeddedBroker {
     .expect("start embedded broker")
 }
 
-/// Reads `topic` from the beginning until `expected` values arrived or `timeout` passed; returns the
-/// values as text, in order.
-pub async fn consume_values(bootstrap: &str, topic: &str, expected: usize, timeout: Duration) -> Vec<String> {
+/// A consumed record: its value and headers as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumedRecord {
+    /// The value.
+    pub value: String,
+    /// The headers, last value per key.
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Reads `topic` from the beginning until `expected` records arrived or `timeout` passed.
+pub async fn consume_records(bootstrap: &str, topic: &str, expected: usize, timeout: Duration) -> Vec<ConsumedRecord> {
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", format!("test-kit-{}", free_port()))
@@ -37,19 +47,43 @@ pub async fn consume_values(bootstrap: &str, topic: &str, expected: usize, timeo
         .expect("consumer");
     consumer.subscribe(&[topic]).expect("subscribe");
     let deadline = Instant::now() + timeout;
-    let mut values = Vec::new();
+    let mut records = Vec::new();
     let mut stream = consumer.stream();
-    while values.len() < expected {
+    while records.len() < expected {
         let remaining = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(remaining, stream.next()).await {
-            Ok(Some(Ok(message))) => {
-                values.push(String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned())
-            }
+            Ok(Some(Ok(message))) => records.push(ConsumedRecord {
+                value: String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned(),
+                headers: message
+                    .headers()
+                    .map(|headers| {
+                        headers
+                            .iter()
+                            .map(|h| {
+                                (
+                                    h.key.to_string(),
+                                    String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }),
             Ok(Some(Err(_))) => continue,
             Ok(None) | Err(_) => break,
         }
     }
-    values
+    records
+}
+
+/// Reads `topic` from the beginning until `expected` values arrived or `timeout` passed; returns the
+/// values as text, in order.
+pub async fn consume_values(bootstrap: &str, topic: &str, expected: usize, timeout: Duration) -> Vec<String> {
+    consume_records(bootstrap, topic, expected, timeout)
+        .await
+        .into_iter()
+        .map(|r| r.value)
+        .collect()
 }
 
 /// Creates `topic` with one partition.

@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-pub use kafka::{consume_values, create_topic, produce_values, start_broker};
+pub use kafka::{ConsumedRecord, consume_records, consume_values, create_topic, produce_values, start_broker};
 pub use process::WorkerProcess;
 pub use quickstart::{ARRIVAL_TIMEOUT, Quickstart};
 
