@@ -11,9 +11,13 @@ mod testing;
 
 pub mod predicates;
 
+mod cast;
+mod date_format;
 mod drop_headers;
 mod extract_field;
 mod filter;
+mod flatten;
+mod header_from;
 mod hoist_field;
 mod insert_field;
 mod insert_header;
@@ -21,6 +25,8 @@ mod mask_field;
 mod regex_router;
 mod replace_field;
 mod set_schema_metadata;
+mod timestamp_converter;
+mod timestamp_router;
 mod value_to_key;
 
 use kconnect_api::{ConnectRecord, Predicate, Transformation};
@@ -32,10 +38,16 @@ const PREDICATES_PACKAGE: &str = "org.apache.kafka.connect.transforms.predicates
 
 /// Every transformation's Apache class name, `$Key`/`$Value` variants included.
 pub const TRANSFORMATIONS: &[&str] = &[
+    "org.apache.kafka.connect.transforms.Cast$Key",
+    "org.apache.kafka.connect.transforms.Cast$Value",
     "org.apache.kafka.connect.transforms.DropHeaders",
     "org.apache.kafka.connect.transforms.ExtractField$Key",
     "org.apache.kafka.connect.transforms.ExtractField$Value",
     "org.apache.kafka.connect.transforms.Filter",
+    "org.apache.kafka.connect.transforms.Flatten$Key",
+    "org.apache.kafka.connect.transforms.Flatten$Value",
+    "org.apache.kafka.connect.transforms.HeaderFrom$Key",
+    "org.apache.kafka.connect.transforms.HeaderFrom$Value",
     "org.apache.kafka.connect.transforms.HoistField$Key",
     "org.apache.kafka.connect.transforms.HoistField$Value",
     "org.apache.kafka.connect.transforms.InsertField$Key",
@@ -48,6 +60,9 @@ pub const TRANSFORMATIONS: &[&str] = &[
     "org.apache.kafka.connect.transforms.ReplaceField$Value",
     "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key",
     "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
+    "org.apache.kafka.connect.transforms.TimestampConverter$Key",
+    "org.apache.kafka.connect.transforms.TimestampConverter$Value",
+    "org.apache.kafka.connect.transforms.TimestampRouter",
     "org.apache.kafka.connect.transforms.ValueToKey",
 ];
 
@@ -85,9 +100,12 @@ pub fn transformation<R: ConnectRecord>(name: &str) -> Option<Box<dyn Transforma
         None => (class, Side::Value),
     };
     Some(match base {
+        "Cast" => Box::new(cast::Cast::new(side)),
         "DropHeaders" => Box::new(drop_headers::DropHeaders::default()),
         "ExtractField" => Box::new(extract_field::ExtractField::new(side)),
         "Filter" => Box::new(filter::Filter),
+        "Flatten" => Box::new(flatten::Flatten::new(side)),
+        "HeaderFrom" => Box::new(header_from::HeaderFrom::new(side)),
         "HoistField" => Box::new(hoist_field::HoistField::new(side)),
         "InsertField" => Box::new(insert_field::InsertField::new(side)),
         "InsertHeader" => Box::new(insert_header::InsertHeader::default()),
@@ -95,6 +113,8 @@ pub fn transformation<R: ConnectRecord>(name: &str) -> Option<Box<dyn Transforma
         "RegexRouter" => Box::new(regex_router::RegexRouter::default()),
         "ReplaceField" => Box::new(replace_field::ReplaceField::new(side)),
         "SetSchemaMetadata" => Box::new(set_schema_metadata::SetSchemaMetadata::new(side)),
+        "TimestampConverter" => Box::new(timestamp_converter::TimestampConverter::new(side)),
+        "TimestampRouter" => Box::new(timestamp_router::TimestampRouter::default()),
         "ValueToKey" => Box::new(value_to_key::ValueToKey::default()),
         _ => return None,
     })
