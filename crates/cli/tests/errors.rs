@@ -134,3 +134,60 @@ async fn bad_records_go_to_the_dead_letter_queue_or_fail_the_task() {
     );
     assert!(read_lines(&strict).len() <= 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_source_may_name_a_dead_letter_queue_too() {
+    let quickstart = Quickstart::new(
+        Path::new(BIN),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
+        500,
+    );
+    let worker = quickstart.start_with(&[]);
+    quickstart.wait_for_rest(&worker);
+    let port = quickstart.rest_port;
+    kconnect_test_kit::append_lines(&quickstart.input(), ["one".to_string(), "two".to_string()]);
+    let config = json!({
+        "connector.class": "FileStreamSource",
+        "file": quickstart.input().display().to_string(),
+        "topic": "connect-test",
+        "transforms": "extract",
+        "transforms.extract.type": "ExtractField$Value",
+        "transforms.extract.field": "line",
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": "source-dlq",
+        "errors.deadletterqueue.context.headers.enable": "true",
+    });
+    create(port, "source", config).await;
+    let bootstrap = format!("127.0.0.1:{}", quickstart.broker_port);
+    let dlq = consume_records(&bootstrap, "source-dlq", 2, Duration::from_secs(60)).await;
+    assert_eq!(
+        dlq.iter().map(|r| r.value.as_str()).collect::<Vec<_>>(),
+        ["one", "two"],
+        "log:\n{}",
+        worker.log()
+    );
+    assert_eq!(
+        dlq[0].headers.get("__connect.errors.stage").map(String::as_str),
+        Some("TRANSFORMATION")
+    );
+    assert_eq!(
+        dlq[0].headers.get("__connect.errors.topic").map(String::as_str),
+        Some("connect-test")
+    );
+    assert_eq!(
+        get(port, "/connectors/source/status").await["tasks"][0]["state"],
+        "RUNNING"
+    );
+    let mut committed = Value::Null;
+    for _ in 0..100 {
+        committed = get(port, "/connectors/source/offsets").await;
+        if committed["offsets"][0]["offset"]["position"] == 8 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        committed["offsets"][0]["offset"]["position"], 8,
+        "skipped records still commit their offsets: {committed}"
+    );
+}

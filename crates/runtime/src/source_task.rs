@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::convert::{KafkaRecord, TaskConverters};
 use crate::error::RuntimeError;
-use crate::error_handling::ErrorHandler;
+use crate::error_handling::{ErrorHandler, FailedRecord};
 use crate::kafka::{admin_config, producer_config};
 use crate::submitted::{SubmittedRecords, Ticket};
 use crate::target_state::{TargetState, target_changed};
@@ -180,7 +180,9 @@ impl SourceRunner {
                         continue;
                     }
                     Err(failure) => {
-                        self.errors.handle(failure, None).await?;
+                        self.errors
+                            .handle(failure, Some(&failed_source_record(&original)))
+                            .await?;
                         self.skip(original);
                         continue;
                     }
@@ -189,7 +191,9 @@ impl SourceRunner {
             let bytes = match self.errors.retry(|| self.converters.to_kafka(&record)).await {
                 Ok(bytes) => bytes,
                 Err(failure) => {
-                    self.errors.handle(failure, None).await?;
+                    self.errors
+                        .handle(failure, Some(&failed_source_record(&record)))
+                        .await?;
                     self.skip(record);
                     continue;
                 }
@@ -328,5 +332,21 @@ async fn produce(
                 )));
             }
         }
+    }
+}
+
+/// What the dead letter queue gets for a source record that failed (kconnect goes beyond Apache
+/// here): its key and value as text, since it never had bytes; partition and offset -1.
+fn failed_source_record(record: &SourceRecord) -> FailedRecord {
+    let text = |value: &kconnect_api::Value| {
+        (!value.is_null()).then(|| kconnect_api::values::to_display_string(value).into_bytes())
+    };
+    FailedRecord {
+        topic: record.topic.clone(),
+        partition: record.kafka_partition.unwrap_or(-1),
+        offset: -1,
+        key: text(&record.key.value),
+        value: text(&record.value.value),
+        headers: Vec::new(),
     }
 }

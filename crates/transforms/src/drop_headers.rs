@@ -34,3 +34,28 @@ impl<R: ConnectRecord> Transformation<R> for DropHeaders {
         Ok(Some(record))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kconnect_api::SchemaAndValue;
+
+    use super::*;
+    use crate::testing::{apply, source};
+
+    #[test]
+    fn drops_every_named_header() {
+        let mut record = source(SchemaAndValue::NULL);
+        record
+            .headers
+            .add_string("a", "1")
+            .add_string("b", "2")
+            .add_string("a", "3");
+        let out = apply(DropHeaders::default(), &[("headers", "a,c")], record)
+            .unwrap()
+            .unwrap();
+        let keys: Vec<&str> = out.headers.iter().map(|h| h.key.as_str()).collect();
+        assert_eq!(keys, ["b"]);
+        let err = apply(DropHeaders::default(), &[], source(SchemaAndValue::NULL)).unwrap_err();
+        assert!(err.to_string().contains("headers"), "{err}");
+    }
+}

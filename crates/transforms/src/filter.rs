@@ -19,3 +19,16 @@ impl<R: ConnectRecord> Transformation<R> for Filter {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kconnect_api::SchemaAndValue;
+
+    use super::*;
+    use crate::testing::{apply, sink};
+
+    #[test]
+    fn drops_every_record() {
+        assert!(apply(Filter, &[], sink(SchemaAndValue::NULL)).unwrap().is_none());
+    }
+}

@@ -34,3 +34,42 @@ impl<R: ConnectRecord> Transformation<R> for InsertHeader {
         Ok(Some(record))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kconnect_api::{Schema, SchemaAndValue, Value};
+
+    use super::*;
+    use crate::testing::{apply, source};
+
+    #[test]
+    fn adds_a_typed_header() {
+        let out = apply(
+            InsertHeader::default(),
+            &[("header", "version"), ("value.literal", "42")],
+            source(SchemaAndValue::NULL),
+        )
+        .unwrap()
+        .unwrap();
+        let header = out.headers.last_with_name("version").unwrap();
+        assert_eq!(
+            (header.schema.clone(), header.value.clone()),
+            (Some(Schema::int8()), Value::Int8(42))
+        );
+        let out = apply(
+            InsertHeader::default(),
+            &[("header", "env"), ("value.literal", "prod")],
+            source(SchemaAndValue::NULL),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(out.headers.last_with_name("env").unwrap().value, Value::from("prod"));
+        let err = apply(
+            InsertHeader::default(),
+            &[("header", "x")],
+            source(SchemaAndValue::NULL),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("value.literal"), "{err}");
+    }
+}
