@@ -3,6 +3,7 @@
 mod admin;
 mod connectors;
 mod lifecycle;
+mod metrics;
 mod offsets;
 mod plugins;
 mod topics;
@@ -16,6 +17,7 @@ pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(plugins::root))
         .route("/health", get(plugins::health))
+        .route("/metrics", get(metrics::get))
         .route("/connectors", get(connectors::list).post(connectors::create))
         .route("/connectors/{name}", get(connectors::info).delete(connectors::delete))
         .route(

@@ -12,6 +12,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 
 use crate::error::RuntimeError;
 use crate::kafka::producer_config;
+use crate::metrics::TaskMetrics;
 use crate::topics::{TopicCreator, TopicSettings};
 use crate::worker::{TaskSpec, Worker};
 
@@ -207,8 +208,8 @@ pub struct ErrorHandler {
     log: bool,
     log_messages: bool,
     dlq: Option<DeadLetterQueue>,
-    /// The counters.
-    pub metrics: Arc<ErrorMetrics>,
+    /// The task's counters.
+    pub metrics: Arc<TaskMetrics>,
 }
 
 impl ErrorHandler {
@@ -252,7 +253,7 @@ impl ErrorHandler {
             log: parsed.boolean(LOG_ENABLE).unwrap_or(false),
             log_messages: parsed.boolean(LOG_INCLUDE_MESSAGES).unwrap_or(false),
             dlq,
-            metrics: worker.error_metrics(&spec.name()),
+            metrics: worker.task_metrics(spec),
         })
     }
 
@@ -264,7 +265,7 @@ impl ErrorHandler {
         loop {
             match operation() {
                 Err(err) if err.error.is_retriable() && self.retry_timeout.is_some_and(|t| started.elapsed() < t) => {
-                    bump(&self.metrics.total_retries);
+                    bump(&self.metrics.errors.total_retries);
                     let jitter = Duration::from_millis(u64::from(started.elapsed().subsec_nanos() % 100));
                     tokio::time::sleep(backoff.min(self.retry_delay_max) + jitter).await;
                     backoff = backoff.saturating_mul(2);
@@ -278,17 +279,17 @@ impl ErrorHandler {
     /// logs it if asked, writes the original bytes to the dead letter queue if one is named, and
     /// skips it.
     pub async fn handle(&self, failure: StageError, original: Option<&FailedRecord>) -> Result<(), RuntimeError> {
-        bump(&self.metrics.total_record_failures);
-        bump(&self.metrics.total_record_errors);
+        bump(&self.metrics.errors.total_record_failures);
+        bump(&self.metrics.errors.total_record_errors);
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
-        self.metrics.last_error_timestamp.store(now, Ordering::Relaxed);
+        self.metrics.errors.last_error_timestamp.store(now, Ordering::Relaxed);
         if !self.tolerate_all {
             return Err(failure.into());
         }
         if self.log {
-            bump(&self.metrics.total_errors_logged);
+            bump(&self.metrics.errors.total_errors_logged);
             let location = original.map_or_else(String::new, |o| {
                 format!(
                     " where consumed record is {{topic='{}', partition={}, offset={}}}",
@@ -312,12 +313,12 @@ impl ErrorHandler {
         if let (Some(dlq), Some(original)) = (&self.dlq, original) {
             self.dead_letter(dlq, &failure, original).await;
         }
-        bump(&self.metrics.total_records_skipped);
+        bump(&self.metrics.errors.total_records_skipped);
         Ok(())
     }
 
     async fn dead_letter(&self, dlq: &DeadLetterQueue, failure: &StageError, original: &FailedRecord) {
-        bump(&self.metrics.deadletterqueue_produce_requests);
+        bump(&self.metrics.errors.deadletterqueue_produce_requests);
         let mut headers = original.headers.iter().fold(OwnedHeaders::new(), |h, (key, value)| {
             h.insert(Header {
                 key,
@@ -361,7 +362,7 @@ impl ErrorHandler {
             record = record.payload(value.as_slice());
         }
         if let Err((err, _)) = dlq.producer.send(record, DLQ_TIMEOUT).await {
-            bump(&self.metrics.deadletterqueue_produce_failures);
+            bump(&self.metrics.errors.deadletterqueue_produce_failures);
             tracing::error!(connector = %self.connector, error = %err, "could not write a failed record to the dead letter queue {}", dlq.topic);
         }
     }

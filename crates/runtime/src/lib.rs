@@ -13,6 +13,7 @@ pub mod error;
 pub mod error_handling;
 pub mod herder;
 pub mod kafka;
+pub mod metrics;
 pub mod offsets_api;
 pub mod plugins;
 pub mod properties;

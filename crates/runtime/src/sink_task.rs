@@ -19,6 +19,7 @@ use crate::convert::{TaskConverters, failed_record};
 use crate::error::RuntimeError;
 use crate::error_handling::{ErrorHandler, FailedRecord, Stage, StageError};
 use crate::kafka::{admin_config, consumer_config};
+use crate::metrics::TaskMetrics;
 use crate::target_state::{TargetState, target_changed};
 use crate::topics::TopicCreator;
 use crate::transform_chain::TransformationChain;
@@ -166,6 +167,7 @@ impl SinkRunner {
             };
             match batch {
                 Some(messages) => {
+                    TaskMetrics::add(&self.errors.metrics.sink_record_read_total, messages.len());
                     let mut records = Vec::with_capacity(messages.len());
                     let mut offsets = Vec::with_capacity(messages.len());
                     for message in messages {
@@ -187,7 +189,9 @@ impl SinkRunner {
                             rdkafka::Message::offset(&message) + 1,
                         ));
                     }
+                    let sent = records.len();
                     self.deliver(records, stop).await?;
+                    TaskMetrics::add(&self.errors.metrics.sink_record_send_total, sent);
                     self.report_errant().await?;
                     self.current.extend(offsets);
                     self.apply_rewinds()?;
@@ -320,6 +324,7 @@ impl SinkRunner {
             CommitMode::Sync => tokio::task::block_in_place(|| self.consumer.commit(&list, CommitMode::Sync))?,
             CommitMode::Async => self.consumer.commit(&list, CommitMode::Async)?,
         }
+        TaskMetrics::add(&self.errors.metrics.offset_commit_completion_total, 1);
         tracing::debug!(task = %self.spec.name(), partitions = offsets.len(), "committed sink offsets");
         Ok(())
     }

@@ -16,6 +16,7 @@ use crate::convert::{KafkaRecord, TaskConverters};
 use crate::error::RuntimeError;
 use crate::error_handling::{ErrorHandler, FailedRecord};
 use crate::kafka::{admin_config, producer_config};
+use crate::metrics::TaskMetrics;
 use crate::submitted::{SubmittedRecords, Ticket};
 use crate::target_state::{TargetState, target_changed};
 use crate::topics::TopicCreator;
@@ -158,7 +159,10 @@ impl SourceRunner {
                 _ = flush.tick() => self.commit_offsets().await?,
                 () = target_changed(&mut target, stop) => {}
                 polled = self.task.poll() => match polled {
-                    Ok(records) => self.send_all(records).await?,
+                    Ok(records) => {
+                        TaskMetrics::add(&self.errors.metrics.source_record_poll_total, records.len());
+                        self.send_all(records).await?
+                    }
                     Err(err) if err.is_retriable() => tracing::warn!(task = %self.spec.name(), error = %err, "poll failed, retrying"),
                     Err(err) => return Err(err.into()),
                 },
@@ -207,6 +211,7 @@ impl SourceRunner {
             let timestamp = record.timestamp;
             let ticket = self.acks.submitted().submit(record);
             produce(&self.producer, &topic, partition, timestamp, &bytes, ticket).await?;
+            TaskMetrics::add(&self.errors.metrics.source_record_write_total, 1);
         }
         Ok(())
     }
@@ -251,6 +256,7 @@ impl SourceRunner {
                 .map(|(partition, offset)| (offset_key(&self.spec.connector, partition), Some(offset_value(offset))))
                 .collect();
             self.worker.offsets.set(writes)?;
+            TaskMetrics::add(&self.errors.metrics.offset_commit_completion_total, 1);
             tracing::debug!(task = %self.spec.name(), partitions = offsets.len(), "committed source offsets");
         }
         self.task.commit().await?;

@@ -129,6 +129,16 @@ impl StatusStore {
         }
     }
 
+    /// Every connector's status, by name.
+    pub fn all(&self) -> Vec<ConnectorStatus> {
+        self.connectors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
     /// Forgets a connector.
     pub fn remove(&self, name: &str) {
         self.connectors.write().unwrap_or_else(|e| e.into_inner()).remove(name);

@@ -8,7 +8,7 @@ use kconnect_storage::OffsetStore;
 use crate::active_topics::ActiveTopics;
 use crate::config_providers::ConfigProviders;
 use crate::error::RuntimeError;
-use crate::error_handling::ErrorMetrics;
+use crate::metrics::TaskMetrics;
 use crate::plugins::PluginRegistry;
 use crate::status::StatusStore;
 use crate::topics::TopicSettings;
@@ -28,8 +28,8 @@ pub struct Worker {
     pub active_topics: ActiveTopics,
     /// `${provider:…}` resolution for connector configurations.
     pub config_providers: ConfigProviders,
-    /// Error counters by task name (`<connector>-<id>`).
-    error_metrics: std::sync::Mutex<std::collections::BTreeMap<String, Arc<ErrorMetrics>>>,
+    /// Counters by connector and task id.
+    task_metrics: std::sync::Mutex<std::collections::BTreeMap<(String, u32), Arc<TaskMetrics>>>,
 }
 
 impl Worker {
@@ -44,14 +44,28 @@ impl Worker {
             statuses,
             active_topics: ActiveTopics::default(),
             config_providers,
-            error_metrics: std::sync::Mutex::default(),
+            task_metrics: std::sync::Mutex::default(),
         })
     }
 
-    /// The error counters of task `task` (`<connector>-<id>`), kept across restarts of the task.
-    pub fn error_metrics(&self, task: &str) -> Arc<ErrorMetrics> {
-        let mut metrics = self.error_metrics.lock().unwrap_or_else(|e| e.into_inner());
-        metrics.entry(task.to_string()).or_default().clone()
+    /// The counters of a task, kept across restarts of the task.
+    pub fn task_metrics(&self, spec: &TaskSpec) -> Arc<TaskMetrics> {
+        let mut metrics = self.task_metrics.lock().unwrap_or_else(|e| e.into_inner());
+        metrics.entry((spec.connector.clone(), spec.id)).or_default().clone()
+    }
+
+    /// Every metric of this worker in the Prometheus text format.
+    pub fn prometheus(&self) -> String {
+        let tasks = self.task_metrics.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        crate::metrics::render(&tasks, &self.statuses.all())
+    }
+
+    /// Forgets the counters of a deleted connector.
+    pub fn forget_metrics(&self, connector: &str) {
+        self.task_metrics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(c, _), _| c != connector);
     }
 
     /// How a connector's missing topics are created: always on the embedded broker, else per the

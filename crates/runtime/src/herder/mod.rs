@@ -194,6 +194,7 @@ impl StandaloneHerder {
             .ok_or_else(|| Self::not_found(name))?;
         managed.stop(&self.worker).await;
         self.worker.statuses.remove(name);
+        self.worker.forget_metrics(name);
         self.persist_target(name, None)?;
         tracing::info!(connector = %name, "connector deleted");
         Ok(())
