@@ -4,11 +4,11 @@
 use kconnect_api::config::{ConfigKey, ConfigType, Importance};
 use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType,
-    Struct, Transformation, Value,
+    Transformation, Value,
 };
 
 use crate::Side;
-use crate::field::{Fields, fields, replace_null_with_default};
+use crate::field::{Fields, entries, fields, rebuild, replace_null_with_default};
 
 fn target_type(name: &str) -> Option<SchemaType> {
     Some(match name.trim() {
@@ -141,30 +141,16 @@ impl<R: ConnectRecord> Transformation<R> for Cast {
         } else {
             match fields(data.schema.is_some(), &data.value, "cast types")? {
                 Fields::Struct(original) => {
-                    let base = original.schema();
-                    let mut builder = SchemaBuilder::struct_().with_optional(base.optional);
-                    if let Some(name) = &base.name {
-                        builder = builder.name(name);
-                    }
-                    for field in &base.fields {
-                        let schema = self
-                            .target(&field.name)
-                            .map_or_else(|| field.schema.clone(), |to| cast_schema(&field.schema, to));
-                        builder = builder.field(&field.name, schema);
-                    }
-                    let schema = builder.build();
-                    let mut updated = Struct::new(schema.clone())?;
-                    for (field, value) in base.fields.iter().zip(original.values()) {
-                        let value = match self.target(&field.name) {
-                            Some(to) => cast(value, to)?,
-                            None => value.clone(),
-                        };
-                        updated.set(&field.name, value)?;
-                    }
-                    SchemaAndValue::new(Some(schema), Value::Struct(updated))
+                    let fields = entries(original)
+                        .map(|(name, schema, value)| match self.target(&name) {
+                            Some(to) => Ok((name, cast_schema(&schema, to), cast(&value, to)?)),
+                            None => Ok((name, schema, value)),
+                        })
+                        .collect::<Result<_>>()?;
+                    rebuild(original.schema(), fields)?
                 }
-                Fields::Map(entries) => {
-                    let cast_entries = entries
+                Fields::Map(map) => {
+                    let cast_entries = map
                         .iter()
                         .map(|(k, v)| match k.as_str().and_then(|name| self.target(name)) {
                             Some(to) => Ok((k.clone(), cast(v, to)?)),
@@ -182,7 +168,7 @@ impl<R: ConnectRecord> Transformation<R> for Cast {
 
 #[cfg(test)]
 mod tests {
-    use kconnect_api::Schema;
+    use kconnect_api::{Schema, SchemaBuilder, Struct};
 
     use super::*;
     use crate::testing::{apply, source};

@@ -2,7 +2,7 @@
 //! a map (schemaless), and their configuration keys.
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance};
-use kconnect_api::{ConnectError, Result, Struct, Value};
+use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaBuilder, SchemaRef, Struct, Value};
 
 /// A record part as the field transformations see it.
 pub(crate) enum Fields<'a> {
@@ -62,4 +62,35 @@ pub(crate) fn replace_null_with_default() -> ConfigKey {
         .default_value(ConfigValue::Boolean(true))
         .importance(Importance::Medium)
         .doc("Whether to replace fields that have a default value and that are null to the default value.")
+}
+
+/// A struct like `base` (same optionality, name and version) with exactly `fields`, each given as
+/// name, schema and value, in order.
+pub(crate) fn rebuild(base: &SchemaRef, fields: Vec<(String, SchemaRef, Value)>) -> Result<SchemaAndValue> {
+    let mut builder = SchemaBuilder::struct_().with_optional(base.optional);
+    if let Some(name) = &base.name {
+        builder = builder.name(name);
+    }
+    if let Some(version) = base.version {
+        builder = builder.version(version);
+    }
+    for (name, schema, _) in &fields {
+        builder = builder.field(name, schema.clone());
+    }
+    let schema = builder.build();
+    let mut updated = Struct::new(schema.clone())?;
+    for (name, _, value) in fields {
+        updated.set(&name, value)?;
+    }
+    Ok(SchemaAndValue::new(Some(schema), Value::Struct(updated)))
+}
+
+/// Each field of `original` as name, schema and value (as set, without defaults).
+pub(crate) fn entries(original: &Struct) -> impl Iterator<Item = (String, SchemaRef, Value)> + '_ {
+    original
+        .schema()
+        .fields
+        .iter()
+        .zip(original.values())
+        .map(|(field, value)| (field.name.clone(), field.schema.clone(), value.clone()))
 }

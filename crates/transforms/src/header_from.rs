@@ -2,13 +2,10 @@
 //! `operation=copy|move`).
 
 use kconnect_api::config::{ConfigKey, ConfigType, Importance, Validator};
-use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, Struct, Transformation,
-    Value,
-};
+use kconnect_api::{ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, Transformation, Value};
 
 use crate::Side;
-use crate::field::{Fields, fields, map_get, replace_null_with_default};
+use crate::field::{Fields, entries, fields, map_get, rebuild, replace_null_with_default};
 
 /// Turns fields into headers.
 #[derive(Debug)]
@@ -83,24 +80,8 @@ impl<R: ConnectRecord> Transformation<R> for HeaderFrom {
                     ));
                 }
                 let remaining = if self.remove {
-                    let base = original.schema();
-                    let kept: Vec<_> = base
-                        .fields
-                        .iter()
-                        .zip(original.values())
-                        .filter(|(f, _)| !moved(&f.name))
-                        .collect();
-                    let schema = kept
-                        .iter()
-                        .fold(SchemaBuilder::struct_().with_optional(base.optional), |b, (f, _)| {
-                            b.field(&f.name, f.schema.clone())
-                        })
-                        .build();
-                    let mut updated = Struct::new(schema.clone())?;
-                    for (field, value) in kept {
-                        updated.set(&field.name, value.clone())?;
-                    }
-                    SchemaAndValue::new(Some(schema), Value::Struct(updated))
+                    let kept = entries(original).filter(|(name, _, _)| !moved(name)).collect();
+                    rebuild(original.schema(), kept)?
                 } else {
                     data.clone()
                 };
@@ -137,7 +118,7 @@ impl<R: ConnectRecord> Transformation<R> for HeaderFrom {
 
 #[cfg(test)]
 mod tests {
-    use kconnect_api::Schema;
+    use kconnect_api::{Schema, SchemaBuilder, Struct};
 
     use super::*;
     use crate::testing::{apply, source};

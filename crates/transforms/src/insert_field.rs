@@ -3,12 +3,11 @@
 
 use kconnect_api::logical::timestamp_schema;
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, Schema, SchemaAndValue, SchemaBuilder, SchemaRef,
-    Struct, Transformation, Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, Schema, SchemaAndValue, SchemaRef, Transformation, Value,
 };
 
 use crate::Side;
-use crate::field::{Fields, fields, optional_string, replace_null_with_default};
+use crate::field::{Fields, entries, fields, optional_string, rebuild, replace_null_with_default};
 
 const TOPIC: &str = "topic.field";
 const PARTITION: &str = "partition.field";
@@ -147,29 +146,13 @@ impl<R: ConnectRecord> Transformation<R> for InsertField {
         let data = self.side.data(record.core());
         let updated = match fields(data.schema.is_some(), &data.value, "field insertion")? {
             Fields::Struct(original) => {
-                let base = original.schema();
-                let mut builder = SchemaBuilder::struct_().with_optional(base.optional);
-                if let Some(name) = &base.name {
-                    builder = builder.name(name);
-                }
-                if let Some(version) = base.version {
-                    builder = builder.version(version);
-                }
-                for field in &base.fields {
-                    builder = builder.field(&field.name, field.schema.clone());
-                }
-                for (insertion, schema, _) in &insertions {
-                    builder = builder.field(&insertion.name, schema.clone());
-                }
-                let schema = builder.build();
-                let mut updated = Struct::new(schema.clone())?;
-                for (field, value) in base.fields.iter().zip(original.values()) {
-                    updated.set(&field.name, value.clone())?;
-                }
-                for (insertion, _, value) in insertions {
-                    updated.set(&insertion.name, value)?;
-                }
-                SchemaAndValue::new(Some(schema), Value::Struct(updated))
+                let mut fields: Vec<_> = entries(original).collect();
+                fields.extend(
+                    insertions
+                        .into_iter()
+                        .map(|(insertion, schema, value)| (insertion.name.clone(), schema, value)),
+                );
+                rebuild(original.schema(), fields)?
             }
             Fields::Map(entries) => {
                 let mut entries = entries.to_vec();
@@ -187,6 +170,8 @@ impl<R: ConnectRecord> Transformation<R> for InsertField {
 
 #[cfg(test)]
 mod tests {
+    use kconnect_api::{SchemaBuilder, Struct};
+
     use super::*;
     use crate::testing::{apply, sink, source};
 

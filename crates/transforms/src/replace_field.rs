@@ -1,13 +1,10 @@
 //! `ReplaceField$Key` / `$Value`: keeps (`include`), drops (`exclude`) and renames (`renames`,
 //! `old:new`) fields.
 
-use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, Struct, Transformation,
-    Value,
-};
+use kconnect_api::{ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, Transformation, Value};
 
 use crate::Side;
-use crate::field::{Fields, fields, list, replace_null_with_default};
+use crate::field::{Fields, entries, fields, list, rebuild, replace_null_with_default};
 
 /// Filters and renames fields.
 #[derive(Debug)]
@@ -81,29 +78,11 @@ impl<R: ConnectRecord> Transformation<R> for ReplaceField {
         }
         let updated = match fields(data.schema.is_some(), &data.value, "field replacement")? {
             Fields::Struct(original) => {
-                let base = original.schema();
-                let kept: Vec<_> = base
-                    .fields
-                    .iter()
-                    .zip(original.values())
-                    .filter(|(f, _)| self.keeps(&f.name))
+                let kept = entries(original)
+                    .filter(|(name, _, _)| self.keeps(name))
+                    .map(|(name, schema, value)| (self.renamed(&name).to_string(), schema, value))
                     .collect();
-                let mut builder = SchemaBuilder::struct_().with_optional(base.optional);
-                if let Some(name) = &base.name {
-                    builder = builder.name(name);
-                }
-                if let Some(version) = base.version {
-                    builder = builder.version(version);
-                }
-                for (field, _) in &kept {
-                    builder = builder.field(self.renamed(&field.name), field.schema.clone());
-                }
-                let schema = builder.build();
-                let mut updated = Struct::new(schema.clone())?;
-                for (field, value) in kept {
-                    updated.set(self.renamed(&field.name), value.clone())?;
-                }
-                SchemaAndValue::new(Some(schema), Value::Struct(updated))
+                rebuild(original.schema(), kept)?
             }
             Fields::Map(entries) => {
                 let kept = entries
@@ -124,7 +103,7 @@ impl<R: ConnectRecord> Transformation<R> for ReplaceField {
 
 #[cfg(test)]
 mod tests {
-    use kconnect_api::Schema;
+    use kconnect_api::{Schema, SchemaBuilder, Struct};
 
     use super::*;
     use crate::testing::{apply, source};

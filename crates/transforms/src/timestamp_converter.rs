@@ -5,13 +5,13 @@
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
 use kconnect_api::logical::{date_schema, time_schema, timestamp_schema};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, Schema, SchemaAndValue, SchemaBuilder, SchemaRef,
-    Struct, Transformation, Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef,
+    Transformation, Value,
 };
 
 use crate::Side;
 use crate::date_format::DateFormat;
-use crate::field::{Fields, fields, replace_null_with_default};
+use crate::field::{Fields, entries, fields, rebuild, replace_null_with_default};
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
@@ -176,31 +176,20 @@ impl<R: ConnectRecord> Transformation<R> for TimestampConverter {
                         .ok_or_else(|| ConnectError::data(format!("Unknown field: {}", self.field)))?;
                     let new_value =
                         self.convert(original.get(&self.field).unwrap_or(&Value::Null), field.schema.optional)?;
-                    let schema = base
-                        .fields
-                        .iter()
-                        .fold(SchemaBuilder::struct_().with_optional(base.optional), |b, f| {
-                            let schema = if f.name == self.field {
-                                new_value.schema.clone().unwrap_or_else(Schema::optional_string)
-                            } else {
-                                f.schema.clone()
-                            };
-                            b.field(&f.name, schema)
+                    let fields = entries(original)
+                        .map(|(name, schema, value)| match name == self.field {
+                            true => (
+                                name,
+                                new_value.schema.clone().unwrap_or(schema),
+                                new_value.value.clone(),
+                            ),
+                            false => (name, schema, value),
                         })
-                        .build();
-                    let mut updated = Struct::new(schema.clone())?;
-                    for (f, value) in base.fields.iter().zip(original.values()) {
-                        let value = if f.name == self.field {
-                            new_value.value.clone()
-                        } else {
-                            value.clone()
-                        };
-                        updated.set(&f.name, value)?;
-                    }
-                    SchemaAndValue::new(Some(schema), Value::Struct(updated))
+                        .collect();
+                    rebuild(base, fields)?
                 }
-                Fields::Map(entries) => {
-                    let mut entries = entries.to_vec();
+                Fields::Map(map) => {
+                    let mut entries = map.to_vec();
                     for (key, value) in entries.iter_mut() {
                         if key.as_str() == Some(self.field.as_str()) {
                             *value = self.convert(value, true)?.value;
@@ -221,6 +210,8 @@ impl<R: ConnectRecord> Transformation<R> for TimestampConverter {
 
 #[cfg(test)]
 mod tests {
+    use kconnect_api::Schema;
+
     use super::*;
     use crate::testing::{apply, source};
 
