@@ -83,6 +83,8 @@ pub fn consumer_config(
         ("enable.auto.offset.store", "false"),
         ("auto.offset.reset", "earliest"),
         ("enable.partition.eof", "false"),
+        // Notice a subscribed topic soon after it is created (librdkafka's default is 5 minutes).
+        ("topic.metadata.refresh.interval.ms", "5000"),
     ];
     layered(&defaults, worker, "consumer", connector)
 }

@@ -9,7 +9,9 @@ use futures::StreamExt;
 use kconnect_api::sink::CommitOffsets;
 use kconnect_api::{SinkRecord, SinkTask, SinkTaskContext, TopicPartition};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::error::KafkaError;
 use rdkafka::topic_partition_list::TopicPartitionList;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Offset};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -171,7 +173,14 @@ impl SinkRunner {
                     let mut records = Vec::with_capacity(messages.len());
                     let mut offsets = Vec::with_capacity(messages.len());
                     for message in messages {
-                        let message = message?;
+                        let message = match message {
+                            Ok(message) => message,
+                            Err(err) if is_missing_topic(&err) => {
+                                tracing::warn!(task = %self.spec.name(), error = %err, "a subscribed topic does not exist yet; waiting for it");
+                                continue;
+                            }
+                            Err(err) => return Err(err.into()),
+                        };
                         let processed = self
                             .errors
                             .retry(|| self.transforms.apply(self.converters.from_kafka(&message)?))
@@ -345,4 +354,13 @@ impl SinkRunner {
         tracing::info!(task = %self.spec.name(), "sink task stopped");
         committed
     }
+}
+
+/// Whether a consumer error only says a subscribed topic does not exist (yet): the consumer picks
+/// it up once created, as Apache's does.
+fn is_missing_topic(err: &KafkaError) -> bool {
+    matches!(
+        err,
+        KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic)
+    )
 }
