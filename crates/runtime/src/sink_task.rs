@@ -31,6 +31,10 @@ use crate::worker::{TaskSpec, Worker};
 const MAX_BATCH: usize = 2_000;
 const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(300);
 const SEEK_TIMEOUT: Duration = Duration::from_secs(10);
+const TOPIC_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a sink waits for its topics to appear before subscribing anyway (the consumer then
+/// notices them at its next metadata refresh).
+const TOPIC_WAIT: Duration = Duration::from_secs(30);
 
 /// A change of the partitions assigned to the task, seen by the consumer's rebalance callback.
 #[derive(Debug)]
@@ -109,20 +113,6 @@ impl SinkRunner {
                 creator.ensure(topic).await?;
             }
         }
-        match spec.task_config.get(TOPICS_REGEX).filter(|r| !r.is_empty()) {
-            Some(regex) => {
-                let pattern = if regex.starts_with('^') {
-                    regex.clone()
-                } else {
-                    format!("^{regex}")
-                };
-                consumer.subscribe(&[pattern.as_str()])?;
-            }
-            None => {
-                let names: Vec<&str> = topics.iter().map(String::as_str).collect();
-                consumer.subscribe(&names)?;
-            }
-        }
         let context = SinkTaskContext::new(spec.task_config.clone());
         let transforms = TransformationChain::from_config(&spec.connector_config)?;
         let errors = ErrorHandler::new(&worker, &spec).await?;
@@ -145,6 +135,7 @@ impl SinkRunner {
         mut target: watch::Receiver<TargetState>,
         stop: &CancellationToken,
     ) -> Result<(), RuntimeError> {
+        subscribe(&self.consumer, &self.spec.task_config, stop).await?;
         self.task.start(self.context.clone()).await?;
         self.started = true;
         tracing::info!(task = %self.spec.name(), "sink task started");
@@ -363,4 +354,37 @@ fn is_missing_topic(err: &KafkaError) -> bool {
         err,
         KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic)
     )
+}
+
+/// Subscribes to `topics` once they all exist (checking every 100 ms, so a sink started with
+/// the source that creates its topic begins at once), or to `topics.regex`.
+async fn subscribe(
+    consumer: &StreamConsumer<RebalanceContext>,
+    task_config: &kconnect_api::ConfigMap,
+    stop: &CancellationToken,
+) -> Result<(), RuntimeError> {
+    if let Some(regex) = task_config.get(TOPICS_REGEX).filter(|r| !r.is_empty()) {
+        let pattern = if regex.starts_with('^') {
+            regex.clone()
+        } else {
+            format!("^{regex}")
+        };
+        consumer.subscribe(&[pattern.as_str()])?;
+        return Ok(());
+    }
+    let topics = crate::connector_config::listed_topics(task_config);
+    let exists = |topic: &str| {
+        tokio::task::block_in_place(|| consumer.fetch_metadata(Some(topic), TOPIC_CHECK_TIMEOUT)).is_ok_and(|m| {
+            m.topics()
+                .iter()
+                .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty())
+        })
+    };
+    let deadline = tokio::time::Instant::now() + TOPIC_WAIT;
+    while !stop.is_cancelled() && tokio::time::Instant::now() < deadline && !topics.iter().all(|t| exists(t)) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+    consumer.subscribe(&names)?;
+    Ok(())
 }
