@@ -20,10 +20,7 @@ impl HeaderConverter for SimpleHeaderConverter {
         _schema: Option<&SchemaRef>,
         value: &Value,
     ) -> Result<Option<Vec<u8>>> {
-        Ok(match value {
-            Value::Null => None,
-            other => Some(values::to_display_string(other).into_bytes()),
-        })
+        Ok(crate::string::to_bytes(value))
     }
 
     fn header_to_connect(&self, _topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {

@@ -31,7 +31,8 @@ fn check_encoding(config: &ConfigMap) -> Result<()> {
     }
 }
 
-fn to_bytes(value: &Value) -> Option<Vec<u8>> {
+/// A value as its display string in UTF-8; `None` for null.
+pub(crate) fn to_bytes(value: &Value) -> Option<Vec<u8>> {
     match value {
         Value::Null => None,
         other => Some(values::to_display_string(other).into_bytes()),

@@ -5,7 +5,7 @@ use kconnect_api::config::{ConfigInfo, ConfigKey, ConfigType, ConfigValue, Impor
 use kconnect_api::{ConfigDef, ConfigInfos, ConfigMap, ConnectorKind};
 
 use crate::error::RuntimeError;
-use crate::plugins::PluginRegistry;
+use crate::plugins::{CONVERTER_KEYS, PluginRegistry};
 
 /// `name`.
 pub const NAME: &str = "name";
@@ -108,25 +108,14 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap) 
             format!("Failed to find any class that implements Connector and which name matches {class}"),
         );
     }
-    for key in ["key.converter", "value.converter"] {
-        if let Some(name) = config.get(key).filter(|n| !n.is_empty())
-            && registry.converter(name).is_err()
+    for key in CONVERTER_KEYS {
+        if let Some(message) = config
+            .get(key)
+            .filter(|n| !n.is_empty())
+            .and_then(|name| registry.converter_error(key, name))
         {
-            add_error(
-                &mut configs,
-                key,
-                format!("Invalid value {name} for configuration {key}: Class {name} could not be found."),
-            );
+            add_error(&mut configs, key, message);
         }
-    }
-    if let Some(name) = config.get("header.converter").filter(|n| !n.is_empty())
-        && registry.header_converter(name).is_err()
-    {
-        add_error(
-            &mut configs,
-            "header.converter",
-            format!("Invalid value {name} for configuration header.converter: Class {name} could not be found."),
-        );
     }
     if matches!(connector, Some(ConnectorKind::Sink(_))) {
         let has = |key: &str| config.get(key).is_some_and(|v| !v.trim().is_empty());

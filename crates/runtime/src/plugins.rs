@@ -73,6 +73,9 @@ fn find<'a, F>(entries: &'a [Entry<F>], name: &str) -> Option<&'a Entry<F>> {
     entries.iter().find(|entry| entry.matches(name))
 }
 
+/// The keys that name converters, for workers and connectors alike.
+pub const CONVERTER_KEYS: [&str; 3] = ["key.converter", "value.converter", "header.converter"];
+
 type ConnectorFactory = fn() -> ConnectorKind;
 type ConverterFactory = fn() -> Box<dyn Converter>;
 type HeaderConverterFactory = fn() -> Box<dyn HeaderConverter>;
@@ -255,20 +258,22 @@ impl PluginRegistry {
         matches!((self.connector_class(a), self.connector_class(b)), (Some(x), Some(y)) if x == y)
     }
 
+    /// Apache's error when `name`, the value of converter key `key`, names no converter of that
+    /// kind (a header converter for `header.converter`).
+    pub fn converter_error(&self, key: &str, name: &str) -> Option<String> {
+        let found = match key {
+            "header.converter" => self.header_converter(name).is_ok(),
+            _ => self.converter(name).is_ok(),
+        };
+        (!found).then(|| format!("Invalid value {name} for configuration {key}: Class {name} could not be found."))
+    }
+
     /// Checks that the worker's converter classes exist, naming each key whose class does not.
     pub fn check_worker_converters(&self, worker: &crate::WorkerConfig) -> Result<(), RuntimeError> {
         let mut errors = Vec::new();
-        for key in ["key.converter", "value.converter", "header.converter"] {
-            let Some(name) = worker.string(key) else { continue };
-            let found = if key == "header.converter" {
-                self.header_converter(name).is_ok()
-            } else {
-                self.converter(name).is_ok()
-            };
-            if !found {
-                errors.push(format!(
-                    "{key}: Invalid value {name} for configuration {key}: Class {name} could not be found."
-                ));
+        for key in CONVERTER_KEYS {
+            if let Some(message) = worker.string(key).and_then(|name| self.converter_error(key, name)) {
+                errors.push(format!("{key}: {message}"));
             }
         }
         if errors.is_empty() {

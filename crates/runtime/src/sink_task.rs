@@ -23,7 +23,7 @@ use crate::error_handling::{ErrorHandler, FailedRecord, Stage, StageError};
 use crate::kafka::{admin_config, consumer_config};
 use crate::metrics::TaskMetrics;
 use crate::target_state::{TargetState, target_changed};
-use crate::topics::TopicCreator;
+use crate::topics::{TopicCreator, lists_topic};
 use crate::transform_chain::TransformationChain;
 use crate::worker::{TaskSpec, Worker};
 
@@ -374,11 +374,8 @@ async fn subscribe(
     }
     let topics = crate::connector_config::listed_topics(task_config);
     let exists = |topic: &str| {
-        tokio::task::block_in_place(|| consumer.fetch_metadata(Some(topic), TOPIC_CHECK_TIMEOUT)).is_ok_and(|m| {
-            m.topics()
-                .iter()
-                .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty())
-        })
+        tokio::task::block_in_place(|| consumer.fetch_metadata(Some(topic), TOPIC_CHECK_TIMEOUT))
+            .is_ok_and(|m| lists_topic(&m, topic))
     };
     let deadline = tokio::time::Instant::now() + TOPIC_WAIT;
     while !stop.is_cancelled() && tokio::time::Instant::now() < deadline && !topics.iter().all(|t| exists(t)) {

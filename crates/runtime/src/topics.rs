@@ -91,10 +91,14 @@ impl TopicCreator {
     fn exists(&self, topic: &str) -> bool {
         let client = self.admin.inner();
         let metadata = tokio::task::block_in_place(|| client.fetch_metadata(Some(topic), REQUEST_TIMEOUT));
-        metadata.is_ok_and(|m| {
-            m.topics()
-                .iter()
-                .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty())
-        })
+        metadata.is_ok_and(|m| lists_topic(&m, topic))
     }
+}
+
+/// Whether cluster metadata lists `topic` without error and with partitions.
+pub fn lists_topic(metadata: &rdkafka::metadata::Metadata, topic: &str) -> bool {
+    metadata
+        .topics()
+        .iter()
+        .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty())
 }
