@@ -90,7 +90,9 @@ async fn rest_basics_answer_as_apache_does() {
         classes,
         [
             "org.apache.kafka.connect.file.FileStreamSourceConnector",
-            "org.apache.kafka.connect.file.FileStreamSinkConnector"
+            "org.apache.kafka.connect.file.FileStreamSinkConnector",
+            "io.confluent.connect.jdbc.JdbcSourceConnector",
+            "io.confluent.connect.jdbc.JdbcSinkConnector"
         ]
     );
     assert_eq!(plugins[0]["type"], "source");

@@ -8,6 +8,7 @@
 use kconnect_api::{ConnectorKind, Converter, HeaderConverter};
 use kconnect_converters as conv;
 use kconnect_file::{FileStreamSinkConnector, FileStreamSourceConnector};
+use kconnect_jdbc::{JdbcSinkConnector, JdbcSourceConnector};
 use serde::Serialize;
 
 use crate::error::RuntimeError;
@@ -115,6 +116,12 @@ impl PluginRegistry {
                 ),
                 entry!("org.apache.kafka.connect.file.FileStreamSinkConnector", Sink, || {
                     ConnectorKind::Sink(Box::new(FileStreamSinkConnector::default()))
+                }),
+                entry!("io.confluent.connect.jdbc.JdbcSourceConnector", Source, || {
+                    ConnectorKind::Source(Box::new(JdbcSourceConnector::default()))
+                }),
+                entry!("io.confluent.connect.jdbc.JdbcSinkConnector", Sink, || {
+                    ConnectorKind::Sink(Box::new(JdbcSinkConnector::default()))
                 }),
             ],
             converters: vec![
@@ -327,6 +334,14 @@ mod tests {
             assert_eq!(registry.connector(name).unwrap().type_name(), "source", "{name}");
         }
         assert_eq!(registry.connector("FileStreamSink").unwrap().type_name(), "sink");
+        assert_eq!(registry.connector("JdbcSource").unwrap().type_name(), "source");
+        assert_eq!(
+            registry
+                .connector("io.confluent.connect.jdbc.JdbcSinkConnector")
+                .unwrap()
+                .type_name(),
+            "sink"
+        );
         assert!(registry.converter("JsonConverter").is_ok());
         assert!(
             registry

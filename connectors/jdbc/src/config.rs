@@ -1,0 +1,105 @@
+//! The connectors' configuration keys, named as the Confluent JDBC connector names them, and the
+//! cross-key checks `validate` and `start` share.
+
+use kconnect_api::config::{ConfigInfo, ConfigValue, Importance, ParsedConfig, Validator};
+use kconnect_api::{ConfigDef, ConfigInfos, ConfigKey, ConfigMap, ConfigType, ConnectError, Result};
+
+use crate::driver::{ConnectionSettings, dialect_of};
+
+/// `connection.url`.
+pub const CONNECTION_URL: &str = "connection.url";
+/// `connection.user`.
+pub const CONNECTION_USER: &str = "connection.user";
+/// `connection.password`.
+pub const CONNECTION_PASSWORD: &str = "connection.password";
+
+/// A key with a default value.
+pub(crate) fn key(name: &str, config_type: ConfigType, default: ConfigValue, doc: &str) -> ConfigKey {
+    ConfigKey::new(name, config_type)
+        .default_value(default)
+        .importance(Importance::Medium)
+        .doc(doc)
+}
+
+/// A STRING key defaulting to `default`.
+pub(crate) fn string_key(name: &str, default: &str, doc: &str) -> ConfigKey {
+    key(name, ConfigType::String, ConfigValue::String(default.to_string()), doc)
+}
+
+/// A LIST key defaulting to empty.
+pub(crate) fn list_key(name: &str, doc: &str) -> ConfigKey {
+    key(name, ConfigType::List, ConfigValue::List(Vec::new()), doc)
+}
+
+/// A BOOLEAN key.
+pub(crate) fn bool_key(name: &str, default: bool, doc: &str) -> ConfigKey {
+    key(name, ConfigType::Boolean, ConfigValue::Boolean(default), doc)
+}
+
+/// An INT key at least `min`.
+pub(crate) fn int_key(name: &str, default: i32, min: i32, doc: &str) -> ConfigKey {
+    key(name, ConfigType::Int, ConfigValue::Int(default), doc).validator(Validator::AtLeast(min.into()))
+}
+
+/// The connection keys both connectors share.
+pub fn connection_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(CONNECTION_URL, ConfigType::String)
+                .importance(Importance::High)
+                .validator(Validator::Custom(std::sync::Arc::new(|value| match value {
+                    ConfigValue::String(url) if dialect_of(url).is_none() => Err(format!(
+                        "'{url}' is not a PostgreSQL (jdbc:postgresql://), MySQL/MariaDB (jdbc:mysql://, jdbc:mariadb://) or SQLite (jdbc:sqlite:) URL"
+                    )),
+                    _ => Ok(()),
+                })))
+                .doc("JDBC connection URL, e.g. jdbc:postgresql://localhost:5432/db, jdbc:mysql://localhost:3306/db, jdbc:sqlite:/path/file.db"),
+        )
+        .define(key(CONNECTION_USER, ConfigType::String, ConfigValue::Null, "JDBC connection user."))
+        .define(key(
+            CONNECTION_PASSWORD,
+            ConfigType::Password,
+            ConfigValue::Null,
+            "JDBC connection password.",
+        ))
+}
+
+/// The connection settings of parsed configuration.
+pub fn connection_settings(parsed: &ParsedConfig, max_connections: u32) -> ConnectionSettings {
+    ConnectionSettings {
+        url: parsed.string(CONNECTION_URL).unwrap_or_default().to_string(),
+        user: parsed.string(CONNECTION_USER).map(str::to_string),
+        password: parsed.string(CONNECTION_PASSWORD).map(str::to_string),
+        max_connections,
+    }
+}
+
+/// Validates `config` against `def` and then the cross-key `checks`, each naming its key.
+pub fn validate_with(
+    def: &ConfigDef,
+    config: &ConfigMap,
+    checks: fn(&ParsedConfig) -> Vec<(String, String)>,
+) -> ConfigInfos {
+    let mut infos: Vec<ConfigInfo> = def.validate(config);
+    if let Ok(parsed) = def.parse(config) {
+        for (name, message) in checks(&parsed) {
+            if let Some(info) = infos.iter_mut().find(|info| info.definition.name == name) {
+                info.value.errors.push(message);
+            }
+        }
+    }
+    ConfigInfos::new(String::new(), infos)
+}
+
+/// Parses `config` and applies the cross-key `checks`, failing on the first with its key.
+pub fn parse_with(
+    def: &ConfigDef,
+    config: &ConfigMap,
+    checks: fn(&ParsedConfig) -> Vec<(String, String)>,
+) -> Result<ParsedConfig> {
+    let parsed = def.parse(config)?;
+    match checks(&parsed).into_iter().next() {
+        Some((name, message)) => Err(ConnectError::config(name, message)),
+        None => Ok(parsed),
+    }
+}
