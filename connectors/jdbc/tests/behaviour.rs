@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Database, Offsets, mariadb, postgres, rows, sqlite, start_sink};
+use common::{Database, Offsets, mariadb, postgres, sqlite, start_sink};
 use kconnect_api::record::TimestampType;
 use kconnect_api::{
     RecordCore, Schema, SchemaAndValue, SchemaBuilder, SinkRecord, SourceConnector, SourceTaskContext, Struct, Value,
@@ -64,7 +64,7 @@ async fn upserts_and_deletes(db: Database, table: &str) {
         .map(|id| (id, if id < 5 { "a" } else { "b" }.to_string()))
         .collect();
     assert_eq!(
-        names(&rows(driver.as_ref(), table).await),
+        names(&db.rows(driver.as_ref(), table).await),
         expected,
         "upserts update in place"
     );
@@ -75,7 +75,7 @@ async fn upserts_and_deletes(db: Database, table: &str) {
         person(table, 32, 15, None),
     ];
     sink.put(&tombstones).await.unwrap();
-    let remaining: Vec<i64> = names(&rows(driver.as_ref(), table).await)
+    let remaining: Vec<i64> = names(&db.rows(driver.as_ref(), table).await)
         .iter()
         .map(|(id, _)| *id)
         .collect();
@@ -148,7 +148,7 @@ async fn bad_records_are_reported_with_table_and_column_and_the_rest_written() {
     assert_eq!(errant[0].0.kafka_offset, 3);
     assert!(errant[0].1.to_string().contains("duplicate key"), "{}", errant[0].1);
     assert_eq!(
-        names(&rows(driver.as_ref(), "typed_people").await),
+        names(&db.rows(driver.as_ref(), "typed_people").await),
         [(1, "one".to_string()), (2, "two".to_string())]
     );
     sink.stop().await.unwrap();

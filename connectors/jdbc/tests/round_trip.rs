@@ -5,19 +5,19 @@
 
 mod common;
 
-use common::{Database, ROWS, as_sink_records, mariadb, postgres, read_table, rows, sqlite, start_sink};
+use common::{Database, ROWS, as_sink_records, mariadb, postgres, read_table, sqlite, start_sink};
 use kconnect_api::Value;
 
 async fn round_trip(db: Database, source: &str, target: &str) {
     let driver = db.driver().await;
-    db.source_table(driver.as_ref(), source).await;
+    db.source_table(driver.as_ref(), source, ROWS).await;
     db.run(driver.as_ref(), &format!("DROP TABLE IF EXISTS {target}")).await;
     let records = read_table(&db, source, None).await;
-    assert_eq!(records.len() as i64, ROWS);
+    assert_eq!(records.len(), ROWS);
     assert_eq!(records[0].topic, format!("db-{source}"));
     assert_eq!(
         serde_json::Value::Object(records.last().unwrap().source_offset.clone()),
-        serde_json::json!({"incrementing": ROWS})
+        serde_json::json!({"incrementing": ROWS as i64})
     );
     let (mut sink, context) = start_sink(
         &db,
@@ -32,8 +32,8 @@ async fn round_trip(db: Database, source: &str, target: &str) {
     .await;
     sink.put(&as_sink_records(&records, target)).await.unwrap();
     assert!(context.take_errant().is_empty());
-    let expected = rows(driver.as_ref(), source).await;
-    let actual = rows(driver.as_ref(), target).await;
+    let expected = db.rows(driver.as_ref(), source).await;
+    let actual = db.rows(driver.as_ref(), target).await;
     assert_eq!(actual.len(), expected.len());
     for (want, got) in expected.iter().zip(&actual) {
         assert_eq!(got, want);

@@ -1,6 +1,7 @@
 //! Helpers every kconnect integration test uses: free ports, an in-process embedded broker, worker
 //! processes started from config files, and waiting for what arrives.
 
+pub mod databases;
 mod kafka;
 mod process;
 mod quickstart;

@@ -44,7 +44,7 @@ impl MySqlDriver {
 /// Unsigned integers are read as `u64` and narrowed to the (wider) signed kind they map to.
 fn read_value(row: &MySqlRow, column: &Readable) -> Result<Value> {
     if !column.unsigned {
-        return decode(row, column.index, column.meta.kind);
+        return decode(row, column);
     }
     let value = row
         .try_get_unchecked::<Option<u64>, _>(column.index)

@@ -42,7 +42,7 @@ impl PostgresDriver {
 /// Reads JSON and UUID columns as their text; every other kind as the shared decoder does.
 fn read_value(row: &PgRow, column: &Readable) -> Result<Value> {
     let index = column.index;
-    let failed = |e: sqlx::Error| ConnectError::data(format!("cannot read column {index}: {e}"));
+    let failed = |e: sqlx::Error| ConnectError::data(format!("cannot read column {}: {e}", column.meta.name));
     match column.meta.kind {
         ColumnKind::Json => Ok(row
             .try_get::<Option<serde_json::Value>, _>(index)
@@ -52,7 +52,7 @@ fn read_value(row: &PgRow, column: &Readable) -> Result<Value> {
             .try_get::<Option<uuid::Uuid>, _>(index)
             .map_err(failed)?
             .map_or(Value::Null, |uuid| Value::String(uuid.to_string()))),
-        other => decode(row, index, other),
+        _ => decode(row, column),
     }
 }
 

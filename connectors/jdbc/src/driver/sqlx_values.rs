@@ -119,9 +119,9 @@ where
     })
 }
 
-/// Reads column `index` of `row` as a Connect value of `kind`; JSON, UUID and unsigned integers
+/// Reads `column` of `row` as a Connect value of its kind; JSON, UUID and unsigned integers
 /// are left to each driver, which reads them differently.
-pub(super) fn decode<'r, R: Row>(row: &'r R, index: usize, kind: ColumnKind) -> Result<Value>
+pub(super) fn decode<'r, R: Row>(row: &'r R, column: &Readable) -> Result<Value>
 where
     usize: sqlx::ColumnIndex<R>,
     bool: Decode<'r, R::Database> + Type<R::Database>,
@@ -138,16 +138,21 @@ where
     NaiveDateTime: Decode<'r, R::Database> + Type<R::Database>,
     DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
 {
-    fn get<'r, R: Row, T: Decode<'r, R::Database> + Type<R::Database>>(row: &'r R, index: usize) -> Result<Option<T>>
+    fn get<'r, R: Row, T: Decode<'r, R::Database> + Type<R::Database>>(
+        row: &'r R,
+        index: usize,
+        name: &str,
+    ) -> Result<Option<T>>
     where
         usize: sqlx::ColumnIndex<R>,
     {
         row.try_get_unchecked::<Option<T>, usize>(index)
-            .map_err(|e| ConnectError::data(format!("cannot read column {index}: {e}")))
+            .map_err(|e| ConnectError::data(format!("cannot read column {name}: {e}")))
     }
-    let value = match kind {
-        ColumnKind::Boolean => get::<R, bool>(row, index)?.map(Value::Boolean),
-        ColumnKind::Int8 => match get::<R, i16>(row, index)? {
+    let (index, name) = (column.index, column.meta.name.as_str());
+    let value = match column.meta.kind {
+        ColumnKind::Boolean => get::<R, bool>(row, index, name)?.map(Value::Boolean),
+        ColumnKind::Int8 => match get::<R, i16>(row, index, name)? {
             Some(v) => {
                 Some(Value::Int8(i8::try_from(v).map_err(|_| {
                     ConnectError::data(format!("{v} is out of range for INT8"))
@@ -155,23 +160,27 @@ where
             }
             None => None,
         },
-        ColumnKind::Int16 => get::<R, i16>(row, index)?.map(Value::Int16),
-        ColumnKind::Int32 => get::<R, i32>(row, index)?.map(Value::Int32),
-        ColumnKind::Int64 => get::<R, i64>(row, index)?.map(Value::Int64),
-        ColumnKind::Float32 => get::<R, f32>(row, index)?.map(Value::Float32),
-        ColumnKind::Float64 => get::<R, f64>(row, index)?.map(Value::Float64),
-        ColumnKind::Decimal => match get::<R, BigDecimal>(row, index)? {
+        ColumnKind::Int16 => get::<R, i16>(row, index, name)?.map(Value::Int16),
+        ColumnKind::Int32 => get::<R, i32>(row, index, name)?.map(Value::Int32),
+        ColumnKind::Int64 => get::<R, i64>(row, index, name)?.map(Value::Int64),
+        ColumnKind::Float32 => get::<R, f32>(row, index, name)?.map(Value::Float32),
+        ColumnKind::Float64 => get::<R, f64>(row, index, name)?.map(Value::Float64),
+        ColumnKind::Decimal => match get::<R, BigDecimal>(row, index, name)? {
             Some(v) => Some(Value::Decimal(temporal::decimal(&v)?)),
             None => None,
         },
-        ColumnKind::Text | ColumnKind::Json | ColumnKind::Uuid => get::<R, String>(row, index)?.map(Value::String),
-        ColumnKind::Bytes => get::<R, Vec<u8>>(row, index)?.map(Value::Bytes),
-        ColumnKind::Date => get::<R, NaiveDate>(row, index)?.map(|d| Value::Date(temporal::days(d))),
-        ColumnKind::Time => get::<R, NaiveTime>(row, index)?.map(|t| Value::Time(temporal::time_millis(t))),
-        ColumnKind::Timestamp => {
-            get::<R, NaiveDateTime>(row, index)?.map(|t| Value::Timestamp(temporal::timestamp_millis(t)))
+        ColumnKind::Text | ColumnKind::Json | ColumnKind::Uuid => {
+            get::<R, String>(row, index, name)?.map(Value::String)
         }
-        ColumnKind::TimestampTz => get::<R, DateTime<Utc>>(row, index)?.map(|t| Value::Timestamp(t.timestamp_millis())),
+        ColumnKind::Bytes => get::<R, Vec<u8>>(row, index, name)?.map(Value::Bytes),
+        ColumnKind::Date => get::<R, NaiveDate>(row, index, name)?.map(|d| Value::Date(temporal::days(d))),
+        ColumnKind::Time => get::<R, NaiveTime>(row, index, name)?.map(|t| Value::Time(temporal::time_millis(t))),
+        ColumnKind::Timestamp => {
+            get::<R, NaiveDateTime>(row, index, name)?.map(|t| Value::Timestamp(temporal::timestamp_millis(t)))
+        }
+        ColumnKind::TimestampTz => {
+            get::<R, DateTime<Utc>>(row, index, name)?.map(|t| Value::Timestamp(t.timestamp_millis()))
+        }
     };
     Ok(value.unwrap_or(Value::Null))
 }

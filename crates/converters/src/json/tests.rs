@@ -158,6 +158,25 @@ fn reads_back_every_vector() {
 }
 
 #[test]
+fn doubles_round_trip_to_the_last_bit() {
+    let c = converter(JsonSettings::default());
+    let schema = Schema::float64();
+    for double in [90.333_333_333_333_33, 0.1 + 0.2, f64::MAX, 5e-324, -1.0 / 3.0] {
+        let bytes = c
+            .to_bytes("topic", Some(&schema), &Value::Float64(double))
+            .unwrap()
+            .unwrap();
+        let back = c.to_connect("topic", Some(&bytes)).unwrap();
+        assert_eq!(
+            back.value,
+            Value::Float64(double),
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
+    }
+}
+
+#[test]
 fn the_inventory_example_round_trips() {
     let text = r#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"field":"name"},{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"},"field":"amt"}],"optional":false,"name":"com.ex.Row"},"payload":{"id":1,"name":null,"amt":"BNI="}}"#;
     let c = converter(JsonSettings::default());

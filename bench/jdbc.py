@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""JDBC connectors on this machine's PostgreSQL, on a `kconnect broker --storage memory`.
+
+Source: JdbcSourceConnector in bulk mode reads a table of N rows into a topic (JsonConverter with
+schemas); rows/s from the first to the last record written, read off the worker's /metrics.
+Sink: JdbcSinkConnector writes that topic into a new table (insert mode, batch.size 3000); rows/s
+from the first to the last row counted in the table. Each is printed beside the row's size in
+PostgreSQL and the record's size in Kafka. Apache Kafka Connect ships no JDBC connector, so there
+is no side-by-side run here.
+"""
+
+import datetime
+import os
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from bench import KCONNECT, ROOT, cpu_seconds, free_port, peak_rss_mb, wait_port
+
+ROWS = int(os.environ.get("BENCH_JDBC_ROWS", "1000000"))
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "300"))
+URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
+SOURCE_TABLE = "bench_source"
+TARGET_TABLE = "bench_target"
+TOPIC = f"bench-{SOURCE_TABLE}"
+
+
+def psql(sql):
+    command = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-tAqc", sql]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def metric_total(port, name):
+    """The sum of a Prometheus series of the worker, 0 before it exists."""
+    try:
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    except OSError:
+        return 0
+    return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith(name + "{"))
+
+
+def table_rows(table):
+    try:
+        return int(psql(f"SELECT count(*) FROM {table}") or 0)
+    except subprocess.CalledProcessError:
+        return 0
+
+
+def worker_files(workdir, name, bootstrap, rest_port, connector):
+    worker = workdir / f"{name}-worker.properties"
+    worker.write_text(
+        f"bootstrap.servers={bootstrap}\n"
+        "key.converter=org.apache.kafka.connect.json.JsonConverter\n"
+        "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
+        f"offset.storage.file.filename={workdir / (name + '.offsets')}\n"
+        f"listeners=http://127.0.0.1:{rest_port}\n"
+    )
+    properties = workdir / f"{name}.properties"
+    properties.write_text(f"name={name}\nconnection.url={URL}\n" + "".join(f"{k}={v}\n" for k, v in connector.items()))
+    return [str(KCONNECT), "standalone", str(worker), str(properties)]
+
+
+def measure(name, command, workdir, progress):
+    """Runs a worker until `progress()` reaches ROWS; rows/s between the first and the last."""
+    log = open(workdir / f"{name}.log", "w")
+    process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    started = time.time()
+    first = None
+    try:
+        while True:
+            done = progress()
+            now = time.time()
+            if done and first is None:
+                first = now
+            if done >= ROWS:
+                break
+            if process.poll() is not None or now - started > TIMEOUT:
+                raise RuntimeError(f"{name}: {done} of {ROWS} rows; see {workdir / (name + '.log')}")
+            time.sleep(0.1)
+        elapsed = max(time.time() - first, 1e-6)
+        cpu = cpu_seconds(process.pid)
+        rss = peak_rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return {"rows_per_s": ROWS / elapsed, "cpu_s_per_million": cpu / (ROWS / 1e6), "peak_rss_mb": rss}
+
+
+def main():
+    workdir = Path(os.environ.get("BENCH_DIR", "/tmp/kconnect-bench-jdbc"))
+    subprocess.run(["rm", "-rf", str(workdir)], check=True)
+    workdir.mkdir(parents=True)
+    psql(f"DROP TABLE IF EXISTS {SOURCE_TABLE}; DROP TABLE IF EXISTS {TARGET_TABLE}")
+    psql(
+        f"CREATE TABLE {SOURCE_TABLE} (id BIGINT PRIMARY KEY, name TEXT NOT NULL, amount NUMERIC(12,2) NOT NULL, "
+        "created TIMESTAMP NOT NULL, active BOOLEAN NOT NULL)"
+    )
+    psql(
+        f"INSERT INTO {SOURCE_TABLE} SELECT i, 'customer-' || i, i * 0.25, "
+        f"TIMESTAMP '2024-01-01' + i * INTERVAL '1 second', i % 2 = 0 FROM generate_series(1, {ROWS}) AS i"
+    )
+    row_bytes = int(psql(f"SELECT avg(pg_column_size(t.*))::int FROM {SOURCE_TABLE} t"))
+
+    broker_port = free_port()
+    bootstrap = f"127.0.0.1:{broker_port}"
+    broker = subprocess.Popen(
+        [str(KCONNECT), "broker", "--listen", bootstrap, "--storage", "memory"],
+        stdout=open(workdir / "broker.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_port(broker_port)
+        source_port = free_port()
+        source = measure(
+            "source",
+            worker_files(
+                workdir,
+                "source",
+                bootstrap,
+                source_port,
+                {
+                    "connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
+                    "mode": "bulk",
+                    "table.whitelist": SOURCE_TABLE,
+                    "topic.prefix": "bench-",
+                    "batch.max.rows": "10000",
+                    "poll.interval.ms": "3600000",
+                },
+            ),
+            workdir,
+            lambda: metric_total(source_port, "kafka_connect_source_task_metrics_source_record_write_total"),
+        )
+        sink = measure(
+            "sink",
+            worker_files(
+                workdir,
+                "sink",
+                bootstrap,
+                free_port(),
+                {
+                    "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+                    "topics": TOPIC,
+                    "table.name.format": TARGET_TABLE,
+                    "auto.create": "true",
+                    "insert.mode": "insert",
+                    "batch.size": "3000",
+                },
+            ),
+            workdir,
+            lambda: table_rows(TARGET_TABLE),
+        )
+    finally:
+        broker.terminate()
+        broker.wait(timeout=30)
+    record_bytes = len(sample_record())
+    report(source, sink, row_bytes, record_bytes)
+
+
+def sample_record():
+    """The JSON (with schema) of a middle row, as the JsonConverter writes it."""
+    schema = (
+        '{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"},'
+        '{"type":"string","optional":false,"field":"name"},'
+        '{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,'
+        '"parameters":{"scale":"2"},"field":"amount"},'
+        '{"type":"int64","optional":false,"name":"org.apache.kafka.connect.data.Timestamp","version":1,'
+        '"field":"created"},{"type":"boolean","optional":false,"field":"active"}],'
+        f'"optional":false,"name":"{SOURCE_TABLE}"}}'
+    )
+    payload = '{"id":500000,"name":"customer-500000","amount":"AehI","created":1704567200000,"active":true}'
+    return f'{{"schema":{schema},"payload":{payload}}}'
+
+
+def report(source, sink, row_bytes, record_bytes):
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    lines = [
+        f"# JDBC connectors on PostgreSQL, {datetime.date.today()} (commit {commit})",
+        "",
+        f"{ROWS:,} rows of 5 columns (BIGINT, TEXT, NUMERIC(12,2), TIMESTAMP, BOOLEAN): "
+        f"{row_bytes} bytes per row in PostgreSQL, about {record_bytes} bytes per record in Kafka (JsonConverter with schemas).",
+        "",
+        "| | rows/s | CPU s / million rows | peak RSS |",
+        "|---|---:|---:|---:|",
+        f"| source, bulk mode, batch.max.rows 10000 | {source['rows_per_s']:,.0f} | {source['cpu_s_per_million']:.1f} | {source['peak_rss_mb']:.0f} MB |",
+        f"| sink, insert mode, batch.size 3000 | {sink['rows_per_s']:,.0f} | {sink['cpu_s_per_million']:.1f} | {sink['peak_rss_mb']:.0f} MB |",
+        "",
+        "Targets (issue 7): sink ≥ 50,000 rows/s, source ≥ 100,000 rows/s.",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = ROOT / "bench" / "results" / f"{datetime.date.today()}-jdbc.md"
+    out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
