@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark of kconnect and Apache Kafka Connect 3.9 on one broker.
 
-Workload "file pipeline": FileStreamSource reads N lines of 100 bytes into a topic and
-FileStreamSink writes them to a file, both in one standalone worker, StringConverter, on a
-`kconnect broker --storage memory`. For each runtime it measures: records/s and MB/s until the
-last line is in the sink file, CPU seconds per million records (user+sys of the worker process),
-peak RSS (VmHWM), and the time from process start to the first line in the sink file.
+Workloads, each run by both runtimes in turn on a `kconnect broker --storage memory` with
+identical files: (1+2) the file pipeline, FileStreamSource → topic → FileStreamSink in one worker
+with StringConverter; (2) the sink alone, reading the topic the pipeline filled; (3) the pipeline
+with JsonConverter (schemas) and HoistField, InsertField, ReplaceField; (4) ten file sources and
+ten file sinks at once, for the footprint per connector. For each it measures: records/s and MB/s
+until the last line is in the sink files, CPU seconds per million records (user+sys of the worker
+process), peak RSS (VmHWM), and the time from process start to the first line delivered.
 """
 
 import datetime
@@ -14,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +27,7 @@ RECORDS = int(os.environ.get("BENCH_RECORDS", "1000000"))
 LINE_BYTES = 100
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "300"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+CEILING = TARGET / "release" / "examples" / "kafka_ceiling"
 
 
 def free_port():
@@ -63,34 +67,43 @@ def line_count(path):
         return 0
 
 
-def write_input(path):
+def write_input(path, count=RECORDS):
     body = "x" * (LINE_BYTES - 8)
     with open(path, "w") as f:
-        for i in range(RECORDS):
+        for i in range(count):
             f.write(f"{i:07d} {body}\n")
 
 
-def run(name, command, workdir, sink):
-    """Starts a worker, waits for every line in the sink file, returns the measurements."""
+def metric_total(port, name):
+    """The sum of a Prometheus series of the worker, 0 before it exists."""
+    try:
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    except OSError:
+        return 0
+    return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith(name + "{"))
+
+
+def measure(name, command, workdir, progress, expected, interval=0.02):
+    """Starts a worker and polls `progress()` every `interval` s until it reaches `expected`."""
     log = open(workdir / f"{name}.log", "w")
     started = time.time()
     process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     first = None
     try:
         while True:
-            count = line_count(sink)
+            done = progress()
             now = time.time()
-            if count and first is None:
+            if done and first is None:
                 first = now - started
-            if count >= RECORDS:
+            if done >= expected:
                 break
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited early; see {workdir / (name + '.log')}")
             if now - started > TIMEOUT:
-                raise RuntimeError(f"{name}: only {count} of {RECORDS} lines after {TIMEOUT}s")
-            time.sleep(0.02)
-        elapsed = time.time() - started - (first or 0)
+                raise RuntimeError(f"{name}: only {done} of {expected} after {TIMEOUT}s")
+            time.sleep(interval)
         total = time.time() - started
+        elapsed = max(total - (first or 0), 1e-6)
         cpu = cpu_seconds(process.pid)
         rss = peak_rss_mb(process.pid)
     finally:
@@ -100,16 +113,32 @@ def run(name, command, workdir, sink):
         except subprocess.TimeoutExpired:
             process.kill()
     return {
-        "records_per_s": RECORDS / max(elapsed, 1e-6),
-        "mb_per_s": RECORDS * LINE_BYTES / max(elapsed, 1e-6) / 1e6,
-        "cpu_s_per_million": cpu / (RECORDS / 1e6),
+        "records_per_s": expected / elapsed,
+        "mb_per_s": expected * LINE_BYTES / elapsed / 1e6,
+        "cpu_s_per_million": cpu / (expected / 1e6),
         "peak_rss_mb": rss,
         "first_record_s": first or total,
         "total_s": total,
     }
 
 
-def configs(workdir, name, bootstrap, rest_port):
+def run(name, command, workdir, sinks, expected):
+    """Runs a worker until `expected` lines are in the sink files."""
+    return measure(name, command, workdir, lambda: sum(line_count(sink) for sink in sinks), expected)
+
+
+JSON_SMTS = (
+    "value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=true\n"
+    "transforms=hoist,insert,rename\n"
+    "transforms.hoist.type=org.apache.kafka.connect.transforms.HoistField$Value\ntransforms.hoist.field=line\n"
+    "transforms.insert.type=org.apache.kafka.connect.transforms.InsertField$Value\n"
+    "transforms.insert.static.field=origin\ntransforms.insert.static.value=bench\n"
+    "transforms.rename.type=org.apache.kafka.connect.transforms.ReplaceField$Value\n"
+    "transforms.rename.renames=line:text\n"
+)
+
+
+def worker_file(workdir, name, bootstrap, rest_port):
     worker = workdir / f"{name}-worker.properties"
     worker.write_text(
         f"bootstrap.servers={bootstrap}\n"
@@ -120,18 +149,62 @@ def configs(workdir, name, bootstrap, rest_port):
         f"listeners=http://127.0.0.1:{rest_port}\n"
         f"plugin.path={workdir}\nplugin.discovery=service_load\n"
     )
-    source = workdir / f"{name}-source.properties"
-    source.write_text(
-        f"name={name}-source\nconnector.class=org.apache.kafka.connect.file.FileStreamSourceConnector\n"
-        f"file={workdir / 'input.txt'}\ntopic={name}-lines\n"
-        "topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n"
+    return str(worker)
+
+
+def source_file(workdir, name, input_file, topic, extra=""):
+    path = workdir / f"{name}.properties"
+    path.write_text(
+        f"name={name}\nconnector.class=org.apache.kafka.connect.file.FileStreamSourceConnector\n"
+        f"file={input_file}\ntopic={topic}\n"
+        "topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n" + extra
     )
-    sink = workdir / f"{name}-sink.properties"
-    sink.write_text(
-        f"name={name}-sink\nconnector.class=org.apache.kafka.connect.file.FileStreamSinkConnector\n"
-        f"file={workdir / (name + '.sink.txt')}\ntopics={name}-lines\n"
+    return str(path)
+
+
+def sink_file(workdir, name, topic, extra=""):
+    path = workdir / f"{name}.properties"
+    path.write_text(
+        f"name={name}\nconnector.class=org.apache.kafka.connect.file.FileStreamSinkConnector\n"
+        f"file={workdir / (name + '.txt')}\ntopics={topic}\n" + extra
     )
-    return [str(worker), str(source), str(sink)], workdir / f"{name}.sink.txt"
+    return str(path), workdir / f"{name}.txt"
+
+
+def pipeline(workdir, run_name, extra=""):
+    """One source and one sink through topic `<run>-lines`; `extra` configures both."""
+    topic = f"{run_name}-lines"
+    source = source_file(workdir, f"{run_name}-source", workdir / "input.txt", topic, extra)
+    sink, out = sink_file(workdir, f"{run_name}-sink", topic, extra)
+    return [source, sink], [out], RECORDS
+
+
+def sink_only(workdir, run_name, filled_topic):
+    sink, out = sink_file(workdir, f"{run_name}-sink", filled_topic)
+    return [sink], [out], RECORDS
+
+
+def many(workdir, run_name, count=10, lines=10_000):
+    """`count` sources and `count` sinks, each pair on its own topic and `lines`-line file."""
+    files, outs = [], []
+    small = workdir / "small.txt"
+    if not small.exists():
+        write_input(small, lines)
+    for i in range(count):
+        topic = f"{run_name}-many-{i}"
+        files.append(source_file(workdir, f"{run_name}-source-{i}", small, topic))
+        sink, out = sink_file(workdir, f"{run_name}-sink-{i}", topic)
+        files.append(sink)
+        outs.append(out)
+    return files, outs, count * lines
+
+
+WORKLOADS = [
+    ("pipeline", "(1+2) FileStreamSource → topic → FileStreamSink, StringConverter", lambda w, n: pipeline(w, n)),
+    ("sink", "(2) topic → FileStreamSink alone, StringConverter", lambda w, n: sink_only(w, n, "kconnect-pipeline-lines")),
+    ("json", "(3) pipeline with JsonConverter (schemas) + HoistField, InsertField, ReplaceField", lambda w, n: pipeline(w, n, JSON_SMTS)),
+    ("many", "(4) 10 FileStreamSources + 10 FileStreamSinks, 10,000 lines each", lambda w, n: many(w, n)),
+]
 
 
 def main():
@@ -148,42 +221,75 @@ def main():
     try:
         wait_port(broker_port)
         bootstrap = f"127.0.0.1:{broker_port}"
-        runtimes = {
-            "apache": lambda files: [str(APACHE), "standalone", *files],
-            "kconnect": lambda files: [str(KCONNECT), "standalone", *files],
-        }
-        for name, command in runtimes.items():
-            files, sink = configs(workdir, name, bootstrap, free_port())
-            print(f"running {name} ...", file=sys.stderr, flush=True)
-            results[name] = run(name, command(files), workdir, sink)
+        runtimes = {"apache": APACHE, "kconnect": KCONNECT}
+        chosen = os.environ.get("BENCH_WORKLOADS", ",".join(w[0] for w in WORKLOADS)).split(",")
+        for key, _, build in (w for w in WORKLOADS if w[0] in chosen):
+            for runtime, binary in runtimes.items():
+                name = f"{runtime}-{key}"
+                files, sinks, expected = build(workdir, name)
+                worker = worker_file(workdir, name, bootstrap, free_port())
+                print(f"running {name} ...", file=sys.stderr, flush=True)
+                results[(key, runtime)] = run(name, [str(binary), "standalone", worker, *files], workdir, sinks, expected)
+        print("running the raw librdkafka ceiling and kconnect's source alone ...", file=sys.stderr, flush=True)
+        results["ceiling"] = ceiling(workdir, bootstrap)
     finally:
         broker.terminate()
         broker.wait(timeout=30)
     report(results)
 
 
+def ceiling(workdir, bootstrap):
+    """The raw producer and consumer rates, and kconnect's FileStreamSource alone (from /metrics)."""
+    output = subprocess.run([str(CEILING), bootstrap, str(RECORDS), str(LINE_BYTES)], capture_output=True, text=True, check=True)
+    rates = dict(item.split("=") for item in output.stdout.split())
+    port = free_port()
+    worker = worker_file(workdir, "kconnect-source-only", bootstrap, port)
+    source = source_file(workdir, "kconnect-source-only-source", workdir / "input.txt", "source-only-lines")
+    alone = measure(
+        "kconnect-source-only",
+        [str(KCONNECT), "standalone", worker, source],
+        workdir,
+        lambda: metric_total(port, "kafka_connect_source_task_metrics_source_record_write_total"),
+        RECORDS,
+    )
+    return {"producer": float(rates["producer"]), "consumer": float(rates["consumer"]), "source": alone["records_per_s"]}
+
+
 def report(results):
     rows = [
-        ("records/s", "records_per_s", "{:,.0f}", True),
-        ("MB/s", "mb_per_s", "{:,.1f}", True),
-        ("CPU s per million records", "cpu_s_per_million", "{:,.2f}", False),
-        ("peak RSS (MB)", "peak_rss_mb", "{:,.0f}", False),
-        ("start to first record (s)", "first_record_s", "{:,.2f}", False),
+        ("records/s", "records_per_s", "{:,.0f}"),
+        ("MB/s", "mb_per_s", "{:,.1f}"),
+        ("CPU s per million records", "cpu_s_per_million", "{:,.2f}"),
+        ("peak RSS (MB)", "peak_rss_mb", "{:,.0f}"),
+        ("start to first record (s)", "first_record_s", "{:,.2f}"),
     ]
     commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     lines = [
         f"# kconnect vs Apache Kafka Connect 3.9 — {datetime.date.today()}",
         "",
-        f"Commit `{commit}`; workload: FileStreamSource → topic → FileStreamSink in one standalone worker,",
-        f"{RECORDS:,} lines of {LINE_BYTES} bytes, StringConverter, `kconnect broker --storage memory`, 2 cores.",
-        "",
-        "| metric | Apache 3.9 | kconnect | kconnect / Apache |",
-        "|---|---:|---:|---:|",
+        f"Commit `{commit}`; {RECORDS:,} lines of {LINE_BYTES} bytes per pipeline, one standalone worker per run,",
+        "`kconnect broker --storage memory`, 2 cores.",
     ]
-    for label, key, fmt, _ in rows:
-        a, k = results["apache"][key], results["kconnect"][key]
-        ratio = k / a if a else float("nan")
-        lines.append(f"| {label} | {fmt.format(a)} | {fmt.format(k)} | {ratio:.2f} |")
+    for key, title, _ in WORKLOADS:
+        if (key, "kconnect") not in results:
+            continue
+        lines += ["", f"## {title}", "", "| metric | Apache 3.9 | kconnect | kconnect / Apache |", "|---|---:|---:|---:|"]
+        for label, metric, fmt in rows:
+            a, k = results[(key, "apache")][metric], results[(key, "kconnect")][metric]
+            ratio = k / a if a else float("nan")
+            lines.append(f"| {label} | {fmt.format(a)} | {fmt.format(k)} | {ratio:.2f} |")
+    if "ceiling" in results:
+        c = results["ceiling"]
+        lines += [
+            "",
+            "## Ceiling: raw librdkafka on the same broker (`crates/cli/examples/kafka_ceiling.rs`)",
+            "",
+            "| | records/s |",
+            "|---|---:|",
+            f"| raw producer (idempotent, acks=all, linger 5 ms) | {c['producer']:,.0f} |",
+            f"| raw consumer | {c['consumer']:,.0f} |",
+            f"| kconnect FileStreamSource alone (source-record-write-total) | {c['source']:,.0f} ({c['source'] / c['producer']:.0%} of the raw producer) |",
+        ]
     text = "\n".join(lines) + "\n"
     print(text)
     out = ROOT / "bench" / "results" / f"{datetime.date.today()}.md"

@@ -12,14 +12,11 @@ is no side-by-side run here.
 import datetime
 import os
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
-from bench import KCONNECT, ROOT, cpu_seconds, free_port, peak_rss_mb, wait_port
+from bench import KCONNECT, ROOT, free_port, measure, metric_total, wait_port
 
 ROWS = int(os.environ.get("BENCH_JDBC_ROWS", "1000000"))
-TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "300"))
 URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
 SOURCE_TABLE = "bench_source"
 TARGET_TABLE = "bench_target"
@@ -29,15 +26,6 @@ TOPIC = f"bench-{SOURCE_TABLE}"
 def psql(sql):
     command = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-tAqc", sql]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
-
-
-def metric_total(port, name):
-    """The sum of a Prometheus series of the worker, 0 before it exists."""
-    try:
-        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    except OSError:
-        return 0
-    return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith(name + "{"))
 
 
 def table_rows(table):
@@ -59,32 +47,6 @@ def worker_files(workdir, name, bootstrap, rest_port, connector):
     properties = workdir / f"{name}.properties"
     properties.write_text(f"name={name}\nconnection.url={URL}\n" + "".join(f"{k}={v}\n" for k, v in connector.items()))
     return [str(KCONNECT), "standalone", str(worker), str(properties)]
-
-
-def measure(name, command, workdir, progress):
-    """Runs a worker until `progress()` reaches ROWS; rows/s between the first and the last."""
-    log = open(workdir / f"{name}.log", "w")
-    process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
-    started = time.time()
-    first = None
-    try:
-        while True:
-            done = progress()
-            now = time.time()
-            if done and first is None:
-                first = now
-            if done >= ROWS:
-                break
-            if process.poll() is not None or now - started > TIMEOUT:
-                raise RuntimeError(f"{name}: {done} of {ROWS} rows; see {workdir / (name + '.log')}")
-            time.sleep(0.1)
-        elapsed = max(time.time() - first, 1e-6)
-        cpu = cpu_seconds(process.pid)
-        rss = peak_rss_mb(process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    return {"rows_per_s": ROWS / elapsed, "cpu_s_per_million": cpu / (ROWS / 1e6), "peak_rss_mb": rss}
 
 
 def main():
@@ -126,10 +88,13 @@ def main():
                     "topic.prefix": "bench-",
                     "batch.max.rows": "10000",
                     "poll.interval.ms": "3600000",
+                    "topic.creation.default.partitions": "1",
+                    "topic.creation.default.replication.factor": "1",
                 },
             ),
             workdir,
             lambda: metric_total(source_port, "kafka_connect_source_task_metrics_source_record_write_total"),
+            ROWS,
         )
         sink = measure(
             "sink",
@@ -149,6 +114,8 @@ def main():
             ),
             workdir,
             lambda: table_rows(TARGET_TABLE),
+            ROWS,
+            interval=0.25,
         )
     finally:
         broker.terminate()
@@ -182,8 +149,8 @@ def report(source, sink, row_bytes, record_bytes):
         "",
         "| | rows/s | CPU s / million rows | peak RSS |",
         "|---|---:|---:|---:|",
-        f"| source, bulk mode, batch.max.rows 10000 | {source['rows_per_s']:,.0f} | {source['cpu_s_per_million']:.1f} | {source['peak_rss_mb']:.0f} MB |",
-        f"| sink, insert mode, batch.size 3000 | {sink['rows_per_s']:,.0f} | {sink['cpu_s_per_million']:.1f} | {sink['peak_rss_mb']:.0f} MB |",
+        f"| source, bulk mode, batch.max.rows 10000 | {source['records_per_s']:,.0f} | {source['cpu_s_per_million']:.1f} | {source['peak_rss_mb']:.0f} MB |",
+        f"| sink, insert mode, batch.size 3000 | {sink['records_per_s']:,.0f} | {sink['cpu_s_per_million']:.1f} | {sink['peak_rss_mb']:.0f} MB |",
         "",
         "Targets (issue 7): sink ≥ 50,000 rows/s, source ≥ 100,000 rows/s.",
     ]

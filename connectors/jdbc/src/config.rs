@@ -103,3 +103,23 @@ pub fn parse_with(
         None => Ok(parsed),
     }
 }
+
+/// Helpers for the connectors' validation tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use kconnect_api::{ConfigInfos, ConfigMap};
+
+    /// A configuration from key/value pairs.
+    pub fn config(pairs: &[(&str, &str)]) -> ConfigMap {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// Each key with errors, and its errors, as one line each: `key: message`.
+    pub fn errors(infos: &ConfigInfos) -> Vec<String> {
+        infos
+            .configs
+            .iter()
+            .flat_map(|c| c.value.errors.iter().map(|e| format!("{}: {e}", c.definition.name)))
+            .collect()
+    }
+}

@@ -256,10 +256,7 @@ impl SinkTask for JdbcSinkTask {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn config(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
+    use crate::config::testing::{config, errors};
 
     #[test]
     fn deletes_need_the_record_key_and_upserts_a_key() {
@@ -268,23 +265,11 @@ mod tests {
             ("insert.mode", "upsert"),
             ("delete.enabled", "true"),
         ]));
-        let errors: Vec<(String, Vec<String>)> = infos
-            .configs
-            .iter()
-            .filter(|c| !c.value.errors.is_empty())
-            .map(|c| (c.definition.name.clone(), c.value.errors.clone()))
-            .collect();
         assert_eq!(
-            errors,
-            vec![
-                (
-                    PK_MODE.to_string(),
-                    vec!["insert.mode=upsert needs a primary key: pk.mode cannot be none".to_string()]
-                ),
-                (
-                    DELETE_ENABLED.to_string(),
-                    vec!["delete.enabled=true needs pk.mode=record_key".to_string()]
-                ),
+            errors(&infos),
+            [
+                "pk.mode: insert.mode=upsert needs a primary key: pk.mode cannot be none",
+                "delete.enabled: delete.enabled=true needs pk.mode=record_key",
             ]
         );
     }

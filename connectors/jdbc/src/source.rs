@@ -297,36 +297,20 @@ impl SourceTask for JdbcSourceTask {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn config(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
+    use crate::config::testing::{config, errors};
 
     #[test]
     fn validation_names_the_key_each_mode_needs() {
-        let connector = JdbcSourceConnector::default();
-        let infos = connector.validate(&config(&[
+        let infos = JdbcSourceConnector::default().validate(&config(&[
             ("connection.url", "jdbc:postgresql://localhost/test"),
             ("mode", "timestamp+incrementing"),
             ("topic.prefix", "db-"),
         ]));
-        let errors: Vec<(String, Vec<String>)> = infos
-            .configs
-            .iter()
-            .filter(|c| !c.value.errors.is_empty())
-            .map(|c| (c.definition.name.clone(), c.value.errors.clone()))
-            .collect();
         assert_eq!(
-            errors,
-            vec![
-                (
-                    INCREMENTING_COLUMN.to_string(),
-                    vec!["incrementing.column.name is required in timestamp+incrementing mode".to_string()]
-                ),
-                (
-                    TIMESTAMP_COLUMN.to_string(),
-                    vec!["timestamp.column.name is required in timestamp+incrementing mode".to_string()]
-                ),
+            errors(&infos),
+            [
+                "incrementing.column.name: incrementing.column.name is required in timestamp+incrementing mode",
+                "timestamp.column.name: timestamp.column.name is required in timestamp+incrementing mode",
             ]
         );
     }
@@ -338,6 +322,6 @@ mod tests {
             ("mode", "sometimes"),
             ("topic.prefix", "db-"),
         ]));
-        assert_eq!(infos.error_count, 2);
+        assert_eq!(infos.error_count, 2, "{:?}", errors(&infos));
     }
 }

@@ -44,8 +44,15 @@ impl Writer {
 
     /// Writes `rows` in one transaction.
     pub async fn write(&mut self, driver: &dyn Driver, rows: &[&Row]) -> Result<()> {
+        let mut previous: Option<&Row> = None;
         for row in rows {
-            self.prepare_table(driver, row).await?;
+            let same_as_previous = previous.is_some_and(|p| {
+                p.table == row.table && same_columns(&p.keys, &row.keys) && same_columns(&p.columns, &row.columns)
+            });
+            if !same_as_previous {
+                self.prepare_table(driver, row).await?;
+            }
+            previous = Some(row);
         }
         let statements = self.statements(driver.dialect(), rows)?;
         if statements.is_empty() {
@@ -153,16 +160,16 @@ impl Writer {
             });
             let batchable = matches!(row.operation, Operation::Insert | Operation::Upsert);
             let params = row.values.len().max(1);
-            let key = format!("{:?}", &row.values[..row.keys.len()]);
+            let key = (row.operation == Operation::Upsert).then(|| format!("{:?}", &row.values[..row.keys.len()]));
             let full = run.len() >= self.settings.batch_size || (run.len() + 1) * params > dialect.max_params();
-            let repeated = row.operation == Operation::Upsert && run_keys.contains(&key);
+            let repeated = key.as_ref().is_some_and(|key| run_keys.contains(key));
             if !run.is_empty() && (!same_shape || !batchable || full || repeated) {
                 statements.push(self.statement(dialect, &run)?);
                 run.clear();
                 run_keys.clear();
             }
             run.push(row);
-            run_keys.insert(key);
+            run_keys.extend(key);
             if !batchable {
                 statements.push(self.statement(dialect, &run)?);
                 run.clear();
@@ -261,6 +268,11 @@ fn names_of(columns: &[RowColumn]) -> Vec<String> {
 
 fn same_names(a: &[RowColumn], b: &[RowColumn]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.name == y.name)
+}
+
+/// Same names and schemas: a row of this shape needs no new table check.
+fn same_columns(a: &[RowColumn], b: &[RowColumn]) -> bool {
+    same_names(a, b) && a.iter().zip(b).all(|(x, y)| x.schema == y.schema)
 }
 
 fn sql_type(dialect: Dialect, column: &RowColumn, key: bool, table: &str) -> Result<String> {

@@ -1,6 +1,7 @@
 //! `org.apache.kafka.connect.json.JsonConverter`: JSON with or without the
 //! `{"schema":…,"payload":…}` envelope, byte-compatible with Apache's.
 
+mod cache;
 mod data;
 mod schema;
 
@@ -94,16 +95,39 @@ fn parse_settings(config: &ConfigMap) -> Result<JsonSettings> {
     })
 }
 
+/// The envelope of a record with schemas: exactly these two fields, each kept as raw JSON so that
+/// the schema text can be looked up in the cache before anything is parsed.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    schema: &'a serde_json::value::RawValue,
+    #[serde(borrow)]
+    payload: &'a serde_json::value::RawValue,
+}
+
+const ENVELOPE_REQUIRED: &str = "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.";
+
+fn serialization_error(err: serde_json::Error) -> ConnectError {
+    ConnectError::data(format!(
+        "Converting byte[] to Kafka Connect data failed due to serialization error: {err}"
+    ))
+}
+
 /// Converts Connect data to and from JSON bytes.
 #[derive(Debug, Default, Clone)]
 pub struct JsonConverter {
     settings: JsonSettings,
+    schemas: cache::SchemaCache,
 }
 
 impl JsonConverter {
     /// A converter with explicit settings.
     pub fn with_settings(settings: JsonSettings) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            schemas: cache::SchemaCache::default(),
+        }
     }
 
     /// Serialises to JSON bytes; `None` for a null value without schema (a tombstone).
@@ -135,28 +159,17 @@ impl JsonConverter {
         let Some(bytes) = bytes else {
             return Ok(SchemaAndValue::NULL);
         };
-        let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
-            ConnectError::data(format!(
-                "Converting byte[] to Kafka Connect data failed due to serialization error: {err}"
-            ))
-        })?;
         if !self.settings.schemas_enable {
+            let json: serde_json::Value = serde_json::from_slice(bytes).map_err(serialization_error)?;
             return Ok(SchemaAndValue::new(None, from_json(None, &json, &self.settings)?));
         }
-        let envelope = match json {
-            serde_json::Value::Object(map)
-                if map.len() == 2 && map.contains_key("schema") && map.contains_key("payload") =>
-            {
-                map
-            }
-            _ => {
-                return Err(ConnectError::data(
-                    "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.",
-                ));
-            }
-        };
-        let schema = schema_from_json(&envelope["schema"])?;
-        let value = from_json(schema.as_ref(), &envelope["payload"], &self.settings)?;
+        let envelope: Envelope<'_> = serde_json::from_slice(bytes).map_err(|err| match err.classify() {
+            serde_json::error::Category::Data => ConnectError::data(ENVELOPE_REQUIRED),
+            _ => serialization_error(err),
+        })?;
+        let schema = self.schemas.schema(envelope.schema.get())?;
+        let payload: serde_json::Value = serde_json::from_str(envelope.payload.get()).map_err(serialization_error)?;
+        let value = from_json(schema.as_ref(), &payload, &self.settings)?;
         Ok(SchemaAndValue::new(schema, value))
     }
 }
@@ -168,6 +181,8 @@ impl Converter for JsonConverter {
 
     fn configure(&mut self, config: &ConfigMap, _is_key: bool) -> Result<()> {
         self.settings = parse_settings(config)?;
+        let size = json_config_def().parse(config)?.int(SCHEMAS_CACHE_SIZE).unwrap_or(1000);
+        self.schemas = cache::SchemaCache::new(size.max(0) as usize);
         Ok(())
     }
 

@@ -2,10 +2,9 @@
 
 use kconnect_api::{ConnectError, Result, Value};
 use sqlx::Row;
-use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
+use sqlx::mysql::{MySqlConnectOptions, MySqlRow};
 
 use super::sqlx_values::{Readable, decode, sqlx_driver};
-use super::{ConnectionSettings, sqlx_error};
 use crate::column::ColumnKind;
 use crate::dialect::Dialect;
 
@@ -13,33 +12,6 @@ const DESCRIBE: &str = "SELECT CAST(column_name AS CHAR), CAST(column_type AS CH
      CAST(numeric_precision AS SIGNED), CAST(numeric_scale AS SIGNED) \
      FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? \
      ORDER BY ordinal_position";
-
-/// A pool of MySQL or MariaDB connections.
-pub struct MySqlDriver {
-    pool: MySqlPool,
-}
-
-impl MySqlDriver {
-    /// Connects to `url` (`mysql://host:port/db` or `mariadb://...`).
-    pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<Self> {
-        let url = url.replacen("mariadb:", "mysql:", 1);
-        let mut options: MySqlConnectOptions = url
-            .parse()
-            .map_err(|e| ConnectError::config("connection.url", format!("{e}")))?;
-        if let Some(user) = &settings.user {
-            options = options.username(user);
-        }
-        if let Some(password) = &settings.password {
-            options = options.password(password);
-        }
-        let pool = MySqlPoolOptions::new()
-            .max_connections(settings.max_connections.max(1))
-            .connect_with(options)
-            .await
-            .map_err(|e| sqlx_error("cannot connect to MySQL", e))?;
-        Ok(Self { pool })
-    }
-}
 
 /// Unsigned integers are read as `u64` and narrowed to the (wider) signed kind they map to.
 fn read_value(row: &MySqlRow, column: &Readable) -> Result<Value> {
@@ -60,4 +32,4 @@ fn read_value(row: &MySqlRow, column: &Readable) -> Result<Value> {
     })
 }
 
-sqlx_driver!(MySqlDriver, Dialect::MySql);
+sqlx_driver!(MySqlDriver, Dialect::MySql, sqlx::MySql, MySqlConnectOptions, "MySQL");

@@ -2,42 +2,15 @@
 
 use kconnect_api::{ConnectError, Result, Value};
 use sqlx::Row;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgRow};
 
 use super::sqlx_values::{Readable, decode, sqlx_driver};
-use super::{ConnectionSettings, sqlx_error};
 use crate::column::ColumnKind;
 use crate::dialect::Dialect;
 
 const DESCRIBE: &str = "SELECT column_name::text, udt_name::text, is_nullable::text, numeric_precision::int4, numeric_scale::int4 \
      FROM information_schema.columns WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2 \
      ORDER BY ordinal_position";
-
-/// A pool of PostgreSQL connections.
-pub struct PostgresDriver {
-    pool: PgPool,
-}
-
-impl PostgresDriver {
-    /// Connects to `url` (`postgresql://host:port/db?...`).
-    pub async fn connect(url: &str, settings: &ConnectionSettings) -> Result<Self> {
-        let mut options: PgConnectOptions = url
-            .parse()
-            .map_err(|e| ConnectError::config("connection.url", format!("{e}")))?;
-        if let Some(user) = &settings.user {
-            options = options.username(user);
-        }
-        if let Some(password) = &settings.password {
-            options = options.password(password);
-        }
-        let pool = PgPoolOptions::new()
-            .max_connections(settings.max_connections.max(1))
-            .connect_with(options)
-            .await
-            .map_err(|e| sqlx_error("cannot connect to PostgreSQL", e))?;
-        Ok(Self { pool })
-    }
-}
 
 /// Reads JSON and UUID columns as their text; every other kind as the shared decoder does.
 fn read_value(row: &PgRow, column: &Readable) -> Result<Value> {
@@ -56,4 +29,10 @@ fn read_value(row: &PgRow, column: &Readable) -> Result<Value> {
     }
 }
 
-sqlx_driver!(PostgresDriver, Dialect::Postgres);
+sqlx_driver!(
+    PostgresDriver,
+    Dialect::Postgres,
+    sqlx::Postgres,
+    PgConnectOptions,
+    "PostgreSQL"
+);

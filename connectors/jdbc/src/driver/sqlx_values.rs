@@ -185,10 +185,37 @@ where
     Ok(value.unwrap_or(Value::Null))
 }
 
-/// Implements [`super::Driver`] for a sqlx pool driver: `$driver` holds `pool`, the module has
+/// Defines a sqlx pool driver `$driver` and implements [`super::Driver`] for it: the module has
 /// `read_value` and `DESCRIBE` (parameters: schema or NULL, table).
 macro_rules! sqlx_driver {
-    ($driver:ident, $dialect:expr) => {
+    ($driver:ident, $dialect:expr, $database:ty, $options:ty, $label:literal) => {
+        #[doc = concat!("A pool of ", $label, " connections.")]
+        pub struct $driver {
+            pool: sqlx::Pool<$database>,
+        }
+
+        impl $driver {
+            /// Connects to `url`, with the settings' user and password when given.
+            pub async fn connect(url: &str, settings: &super::ConnectionSettings) -> kconnect_api::Result<Self> {
+                let url = url.replacen("mariadb:", "mysql:", 1);
+                let mut options: $options = url
+                    .parse()
+                    .map_err(|e| kconnect_api::ConnectError::config("connection.url", format!("{e}")))?;
+                if let Some(user) = &settings.user {
+                    options = options.username(user);
+                }
+                if let Some(password) = &settings.password {
+                    options = options.password(password);
+                }
+                let pool = sqlx::pool::PoolOptions::<$database>::new()
+                    .max_connections(settings.max_connections.max(1))
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| super::sqlx_error(concat!("cannot connect to ", $label), e))?;
+                Ok(Self { pool })
+            }
+        }
+
         #[async_trait::async_trait]
         impl super::Driver for $driver {
             fn dialect(&self) -> crate::dialect::Dialect {
