@@ -14,13 +14,14 @@ import os
 import subprocess
 from pathlib import Path
 
-from bench import KCONNECT, ROOT, free_port, measure, metric_total, wait_port
+from bench import CEILING, KCONNECT, ROOT, TARGET, free_port, measure, metric_total, wait_port
 
 ROWS = int(os.environ.get("BENCH_JDBC_ROWS", "1000000"))
 URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
 SOURCE_TABLE = "bench_source"
 TARGET_TABLE = "bench_target"
 TOPIC = f"bench-{SOURCE_TABLE}"
+SINK_RATE = TARGET / "release" / "examples" / "sink_rate"
 
 
 def psql(sql):
@@ -117,11 +118,25 @@ def main():
             ROWS,
             interval=0.25,
         )
+        record_bytes = len(sample_record())
+        consumer = run_ceiling(bootstrap, record_bytes)
     finally:
         broker.terminate()
         broker.wait(timeout=30)
-    record_bytes = len(sample_record())
-    report(source, sink, row_bytes, record_bytes)
+    psql("DROP TABLE IF EXISTS bench_task_alone")
+    alone = subprocess.run(
+        [str(SINK_RATE), URL, "bench_task_alone", str(ROWS), "2000"], capture_output=True, text=True, check=True
+    ).stdout
+    task_alone = float(alone.strip().split("=")[1])
+    report(source, sink, row_bytes, record_bytes, consumer, task_alone)
+
+
+def run_ceiling(bootstrap, record_bytes):
+    """The raw librdkafka consumer's records/s for records of the benchmark's size."""
+    output = subprocess.run(
+        [str(CEILING), bootstrap, str(min(ROWS, 500_000)), str(record_bytes)], capture_output=True, text=True, check=True
+    ).stdout
+    return float(dict(item.split("=") for item in output.split())["consumer"])
 
 
 def sample_record():
@@ -139,7 +154,7 @@ def sample_record():
     return f'{{"schema":{schema},"payload":{payload}}}'
 
 
-def report(source, sink, row_bytes, record_bytes):
+def report(source, sink, row_bytes, record_bytes, consumer, task_alone):
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     lines = [
         f"# JDBC connectors on PostgreSQL, {datetime.date.today()} (commit {commit})",
@@ -151,6 +166,11 @@ def report(source, sink, row_bytes, record_bytes):
         "|---|---:|---:|---:|",
         f"| source, bulk mode, batch.max.rows 10000 | {source['records_per_s']:,.0f} | {source['cpu_s_per_million']:.1f} | {source['peak_rss_mb']:.0f} MB |",
         f"| sink, insert mode, batch.size 3000 | {sink['records_per_s']:,.0f} | {sink['cpu_s_per_million']:.1f} | {sink['peak_rss_mb']:.0f} MB |",
+        "",
+        f"The worker's sink is bound by the broker: the raw librdkafka consumer reads {record_bytes}-byte records from",
+        f"this `kconnect broker --storage memory` at {consumer:,.0f} records/s (`crates/cli/examples/kafka_ceiling.rs`).",
+        "The sink task alone, given the same records in batches of 2,000 as the worker gives them",
+        f"(`connectors/jdbc/examples/sink_rate.rs`), writes {task_alone:,.0f} rows/s into PostgreSQL.",
         "",
         "Targets (issue 7): sink ≥ 50,000 rows/s, source ≥ 100,000 rows/s.",
     ]

@@ -213,8 +213,10 @@ impl SinkTask for JdbcSinkTask {
         }
         let writer = self.writer.as_mut().expect("started");
         let all: Vec<&Row> = rows.iter().map(|(_, row)| row).collect();
+        let started = std::time::Instant::now();
         match writer.write(driver, &all).await {
             Ok(()) => {
+                tracing::debug!(rows = all.len(), elapsed = ?started.elapsed(), "put written in one transaction");
                 self.retries_left = self.max_retries;
                 return Ok(());
             }

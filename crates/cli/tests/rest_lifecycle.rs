@@ -114,6 +114,10 @@ async fn connectors_are_managed_over_rest() {
     let sink = json!({"connector.class": "FileStreamSink", "file": output, "topics": "connect-test"});
     let (status, body, location) = api.json(Method::PUT, "/connectors/sink/config", sink.clone()).await;
     assert_eq!((status, location.as_deref()), (201, Some("/connectors/sink")), "{body}");
+    // Let the first sink task finish joining its consumer group before the update restarts it: a
+    // task stopped in the middle of the join leaves a member the embedded broker never expires,
+    // and the next task then waits for it (a known issue, see the session notes).
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let mut changed = sink.clone();
     changed["tasks.max"] = json!("1");
     let (status, body, _) = api.json(Method::PUT, "/connectors/sink/config", changed).await;
@@ -122,8 +126,10 @@ async fn connectors_are_managed_over_rest() {
 
     append_lines(&quickstart.input(), numbered_lines(0, 100));
     assert!(
-        wait_until(Duration::from_secs(60), || quickstart.output().len() == 100),
-        "lines flow"
+        wait_until(kconnect_test_kit::ARRIVAL_TIMEOUT, || quickstart.output().len() == 100),
+        "lines flow: {} of 100; log:\n{}",
+        quickstart.output().len(),
+        worker.log()
     );
 
     let (status, _, _) = api.call(Method::PUT, "/connectors/src/pause", None).await;

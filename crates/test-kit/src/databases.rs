@@ -10,7 +10,7 @@ pub struct Database {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
     create_source: &'static str,
-    fill_source: String,
+    fill_source: &'static str,
 }
 
 /// PostgreSQL on 127.0.0.1:5432.
@@ -21,14 +21,12 @@ pub fn postgres() -> Database {
         create_source: "CREATE TABLE {t} (id BIGINT PRIMARY KEY, small SMALLINT, num INT, single REAL, dbl DOUBLE PRECISION, \
             amount NUMERIC(12,3), note TEXT, code VARCHAR(20), blob BYTEA, flag BOOLEAN, day DATE, at_time TIME, \
             at TIMESTAMP, at_zone TIMESTAMPTZ, doc JSONB, uid UUID)",
-        fill_source: format!(
-            "INSERT INTO {{t}} SELECT i, (i % 300)::smallint, CASE WHEN i % 7 = 0 THEN NULL ELSE i * 1000 END, i / 4.0, i / 3.0, \
+        fill_source: "INSERT INTO {t} SELECT i, (i % 300)::smallint, CASE WHEN i % 7 = 0 THEN NULL ELSE i * 1000 END, i / 4.0, i / 3.0, \
             (i * 1.125 - 100)::numeric(12,3), 'note ' || i || ' ü', 'c' || i, decode(lpad(to_hex(i), 8, '0'), 'hex'), i % 2 = 0, \
             DATE '2020-01-01' + i::int, TIME '00:00:00' + (i || ' seconds')::interval, \
             TIMESTAMP '2024-01-01 00:00:00' + (i * 1001 || ' milliseconds')::interval, \
-            TIMESTAMPTZ '2024-01-01 00:00:00+00' + (i || ' minutes')::interval, ('{{\"n\": ' || i || '}}')::jsonb, \
-            ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid FROM generate_series(1, {{n}}) AS i"
-        ),
+            TIMESTAMPTZ '2024-01-01 00:00:00+00' + (i || ' minutes')::interval, ('{\"n\": ' || i || '}')::jsonb, \
+            ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid FROM generate_series(1, {n}) AS i",
     }
 }
 
@@ -40,12 +38,10 @@ pub fn mariadb() -> Database {
         create_source: "CREATE TABLE {t} (id BIGINT PRIMARY KEY, tiny TINYINT, small SMALLINT, num INT, unum INT UNSIGNED, \
             single FLOAT, dbl DOUBLE, amount DECIMAL(12,3), note TEXT, code VARCHAR(20), blob_col BLOB, flag BOOLEAN, \
             day DATE, at_time TIME(3), at DATETIME(3))",
-        fill_source: format!(
-            "INSERT INTO {{t}} SELECT seq, seq % 100, seq % 300, IF(seq % 7 = 0, NULL, seq * 1000), seq * 3, seq / 4, seq / 3, \
+        fill_source: "INSERT INTO {t} SELECT seq, seq % 100, seq % 300, IF(seq % 7 = 0, NULL, seq * 1000), seq * 3, seq / 4, seq / 3, \
             seq * 1.125 - 100, CONCAT('note ', seq, ' ü'), CONCAT('c', seq), UNHEX(LPAD(HEX(seq), 8, '0')), seq % 2 = 0, \
             DATE_ADD('2020-01-01', INTERVAL seq DAY), SEC_TO_TIME(seq % 86400), \
-            DATE_ADD('2024-01-01 00:00:00', INTERVAL seq * 1001000 MICROSECOND) FROM seq_1_to_{{n}}"
-        ),
+            DATE_ADD('2024-01-01 00:00:00', INTERVAL seq * 1001000 MICROSECOND) FROM seq_1_to_{n}",
     }
 }
 
@@ -57,12 +53,10 @@ pub fn sqlite() -> Database {
         _dir: Some(dir),
         create_source: "CREATE TABLE {t} (id INTEGER PRIMARY KEY, num INT, dbl REAL, amount DECIMAL(12,3), note TEXT, \
             blob BLOB, flag BOOLEAN, day DATE, at_time TIME, at DATETIME)",
-        fill_source: format!(
-            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {{n}}) \
-            INSERT INTO {{t}} SELECT i, CASE WHEN i % 7 = 0 THEN NULL ELSE i * 1000 END, i / 3.0, printf('%.3f', i * 1.125 - 100), \
+        fill_source: "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) \
+            INSERT INTO {t} SELECT i, CASE WHEN i % 7 = 0 THEN NULL ELSE i * 1000 END, i / 3.0, printf('%.3f', i * 1.125 - 100), \
             'note ' || i || ' ü', randomblob(4), i % 2 = 0, date('2020-01-01', '+' || i || ' days'), \
-            time(i, 'unixepoch'), strftime('%Y-%m-%d %H:%M:%f', 1704067200 + i * 1.001, 'unixepoch') FROM s"
-        ),
+            time(i, 'unixepoch'), strftime('%Y-%m-%d %H:%M:%f', 1704067200 + i * 1.001, 'unixepoch') FROM s",
     }
 }
 
