@@ -145,6 +145,9 @@ async fn put_failures_go_to_the_dead_letter_queue_through_the_errant_record_repo
     quickstart.wait_for_rest(&worker);
     let bootstrap = format!("127.0.0.1:{}", quickstart.broker_port);
     create_topic(&bootstrap, "people").await;
+    // The reader subscribes at once; a topic it finds missing is only seen again at librdkafka's
+    // next metadata refresh, so the dead letter queue exists before anything reads it.
+    create_topic(&bootstrap, "people-dlq").await;
     let input = [
         envelope(1, "one"),
         "not json".to_string(),
