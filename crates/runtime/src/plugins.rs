@@ -364,7 +364,7 @@ mod tests {
     #[test]
     fn lists_connectors_or_everything() {
         let registry = PluginRegistry::new();
-        assert_eq!(registry.list(true).len(), 2);
+        assert_eq!(registry.list(true).len(), 4, "FileStream and JDBC, source and sink");
         assert!(
             registry
                 .list(false)
