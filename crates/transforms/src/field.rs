@@ -48,6 +48,15 @@ pub(crate) fn optional_string(name: &str, doc: &str) -> ConfigKey {
         .doc(doc)
 }
 
+/// A STRING key with a default, of high importance (as Apache's TimestampConverter and
+/// TimestampRouter declare theirs).
+pub(crate) fn string_with_default(name: &str, default: &str, doc: &str) -> ConfigKey {
+    ConfigKey::new(name, ConfigType::String)
+        .default_value(ConfigValue::String(default.into()))
+        .importance(Importance::High)
+        .doc(doc)
+}
+
 /// A LIST key with an empty default.
 pub(crate) fn list(name: &str, doc: &str) -> ConfigKey {
     ConfigKey::new(name, ConfigType::List)

@@ -2,7 +2,7 @@
 //! between `string` (with a SimpleDateFormat `format`), `unix` (with `unix.precision`), `Date`,
 //! `Time` and `Timestamp`.
 
-use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use kconnect_api::config::{ConfigKey, ConfigType, Importance, Validator};
 use kconnect_api::logical::{date_schema, time_schema, timestamp_schema};
 use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef,
@@ -110,12 +110,7 @@ impl TimestampConverter {
 
 impl<R: ConnectRecord> Transformation<R> for TimestampConverter {
     fn config_def(&self) -> ConfigDef {
-        let string = |name: &str, default: &str, doc: &str| {
-            ConfigKey::new(name, ConfigType::String)
-                .default_value(ConfigValue::String(default.into()))
-                .importance(Importance::High)
-                .doc(doc)
-        };
+        let string = crate::field::string_with_default;
         ConfigDef::new()
             .define(string("field", "", "The field containing the timestamp, or empty if the entire value is a timestamp"))
             .define(

@@ -1,7 +1,6 @@
 //! `TimestampRouter`: routes to a topic named from the topic and the record's timestamp
 //! (`topic.format`, default `${topic}-${timestamp}`; `timestamp.format`, default `yyyyMMdd`).
 
-use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance};
 use kconnect_api::{ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, Transformation};
 
 use crate::date_format::DateFormat;
@@ -24,12 +23,7 @@ impl Default for TimestampRouter {
 
 impl<R: ConnectRecord> Transformation<R> for TimestampRouter {
     fn config_def(&self) -> ConfigDef {
-        let string = |name: &str, default: &str, doc: &str| {
-            ConfigKey::new(name, ConfigType::String)
-                .default_value(ConfigValue::String(default.into()))
-                .importance(Importance::High)
-                .doc(doc)
-        };
+        let string = crate::field::string_with_default;
         ConfigDef::new()
             .define(string("topic.format", "${topic}-${timestamp}", "Format string which can contain ${topic} and ${timestamp} as placeholders for the topic and timestamp, respectively."))
             .define(string("timestamp.format", "yyyyMMdd", "Format string for the timestamp that is compatible with java.text.SimpleDateFormat."))
