@@ -1,7 +1,10 @@
-//! The `kconnect` command: `standalone` runs a worker, `broker` runs the embedded broker alone.
+//! The `kconnect` command: `standalone` and `distributed` run a worker, `broker` runs the embedded
+//! broker alone.
 
 mod broker_cmd;
+mod distributed;
 mod logging;
+mod setup;
 mod standalone;
 
 use std::path::PathBuf;
@@ -26,6 +29,11 @@ enum Command {
         /// Connector configurations to start.
         connectors: Vec<PathBuf>,
     },
+    /// Runs a worker of a Connect cluster, as connect-distributed.sh: WORKER.properties
+    Distributed {
+        /// The worker configuration (group.id and the three storage topics).
+        worker: PathBuf,
+    },
     /// Runs the embedded Kafka-compatible broker on its own.
     Broker(broker_cmd::BrokerArgs),
 }
@@ -43,6 +51,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Standalone { worker, connectors } => standalone::run(&worker, &connectors, logging).await,
+            Command::Distributed { worker } => distributed::run(&worker, logging).await,
             Command::Broker(args) => broker_cmd::run(args).await,
         }
     });

@@ -4,55 +4,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use kconnect_test_kit::{Quickstart, append_lines, numbered_lines, wait_until};
-use reqwest::{Client, Method};
-use serde_json::{Value, json};
+use kconnect_test_kit::{Quickstart, RestApi as Api, append_lines, numbered_lines, wait_until};
+use reqwest::Method;
+use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
-
-struct Api {
-    client: Client,
-    base: String,
-}
-
-impl Api {
-    fn new(port: u16) -> Self {
-        Self {
-            client: Client::new(),
-            base: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<&str>) -> (u16, Value, Option<String>) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_string());
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null), location)
-    }
-
-    async fn json(&self, method: Method, path: &str, body: Value) -> (u16, Value, Option<String>) {
-        self.call(method, path, Some(&body.to_string())).await
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let (status, body, _) = self.call(Method::GET, path, None).await;
-        (status, body)
-    }
-
-    async fn state(&self, name: &str) -> Value {
-        self.get(&format!("/connectors/{name}/status")).await.1
-    }
-}
 
 fn quickstart() -> Quickstart {
     Quickstart::new(

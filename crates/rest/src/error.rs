@@ -39,6 +39,9 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::NotFound(_) | RuntimeError::UnknownPlugin { .. } => StatusCode::NOT_FOUND,
             RuntimeError::AlreadyExists(_) => StatusCode::CONFLICT,
             RuntimeError::InvalidConfig { .. } | RuntimeError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            RuntimeError::Rejected { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self::new(status, err.to_string())

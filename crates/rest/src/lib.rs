@@ -4,6 +4,7 @@
 mod auth;
 mod body;
 mod error;
+mod forward;
 mod loggers;
 mod routes;
 mod tls;
@@ -11,7 +12,7 @@ mod tls;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use kconnect_runtime::StandaloneHerder;
+use kconnect_runtime::Herder;
 use serde::Serialize;
 
 pub use auth::BasicAuth;
@@ -44,7 +45,7 @@ pub(crate) fn to_json(value: impl Serialize) -> ApiResult {
 #[derive(Clone)]
 pub struct AppState {
     /// The herder running the connectors.
-    pub herder: Arc<StandaloneHerder>,
+    pub herder: Arc<dyn Herder>,
     /// `GET /`.
     pub info: Arc<ServerInfo>,
     /// Run-time log levels, when the binary lets them change.

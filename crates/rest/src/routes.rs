@@ -27,7 +27,10 @@ pub(crate) fn router(state: AppState) -> Router {
                 .patch(connectors::patch_config),
         )
         .route("/connectors/{name}/status", get(connectors::status))
-        .route("/connectors/{name}/tasks", get(connectors::tasks))
+        .route(
+            "/connectors/{name}/tasks",
+            get(connectors::tasks).post(connectors::put_tasks),
+        )
         .route("/connectors/{name}/tasks/{task}/status", get(connectors::task_status))
         .route("/connectors/{name}/tasks/{task}/restart", post(lifecycle::restart_task))
         .route("/connectors/{name}/restart", post(lifecycle::restart))
@@ -45,5 +48,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/connector-plugins", get(plugins::list))
         .route("/connector-plugins/{plugin}/config", get(plugins::config))
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::forward::forward_writes,
+        ))
         .with_state(state)
 }

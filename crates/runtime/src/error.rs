@@ -39,6 +39,15 @@ pub enum RuntimeError {
     /// A request the worker cannot carry out as asked.
     #[error("{0}")]
     BadRequest(String),
+    /// A request refused with a specific HTTP status (409 during a rebalance, 403 for a bad
+    /// inter-worker signature, 503 before the session key is known).
+    #[error("{message}")]
+    Rejected {
+        /// The HTTP status code.
+        status: u16,
+        /// Why.
+        message: String,
+    },
     /// Kafka could not be reached or refused a request.
     #[error("Kafka: {0}")]
     Kafka(String),

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod offsets_api;
 pub mod plugins;
 pub mod properties;
+pub mod runner;
 pub mod sink_task;
 pub mod source_task;
 pub mod status;
@@ -28,7 +29,7 @@ pub mod worker;
 pub mod worker_config;
 
 pub use error::RuntimeError;
-pub use herder::{ConnectorInfo, RestartRequest, StandaloneHerder, TaskInfo};
+pub use herder::{ConnectorInfo, Herder, RestartRequest, StandaloneHerder, TaskInfo};
 pub use kconnect_api::ConfigMap;
 pub use plugins::PluginRegistry;
 pub use target_state::TargetState;

@@ -1,6 +1,7 @@
 //! A connector's offsets as the KIP-875 REST API reads and writes them: a source's in the offset
 //! store, a sink's in its consumer group `connect-<name>`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use kconnect_api::{ConfigMap, OffsetMap};
@@ -14,6 +15,7 @@ use serde_json::Value;
 use crate::connector_config::TOPICS_REGEX;
 use crate::error::RuntimeError;
 use crate::kafka::consumer_config;
+use crate::target_state::TargetState;
 use crate::worker::Worker;
 
 const KAFKA_TOPIC: &str = "kafka_topic";
@@ -169,4 +171,122 @@ pub fn all_sink_partitions(
         .iter()
         .map(|e| sink_offset(e.topic(), e.partition(), None))
         .collect())
+}
+
+/// Runs blocking Kafka calls of the offsets API off the async threads.
+async fn blocking<T: Send + 'static>(
+    worker: &Arc<Worker>,
+    call: impl FnOnce(&Worker) -> Result<T, RuntimeError> + Send + 'static,
+) -> Result<T, RuntimeError> {
+    let worker = worker.clone();
+    tokio::task::spawn_blocking(move || call(&worker))
+        .await
+        .map_err(|err| RuntimeError::Kafka(err.to_string()))?
+}
+
+/// A connector's offsets: its source partitions' from the offset store, a sink's from its
+/// consumer group.
+pub async fn read_offsets(
+    worker: &Arc<Worker>,
+    name: &str,
+    config: &ConfigMap,
+) -> Result<Vec<ConnectorOffset>, RuntimeError> {
+    match worker
+        .registry
+        .connector(&config[crate::connector_config::CONNECTOR_CLASS])?
+    {
+        kconnect_api::ConnectorKind::Source(_) => Ok(source_offsets(worker, name)),
+        kconnect_api::ConnectorKind::Sink(_) => {
+            let (name, config) = (name.to_string(), config.clone());
+            blocking(worker, move |worker| sink_offsets(worker, &name, &config)).await
+        }
+    }
+}
+
+fn require_stopped(name: &str, target: TargetState) -> Result<(), RuntimeError> {
+    if target == TargetState::Stopped {
+        return Ok(());
+    }
+    Err(RuntimeError::BadRequest(format!(
+        "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+    )))
+}
+
+/// Writes offsets of a STOPPED connector (`None` resets a partition); returns Apache's message.
+pub async fn alter_offsets(
+    worker: &Arc<Worker>,
+    name: &str,
+    config: &ConfigMap,
+    target: TargetState,
+    offsets: Vec<ConnectorOffset>,
+) -> Result<String, RuntimeError> {
+    if offsets.is_empty() {
+        return Err(RuntimeError::BadRequest(
+            "The offsets to be altered may not be empty".into(),
+        ));
+    }
+    require_stopped(name, target)?;
+    write_offsets(worker, name, config, offsets, "altered").await
+}
+
+/// Resets every offset of a STOPPED connector; returns Apache's message.
+pub async fn reset_offsets(
+    worker: &Arc<Worker>,
+    name: &str,
+    config: &ConfigMap,
+    target: TargetState,
+) -> Result<String, RuntimeError> {
+    require_stopped(name, target)?;
+    let offsets = match worker
+        .registry
+        .connector(&config[crate::connector_config::CONNECTOR_CLASS])?
+    {
+        kconnect_api::ConnectorKind::Source(_) => source_offsets(worker, name)
+            .into_iter()
+            .map(|o| ConnectorOffset { offset: None, ..o })
+            .collect(),
+        kconnect_api::ConnectorKind::Sink(_) => {
+            let (owned, config) = (name.to_string(), config.clone());
+            blocking(worker, move |worker| all_sink_partitions(worker, &owned, &config)).await?
+        }
+    };
+    write_offsets(worker, name, config, offsets, "reset").await
+}
+
+async fn write_offsets(
+    worker: &Arc<Worker>,
+    name: &str,
+    config: &ConfigMap,
+    offsets: Vec<ConnectorOffset>,
+    verb: &str,
+) -> Result<String, RuntimeError> {
+    let connector = worker
+        .registry
+        .connector(&config[crate::connector_config::CONNECTOR_CLASS])?;
+    let entries: Vec<_> = offsets
+        .iter()
+        .map(|o| (o.partition.clone(), o.offset.clone()))
+        .collect();
+    let complete = connector
+        .connector()
+        .alter_offsets(config, &entries)
+        .map_err(|err| RuntimeError::BadRequest(err.to_string()))?;
+    match connector {
+        kconnect_api::ConnectorKind::Source(_) => write_source_offsets(worker, name, &offsets)?,
+        kconnect_api::ConnectorKind::Sink(_) => {
+            let (owned, config) = (name.to_string(), config.clone());
+            blocking(worker, move |worker| {
+                write_sink_offsets(worker, &owned, &config, &offsets)
+            })
+            .await?
+        }
+    }
+    tracing::info!(connector = %name, verb, "offsets changed");
+    Ok(if complete {
+        format!("The offsets for this connector have been {verb} successfully")
+    } else {
+        format!(
+            "The Connect framework-managed offsets for this connector have been {verb} successfully. However, if this connector manages offsets externally, they will need to be manually {verb} in the system that the connector uses."
+        )
+    })
 }

@@ -1,12 +1,12 @@
 //! Connector and task states, as the REST API reports them.
 
 use std::collections::BTreeMap;
-use std::sync::RwLock;
+use std::sync::{Arc, OnceLock, RwLock};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The state of a connector or task, named as Apache's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum State {
     /// Not yet started.
@@ -59,11 +59,36 @@ pub struct ConnectorStatus {
     pub connector_type: String,
 }
 
-/// The statuses of everything this worker runs.
-#[derive(Debug)]
+/// One status change: a connector's (`task` is `None`) or a task's; `status` `None` means deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusUpdate {
+    /// The connector.
+    pub connector: String,
+    /// The task, or `None` for the connector itself.
+    pub task: Option<u32>,
+    /// The new status.
+    pub status: Option<Status>,
+}
+
+/// Told of every status change this worker makes (distributed mode writes them to the status topic).
+pub trait StatusListener: Send + Sync {
+    /// A status changed.
+    fn changed(&self, update: &StatusUpdate);
+}
+
+/// The statuses of everything this worker runs (and, in distributed mode, what the others run).
 pub struct StatusStore {
     worker_id: String,
     connectors: RwLock<BTreeMap<String, ConnectorStatus>>,
+    listener: OnceLock<Arc<dyn StatusListener>>,
+}
+
+impl std::fmt::Debug for StatusStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatusStore")
+            .field("worker_id", &self.worker_id)
+            .finish()
+    }
 }
 
 impl StatusStore {
@@ -72,6 +97,71 @@ impl StatusStore {
         Self {
             worker_id: worker_id.into(),
             connectors: RwLock::default(),
+            listener: OnceLock::new(),
+        }
+    }
+
+    /// Tells `listener` of every later change made on this worker.
+    pub fn set_listener(&self, listener: Arc<dyn StatusListener>) {
+        let _ = self.listener.set(listener);
+    }
+
+    /// This worker's id.
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    fn publish(&self, connector: &str, task: Option<u32>, status: Option<Status>) {
+        if let Some(listener) = self.listener.get() {
+            listener.changed(&StatusUpdate {
+                connector: connector.to_string(),
+                task,
+                status,
+            });
+        }
+    }
+
+    /// Applies a change read from another worker (or an echo of this one's). An UNASSIGNED from one
+    /// worker does not overwrite what another worker reported since: the work moved.
+    pub fn apply(&self, update: StatusUpdate) {
+        let mut connectors = self.connectors.write().unwrap_or_else(|e| e.into_inner());
+        let Some(status) = update.status else {
+            match update.task {
+                None => {
+                    connectors.remove(&update.connector);
+                }
+                Some(id) => {
+                    if let Some(c) = connectors.get_mut(&update.connector) {
+                        c.tasks.retain(|t| t.id != id);
+                    }
+                }
+            }
+            return;
+        };
+        let entry = connectors
+            .entry(update.connector.clone())
+            .or_insert_with(|| ConnectorStatus {
+                name: update.connector.clone(),
+                connector: Status {
+                    state: State::Unassigned,
+                    worker_id: status.worker_id.clone(),
+                    trace: None,
+                },
+                tasks: Vec::new(),
+                connector_type: String::new(),
+            });
+        let moved_on = |current: &Status| status.state == State::Unassigned && current.worker_id != status.worker_id;
+        match update.task {
+            None if !moved_on(&entry.connector) => entry.connector = status,
+            None => {}
+            Some(id) => match entry.tasks.iter_mut().find(|t| t.id == id) {
+                Some(task) if !moved_on(&task.status) => task.status = status,
+                Some(_) => {}
+                None => {
+                    entry.tasks.push(TaskStatus { id, status });
+                    entry.tasks.sort_by_key(|t| t.id);
+                }
+            },
         }
     }
 
@@ -89,13 +179,18 @@ impl StatusStore {
         let mut connectors = self.connectors.write().unwrap_or_else(|e| e.into_inner());
         connectors
             .entry(name.to_string())
-            .and_modify(|c| c.connector = status.clone())
+            .and_modify(|c| {
+                c.connector = status.clone();
+                c.connector_type = connector_type.to_string();
+            })
             .or_insert_with(|| ConnectorStatus {
                 name: name.to_string(),
-                connector: status,
+                connector: status.clone(),
                 tasks: Vec::new(),
                 connector_type: connector_type.to_string(),
             });
+        drop(connectors);
+        self.publish(name, None, Some(status));
     }
 
     /// Records a task's state.
@@ -104,13 +199,18 @@ impl StatusStore {
         let mut connectors = self.connectors.write().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = connectors.get_mut(connector) {
             match c.tasks.iter_mut().find(|t| t.id == id) {
-                Some(task) => task.status = status,
+                Some(task) => task.status = status.clone(),
                 None => {
-                    c.tasks.push(TaskStatus { id, status });
+                    c.tasks.push(TaskStatus {
+                        id,
+                        status: status.clone(),
+                    });
                     c.tasks.sort_by_key(|t| t.id);
                 }
             }
         }
+        drop(connectors);
+        self.publish(connector, Some(id), Some(status));
     }
 
     /// A connector's status with its tasks.
@@ -142,6 +242,7 @@ impl StatusStore {
     /// Forgets a connector.
     pub fn remove(&self, name: &str) {
         self.connectors.write().unwrap_or_else(|e| e.into_inner()).remove(name);
+        self.publish(name, None, None);
     }
 }
 

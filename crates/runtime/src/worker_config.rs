@@ -151,9 +151,13 @@ pub struct WorkerConfig {
 }
 
 impl WorkerConfig {
-    /// Parses `props`, listing every invalid key.
+    /// Parses standalone worker `props`, listing every invalid key.
     pub fn new(props: ConfigMap) -> Result<Self, RuntimeError> {
-        let def = worker_config_def();
+        Self::with_def(props, worker_config_def())
+    }
+
+    /// Parses `props` against `def` (the distributed worker's keys, say), listing every invalid key.
+    pub fn with_def(props: ConfigMap, def: ConfigDef) -> Result<Self, RuntimeError> {
         let errors = kconnect_api::ConfigInfos::new("worker", def.validate(&props)).error_messages();
         if !errors.is_empty() {
             return Err(RuntimeError::InvalidConfig {
@@ -183,6 +187,11 @@ impl WorkerConfig {
     /// A string setting.
     pub fn string(&self, key: &str) -> Option<&str> {
         self.parsed.string(key)
+    }
+
+    /// A numeric (int or long) setting.
+    pub fn number(&self, key: &str) -> Option<i64> {
+        self.parsed.long(key)
     }
 
     /// The standalone offsets file.

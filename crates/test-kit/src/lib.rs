@@ -1,18 +1,22 @@
 //! Helpers every kconnect integration test uses: free ports, an in-process embedded broker, worker
 //! processes started from config files, and waiting for what arrives.
 
+mod broker_process;
 pub mod databases;
 mod kafka;
 mod process;
 mod quickstart;
+mod rest;
 
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+pub use broker_process::BrokerProcess;
 pub use kafka::{ConsumedRecord, consume_records, consume_values, create_topic, produce_values, start_broker};
 pub use process::WorkerProcess;
 pub use quickstart::{ARRIVAL_TIMEOUT, Quickstart};
+pub use rest::RestApi;
 
 /// A TCP port nothing listens on right now.
 pub fn free_port() -> u16 {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::wait_until;
 
-/// A running `kconnect standalone` process; killed when dropped.
+/// A running `kconnect standalone` or `kconnect distributed` process; killed when dropped.
 pub struct WorkerProcess {
     child: Child,
     log: PathBuf,
@@ -15,15 +15,25 @@ pub struct WorkerProcess {
 impl WorkerProcess {
     /// Starts `bin standalone worker connectors...`, logging to `log`.
     pub fn start(bin: &Path, worker: &Path, connectors: &[PathBuf], log: &Path) -> Self {
+        let mut args = vec![PathBuf::from("standalone"), worker.to_path_buf()];
+        args.extend(connectors.iter().cloned());
+        Self::spawn(bin, &args, log)
+    }
+
+    /// Starts `bin distributed worker`, logging to `log`.
+    pub fn distributed(bin: &Path, worker: &Path, log: &Path) -> Self {
+        Self::spawn(bin, &[PathBuf::from("distributed"), worker.to_path_buf()], log)
+    }
+
+    /// Starts `bin args...` with its log (stderr) appended to `log`.
+    pub fn spawn(bin: &Path, args: &[PathBuf], log: &Path) -> Self {
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .expect("open worker log");
         let child = Command::new(bin)
-            .arg("standalone")
-            .arg(worker)
-            .args(connectors)
+            .args(args)
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()

@@ -156,3 +156,17 @@ pub(crate) async fn task_status(State(state): State<AppState>, Path((name, task)
         .map_err(|_| ApiError::not_found(format!("No status found for task {name}-{task}")))?;
     to_json(status)
 }
+
+/// The internal `POST /connectors/{c}/tasks`: task configurations from the connector's owner,
+/// signed with the session key.
+pub(crate) async fn put_tasks(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let signature = header("X-Connect-Authorization").zip(header("X-Connect-Request-Signature-Algorithm"));
+    state.herder.put_task_configs(&name, &body, signature).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

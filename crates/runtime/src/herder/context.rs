@@ -8,10 +8,10 @@ use crate::status::State;
 use crate::worker::Worker;
 
 /// The context given to a started connector.
-pub(super) struct HerderContext {
-    pub(super) name: String,
-    pub(super) connector_type: &'static str,
-    pub(super) worker: Arc<Worker>,
+pub(crate) struct HerderContext {
+    pub(crate) name: String,
+    pub(crate) connector_type: &'static str,
+    pub(crate) worker: Arc<Worker>,
 }
 
 impl ConnectorContext for HerderContext {

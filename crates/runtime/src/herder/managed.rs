@@ -7,24 +7,13 @@ use std::time::Duration;
 
 use kconnect_api::{ConfigMap, ConnectorKind};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
-use super::context::HerderContext;
-use crate::config_providers::ConfigProviders;
-use crate::connector_config::{CONNECTOR_CLASS, TASKS_MAX, TOPICS, TOPICS_REGEX};
+use crate::connector_config::CONNECTOR_CLASS;
 use crate::error::RuntimeError;
-use crate::sink_task::run_sink_task;
-use crate::source_task::run_source_task;
+use crate::runner::{RunningTask, running_state, start_connector, start_task, stop_all};
 use crate::status::State;
 use crate::target_state::TargetState;
 use crate::worker::{TaskSpec, Worker};
-
-/// A running task.
-pub(super) struct RunningTask {
-    stop: CancellationToken,
-    handle: JoinHandle<()>,
-}
 
 /// A connector and its tasks.
 pub(super) struct ManagedConnector {
@@ -64,10 +53,7 @@ impl ManagedConnector {
 
     /// The connector's state for its current target.
     fn running_state(&self) -> State {
-        match self.target() {
-            TargetState::Paused => State::Paused,
-            _ => State::Running,
-        }
+        running_state(self.target())
     }
 
     /// Starts the connector and its tasks unless the target is STOPPED; a connector that fails to
@@ -97,47 +83,9 @@ impl ManagedConnector {
     }
 
     async fn start_instance(&mut self, worker: &Arc<Worker>) -> Result<Vec<ConfigMap>, RuntimeError> {
-        let mut instance = worker.registry.connector(&self.config[CONNECTOR_CLASS])?;
-        let context = Arc::new(HerderContext {
-            name: self.name.clone(),
-            connector_type: self.connector_type,
-            worker: worker.clone(),
-        });
-        let resolved = worker.config_providers.resolve(&self.config)?;
-        instance.connector_mut().start(context, resolved.clone()).await?;
-        let max_tasks = self
-            .config
-            .get(TASKS_MAX)
-            .and_then(|t| t.trim().parse().ok())
-            .unwrap_or(1usize);
-        let task_configs = instance.connector().task_configs(max_tasks)?;
-        let task_configs = task_configs
-            .into_iter()
-            .map(|task| ConfigProviders::unresolve(&self.config, &resolved, task))
-            .map(|task| self.complete_task_config(worker, task))
-            .collect();
+        let (instance, task_configs) = start_connector(worker, &self.name, &self.config).await?;
         self.instance = Some(instance);
         Ok(task_configs)
-    }
-
-    /// Adds what the runtime puts in every task config: `task.class`, and a sink's topics.
-    fn complete_task_config(&self, worker: &Worker, mut task: ConfigMap) -> ConfigMap {
-        let class = worker
-            .registry
-            .connector_class(&self.config[CONNECTOR_CLASS])
-            .unwrap_or_default();
-        let task_class = class
-            .strip_suffix("Connector")
-            .map_or_else(|| format!("{class}Task"), |base| format!("{base}Task"));
-        task.insert("task.class".into(), task_class);
-        if self.connector_type == "sink" {
-            for key in [TOPICS, TOPICS_REGEX] {
-                if let Some(value) = self.config.get(key) {
-                    task.insert(key.into(), value.clone());
-                }
-            }
-        }
-        task
     }
 
     /// Restarts the connector instance; its tasks keep running unless their configurations changed.
@@ -179,49 +127,20 @@ impl ManagedConnector {
         let (Some(instance), Some(task_config)) = (&self.instance, self.task_configs.get(id as usize)) else {
             return;
         };
-        let resolved = worker
-            .config_providers
-            .resolve(&self.config)
-            .and_then(|connector_config| Ok((connector_config, worker.config_providers.resolve(task_config)?)));
-        let (connector_config, task_config) = match resolved {
-            Ok(configs) => configs,
-            Err(err) => {
-                worker
-                    .statuses
-                    .put_task(&self.name, id, State::Failed, Some(err.to_string()));
-                return;
-            }
-        };
-        let spec = TaskSpec {
-            connector: self.name.clone(),
-            id,
-            connector_config,
-            task_config,
-        };
-        worker
-            .statuses
-            .put_task(&spec.connector, id, self.running_state(), None);
-        let stop = CancellationToken::new();
-        let token = stop.clone();
-        let target = self.target.subscribe();
-        let worker = worker.clone();
-        let handle = match instance {
-            ConnectorKind::Source(source) => {
-                let task = source.create_task();
-                tokio::spawn(async move {
-                    let result = run_source_task(worker.clone(), spec.clone(), task, target, token).await;
-                    record_outcome(&worker, &spec, result);
-                })
-            }
-            ConnectorKind::Sink(sink) => {
-                let task = sink.create_task();
-                tokio::spawn(async move {
-                    let result = run_sink_task(worker.clone(), spec.clone(), task, target, token).await;
-                    record_outcome(&worker, &spec, result);
-                })
-            }
-        };
-        self.tasks.insert(id, RunningTask { stop, handle });
+        let started = start_task(
+            worker,
+            instance,
+            TaskSpec {
+                connector: self.name.clone(),
+                id,
+                connector_config: self.config.clone(),
+                task_config: task_config.clone(),
+            },
+            self.target.subscribe(),
+        );
+        if let Some(task) = started {
+            self.tasks.insert(id, task);
+        }
     }
 
     /// Stops task `id`, waiting at most `timeout`.
@@ -253,35 +172,6 @@ impl ManagedConnector {
         }
         for id in self.tasks.keys() {
             worker.statuses.put_task(&self.name, *id, state, None);
-        }
-    }
-}
-
-/// Asks every task to stop and waits for all of them together at most `timeout`, aborting the rest.
-async fn stop_all(tasks: Vec<RunningTask>, timeout: Duration) {
-    for task in &tasks {
-        task.stop.cancel();
-    }
-    let deadline = tokio::time::Instant::now() + timeout;
-    for task in tasks {
-        let abort = task.handle.abort_handle();
-        if tokio::time::timeout_at(deadline, task.handle).await.is_err() {
-            tracing::warn!("task did not stop within task.shutdown.graceful.timeout.ms; aborting it");
-            abort.abort();
-        }
-    }
-}
-
-fn record_outcome(worker: &Worker, spec: &TaskSpec, result: Result<(), RuntimeError>) {
-    match result {
-        Ok(()) => worker
-            .statuses
-            .put_task(&spec.connector, spec.id, State::Unassigned, None),
-        Err(err) => {
-            tracing::error!(task = %spec.name(), error = %err, "task failed; it will not be restarted until restarted by hand");
-            worker
-                .statuses
-                .put_task(&spec.connector, spec.id, State::Failed, Some(err.to_string()));
         }
     }
 }

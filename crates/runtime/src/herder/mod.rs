@@ -2,22 +2,26 @@
 //! answers what it asks about them.
 
 mod context;
+pub(crate) use context::HerderContext;
+mod contract;
 mod managed;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use kconnect_api::ConfigMap;
 use kconnect_storage::TargetStateFile;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+pub use contract::Herder;
 use managed::ManagedConnector;
 
 use crate::connector_config::{NAME, check_connector_config};
 use crate::error::RuntimeError;
 use crate::offsets_api::{self, ConnectorOffset};
-use crate::status::{ConnectorStatus, State, TaskStatus};
+use crate::status::{ConnectorStatus, State};
 use crate::target_state::TargetState;
 use crate::worker::Worker;
 
@@ -62,7 +66,31 @@ pub struct RestartRequest {
     pub only_failed: bool,
 }
 
-fn task_ids(name: &str, count: usize) -> Vec<ConnectorTaskId> {
+impl RestartRequest {
+    /// What this request restarts given the connector's `status`: the connector itself, which
+    /// tasks, and the status to answer with (RESTARTING for what restarts).
+    pub fn plan(self, mut status: ConnectorStatus) -> (bool, Vec<u32>, ConnectorStatus) {
+        let failed = |state: State| state == State::Failed;
+        let restart_connector = !self.only_failed || failed(status.connector.state);
+        let tasks: Vec<u32> = status
+            .tasks
+            .iter()
+            .filter(|t| self.include_tasks && (!self.only_failed || failed(t.status.state)))
+            .map(|t| t.id)
+            .collect();
+        if restart_connector {
+            status.connector.state = State::Restarting;
+        }
+        for task in status.tasks.iter_mut().filter(|t| tasks.contains(&t.id)) {
+            task.status.state = State::Restarting;
+            task.status.trace = None;
+        }
+        (restart_connector, tasks, status)
+    }
+}
+
+/// The ids of a connector's `count` tasks.
+pub fn task_ids(name: &str, count: usize) -> Vec<ConnectorTaskId> {
     (0..count as u32)
         .map(|task| ConnectorTaskId {
             connector: name.to_string(),
@@ -99,11 +127,6 @@ impl StandaloneHerder {
         }
     }
 
-    /// The worker.
-    pub fn worker(&self) -> &Arc<Worker> {
-        &self.worker
-    }
-
     fn not_found(name: &str) -> RuntimeError {
         RuntimeError::NotFound(name.to_string())
     }
@@ -125,8 +148,42 @@ impl StandaloneHerder {
             .unwrap_or_default()
     }
 
+    /// A connector's configuration and target state.
+    async fn config_and_target(&self, name: &str) -> Result<(ConfigMap, TargetState), RuntimeError> {
+        let connectors = self.connectors.lock().await;
+        let managed = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
+        Ok((managed.config.clone(), managed.target()))
+    }
+
+    /// A connector's target state.
+    pub async fn target_state(&self, name: &str) -> Result<TargetState, RuntimeError> {
+        let connectors = self.connectors.lock().await;
+        connectors
+            .get(name)
+            .map(ManagedConnector::target)
+            .ok_or_else(|| Self::not_found(name))
+    }
+
+    /// Stops every connector and task (committing offsets), within
+    /// `task.shutdown.graceful.timeout.ms` for the tasks of each connector.
+    pub async fn stop(&self) {
+        let mut connectors = self.connectors.lock().await;
+        for managed in connectors.values_mut() {
+            managed.stop(&self.worker).await;
+        }
+        tracing::info!("herder stopped");
+    }
+}
+
+#[async_trait]
+impl Herder for StandaloneHerder {
+    /// The worker.
+    fn worker(&self) -> &Arc<Worker> {
+        &self.worker
+    }
+
     /// Validates, starts and records a new connector; `initial` overrides a stored target state.
-    pub async fn create_connector(
+    async fn create_connector(
         &self,
         config: ConfigMap,
         initial: Option<TargetState>,
@@ -147,11 +204,7 @@ impl StandaloneHerder {
     }
 
     /// Creates the connector or replaces its configuration (restarting it); `true` when created.
-    pub async fn put_connector_config(
-        &self,
-        name: &str,
-        config: ConfigMap,
-    ) -> Result<(bool, ConnectorInfo), RuntimeError> {
+    async fn put_connector_config(&self, name: &str, config: ConfigMap) -> Result<(bool, ConnectorInfo), RuntimeError> {
         check_connector_config(&self.worker.registry, &config)?;
         let mut connectors = self.connectors.lock().await;
         let Some(managed) = connectors.get_mut(name) else {
@@ -168,24 +221,8 @@ impl StandaloneHerder {
         Ok((false, info))
     }
 
-    /// Merges `patch` into the configuration (a `None` value removes the key) and applies it.
-    pub async fn patch_connector_config(
-        &self,
-        name: &str,
-        patch: BTreeMap<String, Option<String>>,
-    ) -> Result<ConnectorInfo, RuntimeError> {
-        let mut config = self.connector_info(name).await?.config;
-        for (key, value) in patch {
-            match value {
-                Some(value) => config.insert(key, value),
-                None => config.remove(&key),
-            };
-        }
-        self.put_connector_config(name, config).await.map(|(_, info)| info)
-    }
-
     /// Stops and forgets a connector.
-    pub async fn delete_connector(&self, name: &str) -> Result<(), RuntimeError> {
+    async fn delete_connector(&self, name: &str) -> Result<(), RuntimeError> {
         let mut managed = self
             .connectors
             .lock()
@@ -201,7 +238,7 @@ impl StandaloneHerder {
     }
 
     /// Pauses, resumes or stops a connector, and remembers the target across restarts.
-    pub async fn set_target_state(&self, name: &str, target: TargetState) -> Result<(), RuntimeError> {
+    async fn set_target_state(&self, name: &str, target: TargetState) -> Result<(), RuntimeError> {
         let mut connectors = self.connectors.lock().await;
         let managed = connectors.get_mut(name).ok_or_else(|| Self::not_found(name))?;
         let previous = managed.target();
@@ -228,32 +265,18 @@ impl StandaloneHerder {
 
     /// Restarts a connector and, as asked, its tasks. Returns the status showing RESTARTING for
     /// what is restarted, or `None` for the plain connector restart (Apache's 204 case).
-    pub async fn restart_connector(
+    async fn restart_connector(
         &self,
         name: &str,
         request: RestartRequest,
     ) -> Result<Option<ConnectorStatus>, RuntimeError> {
         let mut connectors = self.connectors.lock().await;
         let managed = connectors.get_mut(name).ok_or_else(|| Self::not_found(name))?;
-        let mut status = self.connector_status(name)?;
-        let failed = |state: State| state == State::Failed;
-        let restart_connector = !request.only_failed || failed(status.connector.state);
-        let tasks: Vec<u32> = status
-            .tasks
-            .iter()
-            .filter(|t| request.include_tasks && (!request.only_failed || failed(t.status.state)))
-            .map(|t| t.id)
-            .collect();
+        let status = self.connector_status(name)?;
         if managed.target() == TargetState::Stopped {
             return Ok((request != RestartRequest::default()).then_some(status));
         }
-        if restart_connector {
-            status.connector.state = State::Restarting;
-        }
-        for task in status.tasks.iter_mut().filter(|t| tasks.contains(&t.id)) {
-            task.status.state = State::Restarting;
-            task.status.trace = None;
-        }
+        let (restart_connector, tasks, status) = request.plan(status);
         if restart_connector {
             managed.restart_instance(&self.worker).await;
         }
@@ -267,7 +290,7 @@ impl StandaloneHerder {
     }
 
     /// Restarts one task.
-    pub async fn restart_task(&self, name: &str, task: u32) -> Result<(), RuntimeError> {
+    async fn restart_task(&self, name: &str, task: u32) -> Result<(), RuntimeError> {
         let mut connectors = self.connectors.lock().await;
         let managed = connectors.get_mut(name).ok_or_else(|| Self::not_found(name))?;
         if task as usize >= managed.task_configs.len() {
@@ -280,115 +303,31 @@ impl StandaloneHerder {
         Ok(())
     }
 
-    /// The configuration of a connector that must be STOPPED for its offsets to change.
-    async fn stopped_config(&self, name: &str) -> Result<ConfigMap, RuntimeError> {
-        let connectors = self.connectors.lock().await;
-        let managed = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
-        if managed.target() != TargetState::Stopped {
-            return Err(RuntimeError::BadRequest(format!(
-                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
-            )));
-        }
-        Ok(managed.config.clone())
-    }
-
-    /// Runs blocking Kafka calls of the offsets API off the async threads.
-    async fn blocking<T: Send + 'static>(
-        &self,
-        call: impl FnOnce(&Worker) -> Result<T, RuntimeError> + Send + 'static,
-    ) -> Result<T, RuntimeError> {
-        let worker = self.worker.clone();
-        tokio::task::spawn_blocking(move || call(&worker))
-            .await
-            .map_err(|err| RuntimeError::Kafka(err.to_string()))?
-    }
-
     /// The connector's offsets (KIP-875).
-    pub async fn offsets(&self, name: &str) -> Result<Vec<ConnectorOffset>, RuntimeError> {
+    async fn offsets(&self, name: &str) -> Result<Vec<ConnectorOffset>, RuntimeError> {
         let info = self.connector_info(name).await?;
-        if info.connector_type == "source" {
-            return Ok(offsets_api::source_offsets(&self.worker, name));
-        }
-        let name = name.to_string();
-        self.blocking(move |worker| offsets_api::sink_offsets(worker, &name, &info.config))
-            .await
+        offsets_api::read_offsets(&self.worker, name, &info.config).await
     }
 
     /// Writes offsets of a STOPPED connector (`None` resets a partition); returns Apache's message.
-    pub async fn alter_offsets(&self, name: &str, offsets: Vec<ConnectorOffset>) -> Result<String, RuntimeError> {
-        if offsets.is_empty() {
-            return Err(RuntimeError::BadRequest(
-                "The offsets to be altered may not be empty".into(),
-            ));
-        }
-        self.write_offsets(name, offsets, "altered").await
+    async fn alter_offsets(&self, name: &str, offsets: Vec<ConnectorOffset>) -> Result<String, RuntimeError> {
+        let (config, target) = self.config_and_target(name).await?;
+        offsets_api::alter_offsets(&self.worker, name, &config, target, offsets).await
     }
 
     /// Resets every offset of a STOPPED connector; returns Apache's message.
-    pub async fn reset_offsets(&self, name: &str) -> Result<String, RuntimeError> {
-        let config = self.stopped_config(name).await?;
-        let offsets = match self
-            .worker
-            .registry
-            .connector(&config[crate::connector_config::CONNECTOR_CLASS])?
-        {
-            kconnect_api::ConnectorKind::Source(_) => offsets_api::source_offsets(&self.worker, name)
-                .into_iter()
-                .map(|o| ConnectorOffset { offset: None, ..o })
-                .collect(),
-            kconnect_api::ConnectorKind::Sink(_) => {
-                let owned = name.to_string();
-                self.blocking(move |worker| offsets_api::all_sink_partitions(worker, &owned, &config))
-                    .await?
-            }
-        };
-        self.write_offsets(name, offsets, "reset").await
-    }
-
-    async fn write_offsets(
-        &self,
-        name: &str,
-        offsets: Vec<ConnectorOffset>,
-        verb: &str,
-    ) -> Result<String, RuntimeError> {
-        let config = self.stopped_config(name).await?;
-        let connector = self
-            .worker
-            .registry
-            .connector(&config[crate::connector_config::CONNECTOR_CLASS])?;
-        let entries: Vec<_> = offsets
-            .iter()
-            .map(|o| (o.partition.clone(), o.offset.clone()))
-            .collect();
-        let complete = connector
-            .connector()
-            .alter_offsets(&config, &entries)
-            .map_err(|err| RuntimeError::BadRequest(err.to_string()))?;
-        match connector {
-            kconnect_api::ConnectorKind::Source(_) => offsets_api::write_source_offsets(&self.worker, name, &offsets)?,
-            kconnect_api::ConnectorKind::Sink(_) => {
-                let owned = name.to_string();
-                self.blocking(move |worker| offsets_api::write_sink_offsets(worker, &owned, &config, &offsets))
-                    .await?
-            }
-        }
-        tracing::info!(connector = %name, verb, "offsets changed");
-        Ok(if complete {
-            format!("The offsets for this connector have been {verb} successfully")
-        } else {
-            format!(
-                "The Connect framework-managed offsets for this connector have been {verb} successfully. However, if this connector manages offsets externally, they will need to be manually {verb} in the system that the connector uses."
-            )
-        })
+    async fn reset_offsets(&self, name: &str) -> Result<String, RuntimeError> {
+        let (config, target) = self.config_and_target(name).await?;
+        offsets_api::reset_offsets(&self.worker, name, &config, target).await
     }
 
     /// The names of the connectors, sorted.
-    pub async fn connector_names(&self) -> Vec<String> {
+    async fn connector_names(&self) -> Vec<String> {
         self.connectors.lock().await.keys().cloned().collect()
     }
 
     /// A connector's name, config, tasks and type.
-    pub async fn connector_info(&self, name: &str) -> Result<ConnectorInfo, RuntimeError> {
+    async fn connector_info(&self, name: &str) -> Result<ConnectorInfo, RuntimeError> {
         let connectors = self.connectors.lock().await;
         connectors
             .get(name)
@@ -396,17 +335,8 @@ impl StandaloneHerder {
             .ok_or_else(|| Self::not_found(name))
     }
 
-    /// A connector's target state.
-    pub async fn target_state(&self, name: &str) -> Result<TargetState, RuntimeError> {
-        let connectors = self.connectors.lock().await;
-        connectors
-            .get(name)
-            .map(ManagedConnector::target)
-            .ok_or_else(|| Self::not_found(name))
-    }
-
     /// A connector's task configurations.
-    pub async fn task_infos(&self, name: &str) -> Result<Vec<TaskInfo>, RuntimeError> {
+    async fn task_infos(&self, name: &str) -> Result<Vec<TaskInfo>, RuntimeError> {
         let connectors = self.connectors.lock().await;
         let managed = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
         Ok(task_ids(name, managed.task_configs.len())
@@ -420,29 +350,10 @@ impl StandaloneHerder {
     }
 
     /// A connector's status with its tasks.
-    pub fn connector_status(&self, name: &str) -> Result<ConnectorStatus, RuntimeError> {
+    fn connector_status(&self, name: &str) -> Result<ConnectorStatus, RuntimeError> {
         self.worker
             .statuses
             .connector(name)
             .ok_or_else(|| Self::not_found(name))
-    }
-
-    /// One task's status.
-    pub fn task_status(&self, name: &str, task: u32) -> Result<TaskStatus, RuntimeError> {
-        self.connector_status(name)?
-            .tasks
-            .into_iter()
-            .find(|t| t.id == task)
-            .ok_or_else(|| RuntimeError::NotFound(format!("{name}-{task}")))
-    }
-
-    /// Stops every connector and task (committing offsets), within
-    /// `task.shutdown.graceful.timeout.ms` for the tasks of each connector.
-    pub async fn stop(&self) {
-        let mut connectors = self.connectors.lock().await;
-        for managed in connectors.values_mut() {
-            managed.stop(&self.worker).await;
-        }
-        tracing::info!("herder stopped");
     }
 }

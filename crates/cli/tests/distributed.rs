@@ -1,0 +1,349 @@
+//! Distributed mode end to end: a `kconnect broker` process and three `kconnect distributed`
+//! workers in one group. Work spreads evenly, adding a connector moves nothing already running, a
+//! SIGKILLed worker's work moves to the others after the scheduled delay with every record
+//! delivered, and a gracefully stopped worker hands its work over at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use kconnect_test_kit::{
+    BrokerProcess, RestApi, WorkerProcess, append_lines, create_topic, free_port, numbered_lines, read_lines,
+    wait_until,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
+const MAX_DELAY_MS: u64 = 8_000;
+const SESSION_TIMEOUT_MS: u64 = 6_000;
+
+struct Cluster {
+    dir: tempfile::TempDir,
+    broker: BrokerProcess,
+    workers: Vec<Option<WorkerProcess>>,
+    ports: Vec<u16>,
+}
+
+impl Cluster {
+    fn start(size: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let broker = BrokerProcess::start(Path::new(BIN), free_port(), &dir.path().join("broker"), "memory");
+        let mut cluster = Self {
+            dir,
+            broker,
+            workers: Vec::new(),
+            ports: Vec::new(),
+        };
+        for index in 0..size {
+            let port = free_port();
+            cluster.ports.push(port);
+            cluster.workers.push(Some(cluster.worker(index, port)));
+        }
+        for (index, port) in cluster.ports.clone().into_iter().enumerate() {
+            let up = wait_until(Duration::from_secs(60), || {
+                std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            });
+            assert!(up, "worker {index} REST did not start:\n{}", cluster.log(index));
+        }
+        cluster
+    }
+
+    fn worker(&self, index: usize, port: u16) -> WorkerProcess {
+        let config = self.path(&format!("worker-{index}.properties"));
+        let properties = format!(
+            "bootstrap.servers={}\ngroup.id=kconnect-cluster\nconfig.storage.topic=connect-configs\n\
+             offset.storage.topic=connect-offsets\nstatus.storage.topic=connect-status\n\
+             config.storage.replication.factor=1\noffset.storage.replication.factor=1\n\
+             status.storage.replication.factor=1\noffset.storage.partitions=5\nstatus.storage.partitions=2\n\
+             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             listeners=http://127.0.0.1:{port}\noffset.flush.interval.ms=500\n\
+             scheduled.rebalance.max.delay.ms={MAX_DELAY_MS}\nsession.timeout.ms={SESSION_TIMEOUT_MS}\n\
+             heartbeat.interval.ms=1000\n",
+            self.broker.bootstrap
+        );
+        std::fs::write(&config, properties).unwrap();
+        WorkerProcess::distributed(Path::new(BIN), &config, &self.path(&format!("worker-{index}.log")))
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn log(&self, index: usize) -> String {
+        std::fs::read_to_string(self.path(&format!("worker-{index}.log"))).unwrap_or_default()
+    }
+
+    fn logs(&self) -> String {
+        (0..self.ports.len())
+            .map(|i| format!("--- worker {i} ---\n{}", self.log(i)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn api(&self, index: usize) -> RestApi {
+        RestApi::new(self.ports[index])
+    }
+
+    fn live(&self) -> Vec<usize> {
+        (0..self.workers.len()).filter(|i| self.workers[*i].is_some()).collect()
+    }
+
+    fn worker_id(&self, index: usize) -> String {
+        format!("127.0.0.1:{}", self.ports[index])
+    }
+
+    /// Creates a connector through a worker that is not (necessarily) the leader.
+    async fn create(&self, through: usize, name: &str, config: Value) {
+        let mut body = json!({"name": name, "config": config});
+        body["config"]["name"] = json!(name);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (status, answer, _) = self.api(through).json(Method::POST, "/connectors", body.clone()).await;
+            if status == 201 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "create {name}: {status} {answer}\n{}",
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Waits until `name` runs its connector and `tasks` tasks on live workers only; returns the
+    /// worker of the connector and of each task.
+    async fn running(&self, name: &str, tasks: usize, timeout: Duration) -> (String, Vec<String>) {
+        let live: BTreeSet<String> = self.live().into_iter().map(|i| self.worker_id(i)).collect();
+        let deadline = Instant::now() + timeout;
+        let mut last = Value::Null;
+        while Instant::now() < deadline {
+            for index in self.live() {
+                last = self.api(index).state(name).await;
+                let running =
+                    |s: &Value| s["state"] == "RUNNING" && live.contains(s["worker_id"].as_str().unwrap_or(""));
+                let task_states = last["tasks"].as_array().cloned().unwrap_or_default();
+                if running(&last["connector"]) && task_states.len() == tasks && task_states.iter().all(running) {
+                    let worker = |s: &Value| s["worker_id"].as_str().unwrap().to_string();
+                    return (worker(&last["connector"]), task_states.iter().map(worker).collect());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        panic!(
+            "{name} not running with {tasks} tasks on {live:?}: {last}\n{}",
+            self.logs()
+        );
+    }
+
+    /// How often each task was started, from every worker's log.
+    fn starts(&self, task: &str) -> usize {
+        let field = format!("task={task}");
+        (0..self.ports.len())
+            .map(|i| {
+                self.log(i)
+                    .lines()
+                    .filter(|l| l.contains("task started") && l.split_whitespace().any(|w| w == field))
+                    .count()
+            })
+            .sum()
+    }
+}
+
+fn load(placements: &[(String, Vec<String>)]) -> BTreeMap<String, (usize, usize)> {
+    let mut load: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (connector, tasks) in placements {
+        load.entry(connector.clone()).or_default().0 += 1;
+        for task in tasks {
+            load.entry(task.clone()).or_default().1 += 1;
+        }
+    }
+    load
+}
+
+fn sink(file: &Path, tasks: usize) -> Value {
+    json!({
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "tasks.max": tasks.to_string(),
+        "topics": "lines",
+        "file": file.display().to_string(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_workers_share_work_survive_a_kill_and_hand_over_on_stop() {
+    let mut cluster = Cluster::start(3);
+    create_topic(&cluster.broker.bootstrap, "lines").await;
+    let input = cluster.path("input.txt");
+    append_lines(&input, numbered_lines(0, 2_000));
+    cluster
+        .create(
+            1,
+            "source",
+            json!({
+                "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+                "tasks.max": "1",
+                "topic": "lines",
+                "file": input.display().to_string(),
+            }),
+        )
+        .await;
+    let out1 = cluster.path("out-1.txt");
+    cluster.create(2, "sink-1", sink(&out1, 4)).await;
+    let timeout = Duration::from_secs(90);
+    let source = cluster.running("source", 1, timeout).await;
+    let sink1 = cluster.running("sink-1", 4, timeout).await;
+
+    // A third connector lands on the least loaded workers and moves nothing that runs.
+    let out2 = cluster.path("out-2.txt");
+    cluster.create(0, "sink-2", sink(&out2, 4)).await;
+    let sink2 = cluster.running("sink-2", 4, timeout).await;
+    let logs = cluster.logs();
+    assert_eq!(
+        cluster.running("source", 1, timeout).await.1,
+        source.1,
+        "source task moved\n{logs}"
+    );
+    assert_eq!(
+        cluster.running("sink-1", 4, timeout).await.1,
+        sink1.1,
+        "sink-1 tasks moved\n{logs}"
+    );
+    for task in ["source-0", "sink-1-0", "sink-1-1", "sink-1-2", "sink-1-3"] {
+        assert_eq!(
+            cluster.starts(task),
+            1,
+            "{task} restarted when sink-2 was added\n{}",
+            cluster.logs()
+        );
+    }
+    let placements = vec![
+        (source.0.clone(), source.1.clone()),
+        (sink1.0.clone(), sink1.1.clone()),
+        (sink2.0.clone(), sink2.1.clone()),
+    ];
+    let spread = load(&placements);
+    assert_eq!(spread.len(), 3, "every worker runs something: {spread:?}");
+    assert!(
+        spread.values().all(|l| *l == (1, 3)),
+        "3 connectors and 9 tasks spread evenly: {spread:?}"
+    );
+    let all_lines: Vec<String> = numbered_lines(0, 2_000).collect();
+    let arrived = wait_until(timeout, || read_lines(&out1).len() >= all_lines.len());
+    assert!(
+        arrived,
+        "sink-1 got {} lines\n{}",
+        read_lines(&out1).len(),
+        cluster.logs()
+    );
+
+    // SIGKILL the source's worker; its work resumes elsewhere after the delay, nothing is lost.
+    let victim = cluster
+        .ports
+        .iter()
+        .position(|p| source.1[0].ends_with(&format!(":{p}")))
+        .unwrap();
+    cluster.workers[victim].as_ref().unwrap().signal("KILL");
+    cluster.workers[victim] = None;
+    let killed_at = Instant::now();
+    append_lines(&input, numbered_lines(2_000, 3_000));
+    let failover = Duration::from_millis(MAX_DELAY_MS + SESSION_TIMEOUT_MS) + timeout;
+    let moved = cluster.running("source", 1, failover).await;
+    cluster.running("sink-1", 4, failover).await;
+    cluster.running("sink-2", 4, failover).await;
+    let took = killed_at.elapsed();
+    assert_ne!(moved.1[0], source.1[0]);
+    let expected: BTreeSet<String> = numbered_lines(0, 5_000).collect();
+    let complete = wait_until(timeout, || {
+        read_lines(&out1).into_iter().collect::<BTreeSet<_>>() == expected
+            && read_lines(&out2).into_iter().collect::<BTreeSet<_>>() == expected
+    });
+    let delivered = read_lines(&out1);
+    assert!(
+        complete,
+        "lines lost after the kill: {} delivered\n{}",
+        delivered.len(),
+        cluster.logs()
+    );
+    eprintln!(
+        "failover after SIGKILL took {took:?}; sink-1 got {} lines for 5000 inputs ({} delivered twice)",
+        delivered.len(),
+        delivered.len() - expected.len()
+    );
+
+    // A graceful stop hands the work over at once, well before the scheduled delay.
+    let survivors = cluster.live();
+    let leaving = survivors[0];
+    let stopping = cluster.workers[leaving].take().unwrap();
+    let stopped_at = Instant::now();
+    stopping.signal("TERM");
+    let mut stopping = stopping;
+    assert!(
+        stopping.wait(Duration::from_secs(30)).is_some(),
+        "worker did not stop on SIGTERM"
+    );
+    cluster.running("source", 1, timeout).await;
+    cluster.running("sink-1", 4, timeout).await;
+    cluster.running("sink-2", 4, timeout).await;
+    let handover = stopped_at.elapsed();
+    assert!(
+        handover < Duration::from_millis(MAX_DELAY_MS),
+        "graceful handover took {handover:?}, as long as the delay for a lost worker"
+    );
+    eprintln!("graceful handover took {handover:?}");
+    append_lines(&input, numbered_lines(5_000, 1_000));
+    let expected: BTreeSet<String> = numbered_lines(0, 6_000).collect();
+    let complete = wait_until(timeout, || {
+        read_lines(&out1).into_iter().collect::<BTreeSet<_>>() == expected
+    });
+    assert!(complete, "lines lost after the handover\n{}", cluster.logs());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_on_a_follower_reach_the_leader_and_reads_work_everywhere() {
+    let cluster = Cluster::start(2);
+    create_topic(&cluster.broker.bootstrap, "lines").await;
+    let out = cluster.path("out.txt");
+    for worker in 0..2 {
+        let name = format!("sink-{worker}");
+        cluster.create(worker, &name, sink(&out, 2)).await;
+        cluster.running(&name, 2, Duration::from_secs(90)).await;
+    }
+    for worker in 0..2 {
+        let api = cluster.api(worker);
+        let (status, names) = api.get("/connectors").await;
+        assert_eq!((status, names), (200, json!(["sink-0", "sink-1"])));
+        let (status, tasks) = api.get("/connectors/sink-0/tasks").await;
+        assert_eq!(status, 200);
+        assert_eq!(tasks.as_array().unwrap().len(), 2);
+        assert_eq!(
+            tasks[0]["config"]["task.class"],
+            "org.apache.kafka.connect.file.FileStreamSinkTask"
+        );
+    }
+    let api = cluster.api(1);
+    let (status, _, _) = api.call(Method::PUT, "/connectors/sink-0/pause", None).await;
+    assert_eq!(status, 202);
+    let paused = wait_until(Duration::from_secs(30), || {
+        let state =
+            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(cluster.api(0).state("sink-0")));
+        state["connector"]["state"] == "PAUSED"
+            && state["tasks"]
+                .as_array()
+                .is_some_and(|t| t.iter().all(|t| t["state"] == "PAUSED"))
+    });
+    assert!(paused, "pause through a follower\n{}", cluster.logs());
+    let (status, _, _) = api.call(Method::DELETE, "/connectors/sink-1", None).await;
+    assert_eq!(status, 204);
+    let (status, _) = cluster.api(0).get("/connectors/sink-1").await;
+    assert_eq!(status, 404);
+    let (status, body, _) = api
+        .call(Method::POST, "/connectors/sink-0/tasks?forward=false", Some("[]"))
+        .await;
+    assert!(
+        matches!(status, 400 | 409),
+        "an unsigned internal request is refused: {status} {body}"
+    );
+}

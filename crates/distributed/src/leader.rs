@@ -1,0 +1,109 @@
+//! Leader duties: the session key, and task configurations (computed by a connector's owner, written
+//! to the config topic only by the leader; followers send them over signed internal requests).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kconnect_runtime::{ConfigMap, RuntimeError};
+use std::sync::Arc;
+
+use crate::cluster::Cluster;
+use crate::config_records::{SessionKey, session_key_record, task_records};
+use crate::signing::{ALGORITHM, ALGORITHM_HEADER, SIGNATURE_HEADER, sign};
+use crate::work::NewTaskConfigs;
+
+const SUBMIT_ATTEMPTS: u32 = 10;
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Writes a new session key when there is none or it is older than `inter.worker.key.ttl.ms`.
+pub async fn ensure_session_key(cluster: &Cluster) {
+    let ttl = cluster.settings.key_ttl.as_millis() as i64;
+    let current = cluster.snapshot().session_key;
+    if current.is_some_and(|key| now_ms() - key.created < ttl) {
+        return;
+    }
+    let mut key = Vec::with_capacity(32);
+    key.extend(uuid::Uuid::new_v4().as_bytes());
+    key.extend(uuid::Uuid::new_v4().as_bytes());
+    let record = session_key_record(&SessionKey {
+        key,
+        algorithm: ALGORITHM.to_string(),
+        created: now_ms(),
+    });
+    match cluster.write_config(vec![record]).await {
+        Ok(()) => tracing::info!("wrote a new session key"),
+        Err(err) => tracing::warn!(error = %err, "could not write a session key"),
+    }
+}
+
+/// Writes `tasks` of connector `name` unless the config topic already has exactly them (leader only).
+pub async fn write_task_configs(cluster: &Cluster, name: &str, tasks: Vec<ConfigMap>) -> Result<(), RuntimeError> {
+    let snapshot = cluster.snapshot();
+    if !snapshot.connectors.contains_key(name) {
+        return Err(RuntimeError::NotFound(name.to_string()));
+    }
+    if snapshot.tasks.get(name) == Some(&tasks) {
+        return Ok(());
+    }
+    tracing::info!(connector = %name, tasks = tasks.len(), "writing task configurations");
+    cluster.write_config(task_records(name, &tasks)).await
+}
+
+/// Sends new task configurations to the leader in the background: written directly when this
+/// worker leads, else by a signed `POST /connectors/{c}/tasks`, retried while the leader changes.
+pub fn submit_task_configs(cluster: &Arc<Cluster>, publish: NewTaskConfigs) {
+    for (name, tasks) in publish {
+        let cluster = cluster.clone();
+        tokio::spawn(async move {
+            for attempt in 1..=SUBMIT_ATTEMPTS {
+                match submit(&cluster, &name, tasks.clone()).await {
+                    Ok(()) => return,
+                    Err(err) => {
+                        tracing::warn!(connector = %name, attempt, error = %err, "task configurations not accepted yet");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+async fn submit(cluster: &Cluster, name: &str, tasks: Vec<ConfigMap>) -> Result<(), RuntimeError> {
+    let leader = cluster.leader();
+    if leader.is_me {
+        return write_task_configs(cluster, name, tasks).await;
+    }
+    let url = leader
+        .url
+        .ok_or_else(|| RuntimeError::Kafka("the group has no leader yet".into()))?;
+    let key = cluster
+        .snapshot()
+        .session_key
+        .ok_or_else(|| RuntimeError::Kafka("no session key to sign with yet".into()))?;
+    let body = serde_json::to_vec(&tasks).map_err(|err| RuntimeError::BadRequest(err.to_string()))?;
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/connectors/{name}/tasks?forward=false",
+            url.trim_end_matches('/')
+        ))
+        .header("Content-Type", "application/json")
+        .header(SIGNATURE_HEADER, sign(&key, &body))
+        .header(ALGORITHM_HEADER, ALGORITHM)
+        .body(body)
+        .send()
+        .await
+        .map_err(|err| RuntimeError::Kafka(format!("leader {url}: {err}")))?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(RuntimeError::Kafka(format!(
+            "leader {url} answered {}: {}",
+            response.status(),
+            response.text().await.unwrap_or_default()
+        )))
+    }
+}

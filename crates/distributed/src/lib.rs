@@ -1,0 +1,26 @@
+//! Distributed mode: workers sharing connectors and tasks through Kafka.
+//!
+//! The workers form a group with protocol type `connect` ([`group`], [`protocol`]); its leader runs
+//! the incremental cooperative [`assignor`]. Connector configs, source offsets and statuses live in
+//! Kafka topics in Apache Kafka Connect's formats ([`config_records`], [`offset_store`],
+//! [`status_log`]), so a cluster can take over from Apache's.
+
+pub mod assignor;
+mod cluster;
+pub mod config;
+pub mod config_records;
+pub mod group;
+mod herder;
+pub mod kafka_log;
+mod leader;
+mod membership;
+pub mod offset_store;
+pub mod protocol;
+pub mod signing;
+pub mod status_log;
+mod wire;
+mod work;
+
+pub use config::DistributedConfig;
+pub use herder::DistributedHerder;
+pub use wire::WireError;

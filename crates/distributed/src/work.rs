@@ -1,0 +1,311 @@
+//! The connectors and tasks this worker runs: started and stopped as assignments say, and kept in
+//! line with the config topic (new configurations, target states, restart requests).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kconnect_api::ConnectorKind;
+use kconnect_runtime::connector_config::CONNECTOR_CLASS;
+use kconnect_runtime::runner::{RunningTask, running_state, start_connector, start_task, stop_all};
+use kconnect_runtime::status::State;
+use kconnect_runtime::worker::TaskSpec;
+use kconnect_runtime::{ConfigMap, RestartRequest, TargetState, Worker};
+use tokio::sync::watch;
+
+use crate::assignor::{Item, Items};
+use crate::config_records::ConfigSnapshot;
+use crate::protocol::CONNECTOR_TASK;
+
+/// Task configurations a started connector produced that differ from the config topic's.
+pub type NewTaskConfigs = Vec<(String, Vec<ConfigMap>)>;
+
+struct LocalConnector {
+    instance: Option<ConnectorKind>,
+    config: ConfigMap,
+    target: TargetState,
+}
+
+struct LocalTask {
+    running: Option<RunningTask>,
+    connector_config: ConfigMap,
+    config: ConfigMap,
+}
+
+/// What runs here.
+#[derive(Default)]
+pub struct LocalWork {
+    connectors: BTreeMap<String, LocalConnector>,
+    tasks: BTreeMap<(String, u32), LocalTask>,
+    targets: BTreeMap<String, watch::Sender<TargetState>>,
+    restarts_seen: usize,
+}
+
+fn connector_type(worker: &Worker, config: &ConfigMap) -> &'static str {
+    config
+        .get(CONNECTOR_CLASS)
+        .and_then(|class| worker.registry.connector(class).ok())
+        .map_or("unknown", |kind| kind.type_name())
+}
+
+impl LocalWork {
+    /// Nothing running; restart requests already in `snapshot` are history, not to be acted on.
+    pub fn new(snapshot: &ConfigSnapshot) -> Self {
+        Self {
+            restarts_seen: snapshot.restarts.len(),
+            ..Self::default()
+        }
+    }
+
+    /// Everything held: connectors as task `-1`, and tasks.
+    pub fn held(&self) -> Items {
+        let connectors = self.connectors.keys().map(|name| (name.clone(), CONNECTOR_TASK));
+        let tasks = self.tasks.keys().map(|(name, id)| (name.clone(), *id as i32));
+        connectors.chain(tasks).collect()
+    }
+
+    fn target(&mut self, name: &str, target: TargetState) -> watch::Receiver<TargetState> {
+        let sender = self
+            .targets
+            .entry(name.to_string())
+            .or_insert_with(|| watch::channel(target).0);
+        sender.send_if_modified(|current| std::mem::replace(current, target) != target);
+        sender.subscribe()
+    }
+
+    /// Starts `items` from `snapshot`; returns task configurations to publish.
+    pub async fn start(&mut self, worker: &Arc<Worker>, items: &Items, snapshot: &ConfigSnapshot) -> NewTaskConfigs {
+        let mut publish = Vec::new();
+        for (name, task) in items {
+            if *task == CONNECTOR_TASK {
+                publish.extend(self.start_connector(worker, name, snapshot).await);
+            } else {
+                self.start_task(worker, name, *task as u32, snapshot);
+            }
+        }
+        publish
+    }
+
+    async fn start_connector(
+        &mut self,
+        worker: &Arc<Worker>,
+        name: &str,
+        snapshot: &ConfigSnapshot,
+    ) -> Option<(String, Vec<ConfigMap>)> {
+        let config = snapshot.connectors.get(name)?.clone();
+        let target = snapshot.target(name);
+        self.target(name, target);
+        let kind = connector_type(worker, &config);
+        let mut local = LocalConnector {
+            instance: None,
+            config: config.clone(),
+            target,
+        };
+        if target == TargetState::Stopped {
+            worker.statuses.put_connector(name, kind, State::Stopped, None);
+            self.connectors.insert(name.to_string(), local);
+            return None;
+        }
+        worker.statuses.put_connector(name, kind, State::Unassigned, None);
+        let publish = match start_connector(worker, name, &config).await {
+            Ok((instance, task_configs)) => {
+                worker.statuses.put_connector(name, kind, running_state(target), None);
+                local.instance = Some(instance);
+                tracing::info!(connector = %name, "connector started");
+                (snapshot.tasks.get(name) != Some(&task_configs)).then(|| (name.to_string(), task_configs))
+            }
+            Err(err) => {
+                tracing::error!(connector = %name, error = %err, "connector failed to start");
+                worker
+                    .statuses
+                    .put_connector(name, kind, State::Failed, Some(err.to_string()));
+                None
+            }
+        };
+        self.connectors.insert(name.to_string(), local);
+        publish
+    }
+
+    fn start_task(&mut self, worker: &Arc<Worker>, name: &str, id: u32, snapshot: &ConfigSnapshot) {
+        let (Some(connector_config), Some(config)) = (
+            snapshot.connectors.get(name),
+            snapshot.tasks.get(name).and_then(|tasks| tasks.get(id as usize)),
+        ) else {
+            tracing::warn!(connector = %name, task = id, "assigned a task the config topic does not have");
+            return;
+        };
+        let target = self.target(name, snapshot.target(name));
+        let kind = match worker.registry.connector(&connector_config[CONNECTOR_CLASS]) {
+            Ok(kind) => kind,
+            Err(err) => {
+                worker.statuses.put_task(name, id, State::Failed, Some(err.to_string()));
+                return;
+            }
+        };
+        let spec = TaskSpec {
+            connector: name.to_string(),
+            id,
+            connector_config: connector_config.clone(),
+            task_config: config.clone(),
+        };
+        let running = start_task(worker, &kind, spec, target);
+        self.tasks.insert(
+            (name.to_string(), id),
+            LocalTask {
+                running,
+                connector_config: connector_config.clone(),
+                config: config.clone(),
+            },
+        );
+    }
+
+    /// Stops `items` (tasks first, together, within the graceful timeout), leaving them UNASSIGNED.
+    pub async fn stop(&mut self, worker: &Worker, items: &Items) {
+        let tasks: Vec<RunningTask> = items
+            .iter()
+            .filter(|(_, task)| *task != CONNECTOR_TASK)
+            .filter_map(|(name, task)| self.tasks.remove(&(name.clone(), *task as u32)))
+            .filter_map(|task| task.running)
+            .collect();
+        stop_all(tasks, worker.config.graceful_shutdown_timeout()).await;
+        for (name, _) in items.iter().filter(|(_, task)| *task == CONNECTOR_TASK) {
+            if let Some(local) = self.connectors.remove(name) {
+                stop_instance(worker, name, local).await;
+            }
+        }
+    }
+
+    /// Stops everything, as when the worker shuts down.
+    pub async fn stop_everything(&mut self, worker: &Worker) {
+        let held = self.held();
+        self.stop(worker, &held).await;
+    }
+
+    /// Brings running work in line with `snapshot`: deleted work stops, changed configurations
+    /// restart, target states apply, and new restart requests are carried out. Returns task
+    /// configurations to publish.
+    pub async fn reconcile(&mut self, worker: &Arc<Worker>, snapshot: &ConfigSnapshot) -> NewTaskConfigs {
+        let mut stale = Items::new();
+        for ((name, id), task) in &self.tasks {
+            let current = snapshot.tasks.get(name).and_then(|tasks| tasks.get(*id as usize));
+            let connector = snapshot.connectors.get(name);
+            if current != Some(&task.config) || connector != Some(&task.connector_config) {
+                stale.insert((name.clone(), *id as i32));
+            }
+        }
+        for (name, local) in &self.connectors {
+            let target = snapshot.target(name);
+            let stopped_changed = (target == TargetState::Stopped) != (local.target == TargetState::Stopped);
+            if snapshot.connectors.get(name) != Some(&local.config) || stopped_changed {
+                stale.insert((name.clone(), CONNECTOR_TASK));
+            }
+        }
+        self.stop(worker, &stale).await;
+        for (name, _) in stale.iter().filter(|(_, task)| *task == CONNECTOR_TASK) {
+            if !snapshot.connectors.contains_key(name) {
+                worker.statuses.remove(name);
+                self.targets.remove(name);
+            }
+        }
+        let restart: Items = stale
+            .into_iter()
+            .filter(|(name, task)| {
+                snapshot.connectors.contains_key(name)
+                    && (*task == CONNECTOR_TASK
+                        || snapshot
+                            .tasks
+                            .get(name)
+                            .is_some_and(|tasks| (*task as usize) < tasks.len()))
+            })
+            .collect();
+        self.apply_targets(worker, snapshot);
+        let mut publish = self.start(worker, &restart, snapshot).await;
+        publish.extend(self.restart_requested(worker, snapshot).await);
+        publish
+    }
+
+    fn apply_targets(&mut self, worker: &Worker, snapshot: &ConfigSnapshot) {
+        for (name, local) in &mut self.connectors {
+            let target = snapshot.target(name);
+            if local.target != target {
+                local.target = target;
+                if local.instance.is_some() {
+                    let kind = connector_type(worker, &local.config);
+                    worker.statuses.put_connector(name, kind, running_state(target), None);
+                }
+            }
+        }
+        for (name, sender) in &self.targets {
+            let target = snapshot.target(name);
+            if sender.send_if_modified(|current| std::mem::replace(current, target) != target) {
+                for (_, id) in self.tasks.keys().filter(|(connector, _)| connector == name) {
+                    worker.statuses.put_task(name, *id, running_state(target), None);
+                }
+            }
+        }
+    }
+
+    async fn restart_requested(&mut self, worker: &Arc<Worker>, snapshot: &ConfigSnapshot) -> NewTaskConfigs {
+        let requests: Vec<(String, RestartRequest)> =
+            snapshot.restarts[self.restarts_seen.min(snapshot.restarts.len())..].to_vec();
+        self.restarts_seen = snapshot.restarts.len();
+        let mut publish = Vec::new();
+        for (name, request) in requests {
+            let failed = |task: Option<u32>| {
+                let status = worker.statuses.connector(&name);
+                let state = match task {
+                    None => status.map(|s| s.connector.state),
+                    Some(id) => status.and_then(|s| s.tasks.into_iter().find(|t| t.id == id).map(|t| t.status.state)),
+                };
+                state == Some(State::Failed)
+            };
+            let mut items = Items::new();
+            if self.connectors.contains_key(&name) && (!request.only_failed || failed(None)) {
+                items.insert((name.clone(), CONNECTOR_TASK));
+            }
+            for (connector, id) in self.tasks.keys() {
+                if *connector == name && request.include_tasks && (!request.only_failed || failed(Some(*id))) {
+                    items.insert((name.clone(), *id as i32));
+                }
+            }
+            publish.extend(self.restart(worker, &items, snapshot).await);
+        }
+        publish
+    }
+
+    /// Stops and starts `items` again.
+    pub async fn restart(&mut self, worker: &Arc<Worker>, items: &Items, snapshot: &ConfigSnapshot) -> NewTaskConfigs {
+        for (name, task) in items {
+            let id = (*task != CONNECTOR_TASK).then_some(*task as u32);
+            match id {
+                Some(id) => worker.statuses.put_task(name, id, State::Restarting, None),
+                None => {
+                    let kind = snapshot
+                        .connectors
+                        .get(name)
+                        .map_or("unknown", |c| connector_type(worker, c));
+                    worker.statuses.put_connector(name, kind, State::Restarting, None);
+                }
+            }
+        }
+        self.stop(worker, items).await;
+        self.start(worker, items, snapshot).await
+    }
+
+    /// Whether this worker runs `item`.
+    pub fn runs(&self, item: &Item) -> bool {
+        match item.1 {
+            CONNECTOR_TASK => self.connectors.contains_key(&item.0),
+            id => self.tasks.contains_key(&(item.0.clone(), id as u32)),
+        }
+    }
+}
+
+async fn stop_instance(worker: &Worker, name: &str, local: LocalConnector) {
+    if let Some(mut instance) = local.instance
+        && let Err(err) = instance.connector_mut().stop().await
+    {
+        tracing::warn!(connector = %name, error = %err, "connector failed to stop cleanly");
+    }
+    let kind = connector_type(worker, &local.config);
+    worker.statuses.put_connector(name, kind, State::Unassigned, None);
+}

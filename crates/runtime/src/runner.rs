@@ -1,0 +1,161 @@
+//! Starting connector instances and tasks, and stopping tasks: what both herders do with the work
+//! they run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kconnect_api::{ConfigMap, ConnectorKind};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config_providers::ConfigProviders;
+use crate::connector_config::{CONNECTOR_CLASS, TASKS_MAX, TOPICS, TOPICS_REGEX};
+use crate::error::RuntimeError;
+use crate::herder::HerderContext;
+use crate::sink_task::run_sink_task;
+use crate::source_task::run_source_task;
+use crate::status::State;
+use crate::target_state::TargetState;
+use crate::worker::{TaskSpec, Worker};
+
+/// A running task.
+pub struct RunningTask {
+    stop: CancellationToken,
+    handle: JoinHandle<()>,
+}
+
+/// The state a running connector or task reports for `target`.
+pub fn running_state(target: TargetState) -> State {
+    match target {
+        TargetState::Paused => State::Paused,
+        _ => State::Running,
+    }
+}
+
+/// Starts connector `name` with `config` and returns the instance and its task configurations,
+/// completed with what the runtime adds (`task.class`, a sink's topics).
+pub async fn start_connector(
+    worker: &Arc<Worker>,
+    name: &str,
+    config: &ConfigMap,
+) -> Result<(ConnectorKind, Vec<ConfigMap>), RuntimeError> {
+    let mut instance = worker.registry.connector(&config[CONNECTOR_CLASS])?;
+    let context = Arc::new(HerderContext {
+        name: name.to_string(),
+        connector_type: instance.type_name(),
+        worker: worker.clone(),
+    });
+    let resolved = worker.config_providers.resolve(config)?;
+    instance.connector_mut().start(context, resolved.clone()).await?;
+    let max_tasks = config
+        .get(TASKS_MAX)
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(1usize);
+    let task_configs = instance.connector().task_configs(max_tasks)?;
+    let task_configs = task_configs
+        .into_iter()
+        .map(|task| ConfigProviders::unresolve(config, &resolved, task))
+        .map(|task| complete_task_config(worker, config, instance.type_name(), task))
+        .collect();
+    Ok((instance, task_configs))
+}
+
+/// Adds what the runtime puts in every task config: `task.class`, and a sink's topics.
+fn complete_task_config(worker: &Worker, config: &ConfigMap, connector_type: &str, mut task: ConfigMap) -> ConfigMap {
+    let class = worker
+        .registry
+        .connector_class(&config[CONNECTOR_CLASS])
+        .unwrap_or_default();
+    let task_class = class
+        .strip_suffix("Connector")
+        .map_or_else(|| format!("{class}Task"), |base| format!("{base}Task"));
+    task.insert("task.class".into(), task_class);
+    if connector_type == "sink" {
+        for key in [TOPICS, TOPICS_REGEX] {
+            if let Some(value) = config.get(key) {
+                task.insert(key.into(), value.clone());
+            }
+        }
+    }
+    task
+}
+
+/// Starts the task `spec` (configurations as stored, resolved here) of connector `kind`; a task
+/// whose configuration cannot be resolved is marked FAILED and not started.
+pub fn start_task(
+    worker: &Arc<Worker>,
+    kind: &ConnectorKind,
+    spec: TaskSpec,
+    target: watch::Receiver<TargetState>,
+) -> Option<RunningTask> {
+    let resolved = worker
+        .config_providers
+        .resolve(&spec.connector_config)
+        .and_then(|connector| Ok((connector, worker.config_providers.resolve(&spec.task_config)?)));
+    let (connector_config, task_config) = match resolved {
+        Ok(configs) => configs,
+        Err(err) => {
+            worker
+                .statuses
+                .put_task(&spec.connector, spec.id, State::Failed, Some(err.to_string()));
+            return None;
+        }
+    };
+    let spec = TaskSpec {
+        connector_config,
+        task_config,
+        ..spec
+    };
+    let state = running_state(*target.borrow());
+    worker.statuses.put_task(&spec.connector, spec.id, state, None);
+    let stop = CancellationToken::new();
+    let token = stop.clone();
+    let worker = worker.clone();
+    let handle = match kind {
+        ConnectorKind::Source(source) => {
+            let task = source.create_task();
+            tokio::spawn(async move {
+                let result = run_source_task(worker.clone(), spec.clone(), task, target, token).await;
+                record_outcome(&worker, &spec, result);
+            })
+        }
+        ConnectorKind::Sink(sink) => {
+            let task = sink.create_task();
+            tokio::spawn(async move {
+                let result = run_sink_task(worker.clone(), spec.clone(), task, target, token).await;
+                record_outcome(&worker, &spec, result);
+            })
+        }
+    };
+    Some(RunningTask { stop, handle })
+}
+
+/// Asks every task to stop and waits for all of them together at most `timeout`, aborting the rest.
+pub async fn stop_all(tasks: Vec<RunningTask>, timeout: Duration) {
+    for task in &tasks {
+        task.stop.cancel();
+    }
+    let deadline = tokio::time::Instant::now() + timeout;
+    for task in tasks {
+        let abort = task.handle.abort_handle();
+        if tokio::time::timeout_at(deadline, task.handle).await.is_err() {
+            tracing::warn!("task did not stop within task.shutdown.graceful.timeout.ms; aborting it");
+            abort.abort();
+        }
+    }
+}
+
+fn record_outcome(worker: &Worker, spec: &TaskSpec, result: Result<(), RuntimeError>) {
+    match result {
+        Ok(()) => worker
+            .statuses
+            .put_task(&spec.connector, spec.id, State::Unassigned, None),
+        Err(err) => {
+            tracing::error!(task = %spec.name(), error = %err, "task failed; it will not be restarted until restarted by hand");
+            worker
+                .statuses
+                .put_task(&spec.connector, spec.id, State::Failed, Some(err.to_string()));
+        }
+    }
+}
