@@ -21,8 +21,11 @@ use url::Url;
 pub const CLUSTER_ID: &str = "kconnect-embedded";
 /// The address the embedded broker listens on unless told otherwise.
 pub const DEFAULT_LISTENER: &str = "127.0.0.1:9092";
+mod stale_members;
+
 const NODE_ID: i32 = 111;
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
+const STORAGE_CLOSE: Duration = Duration::from_millis(100);
 
 /// Where the broker keeps its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,12 +53,18 @@ impl FromStr for StorageKind {
 /// How to run the broker.
 #[derive(Debug, Clone)]
 pub struct BrokerOptions {
-    /// The address to listen on (and advertise).
+    /// The address to listen on.
     pub listen: SocketAddr,
+    /// The address clients are told to connect to, when not `listen` (a TLS-terminating proxy in
+    /// front of the broker, say).
+    pub advertised: Option<SocketAddr>,
     /// Where SQLite storage keeps its database.
     pub data_dir: PathBuf,
     /// The storage engine.
     pub storage: StorageKind,
+    /// Clients must authenticate with SASL before anything else. Tansu checks SCRAM credentials
+    /// it stores but not PLAIN passwords, so this serves tests of clients' SASL, not security.
+    pub require_sasl: bool,
 }
 
 /// Why the broker could not start.
@@ -100,15 +109,22 @@ impl EmbeddedBroker {
         let addr = options.listen;
         TcpListener::bind(addr).map_err(|source| BrokerError::Bind { addr, source })?;
         let storage = storage_url(options.storage, &options.data_dir)?;
-        let listener = Url::parse(&format!("tcp://{addr}")).map_err(|e| BrokerError::Config(e.to_string()))?;
+        let url =
+            |addr: SocketAddr| Url::parse(&format!("tcp://{addr}")).map_err(|e| BrokerError::Config(e.to_string()));
+        let listener = url(addr)?;
+        let advertised = url(options.advertised.unwrap_or(addr))?;
+        if options.storage == StorageKind::Sqlite {
+            Self::forget_group_members(&storage, &advertised).await?;
+        }
         let mut broker = Broker::<Controller<StorageContainer>, StorageContainer>::builder()
             .node_id(NODE_ID)
             .cluster_id(CLUSTER_ID)
             .incarnation_id(uuid::Uuid::new_v4())
-            .advertised_listener(listener.clone())
+            .advertised_listener(advertised)
             .storage(storage)
             .listener(listener)
             .silent(true)
+            .authentication(options.require_sasl)
             .build()
             .await
             .map_err(|e| BrokerError::Tansu(format!("{e:?}")))?;
@@ -127,6 +143,29 @@ impl EmbeddedBroker {
         }
         tracing::info!("embedded broker listening on {addr}");
         Ok(Self { addr, serving })
+    }
+
+    /// Resets the groups an earlier run stored (see [`stale_members`]) before the broker serves.
+    async fn forget_group_members(storage: &Url, advertised: &Url) -> Result<(), BrokerError> {
+        let stopped = tokio_util::sync::CancellationToken::new();
+        let container = StorageContainer::builder()
+            .node_id(NODE_ID)
+            .cluster_id(CLUSTER_ID)
+            .advertised_listener(advertised.clone())
+            .storage(storage.clone())
+            .cancellation(stopped.clone())
+            .build()
+            .await
+            .map_err(|e| BrokerError::Tansu(format!("{e:?}")))?;
+        let groups = stale_members::forget_group_members(&container).await;
+        // The storage's server task closes its SQLite connections once cancelled; give it a
+        // moment, or the broker's own storage finds the database locked.
+        stopped.cancel();
+        drop(container);
+        tokio::time::sleep(STORAGE_CLOSE).await;
+        let groups = groups?;
+        tracing::debug!(groups, "forgot the members of the groups an earlier run stored");
+        Ok(())
     }
 
     /// The address clients connect to.

@@ -23,6 +23,8 @@ async fn a_taken_port_is_a_clear_error() {
         listen: taken.local_addr().unwrap(),
         data_dir: tempfile::tempdir().unwrap().path().to_path_buf(),
         storage: kconnect_broker::StorageKind::Memory,
+        require_sasl: false,
+        advertised: None,
     };
     let err = kconnect_broker::EmbeddedBroker::start(options)
         .await

@@ -28,6 +28,8 @@ pub async fn run(args: BrokerArgs) -> anyhow::Result<()> {
         listen: args.listen,
         data_dir: args.data_dir,
         storage,
+        require_sasl: false,
+        advertised: None,
     })
     .await
     .context("starting the broker")?;

@@ -20,13 +20,12 @@ pub struct Logging {
 }
 
 impl Logging {
-    /// Installs the global subscriber; `RUST_LOG` sets the initial root level (default `info`).
+    /// Installs the global subscriber. `RUST_LOG` sets the initial levels: a bare level is the
+    /// root's (default `info`), and `target=level` entries become named loggers, so
+    /// `RUST_LOG=info,tansu_broker=debug` shows the embedded broker's group coordinator.
     pub fn install() -> Self {
-        let root = std::env::var("RUST_LOG")
-            .ok()
-            .filter(|v| !v.contains('=') && !v.is_empty())
-            .unwrap_or_else(|| "info".into());
-        let filter = EnvFilter::try_new(format!("{root},{QUIET}")).unwrap_or_else(|_| EnvFilter::new("info"));
+        let levels = Self::initial_levels(&std::env::var("RUST_LOG").unwrap_or_default());
+        let filter = EnvFilter::try_new(Self::directives(&levels)).unwrap_or_else(|_| EnvFilter::new("info"));
         let (filter, handle) = reload::Layer::new(filter);
         tracing_subscriber::registry()
             .with(filter)
@@ -36,18 +35,34 @@ impl Logging {
                     .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
             )
             .init();
-        let mut levels = BTreeMap::new();
-        levels.insert(
-            "root".to_string(),
-            LoggerLevel {
-                level: root.to_ascii_uppercase(),
-                last_modified: None,
-            },
-        );
         Self {
             handle,
             levels: Mutex::new(levels),
         }
+    }
+
+    /// The levels a `RUST_LOG` value names; entries that are not a known level are ignored.
+    fn initial_levels(rust_log: &str) -> BTreeMap<String, LoggerLevel> {
+        let level = |text: &str| {
+            let upper = text.trim().to_ascii_uppercase();
+            let known = LEVELS.contains(&upper.as_str());
+            known.then_some(LoggerLevel {
+                level: upper,
+                last_modified: None,
+            })
+        };
+        let mut levels = BTreeMap::new();
+        for entry in rust_log.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (logger, text) = entry.split_once('=').unwrap_or(("root", entry));
+            if let Some(level) = level(text) {
+                levels.insert(logger.trim().replace("::", "."), level);
+            }
+        }
+        levels.entry("root".to_string()).or_insert_with(|| LoggerLevel {
+            level: "INFO".to_string(),
+            last_modified: None,
+        });
+        levels
     }
 
     fn directives(levels: &BTreeMap<String, LoggerLevel>) -> String {
@@ -55,7 +70,16 @@ impl Logging {
             .get("root")
             .map_or("info", |l| l.level.as_str())
             .to_ascii_lowercase();
-        let mut directives = vec![root, QUIET.to_string()];
+        let mut directives = vec![root];
+        directives.extend(
+            QUIET
+                .split(',')
+                .filter(|quiet| {
+                    let target = quiet.split('=').next().unwrap_or_default();
+                    !levels.contains_key(target)
+                })
+                .map(str::to_string),
+        );
         directives.extend(
             levels
                 .iter()
@@ -102,5 +126,29 @@ impl LogLevels for Logging {
         changed.sort();
         changed.dedup();
         Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_log_sets_the_root_and_named_loggers_over_the_quiet_defaults() {
+        let levels = Logging::initial_levels("debug, tansu_broker=info,kconnect_runtime::sink_task=trace,x=loud");
+        assert_eq!(levels["root"].level, "DEBUG");
+        assert_eq!(levels["tansu_broker"].level, "INFO");
+        assert!(!levels.contains_key("x"));
+        let directives = Logging::directives(&levels);
+        assert!(directives.starts_with("debug,librdkafka=warn"), "{directives}");
+        assert!(directives.contains("tansu_broker=info"));
+        assert!(!directives.contains("tansu_broker=warn"));
+        assert!(directives.contains("kconnect_runtime::sink_task=trace"));
+    }
+
+    #[test]
+    fn without_rust_log_the_root_logs_info() {
+        let levels = Logging::initial_levels("");
+        assert_eq!(Logging::directives(&levels), format!("info,{QUIET}"));
     }
 }

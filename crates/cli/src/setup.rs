@@ -118,6 +118,8 @@ pub async fn start_embedded_broker(config: &mut WorkerConfig) -> anyhow::Result<
         listen: config.embedded_listener(),
         data_dir: config.embedded_data_dir(),
         storage: config.embedded_storage().parse()?,
+        require_sasl: false,
+        advertised: None,
     };
     let broker = EmbeddedBroker::start(options).await?;
     config.bootstrap_servers = Some(broker.bootstrap_servers());

@@ -33,6 +33,7 @@ pub async fn run(
     let target_states = TargetStateFile::open(config.offset_file().with_extension("target-states.json"))?;
     let worker = Arc::new(Worker::new(config, Arc::new(offsets))?);
     let herder = Arc::new(StandaloneHerder::new(worker, Some(target_states)));
+    tokio::spawn(herder.clone().follow_task_reconfigurations());
     let rest = serve_rest(herder.clone(), cluster_id, logging).await?;
     for connector in connectors {
         herder.create_connector(connector, None).await?;

@@ -8,13 +8,17 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kconnect_test_kit::{
-    BrokerProcess, RestApi, WorkerProcess, append_lines, create_topic, free_port, numbered_lines, read_lines,
-    wait_until,
+    BrokerProcess, RestApi, WorkerProcess, append_lines, consume_values, create_topic, free_port, metric_labels,
+    metric_value, numbered_lines, read_lines, wait_until, worker_file,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
+
+/// The clusters of these tests run one at a time: five workers and two brokers at once would
+/// measure this 2-core machine, not the group protocol.
+static ONE_CLUSTER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const MAX_DELAY_MS: u64 = 8_000;
 const SESSION_TIMEOUT_MS: u64 = 6_000;
 
@@ -50,21 +54,13 @@ impl Cluster {
     }
 
     fn worker(&self, index: usize, port: u16) -> WorkerProcess {
-        let config = self.path(&format!("worker-{index}.properties"));
-        let properties = format!(
-            "bootstrap.servers={}\ngroup.id=kconnect-cluster\nconfig.storage.topic=connect-configs\n\
-             offset.storage.topic=connect-offsets\nstatus.storage.topic=connect-status\n\
-             config.storage.replication.factor=1\noffset.storage.replication.factor=1\n\
-             status.storage.replication.factor=1\noffset.storage.partitions=5\nstatus.storage.partitions=2\n\
-             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             listeners=http://127.0.0.1:{port}\noffset.flush.interval.ms=500\n\
-             scheduled.rebalance.max.delay.ms={MAX_DELAY_MS}\nsession.timeout.ms={SESSION_TIMEOUT_MS}\n\
-             heartbeat.interval.ms=1000\n",
-            self.broker.bootstrap
+        let timings = format!(
+            "scheduled.rebalance.max.delay.ms={MAX_DELAY_MS}\nsession.timeout.ms={SESSION_TIMEOUT_MS}\n\
+             heartbeat.interval.ms=1000\n"
         );
-        std::fs::write(&config, properties).unwrap();
-        WorkerProcess::distributed(Path::new(BIN), &config, &self.path(&format!("worker-{index}.log")))
+        let name = format!("worker-{index}");
+        let config = worker_file(self.dir.path(), &name, &self.broker.bootstrap, port, true, &timings);
+        WorkerProcess::distributed(Path::new(BIN), &config, &self.path(&format!("{name}.log")))
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -138,6 +134,47 @@ impl Cluster {
         );
     }
 
+    /// Waits until the source and sink-1 run where they ran 3 s earlier (the group has stopped
+    /// moving work around), and returns their placements.
+    async fn settled(&self, timeout: Duration) -> ((String, Vec<String>), (String, Vec<String>)) {
+        let deadline = Instant::now() + timeout;
+        let mut last = (
+            self.running("source", 1, timeout).await,
+            self.running("sink-1", 4, timeout).await,
+        );
+        loop {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let now = (
+                self.running("source", 1, timeout).await,
+                self.running("sink-1", 4, timeout).await,
+            );
+            if now == last {
+                return now;
+            }
+            assert!(Instant::now() < deadline, "work kept moving\n{}", self.logs());
+            last = now;
+        }
+    }
+
+    /// Waits until every live worker answers `GET /connectors/{name}/topics` with `topics`.
+    async fn topics_everywhere(&self, name: &str, topics: Value) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for index in self.live() {
+            loop {
+                let (_, answer) = self.api(index).get(&format!("/connectors/{name}/topics")).await;
+                if answer[name]["topics"] == topics {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "worker {index} says {answer}, not {topics}\n{}",
+                    self.logs()
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+
     /// How often each task was started, from every worker's log.
     fn starts(&self, task: &str) -> usize {
         let field = format!("task={task}");
@@ -174,6 +211,7 @@ fn sink(file: &Path, tasks: usize) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn three_workers_share_work_survive_a_kill_and_hand_over_on_stop() {
+    let _one = ONE_CLUSTER_AT_A_TIME.lock().await;
     let mut cluster = Cluster::start(3);
     create_topic(&cluster.broker.bootstrap, "lines").await;
     let input = cluster.path("input.txt");
@@ -193,8 +231,11 @@ async fn three_workers_share_work_survive_a_kill_and_hand_over_on_stop() {
     let out1 = cluster.path("out-1.txt");
     cluster.create(2, "sink-1", sink(&out1, 4)).await;
     let timeout = Duration::from_secs(90);
-    let source = cluster.running("source", 1, timeout).await;
-    let sink1 = cluster.running("sink-1", 4, timeout).await;
+    let (source, sink1) = cluster.settled(timeout).await;
+    let started: Vec<(&str, usize)> = ["source-0", "sink-1-0", "sink-1-1", "sink-1-2", "sink-1-3"]
+        .into_iter()
+        .map(|task| (task, cluster.starts(task)))
+        .collect();
 
     // A third connector lands on the least loaded workers and moves nothing that runs.
     let out2 = cluster.path("out-2.txt");
@@ -211,10 +252,10 @@ async fn three_workers_share_work_survive_a_kill_and_hand_over_on_stop() {
         sink1.1,
         "sink-1 tasks moved\n{logs}"
     );
-    for task in ["source-0", "sink-1-0", "sink-1-1", "sink-1-2", "sink-1-3"] {
+    for (task, starts) in started {
         assert_eq!(
             cluster.starts(task),
-            1,
+            starts,
             "{task} restarted when sink-2 was added\n{}",
             cluster.logs()
         );
@@ -303,6 +344,7 @@ async fn three_workers_share_work_survive_a_kill_and_hand_over_on_stop() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn writes_on_a_follower_reach_the_leader_and_reads_work_everywhere() {
+    let _one = ONE_CLUSTER_AT_A_TIME.lock().await;
     let cluster = Cluster::start(2);
     create_topic(&cluster.broker.bootstrap, "lines").await;
     let out = cluster.path("out.txt");
@@ -323,7 +365,12 @@ async fn writes_on_a_follower_reach_the_leader_and_reads_work_everywhere() {
             "org.apache.kafka.connect.file.FileStreamSinkTask"
         );
     }
+    // The topics a connector uses are shared through the status topic, and so is their reset.
+    cluster.topics_everywhere("sink-0", json!(["lines"])).await;
     let api = cluster.api(1);
+    let (status, _, _) = api.call(Method::PUT, "/connectors/sink-0/topics/reset", None).await;
+    assert_eq!(status, 202);
+    cluster.topics_everywhere("sink-0", json!([])).await;
     let (status, _, _) = api.call(Method::PUT, "/connectors/sink-0/pause", None).await;
     assert_eq!(status, 202);
     let paused = wait_until(Duration::from_secs(30), || {
@@ -335,15 +382,88 @@ async fn writes_on_a_follower_reach_the_leader_and_reads_work_everywhere() {
                 .is_some_and(|t| t.iter().all(|t| t["state"] == "PAUSED"))
     });
     assert!(paused, "pause through a follower\n{}", cluster.logs());
+    // Both workers report the group they are in: the protocol, one leader, completed rebalances.
+    let mut leaders = BTreeSet::new();
+    for worker in 0..2 {
+        let text = cluster.api(worker).metrics().await;
+        let family = "kafka_connect_connect_worker_rebalance_metrics_";
+        assert_eq!(
+            metric_labels(&text, &format!("{family}connect_protocol")),
+            Some("protocol=\"sessioned\""),
+            "{text}"
+        );
+        let completed = metric_value(&text, &format!("{family}completed_rebalances_total"));
+        assert!(completed.is_some_and(|n| n >= 1.0), "{text}");
+        assert!(
+            metric_value(&text, &format!("{family}epoch")).is_some_and(|n| n >= 1.0),
+            "{text}"
+        );
+        leaders.insert(metric_labels(&text, &format!("{family}leader_name")).map(str::to_string));
+    }
+    assert_eq!(leaders.len(), 1, "one leader: {leaders:?}");
     let (status, _, _) = api.call(Method::DELETE, "/connectors/sink-1", None).await;
     assert_eq!(status, 204);
-    let (status, _) = cluster.api(0).get("/connectors/sink-1").await;
-    assert_eq!(status, 404);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cluster.api(0).get("/connectors/sink-1").await.0 != 404 {
+        assert!(Instant::now() < deadline, "the deletion never reached worker 0");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let (status, body, _) = api
         .call(Method::POST, "/connectors/sink-0/tasks?forward=false", Some("[]"))
         .await;
     assert!(
         matches!(status, 400 | 409),
         "an unsigned internal request is refused: {status} {body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_source_with_its_own_offsets_topic_keeps_its_offsets_there() {
+    let _one = ONE_CLUSTER_AT_A_TIME.lock().await;
+    let cluster = Cluster::start(1);
+    create_topic(&cluster.broker.bootstrap, "lines").await;
+    let input = cluster.path("input.txt");
+    append_lines(&input, numbered_lines(0, 100));
+    let size = std::fs::metadata(&input).unwrap().len();
+    let config = json!({
+        "connector.class": "FileStreamSource",
+        "topic": "lines",
+        "file": input.display().to_string(),
+        "offsets.storage.topic": "own-offsets",
+    });
+    cluster.create(0, "own", config).await;
+    let api = cluster.api(0);
+    let position = |offsets: &Value| offsets["offsets"][0]["offset"]["position"].as_u64();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while position(&api.get("/connectors/own/offsets").await.1) != Some(size) {
+        assert!(Instant::now() < deadline, "offsets never committed\n{}", cluster.logs());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let own = consume_values(&cluster.broker.bootstrap, "own-offsets", 1, Duration::from_secs(30)).await;
+    assert!(own.iter().any(|v| v.contains("position")), "own topic: {own:?}");
+    let copied = consume_values(&cluster.broker.bootstrap, "connect-offsets", 1, Duration::from_secs(30)).await;
+    assert!(
+        copied.iter().any(|v| v.contains("position")),
+        "worker's topic: {copied:?}"
+    );
+
+    // A reset clears both topics: the restarted source reads the file again from the start.
+    assert_eq!(api.call(Method::PUT, "/connectors/own/stop", None).await.0, 204);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, answer, _) = api.call(Method::DELETE, "/connectors/own/offsets", None).await;
+        if status == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "reset refused: {status} {answer}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(api.get("/connectors/own/offsets").await.1, json!({"offsets": []}));
+    assert_eq!(api.call(Method::PUT, "/connectors/own/resume", None).await.0, 202);
+    let lines = consume_values(&cluster.broker.bootstrap, "lines", 201, Duration::from_secs(30)).await;
+    assert_eq!(
+        lines.len(),
+        200,
+        "the file read twice, once before and once after the reset"
     );
 }

@@ -180,6 +180,19 @@ impl Assignor {
                 held.get_mut(&member).map(|w| w.insert(item));
             }
         }
+        // Rejoin when the grace of a missing member runs out, to learn whether it is gone.
+        let grace_left = absent
+            .keys()
+            .filter_map(|member| self.last_seen.get(member))
+            .map(|seen| (*seen + timing.grace).saturating_duration_since(now) + Duration::from_millis(100))
+            .min();
+        if let Some(left) = grace_left {
+            outcome.delay = if outcome.delay.is_zero() {
+                left
+            } else {
+                outcome.delay.min(left)
+            };
+        }
         let revoking = before.iter().any(|(member, work)| !work.is_subset(&held[member]));
         if outcome.delay.is_zero() && absent.is_empty() && !revoking {
             for connectors in [true, false] {
@@ -315,7 +328,11 @@ mod tests {
         let lost = group.remove("b").unwrap();
         let kept = group["a"].clone();
         let outcome = assignor.assign(&group, &configured, &Items::new(), at(start, 1, 10));
-        assert_eq!(outcome.delay, Duration::ZERO, "within the grace b may still come back");
+        assert_eq!(
+            outcome.delay,
+            Duration::from_millis(2_100),
+            "within the grace b may still come back; the group looks again when it runs out"
+        );
         assert_eq!(outcome.members["a"].assigned, kept);
         let outcome = assignor.assign(&group, &configured, &Items::new(), at(start, 4, 10));
         assert_eq!(

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::DistributedConfig;
 use crate::config_records::{ConfigSnapshot, Record};
+use crate::connector_offsets::ConnectorOffsetTopics;
 use crate::kafka_log::{KafkaLog, LogError};
 use crate::offset_store::KafkaOffsetStore;
 use crate::status_log::StatusLog;
@@ -43,6 +44,8 @@ pub struct Cluster {
     pub config_changed: Arc<Notify>,
     /// The offsets topic.
     pub offsets: Arc<KafkaOffsetStore>,
+    /// Source connectors' own offsets topics.
+    pub connector_offsets: Arc<ConnectorOffsetTopics>,
     /// The status topic.
     pub status_log: StatusLog,
     /// The group generation statuses are written with.

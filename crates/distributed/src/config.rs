@@ -9,6 +9,7 @@ use kconnect_runtime::worker_config::{OFFSET_FILE, worker_config_def};
 use kconnect_runtime::{ConfigMap, RuntimeError, WorkerConfig};
 
 use crate::group::GroupTimings;
+use crate::group_security::GroupSecurity;
 use crate::kafka_log::TopicSpec;
 
 /// `group.id`.
@@ -99,12 +100,19 @@ pub struct DistributedConfig {
     pub sync_timeout: Duration,
     /// `inter.worker.key.ttl.ms`.
     pub key_ttl: Duration,
+    /// TLS and SASL for the group connection.
+    pub security: GroupSecurity,
 }
 
 impl DistributedConfig {
     /// Parses distributed worker `props`, naming every bad key.
     pub fn new(props: ConfigMap) -> Result<Self, RuntimeError> {
         let worker = WorkerConfig::with_def(props, distributed_config_def())?;
+        let security =
+            GroupSecurity::from_worker(worker.originals()).map_err(|errors| RuntimeError::InvalidConfig {
+                context: "Worker configuration".into(),
+                errors,
+            })?;
         let text = |key: &str| worker.string(key).unwrap_or_default().trim().to_string();
         let num = |key: &str| worker.number(key).unwrap_or_default();
         let millis = |key: &str| Duration::from_millis(num(key).max(0) as u64);
@@ -134,6 +142,7 @@ impl DistributedConfig {
             max_delay: millis(MAX_DELAY),
             sync_timeout: millis(SYNC_TIMEOUT),
             key_ttl: millis(KEY_TTL),
+            security,
             worker,
         })
     }
@@ -145,6 +154,20 @@ mod tests {
 
     fn props(pairs: &[(&str, &str)]) -> ConfigMap {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// The required keys, plus `extra`.
+    fn complete(extra: &[(&str, &str)]) -> ConfigMap {
+        let mut all = props(&[
+            ("key.converter", "StringConverter"),
+            ("value.converter", "StringConverter"),
+            ("group.id", "g"),
+            ("config.storage.topic", "c"),
+            ("offset.storage.topic", "o"),
+            ("status.storage.topic", "s"),
+        ]);
+        all.extend(props(extra));
+        all
     }
 
     #[test]
@@ -161,16 +184,19 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_apaches() {
-        let config = DistributedConfig::new(props(&[
-            ("key.converter", "StringConverter"),
-            ("value.converter", "StringConverter"),
-            ("group.id", "g"),
-            ("config.storage.topic", "c"),
-            ("offset.storage.topic", "o"),
-            ("status.storage.topic", "s"),
+    fn an_unsupported_sasl_mechanism_is_refused_with_the_key_named() {
+        let err = DistributedConfig::new(complete(&[
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanism", "OAUTHBEARER"),
         ]))
-        .unwrap();
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("sasl.mechanism: OAUTHBEARER is not supported"), "{err}");
+    }
+
+    #[test]
+    fn defaults_are_apaches() {
+        let config = DistributedConfig::new(complete(&[])).unwrap();
         assert_eq!(config.offset_topic.partitions, 25);
         assert_eq!(config.status_topic.partitions, 5);
         assert_eq!(config.config_topic.replication, 3);

@@ -39,6 +39,9 @@ pub struct ConfigSnapshot {
     pub session_key: Option<SessionKey>,
     /// Restart requests seen, in order (KIP-745).
     pub restarts: Vec<(String, RestartRequest)>,
+    /// The task counts of `tasks-fencing-<name>` records, which Apache writes for exactly-once
+    /// sources (KIP-618); kept so a cluster taken over from Apache knows them.
+    pub fenced_task_counts: BTreeMap<String, u64>,
 }
 
 fn properties(config: &ConfigMap) -> Vec<u8> {
@@ -147,6 +150,11 @@ impl ConfigSnapshot {
             self.commit(name, json.as_ref().and_then(|v| v.get("tasks")?.as_u64()));
         } else if key == "session-key" {
             self.session_key = json.as_ref().and_then(parse_session_key);
+        } else if let Some(name) = key.strip_prefix("tasks-fencing-") {
+            match json.as_ref().and_then(|v| v.get("task-count")?.as_u64()) {
+                Some(count) => self.fenced_task_counts.insert(name.to_string(), count),
+                None => self.fenced_task_counts.remove(name),
+            };
         } else if let Some(name) = key.strip_prefix("restart-connector-")
             && let Some(v) = json
         {
@@ -278,5 +286,15 @@ mod tests {
         );
         assert_eq!(snapshot.session_key, Some(key));
         assert_eq!(snapshot.restarts, vec![("c".to_string(), request)]);
+    }
+
+    #[test]
+    fn fencing_records_of_exactly_once_sources_are_read() {
+        let mut snapshot = ConfigSnapshot::default();
+        snapshot.apply(0, "tasks-fencing-c", Some(br#"{"task-count":3}"#));
+        assert_eq!(snapshot.fenced_task_counts["c"], 3);
+        assert!(snapshot.tasks.is_empty(), "not mistaken for a task record");
+        snapshot.apply(1, "tasks-fencing-c", None);
+        assert!(snapshot.fenced_task_counts.is_empty());
     }
 }

@@ -1,22 +1,23 @@
 //! A member of the `connect` worker group, over the Kafka protocol (kafka-protocol crate):
 //! FindCoordinator, JoinGroup, SyncGroup, Heartbeat and LeaveGroup on one connection to the
-//! group's coordinator. librdkafka cannot join a group whose protocol type is not `consumer`.
+//! group's coordinator (see [`crate::connection`] for TLS and SASL). librdkafka cannot join a
+//! group whose protocol type is not `consumer`.
 
 use std::time::Duration;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{
     FindCoordinatorResponse, GroupId, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse,
-    LeaveGroupRequest, LeaveGroupResponse, RequestHeader, ResponseHeader, SyncGroupRequest, SyncGroupResponse,
+    LeaveGroupRequest, LeaveGroupResponse, SyncGroupRequest, SyncGroupResponse,
 };
-use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
+use kafka_protocol::protocol::StrBytes;
 use thiserror::Error;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+
+use crate::connection::{Connection, Dialer};
 
 /// The group protocol type of Connect workers.
 pub const PROTOCOL_TYPE: &str = "connect";
@@ -62,6 +63,9 @@ pub enum GroupError {
         /// Kafka's error code.
         code: i16,
     },
+    /// SASL authentication was refused or failed.
+    #[error("group coordinator connection: {0}")]
+    Authentication(String),
     /// No answer in time to the request with this API key.
     #[error("broker did not answer request (API key {0}) in time")]
     Timeout(i16),
@@ -82,73 +86,6 @@ pub struct Joined {
     pub members: Vec<(String, Bytes)>,
 }
 
-/// One connection to a broker, speaking request/response.
-pub struct Connection {
-    stream: TcpStream,
-    client_id: String,
-    correlation: i32,
-}
-
-impl Connection {
-    /// Connects to `address` (`host:port`).
-    pub async fn open(address: &str, client_id: &str) -> Result<Self, GroupError> {
-        let stream = tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(address))
-            .await
-            .map_err(|_| GroupError::Io(std::io::ErrorKind::TimedOut.into()))??;
-        stream.set_nodelay(true)?;
-        Ok(Self {
-            stream,
-            client_id: client_id.to_string(),
-            correlation: 0,
-        })
-    }
-
-    /// Sends `request` at `version` and waits at most `timeout` for its response.
-    pub async fn call<R: Request>(
-        &mut self,
-        request: &R,
-        version: i16,
-        timeout: Duration,
-    ) -> Result<R::Response, GroupError> {
-        tokio::time::timeout(timeout, self.exchange(request, version))
-            .await
-            .map_err(|_| GroupError::Timeout(R::KEY))?
-    }
-
-    async fn exchange<R: Request>(&mut self, request: &R, version: i16) -> Result<R::Response, GroupError> {
-        self.correlation = self.correlation.wrapping_add(1);
-        let header = RequestHeader::default()
-            .with_request_api_key(R::KEY)
-            .with_request_api_version(version)
-            .with_correlation_id(self.correlation)
-            .with_client_id(Some(StrBytes::from_string(self.client_id.clone())));
-        let mut body = BytesMut::new();
-        header
-            .encode(&mut body, R::header_version(version))
-            .and_then(|()| request.encode(&mut body, version))
-            .map_err(|err| GroupError::Protocol(err.to_string()))?;
-        let mut frame = BytesMut::with_capacity(body.len() + 4);
-        frame.put_i32(body.len() as i32);
-        frame.extend_from_slice(&body);
-        self.stream.write_all(&frame).await?;
-        let length = self.stream.read_i32().await?;
-        let mut response = vec![0; length.max(0) as usize];
-        self.stream.read_exact(&mut response).await?;
-        let mut response = Bytes::from(response);
-        let header = ResponseHeader::decode(&mut response, R::Response::header_version(version))
-            .map_err(|err| GroupError::Protocol(err.to_string()))?;
-        if header.correlation_id != self.correlation {
-            return Err(GroupError::Protocol("response out of order".into()));
-        }
-        let decoded =
-            R::Response::decode(&mut response, version).map_err(|err| GroupError::Protocol(err.to_string()))?;
-        if response.has_remaining() {
-            tracing::trace!(left = response.remaining(), "response bytes left unread");
-        }
-        Ok(decoded)
-    }
-}
-
 /// Group timings from the worker config.
 #[derive(Debug, Clone, Copy)]
 pub struct GroupTimings {
@@ -164,7 +101,7 @@ pub struct GroupTimings {
 pub struct GroupMember {
     connection: Connection,
     coordinator: String,
-    client_id: String,
+    dialer: Dialer,
     group_id: String,
     timings: GroupTimings,
     /// This member's id, empty before the first join.
@@ -187,23 +124,24 @@ fn check(request: &'static str, code: i16) -> Result<(), GroupError> {
 }
 
 impl GroupMember {
-    /// Finds the coordinator of `group` through any of `bootstrap` (comma-separated) and connects.
+    /// Finds the coordinator of `group` through any of `bootstrap` (comma-separated) and connects
+    /// with `dialer`.
     pub async fn connect(
         bootstrap: &str,
         group: &str,
-        client_id: &str,
+        dialer: Dialer,
         timings: GroupTimings,
     ) -> Result<Self, GroupError> {
         let mut last = GroupError::Protocol("no bootstrap server".into());
         for server in bootstrap.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let address = server.rsplit("://").next().unwrap_or(server);
-            match Self::find_coordinator(address, group, client_id).await {
+            match Self::find_coordinator(&dialer, address, group).await {
                 Ok(coordinator) => {
-                    let connection = Connection::open(&coordinator, client_id).await?;
+                    let connection = dialer.open(&coordinator).await?;
                     return Ok(Self {
                         connection,
                         coordinator,
-                        client_id: client_id.to_string(),
+                        dialer,
                         group_id: group.to_string(),
                         timings,
                         member_id: String::new(),
@@ -217,8 +155,8 @@ impl GroupMember {
         Err(last)
     }
 
-    async fn find_coordinator(address: &str, group: &str, client_id: &str) -> Result<String, GroupError> {
-        let mut connection = Connection::open(address, client_id).await?;
+    async fn find_coordinator(dialer: &Dialer, address: &str, group: &str) -> Result<String, GroupError> {
+        let mut connection = dialer.open(address).await?;
         let request = FindCoordinatorRequest::default()
             .with_key(StrBytes::from_string(group.to_string()))
             .with_key_type(0);
@@ -305,7 +243,7 @@ impl GroupMember {
     pub fn heartbeats(&self) -> Heartbeats {
         Heartbeats {
             coordinator: self.coordinator.clone(),
-            client_id: self.client_id.clone(),
+            dialer: self.dialer.clone(),
             group_id: self.group_id.clone(),
             member_id: self.member_id.clone(),
             generation: self.generation,
@@ -331,7 +269,7 @@ impl GroupMember {
 /// What heartbeating one generation needs.
 pub struct Heartbeats {
     coordinator: String,
-    client_id: String,
+    dialer: Dialer,
     group_id: String,
     member_id: String,
     generation: i32,
@@ -342,23 +280,52 @@ impl Heartbeats {
     /// Heartbeats every `heartbeat.interval.ms` until one fails; returns why (an error code asking
     /// for a rejoin, or a broken connection).
     pub async fn run(self) -> GroupError {
-        let mut connection = match Connection::open(&self.coordinator, &self.client_id).await {
+        let mut connection = match self.dialer.open(&self.coordinator).await {
             Ok(connection) => connection,
             Err(err) => return err,
         };
         let mut ticks = tokio::time::interval(self.timings.heartbeat);
         loop {
             ticks.tick().await;
-            let request = HeartbeatRequest::default()
-                .with_group_id(group_id(&self.group_id))
-                .with_generation_id(self.generation)
-                .with_member_id(StrBytes::from_string(self.member_id.clone()));
-            let response: Result<HeartbeatResponse, GroupError> =
-                connection.call(&request, HEARTBEAT_VERSION, self.timings.session).await;
-            match response.and_then(|r| check("Heartbeat", r.error_code)) {
-                Ok(()) => {}
-                Err(err) => return err,
+            if let Err(err) = self.beat(&mut connection).await {
+                return err;
             }
         }
+    }
+
+    /// Heartbeats every `heartbeat.interval.ms`, whatever the answers, until aborted: it keeps the
+    /// member's session alive while it rejoins. Some coordinators (the embedded broker) hold a
+    /// follower's JoinGroup for seconds and count only heartbeats as signs of life.
+    pub async fn keep_alive(self) {
+        if self.member_id.is_empty() {
+            return;
+        }
+        let mut ticks = tokio::time::interval(self.timings.heartbeat);
+        let mut connection = None;
+        loop {
+            ticks.tick().await;
+            if connection.is_none() {
+                connection = self.dialer.open(&self.coordinator).await.ok();
+            }
+            let Some(open) = connection.as_mut() else { continue };
+            let broken = match self.beat(open).await {
+                Err(GroupError::Coordinator { .. }) | Ok(()) => false,
+                Err(_) => true,
+            };
+            if broken {
+                connection = None;
+            }
+        }
+    }
+
+    async fn beat(&self, connection: &mut Connection) -> Result<(), GroupError> {
+        let request = HeartbeatRequest::default()
+            .with_group_id(group_id(&self.group_id))
+            .with_generation_id(self.generation)
+            .with_member_id(StrBytes::from_string(self.member_id.clone()));
+        let response: HeartbeatResponse = connection
+            .call(&request, HEARTBEAT_VERSION, self.timings.session)
+            .await?;
+        check("Heartbeat", response.error_code)
     }
 }

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cluster::{Cluster, LeaderView};
 use crate::config::DistributedConfig;
 use crate::config_records::{ConfigSnapshot, connector_record, restart_record, target_state_record, task_records};
+use crate::connector_offsets::ConnectorOffsetTopics;
 use crate::kafka_log::{KafkaLog, LogError};
 use crate::offset_store::KafkaOffsetStore;
 use crate::status_log::StatusLog;
@@ -43,6 +44,12 @@ impl DistributedHerder {
                 .map_err(kafka)?,
         );
         let worker = Arc::new(Worker::new(settings.worker.clone(), offsets.clone())?);
+        let connector_offsets = Arc::new(ConnectorOffsetTopics::new(
+            client.clone(),
+            settings.offset_topic.clone(),
+            offsets.clone(),
+        ));
+        worker.set_connector_offset_stores(connector_offsets.clone());
         let snapshot = Arc::new(RwLock::new(ConfigSnapshot::default()));
         let config_changed = Arc::new(Notify::new());
         let config_log = {
@@ -86,6 +93,7 @@ impl DistributedHerder {
             snapshot,
             config_changed,
             offsets,
+            connector_offsets,
             status_log,
             generation,
             leader: RwLock::new(LeaderView::default()),
@@ -94,6 +102,7 @@ impl DistributedHerder {
             work: tokio::sync::Mutex::new(work),
         });
         let handle = tokio::spawn(membership::run(cluster.clone()));
+        tokio::spawn(follow_task_reconfigurations(cluster.clone()));
         tracing::info!(url = %cluster.url, group = %cluster.settings.group_id, "distributed worker started");
         Ok(Self {
             cluster,
@@ -134,6 +143,13 @@ impl DistributedHerder {
 
     fn exists(&self, name: &str) -> Result<ConfigMap, RuntimeError> {
         self.cluster.connector_config(name)
+    }
+
+    /// Waits until the worker's offsets topic, and the connector's own when it has one, hold every
+    /// offset written so far.
+    async fn read_offsets_to_end(&self, config: &ConfigMap) -> Result<(), RuntimeError> {
+        self.cluster.offsets.read_to_end().await.map_err(kafka)?;
+        self.cluster.connector_offsets.read_to_end(config).await.map_err(kafka)
     }
 
     async fn restart_here(&self, name: &str, task: u32) -> Result<bool, RuntimeError> {
@@ -305,7 +321,7 @@ impl Herder for DistributedHerder {
 
     async fn offsets(&self, name: &str) -> Result<Vec<ConnectorOffset>, RuntimeError> {
         let config = self.exists(name)?;
-        self.cluster.offsets.read_to_end().await.map_err(kafka)?;
+        self.read_offsets_to_end(&config).await?;
         offsets_api::read_offsets(&self.cluster.worker, name, &config).await
     }
 
@@ -317,8 +333,27 @@ impl Herder for DistributedHerder {
 
     async fn reset_offsets(&self, name: &str) -> Result<String, RuntimeError> {
         let config = self.exists(name)?;
-        self.cluster.offsets.read_to_end().await.map_err(kafka)?;
+        self.read_offsets_to_end(&config).await?;
         let target = self.cluster.snapshot().target(name);
         offsets_api::reset_offsets(&self.cluster.worker, name, &config, target).await
+    }
+}
+
+/// Serves connectors' requests for new task configurations until the worker stops: the worker
+/// that runs the connector computes them, and the leader writes them when they changed, which
+/// restarts the tasks wherever they run.
+async fn follow_task_reconfigurations(cluster: Arc<Cluster>) {
+    loop {
+        let requested = tokio::select! {
+            _ = cluster.stop.cancelled() => return,
+            requested = cluster.worker.reconfigurations.next() => requested,
+        };
+        let snapshot = cluster.snapshot();
+        let publish = cluster
+            .work
+            .lock()
+            .await
+            .reconfigured(&cluster.worker, &requested, &snapshot);
+        leader::submit_task_configs(&cluster, publish);
     }
 }

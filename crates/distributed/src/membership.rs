@@ -11,6 +11,7 @@ use kconnect_runtime::status::State;
 use crate::assignor::{Assignor, Items, Timing, items, work};
 use crate::cluster::Cluster;
 use crate::config_records::ConfigSnapshot;
+use crate::connection::Dialer;
 use crate::group::{GroupError, GroupMember, Joined, codes};
 use crate::leader;
 use crate::protocol::{Assignment, CONFIG_MISMATCH, CONNECTOR_TASK, MemberMetadata, NO_ERROR, SUBPROTOCOLS};
@@ -66,7 +67,7 @@ pub async fn run(cluster: Arc<Cluster>) {
                 GroupMember::connect(
                     &bootstrap,
                     &cluster.settings.group_id,
-                    &client_id,
+                    Dialer::new(&client_id, cluster.settings.security.clone()),
                     cluster.settings.timings,
                 )
                 .await
@@ -131,10 +132,19 @@ impl Membership {
     /// Takes part in the group until the worker stops (`Ok`) or the connection fails.
     async fn take_part(&mut self, member: &mut GroupMember) -> Result<(), GroupError> {
         loop {
-            let (joined, assignment) = match self.round(member).await {
+            let rebalances = &self.cluster.worker.metrics.rebalances;
+            rebalances.began();
+            let keep_alive = tokio::spawn(member.heartbeats().keep_alive());
+            let round = self.round(member).await;
+            keep_alive.abort();
+            let (joined, assignment) = match round {
                 Ok(Some(round)) => round,
-                Ok(None) => continue,
+                Ok(None) => {
+                    tracing::debug!("joining again: the leader assigned this member nothing");
+                    continue;
+                }
                 Err(err) if wants_rejoin(&err) => {
+                    tracing::debug!(error = %err, "joining again");
                     forget_unknown_member(member, &err);
                     tokio::time::sleep(RETRY).await;
                     continue;
@@ -143,7 +153,10 @@ impl Membership {
             };
             self.member_id = member.member_id.clone();
             let mut heartbeats = tokio::spawn(member.heartbeats().run());
+            let leader_url = assignment.leader_url.clone();
             let round = self.apply(&joined, assignment).await;
+            let rebalances = &self.cluster.worker.metrics.rebalances;
+            rebalances.completed(&joined.protocol, &leader_url, i64::from(joined.generation));
             let outcome = if round.again {
                 Ok(false)
             } else {
@@ -176,10 +189,18 @@ impl Membership {
             tokio::select! {
                 _ = cluster.stop.cancelled() => return Ok(true),
                 ended = &mut *heartbeats => {
-                    return Err(ended.unwrap_or_else(|err| GroupError::Protocol(err.to_string())));
+                    let err = ended.unwrap_or_else(|err| GroupError::Protocol(err.to_string()));
+                    tracing::debug!(error = %err, "rejoining the group: heartbeats ended");
+                    return Err(err);
                 }
-                _ = cluster.rejoin.notified() => return Ok(false),
-                _ = tokio::time::sleep_until(rejoin_at.unwrap_or(far)) => return Ok(false),
+                _ = cluster.rejoin.notified() => {
+                    tracing::debug!("rejoining the group: asked to");
+                    return Ok(false);
+                }
+                _ = tokio::time::sleep_until(rejoin_at.unwrap_or(far)) => {
+                    tracing::debug!("rejoining the group: the scheduled delay ran out");
+                    return Ok(false);
+                }
                 _ = cluster.config_changed.notified() => {
                     let snapshot = cluster.snapshot();
                     let publish = cluster.work.lock().await.reconcile(&cluster.worker, &snapshot).await;
@@ -298,12 +319,17 @@ impl Membership {
             self.assignor
                 .remember(running_elsewhere(&cluster, &present), Instant::now());
         }
-        let held: BTreeMap<String, Items> = members
+        // The assignor knows workers by their REST address, which outlives member ids and is
+        // how statuses name them; a worker present twice (an old member id not yet expired) is
+        // counted once, under one of its member ids, and the other gets nothing.
+        let workers: BTreeMap<String, &String> = members.iter().map(|(id, m)| (worker_id(&m.url), id)).collect();
+        let held: BTreeMap<String, Items> = workers
             .iter()
-            .map(|(id, m)| {
+            .map(|(worker, id)| {
+                let allocation = members[*id].allocation.as_ref();
                 (
-                    id.clone(),
-                    m.allocation.as_ref().map(|a| items(&a.assigned)).unwrap_or_default(),
+                    worker.clone(),
+                    allocation.map(|a| items(&a.assigned)).unwrap_or_default(),
                 )
             })
             .collect();
@@ -322,9 +348,16 @@ impl Membership {
             "leader assigned work"
         );
         members
-            .keys()
-            .map(|id| {
-                let result = outcome.members.get(id).cloned().unwrap_or_default();
+            .iter()
+            .map(|(id, metadata)| {
+                let worker = worker_id(&metadata.url);
+                let chosen = workers.get(&worker).is_some_and(|chosen| *chosen == id);
+                let result = outcome
+                    .members
+                    .get(&worker)
+                    .filter(|_| chosen)
+                    .cloned()
+                    .unwrap_or_default();
                 let assignment = Assignment {
                     error: NO_ERROR,
                     assigned: work(&result.assigned),

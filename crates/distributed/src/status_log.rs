@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kconnect_runtime::Worker;
+use kconnect_runtime::active_topics::TopicListener;
 use kconnect_runtime::status::{State, Status, StatusListener, StatusUpdate};
 use rdkafka::ClientConfig;
 use serde_json::{Value, json};
@@ -69,30 +70,96 @@ pub fn parse_status(key: &str, value: Option<&[u8]>) -> Option<StatusUpdate> {
     })
 }
 
-/// Writes this worker's status changes to the topic, in order, tagged with the group generation.
-pub struct StatusPublisher {
-    queue: mpsc::UnboundedSender<StatusUpdate>,
-    pending: Arc<AtomicUsize>,
+/// The key of a topic a connector uses: `status-topic-<topic>:connector-<connector>`.
+pub fn topic_key(connector: &str, topic: &str) -> String {
+    format!("status-topic-{topic}:connector-{connector}")
 }
 
-impl StatusListener for StatusPublisher {
-    fn changed(&self, update: &StatusUpdate) {
+/// The value of a topic a connector uses, as Apache writes it (KIP-558).
+pub fn topic_value(connector: &str, task: u32, topic: &str, discovered_ms: i64) -> Vec<u8> {
+    let value = json!({"topic": {
+        "name": topic,
+        "connector": connector,
+        "task": task,
+        "discoverTimestamp": discovered_ms,
+    }});
+    serde_json::to_vec(&value).expect("serialises")
+}
+
+/// Parses the key of a topic record: `(connector, topic)`. Topic names cannot hold `:`.
+pub fn parse_topic_key(key: &str) -> Option<(&str, &str)> {
+    let (topic, connector) = key.strip_prefix("status-topic-")?.split_once(":connector-")?;
+    Some((connector, topic))
+}
+
+/// Applies one record of the status topic to the worker.
+fn apply_record(worker: &Worker, key: &str, value: Option<&[u8]>) {
+    if let Some((connector, topic)) = parse_topic_key(key) {
+        match value {
+            Some(_) => {
+                worker.active_topics.learn(connector, topic);
+            }
+            None => worker.active_topics.forget(connector, topic),
+        }
+    } else if let Some(update) = parse_status(key, value) {
+        worker.statuses.apply(update);
+    }
+}
+
+type Record = (Vec<u8>, Option<Vec<u8>>);
+
+/// Writes this worker's status changes and newly used topics to the topic, in order; statuses
+/// are tagged with the group generation.
+pub struct StatusPublisher {
+    queue: mpsc::UnboundedSender<Record>,
+    pending: Arc<AtomicUsize>,
+    generation: Arc<AtomicI32>,
+}
+
+impl StatusPublisher {
+    fn enqueue(&self, key: String, value: Option<Vec<u8>>) {
         self.pending.fetch_add(1, Ordering::SeqCst);
-        if self.queue.send(update.clone()).is_err() {
+        if self.queue.send((key.into_bytes(), value)).is_err() {
             self.pending.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }
 
-/// The status topic: read into the worker's statuses, written from this worker's changes.
+impl StatusListener for StatusPublisher {
+    fn changed(&self, update: &StatusUpdate) {
+        let generation = self.generation.load(Ordering::Relaxed);
+        self.enqueue(status_key(update), status_value(update, generation));
+    }
+}
+
+impl TopicListener for StatusPublisher {
+    fn discovered(&self, connector: &str, task: u32, topic: &str) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        self.enqueue(
+            topic_key(connector, topic),
+            Some(topic_value(connector, task, topic, now)),
+        );
+    }
+
+    fn reset(&self, connector: &str, topics: &[String]) {
+        for topic in topics {
+            self.enqueue(topic_key(connector, topic), None);
+        }
+    }
+}
+
+/// The status topic: read into the worker's statuses and active topics, written from this
+/// worker's changes.
 pub struct StatusLog {
     log: Arc<KafkaLog>,
     pending: Arc<AtomicUsize>,
 }
 
 impl StatusLog {
-    /// Starts reading the topic into the worker's statuses and writing the worker's own changes
-    /// to it.
+    /// Starts reading the topic into the worker's statuses and active topics, and writing the
+    /// worker's own changes to it.
     pub async fn start(
         client: &ClientConfig,
         topic: TopicSpec,
@@ -102,31 +169,31 @@ impl StatusLog {
         let reader = worker.clone();
         let log = Arc::new(
             KafkaLog::start(client, topic, move |record| {
-                let key = record.key.as_deref().and_then(|k| std::str::from_utf8(k).ok());
-                if let Some(update) = key.and_then(|k| parse_status(k, record.value.as_deref())) {
-                    reader.statuses.apply(update);
+                if let Some(key) = record.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) {
+                    apply_record(&reader, key, record.value.as_deref());
                 }
             })
             .await?,
         );
-        let (queue, mut updates) = mpsc::unbounded_channel::<StatusUpdate>();
+        let (queue, mut records) = mpsc::unbounded_channel::<Record>();
         let pending = Arc::new(AtomicUsize::new(0));
         let writer = log.clone();
         let written = pending.clone();
         tokio::spawn(async move {
-            while let Some(update) = updates.recv().await {
-                let generation = generation.load(Ordering::Relaxed);
-                let record = (status_key(&update).into_bytes(), status_value(&update, generation));
+            while let Some(record) = records.recv().await {
                 if let Err(err) = writer.send(vec![record]).await {
                     tracing::warn!(error = %err, "status not written to the status topic");
                 }
                 written.fetch_sub(1, Ordering::SeqCst);
             }
         });
-        worker.statuses.set_listener(Arc::new(StatusPublisher {
+        let publisher = Arc::new(StatusPublisher {
             queue,
             pending: pending.clone(),
-        }));
+            generation,
+        });
+        worker.statuses.set_listener(publisher.clone());
+        worker.active_topics.set_listener(publisher);
         let status_log = Self { log, pending };
         status_log.read_to_end().await?;
         Ok(status_log)
@@ -170,5 +237,17 @@ mod tests {
         assert_eq!(parsed, update);
         let deleted = parse_status("status-connector-my-sink", None).unwrap();
         assert_eq!((deleted.task, deleted.status), (None, None));
+    }
+
+    #[test]
+    fn topic_records_match_apaches_shape() {
+        let key = topic_key("my:sink", "orders.v1");
+        assert_eq!(key, "status-topic-orders.v1:connector-my:sink");
+        assert_eq!(parse_topic_key(&key), Some(("my:sink", "orders.v1")));
+        assert_eq!(parse_topic_key("status-task-my-sink-3"), None);
+        assert_eq!(
+            topic_value("my:sink", 2, "orders.v1", 1_700_000_000_000),
+            br#"{"topic":{"name":"orders.v1","connector":"my:sink","task":2,"discoverTimestamp":1700000000000}}"#
+        );
     }
 }

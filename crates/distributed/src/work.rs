@@ -1,12 +1,12 @@
 //! The connectors and tasks this worker runs: started and stopped as assignments say, and kept in
 //! line with the config topic (new configurations, target states, restart requests).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use kconnect_api::ConnectorKind;
 use kconnect_runtime::connector_config::CONNECTOR_CLASS;
-use kconnect_runtime::runner::{RunningTask, running_state, start_connector, start_task, stop_all};
+use kconnect_runtime::runner::{RunningTask, running_state, start_connector, start_task, stop_all, task_configs};
 use kconnect_runtime::status::State;
 use kconnect_runtime::worker::TaskSpec;
 use kconnect_runtime::{ConfigMap, RestartRequest, TargetState, Worker};
@@ -203,6 +203,7 @@ impl LocalWork {
         for (name, _) in stale.iter().filter(|(_, task)| *task == CONNECTOR_TASK) {
             if !snapshot.connectors.contains_key(name) {
                 worker.statuses.remove(name);
+                worker.active_topics.reset(name);
                 self.targets.remove(name);
             }
         }
@@ -289,6 +290,30 @@ impl LocalWork {
         }
         self.stop(worker, items).await;
         self.start(worker, items, snapshot).await
+    }
+
+    /// The task configurations that the started connectors among `names` now ask for, where they
+    /// differ from the config topic's (a connector requested a task reconfiguration).
+    pub fn reconfigured(&self, worker: &Worker, names: &BTreeSet<String>, snapshot: &ConfigSnapshot) -> NewTaskConfigs {
+        let mut publish = Vec::new();
+        for name in names {
+            let Some(LocalConnector {
+                instance: Some(instance),
+                config,
+                ..
+            }) = self.connectors.get(name)
+            else {
+                continue;
+            };
+            match task_configs(worker, config, instance) {
+                Ok(tasks) if snapshot.tasks.get(name) != Some(&tasks) => publish.push((name.clone(), tasks)),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(connector = %name, error = %err, "connector could not reconfigure its tasks")
+                }
+            }
+        }
+        publish
     }
 
     /// Whether this worker runs `item`.

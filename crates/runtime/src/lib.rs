@@ -8,6 +8,7 @@
 pub mod active_topics;
 pub mod config_providers;
 pub mod connector_config;
+pub mod connector_offsets;
 pub mod convert;
 pub mod error;
 pub mod error_handling;
@@ -17,6 +18,7 @@ pub mod metrics;
 pub mod offsets_api;
 pub mod plugins;
 pub mod properties;
+pub mod reconfiguration;
 pub mod runner;
 pub mod sink_task;
 pub mod source_task;

@@ -32,10 +32,10 @@ pub struct ConnectorOffset {
     pub offset: Option<OffsetMap>,
 }
 
-/// Every committed offset of source connector `name`.
-pub fn source_offsets(worker: &Worker, name: &str) -> Vec<ConnectorOffset> {
-    worker
-        .offsets
+/// Every committed offset of source connector `name`, configured with `config`.
+pub fn source_offsets(worker: &Worker, name: &str, config: &ConfigMap) -> Result<Vec<ConnectorOffset>, RuntimeError> {
+    Ok(worker
+        .offsets_for(config)?
         .entries()
         .into_iter()
         .filter_map(|(key, value)| {
@@ -50,16 +50,21 @@ pub fn source_offsets(worker: &Worker, name: &str) -> Vec<ConnectorOffset> {
                 _ => None,
             }
         })
-        .collect()
+        .collect())
 }
 
-/// Writes (or with `None`, deletes) source offsets of connector `name`.
-pub fn write_source_offsets(worker: &Worker, name: &str, offsets: &[ConnectorOffset]) -> Result<(), RuntimeError> {
+/// Writes (or with `None`, deletes) source offsets of connector `name`, configured with `config`.
+pub fn write_source_offsets(
+    worker: &Worker,
+    name: &str,
+    config: &ConfigMap,
+    offsets: &[ConnectorOffset],
+) -> Result<(), RuntimeError> {
     let writes = offsets
         .iter()
         .map(|o| (offset_key(name, &o.partition), o.offset.as_ref().map(offset_value)))
         .collect();
-    worker.offsets.set(writes)?;
+    worker.offsets_for(config)?.set(writes)?;
     Ok(())
 }
 
@@ -195,7 +200,7 @@ pub async fn read_offsets(
         .registry
         .connector(&config[crate::connector_config::CONNECTOR_CLASS])?
     {
-        kconnect_api::ConnectorKind::Source(_) => Ok(source_offsets(worker, name)),
+        kconnect_api::ConnectorKind::Source(_) => source_offsets(worker, name, config),
         kconnect_api::ConnectorKind::Sink(_) => {
             let (name, config) = (name.to_string(), config.clone());
             blocking(worker, move |worker| sink_offsets(worker, &name, &config)).await
@@ -241,7 +246,7 @@ pub async fn reset_offsets(
         .registry
         .connector(&config[crate::connector_config::CONNECTOR_CLASS])?
     {
-        kconnect_api::ConnectorKind::Source(_) => source_offsets(worker, name)
+        kconnect_api::ConnectorKind::Source(_) => source_offsets(worker, name, config)?
             .into_iter()
             .map(|o| ConnectorOffset { offset: None, ..o })
             .collect(),
@@ -272,7 +277,7 @@ async fn write_offsets(
         .alter_offsets(config, &entries)
         .map_err(|err| RuntimeError::BadRequest(err.to_string()))?;
     match connector {
-        kconnect_api::ConnectorKind::Source(_) => write_source_offsets(worker, name, &offsets)?,
+        kconnect_api::ConnectorKind::Source(_) => write_source_offsets(worker, name, config, &offsets)?,
         kconnect_api::ConnectorKind::Sink(_) => {
             let (owned, config) = (name.to_string(), config.clone());
             blocking(worker, move |worker| {

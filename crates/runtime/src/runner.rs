@@ -13,6 +13,7 @@ use crate::config_providers::ConfigProviders;
 use crate::connector_config::{CONNECTOR_CLASS, TASKS_MAX, TOPICS, TOPICS_REGEX};
 use crate::error::RuntimeError;
 use crate::herder::HerderContext;
+use crate::metrics::ConnectorInfo;
 use crate::sink_task::run_sink_task;
 use crate::source_task::run_source_task;
 use crate::status::State;
@@ -40,6 +41,31 @@ pub async fn start_connector(
     name: &str,
     config: &ConfigMap,
 ) -> Result<(ConnectorKind, Vec<ConfigMap>), RuntimeError> {
+    let started = instantiate_connector(worker, name, config).await;
+    worker.metrics.connector_startups.record(started.is_ok());
+    let (instance, resolved) = started?;
+    worker.metrics.connector_started(
+        name,
+        ConnectorInfo {
+            class: worker
+                .registry
+                .connector_class(&config[CONNECTOR_CLASS])
+                .unwrap_or(&config[CONNECTOR_CLASS])
+                .to_string(),
+            kind: instance.type_name().to_string(),
+            version: instance.connector().version(),
+        },
+    );
+    let task_configs = generate_task_configs(worker, config, &resolved, &instance)?;
+    Ok((instance, task_configs))
+}
+
+/// Creates and starts connector `name`; returns it with its resolved configuration.
+async fn instantiate_connector(
+    worker: &Arc<Worker>,
+    name: &str,
+    config: &ConfigMap,
+) -> Result<(ConnectorKind, ConfigMap), RuntimeError> {
     let mut instance = worker.registry.connector(&config[CONNECTOR_CLASS])?;
     let context = Arc::new(HerderContext {
         name: name.to_string(),
@@ -48,17 +74,37 @@ pub async fn start_connector(
     });
     let resolved = worker.config_providers.resolve(config)?;
     instance.connector_mut().start(context, resolved.clone()).await?;
+    Ok((instance, resolved))
+}
+
+/// The task configurations the started connector `instance` (of configuration `config`) asks for
+/// now, completed as `start_connector` does: what a herder compares with the current ones when the
+/// connector requests a task reconfiguration.
+pub fn task_configs(
+    worker: &Worker,
+    config: &ConfigMap,
+    instance: &ConnectorKind,
+) -> Result<Vec<ConfigMap>, RuntimeError> {
+    let resolved = worker.config_providers.resolve(config)?;
+    generate_task_configs(worker, config, &resolved, instance)
+}
+
+fn generate_task_configs(
+    worker: &Worker,
+    config: &ConfigMap,
+    resolved: &ConfigMap,
+    instance: &ConnectorKind,
+) -> Result<Vec<ConfigMap>, RuntimeError> {
     let max_tasks = config
         .get(TASKS_MAX)
         .and_then(|t| t.trim().parse().ok())
         .unwrap_or(1usize);
     let task_configs = instance.connector().task_configs(max_tasks)?;
-    let task_configs = task_configs
+    Ok(task_configs
         .into_iter()
-        .map(|task| ConfigProviders::unresolve(config, &resolved, task))
+        .map(|task| ConfigProviders::unresolve(config, resolved, task))
         .map(|task| complete_task_config(worker, config, instance.type_name(), task))
-        .collect();
-    Ok((instance, task_configs))
+        .collect())
 }
 
 /// Adds what the runtime puts in every task config: `task.class`, and a sink's topics.
@@ -93,6 +139,7 @@ pub fn start_task(
         .config_providers
         .resolve(&spec.connector_config)
         .and_then(|connector| Ok((connector, worker.config_providers.resolve(&spec.task_config)?)));
+    worker.metrics.task_startups.record(resolved.is_ok());
     let (connector_config, task_config) = match resolved {
         Ok(configs) => configs,
         Err(err) => {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use kconnect_api::sink::CommitOffsets;
@@ -21,7 +21,6 @@ use crate::convert::{TaskConverters, failed_record};
 use crate::error::RuntimeError;
 use crate::error_handling::{ErrorHandler, FailedRecord, Stage, StageError};
 use crate::kafka::{admin_config, consumer_config};
-use crate::metrics::TaskMetrics;
 use crate::target_state::{TargetState, target_changed};
 use crate::topics::{TopicCreator, lists_topic};
 use crate::transform_chain::TransformationChain;
@@ -96,6 +95,8 @@ struct SinkRunner {
     consumer: StreamConsumer<RebalanceContext>,
     /// The offset after the last record given to `put`, per partition.
     current: CommitOffsets,
+    /// Records given to `put` since the last offset commit.
+    uncommitted: usize,
     started: bool,
 }
 
@@ -126,6 +127,7 @@ impl SinkRunner {
             errors,
             consumer,
             current: CommitOffsets::new(),
+            uncommitted: 0,
             started: false,
         })
     }
@@ -143,6 +145,7 @@ impl SinkRunner {
         flush.tick().await;
         loop {
             let paused = *target.borrow_and_update() == TargetState::Paused;
+            self.errors.metrics.time_in_state.set_paused(paused);
             self.handle_rebalances(paused).await?;
             let batch = {
                 let mut stream = self.consumer.stream().ready_chunks(MAX_BATCH);
@@ -160,7 +163,7 @@ impl SinkRunner {
             };
             match batch {
                 Some(messages) => {
-                    TaskMetrics::add(&self.errors.metrics.sink_record_read_total, messages.len());
+                    self.errors.metrics.sink_record_read.add(messages.len());
                     let mut records = Vec::with_capacity(messages.len());
                     let mut offsets = Vec::with_capacity(messages.len());
                     for message in messages {
@@ -190,8 +193,13 @@ impl SinkRunner {
                         ));
                     }
                     let sent = records.len();
+                    let putting = Instant::now();
                     self.deliver(records, stop).await?;
-                    TaskMetrics::add(&self.errors.metrics.sink_record_send_total, sent);
+                    let metrics = &self.errors.metrics;
+                    metrics.batch(sent, putting.elapsed());
+                    metrics.sink_record_send.add(sent);
+                    self.uncommitted += sent;
+                    metrics.active_records.set(self.uncommitted);
                     self.report_errant().await?;
                     self.current.extend(offsets);
                     self.apply_rewinds()?;
@@ -282,7 +290,9 @@ impl SinkRunner {
                 RebalanceEvent::Assigned(assigned) => {
                     tracing::info!(task = %self.spec.name(), partitions = ?assigned, "partitions assigned");
                     for partition in &assigned {
-                        self.worker.active_topics.record(&self.spec.connector, &partition.topic);
+                        self.worker
+                            .active_topics
+                            .record(&self.spec.connector, self.spec.id, &partition.topic);
                     }
                     self.task.open(&assigned).await?;
                     if paused {
@@ -303,6 +313,10 @@ impl SinkRunner {
             .assignment()
             .map(|list| partitions(&list).into_iter().collect())
             .unwrap_or_default();
+        self.errors
+            .metrics
+            .partition_count
+            .store(assignment.len() as u64, std::sync::atomic::Ordering::Relaxed);
         self.context.set_assignment(assignment);
         Ok(())
     }
@@ -312,19 +326,28 @@ impl SinkRunner {
         if self.current.is_empty() {
             return Ok(());
         }
+        let committing = Instant::now();
         let offsets = self.task.pre_commit(self.current.clone()).await?;
         if offsets.is_empty() {
+            self.errors.metrics.offset_commit_skip.add(1);
             return Ok(());
         }
         let mut list = TopicPartitionList::new();
         for (partition, offset) in &offsets {
             list.add_partition_offset(&partition.topic, partition.partition, Offset::Offset(*offset))?;
         }
-        match mode {
-            CommitMode::Sync => tokio::task::block_in_place(|| self.consumer.commit(&list, CommitMode::Sync))?,
-            CommitMode::Async => self.consumer.commit(&list, CommitMode::Async)?,
+        let committed = match mode {
+            CommitMode::Sync => tokio::task::block_in_place(|| self.consumer.commit(&list, CommitMode::Sync)),
+            CommitMode::Async => self.consumer.commit(&list, CommitMode::Async),
+        };
+        let metrics = &self.errors.metrics;
+        if let Err(err) = committed {
+            metrics.commit_failed(committing.elapsed());
+            return Err(err.into());
         }
-        TaskMetrics::add(&self.errors.metrics.offset_commit_completion_total, 1);
+        metrics.committed(committing.elapsed());
+        self.uncommitted = 0;
+        metrics.active_records.set(0);
         tracing::debug!(task = %self.spec.name(), partitions = offsets.len(), "committed sink offsets");
         Ok(())
     }

@@ -1,10 +1,10 @@
 //! The source task loop: poll → convert → produce; offsets committed once acknowledged.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kconnect_api::{ConnectError, RecordMetadata, SourceRecord, SourceTask, SourceTaskContext};
-use kconnect_storage::{ConnectorOffsetReader, offset_key, offset_value};
+use kconnect_storage::{ConnectorOffsetReader, OffsetStore, offset_key, offset_value};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
@@ -16,7 +16,6 @@ use crate::convert::{KafkaRecord, TaskConverters};
 use crate::error::RuntimeError;
 use crate::error_handling::{ErrorHandler, FailedRecord};
 use crate::kafka::{admin_config, producer_config};
-use crate::metrics::TaskMetrics;
 use crate::submitted::{SubmittedRecords, Ticket};
 use crate::target_state::{TargetState, target_changed};
 use crate::topics::TopicCreator;
@@ -96,6 +95,8 @@ struct SourceRunner {
     topics: Option<TopicCreator>,
     transforms: TransformationChain<SourceRecord>,
     errors: ErrorHandler,
+    /// The connector's offset store (its own, or the worker's).
+    offsets: Arc<dyn OffsetStore>,
     started: bool,
 }
 
@@ -112,6 +113,7 @@ impl SourceRunner {
             .transpose()?;
         let transforms = TransformationChain::from_config(&spec.connector_config)?;
         let errors = ErrorHandler::new(&worker, &spec).await?;
+        let offsets = worker.offsets_for(&spec.connector_config)?;
         Ok(Self {
             worker,
             spec,
@@ -122,6 +124,7 @@ impl SourceRunner {
             topics,
             transforms,
             errors,
+            offsets,
             started: false,
         })
     }
@@ -133,10 +136,7 @@ impl SourceRunner {
     ) -> Result<(), RuntimeError> {
         let context = SourceTaskContext {
             configs: self.spec.task_config.clone(),
-            offset_reader: Arc::new(ConnectorOffsetReader::new(
-                &self.spec.connector,
-                self.worker.offsets.clone(),
-            )),
+            offset_reader: Arc::new(ConnectorOffsetReader::new(&self.spec.connector, self.offsets.clone())),
         };
         self.task.start(context).await?;
         self.started = true;
@@ -144,7 +144,9 @@ impl SourceRunner {
         let mut flush = tokio::time::interval(self.worker.config.offset_flush_interval());
         flush.tick().await;
         loop {
-            if *target.borrow_and_update() == TargetState::Paused {
+            let paused = *target.borrow_and_update() == TargetState::Paused;
+            self.errors.metrics.time_in_state.set_paused(paused);
+            if paused {
                 tokio::select! {
                     biased;
                     () = stop.cancelled() => return Ok(()),
@@ -153,6 +155,7 @@ impl SourceRunner {
                 }
                 continue;
             }
+            let polling = Instant::now();
             tokio::select! {
                 biased;
                 () = stop.cancelled() => return Ok(()),
@@ -160,7 +163,9 @@ impl SourceRunner {
                 () = target_changed(&mut target, stop) => {}
                 polled = self.task.poll() => match polled {
                     Ok(records) => {
-                        TaskMetrics::add(&self.errors.metrics.source_record_poll_total, records.len());
+                        let metrics = &self.errors.metrics;
+                        metrics.batch(records.len(), polling.elapsed());
+                        metrics.source_record_poll.add(records.len());
                         self.send_all(records).await?
                     }
                     Err(err) if err.is_retriable() => tracing::warn!(task = %self.spec.name(), error = %err, "poll failed, retrying"),
@@ -205,13 +210,15 @@ impl SourceRunner {
             if let Some(topics) = &mut self.topics {
                 topics.ensure(&record.topic).await?;
             }
-            self.worker.active_topics.record(&self.spec.connector, &record.topic);
+            self.worker
+                .active_topics
+                .record(&self.spec.connector, self.spec.id, &record.topic);
             let topic = record.topic.clone();
             let partition = record.kafka_partition;
             let timestamp = record.timestamp;
             let ticket = self.acks.submitted().submit(record);
             produce(&self.producer, &topic, partition, timestamp, &bytes, ticket).await?;
-            TaskMetrics::add(&self.errors.metrics.source_record_write_total, 1);
+            self.errors.metrics.source_record_write.add(1);
         }
         Ok(())
     }
@@ -229,7 +236,11 @@ impl SourceRunner {
         if let Some(failure) = self.acks.failure() {
             return Err(RuntimeError::Kafka(failure));
         }
-        let acked = self.acks.submitted().drain_acked();
+        let (acked, in_flight) = {
+            let mut submitted = self.acks.submitted();
+            (submitted.drain_acked(), submitted.in_flight())
+        };
+        self.errors.metrics.active_records.set(in_flight);
         for (record, metadata) in acked {
             self.task.commit_record(&record, metadata).await?;
         }
@@ -255,8 +266,14 @@ impl SourceRunner {
                 .iter()
                 .map(|(partition, offset)| (offset_key(&self.spec.connector, partition), Some(offset_value(offset))))
                 .collect();
-            self.worker.offsets.set(writes)?;
-            TaskMetrics::add(&self.errors.metrics.offset_commit_completion_total, 1);
+            let committing = Instant::now();
+            let written = self.offsets.set(writes);
+            let metrics = &self.errors.metrics;
+            match &written {
+                Ok(()) => metrics.committed(committing.elapsed()),
+                Err(_) => metrics.commit_failed(committing.elapsed()),
+            }
+            written?;
             tracing::debug!(task = %self.spec.name(), partitions = offsets.len(), "committed source offsets");
         }
         self.task.commit().await?;

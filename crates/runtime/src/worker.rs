@@ -1,15 +1,17 @@
 //! What every task of this worker shares: configuration, plugins, offsets and statuses.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use kconnect_api::ConfigMap;
 use kconnect_storage::OffsetStore;
 
 use crate::active_topics::ActiveTopics;
 use crate::config_providers::ConfigProviders;
+use crate::connector_offsets::ConnectorOffsetStores;
 use crate::error::RuntimeError;
-use crate::metrics::TaskMetrics;
+use crate::metrics::{TaskMetrics, WorkerMetrics};
 use crate::plugins::PluginRegistry;
+use crate::reconfiguration::TaskReconfigurations;
 use crate::status::StatusStore;
 use crate::topics::TopicSettings;
 use crate::worker_config::WorkerConfig;
@@ -28,6 +30,12 @@ pub struct Worker {
     pub active_topics: ActiveTopics,
     /// `${provider:…}` resolution for connector configurations.
     pub config_providers: ConfigProviders,
+    /// Connectors that asked for new task configurations, for the herder to serve.
+    pub reconfigurations: TaskReconfigurations,
+    /// Offset stores of source connectors that have their own.
+    connector_offsets: OnceLock<Arc<dyn ConnectorOffsetStores>>,
+    /// The worker's own measurements.
+    pub metrics: WorkerMetrics,
     /// Counters by connector and task id.
     task_metrics: std::sync::Mutex<std::collections::BTreeMap<(String, u32), Arc<TaskMetrics>>>,
 }
@@ -44,8 +52,26 @@ impl Worker {
             statuses,
             active_topics: ActiveTopics::default(),
             config_providers,
+            reconfigurations: TaskReconfigurations::default(),
+            connector_offsets: OnceLock::new(),
+            metrics: WorkerMetrics::default(),
             task_metrics: std::sync::Mutex::default(),
         })
+    }
+
+    /// Lets `stores` give source connectors that ask for it an offset store of their own.
+    pub fn set_connector_offset_stores(&self, stores: Arc<dyn ConnectorOffsetStores>) {
+        let _ = self.connector_offsets.set(stores);
+    }
+
+    /// The offset store of the source connector configured with `config`: its own when it has
+    /// one, else the worker's.
+    pub fn offsets_for(&self, config: &ConfigMap) -> Result<Arc<dyn OffsetStore>, RuntimeError> {
+        let own = match self.connector_offsets.get() {
+            Some(stores) => stores.store_for(config)?,
+            None => None,
+        };
+        Ok(own.unwrap_or_else(|| self.offsets.clone()))
     }
 
     /// The counters of a task, kept across restarts of the task.
@@ -57,11 +83,12 @@ impl Worker {
     /// Every metric of this worker in the Prometheus text format.
     pub fn prometheus(&self) -> String {
         let tasks = self.task_metrics.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        crate::metrics::render(&tasks, &self.statuses.all())
+        crate::metrics::render(&tasks, &self.statuses.all(), &self.metrics)
     }
 
     /// Forgets the counters of a deleted connector.
     pub fn forget_metrics(&self, connector: &str) {
+        self.metrics.forget(connector);
         self.task_metrics
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -17,14 +17,30 @@ use crate::free_port;
 
 /// Starts an embedded broker on a free port with SQLite storage under `data_dir`.
 pub async fn start_broker(data_dir: &Path) -> EmbeddedBroker {
+    start(data_dir, StorageKind::Sqlite, false).await
+}
+
+/// Starts an embedded broker on a free port with SQLite storage under `data_dir` that lets
+/// clients in only after SASL SCRAM with the credentials it stores there.
+pub async fn start_sasl_broker(data_dir: &Path) -> EmbeddedBroker {
+    start(data_dir, StorageKind::Sqlite, true).await
+}
+
+async fn start(data_dir: &Path, storage: StorageKind, require_sasl: bool) -> EmbeddedBroker {
     let listen = format!("127.0.0.1:{}", free_port()).parse().expect("address");
-    EmbeddedBroker::start(BrokerOptions {
+    start_with(BrokerOptions {
         listen,
+        advertised: None,
         data_dir: data_dir.to_path_buf(),
-        storage: StorageKind::Sqlite,
+        storage,
+        require_sasl,
     })
     .await
-    .expect("start embedded broker")
+}
+
+/// Starts an embedded broker with `options`.
+pub async fn start_with(options: BrokerOptions) -> EmbeddedBroker {
+    EmbeddedBroker::start(options).await.expect("start embedded broker")
 }
 
 /// A consumed record: its value and headers as text.

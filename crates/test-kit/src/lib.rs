@@ -7,23 +7,50 @@ mod kafka;
 mod process;
 mod quickstart;
 mod rest;
+mod tls_broker;
+mod worker_files;
 
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub use broker_process::BrokerProcess;
-pub use kafka::{ConsumedRecord, consume_records, consume_values, create_topic, produce_values, start_broker};
+pub use kafka::{
+    ConsumedRecord, consume_records, consume_values, create_topic, produce_values, start_broker, start_sasl_broker,
+    start_with,
+};
 pub use process::WorkerProcess;
 pub use quickstart::{ARRIVAL_TIMEOUT, Quickstart};
-pub use rest::RestApi;
+pub use rest::{RestApi, metric_labels, metric_value};
+pub use tls_broker::{TlsBroker, start_tls_broker, test_certificates};
+pub use worker_files::worker_file;
 
-/// A TCP port nothing listens on right now.
+/// Where [`free_port`] looks: below Linux's ephemeral range (32768 up), so that no outgoing
+/// connection of a worker or broker takes a port between the test choosing it and the server
+/// binding it.
+const TEST_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// A TCP port nothing listens on right now, never the same twice in one test process (tests run
+/// in parallel threads), taken in turn from a range that starts at a place chosen by the
+/// process id, so that test processes run one after another do not reuse each other's ports.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free port")
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let span = u32::from(TEST_PORTS.end - TEST_PORTS.start);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(97) % span,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+    for _ in 0..span {
+        let offset = NEXT.fetch_add(1, Ordering::Relaxed) % span;
+        let port = TEST_PORTS.start + offset as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {TEST_PORTS:?}")
 }
 
 /// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.

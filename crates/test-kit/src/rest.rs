@@ -41,14 +41,58 @@ impl RestApi {
         self.call(method, path, Some(&body.to_string())).await
     }
 
+    /// Sends a JSON write until the answer is not 409 (a distributed worker answers 409 until it
+    /// has joined its group, and while the group rebalances) or `timeout` passes; returns the
+    /// last answer.
+    pub async fn json_through_conflicts(
+        &self,
+        method: Method,
+        path: &str,
+        body: Value,
+        timeout: std::time::Duration,
+    ) -> (u16, Value) {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let (status, answer, _) = self.json(method.clone(), path, body.clone()).await;
+            if status != 409 || std::time::Instant::now() >= deadline {
+                return (status, answer);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
+
     /// `GET path`.
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let (status, body, _) = self.call(Method::GET, path, None).await;
         (status, body)
     }
 
+    /// `GET /metrics`: the Prometheus text.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(format!("{}/metrics", self.base)).send().await;
+        response.expect("request").text().await.expect("metrics text")
+    }
+
     /// `GET /connectors/{name}/status`.
     pub async fn state(&self, name: &str) -> Value {
         self.get(&format!("/connectors/{name}/status")).await.1
     }
+}
+
+/// The value of `series` (a family name with its labels, as printed) in a Prometheus text.
+pub fn metric_value(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
+}
+
+/// The labels of the first series of `family` in a Prometheus text, as printed between braces.
+pub fn metric_labels<'a>(text: &'a str, family: &str) -> Option<&'a str> {
+    text.lines().find_map(|line| {
+        line.strip_prefix(family)?
+            .strip_prefix('{')?
+            .split_once('}')
+            .map(|(labels, _)| labels)
+    })
 }

@@ -1,4 +1,4 @@
-//! What a connector may ask of the standalone herder.
+//! What a connector may ask of its herder.
 
 use std::sync::Arc;
 
@@ -16,7 +16,8 @@ pub(crate) struct HerderContext {
 
 impl ConnectorContext for HerderContext {
     fn request_task_reconfiguration(&self) {
-        tracing::warn!(connector = %self.name, "task reconfiguration takes effect when the connector is restarted");
+        tracing::info!(connector = %self.name, "connector asked for new task configurations");
+        self.worker.reconfigurations.request(&self.name);
     }
 
     fn raise_error(&self, error: String) {

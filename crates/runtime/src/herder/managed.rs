@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::connector_config::CONNECTOR_CLASS;
 use crate::error::RuntimeError;
-use crate::runner::{RunningTask, running_state, start_connector, start_task, stop_all};
+use crate::runner::{RunningTask, running_state, start_connector, start_task, stop_all, task_configs};
 use crate::status::State;
 use crate::target_state::TargetState;
 use crate::worker::{TaskSpec, Worker};
@@ -104,13 +104,7 @@ impl ManagedConnector {
                     .statuses
                     .put_connector(&self.name, self.connector_type, self.running_state(), None);
                 if task_configs != self.task_configs {
-                    let tasks: Vec<RunningTask> = std::mem::take(&mut self.tasks).into_values().collect();
-                    stop_all(tasks, worker.config.graceful_shutdown_timeout()).await;
-                    worker.statuses.remove_tasks(&self.name);
-                    self.task_configs = task_configs;
-                    for id in 0..self.task_configs.len() as u32 {
-                        self.start_task(worker, id);
-                    }
+                    self.replace_tasks(worker, task_configs).await;
                 }
             }
             Err(err) => {
@@ -119,6 +113,35 @@ impl ManagedConnector {
                     .statuses
                     .put_connector(&self.name, self.connector_type, State::Failed, Some(err.to_string()));
             }
+        }
+    }
+
+    /// Computes the task configurations again, as the started connector asked; tasks restart only
+    /// when their configurations changed.
+    pub(super) async fn reconfigure_tasks(&mut self, worker: &Arc<Worker>) {
+        let Some(instance) = &self.instance else {
+            return;
+        };
+        match task_configs(worker, &self.config, instance) {
+            Ok(task_configs) if task_configs != self.task_configs => {
+                tracing::info!(connector = %self.name, tasks = task_configs.len(), "reconfiguring tasks");
+                self.replace_tasks(worker, task_configs).await;
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::error!(connector = %self.name, error = %err, "connector could not reconfigure its tasks")
+            }
+        }
+    }
+
+    /// Stops every task and starts `task_configs` in their place.
+    async fn replace_tasks(&mut self, worker: &Arc<Worker>, task_configs: Vec<ConfigMap>) {
+        let tasks: Vec<RunningTask> = std::mem::take(&mut self.tasks).into_values().collect();
+        stop_all(tasks, worker.config.graceful_shutdown_timeout()).await;
+        worker.statuses.remove_tasks(&self.name);
+        self.task_configs = task_configs;
+        for id in 0..self.task_configs.len() as u32 {
+            self.start_task(worker, id);
         }
     }
 

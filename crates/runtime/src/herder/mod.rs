@@ -164,6 +164,20 @@ impl StandaloneHerder {
             .ok_or_else(|| Self::not_found(name))
     }
 
+    /// Serves connectors' requests for new task configurations until the process ends; run it on
+    /// its own task.
+    pub async fn follow_task_reconfigurations(self: Arc<Self>) {
+        loop {
+            let requested = self.worker.reconfigurations.next().await;
+            let mut connectors = self.connectors.lock().await;
+            for name in requested {
+                if let Some(managed) = connectors.get_mut(&name) {
+                    managed.reconfigure_tasks(&self.worker).await;
+                }
+            }
+        }
+    }
+
     /// Stops every connector and task (committing offsets), within
     /// `task.shutdown.graceful.timeout.ms` for the tasks of each connector.
     pub async fn stop(&self) {
@@ -231,6 +245,7 @@ impl Herder for StandaloneHerder {
             .ok_or_else(|| Self::not_found(name))?;
         managed.stop(&self.worker).await;
         self.worker.statuses.remove(name);
+        self.worker.active_topics.reset(name);
         self.worker.forget_metrics(name);
         self.persist_target(name, None)?;
         tracing::info!(connector = %name, "connector deleted");
