@@ -165,7 +165,11 @@ impl FileStreamSourceTask {
             } else {
                 end
             };
-            let line = String::from_utf8_lossy(&self.pending[consumed..line_end]).into_owned();
+            let bytes = &self.pending[consumed..line_end];
+            let line = match std::str::from_utf8(bytes) {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+            };
             consumed = end + 1;
             let mut offset = OffsetMap::new();
             offset.insert(POSITION_FIELD.into(), (self.position + consumed as u64).into());

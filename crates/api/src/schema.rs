@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use crate::error::{ConnectError, Result};
 use crate::value::Value;
@@ -125,14 +125,17 @@ pub struct Schema {
 macro_rules! primitive_constructors {
     ($($required:ident, $optional:ident => $variant:ident),* $(,)?) => {
         $(
-            #[doc = concat!("A required ", stringify!($variant), " schema.")]
+            #[doc = concat!("A required ", stringify!($variant), " schema (one shared instance).")]
             pub fn $required() -> SchemaRef {
-                SchemaBuilder::new(SchemaType::$variant).build()
+                static SHARED: LazyLock<SchemaRef> = LazyLock::new(|| SchemaBuilder::new(SchemaType::$variant).build());
+                SHARED.clone()
             }
 
-            #[doc = concat!("An optional ", stringify!($variant), " schema.")]
+            #[doc = concat!("An optional ", stringify!($variant), " schema (one shared instance).")]
             pub fn $optional() -> SchemaRef {
-                SchemaBuilder::new(SchemaType::$variant).optional().build()
+                static SHARED: LazyLock<SchemaRef> =
+                    LazyLock::new(|| SchemaBuilder::new(SchemaType::$variant).optional().build());
+                SHARED.clone()
             }
         )*
     };

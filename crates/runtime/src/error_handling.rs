@@ -259,19 +259,23 @@ impl ErrorHandler {
 
     /// Runs `operation`, retrying retriable failures with exponential backoff and jitter for up to
     /// `errors.retry.timeout`.
+    /// The clock starts at the first failure, so that the common case (no failure) reads no clock.
     pub async fn retry<T>(&self, mut operation: impl FnMut() -> Result<T, StageError>) -> Result<T, StageError> {
-        let started = tokio::time::Instant::now();
+        let mut failing_since = None;
         let mut backoff = INITIAL_BACKOFF;
         loop {
-            match operation() {
-                Err(err) if err.error.is_retriable() && self.retry_timeout.is_some_and(|t| started.elapsed() < t) => {
-                    bump(&self.metrics.errors.total_retries);
-                    let jitter = Duration::from_millis(u64::from(started.elapsed().subsec_nanos() % 100));
-                    tokio::time::sleep(backoff.min(self.retry_delay_max) + jitter).await;
-                    backoff = backoff.saturating_mul(2);
-                }
+            let failure = match operation() {
+                Err(err) if err.error.is_retriable() => err,
                 result => return result,
+            };
+            let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+            if self.retry_timeout.is_none_or(|t| since.elapsed() >= t) {
+                return Err(failure);
             }
+            bump(&self.metrics.errors.total_retries);
+            let jitter = Duration::from_millis(u64::from(since.elapsed().subsec_nanos() % 100));
+            tokio::time::sleep(backoff.min(self.retry_delay_max) + jitter).await;
+            backoff = backoff.saturating_mul(2);
         }
     }
 
