@@ -17,12 +17,12 @@ use thiserror::Error;
 use tokio::task::JoinHandle;
 use url::Url;
 
+mod stale_members;
+
 /// The cluster id the embedded broker reports.
 pub const CLUSTER_ID: &str = "kconnect-embedded";
 /// The address the embedded broker listens on unless told otherwise.
 pub const DEFAULT_LISTENER: &str = "127.0.0.1:9092";
-mod stale_members;
-
 const NODE_ID: i32 = 111;
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const STORAGE_CLOSE: Duration = Duration::from_millis(100);

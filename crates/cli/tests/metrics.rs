@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use kconnect_test_kit::{Quickstart, append_lines, metric_value, numbered_lines, wait_until};
+use kconnect_test_kit::{Quickstart, RestApi, append_lines, metric_value, numbered_lines, wait_until};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
 
@@ -17,7 +17,7 @@ async fn record_totals_equal_the_records_moved() {
     append_lines(&quickstart.input(), numbered_lines(0, 1_000));
     let worker = quickstart.start();
     tokio::task::block_in_place(|| quickstart.wait_for_lines(&worker, 1_000));
-    let url = format!("http://127.0.0.1:{}/metrics", quickstart.rest_port);
+    let api = RestApi::new(quickstart.rest_port);
     let expected = [
         (
             "kafka_connect_source_task_metrics_source_record_poll_total{connector=\"local-file-source\",task=\"0\"}",
@@ -56,10 +56,7 @@ async fn record_totals_equal_the_records_moved() {
     let mut text = String::new();
     // The totals match once the records moved; the sink's commits follow within a flush interval.
     let settled = wait_until(Duration::from_secs(30), || {
-        text = tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current()
-                .block_on(async { reqwest::get(&url).await.unwrap().text().await.unwrap() })
-        });
+        text = tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(api.metrics()));
         expected
             .iter()
             .all(|(series, value)| metric_value(&text, series) == Some(*value))
