@@ -25,6 +25,8 @@ pub const CLUSTER_ID: &str = "kconnect-embedded";
 pub const DEFAULT_LISTENER: &str = "127.0.0.1:9092";
 const NODE_ID: i32 = 111;
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The SQLite database's file name in the data directory.
+const DATABASE_FILE: &str = "tansu.db";
 const STORAGE_CLOSE: Duration = Duration::from_millis(100);
 
 /// Where the broker keeps its data.
@@ -113,7 +115,8 @@ impl EmbeddedBroker {
             |addr: SocketAddr| Url::parse(&format!("tcp://{addr}")).map_err(|e| BrokerError::Config(e.to_string()));
         let listener = url(addr)?;
         let advertised = url(options.advertised.unwrap_or(addr))?;
-        if options.storage == StorageKind::Sqlite {
+        // A new data directory has no groups to forget: skip opening its storage twice.
+        if options.storage == StorageKind::Sqlite && options.data_dir.join(DATABASE_FILE).exists() {
             Self::forget_group_members(&storage, &advertised).await?;
         }
         let mut broker = Broker::<Controller<StorageContainer>, StorageContainer>::builder()
@@ -200,7 +203,7 @@ fn storage_url(kind: StorageKind, data_dir: &Path) -> Result<Url, BrokerError> {
                 source,
             };
             std::fs::create_dir_all(data_dir).map_err(data_error)?;
-            let absolute = std::fs::canonicalize(data_dir).map_err(data_error)?.join("tansu.db");
+            let absolute = std::fs::canonicalize(data_dir).map_err(data_error)?.join(DATABASE_FILE);
             // Tansu joins the URL path (less one leading slash) to the working directory: a path
             // that starts with two slashes stays absolute.
             Url::parse(&format!("sqlite:///{}", absolute.display())).map_err(|e| BrokerError::Config(e.to_string()))
