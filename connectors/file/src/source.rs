@@ -111,13 +111,16 @@ pub struct FileStreamSourceTask {
     /// Scratch space for one read, kept apart from `pending` so a cancelled poll loses nothing.
     chunk: Vec<u8>,
     context: Option<SourceTaskContext>,
+    /// The source partition of every record.
+    partition: Arc<OffsetMap>,
 }
 
 impl FileStreamSourceTask {
-    fn partition(&self) -> OffsetMap {
+    /// `{"filename": <file or null>}`, shared by every record of the task.
+    fn partition_of(filename: Option<&str>) -> Arc<OffsetMap> {
         let mut partition = OffsetMap::new();
-        partition.insert(FILENAME_FIELD.into(), self.filename.clone().into());
-        partition
+        partition.insert(FILENAME_FIELD.into(), filename.into());
+        Arc::new(partition)
     }
 
     /// Opens the input, positioned after the last committed line; `None` while the file does not
@@ -135,7 +138,7 @@ impl FileStreamSourceTask {
             }
             Err(err) => return Err(err.into()),
         };
-        let committed = context.offset_reader.offset(&self.partition());
+        let committed = context.offset_reader.offset(&self.partition);
         if let Some(position) = committed.as_ref().and_then(|offset| offset.get(POSITION_FIELD)) {
             let position = position
                 .as_u64()
@@ -178,7 +181,7 @@ impl FileStreamSourceTask {
                 SchemaAndValue::new(Some(Schema::string()), Value::String(line)),
             );
             core.timestamp = Some(now);
-            records.push(SourceRecord::new(self.partition(), offset, core));
+            records.push(SourceRecord::new(self.partition.clone(), offset, core));
         }
         self.pending.drain(..consumed);
         self.position += consumed as u64;
@@ -191,6 +194,7 @@ impl SourceTask for FileStreamSourceTask {
     async fn start(&mut self, context: SourceTaskContext) -> Result<()> {
         let parsed = config_def().parse(&context.configs)?;
         self.filename = parsed.string(FILE_CONFIG).filter(|f| !f.is_empty()).map(str::to_string);
+        self.partition = Self::partition_of(self.filename.as_deref());
         self.topic = parsed.string(TOPIC_CONFIG).unwrap_or_default().to_string();
         self.batch_size = parsed.int(BATCH_SIZE_CONFIG).unwrap_or(2000).max(1) as usize;
         self.chunk = vec![0; READ_CHUNK];

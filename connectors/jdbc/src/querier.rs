@@ -2,6 +2,7 @@
 //! reached, and the rows it fetched as records.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use kconnect_api::logical::Decimal;
@@ -122,7 +123,8 @@ impl Progress {
 pub struct Querier {
     source: QuerySource,
     topic: String,
-    partition: OffsetMap,
+    /// Shared by all the records of this table or query.
+    partition: Arc<OffsetMap>,
     progress: Progress,
     /// The table's declared columns (nullability, precision, scale), once described.
     declared: Option<Vec<ColumnMeta>>,
@@ -133,7 +135,7 @@ impl Querier {
     /// A querier of `source` writing to `topic`, resuming after `committed`.
     pub fn new(source: QuerySource, topic: String, committed: Option<&OffsetMap>) -> Self {
         Self {
-            partition: Self::partition_of(&source),
+            partition: Arc::new(Self::partition_of(&source)),
             source,
             topic,
             progress: committed.map(Progress::from_offset).unwrap_or_default(),

@@ -1,6 +1,7 @@
 //! Records: what a source task produces and a sink task receives.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use crate::header::Headers;
 use crate::schema::SchemaRef;
@@ -83,18 +84,20 @@ pub trait ConnectRecord: Clone + Send + Sync + 'static {
 pub struct SourceRecord {
     /// Topic, key, value, timestamp and headers.
     pub core: RecordCore,
-    /// Where in the source this record came from (a file, a table).
-    pub source_partition: OffsetMap,
+    /// Where in the source this record came from (a file, a table). Shared: a task emits many
+    /// records of one partition, and sharing it saves building and dropping a map per record.
+    pub source_partition: Arc<OffsetMap>,
     /// The position in that source partition to resume after this record.
     pub source_offset: OffsetMap,
 }
 
 impl SourceRecord {
-    /// A record with the given source partition and offset and the record body.
-    pub fn new(source_partition: OffsetMap, source_offset: OffsetMap, core: RecordCore) -> Self {
+    /// A record with the given source partition (a map, or one shared by the task's records) and
+    /// offset and the record body.
+    pub fn new(source_partition: impl Into<Arc<OffsetMap>>, source_offset: OffsetMap, core: RecordCore) -> Self {
         Self {
             core,
-            source_partition,
+            source_partition: source_partition.into(),
             source_offset,
         }
     }

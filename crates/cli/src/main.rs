@@ -1,6 +1,7 @@
 //! The `kconnect` command: `standalone` and `distributed` run a worker, `broker` runs the embedded
 //! broker alone.
 
+mod allocator;
 mod broker_cmd;
 mod distributed;
 mod logging;
@@ -38,12 +39,8 @@ enum Command {
     Broker(broker_cmd::BrokerArgs),
 }
 
-/// mimalloc instead of glibc's malloc: a source task allocates and frees several small objects per
-/// record, on different threads, and glibc's free and consolidation were a quarter of its CPU.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
+    allocator::keep_small_pages();
     let logging = std::sync::Arc::new(logging::Logging::install());
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {

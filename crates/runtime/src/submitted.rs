@@ -4,6 +4,7 @@
 //! in the same source partition were acknowledged, as Apache's `SubmittedRecords`.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use kconnect_api::{OffsetMap, RecordMetadata, SourceRecord};
 
@@ -20,7 +21,7 @@ struct Entry {
 }
 
 struct PartitionQueue {
-    partition: OffsetMap,
+    partition: Arc<OffsetMap>,
     front_seq: u64,
     entries: VecDeque<Entry>,
     committable: Option<OffsetMap>,
@@ -31,8 +32,10 @@ struct PartitionQueue {
 pub struct SubmittedRecords {
     partitions: Vec<PartitionQueue>,
     index: HashMap<Vec<u8>, usize>,
-    last: Option<(OffsetMap, usize)>,
+    last: Option<(Arc<OffsetMap>, usize)>,
     in_flight: usize,
+    /// Records acknowledged and not yet drained: the size of the next `drain_acked`, at most.
+    undrained: usize,
 }
 
 impl SubmittedRecords {
@@ -41,13 +44,13 @@ impl SubmittedRecords {
         Self::default()
     }
 
-    fn partition_index(&mut self, partition: &OffsetMap) -> usize {
+    fn partition_index(&mut self, partition: &Arc<OffsetMap>) -> usize {
         if let Some((last, index)) = &self.last
-            && last == partition
+            && (Arc::ptr_eq(last, partition) || last == partition)
         {
             return *index;
         }
-        let key = serde_json::to_vec(partition).expect("offset maps serialise");
+        let key = serde_json::to_vec(partition.as_ref()).expect("offset maps serialise");
         let next = self.partitions.len();
         let index = *self.index.entry(key).or_insert(next);
         if index == next {
@@ -85,26 +88,32 @@ impl SubmittedRecords {
         {
             entry.acked = Some(metadata);
             self.in_flight -= 1;
+            self.undrained += 1;
         }
     }
 
     /// Removes the acknowledged records at the head of each partition, making their offsets
     /// committable, and returns them in order for `SourceTask::commit_record`.
     pub fn drain_acked(&mut self) -> Vec<(SourceRecord, Option<RecordMetadata>)> {
-        let mut done = Vec::new();
+        let mut done = Vec::with_capacity(self.undrained);
         for queue in &mut self.partitions {
+            let before = done.len();
             while queue.entries.front().is_some_and(|e| e.acked.is_some()) {
                 let entry = queue.entries.pop_front().expect("front checked");
                 queue.front_seq += 1;
-                queue.committable = Some(entry.record.source_offset.clone());
                 done.push((entry.record, entry.acked.flatten()));
             }
+            if done.len() > before {
+                let (last, _) = done.last().expect("one was drained");
+                queue.committable = Some(last.source_offset.clone());
+            }
         }
+        self.undrained -= done.len();
         done
     }
 
     /// Takes the offsets that became committable since the last call: (partition, offset).
-    pub fn take_committable(&mut self) -> Vec<(OffsetMap, OffsetMap)> {
+    pub fn take_committable(&mut self) -> Vec<(Arc<OffsetMap>, OffsetMap)> {
         self.partitions
             .iter_mut()
             .filter_map(|q| q.committable.take().map(|offset| (q.partition.clone(), offset)))
@@ -131,7 +140,7 @@ mod tests {
         SourceRecord::new(partition, offset, RecordCore::new("t", SchemaAndValue::NULL))
     }
 
-    fn position(offsets: &[(OffsetMap, OffsetMap)], file: &str) -> Option<u64> {
+    fn position(offsets: &[(Arc<OffsetMap>, OffsetMap)], file: &str) -> Option<u64> {
         offsets
             .iter()
             .find(|(p, _)| p["filename"] == file)
