@@ -43,6 +43,20 @@ async fn memory_storage_serves_clients() {
 }
 
 /// A member of group `group` reading `topic`, committing only when told to.
+#[test]
+fn the_process_runs_without_transparent_huge_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = BrokerProcess::start(std::path::Path::new(BIN), free_port(), dir.path(), "memory");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", broker.pid())).unwrap();
+    let thp = status.lines().find(|line| line.starts_with("THP_enabled:"));
+    assert_eq!(
+        thp.map(|line| line.split_whitespace().last()),
+        Some(Some("0")),
+        "mimalloc's memory must not sit on 2 MiB pages: {thp:?}"
+    );
+    broker.terminate();
+}
+
 fn group_member(bootstrap: &str, group: &str, topic: &str) -> StreamConsumer {
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)

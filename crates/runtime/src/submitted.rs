@@ -103,8 +103,7 @@ impl SubmittedRecords {
                 queue.front_seq += 1;
                 done.push((entry.record, entry.acked.flatten()));
             }
-            if done.len() > before {
-                let (last, _) = done.last().expect("one was drained");
+            if let Some((last, _)) = done[before..].last() {
                 queue.committable = Some(last.source_offset.clone());
             }
         }

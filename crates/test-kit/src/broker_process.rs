@@ -41,6 +41,11 @@ impl BrokerProcess {
         }
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops it with SIGTERM and waits for it to exit.
     pub fn terminate(mut self) {
         Command::new("kill")
