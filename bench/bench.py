@@ -139,9 +139,13 @@ JSON_SMTS = (
 
 
 def worker_file(workdir, name, bootstrap, rest_port):
+    """The worker file both runtimes run with. The broker holds every fetch for half of the
+    consumer's max wait even when records are ready, so both get the 50 ms wait kconnect's sinks
+    use on its own broker; Kafka's 500 ms default would cap either at one fetch per 250 ms."""
     worker = workdir / f"{name}-worker.properties"
     worker.write_text(
         f"bootstrap.servers={bootstrap}\n"
+        "consumer.fetch.max.wait.ms=50\n"
         "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
         "value.converter=org.apache.kafka.connect.storage.StringConverter\n"
         f"offset.storage.file.filename={workdir / (name + '.offsets')}\n"

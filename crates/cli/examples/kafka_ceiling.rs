@@ -1,12 +1,15 @@
 //! The raw librdkafka ceiling for the benchmark (`bench/run`): produces COUNT records of SIZE bytes
 //! to a new topic with the producer settings a kconnect source task uses, then consumes them back
-//! from the start, and prints the records/s of each as `producer=<n> consumer=<n>`.
+//! from the start with the consumer settings of a sink task on kconnect's own broker (which the
+//! benchmark runs), and prints the records/s of each as `producer=<n> consumer=<n>`.
 //!
 //! `cargo run --release --example kafka_ceiling -- BOOTSTRAP [COUNT] [SIZE]`
 
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use kconnect_runtime::kafka::consumer_config;
+use kconnect_runtime::{ConfigMap, WorkerConfig};
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
@@ -56,13 +59,14 @@ async fn main() {
     }
     let produce_rate = count as f64 / started.elapsed().as_secs_f64();
 
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &bootstrap)
-        .set("group.id", format!("{topic}-reader"))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
+    let consumer: StreamConsumer = consumer_config(
+        &sink_worker(&bootstrap),
+        &ConfigMap::new(),
+        &format!("{topic}-reader"),
+        "ceiling",
+    )
+    .create()
+    .expect("consumer");
     consumer.subscribe(&[&topic]).expect("subscribe");
     let mut stream = consumer.stream();
     let mut read = 0;
@@ -76,4 +80,20 @@ async fn main() {
     }
     let consume_rate = count as f64 / first.map_or(1e-6, |f| f.elapsed().as_secs_f64());
     println!("producer={produce_rate:.0} consumer={consume_rate:.0}");
+}
+
+/// A worker on kconnect's own broker at `bootstrap`, whose sink consumers the ceiling reads with.
+fn sink_worker(bootstrap: &str) -> WorkerConfig {
+    let props: ConfigMap = [
+        ("bootstrap.servers", bootstrap),
+        ("key.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        ("value.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        ("offset.storage.file.filename", "/dev/null"),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_string(), value.to_string()))
+    .collect();
+    let mut worker = WorkerConfig::new(props).expect("worker config");
+    worker.own_broker = true;
+    worker
 }

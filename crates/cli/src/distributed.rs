@@ -7,7 +7,7 @@ use kconnect_distributed::{DistributedConfig, DistributedHerder};
 use kconnect_runtime::PluginRegistry;
 use kconnect_runtime::properties::read_config_file;
 
-use crate::setup::{cluster_id, serve_rest, start_embedded_broker};
+use crate::setup::{identify_cluster, serve_rest, start_embedded_broker};
 
 /// Reads the worker configuration, joins the cluster through its Kafka topics and group, serves
 /// the REST API, and runs until SIGINT or SIGTERM; then hands its work over by leaving the group.
@@ -15,7 +15,7 @@ pub async fn run(worker_file: &Path, logging: Arc<crate::logging::Logging>) -> a
     let mut settings = DistributedConfig::new(read_config_file(worker_file)?)?;
     PluginRegistry::new().check_worker_converters(&settings.worker)?;
     let broker = start_embedded_broker(&mut settings.worker).await?;
-    let cluster_id = cluster_id(&settings.worker, &broker).await;
+    let cluster_id = identify_cluster(&mut settings.worker, &broker).await;
     let herder = Arc::new(DistributedHerder::start(settings).await?);
     let rest = serve_rest(herder.clone(), cluster_id, logging).await?;
     tracing::info!("kconnect distributed worker started");

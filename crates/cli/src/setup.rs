@@ -56,12 +56,15 @@ pub async fn serve_rest(
     Ok(RestServer { stop, handle })
 }
 
-/// The Kafka cluster id for `GET /`: the embedded broker's, or asked of the cluster.
-pub async fn cluster_id(config: &WorkerConfig, broker: &Option<EmbeddedBroker>) -> String {
-    match broker {
+/// The Kafka cluster id for `GET /`: the embedded broker's, or asked of the cluster. Marks the
+/// worker as talking to kconnect's own broker when the id is that broker's.
+pub async fn identify_cluster(config: &mut WorkerConfig, broker: &Option<EmbeddedBroker>) -> String {
+    let id = match broker {
         Some(_) => kconnect_broker::CLUSTER_ID.to_string(),
         None => fetch_cluster_id(config).await,
-    }
+    };
+    config.own_broker = id == kconnect_broker::CLUSTER_ID;
+    id
 }
 
 /// HTTPS when the listener is `https://` (a PEM keystore), and basic authentication when

@@ -9,7 +9,7 @@ use kconnect_runtime::properties::read_config_file;
 use kconnect_runtime::{Herder, PluginRegistry, StandaloneHerder, Worker, WorkerConfig};
 use kconnect_storage::{FileOffsetStore, TargetStateFile};
 
-use crate::setup::{cluster_id, serve_rest, start_embedded_broker};
+use crate::setup::{identify_cluster, serve_rest, start_embedded_broker};
 
 /// Reads and validates every configuration, starts the embedded broker when needed, the REST API
 /// and the connectors, and runs until SIGINT or SIGTERM.
@@ -28,7 +28,7 @@ pub async fn run(
         connectors.push(connector);
     }
     let broker = start_embedded_broker(&mut config).await?;
-    let cluster_id = cluster_id(&config, &broker).await;
+    let cluster_id = identify_cluster(&mut config, &broker).await;
     let offsets = FileOffsetStore::open(config.offset_file())?;
     let target_states = TargetStateFile::open(config.offset_file().with_extension("target-states.json"))?;
     let worker = Arc::new(Worker::new(config, Arc::new(offsets))?);

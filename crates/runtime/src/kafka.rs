@@ -11,12 +11,29 @@ use crate::worker_config::WorkerConfig;
 /// Worker keys that every client inherits, as Apache passes them to its clients.
 const SHARED_PREFIXES: [&str; 3] = ["security.protocol", "ssl.", "sasl."];
 
+/// Java client keys that librdkafka spells differently: (Java, librdkafka).
+const JAVA_CLIENT_KEYS: [(&str, &str); 1] = [("fetch.max.wait.ms", "fetch.wait.max.ms")];
+
+/// The longest a sink's fetch waits for records on kconnect's own broker. That broker holds every
+/// fetch for half of the requested wait even when records are ready, so Kafka's 500 ms default
+/// caps a sink at one fetch per 250 ms there; on any other broker the client's default stands.
+const OWN_BROKER_FETCH_WAIT_MS: &str = "50";
+
+/// librdkafka's name for a client key, which is the Java name for most keys.
+fn librdkafka_key(key: &str) -> &str {
+    JAVA_CLIENT_KEYS
+        .iter()
+        .find(|(java, _)| *java == key)
+        .map_or(key, |(_, native)| native)
+}
+
 fn known_to_librdkafka(key: &str, value: &str) -> bool {
     ClientConfig::new().set(key, value).create_native_config().is_ok()
 }
 
 fn apply(config: &mut ClientConfig, settings: &ConfigMap, origin: &str) {
     for (key, value) in settings {
+        let key = librdkafka_key(key);
         if known_to_librdkafka(key, value) {
             config.set(key, value);
         } else {
@@ -76,7 +93,7 @@ pub fn consumer_config(
     client_id: &str,
 ) -> ClientConfig {
     let group = format!("connect-{connector_name}");
-    let defaults = [
+    let mut defaults = vec![
         ("group.id", group.as_str()),
         ("client.id", client_id),
         ("enable.auto.commit", "false"),
@@ -86,6 +103,9 @@ pub fn consumer_config(
         // Notice a subscribed topic soon after it is created (librdkafka's default is 5 minutes).
         ("topic.metadata.refresh.interval.ms", "5000"),
     ];
+    if worker.own_broker {
+        defaults.push(("fetch.wait.max.ms", OWN_BROKER_FETCH_WAIT_MS));
+    }
     layered(&defaults, worker, "consumer", connector)
 }
 
@@ -121,6 +141,31 @@ mod tests {
         assert_eq!(config.get("buffer.memory"), None);
         assert_eq!(config.get("partitioner"), Some("murmur2_random"));
         assert_eq!(config.get("bootstrap.servers"), Some("127.0.0.1:9092"));
+    }
+
+    #[test]
+    fn java_key_names_reach_librdkafka_under_its_names() {
+        let worker = worker(&[("consumer.fetch.max.wait.ms", "200")]);
+        let config = consumer_config(&worker, &ConfigMap::new(), "file-sink", "c");
+        assert_eq!(config.get("fetch.wait.max.ms"), Some("200"));
+        assert_eq!(config.get("fetch.max.wait.ms"), None);
+    }
+
+    #[test]
+    fn sinks_wait_briefly_for_records_only_on_kconnects_own_broker() {
+        let mut worker = worker(&[]);
+        let config = consumer_config(&worker, &ConfigMap::new(), "file-sink", "c");
+        assert_eq!(
+            config.get("fetch.wait.max.ms"),
+            None,
+            "any other broker keeps the client default"
+        );
+        worker.own_broker = true;
+        let config = consumer_config(&worker, &ConfigMap::new(), "file-sink", "c");
+        assert_eq!(config.get("fetch.wait.max.ms"), Some(OWN_BROKER_FETCH_WAIT_MS));
+        let connector: ConfigMap = [("consumer.override.fetch.max.wait.ms".to_string(), "500".to_string())].into();
+        let config = consumer_config(&worker, &connector, "file-sink", "c");
+        assert_eq!(config.get("fetch.wait.max.ms"), Some("500"), "the user's setting wins");
     }
 
     #[test]

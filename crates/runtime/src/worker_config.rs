@@ -148,6 +148,9 @@ pub struct WorkerConfig {
     pub bootstrap_servers: Option<String>,
     /// Whether the worker talks to its own embedded broker (topics are then created on first use).
     pub embedded_broker: bool,
+    /// Whether the broker is kconnect's own (embedded, or a `kconnect broker` process), known by
+    /// its cluster id once the worker has asked for it; sink consumers are tuned for it.
+    pub own_broker: bool,
 }
 
 impl WorkerConfig {
@@ -169,6 +172,7 @@ impl WorkerConfig {
         let bootstrap_servers = Some(parsed.list(BOOTSTRAP_SERVERS).join(",")).filter(|s| !s.is_empty());
         Ok(Self {
             embedded_broker: bootstrap_servers.is_none(),
+            own_broker: false,
             bootstrap_servers,
             parsed,
         })
