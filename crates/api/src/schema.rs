@@ -195,7 +195,7 @@ impl Schema {
                 })
             }
             (SchemaType::Struct, Value::Struct(s)) => {
-                if s.schema().as_ref() != self {
+                if !std::ptr::eq(s.schema().as_ref(), self) && s.schema().as_ref() != self {
                     return Err(ConnectError::data("Struct schemas do not match.".to_string()));
                 }
                 s.validate()

@@ -157,27 +157,42 @@ impl std::fmt::Display for Value {
             Self::String(v) => f.write_str(v),
             Self::Bytes(v) => write!(f, "{v:?}"),
             Self::Decimal(v) => f.write_str(&v.to_plain_string()),
-            Self::Array(items) => {
-                let parts: Vec<String> = items.iter().map(ToString::to_string).collect();
-                write!(f, "[{}]", parts.join(", "))
-            }
-            Self::Map(entries) => {
-                let parts: Vec<String> = entries.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                write!(f, "{{{}}}", parts.join(", "))
-            }
+            Self::Array(items) => write_joined(f, "[", items.iter().map(|v| (None, v)), ", ", "]"),
+            Self::Map(entries) => write_joined(f, "{", entries.iter().map(|(k, v)| (Some(k as _), v)), ", ", "}"),
             Self::Struct(s) => {
-                let parts: Vec<String> = s
-                    .schema()
-                    .fields
-                    .iter()
-                    .zip(s.values())
-                    .filter(|(_, v)| !v.is_null())
-                    .map(|(field, v)| format!("{}={v}", field.name))
-                    .collect();
-                write!(f, "Struct{{{}}}", parts.join(","))
+                let set = s.schema().fields.iter().zip(s.values()).filter(|(_, v)| !v.is_null());
+                write_joined(
+                    f,
+                    "Struct{",
+                    set.map(|(field, v)| (Some(&field.name as _), v)),
+                    ",",
+                    "}",
+                )
             }
         }
     }
+}
+
+/// Writes `open`, each item as `key=value` (or `value` without key) separated by `separator`,
+/// then `close`, as Java's collections and `Struct.toString` print them.
+fn write_joined<'a>(
+    f: &mut std::fmt::Formatter<'_>,
+    open: &str,
+    items: impl Iterator<Item = (Option<&'a dyn std::fmt::Display>, &'a Value)>,
+    separator: &str,
+    close: &str,
+) -> std::fmt::Result {
+    f.write_str(open)?;
+    for (i, (key, value)) in items.enumerate() {
+        if i > 0 {
+            f.write_str(separator)?;
+        }
+        if let Some(key) = key {
+            write!(f, "{key}=")?;
+        }
+        write!(f, "{value}")?;
+    }
+    f.write_str(close)
 }
 
 /// A struct value: one value per field of its struct schema, in field order.
@@ -197,6 +212,23 @@ impl Struct {
             )));
         }
         let values = vec![Value::Null; schema.fields.len()];
+        Ok(Self { schema, values })
+    }
+
+    /// A struct of `schema` holding `values` in field order, each checked against its field's
+    /// schema as [`Struct::set`] checks one.
+    pub fn with_values(schema: SchemaRef, values: Vec<Value>) -> Result<Self> {
+        if schema.schema_type != SchemaType::Struct || values.len() != schema.fields.len() {
+            return Err(ConnectError::data(format!(
+                "{} values given for a {} schema of {} fields",
+                values.len(),
+                schema.schema_type,
+                schema.fields.len()
+            )));
+        }
+        for (field, value) in schema.fields.iter().zip(&values) {
+            field.schema.validate_value(value)?;
+        }
         Ok(Self { schema, values })
     }
 
@@ -243,6 +275,11 @@ impl Struct {
         &self.values
     }
 
+    /// The values in field order, as set, taken out of the struct.
+    pub fn into_values(self) -> Vec<Value> {
+        self.values
+    }
+
     /// Checks every field's value against its schema.
     pub fn validate(&self) -> Result<()> {
         self.schema
@@ -283,6 +320,16 @@ mod tests {
         assert_eq!(row.get("name"), Some(&Value::from("anon")));
         assert_eq!(row.get_without_default("name"), Some(&Value::Null));
         assert!(row.validate().is_ok());
+    }
+
+    #[test]
+    fn with_values_checks_each_value_against_its_field() {
+        let row = Struct::with_values(row_schema(), vec![Value::Int32(7), Value::Null]).unwrap();
+        assert_eq!(row, Struct::new(row_schema()).unwrap().put("id", 7).unwrap());
+        let wrong = Struct::with_values(row_schema(), vec![Value::from("7"), Value::Null]).unwrap_err();
+        assert!(wrong.to_string().contains("INT32"), "{wrong}");
+        let short = Struct::with_values(row_schema(), vec![Value::Int32(7)]).unwrap_err();
+        assert!(short.to_string().contains("1 values given"), "{short}");
     }
 
     #[test]

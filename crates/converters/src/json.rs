@@ -6,8 +6,11 @@ mod data;
 mod schema;
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use std::sync::Arc;
+
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, Converter, HeaderConverter, Result, SchemaAndValue, SchemaRef, Value,
+    ConfigDef, ConfigMap, ConnectError, Converter, HeaderConverter, Result, SchemaAndValue, SchemaMemo, SchemaRef,
+    Value,
 };
 
 pub use data::{from_json, to_json};
@@ -17,6 +20,10 @@ const SCHEMAS_ENABLE: &str = "schemas.enable";
 const DECIMAL_FORMAT: &str = "decimal.format";
 const REPLACE_NULL_WITH_DEFAULT: &str = "replace.null.with.default";
 const SCHEMAS_CACHE_SIZE: &str = "schemas.cache.size";
+/// How many schemas the converter keeps each way unless `schemas.cache.size` says otherwise.
+const SCHEMAS_CACHE_DEFAULT: usize = 1000;
+/// Bytes reserved beyond the schema text so that a typical payload is written without regrowing.
+const PAYLOAD_CAPACITY_HINT: usize = 256;
 
 /// How Decimal values are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,7 +68,7 @@ pub fn json_config_def() -> ConfigDef {
         )
         .define(
             ConfigKey::new(SCHEMAS_CACHE_SIZE, ConfigType::Int)
-                .default_value(ConfigValue::Int(1000))
+                .default_value(ConfigValue::Int(SCHEMAS_CACHE_DEFAULT as i32))
                 .importance(Importance::High)
                 .doc("The maximum number of schemas that can be cached in this converter instance.")
                 .group("Schemas", 1),
@@ -115,10 +122,11 @@ fn serialization_error(err: serde_json::Error) -> ConnectError {
 }
 
 /// Converts Connect data to and from JSON bytes.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct JsonConverter {
     settings: JsonSettings,
     schemas: cache::SchemaCache,
+    schema_texts: SchemaMemo<Arc<str>>,
 }
 
 impl JsonConverter {
@@ -126,7 +134,8 @@ impl JsonConverter {
     pub fn with_settings(settings: JsonSettings) -> Self {
         Self {
             settings,
-            schemas: cache::SchemaCache::default(),
+            schemas: cache::SchemaCache::new(SCHEMAS_CACHE_DEFAULT),
+            schema_texts: SchemaMemo::new(SCHEMAS_CACHE_DEFAULT),
         }
     }
 
@@ -135,23 +144,23 @@ impl JsonConverter {
         if schema.is_none() && value.is_null() {
             return Ok(None);
         }
-        let payload = to_json(schema, value, &self.settings)?;
-        let json = if self.settings.schemas_enable {
-            let mut envelope = serde_json::Map::with_capacity(2);
-            envelope.insert(
-                "schema".into(),
-                schema.map_or(serde_json::Value::Null, |s| schema_to_json(s, &self.settings)),
-            );
-            envelope.insert("payload".into(), payload);
-            serde_json::Value::Object(envelope)
-        } else {
-            payload
+        let payload = data::JsonData::new(schema, value, &self.settings);
+        if !self.settings.schemas_enable {
+            return serde_json::to_vec(&payload).map(Some).map_err(data::data_error);
+        }
+        let schema_text = match schema {
+            Some(schema) => self.schema_texts.get_or_try_insert(schema, |schema| {
+                Ok(schema_to_json(schema, &self.settings).to_string().into())
+            })?,
+            None => Arc::from("null"),
         };
-        serde_json::to_vec(&json).map(Some).map_err(|err| {
-            ConnectError::data(format!(
-                "Converting Kafka Connect data to byte[] failed due to serialization error: {err}"
-            ))
-        })
+        let mut bytes = Vec::with_capacity(schema_text.len() + PAYLOAD_CAPACITY_HINT);
+        bytes.extend_from_slice(b"{\"schema\":");
+        bytes.extend_from_slice(schema_text.as_bytes());
+        bytes.extend_from_slice(b",\"payload\":");
+        serde_json::to_writer(&mut bytes, &payload).map_err(data::data_error)?;
+        bytes.push(b'}');
+        Ok(Some(bytes))
     }
 
     /// Deserialises JSON bytes; `None` (a tombstone) is a null with no schema.
@@ -174,6 +183,12 @@ impl JsonConverter {
     }
 }
 
+impl Default for JsonConverter {
+    fn default() -> Self {
+        Self::with_settings(JsonSettings::default())
+    }
+}
+
 impl Converter for JsonConverter {
     fn config_def(&self) -> ConfigDef {
         json_config_def()
@@ -181,8 +196,12 @@ impl Converter for JsonConverter {
 
     fn configure(&mut self, config: &ConfigMap, _is_key: bool) -> Result<()> {
         self.settings = parse_settings(config)?;
-        let size = json_config_def().parse(config)?.int(SCHEMAS_CACHE_SIZE).unwrap_or(1000);
-        self.schemas = cache::SchemaCache::new(size.max(0) as usize);
+        let size = json_config_def()
+            .parse(config)?
+            .int(SCHEMAS_CACHE_SIZE)
+            .map_or(SCHEMAS_CACHE_DEFAULT, |size| size.max(0) as usize);
+        self.schemas = cache::SchemaCache::new(size);
+        self.schema_texts = SchemaMemo::new(size);
         Ok(())
     }
 

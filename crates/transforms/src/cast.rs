@@ -3,12 +3,12 @@
 
 use kconnect_api::config::{ConfigKey, ConfigType, Importance};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType,
-    Transformation, Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef,
+    SchemaType, Transformation, Value,
 };
 
 use crate::Side;
-use crate::field::{Fields, entries, fields, rebuild, replace_null_with_default};
+use crate::field::{Fields, copied_entries, fields, rebuild, replace_null_with_default};
 
 fn target_type(name: &str) -> Option<SchemaType> {
     Some(match name.trim() {
@@ -84,6 +84,7 @@ pub struct Cast {
     side: Side,
     whole: Option<SchemaType>,
     fields: Vec<(String, SchemaType)>,
+    schemas: SchemaMemo<SchemaRef>,
 }
 
 impl Cast {
@@ -93,6 +94,7 @@ impl Cast {
             side,
             whole: None,
             fields: Vec::new(),
+            schemas: SchemaMemo::default(),
         }
     }
 
@@ -141,13 +143,13 @@ impl<R: ConnectRecord> Transformation<R> for Cast {
         } else {
             match fields(data.schema.is_some(), &data.value, "cast types")? {
                 Fields::Struct(original) => {
-                    let fields = entries(original)
-                        .map(|(name, schema, value)| match self.target(&name) {
+                    let fields = copied_entries(original)
+                        .map(|(name, schema, value)| match self.target(name) {
                             Some(to) => Ok((name, cast_schema(&schema, to), cast(&value, to)?)),
                             None => Ok((name, schema, value)),
                         })
                         .collect::<Result<_>>()?;
-                    rebuild(original.schema(), fields)?
+                    rebuild(&self.schemas, original.schema(), fields)?
                 }
                 Fields::Map(map) => {
                     let cast_entries = map

@@ -2,29 +2,60 @@
 //! a map (schemaless), and their configuration keys.
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance};
-use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaBuilder, SchemaRef, Struct, Value};
+use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef, Struct, Value};
 
-/// A record part as the field transformations see it.
-pub(crate) enum Fields<'a> {
+/// A record part as the field transformations see it: a struct (with a schema) or a map with
+/// string keys (schemaless), borrowed or owned.
+pub(crate) enum Fields<S, M> {
     /// With a schema: a struct.
-    Struct(&'a Struct),
-    /// Schemaless: a map with string keys.
-    Map(&'a [(Value, Value)]),
+    Struct(S),
+    /// Schemaless: a map.
+    Map(M),
+}
+
+/// The error Apache gives when a record part is neither a struct with a schema nor a schemaless map.
+fn not_fields(has_schema: bool, value: &Value, purpose: &str) -> ConnectError {
+    if has_schema {
+        ConnectError::data(format!(
+            "Only Struct objects supported for [{purpose}], found: {}",
+            value.type_name()
+        ))
+    } else {
+        ConnectError::data(format!(
+            "Only Map objects supported in absence of schema for [{purpose}], found: {}",
+            value.type_name()
+        ))
+    }
 }
 
 /// The record part as a struct or a map, or the error Apache gives when it is neither.
-pub(crate) fn fields<'a>(has_schema: bool, value: &'a Value, purpose: &str) -> Result<Fields<'a>> {
+pub(crate) fn fields<'a>(
+    has_schema: bool,
+    value: &'a Value,
+    purpose: &str,
+) -> Result<Fields<&'a Struct, &'a [(Value, Value)]>> {
     match (has_schema, value) {
         (true, Value::Struct(s)) => Ok(Fields::Struct(s)),
         (false, Value::Map(entries)) => Ok(Fields::Map(entries)),
-        (true, other) => Err(ConnectError::data(format!(
-            "Only Struct objects supported for [{purpose}], found: {}",
-            other.type_name()
-        ))),
-        (false, other) => Err(ConnectError::data(format!(
-            "Only Map objects supported in absence of schema for [{purpose}], found: {}",
-            other.type_name()
-        ))),
+        (_, other) => Err(not_fields(has_schema, other, purpose)),
+    }
+}
+
+/// As [`fields`], but taking the struct or map out of `value` (left null), so that a transformation
+/// moves the values it keeps instead of copying them; on error `value` is left as it was.
+pub(crate) fn take_fields(
+    has_schema: bool,
+    value: &mut Value,
+    purpose: &str,
+) -> Result<Fields<Struct, Vec<(Value, Value)>>> {
+    match (has_schema, std::mem::replace(value, Value::Null)) {
+        (true, Value::Struct(s)) => Ok(Fields::Struct(s)),
+        (false, Value::Map(entries)) => Ok(Fields::Map(entries)),
+        (_, other) => {
+            let err = not_fields(has_schema, &other, purpose);
+            *value = other;
+            Err(err)
+        }
     }
 }
 
@@ -74,32 +105,45 @@ pub(crate) fn replace_null_with_default() -> ConfigKey {
 }
 
 /// A struct like `base` (same optionality, name and version) with exactly `fields`, each given as
-/// name, schema and value, in order.
-pub(crate) fn rebuild(base: &SchemaRef, fields: Vec<(String, SchemaRef, Value)>) -> Result<SchemaAndValue> {
-    let mut builder = SchemaBuilder::struct_().with_optional(base.optional);
-    if let Some(name) = &base.name {
-        builder = builder.name(name);
-    }
-    if let Some(version) = base.version {
-        builder = builder.version(version);
-    }
-    for (name, schema, _) in &fields {
-        builder = builder.field(name, schema.clone());
-    }
-    let schema = builder.build();
-    let mut updated = Struct::new(schema.clone())?;
-    for (name, _, value) in fields {
-        updated.set(&name, value)?;
-    }
+/// name, schema and value, in order. Its schema is built on the first record of each `base` and
+/// then taken from `schemas`, as Apache's transformations keep theirs: for one `base`, `fields`
+/// must always name the same fields with the same schemas.
+pub(crate) fn rebuild(
+    schemas: &SchemaMemo<SchemaRef>,
+    base: &SchemaRef,
+    fields: Vec<(&str, SchemaRef, Value)>,
+) -> Result<SchemaAndValue> {
+    let schema = schemas.get_or_try_insert(base, |base| {
+        let mut builder = SchemaBuilder::struct_().with_optional(base.optional);
+        if let Some(name) = &base.name {
+            builder = builder.name(name);
+        }
+        if let Some(version) = base.version {
+            builder = builder.version(version);
+        }
+        for (name, schema, _) in &fields {
+            builder = builder.field(*name, schema.clone());
+        }
+        Ok(builder.build())
+    })?;
+    let values = fields.into_iter().map(|(_, _, value)| value).collect();
+    let updated = Struct::with_values(schema.clone(), values)?;
     Ok(SchemaAndValue::new(Some(schema), Value::Struct(updated)))
 }
 
-/// Each field of `original` as name, schema and value (as set, without defaults).
-pub(crate) fn entries(original: &Struct) -> impl Iterator<Item = (String, SchemaRef, Value)> + '_ {
-    original
-        .schema()
+/// Each field of `schema` as name, schema and value, with `values` given in field order.
+pub(crate) fn entries<'a>(
+    schema: &'a SchemaRef,
+    values: impl IntoIterator<Item = Value> + 'a,
+) -> impl Iterator<Item = (&'a str, SchemaRef, Value)> + 'a {
+    schema
         .fields
         .iter()
-        .zip(original.values())
-        .map(|(field, value)| (field.name.clone(), field.schema.clone(), value.clone()))
+        .zip(values)
+        .map(|(field, value)| (field.name.as_str(), field.schema.clone(), value))
+}
+
+/// Each field of `original` as name, schema and a copy of its value (as set, without defaults).
+pub(crate) fn copied_entries(original: &Struct) -> impl Iterator<Item = (&str, SchemaRef, Value)> + '_ {
+    entries(original.schema(), original.values().iter().cloned())
 }

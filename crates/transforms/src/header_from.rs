@@ -2,10 +2,13 @@
 //! `operation=copy|move`).
 
 use kconnect_api::config::{ConfigKey, ConfigType, Importance, Validator};
-use kconnect_api::{ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, Transformation, Value};
+use kconnect_api::{
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaMemo, SchemaRef, Transformation,
+    Value,
+};
 
 use crate::Side;
-use crate::field::{Fields, entries, fields, map_get, rebuild, replace_null_with_default};
+use crate::field::{Fields, copied_entries, fields, map_get, rebuild, replace_null_with_default};
 
 /// Turns fields into headers.
 #[derive(Debug)]
@@ -13,6 +16,7 @@ pub struct HeaderFrom {
     side: Side,
     pairs: Vec<(String, String)>,
     remove: bool,
+    schemas: SchemaMemo<SchemaRef>,
 }
 
 impl HeaderFrom {
@@ -22,6 +26,7 @@ impl HeaderFrom {
             side,
             pairs: Vec::new(),
             remove: false,
+            schemas: SchemaMemo::default(),
         }
     }
 }
@@ -80,8 +85,8 @@ impl<R: ConnectRecord> Transformation<R> for HeaderFrom {
                     ));
                 }
                 let remaining = if self.remove {
-                    let kept = entries(original).filter(|(name, _, _)| !moved(name)).collect();
-                    rebuild(original.schema(), kept)?
+                    let kept = copied_entries(original).filter(|(name, _, _)| !moved(name)).collect();
+                    rebuild(&self.schemas, original.schema(), kept)?
                 } else {
                     data.clone()
                 };

@@ -1,7 +1,8 @@
 //! `HoistField$Key` / `$Value`: wraps the key or value in a struct (or map) under `field`.
 
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, Struct, Transformation, Value,
+    ConfigDef, ConfigMap, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef, Struct,
+    Transformation, Value,
 };
 
 use crate::Side;
@@ -12,6 +13,7 @@ use crate::field::required_string;
 pub struct HoistField {
     side: Side,
     field: String,
+    schemas: SchemaMemo<SchemaRef>,
 }
 
 impl HoistField {
@@ -20,6 +22,7 @@ impl HoistField {
         Self {
             side,
             field: String::new(),
+            schemas: SchemaMemo::default(),
         }
     }
 }
@@ -46,8 +49,10 @@ impl<R: ConnectRecord> Transformation<R> for HoistField {
         let value = std::mem::replace(&mut data.value, Value::Null);
         *data = match data.schema.take() {
             Some(schema) => {
-                let wrapper = SchemaBuilder::struct_().field(&self.field, schema).build();
-                let hoisted = Struct::new(wrapper.clone())?.put(&self.field, value)?;
+                let wrapper = self.schemas.get_or_try_insert(&schema, |schema| {
+                    Ok(SchemaBuilder::struct_().field(&self.field, schema.clone()).build())
+                })?;
+                let hoisted = Struct::with_values(wrapper.clone(), vec![value])?;
                 SchemaAndValue::new(Some(wrapper), Value::Struct(hoisted))
             }
             None => SchemaAndValue::new(None, Value::Map(vec![(Value::String(self.field.clone()), value)])),

@@ -3,11 +3,12 @@
 
 use kconnect_api::logical::timestamp_schema;
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, Schema, SchemaAndValue, SchemaRef, Transformation, Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, Schema, SchemaAndValue, SchemaMemo, SchemaRef,
+    Transformation, Value,
 };
 
 use crate::Side;
-use crate::field::{Fields, entries, fields, optional_string, rebuild, replace_null_with_default};
+use crate::field::{Fields, entries, optional_string, rebuild, replace_null_with_default, take_fields};
 
 const TOPIC: &str = "topic.field";
 const PARTITION: &str = "partition.field";
@@ -47,6 +48,7 @@ pub struct InsertField {
     timestamp: Option<Insertion>,
     static_field: Option<Insertion>,
     static_value: Option<String>,
+    schemas: SchemaMemo<SchemaRef>,
 }
 
 impl InsertField {
@@ -60,6 +62,7 @@ impl InsertField {
             timestamp: None,
             static_field: None,
             static_value: None,
+            schemas: SchemaMemo::default(),
         }
     }
 
@@ -143,19 +146,19 @@ impl<R: ConnectRecord> Transformation<R> for InsertField {
             return Ok(Some(record));
         }
         let insertions = self.insertions(&record)?;
-        let data = self.side.data(record.core());
-        let updated = match fields(data.schema.is_some(), &data.value, "field insertion")? {
+        let data = self.side.data_mut(record.core_mut());
+        let updated = match take_fields(data.schema.is_some(), &mut data.value, "field insertion")? {
             Fields::Struct(original) => {
-                let mut fields: Vec<_> = entries(original).collect();
+                let base = original.schema().clone();
+                let mut fields: Vec<_> = entries(&base, original.into_values()).collect();
                 fields.extend(
                     insertions
                         .into_iter()
-                        .map(|(insertion, schema, value)| (insertion.name.clone(), schema, value)),
+                        .map(|(insertion, schema, value)| (insertion.name.as_str(), schema, value)),
                 );
-                rebuild(original.schema(), fields)?
+                rebuild(&self.schemas, &base, fields)?
             }
-            Fields::Map(entries) => {
-                let mut entries = entries.to_vec();
+            Fields::Map(mut entries) => {
                 for (insertion, _, value) in insertions {
                     entries.retain(|(k, _)| k.as_str() != Some(insertion.name.as_str()));
                     entries.push((Value::String(insertion.name.clone()), value));
@@ -163,17 +166,17 @@ impl<R: ConnectRecord> Transformation<R> for InsertField {
                 SchemaAndValue::new(None, Value::Map(entries))
             }
         };
-        *self.side.data_mut(record.core_mut()) = updated;
+        *data = updated;
         Ok(Some(record))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use kconnect_api::{SchemaBuilder, Struct};
+    use kconnect_api::{SchemaBuilder, SourceRecord, Struct};
 
     use super::*;
-    use crate::testing::{apply, sink, source};
+    use crate::testing::{apply, config, sink, source};
 
     fn row() -> SchemaAndValue {
         let schema = SchemaBuilder::struct_()
@@ -219,6 +222,27 @@ mod tests {
         );
         assert_eq!(value.get("timestamp_field"), Some(&Value::Timestamp(1_483_425_001_864)));
         assert_eq!(value.get("instance_id"), Some(&Value::from("my-instance-id")));
+    }
+
+    #[test]
+    fn one_instance_gives_each_record_the_schema_of_its_own_fields() {
+        let mut insert = InsertField::new(Side::Value);
+        Transformation::<SourceRecord>::configure(&mut insert, &config(&[("topic.field", "topic")])).unwrap();
+        let one_field = |name: &str| {
+            let schema = SchemaBuilder::struct_().field(name, Schema::int64()).build();
+            source(SchemaAndValue::new(
+                Some(schema.clone()),
+                Value::Struct(Struct::new(schema).unwrap().put(name, 1i64).unwrap()),
+            ))
+        };
+        for name in ["a", "b", "a"] {
+            let out = insert.apply(one_field(name)).unwrap().unwrap();
+            let value = out.value.value.as_struct().unwrap();
+            let names: Vec<_> = value.schema().fields.iter().map(|f| f.name.as_str()).collect();
+            assert_eq!(names, [name, "topic"]);
+            assert_eq!(out.value.schema.as_ref(), Some(value.schema()));
+            assert_eq!(value.get(name), Some(&Value::Int64(1)));
+        }
     }
 
     #[test]

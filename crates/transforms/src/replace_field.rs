@@ -1,10 +1,13 @@
 //! `ReplaceField$Key` / `$Value`: keeps (`include`), drops (`exclude`) and renames (`renames`,
 //! `old:new`) fields.
 
-use kconnect_api::{ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, Transformation, Value};
+use kconnect_api::{
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaMemo, SchemaRef, Transformation,
+    Value,
+};
 
 use crate::Side;
-use crate::field::{Fields, entries, fields, list, rebuild, replace_null_with_default};
+use crate::field::{Fields, entries, list, rebuild, replace_null_with_default, take_fields};
 
 /// Filters and renames fields.
 #[derive(Debug)]
@@ -13,6 +16,7 @@ pub struct ReplaceField {
     include: Vec<String>,
     exclude: Vec<String>,
     renames: Vec<(String, String)>,
+    schemas: SchemaMemo<SchemaRef>,
 }
 
 impl ReplaceField {
@@ -23,6 +27,7 @@ impl ReplaceField {
             include: Vec::new(),
             exclude: Vec::new(),
             renames: Vec::new(),
+            schemas: SchemaMemo::default(),
         }
     }
 
@@ -72,31 +77,32 @@ impl<R: ConnectRecord> Transformation<R> for ReplaceField {
     }
 
     fn apply(&self, mut record: R) -> Result<Option<R>> {
-        let data = self.side.data(record.core());
+        let data = self.side.data_mut(record.core_mut());
         if data.value.is_null() {
             return Ok(Some(record));
         }
-        let updated = match fields(data.schema.is_some(), &data.value, "field replacement")? {
+        let updated = match take_fields(data.schema.is_some(), &mut data.value, "field replacement")? {
             Fields::Struct(original) => {
-                let kept = entries(original)
+                let base = original.schema().clone();
+                let kept = entries(&base, original.into_values())
                     .filter(|(name, _, _)| self.keeps(name))
-                    .map(|(name, schema, value)| (self.renamed(&name).to_string(), schema, value))
+                    .map(|(name, schema, value)| (self.renamed(name), schema, value))
                     .collect();
-                rebuild(original.schema(), kept)?
+                rebuild(&self.schemas, &base, kept)?
             }
             Fields::Map(entries) => {
                 let kept = entries
-                    .iter()
+                    .into_iter()
                     .filter_map(|(k, v)| {
                         let name = k.as_str()?;
                         self.keeps(name)
-                            .then(|| (Value::String(self.renamed(name).to_string()), v.clone()))
+                            .then(|| (Value::String(self.renamed(name).to_string()), v))
                     })
                     .collect();
                 SchemaAndValue::new(None, Value::Map(kept))
             }
         };
-        *self.side.data_mut(record.core_mut()) = updated;
+        *data = updated;
         Ok(Some(record))
     }
 }

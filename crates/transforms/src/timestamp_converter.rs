@@ -5,13 +5,13 @@
 use kconnect_api::config::{ConfigKey, ConfigType, Importance, Validator};
 use kconnect_api::logical::{date_schema, time_schema, timestamp_schema};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef,
     Transformation, Value,
 };
 
 use crate::Side;
 use crate::date_format::DateFormat;
-use crate::field::{Fields, entries, fields, rebuild, replace_null_with_default};
+use crate::field::{Fields, copied_entries, fields, rebuild, replace_null_with_default};
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
@@ -34,6 +34,7 @@ pub struct TimestampConverter {
     format: Option<DateFormat>,
     /// Milliseconds per unix unit as (multiplier, divisor): seconds (1000, 1), microseconds (1, 1000), …
     unix: (i64, i64),
+    schemas: SchemaMemo<SchemaRef>,
 }
 
 impl TimestampConverter {
@@ -45,6 +46,7 @@ impl TimestampConverter {
             target: Target::Timestamp,
             format: None,
             unix: (1, 1),
+            schemas: SchemaMemo::default(),
         }
     }
 
@@ -171,7 +173,7 @@ impl<R: ConnectRecord> Transformation<R> for TimestampConverter {
                         .ok_or_else(|| ConnectError::data(format!("Unknown field: {}", self.field)))?;
                     let new_value =
                         self.convert(original.get(&self.field).unwrap_or(&Value::Null), field.schema.optional)?;
-                    let fields = entries(original)
+                    let fields = copied_entries(original)
                         .map(|(name, schema, value)| match name == self.field {
                             true => (
                                 name,
@@ -181,7 +183,7 @@ impl<R: ConnectRecord> Transformation<R> for TimestampConverter {
                             false => (name, schema, value),
                         })
                         .collect();
-                    rebuild(base, fields)?
+                    rebuild(&self.schemas, base, fields)?
                 }
                 Fields::Map(map) => {
                     let mut entries = map.to_vec();

@@ -1,51 +1,29 @@
 //! `schemas.cache.size`: schemas read from JSON, kept by their exact text, so that a topic whose
 //! records all carry the same schema parses it once instead of once per record.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use kconnect_api::{Result, SchemaRef};
+use kconnect_api::{ConnectError, Memo, Result, SchemaRef};
 
 use super::schema_from_json;
 
-/// A bounded map from schema text to schema; when full it starts again empty.
+/// Schemas by their JSON text (`None` for `null`), shared by the clones of one converter.
 #[derive(Debug, Clone)]
-pub(crate) struct SchemaCache {
-    capacity: usize,
-    entries: Arc<Mutex<HashMap<Box<str>, Option<SchemaRef>>>>,
-}
+pub(crate) struct SchemaCache(Arc<Memo<Arc<str>, Option<SchemaRef>>>);
 
 impl SchemaCache {
-    /// A cache of at most `capacity` schemas; 0 caches nothing.
+    /// A cache of at most `capacity` schemas besides the previous record's.
     pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            capacity,
-            entries: Arc::default(),
-        }
+        Self(Arc::new(Memo::new(capacity)))
     }
 
     /// The schema the JSON `text` describes (`None` for `null`), parsed on first sight.
     pub(crate) fn schema(&self, text: &str) -> Result<Option<SchemaRef>> {
-        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(schema) = entries.get(text) {
-            return Ok(schema.clone());
-        }
-        let json: serde_json::Value = serde_json::from_str(text)
-            .map_err(|err| kconnect_api::ConnectError::data(format!("Invalid schema JSON: {err}")))?;
-        let schema = schema_from_json(&json)?;
-        if self.capacity > 0 {
-            if entries.len() >= self.capacity {
-                entries.clear();
-            }
-            entries.insert(text.into(), schema.clone());
-        }
-        Ok(schema)
-    }
-}
-
-impl Default for SchemaCache {
-    fn default() -> Self {
-        Self::new(1000)
+        self.0.get_or_try_insert(text, |text| {
+            let json: serde_json::Value =
+                serde_json::from_str(text).map_err(|err| ConnectError::data(format!("Invalid schema JSON: {err}")))?;
+            schema_from_json(&json)
+        })
     }
 }
 
@@ -60,6 +38,7 @@ mod tests {
         let again = cache.schema(r#"{"type":"string","optional":false}"#).unwrap().unwrap();
         assert!(Arc::ptr_eq(&first, &again));
         assert!(cache.schema("null").unwrap().is_none());
+        assert!(cache.schema(r#"{"type":"int8","optional":false}"#).unwrap().is_some());
         let other = cache.schema(r#"{"type":"string","optional":false}"#).unwrap().unwrap();
         assert!(!Arc::ptr_eq(&first, &other), "a full cache starts again");
         assert_eq!(first, other);

@@ -3,112 +3,154 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use kconnect_api::logical::{self, Decimal};
+use std::sync::Arc;
+
 use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Struct, Value};
-use serde_json::{Map, Number, Value as Json};
+use serde::ser::{Error as _, SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::Value as Json;
 
 use super::{DecimalFormat, JsonSettings};
 
-fn float_json(text: String) -> Json {
-    text.parse::<f64>()
-        .ok()
-        .and_then(Number::from_f64)
-        .map_or(Json::Null, Json::Number)
+/// A Connect value under its schema (or none), serialised straight to JSON text without building
+/// a JSON tree first.
+pub(crate) struct JsonData<'a> {
+    schema: Option<&'a SchemaRef>,
+    value: &'a Value,
+    settings: &'a JsonSettings,
 }
 
-fn decimal_json(decimal: &Decimal, settings: &JsonSettings) -> Json {
-    match settings.decimal_format {
-        DecimalFormat::Base64 => Json::String(STANDARD.encode(decimal.to_bytes())),
-        DecimalFormat::Numeric => match i64::try_from(decimal.unscaled) {
-            Ok(whole) if decimal.scale == 0 => Json::from(whole),
-            _ => float_json(decimal.to_plain_string()),
-        },
+impl<'a> JsonData<'a> {
+    /// `value` under `schema` with `settings`.
+    pub(crate) fn new(schema: Option<&'a SchemaRef>, value: &'a Value, settings: &'a JsonSettings) -> Self {
+        Self {
+            schema,
+            value,
+            settings,
+        }
     }
+
+    fn inner(&self, schema: Option<&'a SchemaRef>, value: &'a Value) -> Self {
+        Self::new(schema, value, self.settings)
+    }
+
+    /// What is written for a null value: the schema's default, null, or an error.
+    fn null<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.schema {
+            None => serializer.serialize_unit(),
+            Some(schema) => match &schema.default_value {
+                Some(default) if self.settings.replace_null_with_default => {
+                    self.inner(Some(schema), default).serialize(serializer)
+                }
+                _ if schema.optional => serializer.serialize_unit(),
+                _ => Err(S::Error::custom(
+                    "Conversion error: null value for field that is required and has no default value",
+                )),
+            },
+        }
+    }
+
+    fn decimal<S: Serializer>(&self, decimal: &Decimal, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.settings.decimal_format {
+            DecimalFormat::Base64 => serializer.serialize_str(&STANDARD.encode(decimal.to_bytes())),
+            DecimalFormat::Numeric => match i64::try_from(decimal.unscaled) {
+                Ok(whole) if decimal.scale == 0 => serializer.serialize_i64(whole),
+                _ => serialize_float_text(&decimal.to_plain_string(), serializer),
+            },
+        }
+    }
+
+    fn map<S: Serializer>(&self, entries: &'a [(Value, Value)], serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let key_schema = self.schema.and_then(|s| s.key_schema.as_ref());
+        let value_schema = self.schema.and_then(|s| s.value_schema.as_ref());
+        let object_mode = match key_schema {
+            Some(k) => k.schema_type == SchemaType::String,
+            None => entries.iter().all(|(k, _)| matches!(k, Value::String(_))),
+        };
+        if object_mode {
+            let mut object = serializer.serialize_map(Some(entries.len()))?;
+            for (k, v) in entries {
+                let key = k.as_str().ok_or_else(|| S::Error::custom("Map keys must be strings"))?;
+                object.serialize_entry(key, &self.inner(value_schema, v))?;
+            }
+            object.end()
+        } else {
+            let mut pairs = serializer.serialize_seq(Some(entries.len()))?;
+            for (k, v) in entries {
+                pairs.serialize_element(&(self.inner(key_schema, k), self.inner(value_schema, v)))?;
+            }
+            pairs.end()
+        }
+    }
+
+    fn structure<S: Serializer>(&self, value: &'a Struct, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        if self
+            .schema
+            .is_some_and(|schema| !Arc::ptr_eq(schema, value.schema()) && schema != value.schema())
+        {
+            return Err(S::Error::custom("Mismatching schema."));
+        }
+        let mut object = serializer.serialize_map(Some(value.values().len()))?;
+        for (field, field_value) in value.schema().fields.iter().zip(value.values()) {
+            object.serialize_entry(&field.name, &self.inner(Some(&field.schema), field_value))?;
+        }
+        object.end()
+    }
+}
+
+/// A number given as decimal text, written as the nearest double (null when it has none).
+fn serialize_float_text<S: Serializer>(text: &str, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    match text.parse::<f64>() {
+        Ok(number) if number.is_finite() => serializer.serialize_f64(number),
+        _ => serializer.serialize_unit(),
+    }
+}
+
+impl Serialize for JsonData<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        if self.value.is_null() {
+            return self.null(serializer);
+        }
+        if let Some(schema) = self.schema
+            && !self.value.fits_type(schema.schema_type)
+        {
+            return Err(S::Error::custom(format!(
+                "Invalid type for {}: {}",
+                schema.schema_type,
+                self.value.type_name()
+            )));
+        }
+        match self.value {
+            Value::Null => serializer.serialize_unit(),
+            Value::Int8(v) => serializer.serialize_i8(*v),
+            Value::Int16(v) => serializer.serialize_i16(*v),
+            Value::Int32(v) | Value::Date(v) | Value::Time(v) => serializer.serialize_i32(*v),
+            Value::Int64(v) | Value::Timestamp(v) => serializer.serialize_i64(*v),
+            Value::Float32(v) => serialize_float_text(&v.to_string(), serializer),
+            Value::Float64(v) if v.is_finite() => serializer.serialize_f64(*v),
+            Value::Float64(_) => serializer.serialize_unit(),
+            Value::Boolean(v) => serializer.serialize_bool(*v),
+            Value::String(v) => serializer.serialize_str(v),
+            Value::Bytes(v) => serializer.serialize_str(&STANDARD.encode(v)),
+            Value::Decimal(d) => self.decimal(d, serializer),
+            Value::Array(items) => {
+                let element = self.schema.and_then(|s| s.value_schema.as_ref());
+                serializer.collect_seq(items.iter().map(|item| self.inner(element, item)))
+            }
+            Value::Map(entries) => self.map(entries, serializer),
+            Value::Struct(s) => self.structure(s, serializer),
+        }
+    }
+}
+
+/// The error a [`JsonData`] failed with, as the Connect error it was raised as.
+pub(crate) fn data_error(err: serde_json::Error) -> ConnectError {
+    ConnectError::data(err.to_string())
 }
 
 /// The JSON of `value` under `schema` (or inferred from the value when schemaless).
 pub fn to_json(schema: Option<&SchemaRef>, value: &Value, settings: &JsonSettings) -> Result<Json> {
-    if value.is_null() {
-        return match schema {
-            None => Ok(Json::Null),
-            Some(s) => match &s.default_value {
-                Some(default) if settings.replace_null_with_default => to_json(Some(s), default, settings),
-                _ if s.optional => Ok(Json::Null),
-                _ => Err(ConnectError::data(
-                    "Conversion error: null value for field that is required and has no default value",
-                )),
-            },
-        };
-    }
-    if let Some(schema) = schema
-        && !value.fits_type(schema.schema_type)
-    {
-        return Err(ConnectError::data(format!(
-            "Invalid type for {}: {}",
-            schema.schema_type,
-            value.type_name()
-        )));
-    }
-    Ok(match value {
-        Value::Null => Json::Null,
-        Value::Int8(v) => Json::from(*v),
-        Value::Int16(v) => Json::from(*v),
-        Value::Int32(v) | Value::Date(v) | Value::Time(v) => Json::from(*v),
-        Value::Int64(v) | Value::Timestamp(v) => Json::from(*v),
-        Value::Float32(v) => float_json(v.to_string()),
-        Value::Float64(v) => Number::from_f64(*v).map_or(Json::Null, Json::Number),
-        Value::Boolean(v) => Json::Bool(*v),
-        Value::String(v) => Json::String(v.clone()),
-        Value::Bytes(v) => Json::String(STANDARD.encode(v)),
-        Value::Decimal(d) => decimal_json(d, settings),
-        Value::Array(items) => {
-            let element = schema.and_then(|s| s.value_schema.as_ref());
-            Json::Array(
-                items
-                    .iter()
-                    .map(|item| to_json(element, item, settings))
-                    .collect::<Result<_>>()?,
-            )
-        }
-        Value::Map(entries) => {
-            let key_schema = schema.and_then(|s| s.key_schema.as_ref());
-            let value_schema = schema.and_then(|s| s.value_schema.as_ref());
-            let object_mode = match key_schema {
-                Some(k) => k.schema_type == SchemaType::String,
-                None => entries.iter().all(|(k, _)| matches!(k, Value::String(_))),
-            };
-            if object_mode {
-                let mut object = Map::with_capacity(entries.len());
-                for (k, v) in entries {
-                    let key = k
-                        .as_str()
-                        .ok_or_else(|| ConnectError::data("Map keys must be strings"))?;
-                    object.insert(key.to_string(), to_json(value_schema, v, settings)?);
-                }
-                Json::Object(object)
-            } else {
-                let pairs = entries
-                    .iter()
-                    .map(|(k, v)| {
-                        Ok(Json::Array(vec![
-                            to_json(key_schema, k, settings)?,
-                            to_json(value_schema, v, settings)?,
-                        ]))
-                    })
-                    .collect::<Result<_>>()?;
-                Json::Array(pairs)
-            }
-        }
-        Value::Struct(s) => {
-            if schema.is_some_and(|schema| schema != s.schema()) {
-                return Err(ConnectError::data("Mismatching schema."));
-            }
-            let mut object = Map::with_capacity(s.values().len());
-            for (field, field_value) in s.schema().fields.iter().zip(s.values()) {
-                object.insert(field.name.clone(), to_json(Some(&field.schema), field_value, settings)?);
-            }
-            Json::Object(object)
-        }
-    })
+    serde_json::to_value(JsonData::new(schema, value, settings)).map_err(data_error)
 }
 
 fn mismatch(schema: &SchemaRef, json: &Json) -> ConnectError {
@@ -175,12 +217,15 @@ pub fn from_json(schema: Option<&SchemaRef>, json: &Json, settings: &JsonSetting
                     mismatch_name(json)
                 ))
             })?;
-            let mut result = Struct::new(schema.clone())?;
-            for field in &schema.fields {
-                let field_json = object.get(&field.name).unwrap_or(&Json::Null);
-                result.set(&field.name, from_json(Some(&field.schema), field_json, settings)?)?;
-            }
-            Value::Struct(result)
+            let values = schema
+                .fields
+                .iter()
+                .map(|field| {
+                    let field_json = object.get(&field.name).unwrap_or(&Json::Null);
+                    from_json(Some(&field.schema), field_json, settings)
+                })
+                .collect::<Result<_>>()?;
+            Value::Struct(Struct::with_values(schema.clone(), values)?)
         }
     })
 }

@@ -148,6 +148,22 @@ fn writes_exactly_what_apache_writes_for_every_type() {
 }
 
 #[test]
+fn each_schema_is_written_as_itself_when_schemas_alternate() {
+    let c = converter(JsonSettings::default());
+    let documented = |doc: &str| SchemaBuilder::new(SchemaType::Int32).doc(doc).build();
+    for _ in 0..2 {
+        for doc in ["first", "second"] {
+            let bytes = c
+                .to_bytes("topic", Some(&documented(doc)), &Value::Int32(1))
+                .unwrap()
+                .unwrap();
+            let expected = format!(r#"{{"schema":{{"type":"int32","optional":false,"doc":"{doc}"}},"payload":1}}"#);
+            assert_eq!(String::from_utf8(bytes).unwrap(), expected);
+        }
+    }
+}
+
+#[test]
 fn reads_back_every_vector() {
     let c = converter(JsonSettings::default());
     for (schema, value, text) in vectors() {
