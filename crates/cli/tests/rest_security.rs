@@ -34,26 +34,7 @@ fn curl(args: &[&str]) -> (String, String) {
 #[test]
 fn https_listener_serves_the_api() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-        ])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (ca, cert, key) = kconnect_test_kit::test_certificates(dir.path());
     let keystore = dir.path().join("keystore.pem");
     let pem = format!(
         "{}{}",
@@ -74,7 +55,7 @@ fn https_listener_serves_the_api() {
     assert!(up, "{}", worker.log());
     let url = format!("https://localhost:{port}/connectors");
     assert_eq!(
-        curl(&["--cacert", cert.to_str().unwrap(), &url]),
+        curl(&["--cacert", ca.to_str().unwrap(), &url]),
         ("200".to_string(), "[]".to_string())
     );
     assert_ne!(
