@@ -177,13 +177,15 @@ impl SourceRunner {
         }
     }
 
+    /// Transforms, converts and produces each record. The record as the task polled it is what
+    /// tracks the offset and comes back to [`SourceTask::commit_record`], as in Apache.
     async fn send_all(&mut self, records: Vec<SourceRecord>) -> Result<(), RuntimeError> {
         for original in records {
-            let record = if self.transforms.is_empty() {
-                original
+            let transformed = if self.transforms.is_empty() {
+                None
             } else {
                 match self.errors.retry(|| self.transforms.apply(original.clone())).await {
-                    Ok(Some(record)) => record,
+                    Ok(Some(record)) => Some(record),
                     Ok(None) => {
                         self.skip(original);
                         continue;
@@ -197,13 +199,12 @@ impl SourceRunner {
                     }
                 }
             };
-            let bytes = match self.errors.retry(|| self.converters.to_kafka(&record)).await {
+            let record = transformed.as_ref().unwrap_or(&original);
+            let bytes = match self.errors.retry(|| self.converters.to_kafka(record)).await {
                 Ok(bytes) => bytes,
                 Err(failure) => {
-                    self.errors
-                        .handle(failure, Some(&failed_source_record(&record)))
-                        .await?;
-                    self.skip(record);
+                    self.errors.handle(failure, Some(&failed_source_record(record))).await?;
+                    self.skip(original);
                     continue;
                 }
             };
@@ -216,7 +217,8 @@ impl SourceRunner {
             let topic = record.topic.clone();
             let partition = record.kafka_partition;
             let timestamp = record.timestamp;
-            let ticket = self.acks.submitted().submit(record);
+            drop(transformed);
+            let ticket = self.acks.submitted().submit(original);
             produce(&self.producer, &topic, partition, timestamp, &bytes, ticket).await?;
             self.errors.metrics.source_record_write.add(1);
         }
