@@ -7,7 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use kconnect_api::logical::Decimal;
 use kconnect_api::{
-    ConnectError, OffsetMap, RecordCore, Result, SchemaAndValue, SchemaBuilder, SourceRecord, Struct, Value,
+    ConnectError, OffsetMap, OffsetStorageReader, RecordCore, Result, SchemaAndValue, SchemaBuilder, SourceRecord,
+    Struct, Value,
 };
 
 use crate::column::{ColumnKind, ColumnMeta, NumericMapping, fit_numeric};
@@ -132,20 +133,22 @@ pub struct Querier {
 }
 
 impl Querier {
-    /// A querier of `source` writing to `topic`, resuming after `committed`.
-    pub fn new(source: QuerySource, topic: String, committed: Option<&OffsetMap>) -> Self {
+    /// A querier of `source` writing to `topic`, resuming after the offset `offsets` holds for it.
+    pub fn new(source: QuerySource, topic: String, offsets: &dyn OffsetStorageReader) -> Self {
+        let partition = Self::partition_of(&source);
+        let committed = offsets.offset(&partition);
         Self {
-            partition: Arc::new(Self::partition_of(&source)),
+            partition: Arc::new(partition),
             source,
             topic,
-            progress: committed.map(Progress::from_offset).unwrap_or_default(),
+            progress: committed.as_ref().map(Progress::from_offset).unwrap_or_default(),
             declared: None,
             pending: VecDeque::new(),
         }
     }
 
     /// The source partition of `source`: `{"table": name}` or `{"query": "query"}`.
-    pub fn partition_of(source: &QuerySource) -> OffsetMap {
+    fn partition_of(source: &QuerySource) -> OffsetMap {
         let mut partition = OffsetMap::new();
         match source {
             QuerySource::Table(table) => partition.insert("table".into(), table.clone().into()),

@@ -237,10 +237,7 @@ impl SourceTask for JdbcSourceTask {
         let now = Instant::now();
         self.queriers = sources
             .into_iter()
-            .map(|(source, topic)| {
-                let committed = context.offset_reader.offset(&Querier::partition_of(&source));
-                (Querier::new(source, topic, committed.as_ref()), now)
-            })
+            .map(|(source, topic)| (Querier::new(source, topic, context.offset_reader.as_ref()), now))
             .collect();
         self.settings = Some(QuerySettings {
             mode: parsed.string(MODE).and_then(Mode::parse).unwrap_or(Mode::Bulk),
