@@ -3,6 +3,7 @@
 
 mod mysql;
 mod postgres;
+mod row_stream;
 mod sqlite;
 mod sqlx_values;
 
@@ -11,6 +12,7 @@ use kconnect_api::{ConnectError, Result, Value};
 
 use crate::column::{ColumnKind, ColumnMeta};
 use crate::dialect::Dialect;
+pub use row_stream::RowStream;
 
 /// A value bound to a placeholder. `kind` is the column's kind: it types a NULL and picks the
 /// encoding where the value's own type is ambiguous (a timestamp with or without zone).
@@ -48,6 +50,10 @@ pub trait Driver: Send + Sync {
 
     /// Runs a query.
     async fn query(&self, sql: &str, params: &[Param]) -> Result<ResultSet>;
+
+    /// Runs a query whose rows arrive in chunks of at most `chunk_rows`, read ahead by a
+    /// background task on one of the driver's connections.
+    fn stream(&self, sql: String, params: Vec<Param>, chunk_rows: usize) -> RowStream;
 
     /// Runs the statements in one transaction: all of them or none.
     async fn execute(&self, statements: &[Statement]) -> Result<()>;

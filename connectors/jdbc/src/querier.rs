@@ -12,7 +12,7 @@ use kconnect_api::{
 };
 
 use crate::column::{ColumnKind, ColumnMeta, NumericMapping, fit_numeric};
-use crate::driver::{Driver, Param, ResultSet};
+use crate::driver::{Driver, Param, ResultSet, RowStream};
 use crate::temporal;
 
 /// The name of the extra column a timestamp query selects: the exact timestamp in microseconds.
@@ -130,6 +130,8 @@ pub struct Querier {
     /// The table's declared columns (nullability, precision, scale), once described.
     declared: Option<Vec<ColumnMeta>>,
     pending: VecDeque<SourceRecord>,
+    /// The rest of a bulk read, still being read from the database.
+    streaming: Option<RowStream>,
 }
 
 impl Querier {
@@ -144,6 +146,7 @@ impl Querier {
             progress: committed.as_ref().map(Progress::from_offset).unwrap_or_default(),
             declared: None,
             pending: VecDeque::new(),
+            streaming: None,
         }
     }
 
@@ -157,19 +160,33 @@ impl Querier {
         partition
     }
 
-    /// Whether fetched rows are waiting to be returned.
+    /// Whether fetched rows are waiting to be returned, or a bulk read is still under way.
     pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+        !self.pending.is_empty() || self.streaming.is_some()
     }
 
-    /// Up to `max` fetched records.
-    pub fn take(&mut self, max: usize) -> Vec<SourceRecord> {
+    /// Up to `max` fetched records; in a bulk read, the next chunk of the table once those
+    /// fetched before are gone.
+    pub async fn take(&mut self, max: usize, settings: &QuerySettings) -> Result<Vec<SourceRecord>> {
+        if self.pending.is_empty()
+            && let Some(stream) = &mut self.streaming
+        {
+            match stream.next().await {
+                Some(Ok(chunk)) => self.keep(chunk, settings)?,
+                Some(Err(error)) => {
+                    self.streaming = None;
+                    return Err(error);
+                }
+                None => self.streaming = None,
+            }
+        }
         let count = max.min(self.pending.len());
-        self.pending.drain(..count).collect()
+        Ok(self.pending.drain(..count).collect())
     }
 
-    /// Runs the mode's query and keeps the rows as records; returns how many rows came back, so
-    /// the task knows whether to query again at once (a full batch) or wait.
+    /// Runs the mode's query. Incremental modes keep the rows as records and return how many came
+    /// back, so the task knows whether to query again at once (a full batch) or wait; a bulk read
+    /// streams the table in chunks of `batch.max.rows` for [`Querier::take`] and returns 0.
     pub async fn fetch(&mut self, driver: &dyn Driver, settings: &QuerySettings) -> Result<usize> {
         if self.declared.is_none()
             && let QuerySource::Table(table) = &self.source
@@ -179,6 +196,10 @@ impl Querier {
             })?);
         }
         let (sql, params) = self.select(driver, settings);
+        if settings.mode == Mode::Bulk {
+            self.streaming = Some(driver.stream(sql, params, settings.batch_max_rows));
+            return Ok(0);
+        }
         let result = driver.query(&sql, &params).await?;
         let count = result.rows.len();
         self.keep(result, settings)?;

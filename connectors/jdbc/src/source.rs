@@ -264,7 +264,7 @@ impl SourceTask for JdbcSourceTask {
         }
         let count = self.queriers.len();
         if let Some((querier, _)) = self.queriers.iter_mut().find(|(q, _)| q.has_pending()) {
-            return Ok(querier.take(settings.batch_max_rows));
+            return querier.take(settings.batch_max_rows, settings).await;
         }
         let index = (0..count)
             .map(|i| (self.next + i) % count)
@@ -280,10 +280,12 @@ impl SourceTask for JdbcSourceTask {
         } else {
             Instant::now() + self.poll_interval
         };
-        Ok(querier.take(settings.batch_max_rows))
+        querier.take(settings.batch_max_rows, settings).await
     }
 
     async fn stop(&mut self) -> Result<()> {
+        // A bulk read still under way holds a connection: drop it before closing them.
+        self.queriers.clear();
         if let Some(driver) = self.driver.take() {
             driver.close().await;
         }

@@ -236,3 +236,69 @@ async fn postgres_timestamp_modes_resume_exactly() {
 async fn mariadb_timestamp_modes_resume_exactly() {
     timestamp_modes_resume(mariadb(), "DATETIME(6)").await;
 }
+
+/// Bulk mode reads two tables of 25 rows in chunks of `batch.max.rows` (4) on one connection:
+/// every row of each table arrives once per pass, and the next pass reads them all again.
+async fn bulk_reads_stream_every_row_once_per_pass(db: Database) {
+    let driver = db.driver().await;
+    let tables = ["bulk_streamed_a", "bulk_streamed_b"];
+    for table in tables {
+        db.source_table(driver.as_ref(), table, 25).await;
+    }
+    let mut task = JdbcSourceConnector::default().create_task();
+    task.start(SourceTaskContext {
+        configs: db.config(&[
+            ("mode", "bulk"),
+            ("topic.prefix", ""),
+            ("batch.max.rows", "4"),
+            ("poll.interval.ms", "10"),
+            ("tables", &tables.join(",")),
+        ]),
+        offset_reader: std::sync::Arc::new(Offsets(None)),
+    })
+    .await
+    .unwrap();
+    let mut ids: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
+    for _ in 0..1_000 {
+        if ids.len() == 2 && ids.values().all(|ids| ids.len() >= 50) {
+            break;
+        }
+        let batch = task.poll().await.unwrap();
+        assert!(batch.len() <= 4, "a poll returns at most batch.max.rows records");
+        for record in batch {
+            let Value::Struct(row) = &record.value.value else {
+                panic!("struct")
+            };
+            let id = match row.get("id") {
+                Some(Value::Int64(id)) => *id,
+                Some(Value::Int32(id)) => (*id).into(),
+                other => panic!("id {other:?}"),
+            };
+            ids.entry(record.topic.clone()).or_default().push(id);
+        }
+    }
+    task.stop().await.unwrap();
+    for table in tables {
+        let read = &ids[table];
+        for pass in [&read[..25], &read[25..50]] {
+            let mut pass = pass.to_vec();
+            pass.sort_unstable();
+            assert_eq!(pass, (1..=25).collect::<Vec<_>>(), "{table}: each row once per pass");
+        }
+    }
+}
+
+#[tokio::test]
+async fn postgres_bulk_reads_stream_every_row_once_per_pass() {
+    bulk_reads_stream_every_row_once_per_pass(postgres()).await;
+}
+
+#[tokio::test]
+async fn mariadb_bulk_reads_stream_every_row_once_per_pass() {
+    bulk_reads_stream_every_row_once_per_pass(mariadb()).await;
+}
+
+#[tokio::test]
+async fn sqlite_bulk_reads_stream_every_row_once_per_pass() {
+    bulk_reads_stream_every_row_once_per_pass(sqlite()).await;
+}

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use kconnect_api::logical::Decimal;
 use kconnect_api::{ConnectError, Result, Value};
 
-use super::{Driver, Param, ResultSet, Statement};
+use super::{Driver, Param, ResultSet, RowStream, Statement};
 use crate::column::{ColumnKind, ColumnMeta};
 use crate::dialect::Dialect;
 use crate::temporal;
@@ -169,16 +169,23 @@ fn stored_values(params: &[Param]) -> Result<Vec<libsql::Value>> {
     params.iter().map(stored_value).collect()
 }
 
-#[async_trait]
-impl Driver for SqliteDriver {
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
-    }
+/// The rows of a running query, read a chunk at a time.
+struct SqliteRows {
+    sql: String,
+    names: Vec<String>,
+    /// Each column's kind: declared, or else taken from its first value.
+    columns: Vec<Option<ColumnMeta>>,
+    rows: libsql::Rows,
+    /// Set once the rows ran out: SQLite would run the statement again if stepped further.
+    done: bool,
+    _statement: libsql::Statement,
+}
 
-    async fn query(&self, sql: &str, params: &[Param]) -> Result<ResultSet> {
+impl SqliteRows {
+    async fn open(connection: &libsql::Connection, sql: &str, params: &[Param]) -> Result<Self> {
         let failed = |e| sqlite_error(sql, e);
-        let statement = self.connection.prepare(sql).await.map_err(failed)?;
-        let mut columns: Vec<Option<ColumnMeta>> = statement
+        let statement = connection.prepare(sql).await.map_err(failed)?;
+        let columns = statement
             .columns()
             .iter()
             .map(|column| {
@@ -188,24 +195,72 @@ impl Driver for SqliteDriver {
                 })
             })
             .collect();
-        let names: Vec<String> = statement.columns().iter().map(|c| c.name().to_string()).collect();
-        let mut rows = statement.query(stored_values(params)?).await.map_err(failed)?;
+        let names = statement.columns().iter().map(|c| c.name().to_string()).collect();
+        let rows = statement.query(stored_values(params)?).await.map_err(failed)?;
+        Ok(Self {
+            sql: sql.to_string(),
+            names,
+            columns,
+            rows,
+            done: false,
+            _statement: statement,
+        })
+    }
+
+    /// Up to `max` more rows, with the columns known so far; no rows once the query is done.
+    async fn next_chunk(&mut self, max: usize) -> Result<ResultSet> {
         let mut result = ResultSet::default();
-        while let Some(row) = rows.next().await.map_err(failed)? {
-            let mut values = Vec::with_capacity(columns.len());
-            for (index, column) in columns.iter_mut().enumerate() {
-                let stored = row.get_value(index as i32).map_err(failed)?;
-                let meta = column.get_or_insert_with(|| ColumnMeta::new(names[index].clone(), value_kind(&stored)));
+        while !self.done && result.rows.len() < max {
+            let Some(row) = self.rows.next().await.map_err(|e| sqlite_error(&self.sql, e))? else {
+                self.done = true;
+                break;
+            };
+            let mut values = Vec::with_capacity(self.columns.len());
+            for (index, column) in self.columns.iter_mut().enumerate() {
+                let stored = row.get_value(index as i32).map_err(|e| sqlite_error(&self.sql, e))?;
+                let meta =
+                    column.get_or_insert_with(|| ColumnMeta::new(self.names[index].clone(), value_kind(&stored)));
                 values.push(read_value(stored, meta.kind)?);
             }
             result.rows.push(values);
         }
-        result.columns = columns
-            .into_iter()
-            .zip(names)
-            .map(|(meta, name)| meta.unwrap_or_else(|| ColumnMeta::new(name, ColumnKind::Text)))
+        result.columns = self
+            .columns
+            .iter()
+            .zip(&self.names)
+            .map(|(meta, name)| {
+                meta.clone()
+                    .unwrap_or_else(|| ColumnMeta::new(name.clone(), ColumnKind::Text))
+            })
             .collect();
         Ok(result)
+    }
+}
+
+#[async_trait]
+impl Driver for SqliteDriver {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    async fn query(&self, sql: &str, params: &[Param]) -> Result<ResultSet> {
+        SqliteRows::open(&self.connection, sql, params)
+            .await?
+            .next_chunk(usize::MAX)
+            .await
+    }
+
+    fn stream(&self, sql: String, params: Vec<Param>, chunk_rows: usize) -> RowStream {
+        let connection = self.connection.clone();
+        RowStream::spawn(move |chunks| async move {
+            let mut rows = SqliteRows::open(&connection, &sql, &params).await?;
+            loop {
+                let chunk = rows.next_chunk(chunk_rows).await?;
+                if chunk.rows.is_empty() || chunks.send(Ok(chunk)).await.is_err() {
+                    return Ok(());
+                }
+            }
+        })
     }
 
     async fn execute(&self, statements: &[Statement]) -> Result<()> {

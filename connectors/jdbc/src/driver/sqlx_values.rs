@@ -234,6 +234,34 @@ macro_rules! sqlx_driver {
                 super::sqlx_values::read_rows(&rows, read_value)
             }
 
+            fn stream(&self, sql: String, params: Vec<super::Param>, chunk_rows: usize) -> super::RowStream {
+                use futures::TryStreamExt;
+                let pool = self.pool.clone();
+                super::RowStream::spawn(move |chunks| async move {
+                    let mut query = sqlx::query(&sql);
+                    for param in &params {
+                        query = super::sqlx_values::bind(query, param)?;
+                    }
+                    let mut rows = query.fetch(&pool);
+                    let mut chunk = Vec::with_capacity(chunk_rows);
+                    loop {
+                        let row = rows.try_next().await.map_err(|e| super::sqlx_error(&sql, e))?;
+                        let done = row.is_none();
+                        chunk.extend(row);
+                        if chunk.len() >= chunk_rows || (done && !chunk.is_empty()) {
+                            let read = super::sqlx_values::read_rows(&chunk, read_value);
+                            chunk.clear();
+                            if chunks.send(read).await.is_err() {
+                                return Ok(());
+                            }
+                        }
+                        if done {
+                            return Ok(());
+                        }
+                    }
+                })
+            }
+
             async fn execute(&self, statements: &[super::Statement]) -> kconnect_api::Result<()> {
                 let mut transaction = self
                     .pool
