@@ -10,9 +10,8 @@ use std::sync::{Arc, Mutex};
 use kconnect_runtime::connector_offsets::{ConnectorOffsetStores, OFFSETS_STORAGE_TOPIC};
 use kconnect_runtime::{ConfigMap, RuntimeError};
 use kconnect_storage::{OffsetStore, OffsetWrite, StorageError};
-use rdkafka::ClientConfig;
 
-use crate::kafka_log::{LogError, TopicSpec};
+use crate::kafka_log::{LogClient, LogError, TopicSpec};
 use crate::offset_store::KafkaOffsetStore;
 
 /// A connector's own offsets topic in front of the worker's.
@@ -50,7 +49,7 @@ impl OffsetStore for MergedOffsetStore {
 
 /// The connectors' own offsets topics, opened on first use.
 pub struct ConnectorOffsetTopics {
-    client: ClientConfig,
+    client: LogClient,
     /// The worker's offsets topic: its name, and how a connector's topic is created.
     template: TopicSpec,
     worker: Arc<dyn OffsetStore>,
@@ -59,7 +58,7 @@ pub struct ConnectorOffsetTopics {
 
 impl ConnectorOffsetTopics {
     /// Opens connectors' topics with `client`, created like `template`, in front of `worker`.
-    pub fn new(client: ClientConfig, template: TopicSpec, worker: Arc<dyn OffsetStore>) -> Self {
+    pub fn new(client: LogClient, template: TopicSpec, worker: Arc<dyn OffsetStore>) -> Self {
         Self {
             client,
             template,

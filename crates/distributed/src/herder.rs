@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use kconnect_runtime::connector_config::{CONNECTOR_CLASS, NAME, check_connector_config};
 use kconnect_runtime::herder::task_ids;
-use kconnect_runtime::kafka::admin_config;
+use kconnect_runtime::kafka::{admin_config, own_broker_consumer_settings};
 use kconnect_runtime::offsets_api::{self, ConnectorOffset};
 use kconnect_runtime::status::{ConnectorStatus, State};
 use kconnect_runtime::{ConfigMap, ConnectorInfo, Herder, RestartRequest, RuntimeError, TargetState, TaskInfo, Worker};
@@ -18,7 +18,7 @@ use crate::cluster::{Cluster, LeaderView};
 use crate::config::DistributedConfig;
 use crate::config_records::{ConfigSnapshot, connector_record, restart_record, target_state_record, task_records};
 use crate::connector_offsets::ConnectorOffsetTopics;
-use crate::kafka_log::{KafkaLog, LogError};
+use crate::kafka_log::{KafkaLog, LogClient, LogError};
 use crate::offset_store::KafkaOffsetStore;
 use crate::status_log::StatusLog;
 use crate::work::LocalWork;
@@ -37,7 +37,10 @@ fn kafka(err: LogError) -> RuntimeError {
 impl DistributedHerder {
     /// Opens the internal topics (creating them when missing), reads them, and joins the group.
     pub async fn start(settings: DistributedConfig) -> Result<Self, RuntimeError> {
-        let client = admin_config(&settings.worker, &ConfigMap::new());
+        let client = LogClient {
+            common: admin_config(&settings.worker, &ConfigMap::new()),
+            consumer: own_broker_consumer_settings(&settings.worker),
+        };
         let offsets = Arc::new(
             KafkaOffsetStore::start(&client, settings.offset_topic.clone())
                 .await

@@ -70,11 +70,20 @@ pub struct KafkaLog {
     reader: Option<JoinHandle<()>>,
 }
 
+/// How the clients of the internal topics connect.
+#[derive(Clone)]
+pub struct LogClient {
+    /// The worker's client settings, which the producer, the consumer and the admin client share.
+    pub common: ClientConfig,
+    /// What only the consumer adds (the shorter fetch wait on kconnect's own broker).
+    pub consumer: Vec<(&'static str, &'static str)>,
+}
+
 impl KafkaLog {
     /// Creates the topic when missing (compacted), and starts reading it from the beginning,
     /// handing every record to `apply`.
     pub async fn start(
-        client: &ClientConfig,
+        client: &LogClient,
         spec: TopicSpec,
         apply: impl FnMut(LogRecord) + Send + 'static,
     ) -> Result<Self, LogError> {
@@ -83,15 +92,18 @@ impl KafkaLog {
             topic: topic.clone(),
             message: err.to_string(),
         };
-        create_topic(client, &spec).await?;
-        let mut producer_config = client.clone();
+        create_topic(&client.common, &spec).await?;
+        let mut producer_config = client.common.clone();
         producer_config
             .set("enable.idempotence", "false")
             .set("acks", "all")
             .set("partitioner", "murmur2_random")
             .set("linger.ms", "0");
         let producer: FutureProducer = producer_config.create().map_err(failed)?;
-        let mut consumer_config = client.clone();
+        let mut consumer_config = client.common.clone();
+        for (key, value) in &client.consumer {
+            consumer_config.set(*key, *value);
+        }
         consumer_config
             .set("group.id", format!("kconnect-log-{}", spec.name))
             .set("enable.auto.commit", "false")

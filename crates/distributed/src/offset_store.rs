@@ -6,9 +6,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use kconnect_storage::{OffsetStore, OffsetWrite, StorageError};
-use rdkafka::ClientConfig;
 
-use crate::kafka_log::{KafkaLog, LogError, TopicSpec};
+use crate::kafka_log::{KafkaLog, LogClient, LogError, TopicSpec};
 
 type Entries = Arc<RwLock<BTreeMap<Vec<u8>, Vec<u8>>>>;
 
@@ -28,7 +27,7 @@ fn apply(entries: &Entries, key: Vec<u8>, value: Option<Vec<u8>>) {
 
 impl KafkaOffsetStore {
     /// Starts reading the offsets topic (creating it when missing) and waits until it is read.
-    pub async fn start(client: &ClientConfig, topic: TopicSpec) -> Result<Self, LogError> {
+    pub async fn start(client: &LogClient, topic: TopicSpec) -> Result<Self, LogError> {
         let entries = Entries::default();
         let cache = entries.clone();
         let log = KafkaLog::start(client, topic, move |record| {

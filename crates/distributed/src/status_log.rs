@@ -9,11 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use kconnect_runtime::Worker;
 use kconnect_runtime::active_topics::TopicListener;
 use kconnect_runtime::status::{State, Status, StatusListener, StatusUpdate};
-use rdkafka::ClientConfig;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::kafka_log::{KafkaLog, LogError, TopicSpec};
+use crate::kafka_log::{KafkaLog, LogClient, LogError, TopicSpec};
 
 /// The key of an update: `status-connector-<c>` or `status-task-<c>-<n>`.
 pub fn status_key(update: &StatusUpdate) -> String {
@@ -161,7 +160,7 @@ impl StatusLog {
     /// Starts reading the topic into the worker's statuses and active topics, and writing the
     /// worker's own changes to it.
     pub async fn start(
-        client: &ClientConfig,
+        client: &LogClient,
         topic: TopicSpec,
         worker: Arc<Worker>,
         generation: Arc<AtomicI32>,

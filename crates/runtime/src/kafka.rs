@@ -103,10 +103,18 @@ pub fn consumer_config(
         // Notice a subscribed topic soon after it is created (librdkafka's default is 5 minutes).
         ("topic.metadata.refresh.interval.ms", "5000"),
     ];
-    if worker.own_broker {
-        defaults.push(("fetch.wait.max.ms", OWN_BROKER_FETCH_WAIT_MS));
-    }
+    defaults.extend(own_broker_consumer_settings(worker));
     layered(&defaults, worker, "consumer", connector)
+}
+
+/// What every consumer adds on kconnect's own broker: the shorter fetch wait. Empty on any other
+/// Kafka.
+pub fn own_broker_consumer_settings(worker: &WorkerConfig) -> Vec<(&'static str, &'static str)> {
+    if worker.own_broker {
+        vec![("fetch.wait.max.ms", OWN_BROKER_FETCH_WAIT_MS)]
+    } else {
+        Vec::new()
+    }
 }
 
 /// An admin client's configuration.
