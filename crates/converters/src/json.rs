@@ -5,9 +5,9 @@ mod cache;
 mod data;
 mod schema;
 
-use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
 use std::sync::Arc;
 
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
 use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, Converter, HeaderConverter, Result, SchemaAndValue, SchemaMemo, SchemaRef,
     Value,

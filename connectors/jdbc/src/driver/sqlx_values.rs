@@ -214,6 +214,14 @@ macro_rules! sqlx_driver {
                     .map_err(|e| super::sqlx_error(concat!("cannot connect to ", $label), e))?;
                 Ok(Self { pool })
             }
+
+            /// `sql` with `params` bound to its placeholders.
+            fn bound<'q>(
+                sql: &'q str,
+                params: &[super::Param],
+            ) -> kconnect_api::Result<super::sqlx_values::SqlxQuery<'q, $database>> {
+                params.iter().try_fold(sqlx::query(sql), super::sqlx_values::bind)
+            }
         }
 
         #[async_trait::async_trait]
@@ -223,11 +231,7 @@ macro_rules! sqlx_driver {
             }
 
             async fn query(&self, sql: &str, params: &[super::Param]) -> kconnect_api::Result<super::ResultSet> {
-                let mut query = sqlx::query(sql);
-                for param in params {
-                    query = super::sqlx_values::bind(query, param)?;
-                }
-                let rows = query
+                let rows = Self::bound(sql, params)?
                     .fetch_all(&self.pool)
                     .await
                     .map_err(|e| super::sqlx_error(sql, e))?;
@@ -238,27 +242,17 @@ macro_rules! sqlx_driver {
                 use futures::TryStreamExt;
                 let pool = self.pool.clone();
                 super::RowStream::spawn(move |chunks| async move {
-                    let mut query = sqlx::query(&sql);
-                    for param in &params {
-                        query = super::sqlx_values::bind(query, param)?;
-                    }
-                    let mut rows = query.fetch(&pool);
-                    let mut chunk = Vec::with_capacity(chunk_rows);
-                    loop {
-                        let row = rows.try_next().await.map_err(|e| super::sqlx_error(&sql, e))?;
-                        let done = row.is_none();
-                        chunk.extend(row);
-                        if chunk.len() >= chunk_rows || (done && !chunk.is_empty()) {
-                            let read = super::sqlx_values::read_rows(&chunk, read_value);
-                            chunk.clear();
-                            if chunks.send(read).await.is_err() {
-                                return Ok(());
-                            }
-                        }
-                        if done {
-                            return Ok(());
+                    let mut rows = Self::bound(&sql, &params)?.fetch(&pool).try_chunks(chunk_rows);
+                    while let Some(chunk) = rows.try_next().await.map_err(|e| super::sqlx_error(&sql, e.1))? {
+                        if chunks
+                            .send(super::sqlx_values::read_rows(&chunk, read_value))
+                            .await
+                            .is_err()
+                        {
+                            break;
                         }
                     }
+                    Ok(())
                 })
             }
 
@@ -269,11 +263,7 @@ macro_rules! sqlx_driver {
                     .await
                     .map_err(|e| super::sqlx_error("BEGIN", e))?;
                 for statement in statements {
-                    let mut query = sqlx::query(&statement.sql);
-                    for param in &statement.params {
-                        query = super::sqlx_values::bind(query, param)?;
-                    }
-                    query
+                    Self::bound(&statement.sql, &statement.params)?
                         .execute(&mut *transaction)
                         .await
                         .map_err(|e| super::sqlx_error("write failed", e))?;

@@ -1,10 +1,10 @@
 //! Connect values to and from JSON, under a schema or schemaless.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use kconnect_api::logical::{self, Decimal};
-use std::sync::Arc;
-
 use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Struct, Value};
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
