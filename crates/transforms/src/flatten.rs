@@ -3,8 +3,8 @@
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, Struct,
-    Transformation, Value,
+    ConfigDef, ConfigMap, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef, SchemaType,
+    Struct, Transformation, Value,
 };
 
 use crate::Side;
@@ -15,6 +15,8 @@ use crate::field::{Fields, fields};
 pub struct Flatten {
     side: Side,
     delimiter: String,
+    /// The flattened schema for each input schema.
+    schemas: SchemaMemo<SchemaRef>,
 }
 
 impl Flatten {
@@ -23,6 +25,7 @@ impl Flatten {
         Self {
             side,
             delimiter: ".".into(),
+            schemas: SchemaMemo::default(),
         }
     }
 
@@ -104,16 +107,18 @@ impl<R: ConnectRecord> Transformation<R> for Flatten {
         let flattened = match fields(data.schema.is_some(), &data.value, "flattening")? {
             Fields::Struct(original) => {
                 let base = original.schema();
-                let mut flat_fields = Vec::new();
-                self.flatten_schema("", base, false, &mut flat_fields);
-                let mut builder = SchemaBuilder::struct_().with_optional(base.optional);
-                if let Some(name) = &base.name {
-                    builder = builder.name(name);
-                }
-                for (name, schema) in flat_fields {
-                    builder = builder.field(name, schema);
-                }
-                let schema = builder.build();
+                let schema = self.schemas.get_or_try_insert(base, |base| {
+                    let mut flat_fields = Vec::new();
+                    self.flatten_schema("", base, false, &mut flat_fields);
+                    let mut builder = SchemaBuilder::struct_().with_optional(base.optional);
+                    if let Some(name) = &base.name {
+                        builder = builder.name(name);
+                    }
+                    for (name, schema) in flat_fields {
+                        builder = builder.field(name, schema);
+                    }
+                    Ok(builder.build())
+                })?;
                 let mut flat = Struct::new(schema.clone())?;
                 self.flatten_struct("", Some(original), base, &mut flat)?;
                 SchemaAndValue::new(Some(schema), Value::Struct(flat))

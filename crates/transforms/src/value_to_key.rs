@@ -2,8 +2,8 @@
 
 use kconnect_api::config::{ConfigKey, ConfigType, Importance};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, Struct, Transformation,
-    Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef,
+    Struct, Transformation, Value,
 };
 
 use crate::field::{Fields, fields, map_get, replace_null_with_default};
@@ -12,6 +12,8 @@ use crate::field::{Fields, fields, map_get, replace_null_with_default};
 #[derive(Debug, Default)]
 pub struct ValueToKey {
     fields: Vec<String>,
+    /// The key schema for each value schema.
+    schemas: SchemaMemo<SchemaRef>,
 }
 
 impl<R: ConnectRecord> Transformation<R> for ValueToKey {
@@ -37,19 +39,22 @@ impl<R: ConnectRecord> Transformation<R> for ValueToKey {
         let value = &record.core().value;
         let key = match fields(value.schema.is_some(), &value.value, "copying fields from value to key")? {
             Fields::Struct(s) => {
-                let mut builder = SchemaBuilder::struct_();
-                for name in &self.fields {
-                    let field = s
-                        .schema()
-                        .field(name)
-                        .ok_or_else(|| ConnectError::data(format!("Field does not exist: {name}")))?;
-                    builder = builder.field(name, field.schema.clone());
-                }
-                let schema = builder.build();
-                let mut key = Struct::new(schema.clone())?;
-                for name in &self.fields {
-                    key.set(name, s.get(name).cloned().unwrap_or(Value::Null))?;
-                }
+                let schema = self.schemas.get_or_try_insert(s.schema(), |value_schema| {
+                    let mut builder = SchemaBuilder::struct_();
+                    for name in &self.fields {
+                        let field = value_schema
+                            .field(name)
+                            .ok_or_else(|| ConnectError::data(format!("Field does not exist: {name}")))?;
+                        builder = builder.field(name, field.schema.clone());
+                    }
+                    Ok(builder.build())
+                })?;
+                let values = self
+                    .fields
+                    .iter()
+                    .map(|name| s.get(name).cloned().unwrap_or(Value::Null))
+                    .collect();
+                let key = Struct::with_values(schema.clone(), values)?;
                 SchemaAndValue::new(Some(schema), Value::Struct(key))
             }
             Fields::Map(entries) => SchemaAndValue::new(
@@ -74,10 +79,10 @@ impl<R: ConnectRecord> Transformation<R> for ValueToKey {
 
 #[cfg(test)]
 mod tests {
-    use kconnect_api::Schema;
+    use kconnect_api::{Schema, SourceRecord};
 
     use super::*;
-    use crate::testing::{apply, source};
+    use crate::testing::{apply, config, source};
 
     #[test]
     fn copies_value_fields_into_the_key() {
@@ -113,6 +118,24 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(out.key.value, Value::Map(vec![("b".into(), Value::Int64(2))]));
+    }
+
+    #[test]
+    fn one_instance_keys_each_record_by_its_own_value_schema() {
+        let mut to_key = ValueToKey::default();
+        Transformation::<SourceRecord>::configure(&mut to_key, &config(&[("fields", "id")])).unwrap();
+        let row = |id: Value, id_schema: SchemaRef| {
+            let schema = SchemaBuilder::struct_().field("id", id_schema).build();
+            let value = Struct::with_values(schema.clone(), vec![id]).unwrap();
+            source(SchemaAndValue::new(Some(schema), Value::Struct(value)))
+        };
+        for _ in 0..2 {
+            let out = to_key.apply(row(Value::Int32(1), Schema::int32())).unwrap().unwrap();
+            assert_eq!(out.key.value.as_struct().unwrap().get("id"), Some(&Value::Int32(1)));
+            let out = to_key.apply(row(Value::from("x"), Schema::string())).unwrap().unwrap();
+            assert_eq!(out.key.value.as_struct().unwrap().get("id"), Some(&Value::from("x")));
+            assert_eq!(out.key.schema.as_ref().unwrap().fields[0].schema, Schema::string());
+        }
     }
 
     #[test]
