@@ -1,6 +1,6 @@
 //! The JDBC connectors end to end through Kafka: a table of 100,000 rows with a column of every
 //! supported type goes source → Kafka (JsonConverter with schemas) → sink → another table, on
-//! PostgreSQL, MariaDB and SQLite. Mid-stream the worker is killed with SIGKILL and started
+//! PostgreSQL, MariaDB and SQLite, and in bulk mode (the table streamed) on PostgreSQL. Mid-stream the worker is killed with SIGKILL and started
 //! again; the target table ends equal to the source, row by row. A sink whose database refuses a
 //! record sends it to the dead letter queue through the errant record reporter.
 
@@ -43,7 +43,18 @@ async fn eventually(timeout: Duration, mut condition: impl AsyncFnMut() -> bool)
     false
 }
 
-async fn pipeline_survives_sigkill(db: Database, prefix: &str) {
+/// The source in incrementing mode: after the restart it resumes from its committed offset.
+const INCREMENTING: &[(&str, &str)] = &[
+    ("mode", "incrementing"),
+    ("incrementing.column.name", "id"),
+    ("poll.interval.ms", "200"),
+];
+
+/// The source in bulk mode, streaming the whole table once per start (the sink's upserts make a
+/// second pass after the restart harmless).
+const BULK: &[(&str, &str)] = &[("mode", "bulk"), ("poll.interval.ms", "3600000")];
+
+async fn pipeline_survives_sigkill(db: Database, prefix: &str, mode: &[(&str, &str)]) {
     let quickstart = quickstart();
     let driver = db.driver().await;
     let source = format!("{prefix}_source");
@@ -51,20 +62,19 @@ async fn pipeline_survives_sigkill(db: Database, prefix: &str) {
     db.source_table(driver.as_ref(), &source, ROWS).await;
     db.run(driver.as_ref(), &format!("DROP TABLE IF EXISTS {target}")).await;
     let topic = format!("{prefix}-{source}");
+    let topic_prefix = format!("{prefix}-");
+    let source_config = [
+        ("connector.class", "io.confluent.connect.jdbc.JdbcSourceConnector"),
+        ("connection.url", db.url.as_str()),
+        ("table.whitelist", source.as_str()),
+        ("topic.prefix", topic_prefix.as_str()),
+        ("batch.max.rows", "5000"),
+    ];
     let connectors = [
         properties(
             &quickstart,
             &format!("{prefix}-source"),
-            &[
-                ("connector.class", "io.confluent.connect.jdbc.JdbcSourceConnector"),
-                ("connection.url", &db.url),
-                ("mode", "incrementing"),
-                ("incrementing.column.name", "id"),
-                ("table.whitelist", &source),
-                ("topic.prefix", &format!("{prefix}-")),
-                ("batch.max.rows", "5000"),
-                ("poll.interval.ms", "200"),
-            ],
+            &[&source_config, mode].concat(),
         ),
         properties(
             &quickstart,
@@ -108,17 +118,22 @@ async fn pipeline_survives_sigkill(db: Database, prefix: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_table_to_table_through_kafka_across_a_sigkill() {
-    pipeline_survives_sigkill(postgres(), "pg_e2e").await;
+    pipeline_survives_sigkill(postgres(), "pg_e2e", INCREMENTING).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_bulk_table_to_table_through_kafka_across_a_sigkill() {
+    pipeline_survives_sigkill(postgres(), "pg_bulk", BULK).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mariadb_table_to_table_through_kafka_across_a_sigkill() {
-    pipeline_survives_sigkill(mariadb(), "my_e2e").await;
+    pipeline_survives_sigkill(mariadb(), "my_e2e", INCREMENTING).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_table_to_table_through_kafka_across_a_sigkill() {
-    pipeline_survives_sigkill(sqlite(), "lite_e2e").await;
+    pipeline_survives_sigkill(sqlite(), "lite_e2e", INCREMENTING).await;
 }
 
 fn envelope(id: i32, label: &str) -> String {
