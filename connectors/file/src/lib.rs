@@ -9,3 +9,14 @@ pub use source::{FileStreamSourceConnector, FileStreamSourceTask};
 
 /// The configuration key naming the file (both connectors).
 pub const FILE_CONFIG: &str = "file";
+
+/// FileStreamSource and FileStreamSink, under Apache's class names.
+pub fn plugins() -> kconnect_api::PluginTable {
+    kconnect_api::PluginTable::new()
+        .source_connector("org.apache.kafka.connect.file.FileStreamSourceConnector", || {
+            Box::new(FileStreamSourceConnector::default())
+        })
+        .sink_connector("org.apache.kafka.connect.file.FileStreamSinkConnector", || {
+            Box::new(FileStreamSinkConnector::default())
+        })
+}

@@ -17,3 +17,14 @@ pub mod writer;
 
 pub use sink::JdbcSinkConnector;
 pub use source::JdbcSourceConnector;
+
+/// The JDBC source and sink, under Confluent's class names.
+pub fn plugins() -> kconnect_api::PluginTable {
+    kconnect_api::PluginTable::new()
+        .source_connector("io.confluent.connect.jdbc.JdbcSourceConnector", || {
+            Box::new(JdbcSourceConnector::default())
+        })
+        .sink_connector("io.confluent.connect.jdbc.JdbcSinkConnector", || {
+            Box::new(JdbcSinkConnector::default())
+        })
+}

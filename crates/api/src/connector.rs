@@ -59,25 +59,6 @@ pub trait Connector: Send + Sync {
     }
 }
 
-/// Views a source or sink connector as its common [`Connector`] trait; implemented for every
-/// connector, so connectors never write it themselves.
-pub trait AsConnector {
-    /// The connector as [`Connector`].
-    fn as_connector(&self) -> &dyn Connector;
-    /// The connector as mutable [`Connector`].
-    fn as_connector_mut(&mut self) -> &mut dyn Connector;
-}
-
-impl<T: Connector> AsConnector for T {
-    fn as_connector(&self) -> &dyn Connector {
-        self
-    }
-
-    fn as_connector_mut(&mut self) -> &mut dyn Connector {
-        self
-    }
-}
-
 /// A connector of either direction, as the plugin registry creates it.
 pub enum ConnectorKind {
     /// Moves data from an external system into Kafka.
@@ -90,16 +71,16 @@ impl ConnectorKind {
     /// The connector as its common trait.
     pub fn connector(&self) -> &dyn Connector {
         match self {
-            Self::Source(source) => source.as_connector(),
-            Self::Sink(sink) => sink.as_connector(),
+            Self::Source(source) => &**source,
+            Self::Sink(sink) => &**sink,
         }
     }
 
     /// The connector as its common trait, to call `start` and `stop`.
     pub fn connector_mut(&mut self) -> &mut dyn Connector {
         match self {
-            Self::Source(source) => source.as_connector_mut(),
-            Self::Sink(sink) => sink.as_connector_mut(),
+            Self::Source(source) => &mut **source,
+            Self::Sink(sink) => &mut **sink,
         }
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::config::ConfigMap;
-use crate::connector::{AsConnector, Connector};
+use crate::connector::Connector;
 use crate::error::{ConnectError, Result};
 use crate::record::SinkRecord;
 
@@ -118,7 +118,7 @@ impl SinkTaskContext {
 }
 
 /// A sink connector: splits writing into an external system into tasks.
-pub trait SinkConnector: Connector + AsConnector {
+pub trait SinkConnector: Connector {
     /// A new, unstarted task of this connector.
     fn create_task(&self) -> Box<dyn SinkTask>;
 }

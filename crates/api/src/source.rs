@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::config::ConfigMap;
-use crate::connector::{AsConnector, Connector};
+use crate::connector::Connector;
 use crate::error::Result;
 use crate::record::{OffsetMap, SourceRecord};
 
@@ -36,7 +36,7 @@ pub struct SourceTaskContext {
 }
 
 /// A source connector: splits reading an external system into tasks.
-pub trait SourceConnector: Connector + AsConnector {
+pub trait SourceConnector: Connector {
     /// A new, unstarted task of this connector.
     fn create_task(&self) -> Box<dyn SourceTask>;
 }

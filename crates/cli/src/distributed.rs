@@ -11,12 +11,16 @@ use crate::setup::{identify_cluster, serve_rest, start_embedded_broker};
 
 /// Reads the worker configuration, joins the cluster through its Kafka topics and group, serves
 /// the REST API, and runs until SIGINT or SIGTERM; then hands its work over by leaving the group.
-pub async fn run(worker_file: &Path, logging: Arc<crate::logging::Logging>) -> anyhow::Result<()> {
+pub async fn run(
+    worker_file: &Path,
+    registry: PluginRegistry,
+    logging: Arc<crate::logging::Logging>,
+) -> anyhow::Result<()> {
     let mut settings = DistributedConfig::new(read_config_file(worker_file)?)?;
-    PluginRegistry::new().check_worker_converters(&settings.worker)?;
+    registry.check_worker_converters(&settings.worker)?;
     let broker = start_embedded_broker(&mut settings.worker).await?;
     let cluster_id = identify_cluster(&mut settings.worker, &broker).await;
-    let herder = Arc::new(DistributedHerder::start(settings).await?);
+    let herder = Arc::new(DistributedHerder::start(settings, registry).await?);
     let rest = serve_rest(herder.clone(), cluster_id, logging).await?;
     tracing::info!("kconnect distributed worker started");
     crate::shutdown_signal().await;

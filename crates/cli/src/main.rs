@@ -1,83 +1,10 @@
-//! The `kconnect` command: `standalone` and `distributed` run a worker, `broker` runs the embedded
-//! broker alone.
+//! The `kconnect` binary: the command line of [`kconnect::run`] with every plugin this build has.
 
 mod allocator;
-mod broker_cmd;
-mod distributed;
-mod logging;
-mod setup;
-mod standalone;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
-
-use clap::{Parser, Subcommand};
-
-/// Apache Kafka Connect, rebuilt in Rust.
-#[derive(Parser)]
-#[command(name = "kconnect", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Runs a standalone worker, as connect-standalone.sh: WORKER.properties CONNECTOR.(properties|json)...
-    Standalone {
-        /// The worker configuration.
-        worker: PathBuf,
-        /// Connector configurations to start.
-        connectors: Vec<PathBuf>,
-    },
-    /// Runs a worker of a Connect cluster, as connect-distributed.sh: WORKER.properties
-    Distributed {
-        /// The worker configuration (group.id and the three storage topics).
-        worker: PathBuf,
-    },
-    /// Runs the embedded Kafka-compatible broker on its own.
-    Broker(broker_cmd::BrokerArgs),
-}
 
 fn main() -> ExitCode {
     allocator::keep_small_pages();
-    let logging = std::sync::Arc::new(logging::Logging::install());
-    let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("kconnect: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Standalone { worker, connectors } => standalone::run(&worker, &connectors, logging).await,
-            Command::Distributed { worker } => distributed::run(&worker, logging).await,
-            Command::Broker(args) => broker_cmd::run(args).await,
-        }
-    });
-    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("kconnect: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Waits for SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut interrupt), Ok(mut terminate)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
-    else {
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
-    }
-    tracing::info!("stopping: signal received");
+    kconnect::run(kconnect::builtin_plugins(), std::env::args_os())
 }

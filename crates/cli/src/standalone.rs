@@ -11,15 +11,15 @@ use kconnect_storage::{FileOffsetStore, TargetStateFile};
 
 use crate::setup::{identify_cluster, serve_rest, start_embedded_broker};
 
-/// Reads and validates every configuration, starts the embedded broker when needed, the REST API
+/// Reads and validates every configuration against the plugins of `registry`, starts the embedded broker when needed, the REST API
 /// and the connectors, and runs until SIGINT or SIGTERM.
 pub async fn run(
     worker_file: &Path,
     connector_files: &[PathBuf],
+    registry: PluginRegistry,
     logging: Arc<crate::logging::Logging>,
 ) -> anyhow::Result<()> {
     let mut config = WorkerConfig::new(read_config_file(worker_file)?)?;
-    let registry = PluginRegistry::new();
     registry.check_worker_converters(&config)?;
     let mut connectors = Vec::new();
     for file in connector_files {
@@ -31,7 +31,7 @@ pub async fn run(
     let cluster_id = identify_cluster(&mut config, &broker).await;
     let offsets = FileOffsetStore::open(config.offset_file())?;
     let target_states = TargetStateFile::open(config.offset_file().with_extension("target-states.json"))?;
-    let worker = Arc::new(Worker::new(config, Arc::new(offsets))?);
+    let worker = Arc::new(Worker::new(config, registry, Arc::new(offsets))?);
     let herder = Arc::new(StandaloneHerder::new(worker, Some(target_states)));
     tokio::spawn(herder.clone().follow_task_reconfigurations());
     let rest = serve_rest(herder.clone(), cluster_id, logging).await?;

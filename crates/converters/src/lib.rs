@@ -1,7 +1,8 @@
 //! Converters byte-compatible with Apache Kafka Connect's.
 //!
-//! Each converter exists under Apache's class name; the runtime's plugin registry maps the names
-//! (`org.apache.kafka.connect.json.JsonConverter`, `JsonConverter`, ...) to the types here.
+//! Each converter exists under Apache's class name: [`plugins`] is their table
+//! (`org.apache.kafka.connect.json.JsonConverter`, `JsonConverter`, ...), for the binary to hand to
+//! the runtime.
 
 pub mod bytes;
 pub mod json;
@@ -14,3 +15,76 @@ pub use json::{JsonConverter, JsonHeaderConverter};
 pub use number::{BooleanConverter, DoubleConverter, FloatConverter, IntegerConverter, LongConverter, ShortConverter};
 pub use simple_header::SimpleHeaderConverter;
 pub use string::{StringConverter, StringHeaderConverter};
+
+use kconnect_api::PluginTable;
+
+/// Every converter and header converter, under Apache's class names.
+pub fn plugins() -> PluginTable {
+    PluginTable::new()
+        .converter("org.apache.kafka.connect.json.JsonConverter", || {
+            Box::new(JsonConverter::default())
+        })
+        .converter("org.apache.kafka.connect.storage.StringConverter", || {
+            Box::new(StringConverter)
+        })
+        .converter("org.apache.kafka.connect.converters.ByteArrayConverter", || {
+            Box::new(ByteArrayConverter)
+        })
+        .converter("org.apache.kafka.connect.converters.BooleanConverter", || {
+            Box::new(BooleanConverter)
+        })
+        .converter("org.apache.kafka.connect.converters.DoubleConverter", || {
+            Box::new(DoubleConverter)
+        })
+        .converter("org.apache.kafka.connect.converters.FloatConverter", || {
+            Box::new(FloatConverter)
+        })
+        .converter("org.apache.kafka.connect.converters.IntegerConverter", || {
+            Box::new(IntegerConverter)
+        })
+        .converter("org.apache.kafka.connect.converters.LongConverter", || {
+            Box::new(LongConverter)
+        })
+        .converter("org.apache.kafka.connect.converters.ShortConverter", || {
+            Box::new(ShortConverter)
+        })
+        .header_converter("org.apache.kafka.connect.storage.SimpleHeaderConverter", || {
+            Box::new(SimpleHeaderConverter)
+        })
+        .header_converter("org.apache.kafka.connect.json.JsonConverter", || {
+            Box::new(JsonHeaderConverter::default())
+        })
+        .header_converter("org.apache.kafka.connect.storage.StringConverter", || {
+            Box::new(StringHeaderConverter)
+        })
+        .header_converter("org.apache.kafka.connect.converters.DoubleConverter", || {
+            Box::new(DoubleConverter)
+        })
+        .header_converter("org.apache.kafka.connect.converters.FloatConverter", || {
+            Box::new(FloatConverter)
+        })
+        .header_converter("org.apache.kafka.connect.converters.IntegerConverter", || {
+            Box::new(IntegerConverter)
+        })
+        .header_converter("org.apache.kafka.connect.converters.LongConverter", || {
+            Box::new(LongConverter)
+        })
+        .header_converter("org.apache.kafka.connect.converters.ShortConverter", || {
+            Box::new(ShortConverter)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_converter_is_found_by_its_short_names() {
+        let table = super::plugins();
+        for name in ["org.apache.kafka.connect.json.JsonConverter", "JsonConverter", "Json"] {
+            assert!(table.new_converter(name).is_some(), "{name}");
+            assert!(table.new_header_converter(name).is_some(), "{name}");
+        }
+        assert!(table.new_header_converter("SimpleHeaderConverter").is_some());
+        assert!(table.new_converter("SimpleHeaderConverter").is_none());
+        assert_eq!(table.classes().len(), 17);
+    }
+}

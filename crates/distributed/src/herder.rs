@@ -10,7 +10,9 @@ use kconnect_runtime::herder::task_ids;
 use kconnect_runtime::kafka::{admin_config, own_broker_consumer_settings};
 use kconnect_runtime::offsets_api::{self, ConnectorOffset};
 use kconnect_runtime::status::{ConnectorStatus, State};
-use kconnect_runtime::{ConfigMap, ConnectorInfo, Herder, RestartRequest, RuntimeError, TargetState, TaskInfo, Worker};
+use kconnect_runtime::{
+    ConfigMap, ConnectorInfo, Herder, PluginRegistry, RestartRequest, RuntimeError, TargetState, TaskInfo, Worker,
+};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -35,8 +37,9 @@ fn kafka(err: LogError) -> RuntimeError {
 }
 
 impl DistributedHerder {
-    /// Opens the internal topics (creating them when missing), reads them, and joins the group.
-    pub async fn start(settings: DistributedConfig) -> Result<Self, RuntimeError> {
+    /// Opens the internal topics (creating them when missing), reads them, and joins the group,
+    /// running the plugins of `registry`.
+    pub async fn start(settings: DistributedConfig, registry: PluginRegistry) -> Result<Self, RuntimeError> {
         let client = LogClient {
             common: admin_config(&settings.worker, &ConfigMap::new()),
             consumer: own_broker_consumer_settings(&settings.worker),
@@ -46,7 +49,7 @@ impl DistributedHerder {
                 .await
                 .map_err(kafka)?,
         );
-        let worker = Arc::new(Worker::new(settings.worker.clone(), offsets.clone())?);
+        let worker = Arc::new(Worker::new(settings.worker.clone(), registry, offsets.clone())?);
         let connector_offsets = Arc::new(ConnectorOffsetTopics::new(
             client.clone(),
             settings.offset_topic.clone(),

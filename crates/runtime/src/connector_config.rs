@@ -147,7 +147,7 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap) 
         .and_then(|_| registry.connector_class(class))
         .unwrap_or(class)
         .to_string();
-    configs.extend(crate::transform_chain::validate_chain(config));
+    configs.extend(crate::transform_chain::validate_chain(registry, config));
     configs.extend(crate::error_handling::error_keys(config));
     if let Some(connector) = &connector {
         configs.extend(connector.connector().validate(config).configs);
@@ -174,28 +174,31 @@ pub fn check_connector_config(registry: &PluginRegistry, config: &ConfigMap) -> 
 mod tests {
     use super::*;
 
+    fn registry() -> PluginRegistry {
+        PluginRegistry::new(kconnect_test_plugins::with_core_plugins())
+    }
+
     fn props(pairs: &[(&str, &str)]) -> ConfigMap {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
-    fn the_quickstart_source_is_valid() {
+    fn a_complete_source_config_is_valid() {
         let config = props(&[
-            ("name", "local-file-source"),
-            ("connector.class", "FileStreamSource"),
+            ("name", "scripted-source"),
+            ("connector.class", "ScriptedSource"),
             ("tasks.max", "1"),
-            ("file", "test.txt"),
             ("topic", "connect-test"),
         ]);
-        let infos = validate_connector_config(&PluginRegistry::new(), &config);
+        let infos = validate_connector_config(&registry(), &config);
         assert_eq!(infos.error_count, 0, "{:?}", infos.error_messages());
-        assert_eq!(infos.name, "org.apache.kafka.connect.file.FileStreamSourceConnector");
+        assert_eq!(infos.name, kconnect_test_plugins::SCRIPTED_SOURCE);
         assert_eq!(infos.groups, ["Common", "Transforms", "Predicates", "Error Handling"]);
     }
 
     #[test]
     fn each_kind_of_mistake_names_its_key() {
-        let registry = PluginRegistry::new();
+        let registry = registry();
         let unknown = check_connector_config(
             &registry,
             &props(&[("name", "x"), ("connector.class", "NoSuchConnector")]),
@@ -208,7 +211,7 @@ mod tests {
         );
         let missing_topic = check_connector_config(
             &registry,
-            &props(&[("name", "x"), ("connector.class", "FileStreamSource")]),
+            &props(&[("name", "x"), ("connector.class", "ScriptedSource")]),
         )
         .unwrap_err()
         .to_string();
@@ -220,7 +223,7 @@ mod tests {
             &registry,
             &props(&[
                 ("name", "x"),
-                ("connector.class", "FileStreamSource"),
+                ("connector.class", "ScriptedSource"),
                 ("topic", "t"),
                 ("tasks.max", "x"),
             ]),
@@ -235,10 +238,14 @@ mod tests {
 
     #[test]
     fn sinks_need_exactly_one_of_topics_and_regex() {
-        let registry = PluginRegistry::new();
+        let registry = registry();
         let neither = validate_connector_config(
             &registry,
-            &props(&[("name", "s"), ("connector.class", "FileStreamSink")]),
+            &props(&[
+                ("name", "s"),
+                ("connector.class", "ScriptedSink"),
+                ("output.file", "out.jsonl"),
+            ]),
         );
         assert_eq!(
             neither.error_messages(),
@@ -248,7 +255,8 @@ mod tests {
             &registry,
             &props(&[
                 ("name", "s"),
-                ("connector.class", "FileStreamSink"),
+                ("connector.class", "ScriptedSink"),
+                ("output.file", "out.jsonl"),
                 ("topics", "a"),
                 ("topics.regex", "b.*"),
             ]),

@@ -16,6 +16,7 @@ pub mod herder;
 pub mod kafka;
 pub mod metrics;
 pub mod offsets_api;
+pub mod panics;
 pub mod plugins;
 pub mod properties;
 pub mod reconfiguration;

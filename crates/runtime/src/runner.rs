@@ -14,6 +14,7 @@ use crate::connector_config::{CONNECTOR_CLASS, TASKS_MAX, TOPICS, TOPICS_REGEX};
 use crate::error::RuntimeError;
 use crate::herder::HerderContext;
 use crate::metrics::ConnectorInfo;
+use crate::panics::catching_panics;
 use crate::sink_task::run_sink_task;
 use crate::source_task::run_source_task;
 use crate::status::State;
@@ -41,7 +42,7 @@ pub async fn start_connector(
     name: &str,
     config: &ConfigMap,
 ) -> Result<(ConnectorKind, Vec<ConfigMap>), RuntimeError> {
-    let started = instantiate_connector(worker, name, config).await;
+    let started = catching_panics("the connector", instantiate_connector(worker, name, config)).await;
     worker.metrics.connector_startups.record(started.is_ok());
     let (instance, resolved) = started?;
     worker.metrics.connector_started(
@@ -163,14 +164,16 @@ pub fn start_task(
         ConnectorKind::Source(source) => {
             let task = source.create_task();
             tokio::spawn(async move {
-                let result = run_source_task(worker.clone(), spec.clone(), task, target, token).await;
+                let run = run_source_task(worker.clone(), spec.clone(), task, target, token);
+                let result = catching_panics("the task", run).await;
                 record_outcome(&worker, &spec, result);
             })
         }
         ConnectorKind::Sink(sink) => {
             let task = sink.create_task();
             tokio::spawn(async move {
-                let result = run_sink_task(worker.clone(), spec.clone(), task, target, token).await;
+                let run = run_sink_task(worker.clone(), spec.clone(), task, target, token);
+                let result = catching_panics("the task", run).await;
                 record_outcome(&worker, &spec, result);
             })
         }

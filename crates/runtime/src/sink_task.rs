@@ -115,7 +115,7 @@ impl SinkRunner {
             }
         }
         let context = SinkTaskContext::new(spec.task_config.clone());
-        let transforms = TransformationChain::from_config(&spec.connector_config)?;
+        let transforms = TransformationChain::from_config(&worker.registry, &spec.connector_config)?;
         let errors = ErrorHandler::new(&worker, &spec).await?;
         Ok(Self {
             worker,

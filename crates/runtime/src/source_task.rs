@@ -111,7 +111,7 @@ impl SourceRunner {
             .topic_settings(&spec.connector_config)
             .map(|settings| TopicCreator::new(&admin_config(&worker.config, &spec.connector_config), settings))
             .transpose()?;
-        let transforms = TransformationChain::from_config(&spec.connector_config)?;
+        let transforms = TransformationChain::from_config(&worker.registry, &spec.connector_config)?;
         let errors = ErrorHandler::new(&worker, &spec).await?;
         let offsets = worker.offsets_for(&spec.connector_config)?;
         Ok(Self {

@@ -6,15 +6,16 @@
 use kconnect_api::config::{
     ConfigInfo, ConfigKey, ConfigKeyInfo, ConfigType, ConfigValueInfo, parse_list, with_prefix,
 };
-use kconnect_api::{ConfigMap, ConnectError, ConnectRecord, Predicate, Transformation};
+use kconnect_api::{ChainRecord, ConfigMap, ConnectError, Predicate, Transformation};
 
 use crate::error::RuntimeError;
 use crate::error_handling::StageError;
+use crate::plugins::PluginRegistry;
 
 const TRANSFORMS: &str = "transforms";
 const PREDICATES: &str = "predicates";
 
-struct Stage<R: ConnectRecord> {
+struct Stage<R: ChainRecord> {
     alias: String,
     class: String,
     transformation: Box<dyn Transformation<R>>,
@@ -22,7 +23,7 @@ struct Stage<R: ConnectRecord> {
 }
 
 /// The configured transformations, applied in order.
-pub struct TransformationChain<R: ConnectRecord> {
+pub struct TransformationChain<R: ChainRecord> {
     stages: Vec<Stage<R>>,
 }
 
@@ -40,10 +41,11 @@ fn plugin_config(config: &ConfigMap, prefix: &str) -> ConfigMap {
     settings
 }
 
-impl<R: ConnectRecord> TransformationChain<R> {
-    /// Builds and configures the chain, failing with every bad key named.
-    pub fn from_config(config: &ConfigMap) -> Result<Self, RuntimeError> {
-        let (stages, errors) = Self::build(config);
+impl<R: ChainRecord> TransformationChain<R> {
+    /// Builds and configures the chain from the plugins of `registry`, failing with every bad key
+    /// named.
+    pub fn from_config(registry: &PluginRegistry, config: &ConfigMap) -> Result<Self, RuntimeError> {
+        let (stages, errors) = Self::build(registry, config);
         if errors.is_empty() {
             return Ok(Self { stages });
         }
@@ -57,7 +59,7 @@ impl<R: ConnectRecord> TransformationChain<R> {
     }
 
     /// The stages that could be built and the (key, message) errors of the rest.
-    fn build(config: &ConfigMap) -> (Vec<Stage<R>>, Vec<(String, String)>) {
+    fn build(registry: &PluginRegistry, config: &ConfigMap) -> (Vec<Stage<R>>, Vec<(String, String)>) {
         let mut errors = Vec::new();
         let predicates: Vec<String> = parse_list(config.get(PREDICATES).map_or("", String::as_str));
         let mut stages = Vec::new();
@@ -71,7 +73,7 @@ impl<R: ConnectRecord> TransformationChain<R> {
                 ));
                 continue;
             };
-            let Some(mut transformation) = kconnect_transforms::transformation::<R>(class) else {
+            let Some(mut transformation) = registry.transformation::<R>(class) else {
                 errors.push(invalid(
                     type_key.clone(),
                     format!("Invalid value {class} for configuration {type_key}: Class {class} could not be found."),
@@ -88,7 +90,7 @@ impl<R: ConnectRecord> TransformationChain<R> {
                     errors.push(invalid(format!("{prefix}predicate"), format!("Invalid value {name} for configuration {prefix}predicate: references an undefined predicate {name}")));
                     continue;
                 }
-                Some(name) => match Self::predicate(config, name) {
+                Some(name) => match Self::predicate(registry, config, name) {
                     Ok(predicate) => {
                         let negate = config
                             .get(&format!("{prefix}negate"))
@@ -111,7 +113,11 @@ impl<R: ConnectRecord> TransformationChain<R> {
         (stages, errors)
     }
 
-    fn predicate(config: &ConfigMap, name: &str) -> Result<Box<dyn Predicate<R>>, (String, String)> {
+    fn predicate(
+        registry: &PluginRegistry,
+        config: &ConfigMap,
+        name: &str,
+    ) -> Result<Box<dyn Predicate<R>>, (String, String)> {
         let prefix = format!("{PREDICATES}.{name}.");
         let type_key = format!("{prefix}type");
         let class = config.get(&type_key).ok_or_else(|| {
@@ -120,7 +126,7 @@ impl<R: ConnectRecord> TransformationChain<R> {
                 format!("Missing required configuration \"{type_key}\" which has no default value."),
             )
         })?;
-        let mut predicate = kconnect_transforms::predicate::<R>(class).ok_or_else(|| {
+        let mut predicate = registry.predicate::<R>(class).ok_or_else(|| {
             invalid(
                 type_key.clone(),
                 format!("Invalid value {class} for configuration {type_key}: Class {class} could not be found."),
@@ -174,8 +180,8 @@ fn config_key(err: &ConnectError) -> String {
 
 /// The validate entries of the chain: `transforms`, `predicates` and one per type key, with the
 /// errors of building the chain on the keys they concern.
-pub fn validate_chain(config: &ConfigMap) -> Vec<ConfigInfo> {
-    let (_, errors) = TransformationChain::<kconnect_api::SourceRecord>::build(config);
+pub fn validate_chain(registry: &PluginRegistry, config: &ConfigMap) -> Vec<ConfigInfo> {
+    let (_, errors) = TransformationChain::<kconnect_api::SourceRecord>::build(registry, config);
     let mut keys = vec![TRANSFORMS.to_string(), PREDICATES.to_string()];
     for alias in parse_list(config.get(TRANSFORMS).map_or("", String::as_str)) {
         keys.push(format!("{TRANSFORMS}.{alias}.type"));
@@ -232,6 +238,14 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    fn chain(pairs: &[(&str, &str)]) -> Result<TransformationChain<SourceRecord>, RuntimeError> {
+        TransformationChain::from_config(&registry(), &config(pairs))
+    }
+
+    fn registry() -> PluginRegistry {
+        PluginRegistry::new(kconnect_transforms::plugins())
+    }
+
     fn record(topic: &str) -> SourceRecord {
         let core = RecordCore::new(topic, SchemaAndValue::new(Some(Schema::string()), "hello".into()));
         SourceRecord::new(OffsetMap::new(), OffsetMap::new(), core)
@@ -239,7 +253,7 @@ mod tests {
 
     #[test]
     fn stages_run_in_order_with_predicates() {
-        let chain = TransformationChain::<SourceRecord>::from_config(&config(&[
+        let chain = chain(&[
             ("transforms", "hoist,route,drop"),
             (
                 "transforms.hoist.type",
@@ -257,7 +271,7 @@ mod tests {
                 "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
             ),
             ("predicates.isSecret.pattern", "copy-secret.*"),
-        ]))
+        ])
         .unwrap();
         let kept = chain.apply(record("orders")).unwrap().unwrap();
         assert_eq!(kept.topic, "copy-orders");
@@ -273,7 +287,7 @@ mod tests {
 
     #[test]
     fn negate_inverts_the_predicate() {
-        let chain = TransformationChain::<SourceRecord>::from_config(&config(&[
+        let chain = chain(&[
             ("transforms", "drop"),
             ("transforms.drop.type", "Filter"),
             ("transforms.drop.predicate", "keep"),
@@ -281,7 +295,7 @@ mod tests {
             ("predicates", "keep"),
             ("predicates.keep.type", "TopicNameMatches"),
             ("predicates.keep.pattern", "keep-.*"),
-        ]))
+        ])
         .unwrap();
         assert!(chain.apply(record("keep-me")).unwrap().is_some());
         assert!(chain.apply(record("other")).unwrap().is_none());
@@ -296,7 +310,7 @@ mod tests {
             ("transforms.d.type", "Filter"),
             ("transforms.d.predicate", "missing"),
         ]);
-        let err = TransformationChain::<SourceRecord>::from_config(&bad)
+        let err = TransformationChain::<SourceRecord>::from_config(&registry(), &bad)
             .err()
             .unwrap()
             .to_string();
@@ -308,18 +322,18 @@ mod tests {
         ] {
             assert!(err.contains(expected), "{expected:?} missing from {err}");
         }
-        let infos = validate_chain(&bad);
+        let infos = validate_chain(&registry(), &bad);
         let errors: usize = infos.iter().map(|i| i.value.errors.len()).sum();
         assert_eq!(errors, 4);
     }
 
     #[test]
     fn a_failing_stage_is_named() {
-        let chain = TransformationChain::<SourceRecord>::from_config(&config(&[
+        let chain = chain(&[
             ("transforms", "extract"),
             ("transforms.extract.type", "ExtractField$Value"),
             ("transforms.extract.field", "x"),
-        ]))
+        ])
         .unwrap();
         let err = chain.apply(record("t")).unwrap_err().to_string();
         assert!(err.contains("TRANSFORMATION") && err.contains("'extract'"), "{err}");

@@ -41,13 +41,18 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// A worker from its parts; fails on an unknown config provider class.
-    pub fn new(config: WorkerConfig, offsets: Arc<dyn OffsetStore>) -> Result<Self, RuntimeError> {
+    /// A worker from its parts: its configuration, the plugins it can run, and its offset store;
+    /// fails on an unknown config provider class.
+    pub fn new(
+        config: WorkerConfig,
+        registry: PluginRegistry,
+        offsets: Arc<dyn OffsetStore>,
+    ) -> Result<Self, RuntimeError> {
         let statuses = StatusStore::new(config.worker_id());
         let config_providers = ConfigProviders::from_worker(&config)?;
         Ok(Self {
             config,
-            registry: PluginRegistry::new(),
+            registry,
             offsets,
             statuses,
             active_topics: ActiveTopics::default(),

@@ -43,9 +43,13 @@ pub async fn start_with(options: BrokerOptions) -> EmbeddedBroker {
     EmbeddedBroker::start(options).await.expect("start embedded broker")
 }
 
-/// A consumed record: its value and headers as text.
+/// A consumed record: its partition, and its key, value and headers as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumedRecord {
+    /// The partition it was read from.
+    pub partition: i32,
+    /// The key; `None` for a null key.
+    pub key: Option<String>,
     /// The value.
     pub value: String,
     /// The headers, last value per key.
@@ -69,6 +73,8 @@ pub async fn consume_records(bootstrap: &str, topic: &str, expected: usize, time
         let remaining = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(remaining, stream.next()).await {
             Ok(Some(Ok(message))) => records.push(ConsumedRecord {
+                partition: message.partition(),
+                key: message.key().map(|key| String::from_utf8_lossy(key).into_owned()),
                 value: String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned(),
                 headers: message
                     .headers()

@@ -2,6 +2,8 @@
 //! processes started from config files, and waiting for what arrives.
 
 mod broker_process;
+pub mod child_worker;
+pub mod compliance;
 pub mod databases;
 mod kafka;
 mod process;

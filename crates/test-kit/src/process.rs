@@ -27,13 +27,25 @@ impl WorkerProcess {
 
     /// Starts `bin args...` with its log (stderr) appended to `log`.
     pub fn spawn(bin: &Path, args: &[PathBuf], log: &Path) -> Self {
+        let mut command = Command::new(bin);
+        command.args(args);
+        Self::run(command, log)
+    }
+
+    /// Starts the `kconnect` command line `args` (program name first) in a process of this test
+    /// binary, with the plugins its [`worker_entry!`](crate::worker_entry) names.
+    pub fn in_this_test(args: &[String], log: &Path) -> Self {
+        Self::run(crate::child_worker::command(args), log)
+    }
+
+    /// Runs `command` with its log (stderr) appended to `log`.
+    fn run(mut command: Command, log: &Path) -> Self {
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .expect("open worker log");
-        let child = Command::new(bin)
-            .args(args)
+        let child = command
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()

@@ -61,6 +61,16 @@ impl RestApi {
         }
     }
 
+    /// Whether the API answers `GET /connectors` with 200 within two seconds (never panics: the
+    /// worker may not be listening yet).
+    pub async fn is_up(&self) -> bool {
+        let request = self.client.get(format!("{}/connectors", self.base)).send();
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(2), request).await,
+            Ok(Ok(response)) if response.status().is_success()
+        )
+    }
+
     /// `GET path`.
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let (status, body, _) = self.call(Method::GET, path, None).await;

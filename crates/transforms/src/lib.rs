@@ -1,8 +1,8 @@
 //! Apache Kafka Connect's single message transforms and predicates, one file each, written once
-//! for source and sink records through [`ConnectRecord`].
+//! for source and sink records through [`ConnectRecord`](kconnect_api::ConnectRecord).
 //!
-//! [`transformation`] and [`predicate`] create them by Apache's class name
-//! (`org.apache.kafka.connect.transforms.InsertField$Value`) or its short form (`InsertField$Value`).
+//! [`plugins`] is their table, by Apache's class name
+//! (`org.apache.kafka.connect.transforms.InsertField$Value`) and its short form (`InsertField$Value`).
 
 mod field;
 mod side;
@@ -29,125 +29,91 @@ mod timestamp_converter;
 mod timestamp_router;
 mod value_to_key;
 
-use kconnect_api::{ConnectRecord, Predicate, Transformation};
+use kconnect_api::PluginTable;
 
 pub use side::Side;
 
-const PACKAGE: &str = "org.apache.kafka.connect.transforms.";
-const PREDICATES_PACKAGE: &str = "org.apache.kafka.connect.transforms.predicates.";
-
-/// Every transformation's Apache class name, `$Key`/`$Value` variants included.
-pub const TRANSFORMATIONS: &[&str] = &[
-    "org.apache.kafka.connect.transforms.Cast$Key",
-    "org.apache.kafka.connect.transforms.Cast$Value",
-    "org.apache.kafka.connect.transforms.DropHeaders",
-    "org.apache.kafka.connect.transforms.ExtractField$Key",
-    "org.apache.kafka.connect.transforms.ExtractField$Value",
-    "org.apache.kafka.connect.transforms.Filter",
-    "org.apache.kafka.connect.transforms.Flatten$Key",
-    "org.apache.kafka.connect.transforms.Flatten$Value",
-    "org.apache.kafka.connect.transforms.HeaderFrom$Key",
-    "org.apache.kafka.connect.transforms.HeaderFrom$Value",
-    "org.apache.kafka.connect.transforms.HoistField$Key",
-    "org.apache.kafka.connect.transforms.HoistField$Value",
-    "org.apache.kafka.connect.transforms.InsertField$Key",
-    "org.apache.kafka.connect.transforms.InsertField$Value",
-    "org.apache.kafka.connect.transforms.InsertHeader",
-    "org.apache.kafka.connect.transforms.MaskField$Key",
-    "org.apache.kafka.connect.transforms.MaskField$Value",
-    "org.apache.kafka.connect.transforms.RegexRouter",
-    "org.apache.kafka.connect.transforms.ReplaceField$Key",
-    "org.apache.kafka.connect.transforms.ReplaceField$Value",
-    "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key",
-    "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
-    "org.apache.kafka.connect.transforms.TimestampConverter$Key",
-    "org.apache.kafka.connect.transforms.TimestampConverter$Value",
-    "org.apache.kafka.connect.transforms.TimestampRouter",
-    "org.apache.kafka.connect.transforms.ValueToKey",
-];
-
-/// Every predicate's Apache class name.
-pub const PREDICATES: &[&str] = &[
-    "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
-    "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
-    "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
-];
-
-/// The Apache class name `name` stands for, if it names a transformation.
-pub fn transformation_class(name: &str) -> Option<&'static str> {
-    let short = name.trim().strip_prefix(PACKAGE).unwrap_or(name.trim());
-    TRANSFORMATIONS
-        .iter()
-        .copied()
-        .find(|class| class.strip_prefix(PACKAGE) == Some(short))
-}
-
-/// The Apache class name `name` stands for, if it names a predicate.
-pub fn predicate_class(name: &str) -> Option<&'static str> {
-    let short = name.trim().strip_prefix(PREDICATES_PACKAGE).unwrap_or(name.trim());
-    PREDICATES
-        .iter()
-        .copied()
-        .find(|class| class.strip_prefix(PREDICATES_PACKAGE) == Some(short))
-}
-
-/// A new, unconfigured transformation named `name`.
-pub fn transformation<R: ConnectRecord>(name: &str) -> Option<Box<dyn Transformation<R>>> {
-    let class = transformation_class(name)?.strip_prefix(PACKAGE)?;
-    let (base, side) = match class.split_once('$') {
-        Some((base, "Key")) => (base, Side::Key),
-        Some((base, _)) => (base, Side::Value),
-        None => (class, Side::Value),
+/// Adds transformation `org.apache.kafka.connect.transforms.<$name>` to `$table`, made by `$make`
+/// for source and for sink records alike.
+macro_rules! transformation {
+    ($table:expr, $name:expr, $make:expr) => {
+        $table.transformation(
+            concat!("org.apache.kafka.connect.transforms.", $name),
+            || Box::new($make),
+            || Box::new($make),
+        )
     };
-    Some(match base {
-        "Cast" => Box::new(cast::Cast::new(side)),
-        "DropHeaders" => Box::new(drop_headers::DropHeaders::default()),
-        "ExtractField" => Box::new(extract_field::ExtractField::new(side)),
-        "Filter" => Box::new(filter::Filter),
-        "Flatten" => Box::new(flatten::Flatten::new(side)),
-        "HeaderFrom" => Box::new(header_from::HeaderFrom::new(side)),
-        "HoistField" => Box::new(hoist_field::HoistField::new(side)),
-        "InsertField" => Box::new(insert_field::InsertField::new(side)),
-        "InsertHeader" => Box::new(insert_header::InsertHeader::default()),
-        "MaskField" => Box::new(mask_field::MaskField::new(side)),
-        "RegexRouter" => Box::new(regex_router::RegexRouter::default()),
-        "ReplaceField" => Box::new(replace_field::ReplaceField::new(side)),
-        "SetSchemaMetadata" => Box::new(set_schema_metadata::SetSchemaMetadata::new(side)),
-        "TimestampConverter" => Box::new(timestamp_converter::TimestampConverter::new(side)),
-        "TimestampRouter" => Box::new(timestamp_router::TimestampRouter::default()),
-        "ValueToKey" => Box::new(value_to_key::ValueToKey::default()),
-        _ => return None,
-    })
 }
 
-/// A new, unconfigured predicate named `name`.
-pub fn predicate<R: ConnectRecord>(name: &str) -> Option<Box<dyn Predicate<R>>> {
-    let class = predicate_class(name)?.strip_prefix(PREDICATES_PACKAGE)?;
-    Some(match class {
-        "HasHeaderKey" => Box::new(predicates::HasHeaderKey::default()),
-        "RecordIsTombstone" => Box::new(predicates::RecordIsTombstone),
-        "TopicNameMatches" => Box::new(predicates::TopicNameMatches::default()),
-        _ => return None,
-    })
+/// Adds the `$Key` and `$Value` variants of transformation `$name`, made by `$type::new(side)`.
+macro_rules! keyed {
+    ($table:expr, $name:literal, $type:ty) => {
+        transformation!(
+            transformation!($table, concat!($name, "$Key"), <$type>::new(Side::Key)),
+            concat!($name, "$Value"),
+            <$type>::new(Side::Value)
+        )
+    };
+}
+
+/// Adds predicate `org.apache.kafka.connect.transforms.predicates.<$name>` to `$table`.
+macro_rules! predicate {
+    ($table:expr, $name:literal, $make:expr) => {
+        $table.predicate(
+            concat!("org.apache.kafka.connect.transforms.predicates.", $name),
+            || Box::new($make),
+            || Box::new($make),
+        )
+    };
+}
+
+/// Every transformation and predicate, under Apache's class names (`$Key`/`$Value` variants each
+/// their own class), as a plugin table.
+pub fn plugins() -> PluginTable {
+    let table = keyed!(PluginTable::new(), "Cast", cast::Cast);
+    let table = transformation!(table, "DropHeaders", drop_headers::DropHeaders::default());
+    let table = keyed!(table, "ExtractField", extract_field::ExtractField);
+    let table = transformation!(table, "Filter", filter::Filter);
+    let table = keyed!(table, "Flatten", flatten::Flatten);
+    let table = keyed!(table, "HeaderFrom", header_from::HeaderFrom);
+    let table = keyed!(table, "HoistField", hoist_field::HoistField);
+    let table = keyed!(table, "InsertField", insert_field::InsertField);
+    let table = transformation!(table, "InsertHeader", insert_header::InsertHeader::default());
+    let table = keyed!(table, "MaskField", mask_field::MaskField);
+    let table = transformation!(table, "RegexRouter", regex_router::RegexRouter::default());
+    let table = keyed!(table, "ReplaceField", replace_field::ReplaceField);
+    let table = keyed!(table, "SetSchemaMetadata", set_schema_metadata::SetSchemaMetadata);
+    let table = keyed!(table, "TimestampConverter", timestamp_converter::TimestampConverter);
+    let table = transformation!(table, "TimestampRouter", timestamp_router::TimestampRouter::default());
+    let table = transformation!(table, "ValueToKey", value_to_key::ValueToKey::default());
+    let table = predicate!(table, "HasHeaderKey", predicates::HasHeaderKey::default());
+    let table = predicate!(table, "RecordIsTombstone", predicates::RecordIsTombstone);
+    predicate!(table, "TopicNameMatches", predicates::TopicNameMatches::default())
 }
 
 #[cfg(test)]
 mod tests {
-    use kconnect_api::SourceRecord;
+    use kconnect_api::{PluginType, SinkRecord, SourceRecord};
 
     use super::*;
 
     #[test]
     fn every_listed_name_creates_its_plugin() {
-        for class in TRANSFORMATIONS {
-            assert!(transformation::<SourceRecord>(class).is_some(), "{class}");
-            let short = class.strip_prefix(PACKAGE).unwrap();
-            assert!(transformation::<SourceRecord>(short).is_some(), "{short}");
+        let table = plugins();
+        let classes = table.classes();
+        assert_eq!(classes.len(), 29, "26 transformations and 3 predicates");
+        for (class, kind) in classes {
+            let short = class.rsplit('.').next().unwrap();
+            for name in [class, short] {
+                match kind {
+                    PluginType::Transformation => {
+                        assert!(table.new_transformation::<SourceRecord>(name).is_some(), "{name}");
+                        assert!(table.new_transformation::<SinkRecord>(name).is_some(), "{name}");
+                    }
+                    _ => assert!(table.new_predicate::<SourceRecord>(name).is_some(), "{name}"),
+                }
+            }
         }
-        for class in PREDICATES {
-            assert!(predicate::<SourceRecord>(class).is_some(), "{class}");
-        }
-        assert!(predicate::<SourceRecord>("TopicNameMatches").is_some());
-        assert!(transformation::<SourceRecord>("Nope").is_none());
+        assert!(table.new_transformation::<SourceRecord>("Nope").is_none());
     }
 }

@@ -1,0 +1,340 @@
+//! The plugin table: every connector, converter, header converter, transformation and predicate a
+//! binary offers, each under its Java class name, with the factory that makes a new instance.
+//!
+//! Each plugin crate exports its own table (`kconnect_file::plugins()`); the binary merges the
+//! tables of the families it was built with and hands the result to the runtime, which knows no
+//! plugin crate. A plugin is found by its class name, by its simple name (the part after the last
+//! `.`) and, as Apache accepts, by the simple name without its type's suffix
+//! (`org.apache.kafka.connect.file.FileStreamSourceConnector`, `FileStreamSourceConnector`,
+//! `FileStreamSource`; `org.apache.kafka.connect.transforms.InsertField$Value`, `InsertField$Value`).
+
+use serde::Serialize;
+
+use crate::connector::ConnectorKind;
+use crate::converter::{Converter, HeaderConverter};
+use crate::record::{ConnectRecord, SinkRecord, SourceRecord};
+use crate::sink::SinkConnector;
+use crate::source::SourceConnector;
+use crate::transform::{Predicate, Transformation};
+
+/// The kinds of plugin, named as the REST API names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PluginType {
+    /// A source connector.
+    Source,
+    /// A sink connector.
+    Sink,
+    /// A key/value converter.
+    Converter,
+    /// A header converter.
+    HeaderConverter,
+    /// A single message transformation.
+    Transformation,
+    /// A predicate.
+    Predicate,
+}
+
+/// Makes a new, unstarted connector.
+#[derive(Clone, Copy)]
+enum ConnectorFactory {
+    Source(fn() -> Box<dyn SourceConnector>),
+    Sink(fn() -> Box<dyn SinkConnector>),
+}
+
+/// Makes a new, unconfigured converter.
+type ConverterFactory = fn() -> Box<dyn Converter>;
+/// Makes a new, unconfigured header converter.
+type HeaderConverterFactory = fn() -> Box<dyn HeaderConverter>;
+
+/// Makes a new transformation for source records and one for sink records.
+#[derive(Clone, Copy)]
+pub struct TransformationFactory {
+    source: fn() -> Box<dyn Transformation<SourceRecord>>,
+    sink: fn() -> Box<dyn Transformation<SinkRecord>>,
+}
+
+/// Makes a new predicate for source records and one for sink records.
+#[derive(Clone, Copy)]
+pub struct PredicateFactory {
+    source: fn() -> Box<dyn Predicate<SourceRecord>>,
+    sink: fn() -> Box<dyn Predicate<SinkRecord>>,
+}
+
+/// The records a transformation chain runs on: source and sink records, each taking its own
+/// factory from a table entry.
+pub trait ChainRecord: ConnectRecord + private::Sealed {
+    /// A new transformation of this record type from `factory`.
+    fn transformation(factory: &TransformationFactory) -> Box<dyn Transformation<Self>>;
+    /// A new predicate of this record type from `factory`.
+    fn predicate(factory: &PredicateFactory) -> Box<dyn Predicate<Self>>;
+}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for super::SourceRecord {}
+    impl Sealed for super::SinkRecord {}
+}
+
+impl ChainRecord for SourceRecord {
+    fn transformation(factory: &TransformationFactory) -> Box<dyn Transformation<Self>> {
+        (factory.source)()
+    }
+
+    fn predicate(factory: &PredicateFactory) -> Box<dyn Predicate<Self>> {
+        (factory.source)()
+    }
+}
+
+impl ChainRecord for SinkRecord {
+    fn transformation(factory: &TransformationFactory) -> Box<dyn Transformation<Self>> {
+        (factory.sink)()
+    }
+
+    fn predicate(factory: &PredicateFactory) -> Box<dyn Predicate<Self>> {
+        (factory.sink)()
+    }
+}
+
+/// One plugin: its class name, the names it is also found by, and its factory.
+#[derive(Clone)]
+struct Entry<F> {
+    class: &'static str,
+    aliases: [&'static str; 2],
+    create: F,
+}
+
+impl<F> Entry<F> {
+    /// An entry found by `class`, its simple name, and its simple name less `suffix`.
+    fn new(class: &'static str, suffix: &str, create: F) -> Self {
+        let simple = class.rsplit('.').next().unwrap_or(class);
+        let short = simple.strip_suffix(suffix).filter(|s| !s.is_empty()).unwrap_or(simple);
+        Self {
+            class,
+            aliases: [simple, short],
+            create,
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        name == self.class || self.aliases.contains(&name)
+    }
+}
+
+fn find<'a, F>(entries: &'a [Entry<F>], name: &str) -> Option<&'a Entry<F>> {
+    let name = name.trim();
+    entries.iter().find(|entry| entry.matches(name))
+}
+
+/// Adds `entries` to `into`, leaving out a class `into` already has (the first registration wins).
+fn merge<F>(into: &mut Vec<Entry<F>>, entries: Vec<Entry<F>>) {
+    for entry in entries {
+        if !into.iter().any(|e| e.class == entry.class) {
+            into.push(entry);
+        }
+    }
+}
+
+/// Every plugin of a binary, by type, in the order they were added.
+#[derive(Clone, Default)]
+pub struct PluginTable {
+    connectors: Vec<Entry<ConnectorFactory>>,
+    converters: Vec<Entry<ConverterFactory>>,
+    header_converters: Vec<Entry<HeaderConverterFactory>>,
+    transformations: Vec<Entry<TransformationFactory>>,
+    predicates: Vec<Entry<PredicateFactory>>,
+}
+
+impl PluginTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a source connector under its class name.
+    pub fn source_connector(mut self, class: &'static str, create: fn() -> Box<dyn SourceConnector>) -> Self {
+        let entry = Entry::new(class, "Connector", ConnectorFactory::Source(create));
+        merge(&mut self.connectors, vec![entry]);
+        self
+    }
+
+    /// Adds a sink connector under its class name.
+    pub fn sink_connector(mut self, class: &'static str, create: fn() -> Box<dyn SinkConnector>) -> Self {
+        let entry = Entry::new(class, "Connector", ConnectorFactory::Sink(create));
+        merge(&mut self.connectors, vec![entry]);
+        self
+    }
+
+    /// Adds a key/value converter under its class name.
+    pub fn converter(mut self, class: &'static str, create: ConverterFactory) -> Self {
+        merge(&mut self.converters, vec![Entry::new(class, "Converter", create)]);
+        self
+    }
+
+    /// Adds a header converter under its class name.
+    pub fn header_converter(mut self, class: &'static str, create: HeaderConverterFactory) -> Self {
+        merge(
+            &mut self.header_converters,
+            vec![Entry::new(class, "Converter", create)],
+        );
+        self
+    }
+
+    /// Adds a transformation under its class name, with its factory for source records and for
+    /// sink records (the same type, as a transformation is written once for both).
+    pub fn transformation(
+        mut self,
+        class: &'static str,
+        source: fn() -> Box<dyn Transformation<SourceRecord>>,
+        sink: fn() -> Box<dyn Transformation<SinkRecord>>,
+    ) -> Self {
+        let entry = Entry::new(class, "", TransformationFactory { source, sink });
+        merge(&mut self.transformations, vec![entry]);
+        self
+    }
+
+    /// Adds a predicate under its class name, with its factory for source and for sink records.
+    pub fn predicate(
+        mut self,
+        class: &'static str,
+        source: fn() -> Box<dyn Predicate<SourceRecord>>,
+        sink: fn() -> Box<dyn Predicate<SinkRecord>>,
+    ) -> Self {
+        let entry = Entry::new(class, "", PredicateFactory { source, sink });
+        merge(&mut self.predicates, vec![entry]);
+        self
+    }
+
+    /// This table with every plugin of `other` that it lacks added after its own.
+    pub fn merge(mut self, other: PluginTable) -> Self {
+        merge(&mut self.connectors, other.connectors);
+        merge(&mut self.converters, other.converters);
+        merge(&mut self.header_converters, other.header_converters);
+        merge(&mut self.transformations, other.transformations);
+        merge(&mut self.predicates, other.predicates);
+        self
+    }
+
+    /// A new connector named `name` (any of its names).
+    pub fn connector(&self, name: &str) -> Option<ConnectorKind> {
+        find(&self.connectors, name).map(|entry| match entry.create {
+            ConnectorFactory::Source(create) => ConnectorKind::Source(create()),
+            ConnectorFactory::Sink(create) => ConnectorKind::Sink(create()),
+        })
+    }
+
+    /// The class name of connector `name`.
+    pub fn connector_class(&self, name: &str) -> Option<&'static str> {
+        find(&self.connectors, name).map(|entry| entry.class)
+    }
+
+    /// A new, unconfigured converter named `name`.
+    pub fn new_converter(&self, name: &str) -> Option<Box<dyn Converter>> {
+        find(&self.converters, name).map(|entry| (entry.create)())
+    }
+
+    /// A new, unconfigured header converter named `name`.
+    pub fn new_header_converter(&self, name: &str) -> Option<Box<dyn HeaderConverter>> {
+        find(&self.header_converters, name).map(|entry| (entry.create)())
+    }
+
+    /// A new, unconfigured transformation named `name`, for records of type `R`.
+    pub fn new_transformation<R: ChainRecord>(&self, name: &str) -> Option<Box<dyn Transformation<R>>> {
+        find(&self.transformations, name).map(|entry| R::transformation(&entry.create))
+    }
+
+    /// A new, unconfigured predicate named `name`, for records of type `R`.
+    pub fn new_predicate<R: ChainRecord>(&self, name: &str) -> Option<Box<dyn Predicate<R>>> {
+        find(&self.predicates, name).map(|entry| R::predicate(&entry.create))
+    }
+
+    /// Every plugin's class name and type: connectors, converters, header converters,
+    /// transformations, then predicates, each in the order added.
+    pub fn classes(&self) -> Vec<(&'static str, PluginType)> {
+        let mut classes: Vec<_> = self
+            .connectors
+            .iter()
+            .map(|e| match e.create {
+                ConnectorFactory::Source(_) => (e.class, PluginType::Source),
+                ConnectorFactory::Sink(_) => (e.class, PluginType::Sink),
+            })
+            .collect();
+        classes.extend(self.converters.iter().map(|e| (e.class, PluginType::Converter)));
+        classes.extend(
+            self.header_converters
+                .iter()
+                .map(|e| (e.class, PluginType::HeaderConverter)),
+        );
+        classes.extend(
+            self.transformations
+                .iter()
+                .map(|e| (e.class, PluginType::Transformation)),
+        );
+        classes.extend(self.predicates.iter().map(|e| (e.class, PluginType::Predicate)));
+        classes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Identity;
+
+    impl<R: ConnectRecord> Transformation<R> for Identity {
+        fn config_def(&self) -> crate::ConfigDef {
+            crate::ConfigDef::new()
+        }
+
+        fn configure(&mut self, _config: &crate::ConfigMap) -> crate::Result<()> {
+            Ok(())
+        }
+
+        fn apply(&self, record: R) -> crate::Result<Option<R>> {
+            Ok(Some(record))
+        }
+    }
+
+    fn table() -> PluginTable {
+        PluginTable::new().transformation(
+            "org.example.transforms.Identity$Value",
+            || Box::new(Identity),
+            || Box::new(Identity),
+        )
+    }
+
+    #[test]
+    fn a_plugin_is_found_by_class_and_simple_name() {
+        let table = table();
+        for name in [
+            "org.example.transforms.Identity$Value",
+            "Identity$Value",
+            " Identity$Value ",
+        ] {
+            assert!(table.new_transformation::<SourceRecord>(name).is_some(), "{name}");
+            assert!(table.new_transformation::<SinkRecord>(name).is_some(), "{name}");
+        }
+        assert!(table.new_transformation::<SourceRecord>("Value").is_none());
+        assert!(table.new_predicate::<SourceRecord>("Identity$Value").is_none());
+    }
+
+    #[test]
+    fn the_suffix_of_a_type_is_an_alias_too() {
+        let entry = Entry::new("org.example.FooConnector", "Connector", ());
+        assert!(entry.matches("FooConnector") && entry.matches("Foo") && !entry.matches("org.example.Foo"));
+        let bare = Entry::new("org.example.Connector", "Connector", ());
+        assert!(bare.matches("Connector") && !bare.matches(""));
+    }
+
+    #[test]
+    fn merging_keeps_the_first_of_a_class_and_the_order() {
+        let merged = table().merge(table()).merge(PluginTable::new().transformation(
+            "org.example.Other",
+            || Box::new(Identity),
+            || Box::new(Identity),
+        ));
+        let classes: Vec<_> = merged.classes().into_iter().map(|(class, _)| class).collect();
+        assert_eq!(classes, ["org.example.transforms.Identity$Value", "org.example.Other"]);
+    }
+}

@@ -1,0 +1,188 @@
+//! The scripted sink: appends each record it is given to a file, one JSON line each.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use kconnect_api::{
+    ConfigDef, ConfigMap, ConnectError, Connector, ConnectorContext, Result, SinkConnector, SinkRecord, SinkTask,
+    SinkTaskContext,
+};
+use tokio::io::AsyncWriteExt;
+
+use crate::script::{FAIL_AT_CONFIG, PANIC_AT_CONFIG, START_CONFIG, StartBehaviour, misbehave_at, record_number_key};
+
+/// `output.file`: where the sink appends what it is given.
+pub const SINK_OUTPUT_FILE: &str = "output.file";
+const REJECT_VALUE_CONFIG: &str = "reject.value";
+const REPORT_REJECTED_CONFIG: &str = "report.rejected";
+const PUT_DELAY_CONFIG: &str = "put.delay.ms";
+
+fn config_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(SINK_OUTPUT_FILE, ConfigType::String)
+                .validator(Validator::NonEmptyString)
+                .importance(Importance::High)
+                .doc("The file each record is appended to, as a JSON line."),
+        )
+        .define(
+            ConfigKey::new(REJECT_VALUE_CONFIG, ConfigType::String)
+                .default_value(ConfigValue::String(String::new()))
+                .importance(Importance::Medium)
+                .doc("A value the sink refuses to write, as an external system rejects a record."),
+        )
+        .define(
+            ConfigKey::new(REPORT_REJECTED_CONFIG, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(true))
+                .importance(Importance::Medium)
+                .doc("Whether a rejected record goes to the errant record reporter (else it is dropped silently)."),
+        )
+        .define(
+            ConfigKey::new(PUT_DELAY_CONFIG, ConfigType::Long)
+                .default_value(ConfigValue::Long(0))
+                .importance(Importance::Low)
+                .doc("How long each put sleeps first."),
+        )
+        .define(StartBehaviour::key())
+        .define(record_number_key(
+            PANIC_AT_CONFIG,
+            "Put panics on the record at this Kafka offset.",
+        ))
+        .define(record_number_key(
+            FAIL_AT_CONFIG,
+            "Put fails on the record at this Kafka offset.",
+        ))
+}
+
+/// The sink's configuration, parsed once.
+#[derive(Debug, Clone)]
+struct SinkScript {
+    output: String,
+    reject_value: Option<String>,
+    report_rejected: bool,
+    put_delay: Duration,
+    start: StartBehaviour,
+    panic_at: i64,
+    fail_at: i64,
+}
+
+impl SinkScript {
+    fn parse(config: &ConfigMap) -> Result<Self> {
+        let parsed = config_def().parse(config)?;
+        let long = |key| parsed.long(key).unwrap_or_default();
+        Ok(Self {
+            output: parsed.string(SINK_OUTPUT_FILE).unwrap_or_default().to_string(),
+            reject_value: parsed
+                .string(REJECT_VALUE_CONFIG)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string),
+            report_rejected: parsed.boolean(REPORT_REJECTED_CONFIG).unwrap_or(true),
+            put_delay: Duration::from_millis(long(PUT_DELAY_CONFIG).max(0) as u64),
+            start: StartBehaviour::named(parsed.string(START_CONFIG).unwrap_or_default()),
+            panic_at: long(PANIC_AT_CONFIG),
+            fail_at: long(FAIL_AT_CONFIG),
+        })
+    }
+}
+
+/// `io.kconnect.test.ScriptedSinkConnector`: `tasks.max` identical tasks.
+#[derive(Debug, Default)]
+pub struct ScriptedSinkConnector {
+    config: ConfigMap,
+}
+
+#[async_trait]
+impl Connector for ScriptedSinkConnector {
+    fn config_def(&self) -> ConfigDef {
+        config_def()
+    }
+
+    async fn start(&mut self, _context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
+        SinkScript::parse(&config)?;
+        self.config = config;
+        Ok(())
+    }
+
+    fn task_configs(&self, max_tasks: usize) -> Result<Vec<ConfigMap>> {
+        Ok(vec![self.config.clone(); max_tasks])
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl SinkConnector for ScriptedSinkConnector {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::new(ScriptedSinkTask::default())
+    }
+}
+
+#[derive(Default)]
+struct ScriptedSinkTask {
+    script: Option<SinkScript>,
+    context: Option<SinkTaskContext>,
+}
+
+/// One record as the sink writes it: a JSON line.
+fn line(record: &SinkRecord) -> String {
+    let headers: serde_json::Map<String, serde_json::Value> = record
+        .headers
+        .iter()
+        .map(|h| (h.key.clone(), h.value.to_string().into()))
+        .collect();
+    let line = serde_json::json!({
+        "topic": record.topic,
+        "partition": record.kafka_partition,
+        "offset": record.kafka_offset,
+        "key": record.key.value.to_string(),
+        "value": record.value.value.to_string(),
+        "headers": headers,
+    });
+    format!("{line}\n")
+}
+
+#[async_trait]
+impl SinkTask for ScriptedSinkTask {
+    async fn start(&mut self, context: SinkTaskContext) -> Result<()> {
+        let script = SinkScript::parse(&context.configs)?;
+        script.start.run().await?;
+        self.script = Some(script);
+        self.context = Some(context);
+        Ok(())
+    }
+
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
+        let (Some(script), Some(context)) = (&self.script, &self.context) else {
+            return Ok(());
+        };
+        if !script.put_delay.is_zero() {
+            tokio::time::sleep(script.put_delay).await;
+        }
+        let mut text = String::new();
+        for record in records {
+            misbehave_at(record.kafka_offset, script.panic_at, script.fail_at)?;
+            if script.reject_value.as_deref() == Some(record.value.value.to_string().as_str()) {
+                if script.report_rejected {
+                    context.report_errant(record, ConnectError::data("scripted rejection of this record"));
+                }
+                continue;
+            }
+            text.push_str(&line(record));
+        }
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&script.output)
+            .await?;
+        file.write_all(text.as_bytes()).await?;
+        file.flush().await?;
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}

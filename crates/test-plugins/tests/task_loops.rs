@@ -1,0 +1,197 @@
+//! The runtime's source and sink task loops and error handling, driven by the scripted connectors
+//! in a real worker process on a real broker.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use kconnect_broker::EmbeddedBroker;
+use kconnect_test_kit::{
+    RestApi, WorkerProcess, consume_values, create_topic, free_port, produce_values, read_lines, start_broker,
+    wait_until, worker_file,
+};
+use kconnect_test_plugins::{SCRIPTED_SINK, SCRIPTED_SOURCE, record_value};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+kconnect_test_kit::worker_entry!(kconnect::run, kconnect_test_plugins::plugins());
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A broker and one standalone worker with the scripted connectors.
+struct Worker {
+    dir: tempfile::TempDir,
+    bootstrap: String,
+    rest: RestApi,
+    process: WorkerProcess,
+    _broker: EmbeddedBroker,
+}
+
+impl Worker {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let broker = start_broker(&dir.path().join("broker")).await;
+        let bootstrap = broker.bootstrap_servers();
+        let port = free_port();
+        let file = worker_file(dir.path(), "worker", &bootstrap, port, false, "");
+        let args = ["kconnect", "standalone", &file.display().to_string()].map(String::from);
+        let process = WorkerProcess::in_this_test(&args, &dir.path().join("worker.log"));
+        let rest = RestApi::new(port);
+        for _ in 0..600 {
+            if rest.is_up().await {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self {
+            dir,
+            bootstrap,
+            rest,
+            process,
+            _broker: broker,
+        }
+    }
+
+    async fn create(&self, name: &str, config: Value) {
+        let (status, answer, _) = self
+            .rest
+            .json(Method::POST, "/connectors", json!({"name": name, "config": config}))
+            .await;
+        assert_eq!(status, 201, "{answer}");
+    }
+
+    /// Waits for the first task of `name` to be in `state`; returns its status.
+    async fn task_state(&self, name: &str, state: &str) -> Value {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let status = self.rest.state(name).await;
+            if status["tasks"][0]["state"] == state || std::time::Instant::now() > deadline {
+                return status["tasks"][0].clone();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn output(&self) -> std::path::PathBuf {
+        self.dir.path().join("sink.jsonl")
+    }
+
+    fn output_records(&self) -> Vec<Value> {
+        read_lines(&self.output())
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_source_task_failing_at_a_record_is_failed_with_its_trace_after_sending_the_records_before() {
+    let worker = Worker::start().await;
+    create_topic(&worker.bootstrap, "failing").await;
+    worker
+        .create(
+            "fails-at-5",
+            json!({"connector.class": SCRIPTED_SOURCE, "topic": "failing", "batch.size": "1", "fail.at.record": "5"}),
+        )
+        .await;
+    let task = worker.task_state("fails-at-5", "FAILED").await;
+    assert_eq!(task["state"], "FAILED", "{task}\n{}", worker.process.log());
+    assert!(
+        task["trace"].as_str().unwrap().contains("scripted failure at record 5"),
+        "{task}"
+    );
+    let values = consume_values(&worker.bootstrap, "failing", 6, Duration::from_secs(5)).await;
+    let expected: Vec<String> = (0..5).map(|n| record_value(0, n)).collect();
+    assert_eq!(
+        values, expected,
+        "every record polled before the failure is sent, none after"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sink_task_that_panics_is_failed_and_the_worker_keeps_serving() {
+    let worker = Worker::start().await;
+    create_topic(&worker.bootstrap, "to-panic").await;
+    produce_values(&worker.bootstrap, "to-panic", (0..5).map(|n| format!("v{n}"))).await;
+    let output = worker.output().display().to_string();
+    worker
+        .create(
+            "panics",
+            json!({"connector.class": SCRIPTED_SINK, "topics": "to-panic", "output.file": output, "panic.at.record": "2"}),
+        )
+        .await;
+    let task = worker.task_state("panics", "FAILED").await;
+    assert_eq!(task["state"], "FAILED", "{task}\n{}", worker.process.log());
+    assert!(
+        task["trace"].as_str().unwrap().contains("scripted panic at record 2"),
+        "{task}"
+    );
+    let (status, _) = worker.rest.get("/connectors").await;
+    assert_eq!(status, 200, "the REST API still answers");
+    assert!(
+        worker.output_records().iter().all(|r| r["offset"].as_i64() < Some(2)),
+        "nothing at or after the panicking record is written"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_no_error_tolerance_a_reported_errant_record_fails_the_sink_task() {
+    let worker = Worker::start().await;
+    create_topic(&worker.bootstrap, "strict").await;
+    produce_values(&worker.bootstrap, "strict", ["a", "bad", "c"].map(String::from)).await;
+    let output = worker.output().display().to_string();
+    worker
+        .create(
+            "strict",
+            json!({"connector.class": SCRIPTED_SINK, "topics": "strict", "output.file": output, "reject.value": "bad"}),
+        )
+        .await;
+    let task = worker.task_state("strict", "FAILED").await;
+    assert_eq!(task["state"], "FAILED", "{task}\n{}", worker.process.log());
+    let written: Vec<Value> = worker.output_records().iter().map(|r| r["value"].clone()).collect();
+    assert!(!written.contains(&json!("bad")), "{written:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_of_many_partitions_reach_a_slow_sink_once_each_in_order_per_partition() {
+    let worker = Worker::start().await;
+    worker
+        .create(
+            "many-partitions",
+            json!({
+                "connector.class": SCRIPTED_SOURCE, "topic": "spread", "records": "400", "batch.size": "13",
+                "topic.partitions": "4", "topic.creation.default.partitions": "4",
+                "topic.creation.default.replication.factor": "1",
+            }),
+        )
+        .await;
+    assert_eq!(consume_values(&worker.bootstrap, "spread", 400, WAIT).await.len(), 400);
+    let output = worker.output().display().to_string();
+    worker
+        .create(
+            "slow-sink",
+            json!({"connector.class": SCRIPTED_SINK, "topics": "spread", "output.file": output, "put.delay.ms": "50"}),
+        )
+        .await;
+    assert!(
+        wait_until(WAIT, || worker.output_records().len() >= 400),
+        "{}",
+        worker.process.log()
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let records = worker.output_records();
+    assert_eq!(records.len(), 400, "each record once");
+    let mut by_partition: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for record in &records {
+        let number: i64 = record["key"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            record["partition"].as_i64(),
+            Some(number % 4),
+            "record {number} in its partition"
+        );
+        by_partition.entry(number % 4).or_default().push(number);
+    }
+    for (partition, numbers) in by_partition {
+        assert!(numbers.is_sorted(), "partition {partition} out of order: {numbers:?}");
+        assert_eq!(numbers.len(), 100);
+    }
+}
