@@ -71,8 +71,8 @@ pub struct FileStreamSinkTask {
 
 #[async_trait]
 impl SinkTask for FileStreamSinkTask {
-    async fn start(&mut self, context: SinkTaskContext) -> Result<()> {
-        let parsed = config_def().parse(&context.configs)?;
+    async fn start(&mut self, context: Arc<dyn SinkTaskContext>) -> Result<()> {
+        let parsed = config_def().parse(context.configs())?;
         let output: Box<dyn AsyncWrite + Send + Unpin> = match parsed.string(FILE_CONFIG).filter(|f| !f.is_empty()) {
             Some(filename) => Box::new(
                 tokio::fs::OpenOptions::new()
@@ -136,7 +136,9 @@ mod tests {
         std::fs::write(&path, "existing\n").unwrap();
         let configs: ConfigMap = [("file".to_string(), path.display().to_string())].into();
         let mut task = FileStreamSinkTask::default();
-        task.start(SinkTaskContext::new(configs)).await.unwrap();
+        task.start(kconnect_runtime::task_context::SinkContext::new(configs))
+            .await
+            .unwrap();
         task.put(&[
             record("a".into(), 0),
             record(Value::Null, 1),

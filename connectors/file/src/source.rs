@@ -110,7 +110,7 @@ pub struct FileStreamSourceTask {
     position: u64,
     /// Scratch space for one read, kept apart from `pending` so a cancelled poll loses nothing.
     chunk: Vec<u8>,
-    context: Option<SourceTaskContext>,
+    context: Option<Arc<dyn SourceTaskContext>>,
     /// The source partition of every record.
     partition: Arc<OffsetMap>,
 }
@@ -125,7 +125,7 @@ impl FileStreamSourceTask {
 
     /// Opens the input, positioned after the last committed line; `None` while the file does not
     /// exist yet.
-    async fn open(&mut self, context: &SourceTaskContext) -> Result<()> {
+    async fn open(&mut self, context: &dyn SourceTaskContext) -> Result<()> {
         let Some(filename) = self.filename.clone() else {
             self.input = Some(Box::new(tokio::io::stdin()));
             return Ok(());
@@ -138,7 +138,7 @@ impl FileStreamSourceTask {
             }
             Err(err) => return Err(err.into()),
         };
-        let committed = context.offset_reader.offset(&self.partition);
+        let committed = context.offset_storage_reader().offset(&self.partition);
         if let Some(position) = committed.as_ref().and_then(|offset| offset.get(POSITION_FIELD)) {
             let position = position
                 .as_u64()
@@ -191,14 +191,14 @@ impl FileStreamSourceTask {
 
 #[async_trait]
 impl SourceTask for FileStreamSourceTask {
-    async fn start(&mut self, context: SourceTaskContext) -> Result<()> {
-        let parsed = config_def().parse(&context.configs)?;
+    async fn start(&mut self, context: Arc<dyn SourceTaskContext>) -> Result<()> {
+        let parsed = config_def().parse(context.configs())?;
         self.filename = parsed.string(FILE_CONFIG).filter(|f| !f.is_empty()).map(str::to_string);
         self.partition = Self::partition_of(self.filename.as_deref());
         self.topic = parsed.string(TOPIC_CONFIG).unwrap_or_default().to_string();
         self.batch_size = parsed.int(BATCH_SIZE_CONFIG).unwrap_or(2000).max(1) as usize;
         self.chunk = vec![0; READ_CHUNK];
-        self.open(&context).await?;
+        self.open(context.as_ref()).await?;
         self.context = Some(context);
         Ok(())
     }
@@ -206,7 +206,7 @@ impl SourceTask for FileStreamSourceTask {
     async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
         if self.input.is_none() {
             if let Some(context) = self.context.clone() {
-                self.open(&context).await?;
+                self.open(context.as_ref()).await?;
             }
             if self.input.is_none() {
                 tokio::time::sleep(IDLE_WAIT).await;
@@ -263,10 +263,7 @@ mod tests {
             offset
         });
         let mut task = FileStreamSourceTask::default();
-        let context = SourceTaskContext {
-            configs,
-            offset_reader: Arc::new(Committed(offset)),
-        };
+        let context = kconnect_runtime::task_context::SourceContext::new(configs, Arc::new(Committed(offset)));
         task.start(context).await.unwrap();
         task
     }

@@ -9,8 +9,7 @@ use std::time::Instant;
 use kconnect_api::logical::{Decimal, decimal_schema, timestamp_schema};
 use kconnect_api::record::TimestampType;
 use kconnect_api::{
-    ConfigMap, RecordCore, Schema, SchemaAndValue, SchemaBuilder, SinkConnector, SinkRecord, SinkTaskContext, Struct,
-    Value,
+    ConfigMap, RecordCore, Schema, SchemaAndValue, SchemaBuilder, SinkConnector, SinkRecord, Struct, Value,
 };
 use kconnect_jdbc::JdbcSinkConnector;
 
@@ -52,7 +51,9 @@ async fn main() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let mut task = JdbcSinkConnector::default().create_task();
-    task.start(SinkTaskContext::new(config)).await.expect("start");
+    task.start(kconnect_runtime::task_context::SinkContext::new(config))
+        .await
+        .expect("start");
     let started = Instant::now();
     for chunk in records.chunks(batch) {
         task.put(chunk).await.expect("put");

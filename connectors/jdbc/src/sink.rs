@@ -147,7 +147,7 @@ impl SinkConnector for JdbcSinkConnector {
 /// the errant record reporter, so `errors.*` decides: dead letter queue, log, or fail the task.
 #[derive(Default)]
 pub struct JdbcSinkTask {
-    context: Option<SinkTaskContext>,
+    context: Option<Arc<dyn SinkTaskContext>>,
     driver: Option<Box<dyn Driver>>,
     mapping: Option<RowMapping>,
     writer: Option<Writer>,
@@ -167,8 +167,8 @@ impl JdbcSinkTask {
 
 #[async_trait]
 impl SinkTask for JdbcSinkTask {
-    async fn start(&mut self, context: SinkTaskContext) -> Result<()> {
-        let parsed = parse_with(&config_def(), &context.configs, checks)?;
+    async fn start(&mut self, context: Arc<dyn SinkTaskContext>) -> Result<()> {
+        let parsed = parse_with(&config_def(), context.configs(), checks)?;
         let write = match parsed.string(INSERT_MODE) {
             Some("upsert") => Operation::Upsert,
             Some("update") => Operation::Update,

@@ -219,8 +219,8 @@ pub struct JdbcSourceTask {
 
 #[async_trait]
 impl SourceTask for JdbcSourceTask {
-    async fn start(&mut self, context: SourceTaskContext) -> Result<()> {
-        let parsed = parse_with(&config_def(), &context.configs, checks)?;
+    async fn start(&mut self, context: Arc<dyn SourceTaskContext>) -> Result<()> {
+        let parsed = parse_with(&config_def(), context.configs(), checks)?;
         let prefix = parsed.string(TOPIC_PREFIX).unwrap_or_default().to_string();
         let query = parsed.string(QUERY).unwrap_or_default();
         let sources: Vec<(QuerySource, String)> = if query.is_empty() {
@@ -237,7 +237,7 @@ impl SourceTask for JdbcSourceTask {
         let now = Instant::now();
         self.queriers = sources
             .into_iter()
-            .map(|(source, topic)| (Querier::new(source, topic, context.offset_reader.as_ref()), now))
+            .map(|(source, topic)| (Querier::new(source, topic, context.offset_storage_reader()), now))
             .collect();
         self.settings = Some(QuerySettings {
             mode: parsed.string(MODE).and_then(Mode::parse).unwrap_or(Mode::Bulk),

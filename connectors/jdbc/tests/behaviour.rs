@@ -6,10 +6,9 @@ mod common;
 
 use common::{Database, Offsets, mariadb, postgres, sqlite, start_sink};
 use kconnect_api::record::TimestampType;
-use kconnect_api::{
-    RecordCore, Schema, SchemaAndValue, SchemaBuilder, SinkRecord, SourceConnector, SourceTaskContext, Struct, Value,
-};
+use kconnect_api::{RecordCore, Schema, SchemaAndValue, SchemaBuilder, SinkRecord, SourceConnector, Struct, Value};
 use kconnect_jdbc::JdbcSourceConnector;
+use kconnect_runtime::task_context::SourceContext;
 
 fn person(topic: &str, offset: i64, id: i64, name: Option<&str>) -> SinkRecord {
     let key = SchemaAndValue::new(Some(Schema::int64()), Value::Int64(id));
@@ -171,10 +170,10 @@ async fn read_ids(
         ("poll.interval.ms", "10"),
         ("tables", table),
     ]);
-    task.start(SourceTaskContext {
+    task.start(SourceContext::new(
         configs,
-        offset_reader: std::sync::Arc::new(Offsets(committed.clone())),
-    })
+        std::sync::Arc::new(Offsets(committed.clone())),
+    ))
     .await
     .unwrap();
     let mut ids = Vec::new();
@@ -246,18 +245,16 @@ async fn bulk_reads_stream_every_row_once_per_pass(db: Database) {
         db.source_table(driver.as_ref(), table, 25).await;
     }
     let mut task = JdbcSourceConnector::default().create_task();
-    task.start(SourceTaskContext {
-        configs: db.config(&[
-            ("mode", "bulk"),
-            ("topic.prefix", ""),
-            ("batch.max.rows", "4"),
-            ("poll.interval.ms", "10"),
-            ("tables", &tables.join(",")),
-        ]),
-        offset_reader: std::sync::Arc::new(Offsets(None)),
-    })
-    .await
-    .unwrap();
+    let configs = db.config(&[
+        ("mode", "bulk"),
+        ("topic.prefix", ""),
+        ("batch.max.rows", "4"),
+        ("poll.interval.ms", "10"),
+        ("tables", &tables.join(",")),
+    ]);
+    task.start(SourceContext::new(configs, std::sync::Arc::new(Offsets(None))))
+        .await
+        .unwrap();
     let mut ids: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
     for _ in 0..1_000 {
         if ids.len() == 2 && ids.values().all(|ids| ids.len() >= 50) {

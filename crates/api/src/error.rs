@@ -8,6 +8,7 @@ use thiserror::Error;
 /// [`ConnectError::Data`] failure (one bad record) where `errors.*` says, and stop the task on
 /// anything else.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ConnectError {
     /// A transient failure: the same call may succeed if tried again later.
     #[error("retriable error: {0}")]

@@ -1,7 +1,7 @@
 //! Sink connectors and tasks: from Kafka into an external system.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -33,88 +33,28 @@ impl TopicPartition {
 /// Offsets to commit: for each partition, the offset of the next record to read.
 pub type CommitOffsets = BTreeMap<TopicPartition, i64>;
 
-/// Requests a sink task makes of the runtime, read by the runtime after each call into the task.
-#[derive(Debug, Default)]
-struct SinkRequests {
-    commit: bool,
-    timeout: Option<Duration>,
-    rewinds: BTreeMap<TopicPartition, i64>,
-    assignment: BTreeSet<TopicPartition>,
-    errant: Vec<(SinkRecord, ConnectError)>,
-}
-
-/// What a sink task may ask of the runtime.
-#[derive(Clone, Debug)]
-pub struct SinkTaskContext {
+/// What a sink task may ask of the runtime, as Apache's `SinkTaskContext`; the runtime implements
+/// it and hands it to [`SinkTask::start`].
+pub trait SinkTaskContext: Send + Sync {
     /// The task's configuration.
-    pub configs: ConfigMap,
-    requests: Arc<Mutex<SinkRequests>>,
-}
-
-impl SinkTaskContext {
-    /// A context for a task with `configs`.
-    pub fn new(configs: ConfigMap) -> Self {
-        Self {
-            configs,
-            requests: Arc::default(),
-        }
-    }
-
-    fn requests(&self) -> std::sync::MutexGuard<'_, SinkRequests> {
-        self.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+    fn configs(&self) -> &ConfigMap;
 
     /// Asks for an offset commit as soon as possible.
-    pub fn request_commit(&self) {
-        self.requests().commit = true;
-    }
+    fn request_commit(&self);
 
     /// Asks the runtime to wait `timeout` before redelivering after a retriable `put` failure.
-    pub fn timeout(&self, timeout: Duration) {
-        self.requests().timeout = Some(timeout);
-    }
+    fn timeout(&self, timeout: Duration);
 
     /// Asks the runtime to read `partition` again from `offset`.
-    pub fn offset(&self, partition: TopicPartition, offset: i64) {
-        self.requests().rewinds.insert(partition, offset);
-    }
+    fn offset(&self, partition: TopicPartition, offset: i64);
 
     /// Reports a record the task could not write (KIP-610's errant record reporter): the runtime
     /// sends it where `errors.*` says (log, dead letter queue) or, with `errors.tolerance=none`,
     /// fails the task.
-    pub fn report_errant(&self, record: &SinkRecord, error: ConnectError) {
-        self.requests().errant.push((record.clone(), error));
-    }
-
-    /// Runtime side: takes the reported errant records.
-    pub fn take_errant(&self) -> Vec<(SinkRecord, ConnectError)> {
-        std::mem::take(&mut self.requests().errant)
-    }
+    fn report_errant(&self, record: &SinkRecord, error: ConnectError);
 
     /// The partitions currently assigned to the task.
-    pub fn assignment(&self) -> BTreeSet<TopicPartition> {
-        self.requests().assignment.clone()
-    }
-
-    /// Runtime side: takes a pending commit request.
-    pub fn take_commit_request(&self) -> bool {
-        std::mem::take(&mut self.requests().commit)
-    }
-
-    /// Runtime side: takes the requested redelivery timeout.
-    pub fn take_timeout(&self) -> Option<Duration> {
-        self.requests().timeout.take()
-    }
-
-    /// Runtime side: takes the requested rewinds.
-    pub fn take_rewinds(&self) -> BTreeMap<TopicPartition, i64> {
-        std::mem::take(&mut self.requests().rewinds)
-    }
-
-    /// Runtime side: records the current assignment.
-    pub fn set_assignment(&self, assignment: BTreeSet<TopicPartition>) {
-        self.requests().assignment = assignment;
-    }
+    fn assignment(&self) -> BTreeSet<TopicPartition>;
 }
 
 /// A sink connector: splits writing into an external system into tasks.
@@ -132,8 +72,8 @@ pub trait SinkConnector: Connector {
 /// runtime redeliver the same batch after the context's timeout.
 #[async_trait]
 pub trait SinkTask: Send {
-    /// Starts the task with its context.
-    async fn start(&mut self, context: SinkTaskContext) -> Result<()>;
+    /// Starts the task with its context (its configuration, and what it may ask of the runtime).
+    async fn start(&mut self, context: Arc<dyn SinkTaskContext>) -> Result<()>;
 
     /// Partitions were assigned to this task.
     async fn open(&mut self, _partitions: &[TopicPartition]) -> Result<()> {
@@ -161,27 +101,4 @@ pub trait SinkTask: Send {
 
     /// Stops the task, releasing its resources.
     async fn stop(&mut self) -> Result<()>;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn context_requests_are_taken_once() {
-        let context = SinkTaskContext::new(ConfigMap::new());
-        context.request_commit();
-        context.offset(TopicPartition::new("t", 0), 5);
-        assert!(context.take_commit_request());
-        assert!(!context.take_commit_request());
-        assert_eq!(context.take_rewinds().len(), 1);
-        assert!(context.take_rewinds().is_empty());
-        let core = crate::RecordCore::new("t", crate::SchemaAndValue::NULL);
-        let record = SinkRecord::new(core, 0, 7, crate::record::TimestampType::CreateTime);
-        context.report_errant(&record, ConnectError::data("cannot write"));
-        let errant = context.take_errant();
-        assert_eq!(errant.len(), 1);
-        assert_eq!(errant[0].0.kafka_offset, 7);
-        assert!(context.take_errant().is_empty());
-    }
 }

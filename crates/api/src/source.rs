@@ -17,6 +17,7 @@ pub trait OffsetStorageReader: Send + Sync {
 
 /// Where a record was written in Kafka, given to [`SourceTask::commit_record`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordMetadata {
     /// The topic.
     pub topic: String,
@@ -26,13 +27,25 @@ pub struct RecordMetadata {
     pub offset: i64,
 }
 
-/// What a source task may ask of the runtime.
-#[derive(Clone)]
-pub struct SourceTaskContext {
+impl RecordMetadata {
+    /// Where a record was written: `topic`, `partition`, `offset`.
+    pub fn new(topic: impl Into<String>, partition: i32, offset: i64) -> Self {
+        Self {
+            topic: topic.into(),
+            partition,
+            offset,
+        }
+    }
+}
+
+/// What a source task may ask of the runtime, as Apache's `SourceTaskContext`; the runtime
+/// implements it and hands it to [`SourceTask::start`].
+pub trait SourceTaskContext: Send + Sync {
     /// The task's configuration.
-    pub configs: ConfigMap,
-    /// Committed offsets, to resume from.
-    pub offset_reader: Arc<dyn OffsetStorageReader>,
+    fn configs(&self) -> &ConfigMap;
+
+    /// The committed offsets, to resume from.
+    fn offset_storage_reader(&self) -> &dyn OffsetStorageReader;
 }
 
 /// A source connector: splits reading an external system into tasks.
@@ -51,7 +64,7 @@ pub trait SourceConnector: Connector {
 #[async_trait]
 pub trait SourceTask: Send {
     /// Starts the task with its configuration and context.
-    async fn start(&mut self, context: SourceTaskContext) -> Result<()>;
+    async fn start(&mut self, context: Arc<dyn SourceTaskContext>) -> Result<()>;
 
     /// The next records, possibly none; may wait a while for data to arrive.
     async fn poll(&mut self) -> Result<Vec<SourceRecord>>;

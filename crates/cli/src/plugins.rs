@@ -15,3 +15,49 @@ pub fn builtin_plugins() -> PluginTable {
     let table = table.merge(kconnect_jdbc::plugins());
     table
 }
+
+#[cfg(all(test, feature = "file", feature = "jdbc"))]
+mod tests {
+    use kconnect_api::{PluginType, SinkRecord, SourceRecord};
+
+    use super::*;
+
+    fn count(table: &PluginTable, kind: PluginType) -> usize {
+        table.classes().iter().filter(|(_, k)| *k == kind).count()
+    }
+
+    #[test]
+    fn the_default_build_has_every_plugin_under_every_name() {
+        let table = builtin_plugins();
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 4);
+        assert_eq!(count(&table, PluginType::Converter), 9);
+        assert_eq!(count(&table, PluginType::HeaderConverter), 8);
+        assert_eq!(count(&table, PluginType::Transformation), 26);
+        assert_eq!(count(&table, PluginType::Predicate), 3);
+        for name in [
+            "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            "FileStreamSourceConnector",
+            "FileStreamSource",
+            "FileStreamSink",
+            "io.confluent.connect.jdbc.JdbcSourceConnector",
+            "JdbcSource",
+            "JdbcSinkConnector",
+        ] {
+            assert!(table.connector(name).is_some(), "{name}");
+        }
+        for name in [
+            "JsonConverter",
+            "Json",
+            "org.apache.kafka.connect.storage.StringConverter",
+            "LongConverter",
+        ] {
+            assert!(table.new_converter(name).is_some(), "{name}");
+        }
+        assert!(table.new_header_converter("SimpleHeaderConverter").is_some());
+        for name in ["InsertField$Value", "org.apache.kafka.connect.transforms.ValueToKey"] {
+            assert!(table.new_transformation::<SourceRecord>(name).is_some(), "{name}");
+            assert!(table.new_transformation::<SinkRecord>(name).is_some(), "{name}");
+        }
+        assert!(table.new_predicate::<SinkRecord>("TopicNameMatches").is_some());
+    }
+}

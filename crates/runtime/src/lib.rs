@@ -26,6 +26,7 @@ pub mod source_task;
 pub mod status;
 pub mod submitted;
 pub mod target_state;
+pub mod task_context;
 pub mod topics;
 pub mod transform_chain;
 pub mod worker;

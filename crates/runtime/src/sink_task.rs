@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use kconnect_api::sink::CommitOffsets;
-use kconnect_api::{SinkRecord, SinkTask, SinkTaskContext, TopicPartition};
+use kconnect_api::{SinkRecord, SinkTask, TopicPartition};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::topic_partition_list::TopicPartitionList;
@@ -22,6 +22,7 @@ use crate::error::RuntimeError;
 use crate::error_handling::{ErrorHandler, FailedRecord, Stage, StageError};
 use crate::kafka::{admin_config, consumer_config};
 use crate::target_state::{TargetState, target_changed};
+use crate::task_context::SinkContext;
 use crate::topics::{TopicCreator, lists_topic};
 use crate::transform_chain::TransformationChain;
 use crate::worker::{TaskSpec, Worker};
@@ -88,7 +89,7 @@ struct SinkRunner {
     worker: Arc<Worker>,
     spec: TaskSpec,
     task: Box<dyn SinkTask>,
-    context: SinkTaskContext,
+    context: Arc<SinkContext>,
     converters: TaskConverters,
     transforms: TransformationChain<SinkRecord>,
     errors: ErrorHandler,
@@ -114,7 +115,7 @@ impl SinkRunner {
                 creator.ensure(topic).await?;
             }
         }
-        let context = SinkTaskContext::new(spec.task_config.clone());
+        let context = SinkContext::new(spec.task_config.clone());
         let transforms = TransformationChain::from_config(&worker.registry, &spec.connector_config)?;
         let errors = ErrorHandler::new(&worker, &spec).await?;
         Ok(Self {

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use kconnect_api::{ConnectError, RecordMetadata, SourceRecord, SourceTask, SourceTaskContext};
+use kconnect_api::{ConnectError, RecordMetadata, SourceRecord, SourceTask};
 use kconnect_storage::{ConnectorOffsetReader, OffsetStore, offset_key, offset_value};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
@@ -18,6 +18,7 @@ use crate::error_handling::{ErrorHandler, FailedRecord};
 use crate::kafka::{admin_config, producer_config};
 use crate::submitted::{SubmittedRecords, Ticket};
 use crate::target_state::{TargetState, target_changed};
+use crate::task_context::SourceContext;
 use crate::topics::TopicCreator;
 use crate::transform_chain::TransformationChain;
 use crate::worker::{TaskSpec, Worker};
@@ -55,11 +56,7 @@ impl ProducerContext for AckContext {
     fn delivery(&self, result: &DeliveryResult<'_>, ticket: Box<Ticket>) {
         match result {
             Ok(message) => {
-                let metadata = RecordMetadata {
-                    topic: message.topic().to_string(),
-                    partition: message.partition(),
-                    offset: message.offset(),
-                };
+                let metadata = RecordMetadata::new(message.topic(), message.partition(), message.offset());
                 self.0.submitted().ack(*ticket, Some(metadata));
             }
             Err((err, _)) => {
@@ -134,10 +131,8 @@ impl SourceRunner {
         mut target: watch::Receiver<TargetState>,
         stop: &CancellationToken,
     ) -> Result<(), RuntimeError> {
-        let context = SourceTaskContext {
-            configs: self.spec.task_config.clone(),
-            offset_reader: Arc::new(ConnectorOffsetReader::new(&self.spec.connector, self.offsets.clone())),
-        };
+        let reader = ConnectorOffsetReader::new(&self.spec.connector, self.offsets.clone());
+        let context = SourceContext::new(self.spec.task_config.clone(), Arc::new(reader));
         self.task.start(context).await?;
         self.started = true;
         tracing::info!(task = %self.spec.name(), "source task started");

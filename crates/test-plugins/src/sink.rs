@@ -123,7 +123,7 @@ impl SinkConnector for ScriptedSinkConnector {
 #[derive(Default)]
 struct ScriptedSinkTask {
     script: Option<SinkScript>,
-    context: Option<SinkTaskContext>,
+    context: Option<Arc<dyn SinkTaskContext>>,
 }
 
 /// One record as the sink writes it: a JSON line.
@@ -146,8 +146,8 @@ fn line(record: &SinkRecord) -> String {
 
 #[async_trait]
 impl SinkTask for ScriptedSinkTask {
-    async fn start(&mut self, context: SinkTaskContext) -> Result<()> {
-        let script = SinkScript::parse(&context.configs)?;
+    async fn start(&mut self, context: Arc<dyn SinkTaskContext>) -> Result<()> {
+        let script = SinkScript::parse(context.configs())?;
         script.start.run().await?;
         self.script = Some(script);
         self.context = Some(context);

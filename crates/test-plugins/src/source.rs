@@ -185,18 +185,18 @@ struct ScriptedSourceTask {
 
 #[async_trait]
 impl SourceTask for ScriptedSourceTask {
-    async fn start(&mut self, context: SourceTaskContext) -> Result<()> {
-        let script = SourceScript::parse(&context.configs)?;
+    async fn start(&mut self, context: Arc<dyn SourceTaskContext>) -> Result<()> {
+        let script = SourceScript::parse(context.configs())?;
         script.start.run().await?;
         self.task = context
-            .configs
+            .configs()
             .get(TASK_ID_CONFIG)
             .and_then(|id| id.parse().ok())
             .unwrap_or(0);
         let mut partition = OffsetMap::new();
         partition.insert(TASK_FIELD.into(), self.task.into());
         self.partition = Arc::new(partition);
-        let committed = context.offset_reader.offset(&self.partition);
+        let committed = context.offset_storage_reader().offset(&self.partition);
         self.next = committed
             .as_ref()
             .and_then(|offset| offset.get(NEXT_FIELD))

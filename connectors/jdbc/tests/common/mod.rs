@@ -5,11 +5,9 @@
 use std::sync::Arc;
 
 use kconnect_api::record::TimestampType;
-use kconnect_api::{
-    OffsetMap, OffsetStorageReader, SinkRecord, SinkTask, SinkTaskContext, SourceConnector, SourceRecord,
-    SourceTaskContext,
-};
+use kconnect_api::{OffsetMap, OffsetStorageReader, SinkRecord, SinkTask, SourceConnector, SourceRecord};
 use kconnect_jdbc::{JdbcSinkConnector, JdbcSourceConnector};
+use kconnect_runtime::task_context::{SinkContext, SourceContext};
 pub use kconnect_test_kit::databases::{Database, mariadb, postgres, sqlite};
 
 /// Rows in each source table.
@@ -37,12 +35,9 @@ pub async fn read_table(db: &Database, table: &str, committed: Option<OffsetMap>
         ("poll.interval.ms", "10"),
         ("tables", table),
     ]);
-    task.start(SourceTaskContext {
-        configs,
-        offset_reader: Arc::new(Offsets(committed)),
-    })
-    .await
-    .unwrap();
+    task.start(SourceContext::new(configs, Arc::new(Offsets(committed))))
+        .await
+        .unwrap();
     let mut records = Vec::new();
     loop {
         let batch = task.poll().await.unwrap();
@@ -69,9 +64,9 @@ pub fn as_sink_records(records: &[SourceRecord], topic: &str) -> Vec<SinkRecord>
 }
 
 /// A started sink task with `pairs` as its configuration, and its context.
-pub async fn start_sink(db: &Database, pairs: &[(&str, &str)]) -> (Box<dyn SinkTask>, SinkTaskContext) {
+pub async fn start_sink(db: &Database, pairs: &[(&str, &str)]) -> (Box<dyn SinkTask>, Arc<SinkContext>) {
     let mut task = kconnect_api::SinkConnector::create_task(&JdbcSinkConnector::default());
-    let context = SinkTaskContext::new(db.config(pairs));
+    let context = SinkContext::new(db.config(pairs));
     task.start(context.clone()).await.unwrap();
     (task, context)
 }
