@@ -54,6 +54,8 @@ pub struct Assignor {
     last_seen: BTreeMap<String, Instant>,
     /// When lost work is reassigned if its worker does not come back.
     deadline: Option<Instant>,
+    /// The members missing from the last round but still within their grace.
+    absent: BTreeSet<String>,
 }
 
 /// Converts wire work to items.
@@ -180,12 +182,18 @@ impl Assignor {
                 held.get_mut(&member).map(|w| w.insert(item));
             }
         }
-        // Rejoin when the grace of a missing member runs out, to learn whether it is gone.
+        // Rejoin when the grace of a missing member runs out, to learn whether it is gone. A
+        // member back after missing a round is checked again a grace later: a coordinator may
+        // still list a member that died (tansu 0.6 does until its session times out, then drops
+        // it without a rebalance), and only a later round tells the two apart.
+        let returned = members.keys().any(|member| self.absent.contains(member));
         let grace_left = absent
             .keys()
             .filter_map(|member| self.last_seen.get(member))
             .map(|seen| (*seen + timing.grace).saturating_duration_since(now) + Duration::from_millis(100))
+            .chain(returned.then(|| timing.grace + Duration::from_millis(100)))
             .min();
+        self.absent = absent.keys().cloned().collect();
         if let Some(left) = grace_left {
             outcome.delay = if outcome.delay.is_zero() {
                 left
@@ -371,6 +379,12 @@ mod tests {
         for member in ["a", "b", "c"] {
             assert_eq!(outcome.members[member].assigned, group[member]);
         }
+        assert!(
+            !outcome.delay.is_zero(),
+            "members back after a missed round are checked again a grace later"
+        );
+        let again = assignor.assign(&group, &configured, &Items::new(), at(start, 20, 60));
+        assert!(again.delay.is_zero(), "a second full round settles the group");
     }
 
     #[test]
