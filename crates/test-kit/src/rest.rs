@@ -83,6 +83,19 @@ impl RestApi {
         response.expect("request").text().await.expect("metrics text")
     }
 
+    /// Waits until the first task of `name` reports `state`, at most `timeout`; returns that
+    /// task's status as last read.
+    pub async fn wait_for_task_state(&self, name: &str, state: &str, timeout: std::time::Duration) -> Value {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let task = self.state(name).await["tasks"][0].clone();
+            if task["state"] == state || std::time::Instant::now() > deadline {
+                return task;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     /// `GET /connectors/{name}/status`.
     pub async fn state(&self, name: &str) -> Value {
         self.get(&format!("/connectors/{name}/status")).await.1

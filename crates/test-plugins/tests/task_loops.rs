@@ -59,18 +59,6 @@ impl Worker {
         assert_eq!(status, 201, "{answer}");
     }
 
-    /// Waits for the first task of `name` to be in `state`; returns its status.
-    async fn task_state(&self, name: &str, state: &str) -> Value {
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            let status = self.rest.state(name).await;
-            if status["tasks"][0]["state"] == state || std::time::Instant::now() > deadline {
-                return status["tasks"][0].clone();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
     fn output(&self) -> std::path::PathBuf {
         self.dir.path().join("sink.jsonl")
     }
@@ -93,7 +81,7 @@ async fn a_source_task_failing_at_a_record_is_failed_with_its_trace_after_sendin
             json!({"connector.class": SCRIPTED_SOURCE, "topic": "failing", "batch.size": "1", "fail.at.record": "5"}),
         )
         .await;
-    let task = worker.task_state("fails-at-5", "FAILED").await;
+    let task = worker.rest.wait_for_task_state("fails-at-5", "FAILED", WAIT).await;
     assert_eq!(task["state"], "FAILED", "{task}\n{}", worker.process.log());
     assert!(
         task["trace"].as_str().unwrap().contains("scripted failure at record 5"),
@@ -119,7 +107,7 @@ async fn a_sink_task_that_panics_is_failed_and_the_worker_keeps_serving() {
             json!({"connector.class": SCRIPTED_SINK, "topics": "to-panic", "output.file": output, "panic.at.record": "2"}),
         )
         .await;
-    let task = worker.task_state("panics", "FAILED").await;
+    let task = worker.rest.wait_for_task_state("panics", "FAILED", WAIT).await;
     assert_eq!(task["state"], "FAILED", "{task}\n{}", worker.process.log());
     assert!(
         task["trace"].as_str().unwrap().contains("scripted panic at record 2"),
@@ -145,7 +133,7 @@ async fn with_no_error_tolerance_a_reported_errant_record_fails_the_sink_task() 
             json!({"connector.class": SCRIPTED_SINK, "topics": "strict", "output.file": output, "reject.value": "bad"}),
         )
         .await;
-    let task = worker.task_state("strict", "FAILED").await;
+    let task = worker.rest.wait_for_task_state("strict", "FAILED", WAIT).await;
     assert_eq!(task["state"], "FAILED", "{task}\n{}", worker.process.log());
     let written: Vec<Value> = worker.output_records().iter().map(|r| r["value"].clone()).collect();
     assert!(!written.contains(&json!("bad")), "{written:?}");

@@ -121,21 +121,6 @@ impl Harness {
         *self.broker.lock().expect("broker") = Some(broker);
     }
 
-    /// Waits until `name`'s first task reports `state`; whether it did within `timeout`.
-    pub async fn wait_for_task_state(&self, name: &str, state: &str, timeout: Duration) -> bool {
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            let status = self.rest.state(name).await;
-            if status["tasks"][0]["state"] == state {
-                return true;
-            }
-            if std::time::Instant::now() > deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
     /// The sum over the tasks of the connector under test of metric `family`; waits up to
     /// `timeout` for it to reach `expected`, and returns the last value read.
     pub async fn task_metric(&self, family: &str, expected: f64, timeout: Duration) -> f64 {

@@ -79,9 +79,11 @@ pub(super) async fn misbehave_beside(harness: &Harness, report: &mut Report) {
         }
     }
     for (name, _, panics) in &connectors {
-        if *panics && !harness.wait_for_task_state(name, "FAILED", FAILED_WITHIN).await {
-            let status = harness.rest.state(name).await;
-            report.fail(format!("isolation: {name} is not FAILED: {status}"));
+        if *panics {
+            let task = harness.rest.wait_for_task_state(name, "FAILED", FAILED_WITHIN).await;
+            if task["state"] != "FAILED" {
+                report.fail(format!("isolation: {name} is not FAILED: {task}"));
+            }
         }
     }
     match tokio::time::timeout(REST_LIMIT, harness.rest.get("/connectors?expand=status")).await {
