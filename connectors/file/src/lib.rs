@@ -1,14 +1,12 @@
 //! FileStreamSource and FileStreamSink: Apache Kafka Connect's quickstart connectors, with the same
 //! configuration keys, source partition (`{"filename":…}`) and offset (`{"position":…}`).
 
+mod config;
 mod sink;
 mod source;
 
 pub use sink::{FileStreamSinkConnector, FileStreamSinkTask};
 pub use source::{FileStreamSourceConnector, FileStreamSourceTask};
-
-/// The configuration key naming the file (both connectors).
-pub const FILE_CONFIG: &str = "file";
 
 /// FileStreamSource and FileStreamSink, under Apache's class names.
 pub fn plugins() -> kconnect_api::PluginTable {

@@ -3,23 +3,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance};
+use kconnect_api::config::PluginConfig;
 use kconnect_api::sink::CommitOffsets;
 use kconnect_api::{
     ConfigDef, ConfigMap, Connector, ConnectorContext, Result, SinkConnector, SinkRecord, SinkTask, SinkTaskContext,
 };
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 
-use crate::FILE_CONFIG;
-
-fn config_def() -> ConfigDef {
-    ConfigDef::new().define(
-        ConfigKey::new(FILE_CONFIG, ConfigType::String)
-            .default_value(ConfigValue::Null)
-            .importance(Importance::High)
-            .doc("Destination filename. If not specified, the standard output will be used"),
-    )
-}
+use crate::config::SinkConfig;
 
 /// `org.apache.kafka.connect.file.FileStreamSinkConnector`: `tasks.max` identical tasks.
 #[derive(Debug, Default)]
@@ -30,11 +21,11 @@ pub struct FileStreamSinkConnector {
 #[async_trait]
 impl Connector for FileStreamSinkConnector {
     fn config_def(&self) -> ConfigDef {
-        config_def()
+        SinkConfig::definition()
     }
 
     async fn start(&mut self, _context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
-        config_def().parse(&config)?;
+        SinkConfig::parse(&config)?;
         self.config = config;
         Ok(())
     }
@@ -72,8 +63,7 @@ pub struct FileStreamSinkTask {
 #[async_trait]
 impl SinkTask for FileStreamSinkTask {
     async fn start(&mut self, context: Arc<dyn SinkTaskContext>) -> Result<()> {
-        let parsed = config_def().parse(context.configs())?;
-        let output: Box<dyn AsyncWrite + Send + Unpin> = match parsed.string(FILE_CONFIG).filter(|f| !f.is_empty()) {
+        let output: Box<dyn AsyncWrite + Send + Unpin> = match SinkConfig::parse(context.configs())?.file {
             Some(filename) => Box::new(
                 tokio::fs::OpenOptions::new()
                     .create(true)

@@ -4,44 +4,20 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use kconnect_api::config::PluginConfig;
 use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, Connector, ConnectorContext, OffsetMap, RecordCore, Result, Schema,
     SchemaAndValue, SourceConnector, SourceRecord, SourceTask, SourceTaskContext, Value,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 
-use crate::FILE_CONFIG;
+use crate::config::SourceConfig;
 
-const TOPIC_CONFIG: &str = "topic";
-const BATCH_SIZE_CONFIG: &str = "batch.size";
 const FILENAME_FIELD: &str = "filename";
 const POSITION_FIELD: &str = "position";
 /// How long a poll waits when the file has no new complete line.
 const IDLE_WAIT: Duration = Duration::from_millis(100);
 const READ_CHUNK: usize = 64 * 1024;
-
-fn config_def() -> ConfigDef {
-    ConfigDef::new()
-        .define(
-            ConfigKey::new(FILE_CONFIG, ConfigType::String)
-                .default_value(ConfigValue::Null)
-                .importance(Importance::High)
-                .doc("Source filename. If not specified, the standard input will be used"),
-        )
-        .define(
-            ConfigKey::new(TOPIC_CONFIG, ConfigType::String)
-                .validator(Validator::NonEmptyString)
-                .importance(Importance::High)
-                .doc("The topic to publish data to"),
-        )
-        .define(
-            ConfigKey::new(BATCH_SIZE_CONFIG, ConfigType::Int)
-                .default_value(ConfigValue::Int(2000))
-                .importance(Importance::Low)
-                .doc("The maximum number of records the source task can read from the file each time it is polled"),
-        )
-}
 
 /// `org.apache.kafka.connect.file.FileStreamSourceConnector`: always one task.
 #[derive(Debug, Default)]
@@ -52,11 +28,11 @@ pub struct FileStreamSourceConnector {
 #[async_trait]
 impl Connector for FileStreamSourceConnector {
     fn config_def(&self) -> ConfigDef {
-        config_def()
+        SourceConfig::definition()
     }
 
     async fn start(&mut self, _context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
-        config_def().parse(&config)?;
+        SourceConfig::parse(&config)?;
         self.config = config;
         Ok(())
     }
@@ -192,11 +168,11 @@ impl FileStreamSourceTask {
 #[async_trait]
 impl SourceTask for FileStreamSourceTask {
     async fn start(&mut self, context: Arc<dyn SourceTaskContext>) -> Result<()> {
-        let parsed = config_def().parse(context.configs())?;
-        self.filename = parsed.string(FILE_CONFIG).filter(|f| !f.is_empty()).map(str::to_string);
-        self.partition = Self::partition_of(self.filename.as_deref());
-        self.topic = parsed.string(TOPIC_CONFIG).unwrap_or_default().to_string();
-        self.batch_size = parsed.int(BATCH_SIZE_CONFIG).unwrap_or(2000).max(1) as usize;
+        let config = SourceConfig::parse(context.configs())?;
+        self.partition = Self::partition_of(config.file.as_deref());
+        self.filename = config.file;
+        self.topic = config.topic;
+        self.batch_size = config.batch_size;
         self.chunk = vec![0; READ_CHUNK];
         self.open(context.as_ref()).await?;
         self.context = Some(context);
@@ -317,11 +293,5 @@ mod tests {
         assert!(task.poll().await.unwrap().is_empty());
         std::fs::write(&path, "late\n").unwrap();
         assert_eq!(lines(&task.poll().await.unwrap()), ["late"]);
-    }
-
-    #[test]
-    fn topic_is_required() {
-        let err = config_def().parse(&ConfigMap::new()).unwrap_err().to_string();
-        assert!(err.contains("topic"), "{err}");
     }
 }

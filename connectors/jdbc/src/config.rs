@@ -1,8 +1,11 @@
-//! The connectors' configuration keys, named as the Confluent JDBC connector names them, and the
-//! cross-key checks `validate` and `start` share.
+//! The connectors' configuration keys, named as the Confluent JDBC connector names them: what both
+//! connectors share here, each connector's own keys and typed configuration in its module.
 
-use kconnect_api::config::{ConfigInfo, ConfigValue, Importance, ParsedConfig, Validator};
-use kconnect_api::{ConfigDef, ConfigInfos, ConfigKey, ConfigMap, ConfigType, ConnectError, Result};
+pub(crate) mod sink;
+pub(crate) mod source;
+
+use kconnect_api::config::{ConfigValue, Importance, ParsedConfig, Validator};
+use kconnect_api::{ConfigDef, ConfigKey, ConfigType, ConnectError, Result};
 
 use crate::driver::{ConnectionSettings, dialect_of};
 
@@ -65,43 +68,19 @@ pub fn connection_def() -> ConfigDef {
 }
 
 /// The connection settings of parsed configuration.
-pub fn connection_settings(parsed: &ParsedConfig, max_connections: u32) -> ConnectionSettings {
-    ConnectionSettings {
-        url: parsed.string(CONNECTION_URL).unwrap_or_default().to_string(),
+pub(crate) fn connection_settings(parsed: &ParsedConfig, max_connections: u32) -> Result<ConnectionSettings> {
+    Ok(ConnectionSettings {
+        url: parsed.get_string(CONNECTION_URL)?.to_string(),
         user: parsed.string(CONNECTION_USER).map(str::to_string),
         password: parsed.string(CONNECTION_PASSWORD).map(str::to_string),
         max_connections,
-    }
+    })
 }
 
-/// Validates `config` against `def` and then the cross-key `checks`, each naming its key.
-pub fn validate_with(
-    def: &ConfigDef,
-    config: &ConfigMap,
-    checks: fn(&ParsedConfig) -> Vec<(String, String)>,
-) -> ConfigInfos {
-    let mut infos: Vec<ConfigInfo> = def.validate(config);
-    if let Ok(parsed) = def.parse(config) {
-        for (name, message) in checks(&parsed) {
-            if let Some(info) = infos.iter_mut().find(|info| info.definition.name == name) {
-                info.value.errors.push(message);
-            }
-        }
-    }
-    ConfigInfos::new(String::new(), infos)
-}
-
-/// Parses `config` and applies the cross-key `checks`, failing on the first with its key.
-pub fn parse_with(
-    def: &ConfigDef,
-    config: &ConfigMap,
-    checks: fn(&ParsedConfig) -> Vec<(String, String)>,
-) -> Result<ParsedConfig> {
-    let parsed = def.parse(config)?;
-    match checks(&parsed).into_iter().next() {
-        Some((name, message)) => Err(ConnectError::config(name, message)),
-        None => Ok(parsed),
-    }
+/// The value of an enumerated STRING key (its validator lists the names `parse` knows).
+pub(crate) fn enumerated<T>(parsed: &ParsedConfig, key: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    let name = parsed.get_string(key)?;
+    parse(name).ok_or_else(|| ConnectError::config(key, format!("Invalid value {name} for configuration {key}")))
 }
 
 /// Helpers for the connectors' validation tests.

@@ -36,22 +36,34 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Each mode under the name `mode` gives it.
+    const NAMES: [(&'static str, Self); 4] = [
+        ("bulk", Self::Bulk),
+        ("incrementing", Self::Incrementing),
+        ("timestamp", Self::Timestamp),
+        ("timestamp+incrementing", Self::TimestampIncrementing),
+    ];
+
     /// The mode named by `mode`.
     pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "bulk" => Self::Bulk,
-            "incrementing" => Self::Incrementing,
-            "timestamp" => Self::Timestamp,
-            "timestamp+incrementing" => Self::TimestampIncrementing,
-            _ => return None,
-        })
+        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, mode)| *mode)
     }
 
-    fn uses_incrementing(self) -> bool {
+    /// The name `mode` gives this mode.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, mode)| *mode == self)
+            .map_or("", |(n, _)| n)
+    }
+
+    /// Whether the mode reads `incrementing.column.name`.
+    pub(crate) fn uses_incrementing(self) -> bool {
         matches!(self, Self::Incrementing | Self::TimestampIncrementing)
     }
 
-    fn uses_timestamp(self) -> bool {
+    /// Whether the mode reads `timestamp.column.name`.
+    pub(crate) fn uses_timestamp(self) -> bool {
         matches!(self, Self::Timestamp | Self::TimestampIncrementing)
     }
 }

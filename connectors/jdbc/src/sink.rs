@@ -4,106 +4,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use kconnect_api::config::{ParsedConfig, Validator};
+use kconnect_api::config::PluginConfig;
 use kconnect_api::{
     ConfigDef, ConfigInfos, ConfigMap, ConnectError, Connector, ConnectorContext, Result, SinkConnector, SinkRecord,
     SinkTask, SinkTaskContext,
 };
 
-use crate::config::{
-    bool_key, connection_def, connection_settings, int_key, list_key, parse_with, string_key, validate_with,
-};
+use crate::config::sink::SinkConfig;
 use crate::driver::{self, Driver};
-use crate::row::{Operation, PkMode, Row, RowMapping};
-use crate::writer::{Writer, WriterSettings};
-
-const INSERT_MODE: &str = "insert.mode";
-const PK_MODE: &str = "pk.mode";
-const PK_FIELDS: &str = "pk.fields";
-const FIELDS_WHITELIST: &str = "fields.whitelist";
-const AUTO_CREATE: &str = "auto.create";
-const AUTO_EVOLVE: &str = "auto.evolve";
-const DELETE_ENABLED: &str = "delete.enabled";
-const TABLE_NAME_FORMAT: &str = "table.name.format";
-const BATCH_SIZE: &str = "batch.size";
-const MAX_RETRIES: &str = "max.retries";
-const RETRY_BACKOFF: &str = "retry.backoff.ms";
-
-fn config_def() -> ConfigDef {
-    connection_def()
-        .define(
-            string_key(
-                INSERT_MODE,
-                "insert",
-                "insert, upsert (insert or update by primary key) or update",
-            )
-            .validator(Validator::one_of(&["insert", "upsert", "update"])),
-        )
-        .define(
-            string_key(
-                PK_MODE,
-                "none",
-                "Where the primary key comes from: none, kafka, record_key, record_value",
-            )
-            .validator(Validator::one_of(&["none", "kafka", "record_key", "record_value"])),
-        )
-        .define(list_key(
-            PK_FIELDS,
-            "The primary key column names (their meaning depends on pk.mode)",
-        ))
-        .define(list_key(
-            FIELDS_WHITELIST,
-            "The record value fields to write; empty for all",
-        ))
-        .define(bool_key(
-            AUTO_CREATE,
-            false,
-            "Create a missing table from the record schema (CREATE TABLE)",
-        ))
-        .define(bool_key(
-            AUTO_EVOLVE,
-            false,
-            "Add missing columns to a table from the record schema (ALTER TABLE)",
-        ))
-        .define(bool_key(
-            DELETE_ENABLED,
-            false,
-            "Delete the row of a tombstone record's key; needs pk.mode=record_key",
-        ))
-        .define(string_key(
-            TABLE_NAME_FORMAT,
-            "${topic}",
-            "The table of a record; ${topic} is its topic",
-        ))
-        .define(int_key(BATCH_SIZE, 3000, 0, "Rows per INSERT statement at most"))
-        .define(int_key(
-            MAX_RETRIES,
-            10,
-            0,
-            "How often a put that failed on the connection is retried",
-        ))
-        .define(int_key(RETRY_BACKOFF, 3000, 0, "Milliseconds before such a retry"))
-}
-
-/// The cross-key rules: deletes need keys from the record key; upserts and updates need a key.
-fn checks(parsed: &ParsedConfig) -> Vec<(String, String)> {
-    let mut errors = Vec::new();
-    let pk_mode = parsed.string(PK_MODE).and_then(PkMode::parse);
-    if parsed.boolean(DELETE_ENABLED) == Some(true) && pk_mode != Some(PkMode::RecordKey) {
-        errors.push((
-            DELETE_ENABLED.to_string(),
-            "delete.enabled=true needs pk.mode=record_key".to_string(),
-        ));
-    }
-    let insert_mode = parsed.string(INSERT_MODE).unwrap_or("insert");
-    if insert_mode != "insert" && pk_mode == Some(PkMode::None) {
-        errors.push((
-            PK_MODE.to_string(),
-            format!("insert.mode={insert_mode} needs a primary key: pk.mode cannot be none"),
-        ));
-    }
-    errors
-}
+use crate::row::{Row, RowMapping};
+use crate::writer::Writer;
 
 /// The sink connector: every task gets the same configuration.
 #[derive(Default)]
@@ -114,15 +24,15 @@ pub struct JdbcSinkConnector {
 #[async_trait]
 impl Connector for JdbcSinkConnector {
     fn config_def(&self) -> ConfigDef {
-        config_def()
+        SinkConfig::definition()
     }
 
     fn validate(&self, config: &ConfigMap) -> ConfigInfos {
-        validate_with(&config_def(), config, checks)
+        SinkConfig::validate(config)
     }
 
     async fn start(&mut self, _context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
-        parse_with(&config_def(), &config, checks)?;
+        SinkConfig::parse(&config)?;
         self.config = config;
         Ok(())
     }
@@ -168,29 +78,13 @@ impl JdbcSinkTask {
 #[async_trait]
 impl SinkTask for JdbcSinkTask {
     async fn start(&mut self, context: Arc<dyn SinkTaskContext>) -> Result<()> {
-        let parsed = parse_with(&config_def(), context.configs(), checks)?;
-        let write = match parsed.string(INSERT_MODE) {
-            Some("upsert") => Operation::Upsert,
-            Some("update") => Operation::Update,
-            _ => Operation::Insert,
-        };
-        self.mapping = Some(RowMapping {
-            pk_mode: parsed.string(PK_MODE).and_then(PkMode::parse).unwrap_or(PkMode::None),
-            pk_fields: parsed.list(PK_FIELDS),
-            fields: parsed.list(FIELDS_WHITELIST),
-            table_format: parsed.string(TABLE_NAME_FORMAT).unwrap_or("${topic}").to_string(),
-            write,
-            delete_enabled: parsed.boolean(DELETE_ENABLED).unwrap_or(false),
-        });
-        self.writer = Some(Writer::new(WriterSettings {
-            auto_create: parsed.boolean(AUTO_CREATE).unwrap_or(false),
-            auto_evolve: parsed.boolean(AUTO_EVOLVE).unwrap_or(false),
-            batch_size: parsed.int(BATCH_SIZE).unwrap_or(3000).max(1) as usize,
-        }));
-        self.max_retries = parsed.int(MAX_RETRIES).unwrap_or(10).max(0) as u32;
+        let config = SinkConfig::parse(context.configs())?;
+        self.mapping = Some(config.mapping);
+        self.writer = Some(Writer::new(config.writer));
+        self.max_retries = config.max_retries;
         self.retries_left = self.max_retries;
-        self.backoff = Duration::from_millis(parsed.int(RETRY_BACKOFF).unwrap_or(3000).max(0) as u64);
-        self.driver = Some(driver::connect(&connection_settings(&parsed, 2)).await?);
+        self.backoff = config.retry_backoff;
+        self.driver = Some(driver::connect(&config.connection).await?);
         self.context = Some(context);
         Ok(())
     }

@@ -5,6 +5,10 @@ mod infos;
 mod key;
 mod parse;
 pub use parse::parse_list;
+mod properties;
+pub use properties::parse_properties;
+mod typed;
+pub use typed::PluginConfig;
 mod validator;
 
 use std::collections::BTreeMap;
@@ -148,6 +152,60 @@ impl ParsedConfig {
         }
     }
 
+    /// The value of a key the definition guarantees one (required, or with a non-null default):
+    /// an error naming the key when it is undeclared or null, which is the definition's fault.
+    fn present(&self, name: &str) -> Result<&ConfigValue> {
+        match self.values.get(name) {
+            Some(ConfigValue::Null) => Err(ConnectError::config(name, "has no value and no default")),
+            Some(value) => Ok(value),
+            None => Err(ConnectError::config(name, "is not a declared configuration")),
+        }
+    }
+
+    fn mismatch<T>(name: &str, wanted: &str) -> Result<T> {
+        Err(ConnectError::config(name, format!("is not declared as {wanted}")))
+    }
+
+    /// A STRING, CLASS or PASSWORD value that is never null (Apache's `getString`), so that its
+    /// default is read from the definition instead of being repeated where it is used.
+    pub fn get_string(&self, name: &str) -> Result<&str> {
+        match self.present(name)? {
+            ConfigValue::String(s) | ConfigValue::Class(s) | ConfigValue::Password(s) => Ok(s),
+            _ => Self::mismatch(name, "a STRING"),
+        }
+    }
+
+    /// An INT value that is never null (Apache's `getInt`).
+    pub fn get_int(&self, name: &str) -> Result<i32> {
+        match self.present(name)? {
+            ConfigValue::Int(v) => Ok(*v),
+            _ => Self::mismatch(name, "an INT"),
+        }
+    }
+
+    /// An INT, SHORT or LONG value that is never null, widened to `i64` (Apache's `getLong`).
+    pub fn get_long(&self, name: &str) -> Result<i64> {
+        match self.present(name)? {
+            ConfigValue::Int(v) => Ok(i64::from(*v)),
+            ConfigValue::Short(v) => Ok(i64::from(*v)),
+            ConfigValue::Long(v) => Ok(*v),
+            _ => Self::mismatch(name, "a LONG"),
+        }
+    }
+
+    /// A BOOLEAN value that is never null (Apache's `getBoolean`).
+    pub fn get_boolean(&self, name: &str) -> Result<bool> {
+        match self.present(name)? {
+            ConfigValue::Boolean(v) => Ok(*v),
+            _ => Self::mismatch(name, "a BOOLEAN"),
+        }
+    }
+
+    /// A non-negative INT or LONG of milliseconds that is never null, as a duration.
+    pub fn get_millis(&self, name: &str) -> Result<std::time::Duration> {
+        Ok(std::time::Duration::from_millis(self.get_long(name)?.max(0) as u64))
+    }
+
     /// Every raw property given, declared or not.
     pub fn originals(&self) -> &ConfigMap {
         &self.originals
@@ -193,6 +251,26 @@ mod tests {
         assert_eq!(parsed.string("topic"), Some("t"));
         assert_eq!(parsed.int("batch.size"), Some(2000));
         assert_eq!(parsed.list("tags"), ["a", "b", "c"]);
+        assert_eq!(
+            parsed.get_int("batch.size").unwrap(),
+            2000,
+            "the default, from the definition"
+        );
+        assert_eq!(parsed.get_string("topic").unwrap(), "t");
+    }
+
+    #[test]
+    fn strict_accessors_name_the_key_the_definition_leaves_without_value() {
+        let parsed = def().parse(&props(&[("topic", "t")])).unwrap();
+        let null = parsed.get_string("secret").unwrap_err().to_string();
+        assert!(null.contains("secret") && null.contains("no default"), "{null}");
+        let undeclared = parsed.get_boolean("nope").unwrap_err().to_string();
+        assert!(
+            undeclared.contains("nope") && undeclared.contains("not a declared"),
+            "{undeclared}"
+        );
+        let wrong = parsed.get_boolean("batch.size").unwrap_err().to_string();
+        assert!(wrong.contains("batch.size") && wrong.contains("BOOLEAN"), "{wrong}");
     }
 
     #[test]

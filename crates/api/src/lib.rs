@@ -7,16 +7,15 @@
 //! runtime: plugins depend on it alone.
 
 pub mod config;
+pub mod config_provider;
 pub mod connector;
 pub mod converter;
 pub mod error;
 pub mod header;
 pub mod logical;
-pub mod memo;
 pub mod plugin;
 pub mod record;
 pub mod schema;
-pub mod schema_memo;
 pub mod sink;
 pub mod source;
 pub mod transform;
@@ -24,15 +23,14 @@ pub mod value;
 pub mod values;
 
 pub use config::{ConfigDef, ConfigInfos, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance};
+pub use config_provider::ConfigProvider;
 pub use connector::{Connector, ConnectorContext, ConnectorKind};
 pub use converter::{Converter, HeaderConverter};
 pub use error::{ConnectError, Result};
 pub use header::{Header, Headers};
-pub use memo::Memo;
 pub use plugin::{ChainRecord, PluginTable, PluginType};
 pub use record::{ConnectRecord, OffsetMap, RecordCore, SchemaAndValue, SinkRecord, SourceRecord};
 pub use schema::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType};
-pub use schema_memo::SchemaMemo;
 pub use sink::{SinkConnector, SinkTask, SinkTaskContext, TopicPartition};
 pub use source::{OffsetStorageReader, RecordMetadata, SourceConnector, SourceTask, SourceTaskContext};
 pub use transform::{Predicate, Transformation};

@@ -1,5 +1,6 @@
-//! The plugin table: every connector, converter, header converter, transformation and predicate a
-//! binary offers, each under its Java class name, with the factory that makes a new instance.
+//! The plugin table: every connector, converter, header converter, transformation, predicate and
+//! config provider a binary offers, each under its Java class name, with the factory that makes a
+//! new instance.
 //!
 //! Each plugin crate exports its own table (`kconnect_file::plugins()`); the binary merges the
 //! tables of the families it was built with and hands the result to the runtime, which knows no
@@ -10,6 +11,7 @@
 
 use serde::Serialize;
 
+use crate::config_provider::ConfigProvider;
 use crate::connector::ConnectorKind;
 use crate::converter::{Converter, HeaderConverter};
 use crate::record::{ConnectRecord, SinkRecord, SourceRecord};
@@ -47,6 +49,8 @@ enum ConnectorFactory {
 type ConverterFactory = fn() -> Box<dyn Converter>;
 /// Makes a new, unconfigured header converter.
 type HeaderConverterFactory = fn() -> Box<dyn HeaderConverter>;
+/// Makes a new, unconfigured config provider.
+type ConfigProviderFactory = fn() -> Box<dyn ConfigProvider>;
 
 /// Makes a new transformation for source records and one for sink records.
 #[derive(Clone, Copy)]
@@ -144,6 +148,7 @@ pub struct PluginTable {
     header_converters: Vec<Entry<HeaderConverterFactory>>,
     transformations: Vec<Entry<TransformationFactory>>,
     predicates: Vec<Entry<PredicateFactory>>,
+    config_providers: Vec<Entry<ConfigProviderFactory>>,
 }
 
 impl PluginTable {
@@ -206,6 +211,15 @@ impl PluginTable {
         self
     }
 
+    /// Adds a config provider under its class name (found also without its `ConfigProvider` suffix).
+    pub fn config_provider(mut self, class: &'static str, create: ConfigProviderFactory) -> Self {
+        merge(
+            &mut self.config_providers,
+            vec![Entry::new(class, "ConfigProvider", create)],
+        );
+        self
+    }
+
     /// This table with every plugin of `other` that it lacks added after its own.
     pub fn merge(mut self, other: PluginTable) -> Self {
         merge(&mut self.connectors, other.connectors);
@@ -213,6 +227,7 @@ impl PluginTable {
         merge(&mut self.header_converters, other.header_converters);
         merge(&mut self.transformations, other.transformations);
         merge(&mut self.predicates, other.predicates);
+        merge(&mut self.config_providers, other.config_providers);
         self
     }
 
@@ -242,6 +257,16 @@ impl PluginTable {
     /// A new, unconfigured transformation named `name`, for records of type `R`.
     pub fn new_transformation<R: ChainRecord>(&self, name: &str) -> Option<Box<dyn Transformation<R>>> {
         find(&self.transformations, name).map(|entry| R::transformation(&entry.create))
+    }
+
+    /// A new, unconfigured config provider named `name`.
+    pub fn new_config_provider(&self, name: &str) -> Option<Box<dyn ConfigProvider>> {
+        find(&self.config_providers, name).map(|entry| (entry.create)())
+    }
+
+    /// The class names of every config provider, which the REST API does not list.
+    pub fn config_provider_classes(&self) -> Vec<&'static str> {
+        self.config_providers.iter().map(|entry| entry.class).collect()
     }
 
     /// A new, unconfigured predicate named `name`, for records of type `R`.

@@ -1,6 +1,6 @@
 //! The plugin table of this binary: the only place that names every plugin family.
 //!
-//! Converters, transformations and predicates are always built in; each connector family is behind
+//! Converters, transformations, predicates and config providers are always built in; each connector family is behind
 //! its own cargo feature (all on by default), so `--no-default-features --features file` builds a
 //! binary with FileStream alone.
 
@@ -8,7 +8,9 @@ use kconnect_api::PluginTable;
 
 /// Every plugin built into this binary.
 pub fn builtin_plugins() -> PluginTable {
-    let table = kconnect_converters::plugins().merge(kconnect_transforms::plugins());
+    let table = kconnect_converters::plugins()
+        .merge(kconnect_transforms::plugins())
+        .merge(kconnect_config_providers::plugins());
     #[cfg(feature = "file")]
     let table = table.merge(kconnect_file::plugins());
     #[cfg(feature = "jdbc")]
@@ -59,5 +61,13 @@ mod tests {
             assert!(table.new_transformation::<SinkRecord>(name).is_some(), "{name}");
         }
         assert!(table.new_predicate::<SinkRecord>("TopicNameMatches").is_some());
+        assert_eq!(table.config_provider_classes().len(), 3);
+        for name in [
+            "org.apache.kafka.common.config.provider.FileConfigProvider",
+            "EnvVarConfigProvider",
+            "Directory",
+        ] {
+            assert!(table.new_config_provider(name).is_some(), "{name}");
+        }
     }
 }

@@ -15,7 +15,14 @@ const WORKER_CRATES: [&str; 7] = [
     "tansu",
 ];
 /// The plugin crates that are not connector families.
-const OTHER_PLUGIN_CRATES: [&str; 4] = ["api", "converters", "transforms", "test-plugins"];
+const OTHER_PLUGIN_CRATES: [&str; 6] = [
+    "api",
+    "memo",
+    "converters",
+    "transforms",
+    "config-providers",
+    "test-plugins",
+];
 /// The crates of the worker, which are handed their plugins.
 const WORKER_DIRS: [&str; 5] = ["runtime", "storage", "distributed", "rest", "broker"];
 

@@ -5,13 +5,13 @@ mod cache;
 mod data;
 mod schema;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
-use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, Converter, HeaderConverter, Result, SchemaAndValue, SchemaMemo, SchemaRef,
-    Value,
+    ConfigDef, ConfigMap, ConnectError, Converter, HeaderConverter, Result, SchemaAndValue, SchemaRef, Value,
 };
+use kconnect_memo::SchemaMemo;
 
 pub use data::{from_json, to_json};
 pub use schema::{schema_from_json, schema_to_json};
@@ -46,13 +46,14 @@ pub struct JsonSettings {
     pub replace_null_with_default: bool,
 }
 
+/// The settings of an empty configuration: the definition's defaults.
+static DEFAULT_SETTINGS: LazyLock<JsonSettings> =
+    LazyLock::new(|| parse_settings(&ConfigMap::new()).expect("the JsonConverter's defaults parse"));
+
 impl Default for JsonSettings {
+    /// The defaults of the converter's configuration definition.
     fn default() -> Self {
-        Self {
-            schemas_enable: true,
-            decimal_format: DecimalFormat::Base64,
-            replace_null_with_default: true,
-        }
+        *DEFAULT_SETTINGS
     }
 }
 
@@ -91,14 +92,17 @@ pub fn json_config_def() -> ConfigDef {
 }
 
 fn parse_settings(config: &ConfigMap) -> Result<JsonSettings> {
-    let parsed = json_config_def().parse(config)?;
+    settings_from(&json_config_def().parse(config)?)
+}
+
+fn settings_from(parsed: &ParsedConfig) -> Result<JsonSettings> {
     Ok(JsonSettings {
-        schemas_enable: parsed.boolean(SCHEMAS_ENABLE).unwrap_or(true),
-        decimal_format: match parsed.string(DECIMAL_FORMAT).map(str::to_ascii_uppercase).as_deref() {
-            Some("NUMERIC") => DecimalFormat::Numeric,
+        schemas_enable: parsed.get_boolean(SCHEMAS_ENABLE)?,
+        decimal_format: match parsed.get_string(DECIMAL_FORMAT)?.to_ascii_uppercase().as_str() {
+            "NUMERIC" => DecimalFormat::Numeric,
             _ => DecimalFormat::Base64,
         },
-        replace_null_with_default: parsed.boolean(REPLACE_NULL_WITH_DEFAULT).unwrap_or(true),
+        replace_null_with_default: parsed.get_boolean(REPLACE_NULL_WITH_DEFAULT)?,
     })
 }
 
@@ -195,11 +199,9 @@ impl Converter for JsonConverter {
     }
 
     fn configure(&mut self, config: &ConfigMap, _is_key: bool) -> Result<()> {
-        self.settings = parse_settings(config)?;
-        let size = json_config_def()
-            .parse(config)?
-            .int(SCHEMAS_CACHE_SIZE)
-            .map_or(SCHEMAS_CACHE_DEFAULT, |size| size.max(0) as usize);
+        let parsed = json_config_def().parse(config)?;
+        self.settings = settings_from(&parsed)?;
+        let size = parsed.get_int(SCHEMAS_CACHE_SIZE)?.max(0) as usize;
         self.schemas = cache::SchemaCache::new(size);
         self.schema_texts = SchemaMemo::new(size);
         Ok(())

@@ -32,7 +32,7 @@ impl BasicAuth {
             .ok_or_else(|| format!("{} names no credentials file=\"…\"", jaas.display()))?;
         let users_text = std::fs::read_to_string(file).map_err(|err| format!("cannot read {file}: {err}"))?;
         Ok(Self {
-            users: kconnect_runtime::properties::parse_properties(&users_text),
+            users: kconnect_api::config::parse_properties(&users_text),
         })
     }
 

@@ -1,80 +1,62 @@
-//! Config providers (KIP-297): `${file:PATH:KEY}`, `${env:VAR}` and `${directory:PATH:FILE}` in
-//! connector configurations, resolved when a connector or task starts and never shown resolved.
+//! Config providers (KIP-297): `${file:PATH:KEY}`, `${env:VAR}`, `${directory:PATH:FILE}` and any
+//! other provider of the plugin table in connector configurations, resolved when a connector or
+//! task starts and never shown resolved.
 //!
 //! The worker names them as Apache does: `config.providers=file,env` with
-//! `config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider`, and so
-//! on for `EnvVarConfigProvider` and `DirectoryConfigProvider`.
+//! `config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider` and its
+//! parameters under `config.providers.file.param.`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
-use kconnect_api::ConfigMap;
+use kconnect_api::config::with_prefix;
+use kconnect_api::{ConfigMap, ConfigProvider};
 use regex::Regex;
 
 use crate::error::RuntimeError;
-use crate::properties::parse_properties;
+use crate::plugins::PluginRegistry;
 use crate::worker_config::WorkerConfig;
 
 static VARIABLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$\{([^}]*?):(?:([^}]*?):)?([^}]*?)\}").expect("valid pattern"));
 
-/// The built-in providers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Provider {
-    /// A key of a properties file.
-    File,
-    /// An environment variable.
-    Env,
-    /// The contents of a file in a directory.
-    Directory,
-}
-
-impl Provider {
-    fn from_class(class: &str) -> Option<Self> {
-        match class.rsplit('.').next()? {
-            "FileConfigProvider" => Some(Self::File),
-            "EnvVarConfigProvider" => Some(Self::Env),
-            "DirectoryConfigProvider" => Some(Self::Directory),
-            _ => None,
-        }
-    }
-
-    fn lookup(self, path: &str, key: &str) -> Result<String, String> {
-        match self {
-            Self::Env => std::env::var(key).map_err(|_| format!("environment variable {key} is not set")),
-            Self::File => {
-                let text = std::fs::read_to_string(path).map_err(|err| format!("cannot read {path}: {err}"))?;
-                parse_properties(&text)
-                    .remove(key)
-                    .ok_or_else(|| format!("{path} has no key {key}"))
-            }
-            Self::Directory => std::fs::read_to_string(Path::new(path).join(key))
-                .map_err(|err| format!("cannot read {key} in {path}: {err}")),
-        }
-    }
-}
-
 /// The providers the worker configures.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ConfigProviders {
-    providers: BTreeMap<String, Provider>,
+    providers: BTreeMap<String, Arc<dyn ConfigProvider>>,
+}
+
+impl std::fmt::Debug for ConfigProviders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.providers.keys()).finish()
+    }
 }
 
 impl ConfigProviders {
-    /// The providers named in `config.providers`, each with its `.class`.
-    pub fn from_worker(config: &WorkerConfig) -> Result<Self, RuntimeError> {
+    /// The providers named in `config.providers`, each made from the plugin table by its
+    /// `.class` and configured with its `.param.*` keys.
+    pub fn from_worker(config: &WorkerConfig, registry: &PluginRegistry) -> Result<Self, RuntimeError> {
         let names =
             kconnect_api::config::parse_list(config.originals().get("config.providers").map_or("", String::as_str));
+        let invalid = |key: &str, message: String| RuntimeError::InvalidConfig {
+            context: "Worker configuration".into(),
+            errors: vec![format!("{key}: {message}")],
+        };
         let mut providers = BTreeMap::new();
         for name in names {
             let key = format!("config.providers.{name}.class");
             let class = config.originals().get(&key).map(String::as_str).unwrap_or_default();
-            let provider = Provider::from_class(class).ok_or_else(|| RuntimeError::InvalidConfig {
-                context: "Worker configuration".into(),
-                errors: vec![format!("{key}: Invalid value {class} for configuration {key}: expected FileConfigProvider, EnvVarConfigProvider or DirectoryConfigProvider")],
+            let mut provider = registry.config_provider(class).ok_or_else(|| {
+                invalid(
+                    &key,
+                    format!("Invalid value {class} for configuration {key}: Class {class} cannot be found"),
+                )
             })?;
-            providers.insert(name, provider);
+            let params = with_prefix(config.originals(), &format!("config.providers.{name}.param."));
+            provider
+                .configure(&params)
+                .map_err(|err| invalid(&key, format!("cannot configure provider {name}: {err}")))?;
+            providers.insert(name, Arc::from(provider));
         }
         Ok(Self { providers })
     }
@@ -98,8 +80,8 @@ impl ConfigProviders {
                 return captures[0].to_string();
             };
             let path = captures.get(2).map_or("", |m| m.as_str());
-            provider.lookup(path, &captures[3]).unwrap_or_else(|err| {
-                failure = Some(err);
+            provider.get(path, &captures[3]).unwrap_or_else(|err| {
+                failure = Some(err.to_string());
                 String::new()
             })
         });
@@ -128,7 +110,7 @@ impl ConfigProviders {
 mod tests {
     use super::*;
 
-    fn providers() -> ConfigProviders {
+    fn worker(extra: &[(&str, &str)]) -> WorkerConfig {
         let props: ConfigMap = [
             ("key.converter", "StringConverter"),
             ("value.converter", "StringConverter"),
@@ -148,9 +130,36 @@ mod tests {
             ),
         ]
         .iter()
+        .chain(extra)
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        ConfigProviders::from_worker(&WorkerConfig::new(props).unwrap()).unwrap()
+        WorkerConfig::new(props).unwrap()
+    }
+
+    fn registry() -> PluginRegistry {
+        PluginRegistry::new(kconnect_config_providers::plugins())
+    }
+
+    fn providers() -> ConfigProviders {
+        ConfigProviders::from_worker(&worker(&[]), &registry()).unwrap()
+    }
+
+    #[test]
+    fn a_provider_gets_its_params_and_an_unknown_class_is_named() {
+        let allowlisted = worker(&[("config.providers.env.param.allowlist.pattern", "KCONNECT_.*")]);
+        let providers = ConfigProviders::from_worker(&allowlisted, &registry()).unwrap();
+        let config: ConfigMap = [("home".to_string(), "${env:HOME}".to_string())].into();
+        let err = providers.resolve(&config).unwrap_err().to_string();
+        assert!(err.contains("home") && err.contains("does not match"), "{err}");
+        let unknown = worker(&[("config.providers.env.class", "org.example.VaultConfigProvider")]);
+        let err = ConfigProviders::from_worker(&unknown, &registry())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("config.providers.env.class") && err.contains("org.example.VaultConfigProvider"),
+            "{err}"
+        );
     }
 
     #[test]

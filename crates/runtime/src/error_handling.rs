@@ -218,12 +218,12 @@ impl ErrorHandler {
         let parsed = error_config_def()
             .merge(&dlq_config_def())
             .parse(&spec.connector_config)?;
-        let retry = parsed.long(RETRY_TIMEOUT).unwrap_or(0);
-        let dlq_topic = parsed.string(DLQ_TOPIC).unwrap_or_default().trim().to_string();
+        let retry = parsed.get_long(RETRY_TIMEOUT)?;
+        let dlq_topic = parsed.get_string(DLQ_TOPIC)?.trim().to_string();
         let dlq = if dlq_topic.is_empty() {
             None
         } else {
-            let replication = parsed.long(DLQ_REPLICATION).unwrap_or(3) as i32;
+            let replication = parsed.get_long(DLQ_REPLICATION)? as i32;
             let settings = match worker.config.embedded_broker {
                 true => TopicSettings::EMBEDDED,
                 false => TopicSettings {
@@ -237,21 +237,21 @@ impl ErrorHandler {
             Some(DeadLetterQueue {
                 producer: producer_config(&worker.config, &spec.connector_config, &client_id).create()?,
                 topic: dlq_topic,
-                context_headers: parsed.boolean(DLQ_CONTEXT_HEADERS).unwrap_or(false),
+                context_headers: parsed.get_boolean(DLQ_CONTEXT_HEADERS)?,
             })
         };
         Ok(Self {
             connector: spec.connector.clone(),
             task: spec.id,
-            tolerate_all: parsed.string(TOLERANCE).is_some_and(|t| t.eq_ignore_ascii_case("all")),
+            tolerate_all: parsed.get_string(TOLERANCE)?.eq_ignore_ascii_case("all"),
             retry_timeout: match retry {
                 0 => None,
                 r if r < 0 => Some(Duration::MAX),
                 r => Some(Duration::from_millis(r as u64)),
             },
-            retry_delay_max: Duration::from_millis(parsed.long(RETRY_DELAY_MAX).unwrap_or(60_000).max(1) as u64),
-            log: parsed.boolean(LOG_ENABLE).unwrap_or(false),
-            log_messages: parsed.boolean(LOG_INCLUDE_MESSAGES).unwrap_or(false),
+            retry_delay_max: parsed.get_millis(RETRY_DELAY_MAX)?.max(Duration::from_millis(1)),
+            log: parsed.get_boolean(LOG_ENABLE)?,
+            log_messages: parsed.get_boolean(LOG_INCLUDE_MESSAGES)?,
             dlq,
             metrics: worker.task_metrics(spec),
         })

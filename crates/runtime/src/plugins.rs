@@ -75,6 +75,11 @@ impl PluginRegistry {
         self.table.new_transformation(name)
     }
 
+    /// A new, unconfigured config provider named `name`, if there is one.
+    pub fn config_provider(&self, name: &str) -> Option<Box<dyn kconnect_api::ConfigProvider>> {
+        self.table.new_config_provider(name)
+    }
+
     /// A new, unconfigured predicate named `name`, if there is one.
     pub fn predicate<R: ChainRecord>(&self, name: &str) -> Option<Box<dyn Predicate<R>>> {
         self.table.new_predicate(name)

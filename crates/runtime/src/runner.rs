@@ -42,7 +42,14 @@ pub async fn start_connector(
     name: &str,
     config: &ConfigMap,
 ) -> Result<(ConnectorKind, Vec<ConfigMap>), RuntimeError> {
-    let started = catching_panics("the connector", instantiate_connector(worker, name, config)).await;
+    let limit = worker.config.connector_start_timeout();
+    let start = catching_panics("the connector", instantiate_connector(worker, name, config));
+    let started = tokio::time::timeout(limit, start).await.unwrap_or_else(|_| {
+        Err(RuntimeError::Connect(kconnect_api::ConnectError::Fatal(format!(
+            "the connector's start did not finish within {} ms (connector.start.timeout.ms)",
+            limit.as_millis()
+        ))))
+    });
     worker.metrics.connector_startups.record(started.is_ok());
     let (instance, resolved) = started?;
     worker.metrics.connector_started(

@@ -49,7 +49,7 @@ impl Worker {
         offsets: Arc<dyn OffsetStore>,
     ) -> Result<Self, RuntimeError> {
         let statuses = StatusStore::new(config.worker_id());
-        let config_providers = ConfigProviders::from_worker(&config)?;
+        let config_providers = ConfigProviders::from_worker(&config, &registry)?;
         Ok(Self {
             config,
             registry,

@@ -16,6 +16,7 @@ pub const OFFSET_FILE: &str = "offset.storage.file.filename";
 const OFFSET_FLUSH_INTERVAL: &str = "offset.flush.interval.ms";
 const OFFSET_FLUSH_TIMEOUT: &str = "offset.flush.timeout.ms";
 const GRACEFUL_TIMEOUT: &str = "task.shutdown.graceful.timeout.ms";
+const CONNECTOR_START_TIMEOUT: &str = "connector.start.timeout.ms";
 const LISTENERS: &str = "listeners";
 const ADVERTISED_HOST: &str = "rest.advertised.host.name";
 const ADVERTISED_PORT: &str = "rest.advertised.port";
@@ -76,6 +77,7 @@ pub fn worker_config_def() -> ConfigDef {
         .define(long(OFFSET_FLUSH_INTERVAL, 60_000, "Interval at which to try committing offsets for tasks."))
         .define(long(OFFSET_FLUSH_TIMEOUT, 5_000, "Maximum number of milliseconds to wait for records to flush and offsets to be committed."))
         .define(long(GRACEFUL_TIMEOUT, 5_000, "Amount of time to wait for tasks to shutdown gracefully."))
+        .define(long(CONNECTOR_START_TIMEOUT, 60_000, "kconnect only: how long a connector's start may take before the connector is FAILED, so that one that hangs holds its herder no longer."))
         .define(
             ConfigKey::new(LISTENERS, ConfigType::List)
                 .default_value(ConfigValue::List(vec!["http://:8083".into()]))
@@ -151,6 +153,26 @@ pub struct WorkerConfig {
     /// Whether the broker is kconnect's own (embedded, or a `kconnect broker` process), known by
     /// its cluster id once the worker has asked for it; sink consumers are tuned for it.
     pub own_broker: bool,
+    timings: Timings,
+    topics: TopicSwitches,
+    embedded_storage: String,
+}
+
+/// The worker's timing keys, read once.
+#[derive(Debug, Clone, Copy)]
+struct Timings {
+    offset_flush_interval: Duration,
+    offset_flush_timeout: Duration,
+    graceful_shutdown_timeout: Duration,
+    connector_start_timeout: Duration,
+}
+
+/// The worker's topic switches (KIP-158, KIP-558), read once.
+#[derive(Debug, Clone, Copy)]
+struct TopicSwitches {
+    creation: bool,
+    tracking: bool,
+    tracking_reset: bool,
 }
 
 impl WorkerConfig {
@@ -170,11 +192,26 @@ impl WorkerConfig {
         }
         let parsed = def.parse(&props)?;
         let bootstrap_servers = Some(parsed.list(BOOTSTRAP_SERVERS).join(",")).filter(|s| !s.is_empty());
+        let timings = Timings {
+            offset_flush_interval: parsed.get_millis(OFFSET_FLUSH_INTERVAL)?.max(Duration::from_millis(1)),
+            offset_flush_timeout: parsed.get_millis(OFFSET_FLUSH_TIMEOUT)?,
+            graceful_shutdown_timeout: parsed.get_millis(GRACEFUL_TIMEOUT)?,
+            connector_start_timeout: parsed.get_millis(CONNECTOR_START_TIMEOUT)?,
+        };
+        let topics = TopicSwitches {
+            creation: parsed.get_boolean(TOPIC_CREATION_ENABLE)?,
+            tracking: parsed.get_boolean(TOPIC_TRACKING_ENABLE)?,
+            tracking_reset: parsed.get_boolean(TOPIC_TRACKING_ALLOW_RESET)?,
+        };
+        let embedded_storage = parsed.get_string(EMBEDDED_STORAGE)?.to_string();
         Ok(Self {
             embedded_broker: bootstrap_servers.is_none(),
             own_broker: false,
             bootstrap_servers,
             parsed,
+            timings,
+            topics,
+            embedded_storage,
         })
     }
 
@@ -203,38 +240,39 @@ impl WorkerConfig {
         PathBuf::from(self.parsed.string(OFFSET_FILE).unwrap_or("connect.offsets"))
     }
 
-    fn millis(&self, key: &str) -> Duration {
-        Duration::from_millis(self.parsed.long(key).unwrap_or_default().max(0) as u64)
-    }
-
-    /// `offset.flush.interval.ms`.
+    /// `offset.flush.interval.ms` (at least a millisecond).
     pub fn offset_flush_interval(&self) -> Duration {
-        self.millis(OFFSET_FLUSH_INTERVAL).max(Duration::from_millis(1))
+        self.timings.offset_flush_interval
     }
 
     /// `offset.flush.timeout.ms`.
     pub fn offset_flush_timeout(&self) -> Duration {
-        self.millis(OFFSET_FLUSH_TIMEOUT)
+        self.timings.offset_flush_timeout
     }
 
     /// `task.shutdown.graceful.timeout.ms`.
     pub fn graceful_shutdown_timeout(&self) -> Duration {
-        self.millis(GRACEFUL_TIMEOUT)
+        self.timings.graceful_shutdown_timeout
+    }
+
+    /// `connector.start.timeout.ms`.
+    pub fn connector_start_timeout(&self) -> Duration {
+        self.timings.connector_start_timeout
     }
 
     /// `topic.creation.enable`.
     pub fn topic_creation_enabled(&self) -> bool {
-        self.parsed.boolean(TOPIC_CREATION_ENABLE).unwrap_or(true)
+        self.topics.creation
     }
 
     /// `topic.tracking.enable`.
     pub fn topic_tracking_enabled(&self) -> bool {
-        self.parsed.boolean(TOPIC_TRACKING_ENABLE).unwrap_or(true)
+        self.topics.tracking
     }
 
     /// `topic.tracking.allow.reset`.
     pub fn topic_tracking_reset_allowed(&self) -> bool {
-        self.parsed.boolean(TOPIC_TRACKING_ALLOW_RESET).unwrap_or(true)
+        self.topics.tracking_reset
     }
 
     /// The REST listener address: the first of `listeners`, `http://:8083` by default.
@@ -312,7 +350,7 @@ impl WorkerConfig {
 
     /// The embedded broker's storage name (`sqlite` or `memory`).
     pub fn embedded_storage(&self) -> &str {
-        self.parsed.string(EMBEDDED_STORAGE).unwrap_or("sqlite")
+        &self.embedded_storage
     }
 }
 

@@ -7,6 +7,8 @@ use kconnect_api::{ConnectError, Result};
 
 /// `start`: what the task's `start` does.
 pub const START_CONFIG: &str = "start";
+/// `connector.start`: what the connector's own `start` does.
+pub const CONNECTOR_START_CONFIG: &str = "connector.start";
 /// `panic.at.record`: the record number (source) or Kafka offset (sink) at which the task panics.
 pub const PANIC_AT_CONFIG: &str = "panic.at.record";
 /// `fail.at.record`: the record number (source) or Kafka offset (sink) at which the task fails.
@@ -51,13 +53,14 @@ impl StartBehaviour {
         }
     }
 
-    /// The `start` key.
-    pub fn key() -> ConfigKey {
-        ConfigKey::new(START_CONFIG, ConfigType::String)
+    /// The `start` key (the task's) or the `connector.start` key (the connector's).
+    pub fn key(name: &str) -> ConfigKey {
+        let whose = if name == START_CONFIG { "task" } else { "connector" };
+        ConfigKey::new(name, ConfigType::String)
             .default_value(ConfigValue::String("normal".into()))
             .validator(Validator::one_of(&Self::NAMES))
             .importance(Importance::Low)
-            .doc("What the task's start does: normal, panic, hang or fail.")
+            .doc(format!("What the {whose}'s start does: normal, panic, hang or fail."))
     }
 }
 

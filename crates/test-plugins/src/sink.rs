@@ -4,14 +4,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
 use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, Connector, ConnectorContext, Result, SinkConnector, SinkRecord, SinkTask,
     SinkTaskContext,
 };
 use tokio::io::AsyncWriteExt;
 
-use crate::script::{FAIL_AT_CONFIG, PANIC_AT_CONFIG, START_CONFIG, StartBehaviour, misbehave_at, record_number_key};
+use crate::script::{
+    CONNECTOR_START_CONFIG, FAIL_AT_CONFIG, PANIC_AT_CONFIG, START_CONFIG, StartBehaviour, misbehave_at,
+    record_number_key,
+};
 
 /// `output.file`: where the sink appends what it is given.
 pub const SINK_OUTPUT_FILE: &str = "output.file";
@@ -45,7 +48,8 @@ fn config_def() -> ConfigDef {
                 .importance(Importance::Low)
                 .doc("How long each put sleeps first."),
         )
-        .define(StartBehaviour::key())
+        .define(StartBehaviour::key(START_CONFIG))
+        .define(StartBehaviour::key(CONNECTOR_START_CONFIG))
         .define(record_number_key(
             PANIC_AT_CONFIG,
             "Put panics on the record at this Kafka offset.",
@@ -64,25 +68,30 @@ struct SinkScript {
     report_rejected: bool,
     put_delay: Duration,
     start: StartBehaviour,
+    connector_start: StartBehaviour,
     panic_at: i64,
     fail_at: i64,
 }
 
-impl SinkScript {
-    fn parse(config: &ConfigMap) -> Result<Self> {
-        let parsed = config_def().parse(config)?;
-        let long = |key| parsed.long(key).unwrap_or_default();
+impl PluginConfig for SinkScript {
+    fn definition() -> ConfigDef {
+        config_def()
+    }
+
+    fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
+        let long = |key| parsed.get_long(key);
         Ok(Self {
-            output: parsed.string(SINK_OUTPUT_FILE).unwrap_or_default().to_string(),
+            output: parsed.get_string(SINK_OUTPUT_FILE)?.to_string(),
             reject_value: parsed
                 .string(REJECT_VALUE_CONFIG)
                 .filter(|v| !v.is_empty())
                 .map(str::to_string),
-            report_rejected: parsed.boolean(REPORT_REJECTED_CONFIG).unwrap_or(true),
-            put_delay: Duration::from_millis(long(PUT_DELAY_CONFIG).max(0) as u64),
-            start: StartBehaviour::named(parsed.string(START_CONFIG).unwrap_or_default()),
-            panic_at: long(PANIC_AT_CONFIG),
-            fail_at: long(FAIL_AT_CONFIG),
+            report_rejected: parsed.get_boolean(REPORT_REJECTED_CONFIG)?,
+            put_delay: parsed.get_millis(PUT_DELAY_CONFIG)?,
+            start: StartBehaviour::named(parsed.get_string(START_CONFIG)?),
+            connector_start: StartBehaviour::named(parsed.get_string(CONNECTOR_START_CONFIG)?),
+            panic_at: long(PANIC_AT_CONFIG)?,
+            fail_at: long(FAIL_AT_CONFIG)?,
         })
     }
 }
@@ -100,7 +109,7 @@ impl Connector for ScriptedSinkConnector {
     }
 
     async fn start(&mut self, _context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
-        SinkScript::parse(&config)?;
+        SinkScript::parse(&config)?.connector_start.run().await?;
         self.config = config;
         Ok(())
     }

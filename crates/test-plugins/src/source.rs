@@ -4,13 +4,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
 use kconnect_api::{
     ConfigDef, ConfigMap, Connector, ConnectorContext, OffsetMap, RecordCore, Result, Schema, SchemaAndValue,
     SourceConnector, SourceRecord, SourceTask, SourceTaskContext, Value,
 };
 
-use crate::script::{FAIL_AT_CONFIG, PANIC_AT_CONFIG, StartBehaviour, misbehave_at, record_number_key};
+use crate::script::{
+    CONNECTOR_START_CONFIG, FAIL_AT_CONFIG, PANIC_AT_CONFIG, START_CONFIG, StartBehaviour, misbehave_at,
+    record_number_key,
+};
 
 const TOPIC_CONFIG: &str = "topic";
 const RECORDS_CONFIG: &str = "records";
@@ -61,7 +64,8 @@ fn config_def() -> ConfigDef {
                 .importance(Importance::Low)
                 .doc("How long each poll sleeps first."),
         )
-        .define(StartBehaviour::key())
+        .define(StartBehaviour::key(START_CONFIG))
+        .define(StartBehaviour::key(CONNECTOR_START_CONFIG))
         .define(record_number_key(
             PANIC_AT_CONFIG,
             "Poll panics when it reaches this record.",
@@ -92,6 +96,7 @@ struct SourceScript {
     batch_size: i64,
     poll_delay: Duration,
     start: StartBehaviour,
+    connector_start: StartBehaviour,
     panic_at: i64,
     fail_at: i64,
     skip: i64,
@@ -107,25 +112,31 @@ impl SourceScript {
         let text = tokio::fs::read_to_string(file).await.unwrap_or_default();
         text.trim().parse().unwrap_or(0)
     }
+}
 
-    fn parse(config: &ConfigMap) -> Result<Self> {
-        let parsed = config_def().parse(config)?;
-        let long = |key| parsed.long(key).unwrap_or_default();
+impl PluginConfig for SourceScript {
+    fn definition() -> ConfigDef {
+        config_def()
+    }
+
+    fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
+        let long = |key| parsed.get_long(key);
         Ok(Self {
-            topic: parsed.string(TOPIC_CONFIG).unwrap_or_default().to_string(),
-            records: long(RECORDS_CONFIG),
+            topic: parsed.get_string(TOPIC_CONFIG)?.to_string(),
+            records: long(RECORDS_CONFIG)?,
             records_file: parsed
                 .string(RECORDS_FILE_CONFIG)
                 .filter(|f| !f.is_empty())
                 .map(str::to_string),
-            partitions: parsed.int(PARTITIONS_CONFIG).unwrap_or(1),
-            batch_size: i64::from(parsed.int(BATCH_SIZE_CONFIG).unwrap_or(1)),
-            poll_delay: Duration::from_millis(long(POLL_DELAY_CONFIG).max(0) as u64),
-            start: StartBehaviour::named(parsed.string(crate::script::START_CONFIG).unwrap_or_default()),
-            panic_at: long(PANIC_AT_CONFIG),
-            fail_at: long(FAIL_AT_CONFIG),
-            skip: long(SKIP_CONFIG),
-            replay_on_restart: parsed.boolean(REPLAY_CONFIG).unwrap_or(false),
+            partitions: parsed.get_int(PARTITIONS_CONFIG)?,
+            batch_size: parsed.get_long(BATCH_SIZE_CONFIG)?,
+            poll_delay: parsed.get_millis(POLL_DELAY_CONFIG)?,
+            start: StartBehaviour::named(parsed.get_string(START_CONFIG)?),
+            connector_start: StartBehaviour::named(parsed.get_string(CONNECTOR_START_CONFIG)?),
+            panic_at: long(PANIC_AT_CONFIG)?,
+            fail_at: long(FAIL_AT_CONFIG)?,
+            skip: long(SKIP_CONFIG)?,
+            replay_on_restart: parsed.get_boolean(REPLAY_CONFIG)?,
         })
     }
 }
@@ -144,7 +155,7 @@ impl Connector for ScriptedSourceConnector {
     }
 
     async fn start(&mut self, _context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
-        SourceScript::parse(&config)?;
+        SourceScript::parse(&config)?.connector_start.run().await?;
         self.config = config;
         Ok(())
     }

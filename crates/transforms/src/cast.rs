@@ -3,9 +3,10 @@
 
 use kconnect_api::config::{ConfigKey, ConfigType, Importance};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef,
-    SchemaType, Transformation, Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType,
+    Transformation, Value,
 };
+use kconnect_memo::SchemaMemo;
 
 use crate::Side;
 use crate::field::{Fields, copied_entries, fields, rebuild, replace_null_with_default};

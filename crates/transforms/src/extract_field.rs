@@ -81,12 +81,12 @@ impl<R: ConnectRecord> Transformation<R> for ExtractField {
 
     fn configure(&mut self, config: &ConfigMap) -> Result<()> {
         let parsed = Transformation::<R>::config_def(self).parse(config)?;
-        let field = parsed.string("field").unwrap_or_default();
+        let field = parsed.get_string("field")?;
         let v2 = parsed
             .string("field.syntax.version")
             .is_some_and(|v| v.eq_ignore_ascii_case("V2"));
         self.path = if v2 { parse_path(field) } else { vec![field.to_string()] };
-        self.replace_null_with_default = parsed.boolean("replace.null.with.default").unwrap_or(true);
+        self.replace_null_with_default = parsed.get_boolean("replace.null.with.default")?;
         Ok(())
     }
 

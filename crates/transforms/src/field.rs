@@ -2,7 +2,8 @@
 //! a map (schemaless), and their configuration keys.
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance};
-use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef, Struct, Value};
+use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaBuilder, SchemaRef, Struct, Value};
+use kconnect_memo::SchemaMemo;
 
 /// A record part as the field transformations see it: a struct (with a schema) or a map with
 /// string keys (schemaless), borrowed or owned.

@@ -3,9 +3,10 @@
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef, SchemaType,
-    Struct, Transformation, Value,
+    ConfigDef, ConfigMap, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, Struct,
+    Transformation, Value,
 };
+use kconnect_memo::SchemaMemo;
 
 use crate::Side;
 use crate::field::{Fields, fields};

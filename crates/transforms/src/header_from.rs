@@ -3,9 +3,9 @@
 
 use kconnect_api::config::{ConfigKey, ConfigType, Importance, Validator};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaMemo, SchemaRef, Transformation,
-    Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaRef, Transformation, Value,
 };
+use kconnect_memo::SchemaMemo;
 
 use crate::Side;
 use crate::field::{Fields, copied_entries, fields, map_get, rebuild, replace_null_with_default};

@@ -1,9 +1,10 @@
 //! `HoistField$Key` / `$Value`: wraps the key or value in a struct (or map) under `field`.
 
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef, Struct,
-    Transformation, Value,
+    ConfigDef, ConfigMap, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef, Struct, Transformation,
+    Value,
 };
+use kconnect_memo::SchemaMemo;
 
 use crate::Side;
 use crate::field::required_string;

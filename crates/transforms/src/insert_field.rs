@@ -3,9 +3,9 @@
 
 use kconnect_api::logical::timestamp_schema;
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, Schema, SchemaAndValue, SchemaMemo, SchemaRef,
-    Transformation, Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, Schema, SchemaAndValue, SchemaRef, Transformation, Value,
 };
+use kconnect_memo::SchemaMemo;
 
 use crate::Side;
 use crate::field::{Fields, entries, optional_string, rebuild, replace_null_with_default, take_fields};

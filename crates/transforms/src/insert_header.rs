@@ -23,8 +23,8 @@ impl<R: ConnectRecord> Transformation<R> for InsertHeader {
 
     fn configure(&mut self, config: &ConfigMap) -> Result<()> {
         let parsed = Transformation::<R>::config_def(self).parse(config)?;
-        self.header = parsed.string("header").unwrap_or_default().to_string();
-        self.literal = parsed.string("value.literal").unwrap_or_default().to_string();
+        self.header = parsed.get_string("header")?.to_string();
+        self.literal = parsed.get_string("value.literal")?.to_string();
         Ok(())
     }
 

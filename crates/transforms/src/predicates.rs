@@ -20,8 +20,7 @@ impl<R: ConnectRecord> Predicate<R> for HasHeaderKey {
     fn configure(&mut self, config: &ConfigMap) -> Result<()> {
         self.name = Predicate::<R>::config_def(self)
             .parse(config)?
-            .string("name")
-            .unwrap_or_default()
+            .get_string("name")?
             .to_string();
         Ok(())
     }
@@ -68,7 +67,7 @@ impl<R: ConnectRecord> Predicate<R> for TopicNameMatches {
 
     fn configure(&mut self, config: &ConfigMap) -> Result<()> {
         let parsed = Predicate::<R>::config_def(self).parse(config)?;
-        let pattern = parsed.string("pattern").unwrap_or_default();
+        let pattern = parsed.get_string("pattern")?;
         let regex = Regex::new(&format!("^(?:{pattern})$"))
             .map_err(|err| ConnectError::config("pattern", format!("Invalid regex: {err}")))?;
         self.pattern = Some(regex);

@@ -45,12 +45,12 @@ impl<R: ConnectRecord> Transformation<R> for RegexRouter {
 
     fn configure(&mut self, config: &ConfigMap) -> Result<()> {
         let parsed = Transformation::<R>::config_def(self).parse(config)?;
-        let regex = parsed.string("regex").unwrap_or_default();
+        let regex = parsed.get_string("regex")?;
         self.regex = Some(
             Regex::new(&format!("^(?:{regex})$"))
                 .map_err(|err| ConnectError::config("regex", format!("Invalid regex: {err}")))?,
         );
-        self.replacement = rust_replacement(parsed.string("replacement").unwrap_or_default());
+        self.replacement = rust_replacement(parsed.get_string("replacement")?);
         Ok(())
     }
 

@@ -2,9 +2,9 @@
 //! `old:new`) fields.
 
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaMemo, SchemaRef, Transformation,
-    Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaRef, Transformation, Value,
 };
+use kconnect_memo::SchemaMemo;
 
 use crate::Side;
 use crate::field::{Fields, entries, list, rebuild, replace_null_with_default, take_fields};

@@ -5,9 +5,10 @@
 use kconnect_api::config::{ConfigKey, ConfigType, Importance, Validator};
 use kconnect_api::logical::{date_schema, time_schema, timestamp_schema};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef,
     Transformation, Value,
 };
+use kconnect_memo::SchemaMemo;
 
 use crate::Side;
 use crate::date_format::DateFormat;
@@ -131,15 +132,15 @@ impl<R: ConnectRecord> Transformation<R> for TimestampConverter {
 
     fn configure(&mut self, config: &ConfigMap) -> Result<()> {
         let parsed = Transformation::<R>::config_def(self).parse(config)?;
-        self.field = parsed.string("field").unwrap_or_default().to_string();
-        self.target = match parsed.string("target.type").unwrap_or_default() {
+        self.field = parsed.get_string("field")?.to_string();
+        self.target = match parsed.get_string("target.type")? {
             "string" => Target::Text,
             "unix" => Target::Unix,
             "Date" => Target::Date,
             "Time" => Target::Time,
             _ => Target::Timestamp,
         };
-        self.format = match parsed.string("format").unwrap_or_default() {
+        self.format = match parsed.get_string("format")? {
             "" => None,
             pattern => Some(DateFormat::new(pattern).map_err(|err| ConnectError::config("format", err.to_string()))?),
         };
@@ -149,7 +150,7 @@ impl<R: ConnectRecord> Transformation<R> for TimestampConverter {
                 "TimestampConverter requires format option to be specified when using string timestamps",
             ));
         }
-        self.unix = match parsed.string("unix.precision").unwrap_or_default() {
+        self.unix = match parsed.get_string("unix.precision")? {
             "seconds" => (1000, 1),
             "microseconds" => (1, 1000),
             "nanoseconds" => (1, 1_000_000),

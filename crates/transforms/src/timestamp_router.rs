@@ -31,8 +31,8 @@ impl<R: ConnectRecord> Transformation<R> for TimestampRouter {
 
     fn configure(&mut self, config: &ConfigMap) -> Result<()> {
         let parsed = Transformation::<R>::config_def(self).parse(config)?;
-        self.topic_format = parsed.string("topic.format").unwrap_or_default().to_string();
-        self.timestamp_format = DateFormat::new(parsed.string("timestamp.format").unwrap_or_default())
+        self.topic_format = parsed.get_string("topic.format")?.to_string();
+        self.timestamp_format = DateFormat::new(parsed.get_string("timestamp.format")?)
             .map_err(|err| ConnectError::config("timestamp.format", err.to_string()))?;
         Ok(())
     }

@@ -2,9 +2,10 @@
 
 use kconnect_api::config::{ConfigKey, ConfigType, Importance};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaMemo, SchemaRef,
-    Struct, Transformation, Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef, Struct,
+    Transformation, Value,
 };
+use kconnect_memo::SchemaMemo;
 
 use crate::field::{Fields, fields, map_get, replace_null_with_default};
 

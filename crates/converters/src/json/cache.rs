@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use kconnect_api::{ConnectError, Memo, Result, SchemaRef};
+use kconnect_api::{ConnectError, Result, SchemaRef};
+use kconnect_memo::Memo;
 
 use super::schema_from_json;
 

@@ -14,7 +14,8 @@ use crate::{RestApi, WorkerProcess, free_port, start_with, worker_file};
 const WORKER_EXTRA: &str = "key.converter=org.apache.kafka.connect.json.JsonConverter\n\
     key.converter.schemas.enable=false\n\
     value.converter=org.apache.kafka.connect.json.JsonConverter\n\
-    value.converter.schemas.enable=false\n";
+    value.converter.schemas.enable=false\n\
+    connector.start.timeout.ms=3000\n";
 /// How long a stopped broker is given to close its listener and storage before it starts again.
 const BROKER_CLOSE: Duration = Duration::from_secs(1);
 /// How long a worker may take to answer REST after it starts, or to exit after SIGTERM.

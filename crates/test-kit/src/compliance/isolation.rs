@@ -38,7 +38,8 @@ fn merge(config: &mut Value, extra: Value) {
 }
 
 /// Starts the misbehaving connectors in the running worker and checks that each panicking one is
-/// FAILED and that the REST API answers throughout, the hung one included.
+/// FAILED, that a connector hung in its own start is FAILED once `connector.start.timeout.ms`
+/// (3 s in the harness's worker) is up, and that the REST API answers throughout.
 pub(super) async fn misbehave_beside(harness: &Harness, report: &mut Report) {
     create_topic(&harness.bootstrap, FEED_TOPIC).await;
     let sink = |extra: Value| {
@@ -66,6 +67,11 @@ pub(super) async fn misbehave_beside(harness: &Harness, report: &mut Report) {
             source(json!({"start": "hang"}), "harness-isolation"),
             false,
         ),
+        (
+            "harness-hangs-in-connector-start",
+            source(json!({"connector.start": "hang"}), "harness-isolation"),
+            false,
+        ),
         ("harness-feeds-the-sink", source(json!({}), FEED_TOPIC), false),
         ("harness-panics-in-put", sink(json!({"panic.at.record": "0"})), true),
         ("harness-hangs-in-sink-start", sink(json!({"start": "hang"})), false),
@@ -85,6 +91,13 @@ pub(super) async fn misbehave_beside(harness: &Harness, report: &mut Report) {
                 report.fail(format!("isolation: {name} is not FAILED: {task}"));
             }
         }
+    }
+    let (_, hung) = harness
+        .rest
+        .get("/connectors/harness-hangs-in-connector-start/status")
+        .await;
+    if hung["connector"]["state"] != "FAILED" {
+        report.fail(format!("isolation: a connector hung in start is not FAILED: {hung}"));
     }
     match tokio::time::timeout(REST_LIMIT, harness.rest.get("/connectors?expand=status")).await {
         Ok((200, answer)) if answer.get(&harness.name).is_some() => {}

@@ -8,7 +8,7 @@ use std::fmt;
 use std::hash::Hash;
 use std::sync::Mutex;
 
-use crate::error::Result;
+use kconnect_api::Result;
 
 /// A bounded map from key to value. The key of the previous lookup is compared first, which spares
 /// hashing when records keep coming with the same key; when full the memo starts again empty.
@@ -86,7 +86,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::error::ConnectError;
+    use kconnect_api::ConnectError;
 
     #[test]
     fn makes_once_per_key_and_forgets_failures() {

@@ -5,9 +5,9 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use crate::error::Result;
+use kconnect_api::{Result, Schema, SchemaRef};
+
 use crate::memo::Memo;
-use crate::schema::{Schema, SchemaRef};
 
 /// How many schemas a transformation remembers, as Apache's transformations (`LRUCache(16)`).
 pub const TRANSFORMATION_SCHEMAS: usize = 16;
@@ -81,7 +81,7 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
-    use crate::schema::SchemaBuilder;
+    use kconnect_api::SchemaBuilder;
 
     fn row(field: &str) -> SchemaRef {
         SchemaBuilder::struct_().field(field, Schema::string()).build()
