@@ -55,6 +55,16 @@ pub trait SinkTaskContext: Send + Sync {
 
     /// The partitions currently assigned to the task.
     fn assignment(&self) -> BTreeSet<TopicPartition>;
+
+    /// Stops fetching `partitions` (Apache's `pause`): records already given to `put` stay given,
+    /// and no later record of these partitions is given until [`SinkTaskContext::resume`]. The
+    /// pause outlives a rebalance for partitions that stay assigned; a partition not assigned to
+    /// the task is ignored.
+    fn pause(&self, partitions: &[TopicPartition]);
+
+    /// Fetches `partitions` again after [`SinkTaskContext::pause`], from the record after the
+    /// last one given to `put` (unless the whole connector is paused).
+    fn resume(&self, partitions: &[TopicPartition]);
 }
 
 /// A sink connector: splits writing into an external system into tasks.

@@ -55,6 +55,14 @@ fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
         .collect()
 }
 
+fn partition_list(partitions: &[TopicPartition]) -> TopicPartitionList {
+    let mut list = TopicPartitionList::new();
+    for partition in partitions {
+        list.add_partition(&partition.topic, partition.partition);
+    }
+    list
+}
+
 impl ClientContext for RebalanceContext {}
 
 impl ConsumerContext for RebalanceContext {
@@ -98,6 +106,8 @@ struct SinkRunner {
     current: CommitOffsets,
     /// Records given to `put` since the last offset commit.
     uncommitted: usize,
+    /// The partitions the consumer has paused because the task asked (not the connector's pause).
+    task_paused: BTreeSet<TopicPartition>,
     started: bool,
 }
 
@@ -129,6 +139,7 @@ impl SinkRunner {
             consumer,
             current: CommitOffsets::new(),
             uncommitted: 0,
+            task_paused: BTreeSet::new(),
             started: false,
         })
     }
@@ -148,6 +159,8 @@ impl SinkRunner {
             let paused = *target.borrow_and_update() == TargetState::Paused;
             self.errors.metrics.time_in_state.set_paused(paused);
             self.handle_rebalances(paused).await?;
+            self.apply_task_pauses(paused)?;
+            let context = self.context.clone();
             let batch = {
                 let mut stream = self.consumer.stream().ready_chunks(MAX_BATCH);
                 tokio::select! {
@@ -159,6 +172,7 @@ impl SinkRunner {
                         self.apply_target(*target.borrow())?;
                         continue;
                     }
+                    () = context.pauses_changed() => continue,
                     batch = stream.next() => batch,
                 }
             };
@@ -193,6 +207,9 @@ impl SinkRunner {
                             rdkafka::Message::offset(&message) + 1,
                         ));
                     }
+                    // The batch's poll may have assigned partitions: the task opens them before
+                    // it is given their records.
+                    self.handle_rebalances(paused).await?;
                     let sent = records.len();
                     let putting = Instant::now();
                     self.deliver(records, stop).await?;
@@ -204,6 +221,7 @@ impl SinkRunner {
                     self.report_errant().await?;
                     self.current.extend(offsets);
                     self.apply_rewinds()?;
+                    self.apply_task_pauses(paused)?;
                     if self.context.take_commit_request() {
                         self.commit(CommitMode::Async).await?;
                     }
@@ -273,19 +291,50 @@ impl SinkRunner {
         Ok(())
     }
 
-    /// Pauses or resumes consumption of every assigned partition.
+    /// Pauses consumption of every assigned partition, or resumes every one the task itself has
+    /// not paused.
     fn apply_target(&self, target: TargetState) -> Result<(), RuntimeError> {
         let assignment = self.consumer.assignment()?;
         match target {
             TargetState::Paused => self.consumer.pause(&assignment)?,
-            _ => self.consumer.resume(&assignment)?,
+            _ => {
+                let resumed: Vec<TopicPartition> = partitions(&assignment)
+                    .into_iter()
+                    .filter(|partition| !self.task_paused.contains(partition))
+                    .collect();
+                self.consumer.resume(&partition_list(&resumed))?;
+            }
         }
         tracing::info!(task = %self.spec.name(), target = target.name(), "consumption target changed");
         Ok(())
     }
 
+    /// Pauses the partitions the task newly paused and resumes those it resumed (unless the whole
+    /// connector is paused). librdkafka drops what it fetched of a paused partition and fetches
+    /// again from the record after the last one given to the task.
+    fn apply_task_pauses(&mut self, connector_paused: bool) -> Result<(), RuntimeError> {
+        let Some(paused) = self.context.take_pauses() else {
+            return Ok(());
+        };
+        let newly_paused: Vec<TopicPartition> = paused.difference(&self.task_paused).cloned().collect();
+        let resumed: Vec<TopicPartition> = self.task_paused.difference(&paused).cloned().collect();
+        if !newly_paused.is_empty() {
+            self.consumer.pause(&partition_list(&newly_paused))?;
+        }
+        if !resumed.is_empty() && !connector_paused {
+            self.consumer.resume(&partition_list(&resumed))?;
+        }
+        tracing::info!(task = %self.spec.name(), paused = ?newly_paused, resumed = ?resumed, "the task paused or resumed partitions");
+        self.task_paused = paused;
+        Ok(())
+    }
+
+    /// Opens assigned and closes revoked partitions, if the consumer saw a rebalance.
     async fn handle_rebalances(&mut self, paused: bool) -> Result<(), RuntimeError> {
         let events = std::mem::take(&mut *self.consumer.context().events.lock().unwrap_or_else(|e| e.into_inner()));
+        if events.is_empty() {
+            return Ok(());
+        }
         for event in events {
             match event {
                 RebalanceEvent::Assigned(assigned) => {
@@ -298,6 +347,15 @@ impl SinkRunner {
                     self.task.open(&assigned).await?;
                     if paused {
                         self.apply_target(TargetState::Paused)?;
+                    } else {
+                        // A new assignment starts unpaused; what the task paused and still owns
+                        // stays paused.
+                        let still_paused = self.context.paused();
+                        let repaused: Vec<TopicPartition> =
+                            assigned.into_iter().filter(|p| still_paused.contains(p)).collect();
+                        if !repaused.is_empty() {
+                            self.consumer.pause(&partition_list(&repaused))?;
+                        }
                     }
                 }
                 RebalanceEvent::Revoked(revoked) => {
@@ -305,6 +363,7 @@ impl SinkRunner {
                     self.task.close(&revoked).await?;
                     for partition in &revoked {
                         self.current.remove(partition);
+                        self.task_paused.remove(partition);
                     }
                 }
             }

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use kconnect_api::{
     ConfigMap, ConnectError, OffsetStorageReader, SinkRecord, SinkTaskContext, SourceTaskContext, TopicPartition,
 };
@@ -18,12 +20,18 @@ struct SinkRequests {
     rewinds: BTreeMap<TopicPartition, i64>,
     assignment: BTreeSet<TopicPartition>,
     errant: Vec<(SinkRecord, ConnectError)>,
+    /// The partitions the task has paused, kept until it resumes them or they are revoked.
+    paused: BTreeSet<TopicPartition>,
+    /// Whether `paused` changed since it was last taken.
+    pauses_changed: bool,
 }
 
 /// The context of one sink task.
 pub struct SinkContext {
     configs: ConfigMap,
     requests: Mutex<SinkRequests>,
+    /// Woken when the task pauses or resumes partitions, which it may do from any thread.
+    pauses_changed: Notify,
 }
 
 impl SinkContext {
@@ -32,6 +40,7 @@ impl SinkContext {
         Arc::new(Self {
             configs,
             requests: Mutex::default(),
+            pauses_changed: Notify::new(),
         })
     }
 
@@ -59,9 +68,44 @@ impl SinkContext {
         std::mem::take(&mut self.requests().rewinds)
     }
 
-    /// Records the task's current assignment.
+    /// Records the task's current assignment; partitions no longer assigned are no longer paused.
     pub fn set_assignment(&self, assignment: BTreeSet<TopicPartition>) {
-        self.requests().assignment = assignment;
+        let mut requests = self.requests();
+        requests.paused.retain(|partition| assignment.contains(partition));
+        requests.assignment = assignment;
+    }
+
+    /// The partitions the task has paused.
+    pub fn paused(&self) -> BTreeSet<TopicPartition> {
+        self.requests().paused.clone()
+    }
+
+    /// The partitions the task has paused, if that changed since this was last taken.
+    pub fn take_pauses(&self) -> Option<BTreeSet<TopicPartition>> {
+        let mut requests = self.requests();
+        std::mem::take(&mut requests.pauses_changed).then(|| requests.paused.clone())
+    }
+
+    /// Completes when the task next pauses or resumes partitions (at once if it did since the
+    /// last [`SinkContext::take_pauses`]).
+    pub async fn pauses_changed(&self) {
+        self.pauses_changed.notified().await;
+    }
+
+    fn change_pauses(&self, partitions: &[TopicPartition], pause: bool) {
+        let mut requests = self.requests();
+        for partition in partitions {
+            if !requests.assignment.contains(partition) {
+                tracing::warn!(%partition.topic, partition.partition, pause, "the task asked to pause or resume a partition it is not assigned; ignored");
+            } else if pause {
+                requests.paused.insert(partition.clone());
+            } else {
+                requests.paused.remove(partition);
+            }
+        }
+        requests.pauses_changed = true;
+        drop(requests);
+        self.pauses_changed.notify_one();
     }
 }
 
@@ -88,6 +132,14 @@ impl SinkTaskContext for SinkContext {
 
     fn assignment(&self) -> BTreeSet<TopicPartition> {
         self.requests().assignment.clone()
+    }
+
+    fn pause(&self, partitions: &[TopicPartition]) {
+        self.change_pauses(partitions, true);
+    }
+
+    fn resume(&self, partitions: &[TopicPartition]) {
+        self.change_pauses(partitions, false);
     }
 }
 
@@ -141,5 +193,20 @@ mod tests {
         assert_eq!(errant.len(), 1);
         assert_eq!(errant[0].0.kafka_offset, 7);
         assert!(context.take_errant().is_empty());
+    }
+
+    #[test]
+    fn pauses_last_until_resumed_or_revoked_and_ignore_unassigned_partitions() {
+        let context = SinkContext::new(ConfigMap::new());
+        let (a, b) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        context.set_assignment([a.clone(), b.clone()].into());
+        assert_eq!(context.take_pauses(), None);
+        context.pause(&[a.clone(), b.clone(), TopicPartition::new("other", 0)]);
+        assert_eq!(context.take_pauses(), Some([a.clone(), b.clone()].into()));
+        assert_eq!(context.take_pauses(), None);
+        context.resume(std::slice::from_ref(&b));
+        assert_eq!(context.take_pauses(), Some([a.clone()].into()));
+        context.set_assignment([b].into());
+        assert!(context.paused().is_empty());
     }
 }

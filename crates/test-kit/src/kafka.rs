@@ -110,13 +110,18 @@ pub async fn consume_values(bootstrap: &str, topic: &str, expected: usize, timeo
 
 /// Creates `topic` with one partition.
 pub async fn create_topic(bootstrap: &str, topic: &str) {
+    create_topic_with_partitions(bootstrap, topic, 1).await;
+}
+
+/// Creates `topic` with `partitions` partitions.
+pub async fn create_topic_with_partitions(bootstrap: &str, topic: &str, partitions: i32) {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .create()
         .expect("admin client");
     let results = admin
         .create_topics(
-            [&NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
+            [&NewTopic::new(topic, partitions, TopicReplication::Fixed(1))],
             &AdminOptions::new(),
         )
         .await
@@ -128,6 +133,20 @@ pub async fn create_topic(bootstrap: &str, topic: &str) {
 
 /// Produces `values` to `topic`, in order, waiting for each acknowledgement batch.
 pub async fn produce_values(bootstrap: &str, topic: &str, values: impl IntoIterator<Item = String>) {
+    produce(bootstrap, topic, None, values).await;
+}
+
+/// Produces `values` to one partition of `topic`, in order, waiting for each acknowledgement batch.
+pub async fn produce_to_partition(
+    bootstrap: &str,
+    topic: &str,
+    partition: i32,
+    values: impl IntoIterator<Item = String>,
+) {
+    produce(bootstrap, topic, Some(partition), values).await;
+}
+
+async fn produce(bootstrap: &str, topic: &str, partition: Option<i32>, values: impl IntoIterator<Item = String>) {
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("enable.idempotence", "true")
@@ -139,13 +158,11 @@ pub async fn produce_values(bootstrap: &str, topic: &str, values: impl IntoItera
             let producer = producer.clone();
             let topic = topic.to_string();
             async move {
-                producer
-                    .send(
-                        FutureRecord::<(), String>::to(&topic).payload(&value),
-                        Duration::from_secs(30),
-                    )
-                    .await
-                    .map(|_| ())
+                let mut record = FutureRecord::<(), String>::to(&topic).payload(&value);
+                if let Some(partition) = partition {
+                    record = record.partition(partition);
+                }
+                producer.send(record, Duration::from_secs(30)).await.map(|_| ())
             }
         })
         .collect();

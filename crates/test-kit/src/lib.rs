@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 pub use broker_process::BrokerProcess;
 pub use kafka::{
-    ConsumedRecord, consume_records, consume_values, create_topic, produce_values, start_broker, start_sasl_broker,
-    start_with,
+    ConsumedRecord, consume_records, consume_values, create_topic, create_topic_with_partitions, produce_to_partition,
+    produce_values, start_broker, start_sasl_broker, start_with,
 };
 pub use process::WorkerProcess;
 pub use quickstart::{ARRIVAL_TIMEOUT, Quickstart};

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
 use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, Connector, ConnectorContext, Result, SinkConnector, SinkRecord, SinkTask,
-    SinkTaskContext,
+    SinkTaskContext, TopicPartition,
 };
 use tokio::io::AsyncWriteExt;
 
@@ -21,6 +21,21 @@ pub const SINK_OUTPUT_FILE: &str = "output.file";
 const REJECT_VALUE_CONFIG: &str = "reject.value";
 const REPORT_REJECTED_CONFIG: &str = "report.rejected";
 const PUT_DELAY_CONFIG: &str = "put.delay.ms";
+const PAUSE_ON_VALUE_CONFIG: &str = "pause.on.value";
+const RESUME_ON_VALUE_CONFIG: &str = "resume.on.value";
+
+/// A `STRING` key defaulting to empty (never).
+fn value_key(name: &str, doc: &str) -> ConfigKey {
+    ConfigKey::new(name, ConfigType::String)
+        .default_value(ConfigValue::String(String::new()))
+        .importance(Importance::Medium)
+        .doc(doc)
+}
+
+/// The value of `key`, unless empty.
+fn optional_value(parsed: &ParsedConfig, key: &str) -> Option<String> {
+    parsed.string(key).filter(|v| !v.is_empty()).map(str::to_string)
+}
 
 fn config_def() -> ConfigDef {
     ConfigDef::new()
@@ -30,12 +45,18 @@ fn config_def() -> ConfigDef {
                 .importance(Importance::High)
                 .doc("The file each record is appended to, as a JSON line."),
         )
-        .define(
-            ConfigKey::new(REJECT_VALUE_CONFIG, ConfigType::String)
-                .default_value(ConfigValue::String(String::new()))
-                .importance(Importance::Medium)
-                .doc("A value the sink refuses to write, as an external system rejects a record."),
-        )
+        .define(value_key(
+            REJECT_VALUE_CONFIG,
+            "A value the sink refuses to write, as an external system rejects a record.",
+        ))
+        .define(value_key(
+            PAUSE_ON_VALUE_CONFIG,
+            "A value after whose record the sink pauses that record's partition (SinkTaskContext::pause).",
+        ))
+        .define(value_key(
+            RESUME_ON_VALUE_CONFIG,
+            "A value whose record makes the sink resume every partition it paused.",
+        ))
         .define(
             ConfigKey::new(REPORT_REJECTED_CONFIG, ConfigType::Boolean)
                 .default_value(ConfigValue::Boolean(true))
@@ -65,6 +86,8 @@ fn config_def() -> ConfigDef {
 struct SinkScript {
     output: String,
     reject_value: Option<String>,
+    pause_on_value: Option<String>,
+    resume_on_value: Option<String>,
     report_rejected: bool,
     put_delay: Duration,
     start: StartBehaviour,
@@ -82,10 +105,9 @@ impl PluginConfig for SinkScript {
         let long = |key| parsed.get_long(key);
         Ok(Self {
             output: parsed.get_string(SINK_OUTPUT_FILE)?.to_string(),
-            reject_value: parsed
-                .string(REJECT_VALUE_CONFIG)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string),
+            reject_value: optional_value(parsed, REJECT_VALUE_CONFIG),
+            pause_on_value: optional_value(parsed, PAUSE_ON_VALUE_CONFIG),
+            resume_on_value: optional_value(parsed, RESUME_ON_VALUE_CONFIG),
             report_rejected: parsed.get_boolean(REPORT_REJECTED_CONFIG)?,
             put_delay: parsed.get_millis(PUT_DELAY_CONFIG)?,
             start: StartBehaviour::named(parsed.get_string(START_CONFIG)?),
@@ -173,13 +195,23 @@ impl SinkTask for ScriptedSinkTask {
         let mut text = String::new();
         for record in records {
             misbehave_at(record.kafka_offset, script.panic_at, script.fail_at)?;
-            if script.reject_value.as_deref() == Some(record.value.value.to_string().as_str()) {
+            let value = Some(record.value.value.to_string());
+            if script.reject_value == value {
                 if script.report_rejected {
                     context.report_errant(record, ConnectError::data("scripted rejection of this record"));
                 }
                 continue;
             }
             text.push_str(&line(record));
+            if script.pause_on_value == value {
+                context.pause(&[TopicPartition::new(
+                    &record.original_topic,
+                    record.original_kafka_partition,
+                )]);
+            }
+            if script.resume_on_value == value {
+                context.resume(&context.assignment().into_iter().collect::<Vec<_>>());
+            }
         }
         let mut file = tokio::fs::OpenOptions::new()
             .create(true)

@@ -4,76 +4,20 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use kconnect_broker::EmbeddedBroker;
 use kconnect_test_kit::{
-    RestApi, WorkerProcess, consume_values, create_topic, free_port, produce_values, read_lines, start_broker,
-    wait_until, worker_file,
+    consume_values, create_topic, create_topic_with_partitions, produce_to_partition, produce_values, wait_until,
 };
 use kconnect_test_plugins::{SCRIPTED_SINK, SCRIPTED_SOURCE, record_value};
-use reqwest::Method;
 use serde_json::{Value, json};
+use support::{WAIT, Worker, strings};
+
+mod support;
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_test_plugins::plugins());
 
-const WAIT: Duration = Duration::from_secs(60);
-
-/// A broker and one standalone worker with the scripted connectors.
-struct Worker {
-    dir: tempfile::TempDir,
-    bootstrap: String,
-    rest: RestApi,
-    process: WorkerProcess,
-    _broker: EmbeddedBroker,
-}
-
-impl Worker {
-    async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let broker = start_broker(&dir.path().join("broker")).await;
-        let bootstrap = broker.bootstrap_servers();
-        let port = free_port();
-        let file = worker_file(dir.path(), "worker", &bootstrap, port, false, "");
-        let args = ["kconnect", "standalone", &file.display().to_string()].map(String::from);
-        let process = WorkerProcess::in_this_test(&args, &dir.path().join("worker.log"));
-        let rest = RestApi::new(port);
-        for _ in 0..600 {
-            if rest.is_up().await {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Self {
-            dir,
-            bootstrap,
-            rest,
-            process,
-            _broker: broker,
-        }
-    }
-
-    async fn create(&self, name: &str, config: Value) {
-        let (status, answer, _) = self
-            .rest
-            .json(Method::POST, "/connectors", json!({"name": name, "config": config}))
-            .await;
-        assert_eq!(status, 201, "{answer}");
-    }
-
-    fn output(&self) -> std::path::PathBuf {
-        self.dir.path().join("sink.jsonl")
-    }
-
-    fn output_records(&self) -> Vec<Value> {
-        read_lines(&self.output())
-            .iter()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_source_task_failing_at_a_record_is_failed_with_its_trace_after_sending_the_records_before() {
-    let worker = Worker::start().await;
+    let worker = Worker::start(false).await;
     create_topic(&worker.bootstrap, "failing").await;
     worker
         .create(
@@ -97,7 +41,7 @@ async fn a_source_task_failing_at_a_record_is_failed_with_its_trace_after_sendin
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sink_task_that_panics_is_failed_and_the_worker_keeps_serving() {
-    let worker = Worker::start().await;
+    let worker = Worker::start(false).await;
     create_topic(&worker.bootstrap, "to-panic").await;
     produce_values(&worker.bootstrap, "to-panic", (0..5).map(|n| format!("v{n}"))).await;
     let output = worker.output().display().to_string();
@@ -123,7 +67,7 @@ async fn a_sink_task_that_panics_is_failed_and_the_worker_keeps_serving() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn with_no_error_tolerance_a_reported_errant_record_fails_the_sink_task() {
-    let worker = Worker::start().await;
+    let worker = Worker::start(false).await;
     create_topic(&worker.bootstrap, "strict").await;
     produce_values(&worker.bootstrap, "strict", ["a", "bad", "c"].map(String::from)).await;
     let output = worker.output().display().to_string();
@@ -141,7 +85,7 @@ async fn with_no_error_tolerance_a_reported_errant_record_fails_the_sink_task() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn records_of_many_partitions_reach_a_slow_sink_once_each_in_order_per_partition() {
-    let worker = Worker::start().await;
+    let worker = Worker::start(false).await;
     worker
         .create(
             "many-partitions",
@@ -182,4 +126,62 @@ async fn records_of_many_partitions_reach_a_slow_sink_once_each_in_order_per_par
         assert!(numbers.is_sorted(), "partition {partition} out of order: {numbers:?}");
         assert_eq!(numbers.len(), 100);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partition_the_sink_task_pauses_stays_paused_through_a_connector_pause_until_the_task_resumes_it() {
+    let worker = Worker::start(false).await;
+    create_topic_with_partitions(&worker.bootstrap, "pausing", 2).await;
+    let output = worker.output().display().to_string();
+    worker
+        .create(
+            "pauser",
+            json!({
+                "connector.class": SCRIPTED_SINK, "topics": "pausing", "output.file": output,
+                "pause.on.value": "pause", "resume.on.value": "resume",
+            }),
+        )
+        .await;
+    produce_to_partition(&worker.bootstrap, "pausing", 0, strings(&["a", "pause"])).await;
+    assert!(
+        wait_until(WAIT, || worker.written(0).len() == 2),
+        "{}",
+        worker.process.log()
+    );
+
+    produce_to_partition(&worker.bootstrap, "pausing", 0, strings(&["b", "c"])).await;
+    produce_to_partition(&worker.bootstrap, "pausing", 1, strings(&["x"])).await;
+    assert!(
+        wait_until(WAIT, || worker.written(1) == ["x"]),
+        "{}",
+        worker.process.log()
+    );
+    worker.change_target("pauser", "pause").await;
+    worker.change_target("pauser", "resume").await;
+    produce_to_partition(&worker.bootstrap, "pausing", 1, strings(&["y"])).await;
+    assert!(
+        wait_until(WAIT, || worker.written(1) == ["x", "y"]),
+        "{}",
+        worker.process.log()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        worker.written(0),
+        ["a", "pause"],
+        "nothing of the paused partition arrives, even after the connector's own pause and resume"
+    );
+
+    produce_to_partition(&worker.bootstrap, "pausing", 1, strings(&["resume"])).await;
+    assert!(
+        wait_until(WAIT, || worker.written(0).len() >= 4),
+        "{}",
+        worker.process.log()
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        worker.written(0),
+        ["a", "pause", "b", "c"],
+        "each record once, in order"
+    );
+    assert_eq!(worker.written(1), ["x", "y", "resume"]);
 }

@@ -1,0 +1,133 @@
+//! What the scripted-connector tests share: a broker and one worker process (standalone or
+//! distributed) with the scripted connectors, and reading what the scripted sink wrote.
+
+#![allow(dead_code, reason = "each test binary uses a part of it")]
+
+use std::time::Duration;
+
+use kconnect_broker::EmbeddedBroker;
+use kconnect_test_kit::{RestApi, WorkerProcess, free_port, read_lines, start_broker, worker_file};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// How long a test waits for what it expects.
+pub const WAIT: Duration = Duration::from_secs(60);
+
+/// A broker and one worker with the scripted connectors.
+pub struct Worker {
+    dir: tempfile::TempDir,
+    /// The broker's bootstrap servers.
+    pub bootstrap: String,
+    /// The worker's REST API.
+    pub rest: RestApi,
+    /// The worker process.
+    pub process: WorkerProcess,
+    _broker: EmbeddedBroker,
+}
+
+impl Worker {
+    /// Starts a broker and a worker on it, `distributed` or standalone, and waits for its REST API.
+    pub async fn start(distributed: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let broker = start_broker(&dir.path().join("broker")).await;
+        let bootstrap = broker.bootstrap_servers();
+        let port = free_port();
+        let file = worker_file(dir.path(), "worker", &bootstrap, port, distributed, "");
+        let mode = if distributed { "distributed" } else { "standalone" };
+        let args = ["kconnect", mode, &file.display().to_string()].map(String::from);
+        let process = WorkerProcess::in_this_test(&args, &dir.path().join("worker.log"));
+        let rest = RestApi::new(port);
+        for _ in 0..600 {
+            if rest.is_up().await {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self {
+            dir,
+            bootstrap,
+            rest,
+            process,
+            _broker: broker,
+        }
+    }
+
+    /// Creates connector `name` with `config`.
+    pub async fn create(&self, name: &str, config: Value) {
+        let body = json!({"name": name, "config": config});
+        let (status, answer) = self
+            .rest
+            .json_through_conflicts(Method::POST, "/connectors", body, WAIT)
+            .await;
+        assert_eq!(status, 201, "{answer}");
+    }
+
+    /// Replaces the configuration of connector `name` with `config`.
+    pub async fn update(&self, name: &str, config: Value) {
+        let path = format!("/connectors/{name}/config");
+        let (status, answer) = self.rest.json_through_conflicts(Method::PUT, &path, config, WAIT).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+
+    /// Waits until connector `name` itself reports `state`; returns its status as last read.
+    pub async fn wait_for_connector_state(&self, name: &str, state: &str) -> Value {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let status = self.rest.state(name).await;
+            if status["connector"]["state"] == state || std::time::Instant::now() > deadline {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until connector `name` runs `count` tasks, every one RUNNING; returns its status.
+    pub async fn wait_for_running_tasks(&self, name: &str, count: usize) -> Value {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let status = self.rest.state(name).await;
+            let tasks = status["tasks"].as_array().cloned().unwrap_or_default();
+            let running = tasks.len() == count && tasks.iter().all(|t| t["state"] == "RUNNING");
+            if running || std::time::Instant::now() > deadline {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Where the scripted sink is told to write.
+    pub fn output(&self) -> std::path::PathBuf {
+        self.dir.path().join("sink.jsonl")
+    }
+
+    /// What the scripted sink wrote, a JSON object per record.
+    pub fn output_records(&self) -> Vec<Value> {
+        read_lines(&self.output())
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    /// The values the sink wrote from `partition`, in the order written.
+    pub fn written(&self, partition: i64) -> Vec<String> {
+        self.output_records()
+            .iter()
+            .filter(|r| r["partition"] == partition)
+            .map(|r| r["value"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// `PUT /connectors/{name}/{action}` (pause, resume), expecting 202.
+    pub async fn change_target(&self, name: &str, action: &str) {
+        let (status, answer, _) = self
+            .rest
+            .call(Method::PUT, &format!("/connectors/{name}/{action}"), None)
+            .await;
+        assert_eq!(status, 202, "{action}: {answer}");
+    }
+}
+
+/// Owned copies of `values`.
+pub fn strings(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| v.to_string()).collect()
+}
