@@ -324,7 +324,9 @@ impl SinkRunner {
         if !resumed.is_empty() && !connector_paused {
             self.consumer.resume(&partition_list(&resumed))?;
         }
-        tracing::info!(task = %self.spec.name(), paused = ?newly_paused, resumed = ?resumed, "the task paused or resumed partitions");
+        if !newly_paused.is_empty() || !resumed.is_empty() {
+            tracing::info!(task = %self.spec.name(), paused = ?newly_paused, resumed = ?resumed, "the task paused or resumed partitions");
+        }
         self.task_paused = paused;
         Ok(())
     }
@@ -335,9 +337,11 @@ impl SinkRunner {
         if events.is_empty() {
             return Ok(());
         }
+        let mut assigned_any = false;
         for event in events {
             match event {
                 RebalanceEvent::Assigned(assigned) => {
+                    assigned_any = true;
                     tracing::info!(task = %self.spec.name(), partitions = ?assigned, "partitions assigned");
                     for partition in &assigned {
                         self.worker
@@ -345,17 +349,16 @@ impl SinkRunner {
                             .record(&self.spec.connector, self.spec.id, &partition.topic);
                     }
                     self.task.open(&assigned).await?;
+                    // A new assignment starts unpaused: what the task paused and owns again is
+                    // paused again, and stays paused when the connector itself resumes.
+                    let still_paused = self.context.paused();
+                    let repaused: Vec<TopicPartition> =
+                        assigned.into_iter().filter(|p| still_paused.contains(p)).collect();
+                    self.task_paused.extend(repaused.iter().cloned());
                     if paused {
                         self.apply_target(TargetState::Paused)?;
-                    } else {
-                        // A new assignment starts unpaused; what the task paused and still owns
-                        // stays paused.
-                        let still_paused = self.context.paused();
-                        let repaused: Vec<TopicPartition> =
-                            assigned.into_iter().filter(|p| still_paused.contains(p)).collect();
-                        if !repaused.is_empty() {
-                            self.consumer.pause(&partition_list(&repaused))?;
-                        }
+                    } else if !repaused.is_empty() {
+                        self.consumer.pause(&partition_list(&repaused))?;
                     }
                 }
                 RebalanceEvent::Revoked(revoked) => {
@@ -378,6 +381,9 @@ impl SinkRunner {
             .partition_count
             .store(assignment.len() as u64, std::sync::atomic::Ordering::Relaxed);
         self.context.set_assignment(assignment);
+        if assigned_any {
+            self.context.retain_assigned_pauses();
+        }
         Ok(())
     }
 

@@ -20,7 +20,8 @@ struct SinkRequests {
     rewinds: BTreeMap<TopicPartition, i64>,
     assignment: BTreeSet<TopicPartition>,
     errant: Vec<(SinkRecord, ConnectError)>,
-    /// The partitions the task has paused, kept until it resumes them or they are revoked.
+    /// The partitions the task has paused, kept until it resumes them or an assignment leaves them
+    /// out.
     paused: BTreeSet<TopicPartition>,
     /// Whether `paused` changed since it was last taken.
     pauses_changed: bool,
@@ -68,11 +69,18 @@ impl SinkContext {
         std::mem::take(&mut self.requests().rewinds)
     }
 
-    /// Records the task's current assignment; partitions no longer assigned are no longer paused.
+    /// Records the task's current assignment.
     pub fn set_assignment(&self, assignment: BTreeSet<TopicPartition>) {
-        let mut requests = self.requests();
-        requests.paused.retain(|partition| assignment.contains(partition));
-        requests.assignment = assignment;
+        self.requests().assignment = assignment;
+    }
+
+    /// After partitions were assigned: forgets the pauses of partitions the assignment left out
+    /// (as Apache's, a revocation alone keeps them, for an eager rebalance assigns them again).
+    pub fn retain_assigned_pauses(&self) {
+        let requests = &mut *self.requests();
+        requests
+            .paused
+            .retain(|partition| requests.assignment.contains(partition));
     }
 
     /// The partitions the task has paused.
@@ -196,7 +204,7 @@ mod tests {
     }
 
     #[test]
-    fn pauses_last_until_resumed_or_revoked_and_ignore_unassigned_partitions() {
+    fn pauses_last_until_resumed_or_left_out_of_an_assignment_and_ignore_unassigned_partitions() {
         let context = SinkContext::new(ConfigMap::new());
         let (a, b) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
         context.set_assignment([a.clone(), b.clone()].into());
@@ -206,7 +214,14 @@ mod tests {
         assert_eq!(context.take_pauses(), None);
         context.resume(std::slice::from_ref(&b));
         assert_eq!(context.take_pauses(), Some([a.clone()].into()));
+        context.set_assignment(BTreeSet::new());
+        assert_eq!(
+            context.paused(),
+            [a.clone()].into(),
+            "a revocation alone keeps the pause"
+        );
         context.set_assignment([b].into());
+        context.retain_assigned_pauses();
         assert!(context.paused().is_empty());
     }
 }

@@ -86,11 +86,25 @@ impl RestApi {
     /// Waits until the first task of `name` reports `state`, at most `timeout`; returns that
     /// task's status as last read.
     pub async fn wait_for_task_state(&self, name: &str, state: &str, timeout: std::time::Duration) -> Value {
+        let status = self
+            .wait_for_status(name, timeout, |status| status["tasks"][0]["state"] == state)
+            .await;
+        status["tasks"][0].clone()
+    }
+
+    /// Reads the status of `name` every 100 ms until `done` holds for it, at most `timeout`;
+    /// returns the status as last read.
+    pub async fn wait_for_status(
+        &self,
+        name: &str,
+        timeout: std::time::Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = std::time::Instant::now() + timeout;
         loop {
-            let task = self.state(name).await["tasks"][0].clone();
-            if task["state"] == state || std::time::Instant::now() > deadline {
-                return task;
+            let status = self.state(name).await;
+            if done(&status) || std::time::Instant::now() > deadline {
+                return status;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }

@@ -58,13 +58,7 @@ async fn a_failed_task_fixed_by_a_config_update_resumes_from_its_committed_offse
     assert_eq!(by_task(&worker, "fixed", 10).await, expected(1, 10));
 
     worker.update("fails", source("fixed", 20, json!({}))).await;
-    let status = worker.wait_for_running_tasks("fails", 1).await;
-    assert_eq!(
-        status["tasks"][0]["state"],
-        "RUNNING",
-        "{status}\n{}",
-        worker.process.log()
-    );
+    worker.expect_running_tasks("fails", 1).await;
     assert_eq!(
         by_task(&worker, "fixed", 20).await,
         expected(1, 20),
@@ -99,7 +93,7 @@ async fn a_connector_failing_to_start_is_failed_until_a_config_update_starts_it(
     );
 
     worker.update("broken", source("late", 5, json!({}))).await;
-    let status = worker.wait_for_running_tasks("broken", 1).await;
+    let status = worker.expect_running_tasks("broken", 1).await;
     assert_eq!(
         status["connector"]["state"],
         "RUNNING",
@@ -119,13 +113,7 @@ async fn more_tasks_after_a_config_update_each_write_their_records_once(distribu
     worker
         .update("grows", source("grown", 30, json!({"tasks.max": "3"})))
         .await;
-    let status = worker.wait_for_running_tasks("grows", 3).await;
-    assert_eq!(
-        status["tasks"].as_array().map(Vec::len),
-        Some(3),
-        "{status}\n{}",
-        worker.process.log()
-    );
+    worker.expect_running_tasks("grows", 3).await;
     assert_eq!(
         by_task(&worker, "grown", 90).await,
         expected(3, 30),
@@ -151,13 +139,7 @@ async fn a_restart_with_its_tasks_resumes_from_committed_offsets(distributed: bo
         )
         .await;
     assert_eq!(status, 202, "{answer}");
-    let status = worker.wait_for_running_tasks("restarts", 1).await;
-    assert_eq!(
-        status["tasks"][0]["state"],
-        "RUNNING",
-        "{status}\n{}",
-        worker.process.log()
-    );
+    worker.expect_running_tasks("restarts", 1).await;
     std::fs::write(&available, "20").unwrap();
     assert_eq!(
         by_task(&worker, "restarted", 20).await,

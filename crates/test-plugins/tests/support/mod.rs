@@ -71,28 +71,25 @@ impl Worker {
 
     /// Waits until connector `name` itself reports `state`; returns its status as last read.
     pub async fn wait_for_connector_state(&self, name: &str, state: &str) -> Value {
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            let status = self.rest.state(name).await;
-            if status["connector"]["state"] == state || std::time::Instant::now() > deadline {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.rest
+            .wait_for_status(name, WAIT, |status| status["connector"]["state"] == state)
+            .await
     }
 
-    /// Waits until connector `name` runs `count` tasks, every one RUNNING; returns its status.
-    pub async fn wait_for_running_tasks(&self, name: &str, count: usize) -> Value {
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            let status = self.rest.state(name).await;
+    /// Waits until connector `name` runs exactly `count` tasks, every one RUNNING, and fails the
+    /// test with the status and the worker's log if it does not; returns the status.
+    pub async fn expect_running_tasks(&self, name: &str, count: usize) -> Value {
+        let running = |status: &Value| {
             let tasks = status["tasks"].as_array().cloned().unwrap_or_default();
-            let running = tasks.len() == count && tasks.iter().all(|t| t["state"] == "RUNNING");
-            if running || std::time::Instant::now() > deadline {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            tasks.len() == count && tasks.iter().all(|t| t["state"] == "RUNNING")
+        };
+        let status = self.rest.wait_for_status(name, WAIT, running).await;
+        assert!(
+            running(&status),
+            "{name}: not {count} running tasks: {status}\n{}",
+            self.process.log()
+        );
+        status
     }
 
     /// Where the scripted sink is told to write.
