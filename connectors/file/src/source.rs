@@ -18,6 +18,10 @@ const POSITION_FIELD: &str = "position";
 /// How long a poll waits when the file has no new complete line.
 const IDLE_WAIT: Duration = Duration::from_millis(100);
 const READ_CHUNK: usize = 64 * 1024;
+/// The longest line the task holds in memory (16 MiB, beyond any broker's default record size): a
+/// longer one fails the task, or is skipped with `errors.tolerance=all`.
+const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+const ERRORS_TOLERANCE: &str = "errors.tolerance";
 
 /// `org.apache.kafka.connect.file.FileStreamSourceConnector`: always one task.
 #[derive(Debug, Default)]
@@ -89,6 +93,13 @@ pub struct FileStreamSourceTask {
     context: Option<Arc<dyn SourceTaskContext>>,
     /// The source partition of every record.
     partition: Arc<OffsetMap>,
+    /// The longest line kept; see [`MAX_LINE_BYTES`].
+    max_line_bytes: usize,
+    /// Whether a line longer than `max_line_bytes` is skipped (`errors.tolerance=all`) rather than
+    /// failing the task.
+    skip_long_lines: bool,
+    /// Skipping the rest of a line that was too long, up to its newline.
+    skipping: bool,
 }
 
 impl FileStreamSourceTask {
@@ -124,6 +135,43 @@ impl FileStreamSourceTask {
             self.position = position;
         }
         self.input = Some(Box::new(file));
+        Ok(())
+    }
+
+    /// Adds `read` bytes to the pending ones, dropping the rest of a line being skipped; a line
+    /// that grows past `max_line_bytes` fails, or is skipped when errors are tolerated.
+    fn add_pending(&mut self, read: &[u8]) -> Result<()> {
+        let mut read = read;
+        if self.skipping {
+            let Some(newline) = read.iter().position(|b| *b == b'\n') else {
+                self.position += read.len() as u64;
+                return Ok(());
+            };
+            self.position += newline as u64 + 1;
+            read = &read[newline + 1..];
+            self.skipping = false;
+        }
+        self.pending.extend_from_slice(read);
+        let last_line = self.pending.iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
+        let partial = self.pending.len() - last_line;
+        if partial <= self.max_line_bytes || last_line > 0 {
+            return Ok(());
+        }
+        let start = self.position;
+        if !self.skip_long_lines {
+            return Err(ConnectError::data(format!(
+                "the line at byte {start} is longer than {} bytes; set errors.tolerance=all to skip such lines",
+                self.max_line_bytes
+            )));
+        }
+        tracing::error!(
+            position = start,
+            limit = self.max_line_bytes,
+            "skipping a line longer than the limit"
+        );
+        self.position += self.pending.len() as u64;
+        self.pending.clear();
+        self.skipping = true;
         Ok(())
     }
 
@@ -173,6 +221,11 @@ impl SourceTask for FileStreamSourceTask {
         self.filename = config.file;
         self.topic = config.topic;
         self.batch_size = config.batch_size;
+        self.max_line_bytes = MAX_LINE_BYTES;
+        self.skip_long_lines = context
+            .configs()
+            .get(ERRORS_TOLERANCE)
+            .is_some_and(|tolerance| tolerance.trim() == "all");
         self.chunk = vec![0; READ_CHUNK];
         self.open(context.as_ref()).await?;
         self.context = Some(context);
@@ -196,7 +249,10 @@ impl SourceTask for FileStreamSourceTask {
             }
             let input = self.input.as_mut().expect("input opened above");
             let read = input.read(&mut self.chunk).await?;
-            self.pending.extend_from_slice(&self.chunk[..read]);
+            let chunk = std::mem::take(&mut self.chunk);
+            let added = self.add_pending(&chunk[..read]);
+            self.chunk = chunk;
+            added?;
             if read == 0 {
                 tokio::time::sleep(IDLE_WAIT).await;
                 return Ok(Vec::new());
@@ -225,10 +281,20 @@ mod tests {
     }
 
     async fn started(file: &std::path::Path, committed: Option<u64>, batch: &str) -> FileStreamSourceTask {
+        started_with(file, committed, batch, "none").await
+    }
+
+    async fn started_with(
+        file: &std::path::Path,
+        committed: Option<u64>,
+        batch: &str,
+        tolerance: &str,
+    ) -> FileStreamSourceTask {
         let configs: ConfigMap = [
             ("file", file.display().to_string()),
             ("topic", "t".into()),
             ("batch.size", batch.into()),
+            ("errors.tolerance", tolerance.into()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -293,5 +359,34 @@ mod tests {
         assert!(task.poll().await.unwrap().is_empty());
         std::fs::write(&path, "late\n").unwrap();
         assert_eq!(lines(&task.poll().await.unwrap()), ["late"]);
+    }
+
+    #[tokio::test]
+    async fn a_line_over_the_limit_fails_the_task_unless_errors_are_tolerated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, "ok\nthis line is too long\nafter\n").unwrap();
+        let mut task = started(&path, None, "10").await;
+        task.max_line_bytes = 8;
+        task.chunk = vec![0; 4];
+        assert_eq!(lines(&task.poll().await.unwrap()), ["ok"]);
+        let err = task.poll().await.unwrap_err().to_string();
+        assert!(err.contains("byte 3") && err.contains("errors.tolerance=all"), "{err}");
+
+        let mut task = started_with(&path, None, "10", "all").await;
+        task.max_line_bytes = 8;
+        task.chunk = vec![0; 4];
+        let mut seen = Vec::new();
+        for _ in 0..20 {
+            seen.extend(task.poll().await.unwrap());
+            if seen.len() == 2 {
+                break;
+            }
+        }
+        assert_eq!(lines(&seen), ["ok", "after"]);
+        assert_eq!(
+            seen[1].source_offset["position"], 31,
+            "positions count the skipped bytes"
+        );
     }
 }

@@ -38,6 +38,7 @@ pub async fn run(
     for connector in connectors {
         herder.create_connector(connector, None).await?;
     }
+    herder.mark_ready();
     tracing::info!("kconnect standalone worker started");
     crate::shutdown_signal().await;
     herder.stop().await;

@@ -464,6 +464,7 @@ async fn a_source_with_its_own_offsets_topic_keeps_its_offsets_there() {
     assert_eq!(
         lines.len(),
         200,
-        "the file read twice, once before and once after the reset"
+        "the file read twice, once before and once after the reset\n{}",
+        cluster.logs()
     );
 }

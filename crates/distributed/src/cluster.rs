@@ -1,7 +1,7 @@
 //! What one distributed worker knows and shares between its REST handlers, its group membership
 //! and the work it runs: the config snapshot, the internal topics and the current leader.
 
-use std::sync::atomic::AtomicI32;
+use std::sync::atomic::{AtomicBool, AtomicI32};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use crate::config::DistributedConfig;
 use crate::config_records::{ConfigSnapshot, Record};
 use crate::connector_offsets::ConnectorOffsetTopics;
 use crate::kafka_log::{KafkaLog, LogError};
+use crate::leader::TaskSubmissions;
 use crate::offset_store::KafkaOffsetStore;
 use crate::status_log::StatusLog;
 use crate::work::LocalWork;
@@ -58,6 +59,10 @@ pub struct Cluster {
     pub stop: CancellationToken,
     /// The connectors and tasks running here.
     pub work: tokio::sync::Mutex<LocalWork>,
+    /// Task configurations sent to the leader and not yet superseded.
+    pub task_submissions: TaskSubmissions,
+    /// Set once this worker has joined the group and taken its first assignment.
+    pub joined: AtomicBool,
 }
 
 impl Cluster {

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use kconnect_runtime::connector_config::CONNECTOR_CLASS;
 use kconnect_runtime::{ConfigMap, RestartRequest, TargetState};
 use serde_json::{Value, json};
 
@@ -117,21 +118,36 @@ fn task_key(rest: &str) -> Option<(&str, u32)> {
 }
 
 impl ConfigSnapshot {
-    /// Applies one record read at `offset`; records kconnect does not know are skipped.
+    /// Applies one record read at `offset`. Records kconnect does not know are skipped, and so,
+    /// with a warning, are records that are not JSON and connector configs without
+    /// `connector.class`: a malformed record never deletes nor replaces what is there.
     pub fn apply(&mut self, offset: i64, key: &str, value: Option<&[u8]>) {
         self.offset = offset + 1;
-        let json: Option<Value> = value.and_then(|v| serde_json::from_slice(v).ok());
+        let json: Option<Value> = match value.map(serde_json::from_slice::<Value>) {
+            None => None,
+            Some(Ok(json)) => Some(json),
+            Some(Err(err)) => {
+                tracing::warn!(key, offset, error = %err, "skipping a config topic record that is not JSON");
+                return;
+            }
+        };
         if let Some(name) = key.strip_prefix("connector-") {
-            match json.as_ref().and_then(config_of) {
+            let Some(json) = json else {
+                self.connectors.remove(name);
+                self.targets.remove(name);
+                self.tasks.remove(name);
+                self.pending.remove(name);
+                return;
+            };
+            match config_of(&json).filter(|config| config.contains_key(CONNECTOR_CLASS)) {
                 Some(config) => {
                     self.connectors.insert(name.to_string(), config);
                 }
-                None => {
-                    self.connectors.remove(name);
-                    self.targets.remove(name);
-                    self.tasks.remove(name);
-                    self.pending.remove(name);
-                }
+                None => tracing::warn!(
+                    connector = name,
+                    offset,
+                    "skipping a connector config record without properties or connector.class"
+                ),
             }
         } else if let Some(name) = key.strip_prefix("target-state-") {
             let state = json.as_ref().and_then(|v| {
@@ -216,6 +232,21 @@ mod tests {
     }
 
     #[test]
+    fn malformed_connector_records_are_skipped_and_keep_what_was_there() {
+        let mut snapshot = ConfigSnapshot::default();
+        let good = config(&[("connector.class", "FileStreamSource")]);
+        apply_all(&mut snapshot, vec![connector_record("c", Some(&good))]);
+        let without_class = connector_record("c", Some(&config(&[("topic", "t")])));
+        let not_json = (b"connector-c".to_vec(), Some(b"{not json".to_vec()));
+        let no_properties = (b"connector-d".to_vec(), Some(b"{}".to_vec()));
+        apply_all(&mut snapshot, vec![without_class, not_json, no_properties]);
+        assert_eq!(snapshot.connectors, BTreeMap::from([("c".to_string(), good)]));
+        assert_eq!(snapshot.offset, 4, "every record read counts");
+        apply_all(&mut snapshot, vec![connector_record("c", None)]);
+        assert!(snapshot.connectors.is_empty(), "a tombstone deletes");
+    }
+
+    #[test]
     fn records_are_apaches_bytes() {
         let (key, value) = connector_record("c", Some(&config(&[("connector.class", "X"), ("name", "c")])));
         assert_eq!(key, b"connector-c");
@@ -232,7 +263,7 @@ mod tests {
         let mut snapshot = ConfigSnapshot::default();
         apply_all(
             &mut snapshot,
-            vec![connector_record("my-conn", Some(&config(&[("a", "b")])))],
+            vec![connector_record("my-conn", Some(&config(&[("connector.class", "X")])))],
         );
         let tasks = vec![config(&[("t", "0")]), config(&[("t", "1")])];
         let mut records = task_records("my-conn", &tasks);
@@ -256,7 +287,7 @@ mod tests {
         apply_all(
             &mut snapshot,
             vec![
-                connector_record("c", Some(&config(&[]))),
+                connector_record("c", Some(&config(&[("connector.class", "X")]))),
                 target_state_record("c", Some(TargetState::Stopped)),
             ],
         );

@@ -1,7 +1,7 @@
 //! The distributed herder: answers the REST API from the config and status topics on any worker,
 //! and carries out writes on the leader (the REST layer forwards them there).
 
-use std::sync::atomic::AtomicI32;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
@@ -14,6 +14,7 @@ use kconnect_runtime::{
     ConfigMap, ConnectorInfo, Herder, PluginRegistry, RestartRequest, RuntimeError, TargetState, TaskInfo, Worker,
 };
 use tokio::sync::Notify;
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
 use crate::cluster::{Cluster, LeaderView};
@@ -23,7 +24,7 @@ use crate::connector_offsets::ConnectorOffsetTopics;
 use crate::kafka_log::{KafkaLog, LogClient, LogError};
 use crate::offset_store::KafkaOffsetStore;
 use crate::status_log::StatusLog;
-use crate::work::LocalWork;
+use crate::work::{LocalWork, StartedConnector};
 use crate::{leader, membership, signing};
 
 /// A worker of a Connect cluster.
@@ -90,7 +91,8 @@ impl DistributedHerder {
             "http"
         };
         let url = format!("{scheme}://{}/", settings.worker.worker_id());
-        let work = LocalWork::new(&snapshot.read().unwrap_or_else(|e| e.into_inner()));
+        let (started, starts) = tokio::sync::mpsc::unbounded_channel();
+        let work = LocalWork::new(&snapshot.read().unwrap_or_else(|e| e.into_inner()), started);
         let cluster = Arc::new(Cluster {
             worker,
             settings,
@@ -106,9 +108,12 @@ impl DistributedHerder {
             rejoin: Notify::new(),
             stop: CancellationToken::new(),
             work: tokio::sync::Mutex::new(work),
+            task_submissions: Default::default(),
+            joined: AtomicBool::new(false),
         });
         let handle = tokio::spawn(membership::run(cluster.clone()));
         tokio::spawn(follow_task_reconfigurations(cluster.clone()));
+        tokio::spawn(follow_connector_starts(cluster.clone(), starts));
         tracing::info!(url = %cluster.url, group = %cluster.settings.group_id, "distributed worker started");
         Ok(Self {
             cluster,
@@ -158,6 +163,15 @@ impl DistributedHerder {
         self.cluster.connector_offsets.read_to_end(config).await.map_err(kafka)
     }
 
+    /// Refuses an offsets change while this worker still runs tasks of connector `name` (its stop
+    /// is written but not yet carried out here), so that no task commits after the change.
+    async fn refuse_while_tasks_run_here(&self, name: &str) -> Result<(), RuntimeError> {
+        if self.cluster.work.lock().await.runs_tasks_of(name) {
+            return Err(offsets_api::not_stopped(name));
+        }
+        Ok(())
+    }
+
     async fn restart_here(&self, name: &str, task: u32) -> Result<bool, RuntimeError> {
         let item = (name.to_string(), task as i32);
         let mut local = self.cluster.work.lock().await;
@@ -165,8 +179,7 @@ impl DistributedHerder {
             return Ok(false);
         }
         let snapshot = self.cluster.snapshot();
-        let publish = local.restart(&self.cluster.worker, &[item].into(), &snapshot).await;
-        leader::submit_task_configs(&self.cluster, publish);
+        local.restart(&self.cluster.worker, &[item].into(), &snapshot).await;
         Ok(true)
     }
 }
@@ -192,6 +205,26 @@ impl Herder for DistributedHerder {
         let tasks: Vec<ConfigMap> = serde_json::from_slice(body)
             .map_err(|err| RuntimeError::BadRequest(format!("task configurations: {err}")))?;
         leader::write_task_configs(&self.cluster, name, tasks).await
+    }
+
+    fn is_ready(&self) -> bool {
+        self.cluster.joined.load(Ordering::Acquire)
+    }
+
+    /// Returns once the membership loop is free to apply work (it holds the local work while it
+    /// starts and stops connectors and tasks); fails when that loop has ended.
+    async fn health_check(&self) -> Result<(), RuntimeError> {
+        let ended = self
+            .membership
+            .lock()
+            .await
+            .as_ref()
+            .is_some_and(|handle| handle.is_finished());
+        if ended && !self.cluster.stop.is_cancelled() {
+            return Err(RuntimeError::Kafka("the worker's group membership has ended".into()));
+        }
+        drop(self.cluster.work.lock().await);
+        Ok(())
     }
 
     async fn connector_names(&self) -> Vec<String> {
@@ -333,12 +366,14 @@ impl Herder for DistributedHerder {
 
     async fn alter_offsets(&self, name: &str, offsets: Vec<ConnectorOffset>) -> Result<String, RuntimeError> {
         let config = self.exists(name)?;
+        self.refuse_while_tasks_run_here(name).await?;
         let target = self.cluster.snapshot().target(name);
         offsets_api::alter_offsets(&self.cluster.worker, name, &config, target, offsets).await
     }
 
     async fn reset_offsets(&self, name: &str) -> Result<String, RuntimeError> {
         let config = self.exists(name)?;
+        self.refuse_while_tasks_run_here(name).await?;
         self.read_offsets_to_end(&config).await?;
         let target = self.cluster.snapshot().target(name);
         offsets_api::reset_offsets(&self.cluster.worker, name, &config, target).await
@@ -348,6 +383,28 @@ impl Herder for DistributedHerder {
 /// Serves connectors' requests for new task configurations until the worker stops: the worker
 /// that runs the connector computes them, and the leader writes them when they changed, which
 /// restarts the tasks wherever they run.
+/// Takes the outcome of each connector start begun here, and sends the started connector's task
+/// configurations to the leader, until the worker stops.
+async fn follow_connector_starts(cluster: Arc<Cluster>, mut starts: UnboundedReceiver<StartedConnector>) {
+    loop {
+        let started = tokio::select! {
+            _ = cluster.stop.cancelled() => return,
+            started = starts.recv() => match started {
+                Some(started) => started,
+                None => return,
+            },
+        };
+        let snapshot = cluster.snapshot();
+        let publish = cluster
+            .work
+            .lock()
+            .await
+            .connector_started(&cluster.worker, started, &snapshot)
+            .await;
+        leader::submit_task_configs(&cluster, publish);
+    }
+}
+
 async fn follow_task_reconfigurations(cluster: Arc<Cluster>) {
     loop {
         let requested = tokio::select! {

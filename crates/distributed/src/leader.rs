@@ -3,15 +3,37 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
 use kconnect_runtime::{ConfigMap, RuntimeError};
-use std::sync::Arc;
 
 use crate::cluster::Cluster;
 use crate::config_records::{SessionKey, session_key_record, task_records};
 use crate::signing::{ALGORITHM, ALGORITHM_HEADER, SIGNATURE_HEADER, sign};
 use crate::work::NewTaskConfigs;
 
-const SUBMIT_ATTEMPTS: u32 = 10;
+/// The first wait before task configurations are sent again; it doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Numbers each connector's task-configuration submissions, so that a retry stops once a newer
+/// submission for the same connector exists and can never write stale configurations over it.
+#[derive(Default)]
+pub struct TaskSubmissions(Mutex<BTreeMap<String, u64>>);
+
+impl TaskSubmissions {
+    fn next(&self, name: &str) -> u64 {
+        let mut latest = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let number = latest.entry(name.to_string()).or_default();
+        *number += 1;
+        *number
+    }
+
+    fn is_latest(&self, name: &str, number: u64) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(name) == Some(&number)
+    }
+}
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -54,17 +76,33 @@ pub async fn write_task_configs(cluster: &Cluster, name: &str, tasks: Vec<Config
 }
 
 /// Sends new task configurations to the leader in the background: written directly when this
-/// worker leads, else by a signed `POST /connectors/{c}/tasks`, retried while the leader changes.
+/// worker leads, else by a signed `POST /connectors/{c}/tasks`. They are sent again, with
+/// exponential back-off, until accepted, unless the connector is deleted, newer configurations
+/// for it are submitted, or the worker stops.
 pub fn submit_task_configs(cluster: &Arc<Cluster>, publish: NewTaskConfigs) {
     for (name, tasks) in publish {
+        let number = cluster.task_submissions.next(&name);
         let cluster = cluster.clone();
         tokio::spawn(async move {
-            for attempt in 1..=SUBMIT_ATTEMPTS {
+            let mut backoff = FIRST_BACKOFF;
+            let wanted = |cluster: &Cluster| {
+                cluster.task_submissions.is_latest(&name, number)
+                    && !cluster.stop.is_cancelled()
+                    && cluster.snapshot().connectors.contains_key(&name)
+            };
+            for attempt in 1.. {
+                if !wanted(&cluster) {
+                    return;
+                }
                 match submit(&cluster, &name, tasks.clone()).await {
                     Ok(()) => return,
                     Err(err) => {
-                        tracing::warn!(connector = %name, attempt, error = %err, "task configurations not accepted yet");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        tracing::warn!(connector = %name, attempt, retry_in_ms = backoff.as_millis() as u64, error = %err, "task configurations not accepted yet");
+                        tokio::select! {
+                            () = tokio::time::sleep(backoff) => {}
+                            () = cluster.stop.cancelled() => return,
+                        }
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
                     }
                 }
             }
@@ -105,5 +143,21 @@ async fn submit(cluster: &Cluster, name: &str, tasks: Vec<ConfigMap>) -> Result<
             response.status(),
             response.text().await.unwrap_or_default()
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_newest_submission_of_a_connector_is_current() {
+        let submissions = TaskSubmissions::default();
+        let first = submissions.next("c");
+        let other = submissions.next("d");
+        assert!(submissions.is_latest("c", first) && submissions.is_latest("d", other));
+        let second = submissions.next("c");
+        assert!(!submissions.is_latest("c", first));
+        assert!(submissions.is_latest("c", second));
     }
 }

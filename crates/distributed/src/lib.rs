@@ -15,6 +15,7 @@ pub mod group;
 pub mod group_security;
 mod herder;
 pub mod kafka_log;
+mod latest_by_key;
 mod leader;
 mod membership;
 pub mod offset_store;

@@ -203,8 +203,7 @@ impl Membership {
                 }
                 _ = cluster.config_changed.notified() => {
                     let snapshot = cluster.snapshot();
-                    let publish = cluster.work.lock().await.reconcile(&cluster.worker, &snapshot).await;
-                    leader::submit_task_configs(&cluster, publish);
+                    cluster.work.lock().await.reconcile(&cluster.worker, &snapshot).await;
                     if self.config_needs_rebalance() {
                         return Ok(false);
                     }
@@ -391,7 +390,7 @@ impl Membership {
         }
         let target = items(&assignment.assigned);
         let snapshot = cluster.snapshot();
-        let (publish, assigned, revoked) = {
+        let (assigned, revoked) = {
             let mut local = cluster.work.lock().await;
             let held = local.held();
             let revoked: Items = held.difference(&target).cloned().collect();
@@ -402,11 +401,11 @@ impl Membership {
             {
                 tracing::warn!(error = %err, "could not read the offsets topic before starting tasks");
             }
-            let mut publish = local.start(&cluster.worker, &assigned, &snapshot).await;
-            publish.extend(local.reconcile(&cluster.worker, &snapshot).await);
-            (publish, assigned, revoked)
+            local.start(&cluster.worker, &assigned, &snapshot);
+            local.reconcile(&cluster.worker, &snapshot).await;
+            (assigned, revoked)
         };
-        leader::submit_task_configs(&cluster, publish);
+        cluster.joined.store(true, Ordering::Release);
         tracing::info!(
             generation = joined.generation,
             assigned = assigned.len(),

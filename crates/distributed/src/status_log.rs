@@ -3,16 +3,16 @@
 //! answers `GET /connectors/{c}/status` for the whole cluster.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kconnect_runtime::Worker;
 use kconnect_runtime::active_topics::TopicListener;
 use kconnect_runtime::status::{State, Status, StatusListener, StatusUpdate};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 use crate::kafka_log::{KafkaLog, LogClient, LogError, TopicSpec};
+use crate::latest_by_key::LatestByKey;
 
 /// The key of an update: `status-connector-<c>` or `status-task-<c>-<n>`.
 pub fn status_key(update: &StatusUpdate) -> String {
@@ -105,22 +105,20 @@ fn apply_record(worker: &Worker, key: &str, value: Option<&[u8]>) {
     }
 }
 
-type Record = (Vec<u8>, Option<Vec<u8>>);
+/// How long the writer waits before writing again a status the broker did not take.
+const RETRY: Duration = Duration::from_secs(1);
 
-/// Writes this worker's status changes and newly used topics to the topic, in order; statuses
-/// are tagged with the group generation.
+/// Writes this worker's status changes and newly used topics to the topic; statuses are tagged
+/// with the group generation. Only the latest change of each key waits, and one the broker did not
+/// take is written again.
 pub struct StatusPublisher {
-    queue: mpsc::UnboundedSender<Record>,
-    pending: Arc<AtomicUsize>,
+    queue: Arc<LatestByKey>,
     generation: Arc<AtomicI32>,
 }
 
 impl StatusPublisher {
     fn enqueue(&self, key: String, value: Option<Vec<u8>>) {
-        self.pending.fetch_add(1, Ordering::SeqCst);
-        if self.queue.send((key.into_bytes(), value)).is_err() {
-            self.pending.fetch_sub(1, Ordering::SeqCst);
-        }
+        self.queue.put(key.into_bytes(), value);
     }
 }
 
@@ -153,7 +151,7 @@ impl TopicListener for StatusPublisher {
 /// worker's changes.
 pub struct StatusLog {
     log: Arc<KafkaLog>,
-    pending: Arc<AtomicUsize>,
+    queue: Arc<LatestByKey>,
 }
 
 impl StatusLog {
@@ -174,26 +172,29 @@ impl StatusLog {
             })
             .await?,
         );
-        let (queue, mut records) = mpsc::unbounded_channel::<Record>();
-        let pending = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(LatestByKey::default());
         let writer = log.clone();
-        let written = pending.clone();
+        let records = queue.clone();
         tokio::spawn(async move {
-            while let Some(record) = records.recv().await {
-                if let Err(err) = writer.send(vec![record]).await {
-                    tracing::warn!(error = %err, "status not written to the status topic");
+            loop {
+                let record = records.take().await;
+                let sent = writer.send(vec![record.clone()]).await;
+                if let Err(err) = &sent {
+                    tracing::warn!(error = %err, "status not written to the status topic yet; writing it again");
                 }
-                written.fetch_sub(1, Ordering::SeqCst);
+                records.done(record, sent.is_ok());
+                if sent.is_err() {
+                    tokio::time::sleep(RETRY).await;
+                }
             }
         });
         let publisher = Arc::new(StatusPublisher {
-            queue,
-            pending: pending.clone(),
+            queue: queue.clone(),
             generation,
         });
         worker.statuses.set_listener(publisher.clone());
         worker.active_topics.set_listener(publisher);
-        let status_log = Self { log, pending };
+        let status_log = Self { log, queue };
         status_log.read_to_end().await?;
         Ok(status_log)
     }
@@ -201,7 +202,7 @@ impl StatusLog {
     /// Waits (at most 5 s) until this worker's queued status changes are written.
     pub async fn flush(&self) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while self.pending.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+        while self.queue.pending() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use kconnect_api::ConnectorKind;
 use kconnect_runtime::connector_config::CONNECTOR_CLASS;
-use kconnect_runtime::runner::{RunningTask, running_state, start_connector, start_task, stop_all, task_configs};
+use kconnect_runtime::runner::{
+    RunningTask, running_state, start_connector, start_task, stop_all, stop_connector, task_configs,
+};
 use kconnect_runtime::status::State;
 use kconnect_runtime::worker::TaskSpec;
-use kconnect_runtime::{ConfigMap, RestartRequest, TargetState, Worker};
-use tokio::sync::watch;
+use kconnect_runtime::{ConfigMap, RestartRequest, RuntimeError, TargetState, Worker};
+use tokio::sync::{mpsc, watch};
 
 use crate::assignor::{Item, Items};
 use crate::config_records::ConfigSnapshot;
@@ -20,9 +22,19 @@ use crate::protocol::CONNECTOR_TASK;
 pub type NewTaskConfigs = Vec<(String, Vec<ConfigMap>)>;
 
 struct LocalConnector {
+    /// The started connector; `None` while it starts, is stopped, or failed to start.
     instance: Option<ConnectorKind>,
+    /// The number of the start under way, if one is.
+    starting: Option<u64>,
     config: ConfigMap,
     target: TargetState,
+}
+
+/// How a connector's start ended, sent back to the work that started it.
+pub struct StartedConnector {
+    name: String,
+    start: u64,
+    outcome: Result<(ConnectorKind, Vec<ConfigMap>), RuntimeError>,
 }
 
 struct LocalTask {
@@ -32,12 +44,14 @@ struct LocalTask {
 }
 
 /// What runs here.
-#[derive(Default)]
 pub struct LocalWork {
     connectors: BTreeMap<String, LocalConnector>,
     tasks: BTreeMap<(String, u32), LocalTask>,
     targets: BTreeMap<String, watch::Sender<TargetState>>,
     restarts_seen: usize,
+    /// Where connectors' starts report how they ended.
+    started: mpsc::UnboundedSender<StartedConnector>,
+    next_start: u64,
 }
 
 fn connector_type(worker: &Worker, config: &ConfigMap) -> &'static str {
@@ -49,10 +63,16 @@ fn connector_type(worker: &Worker, config: &ConfigMap) -> &'static str {
 
 impl LocalWork {
     /// Nothing running; restart requests already in `snapshot` are history, not to be acted on.
-    pub fn new(snapshot: &ConfigSnapshot) -> Self {
+    /// Connectors' starts report to `started`: hand what arrives there to
+    /// [`LocalWork::connector_started`].
+    pub fn new(snapshot: &ConfigSnapshot, started: mpsc::UnboundedSender<StartedConnector>) -> Self {
         Self {
+            connectors: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            targets: BTreeMap::new(),
             restarts_seen: snapshot.restarts.len(),
-            ..Self::default()
+            started,
+            next_start: 0,
         }
     }
 
@@ -72,57 +92,91 @@ impl LocalWork {
         sender.subscribe()
     }
 
-    /// Starts `items` from `snapshot`; returns task configurations to publish.
-    pub async fn start(&mut self, worker: &Arc<Worker>, items: &Items, snapshot: &ConfigSnapshot) -> NewTaskConfigs {
-        let mut publish = Vec::new();
+    /// Starts `items` from `snapshot` (connectors on their own tasks).
+    pub fn start(&mut self, worker: &Arc<Worker>, items: &Items, snapshot: &ConfigSnapshot) {
         for (name, task) in items {
             if *task == CONNECTOR_TASK {
-                publish.extend(self.start_connector(worker, name, snapshot).await);
+                self.start_connector(worker, name, snapshot);
             } else {
                 self.start_task(worker, name, *task as u32, snapshot);
             }
         }
-        publish
     }
 
-    async fn start_connector(
-        &mut self,
-        worker: &Arc<Worker>,
-        name: &str,
-        snapshot: &ConfigSnapshot,
-    ) -> Option<(String, Vec<ConfigMap>)> {
-        let config = snapshot.connectors.get(name)?.clone();
+    /// Starts connector `name` on its own task: a slow start holds up nothing else here. Its
+    /// outcome comes back through [`LocalWork::connector_started`].
+    fn start_connector(&mut self, worker: &Arc<Worker>, name: &str, snapshot: &ConfigSnapshot) {
+        let Some(config) = snapshot.connectors.get(name).cloned() else {
+            return;
+        };
         let target = snapshot.target(name);
         self.target(name, target);
         let kind = connector_type(worker, &config);
-        let mut local = LocalConnector {
-            instance: None,
-            config: config.clone(),
-            target,
-        };
-        if target == TargetState::Stopped {
+        self.next_start += 1;
+        let start = self.next_start;
+        let stopped = target == TargetState::Stopped;
+        self.connectors.insert(
+            name.to_string(),
+            LocalConnector {
+                instance: None,
+                starting: (!stopped).then_some(start),
+                config: config.clone(),
+                target,
+            },
+        );
+        if stopped {
             worker.statuses.put_connector(name, kind, State::Stopped, None);
-            self.connectors.insert(name.to_string(), local);
-            return None;
+            return;
         }
         worker.statuses.put_connector(name, kind, State::Unassigned, None);
-        let publish = match start_connector(worker, name, &config).await {
+        let (worker, name, started) = (worker.clone(), name.to_string(), self.started.clone());
+        tokio::spawn(async move {
+            let outcome = start_connector(&worker, &name, &config).await;
+            let _ = started.send(StartedConnector { name, start, outcome });
+        });
+    }
+
+    /// Takes the outcome of a connector's start: the connector runs (or is FAILED), and its task
+    /// configurations are returned when they differ from the config topic's. A start that was
+    /// overtaken (the connector was stopped or restarted meanwhile) is stopped again.
+    pub async fn connector_started(
+        &mut self,
+        worker: &Worker,
+        started: StartedConnector,
+        snapshot: &ConfigSnapshot,
+    ) -> NewTaskConfigs {
+        let StartedConnector { name, start, outcome } = started;
+        let Some(local) = self
+            .connectors
+            .get_mut(&name)
+            .filter(|local| local.starting == Some(start))
+        else {
+            if let Ok((instance, _)) = outcome {
+                stop_connector(&name, instance).await;
+            }
+            return Vec::new();
+        };
+        local.starting = None;
+        let kind = connector_type(worker, &local.config);
+        match outcome {
             Ok((instance, task_configs)) => {
-                worker.statuses.put_connector(name, kind, running_state(target), None);
+                worker
+                    .statuses
+                    .put_connector(&name, kind, running_state(local.target), None);
                 local.instance = Some(instance);
                 tracing::info!(connector = %name, "connector started");
-                (snapshot.tasks.get(name) != Some(&task_configs)).then(|| (name.to_string(), task_configs))
+                if snapshot.tasks.get(&name) != Some(&task_configs) {
+                    return vec![(name, task_configs)];
+                }
             }
             Err(err) => {
                 tracing::error!(connector = %name, error = %err, "connector failed to start");
                 worker
                     .statuses
-                    .put_connector(name, kind, State::Failed, Some(err.to_string()));
-                None
+                    .put_connector(&name, kind, State::Failed, Some(err.to_string()));
             }
-        };
-        self.connectors.insert(name.to_string(), local);
-        publish
+        }
+        Vec::new()
     }
 
     fn start_task(&mut self, worker: &Arc<Worker>, name: &str, id: u32, snapshot: &ConfigSnapshot) {
@@ -181,9 +235,8 @@ impl LocalWork {
     }
 
     /// Brings running work in line with `snapshot`: deleted work stops, changed configurations
-    /// restart, target states apply, and new restart requests are carried out. Returns task
-    /// configurations to publish.
-    pub async fn reconcile(&mut self, worker: &Arc<Worker>, snapshot: &ConfigSnapshot) -> NewTaskConfigs {
+    /// restart, target states apply, and new restart requests are carried out.
+    pub async fn reconcile(&mut self, worker: &Arc<Worker>, snapshot: &ConfigSnapshot) {
         let mut stale = Items::new();
         for ((name, id), task) in &self.tasks {
             let current = snapshot.tasks.get(name).and_then(|tasks| tasks.get(*id as usize));
@@ -219,9 +272,8 @@ impl LocalWork {
             })
             .collect();
         self.apply_targets(worker, snapshot);
-        let mut publish = self.start(worker, &restart, snapshot).await;
-        publish.extend(self.restart_requested(worker, snapshot).await);
-        publish
+        self.start(worker, &restart, snapshot);
+        self.restart_requested(worker, snapshot).await;
     }
 
     fn apply_targets(&mut self, worker: &Worker, snapshot: &ConfigSnapshot) {
@@ -245,11 +297,10 @@ impl LocalWork {
         }
     }
 
-    async fn restart_requested(&mut self, worker: &Arc<Worker>, snapshot: &ConfigSnapshot) -> NewTaskConfigs {
+    async fn restart_requested(&mut self, worker: &Arc<Worker>, snapshot: &ConfigSnapshot) {
         let requests: Vec<(String, RestartRequest)> =
             snapshot.restarts[self.restarts_seen.min(snapshot.restarts.len())..].to_vec();
         self.restarts_seen = snapshot.restarts.len();
-        let mut publish = Vec::new();
         for (name, request) in requests {
             let failed = |task: Option<u32>| {
                 let status = worker.statuses.connector(&name);
@@ -268,13 +319,12 @@ impl LocalWork {
                     items.insert((name.clone(), *id as i32));
                 }
             }
-            publish.extend(self.restart(worker, &items, snapshot).await);
+            self.restart(worker, &items, snapshot).await;
         }
-        publish
     }
 
     /// Stops and starts `items` again.
-    pub async fn restart(&mut self, worker: &Arc<Worker>, items: &Items, snapshot: &ConfigSnapshot) -> NewTaskConfigs {
+    pub async fn restart(&mut self, worker: &Arc<Worker>, items: &Items, snapshot: &ConfigSnapshot) {
         for (name, task) in items {
             let id = (*task != CONNECTOR_TASK).then_some(*task as u32);
             match id {
@@ -289,7 +339,7 @@ impl LocalWork {
             }
         }
         self.stop(worker, items).await;
-        self.start(worker, items, snapshot).await
+        self.start(worker, items, snapshot);
     }
 
     /// The task configurations that the started connectors among `names` now ask for, where they
@@ -316,6 +366,11 @@ impl LocalWork {
         publish
     }
 
+    /// Whether this worker runs a task of connector `name`.
+    pub fn runs_tasks_of(&self, name: &str) -> bool {
+        self.tasks.keys().any(|(connector, _)| connector == name)
+    }
+
     /// Whether this worker runs `item`.
     pub fn runs(&self, item: &Item) -> bool {
         match item.1 {
@@ -326,10 +381,8 @@ impl LocalWork {
 }
 
 async fn stop_instance(worker: &Worker, name: &str, local: LocalConnector) {
-    if let Some(mut instance) = local.instance
-        && let Err(err) = instance.connector_mut().stop().await
-    {
-        tracing::warn!(connector = %name, error = %err, "connector failed to stop cleanly");
+    if let Some(instance) = local.instance {
+        stop_connector(name, instance).await;
     }
     let kind = connector_type(worker, &local.config);
     worker.statuses.put_connector(name, kind, State::Unassigned, None);

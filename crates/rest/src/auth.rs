@@ -47,10 +47,27 @@ impl BasicAuth {
         else {
             return false;
         };
-        decoded
-            .split_once(':')
-            .is_some_and(|(user, password)| self.users.get(user).is_some_and(|expected| expected == password))
+        let Some((user, password)) = decoded.split_once(':') else {
+            return false;
+        };
+        // Every user is compared, each in constant time, so the answer's timing tells neither
+        // which users exist nor how much of a password was right.
+        self.users.iter().fold(false, |allowed, (known, expected)| {
+            let matches = same_in_constant_time(known.as_bytes(), user.as_bytes())
+                & same_in_constant_time(expected.as_bytes(), password.as_bytes());
+            allowed | matches
+        })
     }
+}
+
+/// Whether `a` equals `b`, in a time that depends only on their lengths.
+fn same_in_constant_time(a: &[u8], b: &[u8]) -> bool {
+    let longest = a.len().max(b.len());
+    let differences = (0..longest).fold(a.len() ^ b.len(), |differences, i| {
+        let (x, y) = (a.get(i).copied().unwrap_or(0), b.get(i).copied().unwrap_or(0));
+        differences | usize::from(x ^ y)
+    });
+    std::hint::black_box(differences) == 0
 }
 
 /// Rejects requests without valid credentials with 401.
@@ -73,6 +90,15 @@ pub(crate) async fn require(State(auth): State<Arc<BasicAuth>>, request: Request
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn constant_time_comparison_tells_equal_from_different() {
+        assert!(same_in_constant_time(b"secret", b"secret"));
+        assert!(!same_in_constant_time(b"secret", b"secreT"));
+        assert!(!same_in_constant_time(b"secret", b"secret-and-more"));
+        assert!(!same_in_constant_time(b"", b"x"));
+        assert!(same_in_constant_time(b"", b""));
+    }
 
     #[test]
     fn reads_jaas_and_checks_credentials() {

@@ -7,6 +7,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::java_bool::is_java_true;
 use crate::{ApiError, AppState};
 
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -28,7 +29,12 @@ pub(crate) async fn forward_writes(State(state): State<AppState>, request: Reque
         return next.run(request).await;
     };
     let query = request.uri().query().unwrap_or_default().to_string();
-    if leader.is_empty() || query.split('&').any(|pair| pair == "forward=false") {
+    if leader.is_empty()
+        || query.split('&').any(|pair| {
+            pair.split_once('=')
+                .is_some_and(|(key, value)| key == "forward" && !is_java_true(value))
+        })
+    {
         return ApiError::new(
             StatusCode::CONFLICT,
             "Cannot complete request because of a conflicting operation (e.g. worker rebalance)",

@@ -5,6 +5,7 @@ mod auth;
 mod body;
 mod error;
 mod forward;
+mod java_bool;
 mod loggers;
 mod routes;
 mod tls;

@@ -2,6 +2,7 @@
 
 mod admin;
 mod connectors;
+mod health;
 mod lifecycle;
 mod metrics;
 mod offsets;
@@ -16,7 +17,7 @@ use crate::AppState;
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(plugins::root))
-        .route("/health", get(plugins::health))
+        .route("/health", get(health::health))
         .route("/metrics", get(metrics::get))
         .route("/connectors", get(connectors::list).post(connectors::create))
         .route("/connectors/{name}", get(connectors::info).delete(connectors::delete))

@@ -73,7 +73,9 @@ fn layered(
     config
 }
 
-/// The producer of a source task: idempotent, `acks=all`, Java's murmur2 partitioner.
+/// The producer of a source task: idempotent, `acks=all`, Java's murmur2 partitioner, and, as
+/// Apache's Connect sets for source producers, a delivery timeout at its maximum, so that a broker
+/// outage delays records instead of failing the task (librdkafka retries until the broker is back).
 pub fn producer_config(worker: &WorkerConfig, connector: &ConfigMap, client_id: &str) -> ClientConfig {
     let defaults = [
         ("client.id", client_id),
@@ -81,6 +83,7 @@ pub fn producer_config(worker: &WorkerConfig, connector: &ConfigMap, client_id: 
         ("acks", "all"),
         ("partitioner", "murmur2_random"),
         ("linger.ms", "5"),
+        ("delivery.timeout.ms", "2147483647"),
     ];
     layered(&defaults, worker, "producer", connector)
 }
@@ -149,6 +152,11 @@ mod tests {
         assert_eq!(config.get("buffer.memory"), None);
         assert_eq!(config.get("partitioner"), Some("murmur2_random"));
         assert_eq!(config.get("bootstrap.servers"), Some("127.0.0.1:9092"));
+        assert_eq!(
+            config.get("delivery.timeout.ms"),
+            Some("2147483647"),
+            "a broker outage delays records, never fails the task"
+        );
     }
 
     #[test]

@@ -212,9 +212,16 @@ fn require_stopped(name: &str, target: TargetState) -> Result<(), RuntimeError> 
     if target == TargetState::Stopped {
         return Ok(());
     }
-    Err(RuntimeError::BadRequest(format!(
+    Err(not_stopped(name))
+}
+
+/// Apache's refusal to change the offsets of connector `name`, which is not (yet) STOPPED: a
+/// herder also answers it while the connector's tasks are still stopping, so that their last
+/// offset commit cannot land after the change.
+pub fn not_stopped(name: &str) -> RuntimeError {
+    RuntimeError::BadRequest(format!(
         "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
-    )))
+    ))
 }
 
 /// Writes offsets of a STOPPED connector (`None` resets a partition); returns Apache's message.

@@ -85,6 +85,23 @@ async fn instantiate_connector(
     Ok((instance, resolved))
 }
 
+/// How long a connector's `stop` may take before the herder goes on without it (Apache's
+/// five-second connector shutdown bound).
+const CONNECTOR_STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Stops connector instance `instance` of connector `name`: a failure, a panic or a stop that takes
+/// longer than five seconds is logged, and the herder goes on.
+pub async fn stop_connector(name: &str, mut instance: ConnectorKind) {
+    let stop = catching_panics("the connector's stop", async {
+        instance.connector_mut().stop().await.map_err(RuntimeError::from)
+    });
+    match tokio::time::timeout(CONNECTOR_STOP_TIMEOUT, stop).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::warn!(connector = %name, error = %err, "connector failed to stop cleanly"),
+        Err(_) => tracing::warn!(connector = %name, "connector did not stop within 5 s; going on without it"),
+    }
+}
+
 /// The task configurations the started connector `instance` (of configuration `config`) asks for
 /// now, completed as `start_connector` does: what a herder compares with the current ones when the
 /// connector requests a task reconfiguration.

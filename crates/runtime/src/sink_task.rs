@@ -188,6 +188,10 @@ impl SinkRunner {
                                 tracing::warn!(task = %self.spec.name(), error = %err, "a subscribed topic does not exist yet; waiting for it");
                                 continue;
                             }
+                            Err(err) if is_transient(&err) => {
+                                tracing::warn!(task = %self.spec.name(), error = %err, "the consumer reports a transient error; it recovers by itself");
+                                continue;
+                            }
                             Err(err) => return Err(err.into()),
                         };
                         let processed = self
@@ -445,6 +449,26 @@ fn is_missing_topic(err: &KafkaError) -> bool {
     )
 }
 
+/// Whether a consumer error is one librdkafka recovers from by itself (a broker that went away,
+/// a coordinator that moved, a timeout): the task goes on. Fatal errors and refused credentials or
+/// permissions fail the task, as they do in Apache's.
+fn is_transient(err: &KafkaError) -> bool {
+    let KafkaError::MessageConsumption(code) = err else {
+        return false;
+    };
+    !matches!(
+        code,
+        RDKafkaErrorCode::Fatal
+            | RDKafkaErrorCode::Authentication
+            | RDKafkaErrorCode::SaslAuthenticationFailed
+            | RDKafkaErrorCode::TopicAuthorizationFailed
+            | RDKafkaErrorCode::GroupAuthorizationFailed
+            | RDKafkaErrorCode::ClusterAuthorizationFailed
+            | RDKafkaErrorCode::UnsupportedSASLMechanism
+            | RDKafkaErrorCode::InvalidConfig
+    )
+}
+
 /// Subscribes to `topics` once they all exist (checking every 100 ms, so a sink started with
 /// the source that creates its topic begins at once), or to `topics.regex`.
 async fn subscribe(
@@ -473,4 +497,22 @@ async fn subscribe(
     let names: Vec<&str> = topics.iter().map(String::as_str).collect();
     consumer.subscribe(&names)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_broker_is_transient_and_refused_access_is_not() {
+        let consumption = KafkaError::MessageConsumption;
+        assert!(is_transient(&consumption(RDKafkaErrorCode::BrokerTransportFailure)));
+        assert!(is_transient(&consumption(RDKafkaErrorCode::AllBrokersDown)));
+        assert!(is_transient(&consumption(RDKafkaErrorCode::NotCoordinator)));
+        assert!(!is_transient(&consumption(RDKafkaErrorCode::TopicAuthorizationFailed)));
+        assert!(!is_transient(&consumption(RDKafkaErrorCode::Fatal)));
+        assert!(!is_transient(&KafkaError::MessageConsumptionFatal(
+            RDKafkaErrorCode::Fatal
+        )));
+    }
 }

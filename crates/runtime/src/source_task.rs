@@ -254,7 +254,9 @@ impl SourceRunner {
         Ok(())
     }
 
-    /// Writes the committable offsets to the offset store, then calls the task's `commit`.
+    /// Writes the committable offsets to the offset store, then calls the task's `commit`. Offsets
+    /// that cannot be written (the offsets topic's broker is away) are kept for the next commit,
+    /// and the task goes on, as Apache's does.
     async fn commit_offsets(&mut self) -> Result<(), RuntimeError> {
         self.complete_acked().await?;
         let offsets = self.acks.submitted().take_committable();
@@ -264,14 +266,30 @@ impl SourceRunner {
                 .map(|(partition, offset)| (offset_key(&self.spec.connector, partition), Some(offset_value(offset))))
                 .collect();
             let committing = Instant::now();
-            let written = self.offsets.set(writes);
+            // Off the reactor threads: the file store writes and fsyncs, the Kafka store waits
+            // for the broker.
+            let store = self.offsets.clone();
+            let written = tokio::task::spawn_blocking(move || store.set(writes))
+                .await
+                .unwrap_or_else(|err| {
+                    Err(kconnect_storage::StorageError::Io {
+                        path: "offsets".into(),
+                        source: std::io::Error::other(err.to_string()),
+                    })
+                });
             let metrics = &self.errors.metrics;
-            match &written {
-                Ok(()) => metrics.committed(committing.elapsed()),
-                Err(_) => metrics.commit_failed(committing.elapsed()),
+            match written {
+                Ok(()) => {
+                    metrics.committed(committing.elapsed());
+                    tracing::debug!(task = %self.spec.name(), partitions = offsets.len(), "committed source offsets");
+                }
+                Err(err) => {
+                    metrics.commit_failed(committing.elapsed());
+                    tracing::error!(task = %self.spec.name(), error = %err, "could not commit source offsets; they are kept for the next commit");
+                    self.acks.submitted().restore_committable(offsets);
+                    return Ok(());
+                }
             }
-            written?;
-            tracing::debug!(task = %self.spec.name(), partitions = offsets.len(), "committed source offsets");
         }
         self.task.commit().await?;
         Ok(())

@@ -4,6 +4,7 @@ use reqwest::{Client, Method};
 use serde_json::Value;
 
 /// A client of one worker's REST API that returns status codes and JSON bodies.
+#[derive(Clone)]
 pub struct RestApi {
     client: Client,
     base: String,

@@ -10,6 +10,7 @@ use kconnect_test_plugins::{SCRIPTED_SOURCE, record_value};
 use serde_json::{Value, json};
 use support::{WAIT, Worker};
 
+#[macro_use]
 mod support;
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_test_plugins::plugins());
@@ -146,27 +147,6 @@ async fn a_restart_with_its_tasks_resumes_from_committed_offsets(distributed: bo
         expected(1, 20),
         "nothing lost or written twice across the restart"
     );
-}
-
-macro_rules! in_both_herders {
-    ($($case:ident),* $(,)?) => {
-        mod standalone {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $case() {
-                    super::$case(false).await;
-                }
-            )*
-        }
-        mod distributed {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $case() {
-                    super::$case(true).await;
-                }
-            )*
-        }
-    };
 }
 
 in_both_herders!(

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use kconnect_runtime::{RestartRequest, TargetState};
 use serde::Deserialize;
 
+use crate::java_bool::java_boolean;
 use crate::{ApiError, AppState, to_json};
 
 async fn change(state: &AppState, name: &str, target: TargetState, done: StatusCode) -> Result<StatusCode, ApiError> {
@@ -31,9 +32,9 @@ pub(crate) async fn stop(State(state): State<AppState>, Path(name): Path<String>
 /// The camelCase query parameters of the restart endpoint.
 #[derive(Deserialize)]
 pub(crate) struct RestartQuery {
-    #[serde(rename = "includeTasks", default)]
+    #[serde(rename = "includeTasks", default, deserialize_with = "java_boolean")]
     include_tasks: bool,
-    #[serde(rename = "onlyFailed", default)]
+    #[serde(rename = "onlyFailed", default, deserialize_with = "java_boolean")]
     only_failed: bool,
 }
 

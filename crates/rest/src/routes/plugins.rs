@@ -1,30 +1,22 @@
-//! `/`, `/health` and `/connector-plugins`.
+//! `/` and `/connector-plugins`.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use kconnect_api::config::ConfigKeyInfo;
 use kconnect_runtime::connector_config::{CONNECTOR_CLASS, validate_connector_config};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::body::{config_map, parse_json};
+use crate::java_bool::optional_java_boolean;
 use crate::{ApiError, ApiResult, AppState, to_json};
 
 pub(crate) async fn root(State(state): State<AppState>) -> ApiResult {
     to_json(&*state.info)
 }
 
-/// `GET /health` (KIP-1017): the worker answers once started.
-pub(crate) async fn health() -> ApiResult {
-    Ok(Json(
-        json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
-    ))
-}
-
 #[derive(Deserialize)]
 pub(crate) struct PluginsQuery {
-    #[serde(rename = "connectorsOnly")]
+    #[serde(rename = "connectorsOnly", default, deserialize_with = "optional_java_boolean")]
     connectors_only: Option<bool>,
 }
 

@@ -38,6 +38,17 @@ pub trait Herder: Send + Sync {
         Err(RuntimeError::NotFound(name.to_string()))
     }
 
+    /// Whether the worker has finished starting (KIP-1017's `starting` until then).
+    fn is_ready(&self) -> bool {
+        true
+    }
+
+    /// Returns once the herder can handle requests: `GET /health` answers `unhealthy` when this
+    /// takes longer than its timeout or fails.
+    async fn health_check(&self) -> Result<(), RuntimeError> {
+        Ok(())
+    }
+
     /// The names of the connectors, sorted.
     async fn connector_names(&self) -> Vec<String>;
 

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::connector_config::CONNECTOR_CLASS;
 use crate::error::RuntimeError;
-use crate::runner::{RunningTask, running_state, start_connector, start_task, stop_all, task_configs};
+use crate::runner::{RunningTask, running_state, start_connector, start_task, stop_all, stop_connector, task_configs};
 use crate::status::State;
 use crate::target_state::TargetState;
 use crate::worker::{TaskSpec, Worker};
@@ -90,14 +90,12 @@ impl ManagedConnector {
 
     /// Restarts the connector instance; its tasks keep running unless their configurations changed.
     pub(super) async fn restart_instance(&mut self, worker: &Arc<Worker>) {
-        let Some(mut instance) = self.instance.take() else {
+        let Some(instance) = self.instance.take() else {
             self.stop(worker).await;
             self.start(worker).await;
             return;
         };
-        if let Err(err) = instance.connector_mut().stop().await {
-            tracing::warn!(connector = %self.name, error = %err, "connector failed to stop cleanly");
-        }
+        stop_connector(&self.name, instance).await;
         match self.start_instance(worker).await {
             Ok(task_configs) => {
                 worker
@@ -177,10 +175,8 @@ impl ManagedConnector {
     pub(super) async fn stop(&mut self, worker: &Worker) {
         let tasks: Vec<RunningTask> = std::mem::take(&mut self.tasks).into_values().collect();
         stop_all(tasks, worker.config.graceful_shutdown_timeout()).await;
-        if let Some(mut instance) = self.instance.take()
-            && let Err(err) = instance.connector_mut().stop().await
-        {
-            tracing::warn!(connector = %self.name, error = %err, "connector failed to stop cleanly");
+        if let Some(instance) = self.instance.take() {
+            stop_connector(&self.name, instance).await;
         }
     }
 

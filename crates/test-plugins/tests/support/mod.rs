@@ -28,13 +28,24 @@ pub struct Worker {
 impl Worker {
     /// Starts a broker and a worker on it, `distributed` or standalone, and waits for its REST API.
     pub async fn start(distributed: bool) -> Self {
+        Self::start_with(distributed, "", &[]).await
+    }
+
+    /// As [`Worker::start`], with `extra` worker properties and, standalone, `connectors` (each a
+    /// connector's properties) created at start-up.
+    pub async fn start_with(distributed: bool, extra: &str, connectors: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let broker = start_broker(&dir.path().join("broker")).await;
         let bootstrap = broker.bootstrap_servers();
         let port = free_port();
-        let file = worker_file(dir.path(), "worker", &bootstrap, port, distributed, "");
+        let file = worker_file(dir.path(), "worker", &bootstrap, port, distributed, extra);
         let mode = if distributed { "distributed" } else { "standalone" };
-        let args = ["kconnect", mode, &file.display().to_string()].map(String::from);
+        let mut args = vec!["kconnect".to_string(), mode.to_string(), file.display().to_string()];
+        for (n, properties) in connectors.iter().enumerate() {
+            let path = dir.path().join(format!("connector-{n}.properties"));
+            std::fs::write(&path, properties).unwrap();
+            args.push(path.display().to_string());
+        }
         let process = WorkerProcess::in_this_test(&args, &dir.path().join("worker.log"));
         let rest = RestApi::new(port);
         for _ in 0..600 {
@@ -127,4 +138,27 @@ impl Worker {
 /// Owned copies of `values`.
 pub fn strings(values: &[&str]) -> Vec<String> {
     values.iter().map(|v| v.to_string()).collect()
+}
+
+/// Runs each `case(distributed: bool)` as a test in a `standalone` and a `distributed` module.
+#[allow(unused_macros, reason = "each test binary uses a part of it")]
+macro_rules! in_both_herders {
+    ($($case:ident),* $(,)?) => {
+        mod standalone {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $case() {
+                    super::$case(false).await;
+                }
+            )*
+        }
+        mod distributed {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $case() {
+                    super::$case(true).await;
+                }
+            )*
+        }
+    };
 }

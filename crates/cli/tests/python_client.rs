@@ -1,0 +1,52 @@
+//! kconnect driven by a REST client that users run against Apache Kafka Connect: kafka-connect-py
+//! (installed by `.ci/services` into the venv `KCONNECT_VENV`, `~/.cache/kconnect-venv` unless
+//! set), through every call it offers, over real HTTP.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kconnect_test_kit::{Quickstart, append_lines, numbered_lines};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
+
+fn venv_python() -> PathBuf {
+    let venv = std::env::var_os("KCONNECT_VENV").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").expect("HOME is set");
+        Path::new(&home).join(".cache/kconnect-venv")
+    });
+    let python = venv.join("bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run .ci/services to install the Python clients",
+        python.display()
+    );
+    python
+}
+
+#[test]
+fn every_call_of_kafka_connect_py_behaves_as_on_apache() {
+    let python = venv_python();
+    let quickstart = Quickstart::new(
+        Path::new(BIN),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
+        1_000,
+    );
+    let worker = quickstart.start_with(&[]);
+    quickstart.wait_for_rest(&worker);
+    let source = quickstart.path("py-source.txt");
+    append_lines(&source, numbered_lines(0, 10));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/kafka_connect_py.py");
+    let run = Command::new(python)
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{}", quickstart.rest_port))
+        .arg(&source)
+        .output()
+        .expect("the venv's python runs");
+    assert!(
+        run.status.success(),
+        "kafka-connect-py failed:\n{}\n{}\nworker log:\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr),
+        worker.log()
+    );
+}
