@@ -7,7 +7,7 @@ pub(crate) mod source;
 use kconnect_api::config::{ConfigValue, Importance, ParsedConfig, Validator};
 use kconnect_api::{ConfigDef, ConfigKey, ConfigType, ConnectError, Result};
 
-use crate::driver::{ConnectionSettings, dialect_of};
+use crate::driver::{ConnectionSettings, dialect_of, unsupported_url_message};
 
 /// `connection.url`.
 pub const CONNECTION_URL: &str = "connection.url";
@@ -51,9 +51,7 @@ pub fn connection_def() -> ConfigDef {
             ConfigKey::new(CONNECTION_URL, ConfigType::String)
                 .importance(Importance::High)
                 .validator(Validator::Custom(std::sync::Arc::new(|value| match value {
-                    ConfigValue::String(url) if dialect_of(url).is_none() => Err(format!(
-                        "'{url}' is not a PostgreSQL (jdbc:postgresql://), MySQL/MariaDB (jdbc:mysql://, jdbc:mariadb://) or SQLite (jdbc:sqlite:) URL"
-                    )),
+                    ConfigValue::String(url) if dialect_of(url).is_none() => Err(unsupported_url_message(url)),
                     _ => Ok(()),
                 })))
                 .doc("JDBC connection URL, e.g. jdbc:postgresql://localhost:5432/db, jdbc:mysql://localhost:3306/db, jdbc:sqlite:/path/file.db"),

@@ -116,9 +116,20 @@ pub async fn connect(settings: &ConnectionSettings) -> Result<Box<dyn Driver>> {
 
 /// The error for a URL naming no supported database.
 pub fn unsupported_url(url: &str) -> ConnectError {
-    ConnectError::config(
-        "connection.url",
-        format!("'{url}' is not a PostgreSQL, MySQL, MariaDB or SQLite JDBC URL"),
+    ConnectError::config("connection.url", unsupported_url_message(url))
+}
+
+/// Why `url` is refused, naming only its scheme: the rest of a URL may carry a password.
+pub fn unsupported_url_message(url: &str) -> String {
+    let (prefix, rest) = url.strip_prefix("jdbc:").map_or(("", url), |rest| ("jdbc:", rest));
+    let scheme = rest.split(':').next().unwrap_or_default();
+    let named = if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric()) {
+        format!("a {prefix}{scheme}: URL")
+    } else {
+        "the URL".to_string()
+    };
+    format!(
+        "{named} is not a PostgreSQL (jdbc:postgresql://), MySQL/MariaDB (jdbc:mysql://, jdbc:mariadb://) or SQLite (jdbc:sqlite:) URL"
     )
 }
 
@@ -225,6 +236,18 @@ fn as_i32(value: &Value) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_url_is_named_by_its_scheme_only() {
+        let message = unsupported_url_message("jdbc:oracle:thin:scott/tiger@db:1521");
+        assert!(message.starts_with("a jdbc:oracle: URL is not"), "{message}");
+        assert!(!message.contains("tiger"), "{message}");
+        let message = unsupported_url_message("user/p@ss@host");
+        assert!(
+            message.starts_with("the URL is not") && !message.contains("p@ss"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn urls_name_their_dialect() {

@@ -124,3 +124,86 @@ fn basic_authentication_guards_every_endpoint() {
         "400"
     );
 }
+
+#[test]
+fn the_override_policy_refuses_client_overrides_it_does_not_allow() {
+    let quickstart = quickstart_with("connector.client.config.override.policy=Principal\n");
+    let worker = quickstart.start_with(&[]);
+    quickstart.wait_for_rest(&worker);
+    let base = format!("http://127.0.0.1:{}", quickstart.rest_port);
+    let config = |key: &str| {
+        format!(r#"{{"name":"src","config":{{"connector.class":"FileStreamSource","topic":"t","{key}":"x"}}}}"#)
+    };
+    let post = |body: &str| {
+        curl(&[
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            body,
+            &format!("{base}/connectors"),
+        ])
+    };
+    let (code, body) = post(&config("producer.override.linger.ms"));
+    assert_eq!(code, "400", "{body}\nworker log:\n{}", worker.log());
+    assert!(
+        body.contains(
+            "The 'Principal' policy does not allow 'linger.ms' to be overridden in the connector configuration."
+        ),
+        "{body}"
+    );
+    let (code, body) = post(&config("producer.override.security.protocol"));
+    assert_eq!(code, "201", "the principal's settings may be overridden: {body}");
+}
+
+#[test]
+fn secrets_read_back_hidden_and_a_config_sent_back_as_read_is_accepted() {
+    let secret = "producer.override.ssl.key.password";
+    let shows = |mask: &str| {
+        let quickstart = quickstart_with(&format!("rest.secrets.mask={mask}\n"));
+        let worker = quickstart.start_with(&[]);
+        quickstart.wait_for_rest(&worker);
+        let base = format!("http://127.0.0.1:{}", quickstart.rest_port);
+        let body = format!(
+            r#"{{"name":"src","config":{{"connector.class":"FileStreamSource","topic":"t","{secret}":"s3cret"}}}}"#
+        );
+        let json = ["-H", "Content-Type: application/json"];
+        let (code, created) = curl(&[&json[..], &["-X", "POST", "-d", &body, &format!("{base}/connectors")]].concat());
+        assert_eq!(code, "201", "{created}\n{}", worker.log());
+        let reads = [
+            created,
+            curl(&[&format!("{base}/connectors/src")]).1,
+            curl(&[&format!("{base}/connectors/src/config")]).1,
+            curl(&[&format!("{base}/connectors?expand=info")]).1,
+            curl(&[&format!("{base}/connectors/src/tasks")]).1,
+        ];
+        let config = curl(&[&format!("{base}/connectors/src/config")]).1;
+        let (code, updated) = curl(
+            &[
+                &json[..],
+                &[
+                    "-X",
+                    "PUT",
+                    "-d",
+                    &config.replace(r#""t""#, r#""u""#),
+                    &format!("{base}/connectors/src/config"),
+                ],
+            ]
+            .concat(),
+        );
+        assert_eq!(code, "200", "{updated}");
+        assert!(updated.contains(r#""topic":"u""#), "{updated}");
+        (reads, updated)
+    };
+    let (reads, updated) = shows("true");
+    for read in reads.iter().chain([&updated]) {
+        assert!(
+            read.contains(r#""producer.override.ssl.key.password":"[hidden]""#),
+            "{read}"
+        );
+        assert!(!read.contains("s3cret"), "{read}");
+    }
+    let (reads, _) = shows("false");
+    assert!(reads.iter().all(|read| read.contains("s3cret")), "{reads:?}");
+}

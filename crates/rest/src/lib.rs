@@ -8,6 +8,7 @@ mod forward;
 mod java_bool;
 mod loggers;
 mod routes;
+mod secrets;
 mod tls;
 
 use std::net::SocketAddr;

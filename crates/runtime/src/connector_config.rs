@@ -4,6 +4,7 @@
 use kconnect_api::config::{ConfigInfo, ConfigKey, ConfigType, ConfigValue, Importance, Validator};
 use kconnect_api::{ConfigDef, ConfigInfos, ConfigMap, ConnectorKind};
 
+use crate::client_overrides::OverridePolicy;
 use crate::error::RuntimeError;
 use crate::plugins::{CONVERTER_KEYS, PluginRegistry};
 
@@ -90,10 +91,10 @@ fn add_error(configs: &mut [ConfigInfo], key: &str, message: String) {
     }
 }
 
-/// Validates a connector configuration: the common keys, the sink keys for sinks, converter names
-/// and the connector's own keys. The result lists every key with its errors, as Apache's
-/// `PUT /connector-plugins/{plugin}/config/validate` does.
-pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap) -> ConfigInfos {
+/// Validates a connector configuration: the common keys, the sink keys for sinks, converter names,
+/// client overrides against the worker's `policy`, and the connector's own keys. The result lists
+/// every key with its errors, as Apache's `PUT /connector-plugins/{plugin}/config/validate` does.
+pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap, policy: OverridePolicy) -> ConfigInfos {
     let class = config.get(CONNECTOR_CLASS).map(String::as_str).unwrap_or_default();
     let connector = registry.connector(class).ok();
     let mut def = common_config_def();
@@ -147,6 +148,16 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap) 
         .and_then(|_| registry.connector_class(class))
         .unwrap_or(class)
         .to_string();
+    for (key, message) in policy.violations(config) {
+        if !configs.iter().any(|c| c.value.name == key) {
+            let definition = ConfigKey::new(&key, ConfigType::String)
+                .default_value(ConfigValue::Null)
+                .importance(Importance::Low)
+                .doc("A setting of the connector's own Kafka clients.");
+            configs.extend(ConfigDef::new().define(definition).validate(config));
+        }
+        add_error(&mut configs, &key, message);
+    }
     configs.extend(crate::transform_chain::validate_chain(registry, config));
     configs.extend(crate::error_handling::error_keys(config));
     if let Some(connector) = &connector {
@@ -156,8 +167,12 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap) 
 }
 
 /// Validates `config` and fails with every error, each naming its key.
-pub fn check_connector_config(registry: &PluginRegistry, config: &ConfigMap) -> Result<(), RuntimeError> {
-    let infos = validate_connector_config(registry, config);
+pub fn check_connector_config(
+    registry: &PluginRegistry,
+    config: &ConfigMap,
+    policy: OverridePolicy,
+) -> Result<(), RuntimeError> {
+    let infos = validate_connector_config(registry, config, policy);
     if infos.error_count == 0 {
         return Ok(());
     }
@@ -190,7 +205,7 @@ mod tests {
             ("tasks.max", "1"),
             ("topic", "connect-test"),
         ]);
-        let infos = validate_connector_config(&registry(), &config);
+        let infos = validate_connector_config(&registry(), &config, OverridePolicy::All);
         assert_eq!(infos.error_count, 0, "{:?}", infos.error_messages());
         assert_eq!(infos.name, kconnect_test_plugins::SCRIPTED_SOURCE);
         assert_eq!(infos.groups, ["Common", "Transforms", "Predicates", "Error Handling"]);
@@ -202,6 +217,7 @@ mod tests {
         let unknown = check_connector_config(
             &registry,
             &props(&[("name", "x"), ("connector.class", "NoSuchConnector")]),
+            OverridePolicy::All,
         )
         .unwrap_err()
         .to_string();
@@ -212,6 +228,7 @@ mod tests {
         let missing_topic = check_connector_config(
             &registry,
             &props(&[("name", "x"), ("connector.class", "ScriptedSource")]),
+            OverridePolicy::All,
         )
         .unwrap_err()
         .to_string();
@@ -227,6 +244,7 @@ mod tests {
                 ("topic", "t"),
                 ("tasks.max", "x"),
             ]),
+            OverridePolicy::All,
         )
         .unwrap_err()
         .to_string();
@@ -246,6 +264,7 @@ mod tests {
                 ("connector.class", "ScriptedSink"),
                 ("output.file", "out.jsonl"),
             ]),
+            OverridePolicy::All,
         );
         assert_eq!(
             neither.error_messages(),
@@ -260,7 +279,29 @@ mod tests {
                 ("topics", "a"),
                 ("topics.regex", "b.*"),
             ]),
+            OverridePolicy::All,
         );
         assert_eq!(both.error_count, 2);
+    }
+
+    #[test]
+    fn client_overrides_the_policy_refuses_are_errors_on_their_keys() {
+        let config = props(&[
+            ("name", "x"),
+            ("connector.class", "ScriptedSource"),
+            ("topic", "t"),
+            ("producer.override.linger.ms", "50"),
+        ]);
+        assert_eq!(
+            validate_connector_config(&registry(), &config, OverridePolicy::All).error_count,
+            0
+        );
+        let refused = validate_connector_config(&registry(), &config, OverridePolicy::None);
+        assert_eq!(
+            refused.error_messages(),
+            [
+                "producer.override.linger.ms: The 'None' policy does not allow 'linger.ms' to be overridden in the connector configuration."
+            ]
+        );
     }
 }

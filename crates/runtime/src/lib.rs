@@ -6,6 +6,7 @@
 //! slow side slows the other instead of filling memory.
 
 pub mod active_topics;
+pub mod client_overrides;
 pub mod config_providers;
 pub mod connector_config;
 pub mod connector_offsets;

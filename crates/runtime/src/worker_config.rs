@@ -7,6 +7,7 @@ use std::time::Duration;
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator, with_prefix};
 use kconnect_api::{ConfigDef, ConfigMap};
 
+use crate::client_overrides::{OVERRIDE_POLICY, OverridePolicy};
 use crate::error::RuntimeError;
 
 /// `bootstrap.servers`.
@@ -25,6 +26,7 @@ const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
 /// the JVM property `java.security.auth.login.config`, which kconnect also reads from `KAFKA_OPTS`).
 pub const REST_BASIC_AUTH_JAAS: &str = "rest.basic.auth.jaas.file";
 const TOPIC_TRACKING_ENABLE: &str = "topic.tracking.enable";
+const REST_SECRETS_MASK: &str = "rest.secrets.mask";
 const TOPIC_TRACKING_ALLOW_RESET: &str = "topic.tracking.allow.reset";
 const EMBEDDED_DATA_DIR: &str = "embedded.broker.data.dir";
 const EMBEDDED_LISTENER: &str = "embedded.broker.listener";
@@ -77,6 +79,7 @@ pub fn worker_config_def() -> ConfigDef {
         .define(long(OFFSET_FLUSH_INTERVAL, 60_000, "Interval at which to try committing offsets for tasks."))
         .define(long(OFFSET_FLUSH_TIMEOUT, 5_000, "Maximum number of milliseconds to wait for records to flush and offsets to be committed."))
         .define(long(GRACEFUL_TIMEOUT, 5_000, "Amount of time to wait for tasks to shutdown gracefully."))
+        .define(OverridePolicy::key())
         .define(long(CONNECTOR_START_TIMEOUT, 60_000, "kconnect only: how long a connector's start may take before the connector is FAILED, so that one that hangs holds its herder no longer."))
         .define(
             ConfigKey::new(LISTENERS, ConfigType::List)
@@ -114,6 +117,12 @@ pub fn worker_config_def() -> ConfigDef {
                 .default_value(ConfigValue::Boolean(true))
                 .importance(Importance::Low)
                 .doc("If set to true, it allows user requests to reset the set of active topics per connector."),
+        )
+        .define(
+            ConfigKey::new(REST_SECRETS_MASK, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(true))
+                .importance(Importance::Medium)
+                .doc("kconnect only: whether the REST API shows connectors' password, key and JAAS values as [hidden]; a write sending [hidden] back keeps the stored value."),
         )
         .define(optional_string(REST_BASIC_AUTH_JAAS, "The JAAS file of BasicAuthSecurityRestExtension: its PropertyFileLoginModule file=\"…\" lists user: password lines."))
         .define(
@@ -156,6 +165,8 @@ pub struct WorkerConfig {
     timings: Timings,
     topics: TopicSwitches,
     embedded_storage: String,
+    override_policy: OverridePolicy,
+    mask_secrets: bool,
 }
 
 /// The worker's timing keys, read once.
@@ -204,6 +215,8 @@ impl WorkerConfig {
             tracking_reset: parsed.get_boolean(TOPIC_TRACKING_ALLOW_RESET)?,
         };
         let embedded_storage = parsed.get_string(EMBEDDED_STORAGE)?.to_string();
+        let override_policy = OverridePolicy::named(parsed.get_string(OVERRIDE_POLICY)?).unwrap_or_default();
+        let mask_secrets = parsed.get_boolean(REST_SECRETS_MASK)?;
         Ok(Self {
             embedded_broker: bootstrap_servers.is_none(),
             own_broker: false,
@@ -212,6 +225,8 @@ impl WorkerConfig {
             timings,
             topics,
             embedded_storage,
+            override_policy,
+            mask_secrets,
         })
     }
 
@@ -253,6 +268,16 @@ impl WorkerConfig {
     /// `task.shutdown.graceful.timeout.ms`.
     pub fn graceful_shutdown_timeout(&self) -> Duration {
         self.timings.graceful_shutdown_timeout
+    }
+
+    /// `rest.secrets.mask`.
+    pub fn mask_secrets(&self) -> bool {
+        self.mask_secrets
+    }
+
+    /// `connector.client.config.override.policy`.
+    pub fn override_policy(&self) -> OverridePolicy {
+        self.override_policy
     }
 
     /// `connector.start.timeout.ms`.

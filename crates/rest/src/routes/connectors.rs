@@ -7,10 +7,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kconnect_runtime::{ConfigMap, TargetState};
+use kconnect_runtime::{ConfigMap, ConnectorInfo, TargetState};
 use serde_json::{Map, Value};
 
 use crate::body::{config_map, parse_json};
+use crate::secrets;
 use crate::{ApiError, ApiResult, AppState, to_json};
 
 /// `GET /connectors`, with `?expand=status` and `?expand=info` (repeatable; unknown values ignored).
@@ -37,7 +38,10 @@ pub(crate) async fn list(State(state): State<AppState>, RawQuery(query): RawQuer
         if wants("info")
             && let Ok(info) = state.herder.connector_info(&name).await
         {
-            entry.insert("info".into(), serde_json::to_value(info).unwrap_or_default());
+            entry.insert(
+                "info".into(),
+                serde_json::to_value(shown(&state, info)).unwrap_or_default(),
+            );
         }
         result.insert(name, Value::Object(entry));
     }
@@ -80,15 +84,43 @@ pub(crate) async fn create(State(state): State<AppState>, body: Bytes) -> Result
         None => None,
     };
     let info = state.herder.create_connector(with_name(name, config)?, initial).await?;
-    created(name, info)
+    created(name, shown(&state, info))
+}
+
+/// The configuration of a connector of class `class` (or of one of its tasks) as the API shows
+/// it: secrets hidden unless `rest.secrets.mask=false`.
+fn shown_config(state: &AppState, class: Option<&str>, config: ConfigMap) -> ConfigMap {
+    let worker = state.herder.worker();
+    if worker.config.mask_secrets() {
+        secrets::masked(&worker.registry, class, config)
+    } else {
+        config
+    }
+}
+
+fn shown(state: &AppState, mut info: ConnectorInfo) -> ConnectorInfo {
+    let class = secrets::class_of(&info.config).map(str::to_string);
+    info.config = shown_config(state, class.as_deref(), info.config);
+    info
+}
+
+/// `config` as sent, with each secret sent back as `[hidden]` replaced by the stored value of
+/// connector `name`.
+async fn as_written(state: &AppState, name: &str, config: ConfigMap) -> ConfigMap {
+    match state.herder.connector_info(name).await {
+        Ok(stored) => secrets::unmasked(&state.herder.worker().registry, config, &stored.config),
+        Err(_) => config,
+    }
 }
 
 pub(crate) async fn info(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult {
-    to_json(state.herder.connector_info(&name).await?)
+    let info = state.herder.connector_info(&name).await?;
+    to_json(shown(&state, info))
 }
 
 pub(crate) async fn config(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult {
-    to_json(state.herder.connector_info(&name).await?.config)
+    let info = state.herder.connector_info(&name).await?;
+    to_json(shown(&state, info).config)
 }
 
 /// `PUT /connectors/{c}/config`: 201 when created, 200 when updated.
@@ -98,11 +130,12 @@ pub(crate) async fn put_config(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let config = with_name(&name, config_map(&parse_json(&body)?)?)?;
+    let config = as_written(&state, &name, config).await;
     let (was_created, info) = state.herder.put_connector_config(&name, config).await?;
     if was_created {
-        created(&name, info)
+        created(&name, shown(&state, info))
     } else {
-        Ok(to_json(info)?.into_response())
+        Ok(to_json(shown(&state, info))?.into_response())
     }
 }
 
@@ -128,7 +161,15 @@ pub(crate) async fn patch_config(State(state): State<AppState>, Path(name): Path
             "Connector name configuration ({given}) doesn't match connector name in the URL ({name})"
         )));
     }
-    to_json(state.herder.patch_connector_config(&name, changes).await?)
+    let stored = state.herder.connector_info(&name).await?.config;
+    let registry = &state.herder.worker().registry;
+    changes.retain(|key, value| {
+        !value
+            .as_deref()
+            .is_some_and(|v| secrets::sent_back(registry, &stored, key, v))
+    });
+    let info = state.herder.patch_connector_config(&name, changes).await?;
+    to_json(shown(&state, info))
 }
 
 /// `DELETE /connectors/{c}`: 204.
@@ -146,7 +187,13 @@ pub(crate) async fn status(State(state): State<AppState>, Path(name): Path<Strin
 }
 
 pub(crate) async fn tasks(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult {
-    to_json(state.herder.task_infos(&name).await?)
+    let mut tasks = state.herder.task_infos(&name).await?;
+    let connector = state.herder.connector_info(&name).await?.config;
+    let class = secrets::class_of(&connector);
+    for task in &mut tasks {
+        task.config = shown_config(&state, class, std::mem::take(&mut task.config));
+    }
+    to_json(tasks)
 }
 
 pub(crate) async fn task_status(State(state): State<AppState>, Path((name, task)): Path<(String, u32)>) -> ApiResult {
