@@ -3,6 +3,9 @@
 //! librdkafka clients read), joins the group and runs a pipeline; without SASL, or with a wrong
 //! password, the broker refuses the group protocol. Against a broker behind TLS, the group
 //! connection verifies the broker's certificate against `ssl.ca.location` and runs a pipeline.
+//! Behind basic authentication, two workers still share work: writes forwarded to the leader carry
+//! the caller's credentials, and task configurations go between workers as signed internal
+//! requests, as in Apache.
 
 use std::path::Path;
 use std::time::Duration;
@@ -16,8 +19,8 @@ use kconnect_distributed::group::{GroupError, GroupMember, GroupTimings};
 use kconnect_distributed::group_security::GroupSecurity;
 use kconnect_distributed::scram::ScramHash;
 use kconnect_test_kit::{
-    BrokerProcess, RestApi, WorkerProcess, append_lines, free_port, numbered_lines, read_lines, start_sasl_broker,
-    start_tls_broker, wait_until, worker_file,
+    BrokerProcess, RestApi, WorkerProcess, append_lines, consume_values, free_port, numbered_lines, read_lines,
+    start_broker, start_sasl_broker, start_tls_broker, wait_until, worker_file,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -165,4 +168,102 @@ async fn runs_a_pipeline(dir: &Path, bootstrap: &str, security: &str) {
     let expected: Vec<String> = numbered_lines(0, 100).collect();
     let arrived = wait_until(Duration::from_secs(60), || read_lines(&output) == expected);
     assert!(arrived, "{} lines arrived\n{}", read_lines(&output).len(), shown_log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_behind_basic_authentication_share_work() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(&dir.path().join("broker")).await;
+    let bootstrap = broker.bootstrap_servers();
+    let users = dir.path().join("users.properties");
+    std::fs::write(&users, "admin: s3cret\n").unwrap();
+    let jaas = dir.path().join("jaas.conf");
+    let module = "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule";
+    std::fs::write(
+        &jaas,
+        format!(
+            "KafkaConnect {{\n  {module} required\n  file=\"{}\";\n}};\n",
+            users.display()
+        ),
+    )
+    .unwrap();
+    let auth = format!(
+        "rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension\nrest.basic.auth.jaas.file={}\n",
+        jaas.display()
+    );
+    let ports = [free_port(), free_port()];
+    let workers: Vec<WorkerProcess> = ports
+        .iter()
+        .enumerate()
+        .map(|(index, port)| {
+            let name = format!("worker-{index}");
+            let config = worker_file(dir.path(), &name, &bootstrap, *port, true, &auth);
+            WorkerProcess::distributed(Path::new(BIN), &config, &dir.path().join(format!("{name}.log")))
+        })
+        .collect();
+    let apis: Vec<RestApi> = ports
+        .iter()
+        .map(|port| RestApi::new(*port).with_basic_auth("admin", "s3cret"))
+        .collect();
+    let logs = || {
+        workers
+            .iter()
+            .map(WorkerProcess::log)
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    };
+    for api in &apis {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !api.is_up().await {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "a worker never answered\n{}",
+                logs()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    assert_eq!(
+        RestApi::new(ports[0]).get("/connectors").await.0,
+        401,
+        "credentials are asked for"
+    );
+
+    // Two sources, created through both workers (one of them forwards to the leader). The
+    // assignor gives each worker a connector, so the follower's connector sends its task
+    // configurations to the leader as a signed internal request.
+    for (index, api) in apis.iter().enumerate() {
+        let input = dir.path().join(format!("in-{index}.txt"));
+        append_lines(&input, numbered_lines(0, 10));
+        let config = json!({
+            "connector.class": "FileStreamSource", "topic": format!("lines-{index}"), "file": input.display().to_string(),
+            "topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1",
+        });
+        let path = format!("/connectors/source-{index}/config");
+        let (status, answer) = api
+            .json_through_conflicts(Method::PUT, &path, config, Duration::from_secs(60))
+            .await;
+        assert_eq!(status, 201, "{answer}\n{}", logs());
+    }
+    for index in 0..2 {
+        let lines = consume_values(&bootstrap, &format!("lines-{index}"), 10, Duration::from_secs(90)).await;
+        assert_eq!(
+            lines,
+            numbered_lines(0, 10).collect::<Vec<_>>(),
+            "source-{index}\n{}",
+            logs()
+        );
+    }
+    let mut owners = std::collections::BTreeSet::new();
+    for index in 0..2 {
+        let status = apis[0].state(&format!("source-{index}")).await;
+        owners.insert(
+            status["connector"]["worker_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    assert_eq!(owners.len(), 2, "each worker runs a connector: {owners:?}");
 }

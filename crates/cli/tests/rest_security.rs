@@ -54,9 +54,17 @@ fn https_listener_serves_the_api() {
     });
     assert!(up, "{}", worker.log());
     let url = format!("https://localhost:{port}/connectors");
+    // A client that connects and never starts its handshake holds up no other client.
+    let _silent = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let asked = std::time::Instant::now();
     assert_eq!(
-        curl(&["--cacert", ca.to_str().unwrap(), &url]),
+        curl(&["--max-time", "5", "--cacert", ca.to_str().unwrap(), &url]),
         ("200".to_string(), "[]".to_string())
+    );
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(2),
+        "took {:?}",
+        asked.elapsed()
     );
     assert_ne!(
         curl(&[&format!("http://127.0.0.1:{port}/connectors")]).0,

@@ -19,6 +19,18 @@ use crate::status_log::StatusLog;
 use crate::work::LocalWork;
 
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a request to another worker may take: Apache's REST request timeout.
+const WORKER_REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
+const WORKER_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The client of requests to other workers, with Apache's request timeout.
+pub fn worker_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(WORKER_REQUEST_TIMEOUT)
+        .connect_timeout(WORKER_CONNECT_TIMEOUT)
+        .build()
+        .unwrap_or_default()
+}
 
 /// Who leads the group, as the last assignment said.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +75,8 @@ pub struct Cluster {
     pub task_submissions: TaskSubmissions,
     /// Set once this worker has joined the group and taken its first assignment.
     pub joined: AtomicBool,
+    /// The client of requests to other workers (task configurations, forwarded restarts).
+    pub http: reqwest::Client,
 }
 
 impl Cluster {

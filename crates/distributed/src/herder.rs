@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
-use crate::cluster::{Cluster, LeaderView};
+use crate::cluster::{Cluster, LeaderView, worker_client};
 use crate::config::DistributedConfig;
 use crate::config_records::{ConfigSnapshot, connector_record, restart_record, target_state_record, task_records};
 use crate::connector_offsets::ConnectorOffsetTopics;
@@ -110,6 +110,7 @@ impl DistributedHerder {
             work: tokio::sync::Mutex::new(work),
             task_submissions: Default::default(),
             joined: AtomicBool::new(false),
+            http: worker_client(),
         });
         let handle = tokio::spawn(membership::run(cluster.clone()));
         tokio::spawn(follow_task_reconfigurations(cluster.clone()));
@@ -350,8 +351,11 @@ impl Herder for DistributedHerder {
                 status: 409,
                 message: format!("Task {name}-{task} is not running on any worker yet"),
             })?;
-        let url = format!("http://{owner}/connectors/{name}/tasks/{task}/restart");
-        let response = reqwest::Client::new()
+        let scheme = self.cluster.url.split("://").next().unwrap_or("http");
+        let url = format!("{scheme}://{owner}/connectors/{name}/tasks/{task}/restart");
+        let response = self
+            .cluster
+            .http
             .post(&url)
             .send()
             .await

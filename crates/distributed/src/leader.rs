@@ -123,7 +123,8 @@ async fn submit(cluster: &Cluster, name: &str, tasks: Vec<ConfigMap>) -> Result<
         .session_key
         .ok_or_else(|| RuntimeError::Kafka("no session key to sign with yet".into()))?;
     let body = serde_json::to_vec(&tasks).map_err(|err| RuntimeError::BadRequest(err.to_string()))?;
-    let response = reqwest::Client::new()
+    let response = cluster
+        .http
         .post(format!(
             "{}/connectors/{name}/tasks?forward=false",
             url.trim_end_matches('/')

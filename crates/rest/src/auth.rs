@@ -6,13 +6,18 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::ApiError;
+
+/// The header carrying an internal request's signature.
+pub(crate) const SIGNATURE_HEADER: &str = "X-Connect-Authorization";
+/// The header naming the signature's algorithm.
+pub(crate) const ALGORITHM_HEADER: &str = "X-Connect-Request-Signature-Algorithm";
 
 /// The users allowed to call the API.
 #[derive(Debug, Clone)]
@@ -70,13 +75,24 @@ fn same_in_constant_time(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(differences) == 0
 }
 
+/// Whether `request` is a worker's signed task configurations (`POST /connectors/{c}/tasks` with
+/// `X-Connect-Authorization`): as Apache's filter, basic authentication lets it through, and the
+/// herder checks its signature against the session key instead.
+fn is_signed_internal_request(request: &Request) -> bool {
+    let path = request.uri().path();
+    request.method() == Method::POST
+        && path.starts_with("/connectors/")
+        && path.ends_with("/tasks")
+        && request.headers().contains_key(SIGNATURE_HEADER)
+}
+
 /// Rejects requests without valid credentials with 401.
 pub(crate) async fn require(State(auth): State<Arc<BasicAuth>>, request: Request, next: Next) -> Response {
     let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    if auth.allows(authorization) {
+    if auth.allows(authorization) || is_signed_internal_request(&request) {
         return next.run(request).await;
     }
     let mut response = ApiError::new(StatusCode::UNAUTHORIZED, "Credentials are missing or invalid").into_response();

@@ -85,14 +85,7 @@ pub async fn serve(
     let handle = match security.tls {
         Some(config) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(config);
-            spawn_server(
-                tls::TlsListener {
-                    tcp: listener,
-                    acceptor,
-                },
-                app,
-                shutdown,
-            )
+            spawn_server(tls::TlsListener::new(listener, acceptor)?, app, shutdown)
         }
         None => spawn_server(listener, app, shutdown),
     };

@@ -4,11 +4,13 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -30,10 +32,65 @@ pub fn server_config(keystore: &Path) -> Result<Arc<ServerConfig>, String> {
     Ok(Arc::new(config))
 }
 
-/// A TCP listener that completes the TLS handshake before handing a connection to axum.
+/// How long a client may take over its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections handshaken and not yet taken by the server.
+const HANDSHAKEN_BACKLOG: usize = 64;
+
+/// A TCP listener that hands axum connections whose TLS handshake is complete. Each handshake
+/// runs on its own task, bounded by [`HANDSHAKE_TIMEOUT`], so a client that connects and says
+/// nothing holds up no other client.
 pub(crate) struct TlsListener {
-    pub(crate) tcp: TcpListener,
-    pub(crate) acceptor: TlsAcceptor,
+    handshaken: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    local: SocketAddr,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl TlsListener {
+    /// Starts accepting on `tcp` and handshaking with `acceptor`.
+    pub(crate) fn new(tcp: TcpListener, acceptor: TlsAcceptor) -> std::io::Result<Self> {
+        let local = tcp.local_addr()?;
+        let (sender, handshaken) = mpsc::channel(HANDSHAKEN_BACKLOG);
+        let accepting = tokio::spawn(accept_forever(tcp, acceptor, sender));
+        Ok(Self {
+            handshaken,
+            local,
+            accepting,
+        })
+    }
+}
+
+impl Drop for TlsListener {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
+}
+
+async fn accept_forever(
+    tcp: TcpListener,
+    acceptor: TlsAcceptor,
+    handshaken: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
+) {
+    loop {
+        let (stream, addr) = match tcp.accept().await {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                tracing::warn!(error = %err, "accepting a REST connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let (acceptor, handshaken) = (acceptor.clone(), handshaken.clone());
+        tokio::spawn(async move {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => {
+                    let _ = handshaken.send((tls, addr)).await;
+                }
+                Ok(Err(err)) => tracing::debug!(%addr, error = %err, "TLS handshake failed"),
+                Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
+            }
+        });
+    }
 }
 
 impl axum::serve::Listener for TlsListener {
@@ -41,23 +98,13 @@ impl axum::serve::Listener for TlsListener {
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let (stream, addr) = match self.tcp.accept().await {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    tracing::warn!(error = %err, "accepting a REST connection failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            match self.acceptor.accept(stream).await {
-                Ok(tls) => return (tls, addr),
-                Err(err) => tracing::debug!(%addr, error = %err, "TLS handshake failed"),
-            }
+        match self.handshaken.recv().await {
+            Some(connection) => connection,
+            None => std::future::pending().await,
         }
     }
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.tcp.local_addr()
+        Ok(self.local)
     }
 }

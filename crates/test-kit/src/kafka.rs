@@ -63,6 +63,9 @@ pub async fn consume_records(bootstrap: &str, topic: &str, expected: usize, time
         .set("group.id", format!("test-kit-{}", free_port()))
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
+        // A topic that does not exist yet is noticed within a second once created (librdkafka's
+        // default looks again after five minutes).
+        .set("topic.metadata.refresh.interval.ms", "1000")
         .create()
         .expect("consumer");
     consumer.subscribe(&[topic]).expect("subscribe");

@@ -8,6 +8,8 @@ use serde_json::Value;
 pub struct RestApi {
     client: Client,
     base: String,
+    /// The user and password sent with every request, when the worker asks for them.
+    credentials: Option<(String, String)>,
 }
 
 impl RestApi {
@@ -16,12 +18,29 @@ impl RestApi {
         Self {
             client: Client::new(),
             base: format!("http://127.0.0.1:{port}"),
+            credentials: None,
+        }
+    }
+
+    /// The same API, called with basic authentication as `user`.
+    pub fn with_basic_auth(self, user: &str, password: &str) -> Self {
+        Self {
+            credentials: Some((user.to_string(), password.to_string())),
+            ..self
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        match &self.credentials {
+            Some((user, password)) => request.basic_auth(user, Some(password)),
+            None => request,
         }
     }
 
     /// Sends `method path` with an optional JSON `body`; returns status, JSON body and Location.
     pub async fn call(&self, method: Method, path: &str, body: Option<&str>) -> (u16, Value, Option<String>) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request
                 .header("content-type", "application/json")
@@ -65,7 +84,7 @@ impl RestApi {
     /// Whether the API answers `GET /connectors` with 200 within two seconds (never panics: the
     /// worker may not be listening yet).
     pub async fn is_up(&self) -> bool {
-        let request = self.client.get(format!("{}/connectors", self.base)).send();
+        let request = self.request(Method::GET, "/connectors").send();
         matches!(
             tokio::time::timeout(std::time::Duration::from_secs(2), request).await,
             Ok(Ok(response)) if response.status().is_success()
@@ -80,7 +99,7 @@ impl RestApi {
 
     /// `GET /metrics`: the Prometheus text.
     pub async fn metrics(&self) -> String {
-        let response = self.client.get(format!("{}/metrics", self.base)).send().await;
+        let response = self.request(Method::GET, "/metrics").send().await;
         response.expect("request").text().await.expect("metrics text")
     }
 

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use kconnect_runtime::{ConfigMap, ConnectorInfo, TargetState};
 use serde_json::{Map, Value};
 
+use crate::auth::{ALGORITHM_HEADER, SIGNATURE_HEADER};
 use crate::body::{config_map, parse_json};
 use crate::secrets;
 use crate::{ApiError, ApiResult, AppState, to_json};
@@ -213,7 +214,7 @@ pub(crate) async fn put_tasks(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let signature = header("X-Connect-Authorization").zip(header("X-Connect-Request-Signature-Algorithm"));
+    let signature = header(SIGNATURE_HEADER).zip(header(ALGORITHM_HEADER));
     state.herder.put_task_configs(&name, &body, signature).await?;
     Ok(StatusCode::NO_CONTENT)
 }
