@@ -141,13 +141,31 @@ fn unsupported_value(value: &Value) -> ConnectError {
     ))
 }
 
-/// A database error as a Connect error: retriable when the connection failed, data otherwise.
+/// How long a write waits for a connection before it fails (retriably).
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// SQLSTATEs that say the server went away or is starting, or that the transaction may succeed
+/// when run again: PostgreSQL's shutdown and start-up codes, too many connections, serialization
+/// failures and deadlocks (class `08`, connection exceptions, is matched by its prefix).
+const RETRIABLE_SQLSTATES: [&str; 6] = ["57P01", "57P02", "57P03", "53300", "40001", "40P01"];
+
+/// Whether the database error `code` (a SQLSTATE) may pass when tried again.
+fn is_retriable_sqlstate(code: &str) -> bool {
+    code.starts_with("08") || RETRIABLE_SQLSTATES.contains(&code)
+}
+
+/// A database error as a Connect error: retriable when the connection failed or the server is
+/// going away, data otherwise.
 fn sqlx_error(context: &str, error: sqlx::Error) -> ConnectError {
-    match error {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
-            ConnectError::Retriable(format!("{context}: {error}"))
-        }
-        other => ConnectError::data(format!("{context}: {other}")),
+    let retriable = match &error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| is_retriable_sqlstate(&code)),
+        _ => false,
+    };
+    if retriable {
+        ConnectError::Retriable(format!("{context}: {error}"))
+    } else {
+        ConnectError::data(format!("{context}: {error}"))
     }
 }
 
@@ -236,6 +254,13 @@ fn as_i32(value: &Value) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_going_away_is_retriable_and_a_bad_row_is_not() {
+        assert!(is_retriable_sqlstate("57P01"), "admin shutdown");
+        assert!(is_retriable_sqlstate("08006"), "connection failure");
+        assert!(!is_retriable_sqlstate("23505"), "unique violation");
+    }
 
     #[test]
     fn a_refused_url_is_named_by_its_scheme_only() {

@@ -122,7 +122,13 @@ impl SinkTask for JdbcSinkTask {
                 }
                 return Err(error);
             }
-            Err(error) if error.is_retriable() => return Err(error),
+            Err(error) if error.is_retriable() => {
+                self.retries_left = self.max_retries;
+                return Err(ConnectError::Fatal(format!(
+                    "{error} (still failing after max.retries={} retries)",
+                    self.max_retries
+                )));
+            }
             Err(error) => tracing::warn!(%error, "batch write failed, writing the records one by one"),
         }
         writer.forget_tables();

@@ -209,6 +209,9 @@ macro_rules! sqlx_driver {
                 }
                 let pool = sqlx::pool::PoolOptions::<$database>::new()
                     .max_connections(settings.max_connections.max(1))
+                    // A database that is away fails a write within seconds, as a retriable error
+                    // that max.retries and retry.backoff.ms then govern.
+                    .acquire_timeout(super::ACQUIRE_TIMEOUT)
                     .connect_with(options)
                     .await
                     .map_err(|e| super::sqlx_error(concat!("cannot connect to ", $label), e))?;

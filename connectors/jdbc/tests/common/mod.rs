@@ -1,6 +1,6 @@
 //! Helpers that run the connector tasks without Kafka, on the test kit's databases.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports, reason = "each test binary uses a part of it")]
 
 use std::sync::Arc;
 
