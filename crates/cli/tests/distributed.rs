@@ -1,7 +1,8 @@
 //! Distributed mode end to end: a `kconnect broker` process and three `kconnect distributed`
 //! workers in one group. Work spreads evenly, adding a connector moves nothing already running, a
 //! SIGKILLed worker's work moves to the others after the scheduled delay with every record
-//! delivered, and a gracefully stopped worker hands its work over at once.
+//! delivered, a gracefully stopped worker hands its work over at once, and a worker paused past its
+//! session stops its work before it could run twice.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -472,4 +473,59 @@ async fn a_source_with_its_own_offsets_topic_keeps_its_offsets_there() {
     assert_eq!(lines[..100], lines[100..], "the second reading is the file again");
     let settled = consume_values(&cluster.broker.bootstrap, "lines", 201, Duration::from_secs(10)).await;
     assert!(settled.len() <= 200, "read more than twice: {}", settled.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_cut_off_from_its_group_stops_its_work_before_running_it_twice() {
+    let _one = ONE_CLUSTER_AT_A_TIME.lock().await;
+    let cluster = Cluster::start(2);
+    create_topic(&cluster.broker.bootstrap, "zombie-lines").await;
+    let input = cluster.path("zombie.txt");
+    append_lines(&input, numbered_lines(0, 50));
+    let config =
+        json!({"connector.class": "FileStreamSource", "topic": "zombie-lines", "file": input.display().to_string()});
+    cluster.create(0, "zombie-src", config).await;
+    let (_, tasks) = cluster.running("zombie-src", 1, Duration::from_secs(60)).await;
+    let paused = (0..2).find(|i| cluster.worker_id(*i) == tasks[0]).unwrap();
+    let other = 1 - paused;
+    let size = std::fs::metadata(&input).unwrap().len();
+    let committed = |offsets: &Value| offsets["offsets"][0]["offset"]["position"].as_u64() == Some(size);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !committed(&cluster.api(other).get("/connectors/zombie-src/offsets").await.1) {
+        assert!(Instant::now() < deadline, "offsets never committed\n{}", cluster.logs());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Paused past the session timeout and the rebalance delay, the worker is out of the group,
+    // and the other one takes its task over.
+    cluster.workers[paused].as_ref().unwrap().signal("STOP");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let status = cluster.api(other).state("zombie-src").await;
+        if status["tasks"][0]["state"] == "RUNNING" && status["tasks"][0]["worker_id"] == cluster.worker_id(other) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the task never moved: {status}\n{}",
+            cluster.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    cluster.workers[paused].as_ref().unwrap().signal("CONT");
+    let fenced = wait_until(Duration::from_secs(10), || {
+        cluster.log(paused).contains("no word from the group coordinator")
+    });
+    assert!(fenced, "the resumed worker kept its work\n{}", cluster.logs());
+
+    append_lines(&input, numbered_lines(50, 50));
+    let lines = consume_values(&cluster.broker.bootstrap, "zombie-lines", 101, Duration::from_secs(30)).await;
+    let distinct: BTreeSet<&String> = lines.iter().collect();
+    assert_eq!(distinct.len(), 100, "every line arrived\n{}", cluster.logs());
+    assert_eq!(
+        lines.len(),
+        100,
+        "no line twice: the task never ran on both workers at once"
+    );
+    cluster.running("zombie-src", 1, Duration::from_secs(60)).await;
 }

@@ -3,7 +3,8 @@
 //! group's coordinator (see [`crate::connection`] for TLS and SASL). librdkafka cannot join a
 //! group whose protocol type is not `consumer`.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
@@ -71,6 +72,29 @@ pub enum GroupError {
     Timeout(i16),
 }
 
+/// When the coordinator last confirmed this worker's membership (a join, a sync or a heartbeat it
+/// accepted), shared by the member, its heartbeats and the membership loop across reconnects.
+#[derive(Debug, Clone)]
+pub struct LastContact(Arc<Mutex<Instant>>);
+
+impl Default for LastContact {
+    fn default() -> Self {
+        Self(Arc::new(Mutex::new(Instant::now())))
+    }
+}
+
+impl LastContact {
+    /// The coordinator confirmed the membership just now.
+    pub fn touch(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+
+    /// How long ago the coordinator last confirmed the membership.
+    pub fn elapsed(&self) -> Duration {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).elapsed()
+    }
+}
+
 /// What JoinGroup returned.
 #[derive(Debug, Clone)]
 pub struct Joined {
@@ -110,6 +134,8 @@ pub struct GroupMember {
     pub generation: i32,
     /// The subprotocol of the last join.
     pub protocol: String,
+    /// When the coordinator last confirmed the membership.
+    pub contact: LastContact,
 }
 
 fn group_id(id: &str) -> GroupId {
@@ -147,6 +173,7 @@ impl GroupMember {
                         member_id: String::new(),
                         generation: -1,
                         protocol: String::new(),
+                        contact: LastContact::default(),
                     });
                 }
                 Err(err) => last = err,
@@ -198,6 +225,7 @@ impl GroupMember {
             self.member_id = response.member_id.to_string();
             self.generation = response.generation_id;
             self.protocol = response.protocol_name.map(|p| p.to_string()).unwrap_or_default();
+            self.contact.touch();
             return Ok(Joined {
                 generation: response.generation_id,
                 protocol: self.protocol.clone(),
@@ -235,6 +263,7 @@ impl GroupMember {
         let timeout = self.timings.rebalance + Duration::from_secs(5);
         let response: SyncGroupResponse = self.connection.call(&request, SYNC_GROUP_VERSION, timeout).await?;
         check("SyncGroup", response.error_code)?;
+        self.contact.touch();
         Ok(response.assignment)
     }
 
@@ -248,6 +277,7 @@ impl GroupMember {
             member_id: self.member_id.clone(),
             generation: self.generation,
             timings: self.timings,
+            contact: self.contact.clone(),
         }
     }
 
@@ -274,6 +304,7 @@ pub struct Heartbeats {
     member_id: String,
     generation: i32,
     timings: GroupTimings,
+    contact: LastContact,
 }
 
 impl Heartbeats {
@@ -326,6 +357,10 @@ impl Heartbeats {
         let response: HeartbeatResponse = connection
             .call(&request, HEARTBEAT_VERSION, self.timings.session)
             .await?;
+        // A rebalance under way still counts this worker in.
+        if matches!(response.error_code, codes::NONE | codes::REBALANCE_IN_PROGRESS) {
+            self.contact.touch();
+        }
         check("Heartbeat", response.error_code)
     }
 }

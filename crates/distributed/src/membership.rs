@@ -12,7 +12,7 @@ use crate::assignor::{Assignor, Items, Timing, items, work};
 use crate::cluster::Cluster;
 use crate::config_records::ConfigSnapshot;
 use crate::connection::Dialer;
-use crate::group::{GroupError, GroupMember, Joined, codes};
+use crate::group::{GroupError, GroupMember, Joined, LastContact, codes};
 use crate::leader;
 use crate::protocol::{Assignment, CONFIG_MISMATCH, CONNECTOR_TASK, MemberMetadata, NO_ERROR, SUBPROTOCOLS};
 
@@ -46,6 +46,8 @@ struct Membership {
     member_id: String,
     /// Rounds joined, sent by the leader so each of its joins starts a rebalance.
     rounds: u64,
+    /// When the coordinator last confirmed this worker's membership, across reconnects.
+    contact: LastContact,
 }
 
 /// Runs the membership loop until the worker stops; then stops all work and leaves the group.
@@ -56,7 +58,9 @@ pub async fn run(cluster: Arc<Cluster>) {
         assigned_configured: Items::new(),
         member_id: String::new(),
         rounds: 0,
+        contact: LastContact::default(),
     };
+    let fencing = tokio::spawn(fence_while_cut_off(cluster.clone(), membership.contact.clone()));
     let bootstrap = cluster.worker.config.bootstrap_servers.clone().unwrap_or_default();
     let client_id = format!("{}-{}", cluster.settings.group_id, cluster.worker.config.worker_id());
     let mut member: Option<GroupMember> = None;
@@ -82,6 +86,7 @@ pub async fn run(cluster: Arc<Cluster>) {
             }
         };
         current.member_id = membership.member_id.clone();
+        current.contact = membership.contact.clone();
         match membership.take_part(&mut current).await {
             Ok(()) => member = Some(current),
             Err(err) => {
@@ -94,6 +99,7 @@ pub async fn run(cluster: Arc<Cluster>) {
             break;
         }
     }
+    fencing.abort();
     let mut local = cluster.work.lock().await;
     local.stop_everything(&cluster.worker).await;
     cluster.status_log.flush().await;
@@ -102,6 +108,39 @@ pub async fn run(cluster: Arc<Cluster>) {
             Ok(()) => tracing::info!("left the worker group"),
             Err(err) => tracing::warn!(error = %err, "could not leave the worker group"),
         }
+    }
+}
+
+/// How often a worker checks that it is still in the group.
+const FENCE_CHECK: Duration = Duration::from_millis(500);
+
+/// Stops all work here once the coordinator has not confirmed this worker's membership for longer
+/// than `session.timeout.ms` (the broker is out of reach, or the process was paused): the group
+/// has then handed the work to other workers, or is about to, and it must not run twice. The
+/// worker joins again with nothing and takes what it is assigned.
+async fn fence_if_cut_off(cluster: &Cluster, contact: &LastContact) {
+    let silent = contact.elapsed();
+    if silent <= cluster.settings.timings.session {
+        return;
+    }
+    let mut local = cluster.work.lock().await;
+    if local.held().is_empty() {
+        return;
+    }
+    tracing::warn!(
+        silent_ms = silent.as_millis() as u64,
+        "no word from the group coordinator for longer than session.timeout.ms; stopping this worker's connectors and tasks"
+    );
+    local.stop_everything(&cluster.worker).await;
+}
+
+/// Checks every [`FENCE_CHECK`] that the worker is still in the group, also while the membership
+/// loop waits on a coordinator that does not answer.
+async fn fence_while_cut_off(cluster: Arc<Cluster>, contact: LastContact) {
+    let mut checks = tokio::time::interval(FENCE_CHECK);
+    loop {
+        checks.tick().await;
+        fence_if_cut_off(&cluster, &contact).await;
     }
 }
 
@@ -132,6 +171,7 @@ impl Membership {
     /// Takes part in the group until the worker stops (`Ok`) or the connection fails.
     async fn take_part(&mut self, member: &mut GroupMember) -> Result<(), GroupError> {
         loop {
+            fence_if_cut_off(&self.cluster, &self.contact).await;
             let rebalances = &self.cluster.worker.metrics.rebalances;
             rebalances.began();
             let keep_alive = tokio::spawn(member.heartbeats().keep_alive());
