@@ -1,4 +1,5 @@
-//! `GET /metrics` after a pipeline ran: the record totals equal the records moved.
+//! `GET /metrics` after a pipeline ran: the record totals equal the records moved, and the task
+//! health signals (time since the last poll or put, the sink's lag) say the pipeline keeps up.
 
 use std::path::Path;
 use std::time::Duration;
@@ -92,4 +93,29 @@ async fn record_totals_equal_the_records_moved() {
     );
     assert!(text.contains("# TYPE kafka_connect_source_task_metrics_source_record_poll_total counter"));
     assert!(text.contains("kafka_connect_connector_metrics_status{connector=\"local-file-sink\",status=\"running\",connector_type=\"sink\"} 1"));
+    assert_eq!(
+        metric_value(
+            &text,
+            &format!("kafka_connect_sink_task_metrics_sink_record_lag_max{sink}")
+        ),
+        Some(0.0),
+        "the sink read all there is"
+    );
+    let since_poll = metric_value(
+        &text,
+        &format!("kafka_connect_source_task_metrics_kconnect_time_since_last_poll_ms{source}"),
+    );
+    assert!(since_poll.is_some_and(|ms| ms < 5_000.0), "{since_poll:?}");
+
+    let (_, status) = api.get("/connectors/local-file-sink/status").await;
+    let health = &status["tasks"][0]["kconnect"];
+    assert_eq!(health["sink_record_lag_max"], 0, "{status}");
+    assert!(health["ms_since_last_progress"].is_u64(), "{status}");
+    let (_, status) = api.get("/connectors/local-file-source/status").await;
+    let health = &status["tasks"][0]["kconnect"];
+    assert!(
+        health["ms_since_last_progress"].as_u64().is_some_and(|ms| ms < 5_000),
+        "{status}"
+    );
+    assert!(health.get("sink_record_lag_max").is_none(), "{status}");
 }

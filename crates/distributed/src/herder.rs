@@ -112,7 +112,7 @@ impl DistributedHerder {
             joined: AtomicBool::new(false),
             http: worker_client(),
         });
-        let handle = tokio::spawn(membership::run(cluster.clone()));
+        let handle = tokio::spawn(membership::supervised(cluster.clone()));
         tokio::spawn(follow_task_reconfigurations(cluster.clone()));
         tokio::spawn(follow_connector_starts(cluster.clone(), starts));
         tracing::info!(url = %cluster.url, group = %cluster.settings.group_id, "distributed worker started");

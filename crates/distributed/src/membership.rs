@@ -7,6 +7,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use kconnect_runtime::status::State;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::assignor::{Assignor, Items, Timing, items, work};
 use crate::cluster::Cluster;
@@ -50,8 +52,38 @@ struct Membership {
     contact: LastContact,
 }
 
+/// Runs the membership loop until the worker stops, starting it again when it panics: a worker
+/// whose loop died would otherwise keep its work and answer health checks while no longer taking
+/// part in its group. The heartbeats of a loop that died die with it.
+pub async fn supervised(cluster: Arc<Cluster>) {
+    let stop = cluster.stop.clone();
+    restart_on_panic("the group membership loop", &stop, || run(cluster.clone())).await;
+}
+
+/// Runs `make()` to its end on a task of its own, again (after [`RETRY`]) each time it panics,
+/// until it ends or `stop` is cancelled.
+async fn restart_on_panic<F, Fut>(what: &str, stop: &CancellationToken, make: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    loop {
+        match tokio::spawn(make()).await {
+            Ok(()) => return,
+            Err(err) if stop.is_cancelled() => {
+                tracing::error!(error = %err, "{what} failed while the worker stopped");
+                return;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "{what} failed; starting it again");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    }
+}
+
 /// Runs the membership loop until the worker stops; then stops all work and leaves the group.
-pub async fn run(cluster: Arc<Cluster>) {
+async fn run(cluster: Arc<Cluster>) {
     let mut membership = Membership {
         cluster: cluster.clone(),
         assignor: Assignor::default(),
@@ -60,7 +92,10 @@ pub async fn run(cluster: Arc<Cluster>) {
         rounds: 0,
         contact: LastContact::default(),
     };
-    let fencing = tokio::spawn(fence_while_cut_off(cluster.clone(), membership.contact.clone()));
+    let fencing = AbortOnDropHandle::new(tokio::spawn(fence_while_cut_off(
+        cluster.clone(),
+        membership.contact.clone(),
+    )));
     let bootstrap = cluster.worker.config.bootstrap_servers.clone().unwrap_or_default();
     let client_id = format!("{}-{}", cluster.settings.group_id, cluster.worker.config.worker_id());
     let mut member: Option<GroupMember> = None;
@@ -99,7 +134,7 @@ pub async fn run(cluster: Arc<Cluster>) {
             break;
         }
     }
-    fencing.abort();
+    drop(fencing);
     let mut local = cluster.work.lock().await;
     local.stop_everything(&cluster.worker).await;
     cluster.status_log.flush().await;
@@ -174,9 +209,9 @@ impl Membership {
             fence_if_cut_off(&self.cluster, &self.contact).await;
             let rebalances = &self.cluster.worker.metrics.rebalances;
             rebalances.began();
-            let keep_alive = tokio::spawn(member.heartbeats().keep_alive());
+            let keep_alive = AbortOnDropHandle::new(tokio::spawn(member.heartbeats().keep_alive()));
             let round = self.round(member).await;
-            keep_alive.abort();
+            drop(keep_alive);
             let (joined, assignment) = match round {
                 Ok(Some(round)) => round,
                 Ok(None) => {
@@ -192,7 +227,7 @@ impl Membership {
                 Err(err) => return Err(err),
             };
             self.member_id = member.member_id.clone();
-            let mut heartbeats = tokio::spawn(member.heartbeats().run());
+            let mut heartbeats = AbortOnDropHandle::new(tokio::spawn(member.heartbeats().run()));
             let leader_url = assignment.leader_url.clone();
             let round = self.apply(&joined, assignment).await;
             let rebalances = &self.cluster.worker.metrics.rebalances;
@@ -203,7 +238,7 @@ impl Membership {
                 let rejoin_at = (!round.delay.is_zero()).then(|| tokio::time::Instant::now() + round.delay);
                 self.steady(rejoin_at, &mut heartbeats).await
             };
-            heartbeats.abort();
+            drop(heartbeats);
             match outcome {
                 Ok(true) => return Ok(()),
                 Ok(false) => {}
@@ -218,7 +253,7 @@ impl Membership {
     async fn steady(
         &mut self,
         rejoin_at: Option<tokio::time::Instant>,
-        heartbeats: &mut tokio::task::JoinHandle<GroupError>,
+        heartbeats: &mut AbortOnDropHandle<GroupError>,
     ) -> Result<bool, GroupError> {
         let cluster = self.cluster.clone();
         let far = tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600);
@@ -501,4 +536,25 @@ fn running_elsewhere(cluster: &Cluster, present: &[String]) -> BTreeMap<String, 
         }
     }
     running
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_loop_that_panics_is_run_again_until_it_ends() {
+        let runs = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counted = runs.clone();
+        restart_on_panic("the test loop", &CancellationToken::new(), move || {
+            let runs = counted.clone();
+            async move {
+                if runs.fetch_add(1, Ordering::SeqCst) < 2 {
+                    panic!("scripted");
+                }
+            }
+        })
+        .await;
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+    }
 }

@@ -105,6 +105,8 @@ pub fn consumer_config(
         ("enable.partition.eof", "false"),
         // Notice a subscribed topic soon after it is created (librdkafka's default is 5 minutes).
         ("topic.metadata.refresh.interval.ms", "5000"),
+        // The statistics that `sink-record-lag-max` is read from.
+        ("statistics.interval.ms", "5000"),
     ];
     defaults.extend(own_broker_consumer_settings(worker));
     layered(&defaults, worker, "consumer", connector)

@@ -2,6 +2,7 @@
 //! returned them.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,7 @@ use kconnect_api::sink::CommitOffsets;
 use kconnect_api::{SinkRecord, SinkTask, TopicPartition};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::KafkaError;
+use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::TopicPartitionList;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Offset};
@@ -43,9 +45,12 @@ enum RebalanceEvent {
     Revoked(Vec<TopicPartition>),
 }
 
+/// What the sink consumer's callbacks report: rebalances, and from its statistics the lag of its
+/// most lagging partition.
 #[derive(Default)]
-struct RebalanceContext {
+struct SinkConsumerContext {
     events: Mutex<Vec<RebalanceEvent>>,
+    lag_max: AtomicU64,
 }
 
 fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
@@ -63,9 +68,23 @@ fn partition_list(partitions: &[TopicPartition]) -> TopicPartitionList {
     list
 }
 
-impl ClientContext for RebalanceContext {}
+impl ClientContext for SinkConsumerContext {
+    /// `sink-record-lag-max`: the most records any partition has after the last one handed to the
+    /// task, by the high watermarks the consumer last fetched.
+    fn stats(&self, statistics: Statistics) {
+        let lag = statistics
+            .topics
+            .values()
+            .flat_map(|topic| topic.partitions.values())
+            .filter(|p| p.partition >= 0 && p.app_offset >= 0 && p.hi_offset >= 0)
+            .map(|p| (p.hi_offset - p.app_offset).max(0) as u64)
+            .max()
+            .unwrap_or(0);
+        self.lag_max.store(lag, Ordering::Relaxed);
+    }
+}
 
-impl ConsumerContext for RebalanceContext {
+impl ConsumerContext for SinkConsumerContext {
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let event = match rebalance {
             Rebalance::Assign(list) => RebalanceEvent::Assigned(partitions(list)),
@@ -101,7 +120,7 @@ struct SinkRunner {
     converters: TaskConverters,
     transforms: TransformationChain<SinkRecord>,
     errors: ErrorHandler,
-    consumer: StreamConsumer<RebalanceContext>,
+    consumer: StreamConsumer<SinkConsumerContext>,
     /// The offset after the last record given to `put`, per partition.
     current: CommitOffsets,
     /// Records given to `put` since the last offset commit.
@@ -115,9 +134,9 @@ impl SinkRunner {
     async fn new(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SinkTask>) -> Result<Self, RuntimeError> {
         let converters = TaskConverters::new(&worker.registry, &worker.config, &spec.connector_config)?;
         let client_id = format!("connector-consumer-{}", spec.name());
-        let consumer: StreamConsumer<RebalanceContext> =
+        let consumer: StreamConsumer<SinkConsumerContext> =
             consumer_config(&worker.config, &spec.connector_config, &spec.connector, &client_id)
-                .create_with_context(RebalanceContext::default())?;
+                .create_with_context(SinkConsumerContext::default())?;
         let topics = crate::connector_config::listed_topics(&spec.task_config);
         if let Some(settings) = worker.topic_settings(&spec.connector_config) {
             let mut creator = TopicCreator::new(&admin_config(&worker.config, &spec.connector_config), settings)?;
@@ -218,6 +237,7 @@ impl SinkRunner {
                     let putting = Instant::now();
                     self.deliver(records, stop).await?;
                     let metrics = &self.errors.metrics;
+                    metrics.progress.mark();
                     metrics.batch(sent, putting.elapsed());
                     metrics.sink_record_send.add(sent);
                     self.uncommitted += sent;
@@ -393,6 +413,8 @@ impl SinkRunner {
 
     /// Asks the task which offsets are safe (`pre_commit`) and commits them to the consumer group.
     async fn commit(&mut self, mode: CommitMode) -> Result<(), RuntimeError> {
+        let lag = self.consumer.context().lag_max.load(Ordering::Relaxed);
+        self.errors.metrics.sink_record_lag_max.store(lag, Ordering::Relaxed);
         if self.current.is_empty() {
             return Ok(());
         }
@@ -472,7 +494,7 @@ fn is_transient(err: &KafkaError) -> bool {
 /// Subscribes to `topics` once they all exist (checking every 100 ms, so a sink started with
 /// the source that creates its topic begins at once), or to `topics.regex`.
 async fn subscribe(
-    consumer: &StreamConsumer<RebalanceContext>,
+    consumer: &StreamConsumer<SinkConsumerContext>,
     task_config: &kconnect_api::ConfigMap,
     stop: &CancellationToken,
 ) -> Result<(), RuntimeError> {

@@ -159,6 +159,7 @@ impl SourceRunner {
                 polled = self.task.poll() => match polled {
                     Ok(records) => {
                         let metrics = &self.errors.metrics;
+                        metrics.progress.mark();
                         metrics.batch(records.len(), polling.elapsed());
                         metrics.source_record_poll.add(records.len());
                         self.send_all(records).await?

@@ -43,6 +43,21 @@ pub struct TaskStatus {
     /// The status.
     #[serde(flatten)]
     pub status: Status,
+    /// kconnect's own health signals of a task this worker runs (Apache clients ignore the field).
+    #[serde(rename = "kconnect", skip_serializing_if = "Option::is_none")]
+    pub health: Option<TaskHealth>,
+}
+
+/// Whether a RUNNING task is getting anywhere: shown under `kconnect` in the task's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TaskHealth {
+    /// Milliseconds since the task last polled (source) or put (sink) successfully; absent
+    /// before its first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ms_since_last_progress: Option<u64>,
+    /// A sink task's `sink-record-lag-max`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sink_record_lag_max: Option<u64>,
 }
 
 /// `GET /connectors/{c}/status`.
@@ -158,7 +173,11 @@ impl StatusStore {
                 Some(task) if !moved_on(&task.status) => task.status = status,
                 Some(_) => {}
                 None => {
-                    entry.tasks.push(TaskStatus { id, status });
+                    entry.tasks.push(TaskStatus {
+                        id,
+                        status,
+                        health: None,
+                    });
                     entry.tasks.sort_by_key(|t| t.id);
                 }
             },
@@ -204,6 +223,7 @@ impl StatusStore {
                     c.tasks.push(TaskStatus {
                         id,
                         status: status.clone(),
+                        health: None,
                     });
                     c.tasks.sort_by_key(|t| t.id);
                 }

@@ -1,5 +1,6 @@
 //! What every task of this worker shares: configuration, plugins, offsets and statuses.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 
 use kconnect_api::ConfigMap;
@@ -12,7 +13,7 @@ use crate::error::RuntimeError;
 use crate::metrics::{TaskMetrics, WorkerMetrics};
 use crate::plugins::PluginRegistry;
 use crate::reconfiguration::TaskReconfigurations;
-use crate::status::StatusStore;
+use crate::status::{ConnectorStatus, State, StatusStore, TaskHealth};
 use crate::topics::TopicSettings;
 use crate::worker_config::WorkerConfig;
 
@@ -83,6 +84,25 @@ impl Worker {
     pub fn task_metrics(&self, spec: &TaskSpec) -> Arc<TaskMetrics> {
         let mut metrics = self.task_metrics.lock().unwrap_or_else(|e| e.into_inner());
         metrics.entry((spec.connector.clone(), spec.id)).or_default().clone()
+    }
+
+    /// `status` with the health of each RUNNING task this worker runs.
+    pub fn with_task_health(&self, mut status: ConnectorStatus) -> ConnectorStatus {
+        let metrics = self.task_metrics.lock().unwrap_or_else(|e| e.into_inner());
+        let here = self.config.worker_id();
+        let sink = status.connector_type == "sink";
+        for task in &mut status.tasks {
+            if task.status.state != State::Running || task.status.worker_id != here {
+                continue;
+            }
+            if let Some(m) = metrics.get(&(status.name.clone(), task.id)) {
+                task.health = Some(TaskHealth {
+                    ms_since_last_progress: m.progress.since().map(|since| since.as_millis() as u64),
+                    sink_record_lag_max: sink.then(|| m.sink_record_lag_max.load(Ordering::Relaxed)),
+                });
+            }
+        }
+        status
     }
 
     /// Every metric of this worker in the Prometheus text format.

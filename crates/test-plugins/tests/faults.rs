@@ -31,14 +31,28 @@ fn source(topic: &str, records: i64, extra: Value) -> Value {
     config
 }
 
-/// Creates connector `name` in the background: a standalone worker answers the create only once
-/// the connector's start has ended.
-fn create_in_background(worker: &Worker, name: &str, config: Value) -> tokio::task::JoinHandle<()> {
+/// Creates connector `name` in the background (a standalone worker answers the create only once
+/// the connector's start has ended; a distributed one answers 409 until it joined its group), and
+/// waits until its status shows it starting.
+async fn create_in_background(worker: &Worker, name: &str, config: Value) -> tokio::task::JoinHandle<()> {
     let rest = worker.rest.clone();
     let body = json!({"name": name, "config": config});
-    tokio::spawn(async move {
-        let _ = rest.json(Method::POST, "/connectors", body).await;
-    })
+    let creating = tokio::spawn(async move {
+        let _ = rest
+            .json_through_conflicts(Method::POST, "/connectors", body, WAIT)
+            .await;
+    });
+    let status = worker
+        .rest
+        .wait_for_status(name, WAIT, |status| status["connector"]["state"] == "UNASSIGNED")
+        .await;
+    assert_eq!(
+        status["connector"]["state"],
+        "UNASSIGNED",
+        "{status}\n{}",
+        worker.process.log()
+    );
+    creating
 }
 
 /// Asserts that `call` answers within [`PROMPT`], and returns its answer.
@@ -53,11 +67,7 @@ async fn promptly<T>(what: &str, call: impl std::future::Future<Output = T>) -> 
 
 async fn a_connector_hanging_in_its_start_holds_up_no_other(distributed: bool) {
     let worker = Worker::start_with(distributed, "connector.start.timeout.ms=600000\n", &[]).await;
-    let hanging = create_in_background(&worker, "stuck", source("stuck", 1, json!({"connector.start": "hang"})));
-    worker
-        .rest
-        .wait_for_status("stuck", WAIT, |status| status["connector"]["state"] == "UNASSIGNED")
-        .await;
+    let hanging = create_in_background(&worker, "stuck", source("stuck", 1, json!({"connector.start": "hang"}))).await;
 
     let (status, names) = promptly("GET /connectors", worker.rest.get("/connectors")).await;
     assert_eq!((status, names), (200, json!(["stuck"])));
@@ -123,11 +133,7 @@ async fn health_is_starting_then_healthy_then_unhealthy_while_a_connector_holds_
         "{failed}"
     );
 
-    let hanging = create_in_background(&worker, "stuck", source("stuck", 1, json!({"connector.start": "hang"})));
-    worker
-        .rest
-        .wait_for_status("stuck", WAIT, |status| status["connector"]["state"] == "UNASSIGNED")
-        .await;
+    let hanging = create_in_background(&worker, "stuck", source("stuck", 1, json!({"connector.start": "hang"}))).await;
     let (code, body) = worker.rest.get("/health").await;
     assert_eq!(code, 500, "{body}");
     assert_eq!(body["status"], "unhealthy");

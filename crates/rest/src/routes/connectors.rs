@@ -34,6 +34,7 @@ pub(crate) async fn list(State(state): State<AppState>, RawQuery(query): RawQuer
         if wants("status")
             && let Ok(status) = state.herder.connector_status(&name)
         {
+            let status = state.herder.worker().with_task_health(status);
             entry.insert("status".into(), serde_json::to_value(status).unwrap_or_default());
         }
         if wants("info")
@@ -184,7 +185,7 @@ pub(crate) async fn status(State(state): State<AppState>, Path(name): Path<Strin
         .herder
         .connector_status(&name)
         .map_err(|_| ApiError::not_found(format!("No status found for connector {name}")))?;
-    to_json(status)
+    to_json(state.herder.worker().with_task_health(status))
 }
 
 pub(crate) async fn tasks(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult {

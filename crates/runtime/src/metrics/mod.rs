@@ -17,7 +17,7 @@ use std::time::Instant;
 use exposition::{Samples, labels};
 use stats::millis;
 pub use stats::{Counter, Level, SAMPLE_WINDOW, Stat};
-pub use task::{TaskMetrics, TimeInState};
+pub use task::{Progress, TaskMetrics, TimeInState};
 pub use worker::{ConnectorInfo, RebalanceMetrics, Startups, WorkerMetrics};
 
 use crate::status::{ConnectorStatus, State};
@@ -87,6 +87,7 @@ fn push_task(samples: &mut Samples, labels: &str, m: &TaskMetrics, source: bool,
                 ("source-record-active-count", active.current()),
                 ("source-record-active-count-max", active.seen().max()),
                 ("source-record-active-count-avg", active.seen().avg()),
+                ("kconnect-time-since-last-poll-ms", millis_since(&m.progress)),
             ],
         );
     } else {
@@ -112,6 +113,11 @@ fn push_task(samples: &mut Samples, labels: &str, m: &TaskMetrics, source: bool,
                 ("sink-record-active-count", active.current()),
                 ("sink-record-active-count-max", active.seen().max()),
                 ("sink-record-active-count-avg", active.seen().avg()),
+                (
+                    "sink-record-lag-max",
+                    m.sink_record_lag_max.load(Ordering::Relaxed) as f64,
+                ),
+                ("kconnect-time-since-last-put-ms", millis_since(&m.progress)),
             ],
         );
     }
@@ -179,6 +185,11 @@ fn push_statuses(samples: &mut Samples, status: &ConnectorStatus) {
 
 fn state_name(state: State) -> String {
     format!("{state:?}").to_lowercase()
+}
+
+/// Milliseconds since the task last made progress; NaN before its first poll or put.
+fn millis_since(progress: &Progress) -> f64 {
+    progress.since().map_or(f64::NAN, |since| since.as_secs_f64() * 1000.0)
 }
 
 #[cfg(test)]

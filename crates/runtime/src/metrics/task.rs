@@ -40,6 +40,27 @@ pub struct TaskMetrics {
     pub time_in_state: TimeInState,
     /// `task-error-metrics`.
     pub errors: ErrorMetrics,
+    /// When the task last polled (source) or put (sink) successfully.
+    pub progress: Progress,
+    /// `sink-record-lag-max`: how many records the sink task is behind the end of its most
+    /// lagging partition, as of its last offset commit.
+    pub sink_record_lag_max: AtomicU64,
+}
+
+/// When a task last made progress.
+#[derive(Debug, Default)]
+pub struct Progress(Mutex<Option<Instant>>);
+
+impl Progress {
+    /// The task polled or put successfully just now.
+    pub fn mark(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+    }
+
+    /// How long ago the task last made progress; `None` before its first poll or put.
+    pub fn since(&self) -> Option<Duration> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).map(|at| at.elapsed())
+    }
 }
 
 impl TaskMetrics {
