@@ -24,13 +24,7 @@ async fn a_file_pipeline_survives_a_broker_outage_with_every_line_delivered() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
         1_000,
     );
-    let worker_file = quickstart.path("connect-standalone.properties");
-    let text = format!(
-        "{}bootstrap.servers={}\n",
-        std::fs::read_to_string(&worker_file).unwrap(),
-        broker.bootstrap
-    );
-    std::fs::write(&worker_file, text).unwrap();
+    quickstart.use_broker(&broker.bootstrap);
     let worker = quickstart.start();
     quickstart.wait_for_rest(&worker);
     let api = RestApi::new(quickstart.rest_port);

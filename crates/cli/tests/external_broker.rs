@@ -17,13 +17,7 @@ async fn a_sink_waits_for_its_topic_to_be_created() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
         1_000,
     );
-    let worker_file = quickstart.path("connect-standalone.properties");
-    let text = format!(
-        "{}bootstrap.servers={}\n",
-        std::fs::read_to_string(&worker_file).unwrap(),
-        broker.bootstrap_servers()
-    );
-    std::fs::write(&worker_file, text).unwrap();
+    quickstart.use_broker(&broker.bootstrap_servers());
     let sink = quickstart.path("connect-file-sink.properties");
     let worker = quickstart.start_with(&[sink]);
     quickstart.wait_for_rest(&worker);

@@ -56,8 +56,16 @@ async fn rest_basics_answer_as_apache_does() {
     assert_eq!(status, 200);
     assert_eq!(config["connector.class"], "FileStreamSource");
 
-    let (status, connector_status) = get(port, "/connectors/local-file-sink/status").await;
+    let (status, mut connector_status) = get(port, "/connectors/local-file-sink/status").await;
     assert_eq!(status, 200);
+    let health = connector_status["tasks"][0]
+        .as_object_mut()
+        .and_then(|task| task.remove("kconnect"))
+        .unwrap_or_default();
+    assert!(
+        health["ms_since_last_progress"].is_u64(),
+        "kconnect's own field: {health}"
+    );
     assert_eq!(
         connector_status,
         json!({"name": "local-file-sink", "connector": {"state": "RUNNING", "worker_id": worker_id},

@@ -93,6 +93,12 @@ impl Quickstart {
         WorkerProcess::start(&self.bin, &self.worker, connectors, &self.path("worker.log"))
     }
 
+    /// Points the worker at the Kafka cluster `bootstrap` instead of its embedded broker.
+    pub fn use_broker(&self, bootstrap: &str) {
+        let text = std::fs::read_to_string(&self.worker).expect("worker config");
+        std::fs::write(&self.worker, format!("{text}bootstrap.servers={bootstrap}\n")).expect("write worker config");
+    }
+
     /// The path of a file in the test's directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)

@@ -8,7 +8,7 @@ use kconnect_test_kit::consume_values;
 use kconnect_test_plugins::{SCRIPTED_SOURCE, record_value};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{WAIT, Worker};
+use support::{WAIT, Worker, scripted_source};
 
 #[macro_use]
 mod support;
@@ -17,19 +17,6 @@ kconnect_test_kit::worker_entry!(kconnect::run, kconnect_test_plugins::plugins()
 
 /// How long a REST answer may take while a connector hangs.
 const PROMPT: Duration = Duration::from_secs(1);
-
-/// A scripted source of `records` records to `topic` (created by the worker), with `extra` keys.
-fn source(topic: &str, records: i64, extra: Value) -> Value {
-    let mut config = json!({
-        "connector.class": SCRIPTED_SOURCE, "topic": topic, "records": records.to_string(),
-        "topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1",
-    });
-    config
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    config
-}
 
 /// Creates connector `name` in the background (a standalone worker answers the create only once
 /// the connector's start has ended; a distributed one answers 409 until it joined its group), and
@@ -67,13 +54,18 @@ async fn promptly<T>(what: &str, call: impl std::future::Future<Output = T>) -> 
 
 async fn a_connector_hanging_in_its_start_holds_up_no_other(distributed: bool) {
     let worker = Worker::start_with(distributed, "connector.start.timeout.ms=600000\n", &[]).await;
-    let hanging = create_in_background(&worker, "stuck", source("stuck", 1, json!({"connector.start": "hang"}))).await;
+    let hanging = create_in_background(
+        &worker,
+        "stuck",
+        scripted_source("stuck", 1, json!({"connector.start": "hang"})),
+    )
+    .await;
 
     let (status, names) = promptly("GET /connectors", worker.rest.get("/connectors")).await;
     assert_eq!((status, names), (200, json!(["stuck"])));
     let (status, info) = promptly("GET /connectors/stuck", worker.rest.get("/connectors/stuck")).await;
     assert_eq!((status, info["tasks"].clone()), (200, json!([])), "{info}");
-    let body = json!({"name": "other", "config": source("lines", 5, json!({}))});
+    let body = json!({"name": "other", "config": scripted_source("lines", 5, json!({}))});
     let (status, answer, _) = promptly(
         "creating another connector",
         worker.rest.json(Method::POST, "/connectors", body),
@@ -104,9 +96,9 @@ async fn health(worker: &Worker) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_is_starting_then_healthy_then_unhealthy_while_a_connector_holds_the_standalone_herder() {
-    let at_start_up = "name=slow-start\nconnector.class=io.kconnect.test.ScriptedSourceConnector\n\
-                       topic=slow\nrecords=1\nconnector.start=hang\n";
-    let worker = Worker::start_with(false, "connector.start.timeout.ms=15000\n", &[at_start_up]).await;
+    let at_start_up =
+        format!("name=slow-start\nconnector.class={SCRIPTED_SOURCE}\ntopic=slow\nrecords=1\nconnector.start=hang\n");
+    let worker = Worker::start_with(false, "connector.start.timeout.ms=15000\n", &[&at_start_up]).await;
     let (code, body) = worker.rest.get("/health").await;
     assert_eq!(code, 503, "{body}");
     assert_eq!(
@@ -133,7 +125,12 @@ async fn health_is_starting_then_healthy_then_unhealthy_while_a_connector_holds_
         "{failed}"
     );
 
-    let hanging = create_in_background(&worker, "stuck", source("stuck", 1, json!({"connector.start": "hang"}))).await;
+    let hanging = create_in_background(
+        &worker,
+        "stuck",
+        scripted_source("stuck", 1, json!({"connector.start": "hang"})),
+    )
+    .await;
     let (code, body) = worker.rest.get("/health").await;
     assert_eq!(code, 500, "{body}");
     assert_eq!(body["status"], "unhealthy");

@@ -6,28 +6,14 @@
 use std::collections::BTreeMap;
 
 use kconnect_test_kit::consume_values;
-use kconnect_test_plugins::{SCRIPTED_SOURCE, record_value};
-use serde_json::{Value, json};
-use support::{WAIT, Worker};
+use kconnect_test_plugins::record_value;
+use serde_json::json;
+use support::{WAIT, Worker, scripted_source};
 
 #[macro_use]
 mod support;
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_test_plugins::plugins());
-
-/// A scripted source writing `records` records a poll at a time to `topic`, which it creates,
-/// with `extra` keys.
-fn source(topic: &str, records: i64, extra: Value) -> Value {
-    let mut config = json!({
-        "connector.class": SCRIPTED_SOURCE, "topic": topic, "records": records.to_string(), "batch.size": "1",
-        "topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1",
-    });
-    config
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    config
-}
 
 /// Records `0..records` of each task in `0..tasks`, in order per task.
 fn expected(tasks: u32, records: i64) -> BTreeMap<u32, Vec<String>> {
@@ -52,13 +38,13 @@ async fn by_task(worker: &Worker, topic: &str, count: usize) -> BTreeMap<u32, Ve
 async fn a_failed_task_fixed_by_a_config_update_resumes_from_its_committed_offsets(distributed: bool) {
     let worker = Worker::start(distributed).await;
     worker
-        .create("fails", source("fixed", 20, json!({"fail.at.record": "10"})))
+        .create("fails", scripted_source("fixed", 20, json!({"fail.at.record": "10"})))
         .await;
     let task = worker.rest.wait_for_task_state("fails", "FAILED", WAIT).await;
     assert_eq!(task["state"], "FAILED", "{task}\n{}", worker.process.log());
     assert_eq!(by_task(&worker, "fixed", 10).await, expected(1, 10));
 
-    worker.update("fails", source("fixed", 20, json!({}))).await;
+    worker.update("fails", scripted_source("fixed", 20, json!({}))).await;
     worker.expect_running_tasks("fails", 1).await;
     assert_eq!(
         by_task(&worker, "fixed", 20).await,
@@ -70,7 +56,7 @@ async fn a_failed_task_fixed_by_a_config_update_resumes_from_its_committed_offse
 async fn a_connector_failing_to_start_is_failed_until_a_config_update_starts_it(distributed: bool) {
     let worker = Worker::start(distributed).await;
     worker
-        .create("broken", source("late", 5, json!({"connector.start": "fail"})))
+        .create("broken", scripted_source("late", 5, json!({"connector.start": "fail"})))
         .await;
     let status = worker.wait_for_connector_state("broken", "FAILED").await;
     assert_eq!(
@@ -93,7 +79,7 @@ async fn a_connector_failing_to_start_is_failed_until_a_config_update_starts_it(
         "a connector that never started has no tasks"
     );
 
-    worker.update("broken", source("late", 5, json!({}))).await;
+    worker.update("broken", scripted_source("late", 5, json!({}))).await;
     let status = worker.expect_running_tasks("broken", 1).await;
     assert_eq!(
         status["connector"]["state"],
@@ -107,12 +93,12 @@ async fn a_connector_failing_to_start_is_failed_until_a_config_update_starts_it(
 async fn more_tasks_after_a_config_update_each_write_their_records_once(distributed: bool) {
     let worker = Worker::start(distributed).await;
     worker
-        .create("grows", source("grown", 30, json!({"tasks.max": "1"})))
+        .create("grows", scripted_source("grown", 30, json!({"tasks.max": "1"})))
         .await;
     assert_eq!(by_task(&worker, "grown", 30).await, expected(1, 30));
 
     worker
-        .update("grows", source("grown", 30, json!({"tasks.max": "3"})))
+        .update("grows", scripted_source("grown", 30, json!({"tasks.max": "3"})))
         .await;
     worker.expect_running_tasks("grows", 3).await;
     assert_eq!(
@@ -127,7 +113,7 @@ async fn a_restart_with_its_tasks_resumes_from_committed_offsets(distributed: bo
     let dir = tempfile::tempdir().unwrap();
     let available = dir.path().join("available");
     std::fs::write(&available, "10").unwrap();
-    let config = source("restarted", 0, json!({"records.file": available.display().to_string()}));
+    let config = scripted_source("restarted", 0, json!({"records.file": available.display().to_string()}));
     worker.create("restarts", config).await;
     assert_eq!(by_task(&worker, "restarted", 10).await, expected(1, 10));
 

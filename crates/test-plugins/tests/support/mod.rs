@@ -135,6 +135,21 @@ impl Worker {
     }
 }
 
+/// A scripted source writing `records` records, a poll at a time, to `topic` (which the worker
+/// creates, since the broker creates no topic on first use), with `extra` keys.
+pub fn scripted_source(topic: &str, records: i64, extra: Value) -> Value {
+    let mut config = json!({
+        "connector.class": kconnect_test_plugins::SCRIPTED_SOURCE, "topic": topic,
+        "records": records.to_string(), "batch.size": "1",
+        "topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1",
+    });
+    config
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    config
+}
+
 /// Owned copies of `values`.
 pub fn strings(values: &[&str]) -> Vec<String> {
     values.iter().map(|v| v.to_string()).collect()
