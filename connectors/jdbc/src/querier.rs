@@ -172,12 +172,12 @@ impl Querier {
         partition
     }
 
-    /// Whether fetched rows are waiting to be returned, or a bulk read is still under way.
+    /// Whether fetched rows are waiting to be returned, or a streamed read is still under way.
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty() || self.streaming.is_some()
     }
 
-    /// Up to `max` fetched records; in a bulk read, the next chunk of the table once those
+    /// Up to `max` fetched records; in a streamed read, the next chunk of the result once those
     /// fetched before are gone.
     pub async fn take(&mut self, max: usize, settings: &QuerySettings) -> Result<Vec<SourceRecord>> {
         if self.pending.is_empty()
@@ -196,9 +196,10 @@ impl Querier {
         Ok(self.pending.drain(..count).collect())
     }
 
-    /// Runs the mode's query. Incremental modes keep the rows as records and return how many came
-    /// back, so the task knows whether to query again at once (a full batch) or wait; a bulk read
-    /// streams the table in chunks of `batch.max.rows` for [`Querier::take`] and returns 0.
+    /// Runs the mode's query. Modes with an incrementing column read at most `batch.max.rows`
+    /// rows, keep them as records and return how many came back, so the task knows whether to
+    /// query again at once (a full batch) or wait; bulk and timestamp reads, whose query has no
+    /// limit, stream the result in chunks of `batch.max.rows` for [`Querier::take`] and return 0.
     pub async fn fetch(&mut self, driver: &dyn Driver, settings: &QuerySettings) -> Result<usize> {
         if self.declared.is_none()
             && let QuerySource::Table(table) = &self.source
@@ -208,7 +209,7 @@ impl Querier {
             })?);
         }
         let (sql, params) = self.select(driver, settings);
-        if settings.mode == Mode::Bulk {
+        if !settings.mode.uses_incrementing() {
             self.streaming = Some(driver.stream(sql, params, settings.batch_max_rows));
             return Ok(0);
         }

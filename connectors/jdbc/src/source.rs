@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use crate::config::source::{SourceConfig, TABLES};
 use crate::driver::{self, Driver};
-use crate::querier::{Mode, Querier, QuerySettings, QuerySource};
+use crate::querier::{Querier, QuerySettings, QuerySource};
 
 /// The tables to read: the include list, or every table of the database less the exclude list.
 async fn find_tables(driver: &dyn Driver, config: &SourceConfig) -> Result<Vec<String>> {
@@ -170,7 +170,7 @@ impl SourceTask for JdbcSourceTask {
         let (querier, due) = &mut self.queriers[index];
         tokio::time::sleep_until(*due).await;
         let fetched = querier.fetch(driver, settings).await?;
-        let full = settings.mode != Mode::Bulk && fetched >= settings.batch_max_rows;
+        let full = fetched >= settings.batch_max_rows;
         *due = if full {
             Instant::now()
         } else {

@@ -153,7 +153,8 @@ async fn bad_records_are_reported_with_table_and_column_and_the_rest_written() {
     sink.stop().await.unwrap();
 }
 
-/// Reads `table` in `mode` until a poll returns nothing; returns the ids and the last offset.
+/// Reads `table` in `mode` until a poll returns nothing, at most `batch.max.rows` rows a poll;
+/// returns the ids and the last offset.
 async fn read_ids(
     db: &Database,
     table: &str,
@@ -183,6 +184,7 @@ async fn read_ids(
         if batch.is_empty() {
             break;
         }
+        assert!(batch.len() <= 3, "{mode}: a poll returns at most batch.max.rows rows");
         for record in batch {
             let Value::Struct(row) = &record.value.value else {
                 panic!("struct")

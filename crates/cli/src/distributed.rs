@@ -7,7 +7,7 @@ use kconnect_distributed::{DistributedConfig, DistributedHerder};
 use kconnect_runtime::PluginRegistry;
 use kconnect_runtime::properties::read_config_file;
 
-use crate::setup::{identify_cluster, serve_rest, start_embedded_broker};
+use crate::setup::{identify_cluster, serve_rest, start_embedded_broker, worker_client};
 
 /// Reads the worker configuration, joins the cluster through its Kafka topics and group, serves
 /// the REST API, and runs until SIGINT or SIGTERM; then hands its work over by leaving the group.
@@ -20,8 +20,9 @@ pub async fn run(
     registry.check_worker_converters(&settings.worker)?;
     let broker = start_embedded_broker(&mut settings.worker).await?;
     let cluster_id = identify_cluster(&mut settings.worker, &broker).await;
-    let herder = Arc::new(DistributedHerder::start(settings, registry).await?);
-    let rest = serve_rest(herder.clone(), cluster_id, logging).await?;
+    let workers = worker_client(&settings.worker)?;
+    let herder = Arc::new(DistributedHerder::start(settings, registry, workers.clone()).await?);
+    let rest = serve_rest(herder.clone(), cluster_id, logging, workers).await?;
     tracing::info!("kconnect distributed worker started");
     crate::shutdown_signal().await;
     herder.stop().await;

@@ -7,37 +7,59 @@ use std::time::Duration;
 
 use anyhow::Context;
 use kconnect_broker::{BrokerOptions, EmbeddedBroker};
-use kconnect_rest::{AppState, BasicAuth, RestSecurity, ServerInfo};
-use kconnect_runtime::worker_config::REST_BASIC_AUTH_JAAS;
+use kconnect_rest::{AppState, BasicAuth, Endpoints, RestSecurity, ServerInfo};
+use kconnect_runtime::worker_config::{REST_BASIC_AUTH_JAAS, RestListener};
 use kconnect_runtime::{Herder, WorkerConfig};
+use kconnect_tls::HttpsSettings;
 use rdkafka::ClientConfig;
 use rdkafka::producer::{BaseProducer, Producer};
 
 const CLUSTER_ID_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A running REST listener.
+/// The running REST listeners.
 pub struct RestServer {
-    stop: tokio::sync::oneshot::Sender<()>,
-    handle: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
+    handles: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RestServer {
-    /// Stops accepting requests and waits for the server to finish.
+    /// Stops accepting requests and waits for the servers to finish.
     pub async fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.handle.await;
+        let _ = self.stop.send(true);
+        for handle in self.handles {
+            let _ = handle.await;
+        }
     }
 }
 
-/// Serves the REST API of `herder` on the worker's listener.
+/// The client a worker calls other workers with, trusting the HTTPS listener's truststore.
+pub fn worker_client(config: &WorkerConfig) -> anyhow::Result<reqwest::Client> {
+    let settings = https_settings(config, HTTPS_PREFIX)?;
+    kconnect_tls::worker_http_client(&settings).map_err(|err| anyhow::anyhow!("{HTTPS_PREFIX}{err}"))
+}
+
+/// Serves the REST API of `herder` on every entry of `listeners`, and its `/admin` endpoints
+/// on `admin.listeners` when that key is set (not at all when it is empty).
 pub async fn serve_rest(
     herder: Arc<dyn Herder>,
     cluster_id: String,
     logging: Arc<crate::logging::Logging>,
+    workers: reqwest::Client,
 ) -> anyhow::Result<RestServer> {
     let config = &herder.worker().config;
-    let rest_addr = config.rest_listener()?;
-    let security = rest_security(config)?;
+    let admin_listeners = config.admin_listeners()?;
+    let api_endpoints = match admin_listeners {
+        Some(_) => Endpoints::Api,
+        None => Endpoints::All,
+    };
+    let mut listeners: Vec<(RestListener, Endpoints, &str)> = config
+        .rest_listeners()?
+        .into_iter()
+        .map(|listener| (listener, api_endpoints, HTTPS_PREFIX))
+        .collect();
+    for listener in admin_listeners.unwrap_or_default() {
+        listeners.push((listener, Endpoints::Admin, ADMIN_HTTPS_PREFIX));
+    }
     let state = AppState {
         herder: herder.clone(),
         info: Arc::new(ServerInfo {
@@ -46,14 +68,33 @@ pub async fn serve_rest(
             kafka_cluster_id: cluster_id,
         }),
         log_levels: Some(logging),
+        workers,
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (_, handle) = kconnect_rest::serve(rest_addr, state, security, async move {
-        let _ = stopped.await;
-    })
-    .await
-    .with_context(|| format!("REST API cannot listen on {rest_addr} (set listeners)"))?;
-    Ok(RestServer { stop, handle })
+    let basic_auth = basic_auth(config)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut handles = Vec::new();
+    for (listener, endpoints, prefix) in listeners {
+        let security = RestSecurity {
+            tls: match listener.https {
+                true => Some(
+                    kconnect_tls::server_config(&https_settings(config, prefix)?, prefix)
+                        .map_err(anyhow::Error::msg)?,
+                ),
+                false => None,
+            },
+            basic_auth: basic_auth.clone(),
+        };
+        let mut stopped = stopped.clone();
+        let shutdown = async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        let addr = listener.addr;
+        let (_, handle) = kconnect_rest::serve(addr, endpoints, state.clone(), security, shutdown)
+            .await
+            .with_context(|| format!("REST API cannot listen on {addr} (set listeners or admin.listeners)"))?;
+        handles.push(handle);
+    }
+    Ok(RestServer { stop, handles })
 }
 
 /// The Kafka cluster id for `GET /`: the embedded broker's, or asked of the cluster. Marks the
@@ -67,41 +108,44 @@ pub async fn identify_cluster(config: &mut WorkerConfig, broker: &Option<Embedde
     id
 }
 
-/// HTTPS when the listener is `https://` (a PEM keystore), and basic authentication when
-/// `rest.extension.classes` names Apache's `BasicAuthSecurityRestExtension`.
-fn rest_security(config: &WorkerConfig) -> anyhow::Result<RestSecurity> {
-    let mut security = RestSecurity::default();
-    if config.rest_uses_tls() {
-        let kind = config.https_setting("ssl.keystore.type").unwrap_or("PEM");
-        if !kind.eq_ignore_ascii_case("PEM") {
-            anyhow::bail!(
-                "listeners.https.ssl.keystore.type: kconnect reads PEM keystores (certificate chain and key in one file), not {kind}"
-            );
-        }
-        let location = config
-            .https_setting("ssl.keystore.location")
-            .context("listeners.https.ssl.keystore.location: Missing required configuration for an https listener")?;
-        security.tls = Some(
-            kconnect_rest::server_config(Path::new(location))
-                .map_err(|err| anyhow::anyhow!("listeners.https.ssl.keystore.location: {err}"))?,
-        );
-    }
+/// Where the `ssl.*` keys of the `listeners` HTTPS listener live (else unprefixed).
+const HTTPS_PREFIX: &str = "listeners.https.";
+/// Where the `ssl.*` keys of an `admin.listeners` HTTPS listener live (else as for `listeners`).
+const ADMIN_HTTPS_PREFIX: &str = "admin.listeners.https.";
+
+/// The `ssl.*` settings under `prefix`; an unset key falls back to `listeners.https.<key>`, then
+/// to the worker's `<key>`.
+fn https_settings(config: &WorkerConfig, prefix: &str) -> anyhow::Result<HttpsSettings> {
+    let originals = config.originals();
+    HttpsSettings::read(prefix, &|key| {
+        originals
+            .get(&format!("{prefix}{key}"))
+            .map(String::as_str)
+            .or_else(|| config.https_setting(key))
+            .map(str::to_string)
+    })
+    .map_err(anyhow::Error::msg)
+}
+
+/// Basic authentication, when `rest.extension.classes` names Apache's
+/// `BasicAuthSecurityRestExtension`.
+fn basic_auth(config: &WorkerConfig) -> anyhow::Result<Option<BasicAuth>> {
     let extensions = config
         .originals()
         .get("rest.extension.classes")
         .map(String::as_str)
         .unwrap_or_default();
-    if extensions.contains("BasicAuthSecurityRestExtension") {
-        let jaas = config
-            .string(REST_BASIC_AUTH_JAAS)
-            .map(str::to_string)
-            .or_else(jaas_from_kafka_opts)
-            .with_context(|| format!("{REST_BASIC_AUTH_JAAS}: BasicAuthSecurityRestExtension needs a JAAS file (or -Djava.security.auth.login.config in KAFKA_OPTS)"))?;
-        security.basic_auth = Some(
-            BasicAuth::from_jaas(Path::new(&jaas)).map_err(|err| anyhow::anyhow!("{REST_BASIC_AUTH_JAAS}: {err}"))?,
-        );
+    if !extensions.contains("BasicAuthSecurityRestExtension") {
+        return Ok(None);
     }
-    Ok(security)
+    let jaas = config
+        .string(REST_BASIC_AUTH_JAAS)
+        .map(str::to_string)
+        .or_else(jaas_from_kafka_opts)
+        .with_context(|| format!("{REST_BASIC_AUTH_JAAS}: BasicAuthSecurityRestExtension needs a JAAS file (or -Djava.security.auth.login.config in KAFKA_OPTS)"))?;
+    let auth =
+        BasicAuth::from_jaas(Path::new(&jaas)).map_err(|err| anyhow::anyhow!("{REST_BASIC_AUTH_JAAS}: {err}"))?;
+    Ok(Some(auth))
 }
 
 /// The JAAS file named in `KAFKA_OPTS`, as Apache's scripts pass it to the JVM.

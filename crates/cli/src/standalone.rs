@@ -9,7 +9,7 @@ use kconnect_runtime::properties::read_config_file;
 use kconnect_runtime::{Herder, PluginRegistry, StandaloneHerder, Worker, WorkerConfig};
 use kconnect_storage::{FileOffsetStore, TargetStateFile};
 
-use crate::setup::{identify_cluster, serve_rest, start_embedded_broker};
+use crate::setup::{identify_cluster, serve_rest, start_embedded_broker, worker_client};
 
 /// Reads and validates every configuration against the plugins of `registry`, starts the embedded broker when needed, the REST API
 /// and the connectors, and runs until SIGINT or SIGTERM.
@@ -35,7 +35,8 @@ pub async fn run(
     let worker = Arc::new(Worker::new(config, registry, Arc::new(offsets))?);
     let herder = Arc::new(StandaloneHerder::new(worker, Some(target_states)));
     tokio::spawn(herder.clone().follow_task_reconfigurations());
-    let rest = serve_rest(herder.clone(), cluster_id, logging).await?;
+    let workers = worker_client(&herder.worker().config)?;
+    let rest = serve_rest(herder.clone(), cluster_id, logging, workers).await?;
     for connector in connectors {
         herder.create_connector(connector, None).await?;
     }

@@ -170,41 +170,26 @@ async fn runs_a_pipeline(dir: &Path, bootstrap: &str, security: &str) {
     assert!(arrived, "{} lines arrived\n{}", read_lines(&output).len(), shown_log());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn two_workers_behind_basic_authentication_share_work() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let broker = start_broker(&dir.path().join("broker")).await;
+/// Starts two distributed workers on one broker, each with its REST port and `extra` keys, and
+/// creates a file source through each (one of them forwards to the leader). The assignor gives
+/// each worker a connector, so the follower's connector sends its task configurations to the
+/// leader. Asserts every line arrives and each worker runs one; returns the running cluster.
+async fn two_workers_share_work(
+    dir: &Path,
+    extra: &dyn Fn(usize) -> String,
+    apis: &[RestApi],
+    ports: [u16; 2],
+) -> SharingCluster {
+    let broker = start_broker(&dir.join("broker")).await;
     let bootstrap = broker.bootstrap_servers();
-    let users = dir.path().join("users.properties");
-    std::fs::write(&users, "admin: s3cret\n").unwrap();
-    let jaas = dir.path().join("jaas.conf");
-    let module = "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule";
-    std::fs::write(
-        &jaas,
-        format!(
-            "KafkaConnect {{\n  {module} required\n  file=\"{}\";\n}};\n",
-            users.display()
-        ),
-    )
-    .unwrap();
-    let auth = format!(
-        "rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension\nrest.basic.auth.jaas.file={}\n",
-        jaas.display()
-    );
-    let ports = [free_port(), free_port()];
     let workers: Vec<WorkerProcess> = ports
         .iter()
         .enumerate()
         .map(|(index, port)| {
             let name = format!("worker-{index}");
-            let config = worker_file(dir.path(), &name, &bootstrap, *port, true, &auth);
-            WorkerProcess::distributed(Path::new(BIN), &config, &dir.path().join(format!("{name}.log")))
+            let config = worker_file(dir, &name, &bootstrap, *port, true, &extra(index));
+            WorkerProcess::distributed(Path::new(BIN), &config, &dir.join(format!("{name}.log")))
         })
-        .collect();
-    let apis: Vec<RestApi> = ports
-        .iter()
-        .map(|port| RestApi::new(*port).with_basic_auth("admin", "s3cret"))
         .collect();
     let logs = || {
         workers
@@ -213,7 +198,7 @@ async fn two_workers_behind_basic_authentication_share_work() {
             .collect::<Vec<_>>()
             .join("\n---\n")
     };
-    for api in &apis {
+    for api in apis {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         while !api.is_up().await {
             assert!(
@@ -224,17 +209,8 @@ async fn two_workers_behind_basic_authentication_share_work() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    assert_eq!(
-        RestApi::new(ports[0]).get("/connectors").await.0,
-        401,
-        "credentials are asked for"
-    );
-
-    // Two sources, created through both workers (one of them forwards to the leader). The
-    // assignor gives each worker a connector, so the follower's connector sends its task
-    // configurations to the leader as a signed internal request.
     for (index, api) in apis.iter().enumerate() {
-        let input = dir.path().join(format!("in-{index}.txt"));
+        let input = dir.join(format!("in-{index}.txt"));
         append_lines(&input, numbered_lines(0, 10));
         let config = json!({
             "connector.class": "FileStreamSource", "topic": format!("lines-{index}"), "file": input.display().to_string(),
@@ -265,5 +241,79 @@ async fn two_workers_behind_basic_authentication_share_work() {
                 .to_string(),
         );
     }
-    assert_eq!(owners.len(), 2, "each worker runs a connector: {owners:?}");
+    assert_eq!(owners.len(), 2, "each worker runs a connector: {owners:?}\n{}", logs());
+    SharingCluster {
+        _broker: broker,
+        _workers: workers,
+        owners,
+    }
+}
+
+/// Two workers sharing work, and who runs the connectors.
+struct SharingCluster {
+    _broker: kconnect_broker::EmbeddedBroker,
+    _workers: Vec<WorkerProcess>,
+    /// The worker ids the connectors' statuses name.
+    owners: std::collections::BTreeSet<String>,
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_behind_basic_authentication_share_work() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.properties");
+    std::fs::write(&users, "admin: s3cret\n").unwrap();
+    let jaas = dir.path().join("jaas.conf");
+    let module = "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule";
+    std::fs::write(
+        &jaas,
+        format!(
+            "KafkaConnect {{\n  {module} required\n  file=\"{}\";\n}};\n",
+            users.display()
+        ),
+    )
+    .unwrap();
+    let auth = format!(
+        "rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension\nrest.basic.auth.jaas.file={}\n",
+        jaas.display()
+    );
+    let ports = [free_port(), free_port()];
+    let apis: Vec<RestApi> = ports
+        .iter()
+        .map(|port| RestApi::new(*port).with_basic_auth("admin", "s3cret"))
+        .collect();
+    let _cluster = two_workers_share_work(dir.path(), &|_| auth.clone(), &apis, ports).await;
+    assert_eq!(
+        RestApi::new(ports[0]).get("/connectors").await.0,
+        401,
+        "credentials are asked for"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_calling_each_other_over_https_with_client_certificates_share_work() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let stores = kconnect_test_kit::java_stores(dir.path());
+    let password = kconnect_test_kit::STORE_PASSWORD;
+    let ports = [free_port(), free_port()];
+    let https = [free_port(), free_port()];
+    // Each worker serves plain HTTP for the test and HTTPS for the other worker, which must show
+    // a certificate its truststore trusts: forwarded writes and task configurations go over it.
+    let extra = |index: usize| {
+        format!(
+            "listeners=http://127.0.0.1:{},https://127.0.0.1:{}\nrest.advertised.listener=https\n\
+             listeners.https.ssl.keystore.location={}\nlisteners.https.ssl.keystore.password={password}\n\
+             listeners.https.ssl.truststore.location={}\nlisteners.https.ssl.truststore.password={password}\n\
+             listeners.https.ssl.client.auth=required\n",
+            ports[index],
+            https[index],
+            stores.keystore_jks.display(),
+            stores.truststore_p12.display()
+        )
+    };
+    let apis: Vec<RestApi> = ports.iter().map(|port| RestApi::new(*port)).collect();
+    let cluster = two_workers_share_work(dir.path(), &extra, &apis, ports).await;
+    let advertised: std::collections::BTreeSet<String> = https.iter().map(|port| format!("127.0.0.1:{port}")).collect();
+    assert_eq!(cluster.owners, advertised, "workers are known by their HTTPS listener");
 }

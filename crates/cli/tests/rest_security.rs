@@ -78,6 +78,95 @@ fn https_listener_serves_the_api() {
     );
 }
 
+/// Waits until something listens on each of `ports`.
+fn wait_for_ports(ports: &[u16], worker: &kconnect_test_kit::WorkerProcess) {
+    for port in ports {
+        let up = kconnect_test_kit::wait_until(std::time::Duration::from_secs(60), || {
+            std::net::TcpStream::connect(("127.0.0.1", *port)).is_ok()
+        });
+        assert!(up, "nothing listens on {port}\n{}", worker.log());
+    }
+}
+
+#[test]
+fn every_listener_is_served_and_https_checks_client_certificates_from_java_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = kconnect_test_kit::java_stores(dir.path());
+    let (http, https, admin) = (
+        kconnect_test_kit::free_port(),
+        kconnect_test_kit::free_port(),
+        kconnect_test_kit::free_port(),
+    );
+    let password = kconnect_test_kit::STORE_PASSWORD;
+    let quickstart = quickstart_with(&format!(
+        "listeners=http://127.0.0.1:{http},https://127.0.0.1:{https}\n\
+         admin.listeners=http://127.0.0.1:{admin}\n\
+         listeners.https.ssl.keystore.type=PKCS12\nlisteners.https.ssl.keystore.location={}\n\
+         listeners.https.ssl.keystore.password={password}\n\
+         listeners.https.ssl.truststore.type=JKS\nlisteners.https.ssl.truststore.location={}\n\
+         listeners.https.ssl.truststore.password={password}\nlisteners.https.ssl.client.auth=required\n",
+        stores.keystore_p12.display(),
+        stores.truststore_jks.display()
+    ));
+    let worker = quickstart.start_with(&[]);
+    wait_for_ports(&[http, https, admin], &worker);
+    let (ca, cert, key) = (
+        stores.ca.to_str().unwrap(),
+        stores.cert.to_str().unwrap(),
+        stores.key.to_str().unwrap(),
+    );
+    let secure = |path: &str| format!("https://localhost:{https}{path}");
+    let with_certificate = ["--max-time", "5", "--cacert", ca, "--cert", cert, "--key", key];
+    let ok = ("200".to_string(), "[]".to_string());
+    assert_eq!(curl(&[&with_certificate[..], &[&secure("/connectors")]].concat()), ok);
+    assert_eq!(
+        curl(&["--max-time", "5", "--cacert", ca, &secure("/connectors")]).0,
+        "000",
+        "a client without a certificate is refused"
+    );
+    assert_eq!(curl(&[&format!("http://127.0.0.1:{http}/connectors")]), ok);
+    assert_eq!(
+        curl(&[&format!("http://127.0.0.1:{http}/admin/loggers")]).0,
+        "404",
+        "/admin is served only on admin.listeners"
+    );
+    assert_eq!(
+        curl(&[&with_certificate[..], &[&secure("/admin/loggers")]].concat()).0,
+        "404"
+    );
+    assert_eq!(curl(&[&format!("http://127.0.0.1:{admin}/admin/loggers")]).0, "200");
+    assert_eq!(curl(&[&format!("http://127.0.0.1:{admin}/connectors")]).0, "404");
+}
+
+#[test]
+fn a_jks_keystore_serves_https_and_an_empty_admin_listeners_disables_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = kconnect_test_kit::java_stores(dir.path());
+    let port = kconnect_test_kit::free_port();
+    let password = kconnect_test_kit::STORE_PASSWORD;
+    // Neither store names its type: each is read off the file, as Apache's JKS default would.
+    let quickstart = quickstart_with(&format!(
+        "listeners=https://127.0.0.1:{port}\nadmin.listeners=\n\
+         ssl.keystore.location={}\nssl.keystore.password={password}\n\
+         ssl.truststore.location={}\nssl.truststore.password={password}\nssl.client.auth=requested\n",
+        stores.keystore_jks.display(),
+        stores.truststore_p12.display()
+    ));
+    let worker = quickstart.start_with(&[]);
+    wait_for_ports(&[port], &worker);
+    let ca = stores.ca.to_str().unwrap();
+    let url = |path: &str| format!("https://localhost:{port}{path}");
+    assert_eq!(
+        curl(&["--max-time", "5", "--cacert", ca, &url("/connectors")]),
+        ("200".to_string(), "[]".to_string()),
+        "with ssl.client.auth=requested a client may show no certificate"
+    );
+    assert_eq!(
+        curl(&["--max-time", "5", "--cacert", ca, &url("/admin/loggers")]).0,
+        "404"
+    );
+}
+
 #[test]
 fn basic_authentication_guards_every_endpoint() {
     let dir = tempfile::tempdir().unwrap();

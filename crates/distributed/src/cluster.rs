@@ -19,18 +19,6 @@ use crate::status_log::StatusLog;
 use crate::work::LocalWork;
 
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a request to another worker may take: Apache's REST request timeout.
-const WORKER_REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
-const WORKER_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The client of requests to other workers, with Apache's request timeout.
-pub fn worker_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(WORKER_REQUEST_TIMEOUT)
-        .connect_timeout(WORKER_CONNECT_TIMEOUT)
-        .build()
-        .unwrap_or_default()
-}
 
 /// Who leads the group, as the last assignment said.
 #[derive(Debug, Clone, Default)]

@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
-use crate::cluster::{Cluster, LeaderView, worker_client};
+use crate::cluster::{Cluster, LeaderView};
 use crate::config::DistributedConfig;
 use crate::config_records::{ConfigSnapshot, connector_record, restart_record, target_state_record, task_records};
 use crate::connector_offsets::ConnectorOffsetTopics;
@@ -39,8 +39,12 @@ fn kafka(err: LogError) -> RuntimeError {
 
 impl DistributedHerder {
     /// Opens the internal topics (creating them when missing), reads them, and joins the group,
-    /// running the plugins of `registry`.
-    pub async fn start(settings: DistributedConfig, registry: PluginRegistry) -> Result<Self, RuntimeError> {
+    /// running the plugins of `registry`; calls other workers with `http`.
+    pub async fn start(
+        settings: DistributedConfig,
+        registry: PluginRegistry,
+        http: reqwest::Client,
+    ) -> Result<Self, RuntimeError> {
         let client = LogClient {
             common: admin_config(&settings.worker, &ConfigMap::new()),
             consumer: own_broker_consumer_settings(&settings.worker),
@@ -110,7 +114,7 @@ impl DistributedHerder {
             work: tokio::sync::Mutex::new(work),
             task_submissions: Default::default(),
             joined: AtomicBool::new(false),
-            http: worker_client(),
+            http,
         });
         let handle = tokio::spawn(membership::supervised(cluster.clone()));
         tokio::spawn(follow_task_reconfigurations(cluster.clone()));

@@ -41,25 +41,13 @@ pub(crate) async fn forward_writes(State(state): State<AppState>, request: Reque
         )
         .into_response();
     }
-    match proxy(&leader, request, &query).await {
+    match proxy(&state.workers, &leader, request, &query).await {
         Ok(response) => response,
         Err(message) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message).into_response(),
     }
 }
 
-/// The client forwarding writes to the leader, with Apache's REST request timeout (90 s).
-fn leader_client() -> &'static reqwest::Client {
-    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(90))
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap_or_default()
-    })
-}
-
-async fn proxy(leader: &str, request: Request, query: &str) -> Result<Response, String> {
+async fn proxy(client: &reqwest::Client, leader: &str, request: Request, query: &str) -> Result<Response, String> {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.map_err(|err| err.to_string())?;
     let separator = if query.is_empty() { "" } else { "&" };
@@ -69,7 +57,7 @@ async fn proxy(leader: &str, request: Request, query: &str) -> Result<Response, 
         parts.uri.path()
     );
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).map_err(|err| err.to_string())?;
-    let mut forwarded = leader_client().request(method, &url).body(body.to_vec());
+    let mut forwarded = client.request(method, &url).body(body.to_vec());
     for name in [header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT] {
         if let Some(value) = parts.headers.get(&name).and_then(|v| v.to_str().ok()) {
             forwarded = forwarded.header(name.as_str(), value);

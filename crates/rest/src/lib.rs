@@ -20,7 +20,6 @@ use serde::Serialize;
 pub use auth::BasicAuth;
 pub use error::ApiError;
 pub use loggers::{LogLevels, LoggerLevel};
-pub use tls::server_config;
 
 /// `GET /`.
 #[derive(Debug, Clone, Serialize)]
@@ -52,11 +51,24 @@ pub struct AppState {
     pub info: Arc<ServerInfo>,
     /// Run-time log levels, when the binary lets them change.
     pub log_levels: Option<Arc<dyn LogLevels>>,
+    /// The client that forwards writes to the leader.
+    pub workers: reqwest::Client,
 }
 
-/// The router with every endpoint.
-pub fn router(state: AppState) -> axum::Router {
-    routes::router(state)
+/// Which endpoints a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoints {
+    /// Every endpoint: a listener of `listeners` when `admin.listeners` is unset.
+    All,
+    /// Every endpoint but `/admin`: a listener of `listeners` when `admin.listeners` is set.
+    Api,
+    /// Only `/admin`: a listener of `admin.listeners`.
+    Admin,
+}
+
+/// The router with the `endpoints`.
+pub fn router(state: AppState, endpoints: Endpoints) -> axum::Router {
+    routes::router(state, endpoints)
 }
 
 /// How the REST listener is secured; both off by default.
@@ -68,16 +80,18 @@ pub struct RestSecurity {
     pub basic_auth: Option<BasicAuth>,
 }
 
-/// Binds `addr` and serves the API until `shutdown` completes; returns the bound address at once.
+/// Binds `addr` and serves its `endpoints` until `shutdown` completes; returns the bound address
+/// at once.
 pub async fn serve(
     addr: SocketAddr,
+    endpoints: Endpoints,
     state: AppState,
     security: RestSecurity,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let mut app = router(state);
+    let mut app = router(state, endpoints);
     if let Some(auth) = security.basic_auth {
         app = app.layer(axum::middleware::from_fn_with_state(Arc::new(auth), auth::require));
     }
@@ -89,7 +103,11 @@ pub async fn serve(
         }
         None => spawn_server(listener, app, shutdown),
     };
-    tracing::info!("REST API listening on {scheme}://{bound}");
+    let serves = match endpoints {
+        Endpoints::Admin => " (admin endpoints)",
+        _ => "",
+    };
+    tracing::info!("REST API listening on {scheme}://{bound}{serves}");
     Ok((bound, handle))
 }
 

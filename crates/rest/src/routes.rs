@@ -12,9 +12,31 @@ mod topics;
 use axum::Router;
 use axum::routing::{get, post, put};
 
-use crate::AppState;
+use crate::{AppState, Endpoints};
 
-pub(crate) fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState, endpoints: Endpoints) -> Router {
+    let routes = match endpoints {
+        Endpoints::All => api().merge(admin()),
+        Endpoints::Api => api(),
+        Endpoints::Admin => admin(),
+    };
+    routes
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::forward::forward_writes,
+        ))
+        .with_state(state)
+}
+
+/// `/admin`: the loggers.
+fn admin() -> Router<AppState> {
+    Router::new()
+        .route("/admin/loggers", get(admin::list))
+        .route("/admin/loggers/{name}", get(admin::get).put(admin::put))
+}
+
+/// Every endpoint but `/admin`.
+fn api() -> Router<AppState> {
     Router::new()
         .route("/", get(plugins::root))
         .route("/health", get(health::health))
@@ -44,14 +66,7 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/connectors/{name}/topics", get(topics::get))
         .route("/connectors/{name}/topics/reset", put(topics::reset))
-        .route("/admin/loggers", get(admin::list))
-        .route("/admin/loggers/{name}", get(admin::get).put(admin::put))
         .route("/connector-plugins", get(plugins::list))
         .route("/connector-plugins/{plugin}/config", get(plugins::config))
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::forward::forward_writes,
-        ))
-        .with_state(state)
 }

@@ -2,7 +2,7 @@
 //! returned them.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,8 @@ use crate::worker::{TaskSpec, Worker};
 const MAX_BATCH: usize = 2_000;
 const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(300);
 const SEEK_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest the consumer goes unpolled while a batch waits to be redelivered.
+const REDELIVERY_POLL: Duration = Duration::from_millis(500);
 const TOPIC_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a sink waits for its topics to appear before subscribing anyway (the consumer then
 /// notices them at its next metadata refresh).
@@ -46,11 +48,26 @@ enum RebalanceEvent {
 }
 
 /// What the sink consumer's callbacks report: rebalances, and from its statistics the lag of its
-/// most lagging partition.
-#[derive(Default)]
+/// most lagging partition. It pauses newly assigned partitions that must not be read, before the
+/// consumer fetches any of their records.
 struct SinkConsumerContext {
     events: Mutex<Vec<RebalanceEvent>>,
     lag_max: AtomicU64,
+    /// Whether the connector is PAUSED: every assigned partition is paused.
+    connector_paused: AtomicBool,
+    /// The task's context, whose paused partitions stay paused when assigned again.
+    task: Arc<SinkContext>,
+}
+
+impl SinkConsumerContext {
+    fn new(task: Arc<SinkContext>) -> Self {
+        Self {
+            events: Mutex::default(),
+            lag_max: AtomicU64::default(),
+            connector_paused: AtomicBool::default(),
+            task,
+        }
+    }
 }
 
 fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
@@ -85,9 +102,23 @@ impl ClientContext for SinkConsumerContext {
 }
 
 impl ConsumerContext for SinkConsumerContext {
-    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let event = match rebalance {
-            Rebalance::Assign(list) => RebalanceEvent::Assigned(partitions(list)),
+            Rebalance::Assign(list) => {
+                let assigned = partitions(list);
+                let task_paused = self.task.paused();
+                let hold: Vec<TopicPartition> = if self.connector_paused.load(Ordering::Relaxed) {
+                    assigned.clone()
+                } else {
+                    assigned.iter().filter(|p| task_paused.contains(p)).cloned().collect()
+                };
+                if !hold.is_empty()
+                    && let Err(err) = consumer.pause(&partition_list(&hold))
+                {
+                    tracing::warn!(error = %err, "pausing newly assigned partitions failed");
+                }
+                RebalanceEvent::Assigned(assigned)
+            }
             Rebalance::Revoke(list) => RebalanceEvent::Revoked(partitions(list)),
             Rebalance::Error(err) => {
                 tracing::warn!(error = %err, "sink consumer rebalance failed");
@@ -134,9 +165,10 @@ impl SinkRunner {
     async fn new(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SinkTask>) -> Result<Self, RuntimeError> {
         let converters = TaskConverters::new(&worker.registry, &worker.config, &spec.connector_config)?;
         let client_id = format!("connector-consumer-{}", spec.name());
+        let context = SinkContext::new(spec.task_config.clone());
         let consumer: StreamConsumer<SinkConsumerContext> =
             consumer_config(&worker.config, &spec.connector_config, &spec.connector, &client_id)
-                .create_with_context(SinkConsumerContext::default())?;
+                .create_with_context(SinkConsumerContext::new(context.clone()))?;
         let topics = crate::connector_config::listed_topics(&spec.task_config);
         if let Some(settings) = worker.topic_settings(&spec.connector_config) {
             let mut creator = TopicCreator::new(&admin_config(&worker.config, &spec.connector_config), settings)?;
@@ -144,7 +176,6 @@ impl SinkRunner {
                 creator.ensure(topic).await?;
             }
         }
-        let context = SinkContext::new(spec.task_config.clone());
         let transforms = TransformationChain::from_config(&worker.registry, &spec.connector_config)?;
         let errors = ErrorHandler::new(&worker, &spec).await?;
         Ok(Self {
@@ -176,6 +207,10 @@ impl SinkRunner {
         flush.tick().await;
         loop {
             let paused = *target.borrow_and_update() == TargetState::Paused;
+            self.consumer
+                .context()
+                .connector_paused
+                .store(paused, Ordering::Relaxed);
             self.errors.metrics.time_in_state.set_paused(paused);
             self.handle_rebalances(paused).await?;
             self.apply_task_pauses(paused)?;
@@ -233,9 +268,13 @@ impl SinkRunner {
                     // The batch's poll may have assigned partitions: the task opens them before
                     // it is given their records.
                     self.handle_rebalances(paused).await?;
-                    let sent = records.len();
                     let putting = Instant::now();
-                    self.deliver(records, stop).await?;
+                    if !self.deliver(&mut records, &mut offsets, &target, stop).await? {
+                        // Stopped while waiting to redeliver: these records' offsets stay
+                        // uncommitted, to be read again.
+                        return Ok(());
+                    }
+                    let sent = records.len();
                     let metrics = &self.errors.metrics;
                     metrics.progress.mark();
                     metrics.batch(sent, putting.elapsed());
@@ -255,23 +294,82 @@ impl SinkRunner {
         }
     }
 
-    /// Calls `put`, redelivering the same batch after a retriable failure.
+    /// Calls `put`, redelivering the same batch after a retriable failure once the back-off the
+    /// task asked for (`SinkTaskContext::timeout`) is over. The consumer keeps polling meanwhile,
+    /// every partition paused, so a slow external system costs no rebalance (Apache's
+    /// pause-and-redeliver); records and offsets of partitions revoked meanwhile leave the batch.
+    /// Returns false when the task was stopped before the batch was delivered.
     async fn deliver(
         &mut self,
-        records: Vec<kconnect_api::SinkRecord>,
+        records: &mut Vec<SinkRecord>,
+        offsets: &mut Vec<(TopicPartition, i64)>,
+        target: &watch::Receiver<TargetState>,
         stop: &CancellationToken,
-    ) -> Result<(), RuntimeError> {
+    ) -> Result<bool, RuntimeError> {
         loop {
-            match self.task.put(&records).await {
-                Ok(()) => return Ok(()),
-                Err(err) if err.is_retriable() && !stop.is_cancelled() => {
+            match self.task.put(records).await {
+                Ok(()) => return Ok(true),
+                Err(err) if err.is_retriable() && stop.is_cancelled() => return Ok(false),
+                Err(err) if err.is_retriable() => {
                     let backoff = self.context.take_timeout().unwrap_or(DEFAULT_RETRY_BACKOFF);
                     tracing::warn!(task = %self.spec.name(), error = %err, ?backoff, "put failed, redelivering");
-                    tokio::time::sleep(backoff).await;
+                    let assignment = self.wait_polling(backoff, stop).await?;
+                    records.retain(|r| {
+                        assignment.contains(&TopicPartition::new(&r.original_topic, r.original_kafka_partition))
+                    });
+                    offsets.retain(|(partition, _)| assignment.contains(partition));
+                    if stop.is_cancelled() {
+                        return Ok(false);
+                    }
+                    self.resume_unless_paused(*target.borrow())?;
                 }
                 Err(err) => return Err(err.into()),
             }
         }
+    }
+
+    /// Polls the consumer for `backoff` with every assigned partition paused, handling the
+    /// rebalances it sees; returns the assignment afterwards. A record fetched meanwhile (of a
+    /// partition assigned before it could be paused) is sought back to, to be read again.
+    async fn wait_polling(
+        &mut self,
+        backoff: Duration,
+        stop: &CancellationToken,
+    ) -> Result<BTreeSet<TopicPartition>, RuntimeError> {
+        self.consumer.context().connector_paused.store(true, Ordering::Relaxed);
+        self.consumer.pause(&self.consumer.assignment()?)?;
+        let deadline = tokio::time::Instant::now() + backoff;
+        while tokio::time::Instant::now() < deadline && !stop.is_cancelled() {
+            // librdkafka counts a poll only when the stream is polled: poll at least every
+            // REDELIVERY_POLL so that max.poll.interval.ms never runs out while waiting.
+            let until = deadline.min(tokio::time::Instant::now() + REDELIVERY_POLL);
+            let polled = {
+                let mut stream = self.consumer.stream();
+                tokio::select! {
+                    () = stop.cancelled() => None,
+                    () = tokio::time::sleep_until(until) => None,
+                    polled = stream.next() => polled,
+                }
+            };
+            match polled {
+                Some(Ok(message)) => {
+                    let (topic, partition) = (rdkafka::Message::topic(&message), rdkafka::Message::partition(&message));
+                    self.consumer.seek(
+                        topic,
+                        partition,
+                        Offset::Offset(rdkafka::Message::offset(&message)),
+                        SEEK_TIMEOUT,
+                    )?;
+                }
+                Some(Err(err)) if is_missing_topic(&err) || is_transient(&err) => {
+                    tracing::debug!(task = %self.spec.name(), error = %err, "consumer error while waiting to redeliver");
+                }
+                Some(Err(err)) => return Err(err.into()),
+                None => {}
+            }
+            self.handle_rebalances(true).await?;
+        }
+        Ok(partitions(&self.consumer.assignment()?).into_iter().collect())
     }
 
     /// Sends the records the task reported through the errant record reporter where `errors.*`
@@ -318,18 +416,29 @@ impl SinkRunner {
     /// Pauses consumption of every assigned partition, or resumes every one the task itself has
     /// not paused.
     fn apply_target(&self, target: TargetState) -> Result<(), RuntimeError> {
-        let assignment = self.consumer.assignment()?;
-        match target {
-            TargetState::Paused => self.consumer.pause(&assignment)?,
-            _ => {
-                let resumed: Vec<TopicPartition> = partitions(&assignment)
-                    .into_iter()
-                    .filter(|partition| !self.task_paused.contains(partition))
-                    .collect();
-                self.consumer.resume(&partition_list(&resumed))?;
-            }
-        }
+        self.resume_unless_paused(target)?;
         tracing::info!(task = %self.spec.name(), target = target.name(), "consumption target changed");
+        Ok(())
+    }
+
+    /// Pauses every assigned partition when `target` is PAUSED, else resumes every one the task
+    /// itself has not paused.
+    fn resume_unless_paused(&self, target: TargetState) -> Result<(), RuntimeError> {
+        let connector_paused = target == TargetState::Paused;
+        self.consumer
+            .context()
+            .connector_paused
+            .store(connector_paused, Ordering::Relaxed);
+        let assignment = self.consumer.assignment()?;
+        if connector_paused {
+            self.consumer.pause(&assignment)?;
+            return Ok(());
+        }
+        let resumed: Vec<TopicPartition> = partitions(&assignment)
+            .into_iter()
+            .filter(|partition| !self.task_paused.contains(partition))
+            .collect();
+        self.consumer.resume(&partition_list(&resumed))?;
         Ok(())
     }
 

@@ -21,6 +21,8 @@ const CONNECTOR_START_TIMEOUT: &str = "connector.start.timeout.ms";
 const LISTENERS: &str = "listeners";
 const ADVERTISED_HOST: &str = "rest.advertised.host.name";
 const ADVERTISED_PORT: &str = "rest.advertised.port";
+const ADVERTISED_LISTENER: &str = "rest.advertised.listener";
+const ADMIN_LISTENERS: &str = "admin.listeners";
 const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
 /// kconnect's key naming the JAAS file of `BasicAuthSecurityRestExtension` (Apache reads it from
 /// the JVM property `java.security.auth.login.config`, which kconnect also reads from `KAFKA_OPTS`).
@@ -94,6 +96,10 @@ pub fn worker_config_def() -> ConfigDef {
                 .doc("Accepted for compatibility and ignored: kconnect's plugins are built in."),
         )
         .define(optional_string(ADVERTISED_HOST, "The host name given out as this worker's id."))
+        .define(optional_string(
+            ADVERTISED_LISTENER,
+            "The protocol (http or https) of the listener other workers call.",
+        ))
         .define(
             ConfigKey::new(ADVERTISED_PORT, ConfigType::Int)
                 .default_value(ConfigValue::Null)
@@ -300,25 +306,60 @@ impl WorkerConfig {
         self.topics.tracking_reset
     }
 
-    /// The REST listener address: the first of `listeners`, `http://:8083` by default.
-    pub fn rest_listener(&self) -> Result<SocketAddr, RuntimeError> {
-        self.rest_listener_with_scheme().map(|(addr, _)| addr)
+    /// Every entry of `listeners` (`http://:8083` when unset), each served with the whole API
+    /// (without `/admin` when `admin.listeners` is set).
+    pub fn rest_listeners(&self) -> Result<Vec<RestListener>, RuntimeError> {
+        let listed = self.parsed.list(LISTENERS);
+        if listed.is_empty() {
+            return parse_listeners(LISTENERS, &["http://:8083".to_string()]);
+        }
+        parse_listeners(LISTENERS, &listed)
     }
 
-    /// Whether the REST listener is `https://`.
+    /// `admin.listeners`: `None` when unset (the `/admin` endpoints are served on `listeners`),
+    /// else the listeners that serve only them; an empty value disables them.
+    pub fn admin_listeners(&self) -> Result<Option<Vec<RestListener>>, RuntimeError> {
+        let Some(value) = self.parsed.originals().get(ADMIN_LISTENERS) else {
+            return Ok(None);
+        };
+        let listed: Vec<String> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(str::to_string)
+            .collect();
+        parse_listeners(ADMIN_LISTENERS, &listed).map(Some)
+    }
+
+    /// The listener other workers call, whose scheme and port this worker advertises: the first of
+    /// `listeners` with the protocol `rest.advertised.listener` names, else the first.
+    pub fn advertised_listener(&self) -> Result<RestListener, RuntimeError> {
+        let listeners = self.rest_listeners()?;
+        let Some(protocol) = self.parsed.string(ADVERTISED_LISTENER).filter(|p| !p.is_empty()) else {
+            return Ok(listeners[0]);
+        };
+        let https = match protocol.to_ascii_lowercase().as_str() {
+            "http" => false,
+            "https" => true,
+            _ => {
+                return Err(invalid_worker_config(format!(
+                    "{ADVERTISED_LISTENER}: {protocol} is not one of http, https"
+                )));
+            }
+        };
+        listeners
+            .into_iter()
+            .find(|listener| listener.https == https)
+            .ok_or_else(|| {
+                invalid_worker_config(format!(
+                    "{ADVERTISED_LISTENER}: no entry of {LISTENERS} uses the protocol {protocol}"
+                ))
+            })
+    }
+
+    /// Whether other workers call this one over HTTPS.
     pub fn rest_uses_tls(&self) -> bool {
-        self.rest_listener_with_scheme().is_ok_and(|(_, tls)| tls)
-    }
-
-    fn rest_listener_with_scheme(&self) -> Result<(SocketAddr, bool), RuntimeError> {
-        let listeners = self.parsed.list(LISTENERS);
-        let first = listeners.first().map_or("http://:8083", String::as_str);
-        parse_listener(first).ok_or_else(|| RuntimeError::InvalidConfig {
-            context: "Worker configuration".into(),
-            errors: vec![format!(
-                "{LISTENERS}: Invalid listener {first}: expected http://host:port or https://host:port"
-            )],
-        })
+        self.advertised_listener().is_ok_and(|listener| listener.https)
     }
 
     /// An SSL setting of the HTTPS listener: `listeners.https.<key>`, else the worker's `<key>`.
@@ -332,7 +373,7 @@ impl WorkerConfig {
 
     /// This worker's id in statuses: the advertised `host:port`.
     pub fn worker_id(&self) -> String {
-        let listener = self.rest_listener().ok();
+        let listener = self.advertised_listener().ok().map(|listener| listener.addr);
         let host = self
             .parsed
             .string(ADVERTISED_HOST)
@@ -380,9 +421,38 @@ impl WorkerConfig {
 }
 
 /// Parses `http://host:port` (an empty host means every interface).
-fn parse_listener(listener: &str) -> Option<(SocketAddr, bool)> {
-    let lower = listener.to_ascii_lowercase();
-    let (rest, tls) = match lower.strip_prefix("https://") {
+/// One entry of `listeners` or `admin.listeners`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestListener {
+    /// The address to bind.
+    pub addr: SocketAddr,
+    /// Whether it is `https://`.
+    pub https: bool,
+}
+
+fn invalid_worker_config(error: String) -> RuntimeError {
+    RuntimeError::InvalidConfig {
+        context: "Worker configuration".into(),
+        errors: vec![error],
+    }
+}
+
+fn parse_listeners(key: &str, entries: &[String]) -> Result<Vec<RestListener>, RuntimeError> {
+    entries
+        .iter()
+        .map(|entry| {
+            parse_listener(entry).ok_or_else(|| {
+                invalid_worker_config(format!(
+                    "{key}: Invalid listener {entry}: expected http://host:port or https://host:port"
+                ))
+            })
+        })
+        .collect()
+}
+
+fn parse_listener(listener: &str) -> Option<RestListener> {
+    let lower = listener.trim().to_ascii_lowercase();
+    let (rest, https) = match lower.strip_prefix("https://") {
         Some(rest) => (rest, true),
         None => (lower.strip_prefix("http://")?, false),
     };
@@ -394,7 +464,10 @@ fn parse_listener(listener: &str) -> Option<(SocketAddr, bool)> {
         "localhost" => std::net::IpAddr::from([127, 0, 0, 1]),
         other => other.parse().ok()?,
     };
-    Some((SocketAddr::new(ip, port), tls))
+    Some(RestListener {
+        addr: SocketAddr::new(ip, port),
+        https,
+    })
 }
 
 fn local_host_name() -> String {
@@ -428,7 +501,12 @@ mod tests {
         let config = WorkerConfig::new(props(&quickstart())).unwrap();
         assert!(config.embedded_broker);
         assert_eq!(config.offset_flush_interval(), Duration::from_secs(10));
-        assert_eq!(config.rest_listener().unwrap(), "0.0.0.0:8083".parse().unwrap());
+        let default = RestListener {
+            addr: "0.0.0.0:8083".parse().unwrap(),
+            https: false,
+        };
+        assert_eq!(config.rest_listeners().unwrap(), [default]);
+        assert_eq!(config.admin_listeners().unwrap(), None);
         assert_eq!(config.embedded_data_dir(), PathBuf::from("/tmp/kconnect-broker"));
     }
 
@@ -458,16 +536,63 @@ mod tests {
 
     #[test]
     fn listeners_parse() {
-        let addr = |text: &str| text.parse::<SocketAddr>().unwrap();
+        let listener = |text: &str, https| RestListener {
+            addr: text.parse::<SocketAddr>().unwrap(),
+            https,
+        };
         assert_eq!(
             parse_listener("http://localhost:8084"),
-            Some((addr("127.0.0.1:8084"), false))
+            Some(listener("127.0.0.1:8084", false))
         );
         assert_eq!(
             parse_listener("https://127.0.0.1:8443"),
-            Some((addr("127.0.0.1:8443"), true))
+            Some(listener("127.0.0.1:8443", true))
         );
-        assert_eq!(parse_listener("http://:8083"), Some((addr("0.0.0.0:8083"), false)));
+        assert_eq!(parse_listener("http://:8083"), Some(listener("0.0.0.0:8083", false)));
         assert_eq!(parse_listener("ftp://x:1"), None);
+    }
+
+    fn with(pairs: &[(&'static str, &'static str)]) -> WorkerConfig {
+        let mut all = quickstart();
+        all.extend_from_slice(pairs);
+        WorkerConfig::new(props(&all)).unwrap()
+    }
+
+    #[test]
+    fn every_listener_is_listed_and_the_advertised_one_is_chosen_by_protocol() {
+        let both = [("listeners", "http://127.0.0.1:8083, https://127.0.0.1:8443")];
+        let config = with(&both);
+        assert_eq!(config.rest_listeners().unwrap().len(), 2);
+        assert_eq!(config.worker_id(), "127.0.0.1:8083", "the first by default");
+        assert!(!config.rest_uses_tls());
+        let config = with(&[both[0], ("rest.advertised.listener", "HTTPS")]);
+        assert_eq!(config.worker_id(), "127.0.0.1:8443");
+        assert!(config.rest_uses_tls());
+        let missing = with(&[
+            ("listeners", "http://127.0.0.1:8083"),
+            ("rest.advertised.listener", "https"),
+        ]);
+        let err = missing.advertised_listener().unwrap_err().to_string();
+        assert!(err.contains("rest.advertised.listener"), "{err}");
+        let bad = with(&[("listeners", "http://127.0.0.1:8083,tcp://x:1")]);
+        assert!(
+            bad.rest_listeners()
+                .unwrap_err()
+                .to_string()
+                .contains("Invalid listener tcp://x:1")
+        );
+    }
+
+    #[test]
+    fn admin_listeners_unset_empty_or_listed() {
+        assert_eq!(with(&[]).admin_listeners().unwrap(), None);
+        assert_eq!(
+            with(&[("admin.listeners", "")]).admin_listeners().unwrap(),
+            Some(vec![])
+        );
+        let listed = with(&[("admin.listeners", "http://127.0.0.1:9093")])
+            .admin_listeners()
+            .unwrap();
+        assert_eq!(listed.map(|l| l.len()), Some(1));
     }
 }

@@ -5,6 +5,7 @@ mod broker_process;
 pub mod child_worker;
 pub mod compliance;
 pub mod databases;
+mod java_stores;
 mod kafka;
 mod process;
 mod quickstart;
@@ -18,6 +19,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub use broker_process::BrokerProcess;
+pub use java_stores::{JavaStores, STORE_PASSWORD, java_stores};
 pub use kafka::{
     ConsumedRecord, consume_records, consume_values, create_topic, create_topic_with_partitions, produce_to_partition,
     produce_values, start_broker, start_sasl_broker, start_with,

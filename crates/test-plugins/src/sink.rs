@@ -23,6 +23,9 @@ const REPORT_REJECTED_CONFIG: &str = "report.rejected";
 const PUT_DELAY_CONFIG: &str = "put.delay.ms";
 const PAUSE_ON_VALUE_CONFIG: &str = "pause.on.value";
 const RESUME_ON_VALUE_CONFIG: &str = "resume.on.value";
+const RETRY_AT_CONFIG: &str = "retry.at.record";
+const RETRY_TIMES_CONFIG: &str = "retry.times";
+const RETRY_TIMEOUT_CONFIG: &str = "retry.timeout.ms";
 
 /// A `STRING` key defaulting to empty (never).
 fn value_key(name: &str, doc: &str) -> ConfigKey {
@@ -79,6 +82,22 @@ fn config_def() -> ConfigDef {
             FAIL_AT_CONFIG,
             "Put fails on the record at this Kafka offset.",
         ))
+        .define(record_number_key(
+            RETRY_AT_CONFIG,
+            "Put fails retriably (RetriableException) on the record at this Kafka offset, retry.times times.",
+        ))
+        .define(
+            ConfigKey::new(RETRY_TIMES_CONFIG, ConfigType::Int)
+                .default_value(ConfigValue::Int(1))
+                .importance(Importance::Low)
+                .doc("How many puts fail retriably at retry.at.record."),
+        )
+        .define(
+            ConfigKey::new(RETRY_TIMEOUT_CONFIG, ConfigType::Long)
+                .default_value(ConfigValue::Long(100))
+                .importance(Importance::Low)
+                .doc("The redelivery timeout a retriable failure asks for (SinkTaskContext::timeout)."),
+        )
 }
 
 /// The sink's configuration, parsed once.
@@ -94,6 +113,9 @@ struct SinkScript {
     connector_start: StartBehaviour,
     panic_at: i64,
     fail_at: i64,
+    retry_at: i64,
+    retry_times: u32,
+    retry_timeout: Duration,
 }
 
 impl PluginConfig for SinkScript {
@@ -114,6 +136,9 @@ impl PluginConfig for SinkScript {
             connector_start: StartBehaviour::named(parsed.get_string(CONNECTOR_START_CONFIG)?),
             panic_at: long(PANIC_AT_CONFIG)?,
             fail_at: long(FAIL_AT_CONFIG)?,
+            retry_at: long(RETRY_AT_CONFIG)?,
+            retry_times: parsed.get_int(RETRY_TIMES_CONFIG)?.max(0) as u32,
+            retry_timeout: parsed.get_millis(RETRY_TIMEOUT_CONFIG)?,
         })
     }
 }
@@ -155,6 +180,8 @@ impl SinkConnector for ScriptedSinkConnector {
 struct ScriptedSinkTask {
     script: Option<SinkScript>,
     context: Option<Arc<dyn SinkTaskContext>>,
+    /// Retriable failures at `retry.at.record` so far.
+    retried: u32,
 }
 
 /// One record as the sink writes it: a JSON line.
@@ -195,6 +222,14 @@ impl SinkTask for ScriptedSinkTask {
         let mut text = String::new();
         for record in records {
             misbehave_at(record.kafka_offset, script.panic_at, script.fail_at)?;
+            if record.kafka_offset == script.retry_at && self.retried < script.retry_times {
+                self.retried += 1;
+                context.timeout(script.retry_timeout);
+                return Err(ConnectError::Retriable(format!(
+                    "scripted retriable failure {} at record {}",
+                    self.retried, script.retry_at
+                )));
+            }
             let value = Some(record.value.value.to_string());
             if script.reject_value == value {
                 if script.report_rejected {

@@ -185,3 +185,72 @@ async fn a_partition_the_sink_task_pauses_stays_paused_through_a_connector_pause
     );
     assert_eq!(worker.written(1), ["x", "y", "resume"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sink_waiting_to_redeliver_past_max_poll_interval_keeps_its_partitions_and_writes_each_record_once() {
+    let worker = Worker::start(false).await;
+    create_topic(&worker.bootstrap, "slow-system").await;
+    let values: Vec<String> = (0..20).map(|n| format!("v{n}")).collect();
+    produce_values(&worker.bootstrap, "slow-system", values.clone()).await;
+    let output = worker.output().display().to_string();
+    // Five retriable failures 2 s apart keep the batch waiting 10 s, past the consumer's 6 s
+    // max.poll.interval.ms: a task that stopped polling while it waited would leave the group.
+    worker
+        .create(
+            "slow-system",
+            json!({
+                "connector.class": SCRIPTED_SINK, "topics": "slow-system", "output.file": output,
+                "retry.at.record": "10", "retry.times": "5", "retry.timeout.ms": "2000",
+                "consumer.override.session.timeout.ms": "6000",
+                "consumer.override.max.poll.interval.ms": "6000",
+            }),
+        )
+        .await;
+    assert!(
+        wait_until(WAIT, || worker.written(0).len() >= 20),
+        "{}",
+        worker.process.log()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(worker.written(0), values, "each record once, in order");
+    let log = worker.process.log();
+    assert_eq!(log.matches("put failed, redelivering").count(), 5, "{log}");
+    assert!(
+        !log.contains("partitions revoked"),
+        "the task kept its partition while it waited:\n{log}"
+    );
+    let task = worker.rest.wait_for_task_state("slow-system", "RUNNING", WAIT).await;
+    assert_eq!(task["state"], "RUNNING", "{task}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sink_created_paused_reads_nothing_until_resumed() {
+    let worker = Worker::start(false).await;
+    create_topic(&worker.bootstrap, "held").await;
+    let values: Vec<String> = (0..10).map(|n| format!("h{n}")).collect();
+    produce_values(&worker.bootstrap, "held", values.clone()).await;
+    let output = worker.output().display().to_string();
+    let body = json!({
+        "name": "held",
+        "config": {"connector.class": SCRIPTED_SINK, "topics": "held", "output.file": output},
+        "initial_state": "PAUSED",
+    });
+    let (status, answer) = worker
+        .rest
+        .json_through_conflicts(reqwest::Method::POST, "/connectors", body, WAIT)
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let task = worker.rest.wait_for_task_state("held", "PAUSED", WAIT).await;
+    assert_eq!(task["state"], "PAUSED", "{task}");
+    // The partition is assigned while the connector is paused: nothing of it may be fetched.
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(worker.written(0), Vec::<String>::new(), "{}", worker.process.log());
+    worker.change_target("held", "resume").await;
+    assert!(
+        wait_until(WAIT, || worker.written(0).len() >= 10),
+        "{}",
+        worker.process.log()
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(worker.written(0), values, "each record once, in order");
+}
