@@ -12,8 +12,9 @@ use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{
-    FindCoordinatorResponse, GroupId, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse,
-    LeaveGroupRequest, LeaveGroupResponse, SyncGroupRequest, SyncGroupResponse,
+    DescribeGroupsRequest, DescribeGroupsResponse, FindCoordinatorResponse, GroupId, HeartbeatRequest,
+    HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, SyncGroupRequest,
+    SyncGroupResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 use thiserror::Error;
@@ -28,6 +29,7 @@ const JOIN_GROUP_VERSION: i16 = 5;
 const SYNC_GROUP_VERSION: i16 = 3;
 const HEARTBEAT_VERSION: i16 = 3;
 const LEAVE_GROUP_VERSION: i16 = 3;
+const DESCRIBE_GROUPS_VERSION: i16 = 1;
 
 /// Kafka error codes the membership loop acts on.
 pub mod codes {
@@ -279,6 +281,22 @@ impl GroupMember {
             timings: self.timings,
             contact: self.contact.clone(),
         }
+    }
+
+    /// The ids of the members the coordinator holds for the group now.
+    pub async fn members_now(&mut self) -> Result<Vec<String>, GroupError> {
+        let request = DescribeGroupsRequest::default().with_groups(vec![group_id(&self.group_id)]);
+        let response: DescribeGroupsResponse = self
+            .connection
+            .call(&request, DESCRIBE_GROUPS_VERSION, Duration::from_secs(5))
+            .await?;
+        let group = response
+            .groups
+            .into_iter()
+            .next()
+            .ok_or_else(|| GroupError::Protocol("DescribeGroups answered no group".into()))?;
+        check("DescribeGroups", group.error_code)?;
+        Ok(group.members.into_iter().map(|m| m.member_id.to_string()).collect())
     }
 
     /// Leaves the group so the others rebalance at once.

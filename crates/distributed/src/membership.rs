@@ -50,6 +50,8 @@ struct Membership {
     rounds: u64,
     /// When the coordinator last confirmed this worker's membership, across reconnects.
     contact: LastContact,
+    /// The members of the generation this worker leads; empty when it does not lead.
+    led_members: Vec<String>,
 }
 
 /// Runs the membership loop until the worker stops, starting it again when it panics: a worker
@@ -91,6 +93,7 @@ async fn run(cluster: Arc<Cluster>) {
         member_id: String::new(),
         rounds: 0,
         contact: LastContact::default(),
+        led_members: Vec::new(),
     };
     let fencing = AbortOnDropHandle::new(tokio::spawn(fence_while_cut_off(
         cluster.clone(),
@@ -236,7 +239,7 @@ impl Membership {
                 Ok(false)
             } else {
                 let rejoin_at = (!round.delay.is_zero()).then(|| tokio::time::Instant::now() + round.delay);
-                self.steady(rejoin_at, &mut heartbeats).await
+                self.steady(member, rejoin_at, &mut heartbeats).await
             };
             drop(heartbeats);
             match outcome {
@@ -252,6 +255,7 @@ impl Membership {
     /// worker stops (`Ok(true)`) or heartbeats fail.
     async fn steady(
         &mut self,
+        member: &mut GroupMember,
         rejoin_at: Option<tokio::time::Instant>,
         heartbeats: &mut AbortOnDropHandle<GroupError>,
     ) -> Result<bool, GroupError> {
@@ -260,9 +264,17 @@ impl Membership {
         if self.config_needs_rebalance() {
             return Ok(false);
         }
+        let mut member_checks = tokio::time::interval(cluster.settings.timings.session);
+        member_checks.tick().await;
         loop {
             tokio::select! {
                 _ = cluster.stop.cancelled() => return Ok(true),
+                _ = member_checks.tick(), if !self.led_members.is_empty() => {
+                    if self.a_member_left(member).await {
+                        tracing::info!("a worker left the group without a rebalance; rejoining to hand its work on");
+                        return Ok(false);
+                    }
+                }
                 ended = &mut *heartbeats => {
                     let err = ended.unwrap_or_else(|err| GroupError::Protocol(err.to_string()));
                     tracing::debug!(error = %err, "rejoining the group: heartbeats ended");
@@ -283,6 +295,19 @@ impl Membership {
                         return Ok(false);
                     }
                 }
+            }
+        }
+    }
+
+    /// Whether a member of the generation this worker leads is gone from the coordinator's group:
+    /// some coordinators (the embedded broker) drop an expired member without starting a
+    /// rebalance, which would leave its work unassigned.
+    async fn a_member_left(&self, member: &mut GroupMember) -> bool {
+        match member.members_now().await {
+            Ok(now) => self.led_members.iter().any(|id| !now.contains(id)),
+            Err(err) => {
+                tracing::debug!(error = %err, "could not describe the worker group");
+                false
             }
         }
     }
@@ -326,6 +351,11 @@ impl Membership {
             .collect();
         let joined = member.join(&protocols).await?;
         cluster.generation.store(joined.generation, Ordering::Relaxed);
+        self.led_members = if joined.leader == joined.member_id {
+            joined.members.iter().map(|(id, _)| id.clone()).collect()
+        } else {
+            Vec::new()
+        };
         let assignments = if joined.leader == joined.member_id {
             self.assign(&joined).await
         } else {
