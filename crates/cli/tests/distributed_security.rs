@@ -288,6 +288,13 @@ async fn two_workers_behind_basic_authentication_share_work() {
         401,
         "credentials are asked for"
     );
+    // Each worker runs one task: asked of one worker, the other's task restart goes to its
+    // worker with the caller's credentials.
+    for index in 0..2 {
+        let path = format!("/connectors/source-{index}/tasks/0/restart");
+        let (status, answer, _) = apis[0].call(Method::POST, &path, None).await;
+        assert_eq!(status, 204, "{path}: {answer}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,7 +11,8 @@ use kconnect_runtime::kafka::{admin_config, own_broker_consumer_settings};
 use kconnect_runtime::offsets_api::{self, ConnectorOffset};
 use kconnect_runtime::status::{ConnectorStatus, State};
 use kconnect_runtime::{
-    ConfigMap, ConnectorInfo, Herder, PluginRegistry, RestartRequest, RuntimeError, TargetState, TaskInfo, Worker,
+    ConfigMap, ConnectorInfo, Herder, PluginRegistry, RestartRequest, RuntimeError, TargetState, TaskInfo, TaskRestart,
+    Worker,
 };
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -338,13 +339,13 @@ impl Herder for DistributedHerder {
         Ok((request != RestartRequest::default()).then_some(status))
     }
 
-    async fn restart_task(&self, name: &str, task: u32) -> Result<(), RuntimeError> {
+    async fn restart_task(&self, name: &str, task: u32) -> Result<TaskRestart, RuntimeError> {
         let tasks = self.task_infos(name).await?;
         if task as usize >= tasks.len() {
             return Err(RuntimeError::NotFound(format!("{name}-{task}")));
         }
         if self.restart_here(name, task).await? {
-            return Ok(());
+            return Ok(TaskRestart::Done);
         }
         let owner = self
             .task_status(name, task)
@@ -356,22 +357,7 @@ impl Herder for DistributedHerder {
                 message: format!("Task {name}-{task} is not running on any worker yet"),
             })?;
         let scheme = self.cluster.url.split("://").next().unwrap_or("http");
-        let url = format!("{scheme}://{owner}/connectors/{name}/tasks/{task}/restart");
-        let response = self
-            .cluster
-            .http
-            .post(&url)
-            .send()
-            .await
-            .map_err(|err| RuntimeError::Kafka(format!("forwarding the restart to {owner}: {err}")))?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(RuntimeError::Rejected {
-                status: response.status().as_u16(),
-                message: response.text().await.unwrap_or_default(),
-            })
-        }
+        Ok(TaskRestart::Elsewhere(format!("{scheme}://{owner}/")))
     }
 
     async fn offsets(&self, name: &str) -> Result<Vec<ConnectorOffset>, RuntimeError> {

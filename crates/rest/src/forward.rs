@@ -1,5 +1,6 @@
 //! Distributed mode: write requests made to a worker that is not the group leader are forwarded to
-//! the leader with `?forward=false`, and its answer returned as is (two hops at most, as Apache).
+//! the leader with `?forward=false`, and its answer returned as is (two hops at most, as Apache);
+//! a task restart goes to the worker running the task the same way.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -28,8 +29,15 @@ pub(crate) async fn forward_writes(State(state): State<AppState>, request: Reque
     let Some(leader) = state.herder.write_target() else {
         return next.run(request).await;
     };
+    forward(&state, &leader, request).await
+}
+
+/// Sends `request` on to the worker at `target` (its REST URL) with `?forward=false`, with the
+/// caller's credentials, and returns that worker's answer. A request that was forwarded already,
+/// or with no target known yet, is a conflict, as in Apache.
+pub(crate) async fn forward(state: &AppState, target: &str, request: Request) -> Response {
     let query = request.uri().query().unwrap_or_default().to_string();
-    if leader.is_empty()
+    if target.is_empty()
         || query.split('&').any(|pair| {
             pair.split_once('=')
                 .is_some_and(|(key, value)| key == "forward" && !is_java_true(value))
@@ -41,7 +49,7 @@ pub(crate) async fn forward_writes(State(state): State<AppState>, request: Reque
         )
         .into_response();
     }
-    match proxy(&state.workers, &leader, request, &query).await {
+    match proxy(&state.workers, target, request, &query).await {
         Ok(response) => response,
         Err(message) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message).into_response(),
     }

@@ -34,7 +34,7 @@ pub mod worker;
 pub mod worker_config;
 
 pub use error::RuntimeError;
-pub use herder::{ConnectorInfo, Herder, RestartRequest, StandaloneHerder, TaskInfo};
+pub use herder::{ConnectorInfo, Herder, RestartRequest, StandaloneHerder, TaskInfo, TaskRestart};
 pub use kconnect_api::ConfigMap;
 pub use plugins::PluginRegistry;
 pub use target_state::TargetState;

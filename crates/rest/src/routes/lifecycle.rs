@@ -1,9 +1,9 @@
 //! Pause, resume, stop and restart.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kconnect_runtime::{RestartRequest, TargetState};
+use kconnect_runtime::{RestartRequest, TargetState, TaskRestart};
 use serde::Deserialize;
 
 use crate::java_bool::java_boolean;
@@ -54,11 +54,14 @@ pub(crate) async fn restart(
     }
 }
 
-/// `POST /connectors/{c}/tasks/{t}/restart`: 204.
+/// `POST /connectors/{c}/tasks/{t}/restart`: 204, here or from the worker that runs the task.
 pub(crate) async fn restart_task(
     State(state): State<AppState>,
     Path((name, task)): Path<(String, u32)>,
-) -> Result<StatusCode, ApiError> {
-    state.herder.restart_task(&name, task).await?;
-    Ok(StatusCode::NO_CONTENT)
+    request: Request,
+) -> Result<Response, ApiError> {
+    match state.herder.restart_task(&name, task).await? {
+        TaskRestart::Done => Ok(StatusCode::NO_CONTENT.into_response()),
+        TaskRestart::Elsewhere(owner) => Ok(crate::forward::forward(&state, &owner, request).await),
+    }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use kconnect_api::ConfigMap;
 
-use super::{ConnectorInfo, RestartRequest, TaskInfo};
+use super::{ConnectorInfo, RestartRequest, TaskInfo, TaskRestart};
 use crate::error::RuntimeError;
 use crate::offsets_api::ConnectorOffset;
 use crate::status::{ConnectorStatus, TaskStatus};
@@ -110,8 +110,8 @@ pub trait Herder: Send + Sync {
         request: RestartRequest,
     ) -> Result<Option<ConnectorStatus>, RuntimeError>;
 
-    /// Restarts one task.
-    async fn restart_task(&self, name: &str, task: u32) -> Result<(), RuntimeError>;
+    /// Restarts one task, or says which worker runs it.
+    async fn restart_task(&self, name: &str, task: u32) -> Result<TaskRestart, RuntimeError>;
 
     /// The connector's offsets (KIP-875).
     async fn offsets(&self, name: &str) -> Result<Vec<ConnectorOffset>, RuntimeError>;

@@ -16,6 +16,15 @@ pub use standalone::StandaloneHerder;
 
 use crate::status::{ConnectorStatus, State};
 
+/// What a task restart came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskRestart {
+    /// The task was restarted here.
+    Done,
+    /// Another worker runs the task: the request belongs at this REST URL of it.
+    Elsewhere(String),
+}
+
 /// A task's id, as the REST API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConnectorTaskId {

@@ -12,7 +12,7 @@ use kconnect_storage::TargetStateFile;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::managed::ManagedConnector;
-use super::{ConnectorInfo, Herder, RestartRequest, TaskInfo, task_ids};
+use super::{ConnectorInfo, Herder, RestartRequest, TaskInfo, TaskRestart, task_ids};
 use crate::connector_config::{NAME, check_connector_config};
 use crate::error::RuntimeError;
 use crate::offsets_api::{self, ConnectorOffset};
@@ -281,7 +281,7 @@ impl Herder for StandaloneHerder {
     }
 
     /// Restarts one task.
-    async fn restart_task(&self, name: &str, task: u32) -> Result<(), RuntimeError> {
+    async fn restart_task(&self, name: &str, task: u32) -> Result<TaskRestart, RuntimeError> {
         let (_, mut managed) = self.lock(name).await?;
         if task as usize >= managed.task_configs.len() {
             return Err(RuntimeError::NotFound(format!("{name}-{task}")));
@@ -290,7 +290,7 @@ impl Herder for StandaloneHerder {
             .stop_task(task, self.worker.config.graceful_shutdown_timeout())
             .await;
         managed.start_task(&self.worker, task);
-        Ok(())
+        Ok(TaskRestart::Done)
     }
 
     /// The connector's offsets (KIP-875).
