@@ -15,10 +15,12 @@ pub fn builtin_plugins() -> PluginTable {
     let table = table.merge(kconnect_file::plugins());
     #[cfg(feature = "jdbc")]
     let table = table.merge(kconnect_jdbc::plugins());
+    #[cfg(feature = "postgres")]
+    let table = table.merge(kconnect_postgres::plugins());
     table
 }
 
-#[cfg(all(test, feature = "file", feature = "jdbc"))]
+#[cfg(all(test, feature = "file", feature = "jdbc", feature = "postgres"))]
 mod tests {
     use kconnect_api::{PluginType, SinkRecord, SourceRecord};
 
@@ -31,7 +33,7 @@ mod tests {
     #[test]
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
-        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 4);
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 5);
         assert_eq!(count(&table, PluginType::Converter), 9);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
         assert_eq!(count(&table, PluginType::Transformation), 26);
@@ -44,6 +46,9 @@ mod tests {
             "io.confluent.connect.jdbc.JdbcSourceConnector",
             "JdbcSource",
             "JdbcSinkConnector",
+            "io.debezium.connector.postgresql.PostgresConnector",
+            "PostgresConnector",
+            "Postgres",
         ] {
             assert!(table.connector(name).is_some(), "{name}");
         }

@@ -10,6 +10,7 @@ mod kafka;
 mod process;
 mod quickstart;
 mod rest;
+pub mod test_worker;
 mod tls_broker;
 mod worker_files;
 
@@ -27,6 +28,7 @@ pub use kafka::{
 pub use process::WorkerProcess;
 pub use quickstart::{ARRIVAL_TIMEOUT, Quickstart};
 pub use rest::{RestApi, metric_labels, metric_value};
+pub use test_worker::TestWorker;
 pub use tls_broker::{TlsBroker, start_tls_broker, test_certificates};
 pub use worker_files::worker_file;
 

@@ -9,7 +9,7 @@ use kconnect_test_kit::{
 };
 use kconnect_test_plugins::{SCRIPTED_SINK, SCRIPTED_SOURCE, record_value};
 use serde_json::{Value, json};
-use support::{WAIT, Worker, strings};
+use support::{ScriptedOutput, WAIT, Worker, strings};
 
 mod support;
 

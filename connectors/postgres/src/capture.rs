@@ -1,0 +1,275 @@
+//! What a task runs in the background: the snapshot, read inside the slot's exported snapshot so
+//! that streaming continues exactly where it ends, then the stream of committed changes. Records
+//! go to the task through a bounded channel; the LSN the task's last offset commit covers goes back
+//! to the server as the slot's confirmed position.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use kconnect_api::{ConnectError, Result, SourceRecord, Value};
+use pgwire_replication::{Lsn, ReplicationClient, ReplicationEvent};
+use sqlx::Row;
+use sqlx::postgres::PgConnection;
+use tokio::sync::mpsc;
+
+use crate::client::{self, quote};
+use crate::config::PostgresCdcConfig;
+use crate::envelope::{SourceInfo, TableShape};
+use crate::events::{Change, Events, Op};
+use crate::offsets::{self, Position};
+use crate::pgoutput::{self, Datum, Message};
+
+/// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+/// How often the confirmed LSN is reported while changes stream.
+const FEEDBACK_EVERY: Duration = Duration::from_secs(1);
+
+/// Where a capture sends its records, and where the task says how far Kafka has them.
+pub struct Capture {
+    /// The task's config.
+    pub config: PostgresCdcConfig,
+    /// Where the last committed offset left off.
+    pub position: Option<Position>,
+    /// The records, in order; an error ends the capture.
+    pub records: mpsc::Sender<Result<SourceRecord>>,
+    /// The LSN up to which events are committed to Kafka.
+    pub confirmed: Arc<AtomicU64>,
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+impl Capture {
+    /// Runs until the task drops the receiver or the capture fails (the error goes to the task).
+    pub async fn run(self) {
+        let records = self.records.clone();
+        if let Err(error) = self.capture().await {
+            let _ = records.send(Err(error)).await;
+        }
+    }
+
+    async fn send(&self, batch: Vec<SourceRecord>) -> Result<()> {
+        for record in batch {
+            if self.records.send(Ok(record)).await.is_err() {
+                return Err(ConnectError::Fatal("the task stopped".into()));
+            }
+        }
+        Ok(())
+    }
+
+    async fn capture(self) -> Result<()> {
+        let mut sql = client::connect_sql(&self.config.connection).await?;
+        client::check_server(&mut sql).await?;
+        client::ensure_publication(&mut sql, &self.config).await?;
+        let slot_exists = client::slot_exists(&mut sql, &self.config.slot_name).await?;
+        let completed = self.position.is_some_and(|p| p.snapshot_completed);
+        let snapshots = self.config.snapshot_mode.snapshots(completed);
+        let mut session = client::replication_session(&self.config).await?;
+        let events = Events::new(&self.config);
+        if !slot_exists {
+            let (consistent, exported) = client::create_slot(&mut session, &self.config.slot_name).await?;
+            if snapshots {
+                self.snapshot(&mut sql, &events, Some(&exported), consistent).await?;
+            }
+        } else if snapshots {
+            // No exported snapshot of an existing slot: changes the stream also carries may be read
+            // twice, never missed.
+            self.snapshot(&mut sql, &events, None, 0).await?;
+        }
+        if !self.config.snapshot_mode.streams() {
+            tracing::info!("snapshot.mode=initial_only: the snapshot is complete and nothing is streamed");
+            std::future::pending::<()>().await;
+        }
+        session
+            .start()
+            .await
+            .map_err(|err| ConnectError::Retriable(format!("starting replication: {err}")))?;
+        session
+            .wait_started()
+            .await
+            .map_err(|err| ConnectError::Retriable(format!("starting replication: {err}")))?;
+        tracing::info!(slot = %self.config.slot_name, "streaming changes");
+        self.stream(session, sql, &events).await
+    }
+
+    /// Reads every captured table inside one repeatable-read transaction (the exported snapshot's
+    /// when given) and sends each row as an `r` event; the last carries `last_snapshot_record`.
+    async fn snapshot(&self, sql: &mut PgConnection, events: &Events, exported: Option<&str>, lsn: u64) -> Result<()> {
+        let failed = |err: sqlx::Error| ConnectError::Retriable(format!("reading the snapshot: {err}"));
+        sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *sql)
+            .await
+            .map_err(failed)?;
+        if let Some(name) = exported {
+            sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{}'", name.replace('\'', "''")))
+                .execute(&mut *sql)
+                .await
+                .map_err(failed)?;
+        }
+        let tables = client::captured_tables(sql, &self.config.tables).await?;
+        tracing::info!(tables = tables.len(), "snapshot started");
+        let started = now_micros();
+        let mut pending: Option<SourceRecord> = None;
+        for (schema, table) in &tables {
+            let relation = client::relation_of(sql, schema, table).await?;
+            let shape = TableShape::new(
+                &self.config.topic_prefix,
+                &relation,
+                self.config.decimals,
+                events.source_schema(),
+            );
+            let columns: Vec<String> = relation
+                .columns
+                .iter()
+                .map(|c| format!("{}::text", quote(&c.name)))
+                .collect();
+            let select = format!("SELECT {} FROM {}.{}", columns.join(", "), quote(schema), quote(table));
+            let mut rows = sqlx::query(&select).fetch(&mut *sql);
+            while let Some(row) = rows.try_next().await.map_err(failed)? {
+                let tuple: Vec<Datum> = (0..relation.columns.len())
+                    .map(|i| row.get::<Option<String>, _>(i).map_or(Datum::Null, Datum::Text))
+                    .collect();
+                let info = SourceInfo {
+                    ts_us: started,
+                    snapshot: "true",
+                    lsn: Some(lsn as i64),
+                    ..SourceInfo::default()
+                };
+                let change = Change {
+                    shape: &shape,
+                    op: Op::Read,
+                    before: None,
+                    after: Some(&tuple),
+                    info,
+                    offset: offsets::snapshot(lsn, None, started, false),
+                };
+                for record in events.records(change)? {
+                    if let Some(previous) = pending.replace(record) {
+                        self.send(vec![previous]).await?;
+                    }
+                }
+            }
+        }
+        sqlx::query("COMMIT").execute(&mut *sql).await.map_err(failed)?;
+        if let Some(mut last) = pending {
+            last.source_offset = offsets::snapshot(lsn, None, started, true);
+            mark_last_snapshot_record(&mut last);
+            self.send(vec![last]).await?;
+        }
+        tracing::info!("snapshot complete");
+        Ok(())
+    }
+
+    /// Streams committed changes, skipping those a resumed transaction had emitted already, and
+    /// reports the committed position every second.
+    async fn stream(&self, mut session: ReplicationClient, mut sql: PgConnection, events: &Events) -> Result<()> {
+        let mut shapes: HashMap<u32, Option<TableShape>> = HashMap::new();
+        let mut transaction = (0u64, 0i64, 0i64); // commit LSN, xid, commit time (Unix µs)
+        let mut last_commit = 0u64;
+        let mut feedback = tokio::time::interval(FEEDBACK_EVERY);
+        loop {
+            let event = tokio::select! {
+                _ = feedback.tick() => {
+                    session.update_applied_lsn(Lsn::from_u64(self.confirmed.load(Ordering::Relaxed)));
+                    continue;
+                }
+                event = session.recv() => event,
+            };
+            let event = event
+                .map_err(|err| ConnectError::Retriable(format!("the replication stream failed: {err}")))?
+                .ok_or_else(|| ConnectError::Retriable("the replication stream ended".into()))?;
+            let (lsn, data) = match event {
+                ReplicationEvent::Begin {
+                    final_lsn,
+                    xid,
+                    commit_time_micros,
+                } => {
+                    transaction = (
+                        final_lsn.as_u64(),
+                        i64::from(xid),
+                        commit_time_micros + POSTGRES_EPOCH_MICROS,
+                    );
+                    continue;
+                }
+                ReplicationEvent::Commit { lsn, .. } => {
+                    last_commit = lsn.as_u64();
+                    continue;
+                }
+                ReplicationEvent::XLogData { wal_start, data, .. } => (wal_start.as_u64(), data),
+                _ => continue,
+            };
+            let (commit_lsn, xid, committed_at) = transaction;
+            let (relation, op, before, after, kind) = match pgoutput::decode(&data)? {
+                Message::Relation(mut relation) => {
+                    let captured = self.config.tables.captures(&relation.namespace, &relation.name);
+                    let shape = if captured {
+                        // pgoutput flags the replica identity's columns (every one with
+                        // REPLICA IDENTITY FULL); events are keyed by the primary key.
+                        let key = client::primary_key(&mut sql, relation.id).await?;
+                        for column in &mut relation.columns {
+                            column.in_key = key.contains(&column.name);
+                        }
+                        Some(TableShape::new(
+                            &self.config.topic_prefix,
+                            &relation,
+                            self.config.decimals,
+                            events.source_schema(),
+                        ))
+                    } else {
+                        None
+                    };
+                    shapes.insert(relation.id, shape);
+                    continue;
+                }
+                Message::Insert { relation, new } => (relation, Op::Create, None, Some(new), "INSERT"),
+                Message::Update { relation, old, new } => (relation, Op::Update, old, Some(new), "UPDATE"),
+                Message::Delete { relation, old } => (relation, Op::Delete, Some(old), None, "DELETE"),
+                Message::Truncate { .. } | Message::Other => continue,
+            };
+            if self.position.is_some_and(|p| p.already_emitted(commit_lsn, lsn)) {
+                continue;
+            }
+            let Some(Some(shape)) = shapes.get(&relation) else {
+                continue;
+            };
+            let info = SourceInfo {
+                ts_us: committed_at,
+                snapshot: "false",
+                tx_id: Some(xid),
+                lsn: Some(lsn as i64),
+                sequence: Some(format!("[\"{last_commit}\",\"{lsn}\"]")),
+            };
+            let change = Change {
+                shape,
+                op,
+                before: before.as_deref(),
+                after: after.as_deref(),
+                info,
+                offset: offsets::streamed(lsn, commit_lsn, xid, committed_at, kind),
+            };
+            self.send(events.records(change)?).await?;
+        }
+    }
+}
+
+/// Marks the snapshot's final record `source.snapshot = last`, as Debezium does.
+fn mark_last_snapshot_record(record: &mut SourceRecord) {
+    let Value::Struct(envelope) = &record.core.value.value else {
+        return;
+    };
+    let Some(Value::Struct(source)) = envelope.get("source").cloned() else {
+        return;
+    };
+    let marked = source
+        .put("snapshot", Value::String("last".into()))
+        .and_then(|source| envelope.clone().put("source", Value::Struct(source)));
+    if let Ok(envelope) = marked {
+        record.core.value.value = Value::Struct(envelope);
+    }
+}

@@ -1,0 +1,429 @@
+//! The connector's keys, named and defaulted as Debezium 3.0's PostgreSQL connector's, and the typed
+//! configuration its tasks run with.
+
+use std::time::Duration;
+
+use kconnect_api::config::{ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
+use kconnect_api::{ConfigDef, ConfigKey, ConfigType, Result};
+use regex::Regex;
+
+use crate::types::DecimalMode;
+
+const HOSTNAME: &str = "database.hostname";
+const PORT: &str = "database.port";
+const USER: &str = "database.user";
+const PASSWORD: &str = "database.password";
+const DBNAME: &str = "database.dbname";
+const SSLMODE: &str = "database.sslmode";
+/// `topic.prefix`: the logical server name every topic starts with, and the source partition.
+pub const TOPIC_PREFIX: &str = "topic.prefix";
+const PLUGIN_NAME: &str = "plugin.name";
+const SLOT_NAME: &str = "slot.name";
+const SLOT_DROP_ON_STOP: &str = "slot.drop.on.stop";
+const PUBLICATION_NAME: &str = "publication.name";
+const PUBLICATION_AUTOCREATE: &str = "publication.autocreate.mode";
+const SCHEMA_INCLUDE: &str = "schema.include.list";
+const SCHEMA_EXCLUDE: &str = "schema.exclude.list";
+const TABLE_INCLUDE: &str = "table.include.list";
+const TABLE_EXCLUDE: &str = "table.exclude.list";
+const SNAPSHOT_MODE: &str = "snapshot.mode";
+const SNAPSHOT_FETCH_SIZE: &str = "snapshot.fetch.size";
+const TOMBSTONES_ON_DELETE: &str = "tombstones.on.delete";
+const DECIMAL_HANDLING: &str = "decimal.handling.mode";
+const MAX_BATCH_SIZE: &str = "max.batch.size";
+const POLL_INTERVAL: &str = "poll.interval.ms";
+const UNAVAILABLE_PLACEHOLDER: &str = "unavailable.value.placeholder";
+
+/// `snapshot.mode`: when the tables' existing rows are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotMode {
+    /// `initial`: once, when no offset was committed yet; then stream.
+    Initial,
+    /// `always`: at every start; then stream.
+    Always,
+    /// `initial_only`: once, and never stream.
+    InitialOnly,
+    /// `no_data` (and its older name `never`): stream only.
+    NoData,
+    /// `when_needed`: when no offset was committed yet (or it can no longer be resumed); then stream.
+    WhenNeeded,
+}
+
+impl SnapshotMode {
+    const NAMES: [&'static str; 6] = ["initial", "always", "initial_only", "no_data", "never", "when_needed"];
+
+    fn named(name: &str) -> Self {
+        match name {
+            "always" => Self::Always,
+            "initial_only" => Self::InitialOnly,
+            "no_data" | "never" => Self::NoData,
+            "when_needed" => Self::WhenNeeded,
+            _ => Self::Initial,
+        }
+    }
+
+    /// Whether a snapshot is taken, given whether an earlier one completed.
+    pub fn snapshots(self, completed_before: bool) -> bool {
+        match self {
+            Self::Always => true,
+            Self::NoData => false,
+            Self::Initial | Self::InitialOnly | Self::WhenNeeded => !completed_before,
+        }
+    }
+
+    /// Whether changes are streamed after the snapshot.
+    pub fn streams(self) -> bool {
+        self != Self::InitialOnly
+    }
+}
+
+/// `publication.autocreate.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicationMode {
+    /// `all_tables`: `CREATE PUBLICATION … FOR ALL TABLES` when missing.
+    AllTables,
+    /// `disabled`: the publication must exist.
+    Disabled,
+    /// `filtered`: a publication of the tables the filters keep.
+    Filtered,
+}
+
+/// Where to connect.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// `database.hostname`.
+    pub host: String,
+    /// `database.port`.
+    pub port: u16,
+    /// `database.user`.
+    pub user: String,
+    /// `database.password`.
+    pub password: String,
+    /// `database.dbname`.
+    pub dbname: String,
+    /// `database.sslmode`.
+    pub sslmode: String,
+}
+
+/// Which tables are captured: `schema.*` and `table.*` include and exclude lists of regular
+/// expressions, matched against the whole schema name and the whole `schema.table`.
+#[derive(Debug, Clone, Default)]
+pub struct TableFilter {
+    schema_include: Vec<Regex>,
+    schema_exclude: Vec<Regex>,
+    table_include: Vec<Regex>,
+    table_exclude: Vec<Regex>,
+}
+
+impl TableFilter {
+    /// Whether `schema.table` is captured.
+    pub fn captures(&self, schema: &str, table: &str) -> bool {
+        let full = format!("{schema}.{table}");
+        let any = |list: &[Regex], text: &str| list.iter().any(|r| r.is_match(text));
+        (self.schema_include.is_empty() || any(&self.schema_include, schema))
+            && !any(&self.schema_exclude, schema)
+            && (self.table_include.is_empty() || any(&self.table_include, &full))
+            && !any(&self.table_exclude, &full)
+            && !matches!(schema, "pg_catalog" | "information_schema")
+    }
+}
+
+/// The connector's configuration.
+#[derive(Debug, Clone)]
+pub struct PostgresCdcConfig {
+    /// Where to connect.
+    pub connection: Connection,
+    /// `topic.prefix`.
+    pub topic_prefix: String,
+    /// `slot.name`.
+    pub slot_name: String,
+    /// `slot.drop.on.stop`.
+    pub slot_drop_on_stop: bool,
+    /// `publication.name`.
+    pub publication_name: String,
+    /// `publication.autocreate.mode`.
+    pub publication_mode: PublicationMode,
+    /// The tables captured.
+    pub tables: TableFilter,
+    /// `snapshot.mode`.
+    pub snapshot_mode: SnapshotMode,
+    /// `snapshot.fetch.size`.
+    pub snapshot_fetch_size: usize,
+    /// `tombstones.on.delete`.
+    pub tombstones_on_delete: bool,
+    /// `decimal.handling.mode`.
+    pub decimals: DecimalMode,
+    /// `max.batch.size`.
+    pub max_batch_size: usize,
+    /// `poll.interval.ms`.
+    pub poll_interval: Duration,
+    /// `unavailable.value.placeholder`.
+    pub unavailable_placeholder: String,
+}
+
+fn key(name: &str, kind: ConfigType, default: Option<ConfigValue>, doc: &str) -> ConfigKey {
+    let key = ConfigKey::new(name, kind).importance(Importance::Medium).doc(doc);
+    match default {
+        Some(value) => key.default_value(value),
+        None => key,
+    }
+}
+
+fn string(name: &str, default: &str, doc: &str) -> ConfigKey {
+    key(name, ConfigType::String, Some(ConfigValue::String(default.into())), doc)
+}
+
+fn list(name: &str, doc: &str) -> ConfigKey {
+    key(name, ConfigType::List, Some(ConfigValue::List(Vec::new())), doc)
+}
+
+fn definition() -> ConfigDef {
+    ConfigDef::new()
+        .define(key(
+            HOSTNAME,
+            ConfigType::String,
+            None,
+            "The PostgreSQL server's host name or address",
+        ))
+        .define(key(
+            PORT,
+            ConfigType::Int,
+            Some(ConfigValue::Int(5432)),
+            "The PostgreSQL server's port",
+        ))
+        .define(key(
+            USER,
+            ConfigType::String,
+            None,
+            "The user to connect as: it needs the REPLICATION attribute",
+        ))
+        .define(key(
+            PASSWORD,
+            ConfigType::Password,
+            Some(ConfigValue::Password(String::new())),
+            "The user's password",
+        ))
+        .define(key(DBNAME, ConfigType::String, None, "The database to capture"))
+        .define(
+            string(
+                SSLMODE,
+                "prefer",
+                "Whether to use TLS: disable, allow, prefer, require, verify-ca, verify-full",
+            )
+            .validator(Validator::one_of(&[
+                "disable",
+                "allow",
+                "prefer",
+                "require",
+                "verify-ca",
+                "verify-full",
+            ])),
+        )
+        .define(
+            key(
+                TOPIC_PREFIX,
+                ConfigType::String,
+                None,
+                "The logical name of the server: every topic starts with it",
+            )
+            .validator(Validator::NonEmptyString),
+        )
+        .define(
+            string(
+                PLUGIN_NAME,
+                "pgoutput",
+                "The logical decoding plugin: pgoutput (built into PostgreSQL 10 and later)",
+            )
+            .validator(Validator::one_of(&["pgoutput"])),
+        )
+        .define(string(SLOT_NAME, "debezium", "The replication slot's name"))
+        .define(key(
+            SLOT_DROP_ON_STOP,
+            ConfigType::Boolean,
+            Some(ConfigValue::Boolean(false)),
+            "Whether the slot is dropped when the task stops",
+        ))
+        .define(string(PUBLICATION_NAME, "dbz_publication", "The publication streamed"))
+        .define(
+            string(
+                PUBLICATION_AUTOCREATE,
+                "all_tables",
+                "Whether the publication is created when missing: all_tables, disabled, filtered",
+            )
+            .validator(Validator::one_of(&["all_tables", "disabled", "filtered"])),
+        )
+        .define(list(
+            SCHEMA_INCLUDE,
+            "Regular expressions of the schemas captured; empty for all",
+        ))
+        .define(list(SCHEMA_EXCLUDE, "Regular expressions of the schemas not captured"))
+        .define(list(
+            TABLE_INCLUDE,
+            "Regular expressions of the schema.table names captured; empty for all",
+        ))
+        .define(list(
+            TABLE_EXCLUDE,
+            "Regular expressions of the schema.table names not captured",
+        ))
+        .define(
+            string(
+                SNAPSHOT_MODE,
+                "initial",
+                "When existing rows are read: initial, always, initial_only, no_data, never, when_needed",
+            )
+            .validator(Validator::one_of(&SnapshotMode::NAMES)),
+        )
+        .define(key(
+            SNAPSHOT_FETCH_SIZE,
+            ConfigType::Int,
+            Some(ConfigValue::Int(10_240)),
+            "Rows read at a time in a snapshot",
+        ))
+        .define(key(
+            TOMBSTONES_ON_DELETE,
+            ConfigType::Boolean,
+            Some(ConfigValue::Boolean(true)),
+            "Whether a delete is followed by a tombstone",
+        ))
+        .define(
+            string(
+                DECIMAL_HANDLING,
+                "precise",
+                "How NUMERIC columns are carried: precise, double, string",
+            )
+            .validator(Validator::one_of(&["precise", "double", "string"])),
+        )
+        .define(key(
+            MAX_BATCH_SIZE,
+            ConfigType::Int,
+            Some(ConfigValue::Int(2048)),
+            "The most events a poll returns",
+        ))
+        .define(key(
+            POLL_INTERVAL,
+            ConfigType::Long,
+            Some(ConfigValue::Long(500)),
+            "How long a poll waits for events",
+        ))
+        .define(string(
+            UNAVAILABLE_PLACEHOLDER,
+            "__debezium_unavailable_value",
+            "What an unchanged TOASTed value the server did not send becomes",
+        ))
+}
+
+/// The regular expressions of a list key; a bad one is an error naming the key.
+fn patterns(parsed: &ParsedConfig, name: &str) -> Result<Vec<Regex>> {
+    parsed
+        .list(name)
+        .iter()
+        .map(|pattern| {
+            Regex::new(&format!("^(?:{pattern})$")).map_err(|err| {
+                kconnect_api::ConnectError::config(name, format!("{pattern} is not a regular expression: {err}"))
+            })
+        })
+        .collect()
+}
+
+impl PluginConfig for PostgresCdcConfig {
+    fn definition() -> ConfigDef {
+        definition()
+    }
+
+    fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
+        Ok(Self {
+            connection: Connection {
+                host: parsed.get_string(HOSTNAME)?.to_string(),
+                port: parsed.get_int(PORT)?.clamp(1, 65_535) as u16,
+                user: parsed.get_string(USER)?.to_string(),
+                password: parsed.get_string(PASSWORD)?.to_string(),
+                dbname: parsed.get_string(DBNAME)?.to_string(),
+                sslmode: parsed.get_string(SSLMODE)?.to_string(),
+            },
+            topic_prefix: parsed.get_string(TOPIC_PREFIX)?.to_string(),
+            slot_name: parsed.get_string(SLOT_NAME)?.to_string(),
+            slot_drop_on_stop: parsed.get_boolean(SLOT_DROP_ON_STOP)?,
+            publication_name: parsed.get_string(PUBLICATION_NAME)?.to_string(),
+            publication_mode: match parsed.get_string(PUBLICATION_AUTOCREATE)? {
+                "disabled" => PublicationMode::Disabled,
+                "filtered" => PublicationMode::Filtered,
+                _ => PublicationMode::AllTables,
+            },
+            tables: TableFilter {
+                schema_include: patterns(parsed, SCHEMA_INCLUDE)?,
+                schema_exclude: patterns(parsed, SCHEMA_EXCLUDE)?,
+                table_include: patterns(parsed, TABLE_INCLUDE)?,
+                table_exclude: patterns(parsed, TABLE_EXCLUDE)?,
+            },
+            snapshot_mode: SnapshotMode::named(parsed.get_string(SNAPSHOT_MODE)?),
+            snapshot_fetch_size: parsed.get_int(SNAPSHOT_FETCH_SIZE)?.max(1) as usize,
+            tombstones_on_delete: parsed.get_boolean(TOMBSTONES_ON_DELETE)?,
+            decimals: match parsed.get_string(DECIMAL_HANDLING)? {
+                "double" => DecimalMode::Double,
+                "string" => DecimalMode::String,
+                _ => DecimalMode::Precise,
+            },
+            max_batch_size: parsed.get_int(MAX_BATCH_SIZE)?.max(1) as usize,
+            poll_interval: parsed.get_millis(POLL_INTERVAL)?,
+            unavailable_placeholder: parsed.get_string(UNAVAILABLE_PLACEHOLDER)?.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> kconnect_api::ConfigMap {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn minimal() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("database.hostname", "127.0.0.1"),
+            ("database.user", "postgres"),
+            ("database.dbname", "test"),
+            ("topic.prefix", "server1"),
+        ]
+    }
+
+    #[test]
+    fn debeziums_defaults_apply() {
+        let parsed = PostgresCdcConfig::parse(&config(&minimal())).unwrap();
+        assert_eq!(parsed.slot_name, "debezium");
+        assert_eq!(parsed.publication_name, "dbz_publication");
+        assert_eq!(parsed.snapshot_mode, SnapshotMode::Initial);
+        assert!(parsed.tombstones_on_delete);
+        assert!(parsed.tables.captures("public", "people"));
+        assert!(!parsed.tables.captures("pg_catalog", "pg_class"));
+    }
+
+    #[test]
+    fn bad_keys_are_named() {
+        let without_prefix: Vec<_> = minimal().into_iter().filter(|(k, _)| *k != "topic.prefix").collect();
+        let err = PostgresCdcConfig::parse(&config(&without_prefix))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("topic.prefix"), "{err}");
+        let mut decoderbufs = minimal();
+        decoderbufs.push(("plugin.name", "decoderbufs"));
+        let err = PostgresCdcConfig::parse(&config(&decoderbufs)).unwrap_err().to_string();
+        assert!(err.contains("plugin.name") && err.contains("decoderbufs"), "{err}");
+        let mut bad_regex = minimal();
+        bad_regex.push(("table.include.list", "public.(x"));
+        let err = PostgresCdcConfig::parse(&config(&bad_regex)).unwrap_err().to_string();
+        assert!(err.contains("table.include.list"), "{err}");
+    }
+
+    #[test]
+    fn filters_match_whole_names() {
+        let mut pairs = minimal();
+        pairs.push(("table.include.list", "public.orders.*"));
+        pairs.push(("table.exclude.list", "public.orders_archive"));
+        let tables = PostgresCdcConfig::parse(&config(&pairs)).unwrap().tables;
+        assert!(tables.captures("public", "orders"));
+        assert!(tables.captures("public", "orders_2024"));
+        assert!(!tables.captures("public", "orders_archive"));
+        assert!(!tables.captures("other", "orders"));
+    }
+}

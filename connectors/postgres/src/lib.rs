@@ -1,0 +1,23 @@
+//! PostgreSQL change data capture, a drop-in for Debezium's PostgreSQL connector
+//! (`io.debezium.connector.postgresql.PostgresConnector`): a consistent snapshot, then every
+//! committed INSERT, UPDATE and DELETE streamed through logical replication (`pgoutput`), as
+//! Debezium's change events, with Debezium's offsets.
+
+pub mod capture;
+pub mod client;
+pub mod config;
+pub mod envelope;
+pub mod events;
+pub mod offsets;
+pub mod pgoutput;
+pub mod source;
+pub mod types;
+
+pub use source::PostgresCdcConnector;
+
+/// The connector, under Debezium's class name.
+pub fn plugins() -> kconnect_api::PluginTable {
+    kconnect_api::PluginTable::new().source_connector("io.debezium.connector.postgresql.PostgresConnector", || {
+        Box::new(PostgresCdcConnector::default())
+    })
+}

@@ -1,0 +1,325 @@
+//! PostgreSQL column types as Debezium's PostgreSQL connector maps them: each column's Connect
+//! schema (with Debezium's semantic names) and the conversion of pgoutput's text values.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use kconnect_api::logical::{Decimal, decimal_schema};
+use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
+use kconnect_api::{ConnectError, Result, Struct, Value};
+
+/// `io.debezium.time.Date`: days since the epoch.
+const DATE: &str = "io.debezium.time.Date";
+/// `io.debezium.time.Time`: milliseconds since midnight.
+const TIME: &str = "io.debezium.time.Time";
+/// `io.debezium.time.MicroTime`: microseconds since midnight.
+const MICRO_TIME: &str = "io.debezium.time.MicroTime";
+/// `io.debezium.time.Timestamp`: milliseconds since the epoch, no time zone.
+const TIMESTAMP: &str = "io.debezium.time.Timestamp";
+/// `io.debezium.time.MicroTimestamp`: microseconds since the epoch, no time zone.
+const MICRO_TIMESTAMP: &str = "io.debezium.time.MicroTimestamp";
+/// `io.debezium.time.ZonedTimestamp`: an ISO-8601 string in UTC.
+const ZONED_TIMESTAMP: &str = "io.debezium.time.ZonedTimestamp";
+/// `io.debezium.time.ZonedTime`: an ISO-8601 time with its offset.
+const ZONED_TIME: &str = "io.debezium.time.ZonedTime";
+/// `io.debezium.time.MicroDuration`: an interval in microseconds.
+const MICRO_DURATION: &str = "io.debezium.time.MicroDuration";
+/// `io.debezium.data.Json`.
+const JSON: &str = "io.debezium.data.Json";
+/// `io.debezium.data.Uuid`.
+const UUID: &str = "io.debezium.data.Uuid";
+/// `io.debezium.data.VariableScaleDecimal`: a numeric without a declared scale.
+const VARIABLE_SCALE_DECIMAL: &str = "io.debezium.data.VariableScaleDecimal";
+
+/// `decimal.handling.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecimalMode {
+    /// `precise`: Connect's Decimal (or VariableScaleDecimal without a declared scale).
+    Precise,
+    /// `double`.
+    Double,
+    /// `string`.
+    String,
+}
+
+/// How a column's values are carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Boolean,
+    Int16,
+    Int32,
+    Int64,
+    Float32,
+    Float64,
+    Decimal(i32),
+    VariableDecimal,
+    NumericDouble,
+    Text,
+    Bytes,
+    Date,
+    TimeMillis,
+    TimeMicros,
+    TimestampMillis,
+    TimestampMicros,
+    ZonedTimestamp,
+    ZonedTime,
+    Interval,
+}
+
+/// A column's Connect schema and how to convert its values.
+#[derive(Debug, Clone)]
+pub struct ColumnType {
+    kind: Kind,
+    /// The column's schema (optional unless the column is NOT NULL).
+    pub schema: SchemaRef,
+}
+
+/// The precision of a time or timestamp type modifier (6 when unset).
+fn time_precision(type_modifier: i32) -> i32 {
+    if type_modifier < 0 { 6 } else { type_modifier }
+}
+
+/// The type of a column of type `oid` with `type_modifier`.
+pub fn column_type(oid: u32, type_modifier: i32, optional: bool, decimals: DecimalMode) -> ColumnType {
+    let kind = match oid {
+        16 => Kind::Boolean,
+        21 => Kind::Int16,
+        23 => Kind::Int32,
+        20 | 26 => Kind::Int64,
+        700 => Kind::Float32,
+        701 => Kind::Float64,
+        1700 => match decimals {
+            DecimalMode::Double => Kind::NumericDouble,
+            DecimalMode::String => Kind::Text,
+            DecimalMode::Precise if type_modifier >= 4 => Kind::Decimal((type_modifier - 4) & 0xffff),
+            DecimalMode::Precise => Kind::VariableDecimal,
+        },
+        17 => Kind::Bytes,
+        1082 => Kind::Date,
+        1083 if time_precision(type_modifier) <= 3 => Kind::TimeMillis,
+        1083 => Kind::TimeMicros,
+        1114 if time_precision(type_modifier) <= 3 => Kind::TimestampMillis,
+        1114 => Kind::TimestampMicros,
+        1184 => Kind::ZonedTimestamp,
+        1266 => Kind::ZonedTime,
+        1186 => Kind::Interval,
+        _ => Kind::Text,
+    };
+    let builder = match kind {
+        Kind::Boolean => SchemaBuilder::new(SchemaType::Boolean),
+        Kind::Int16 => SchemaBuilder::new(SchemaType::Int16),
+        Kind::Int32 => SchemaBuilder::new(SchemaType::Int32),
+        Kind::Int64 => SchemaBuilder::new(SchemaType::Int64),
+        Kind::Float32 => SchemaBuilder::new(SchemaType::Float32),
+        Kind::Float64 | Kind::NumericDouble => SchemaBuilder::new(SchemaType::Float64),
+        Kind::Decimal(scale) => {
+            let precision = ((type_modifier - 4) >> 16) & 0xffff;
+            decimal_schema(scale).parameter("connect.decimal.precision", precision.to_string())
+        }
+        Kind::VariableDecimal => SchemaBuilder::struct_()
+            .name(VARIABLE_SCALE_DECIMAL)
+            .version(1)
+            .doc("Variable scaled decimal")
+            .field("scale", SchemaBuilder::new(SchemaType::Int32).build())
+            .field("value", SchemaBuilder::new(SchemaType::Bytes).build()),
+        Kind::Text => match oid {
+            114 | 3802 => SchemaBuilder::new(SchemaType::String).name(JSON).version(1),
+            2950 => SchemaBuilder::new(SchemaType::String).name(UUID).version(1),
+            _ => SchemaBuilder::new(SchemaType::String),
+        },
+        Kind::Bytes => SchemaBuilder::new(SchemaType::Bytes),
+        Kind::Date => SchemaBuilder::new(SchemaType::Int32).name(DATE).version(1),
+        Kind::TimeMillis => SchemaBuilder::new(SchemaType::Int32).name(TIME).version(1),
+        Kind::TimeMicros => SchemaBuilder::new(SchemaType::Int64).name(MICRO_TIME).version(1),
+        Kind::TimestampMillis => SchemaBuilder::new(SchemaType::Int64).name(TIMESTAMP).version(1),
+        Kind::TimestampMicros => SchemaBuilder::new(SchemaType::Int64).name(MICRO_TIMESTAMP).version(1),
+        Kind::ZonedTimestamp => SchemaBuilder::new(SchemaType::String).name(ZONED_TIMESTAMP).version(1),
+        Kind::ZonedTime => SchemaBuilder::new(SchemaType::String).name(ZONED_TIME).version(1),
+        Kind::Interval => SchemaBuilder::new(SchemaType::Int64).name(MICRO_DURATION).version(1),
+    };
+    ColumnType {
+        kind,
+        schema: builder.with_optional(optional).build(),
+    }
+}
+
+fn bad(text: &str, what: &str) -> ConnectError {
+    ConnectError::data(format!("cannot read {text:?} as {what}"))
+}
+
+fn micros_of_day(time: NaiveTime) -> i64 {
+    i64::from(time.num_seconds_from_midnight()) * 1_000_000 + i64::from(time.nanosecond() / 1_000)
+}
+
+fn parse_time(text: &str) -> Result<NaiveTime> {
+    NaiveTime::parse_from_str(text, "%H:%M:%S%.f").map_err(|_| bad(text, "a time"))
+}
+
+fn parse_timestamp(text: &str) -> Result<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").map_err(|_| bad(text, "a timestamp"))
+}
+
+/// PostgreSQL's `bytea` hex output (`\x0102…`).
+fn parse_bytea(text: &str) -> Result<Vec<u8>> {
+    let hex = text.strip_prefix("\\x").ok_or_else(|| bad(text, "bytea hex output"))?;
+    (0..hex.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(hex.get(at..at + 2).unwrap_or("?"), 16).map_err(|_| bad(text, "bytea")))
+        .collect()
+}
+
+/// An interval's microseconds, with Debezium's 30-day months and 365.25-day years, from
+/// PostgreSQL's default `postgres` interval output (`1 year 2 mons 3 days 04:05:06.7`).
+fn parse_interval(text: &str) -> Result<i64> {
+    const DAY: f64 = 86_400_000_000.0;
+    let mut micros = 0f64;
+    let mut words = text.split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        if word.contains(':') {
+            let negative = word.starts_with('-');
+            let time = parse_time(word.trim_start_matches(['-', '+']))?;
+            let value = micros_of_day(time) as f64;
+            micros += if negative { -value } else { value };
+            continue;
+        }
+        let amount: f64 = word.parse().map_err(|_| bad(text, "an interval"))?;
+        let unit = words.next().ok_or_else(|| bad(text, "an interval"))?;
+        let scale = match unit.trim_end_matches('s') {
+            "year" => 365.25 * DAY,
+            "mon" => 30.0 * DAY,
+            "day" => DAY,
+            _ => return Err(bad(text, "an interval")),
+        };
+        micros += amount * scale;
+    }
+    Ok(micros.round() as i64)
+}
+
+/// A timestamptz or timetz text's offset (`+00`, `+05:30`, `-08`) as `±HH:MM`.
+fn normalized_offset(text: &str) -> Option<(String, String)> {
+    let at = text
+        .rfind(['+', '-'])
+        .filter(|at| *at > 0 && text[..*at].contains(':'))?;
+    let (local, offset) = text.split_at(at);
+    let offset = if offset.len() == 3 {
+        format!("{offset}:00")
+    } else {
+        offset.to_string()
+    };
+    Some((local.to_string(), offset))
+}
+
+/// A timestamptz text as Debezium's ZonedTimestamp: ISO-8601 in UTC with `Z`.
+fn zoned_timestamp(text: &str) -> Result<String> {
+    let (local, offset) = normalized_offset(text).ok_or_else(|| bad(text, "a timestamp with time zone"))?;
+    let parsed = chrono::DateTime::parse_from_str(&format!("{local}{offset}"), "%Y-%m-%d %H:%M:%S%.f%:z")
+        .map_err(|_| bad(text, "a timestamp with time zone"))?;
+    let utc = parsed.with_timezone(&chrono::Utc);
+    Ok(format!(
+        "{}{}Z",
+        utc.format("%Y-%m-%dT%H:%M:%S"),
+        iso_fraction(utc.nanosecond())
+    ))
+}
+
+/// A fraction of a second as Java's ISO-8601 formatters print it: none when zero, else only the
+/// digits needed.
+fn iso_fraction(nanos: u32) -> String {
+    if nanos == 0 {
+        return String::new();
+    }
+    let digits = format!("{nanos:09}");
+    format!(".{}", digits.trim_end_matches('0'))
+}
+
+/// A timetz text as Debezium's ZonedTime: ISO-8601 in UTC with `Z`.
+fn zoned_time(text: &str) -> Result<String> {
+    let (local, offset) = normalized_offset(text).ok_or_else(|| bad(text, "a time with time zone"))?;
+    let time = parse_time(&local)?;
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let (hours, minutes) = offset[1..].split_once(':').unwrap_or(("0", "0"));
+    let shift = sign * (hours.parse::<i64>().unwrap_or(0) * 3600 + minutes.parse::<i64>().unwrap_or(0) * 60);
+    let utc = time - chrono::TimeDelta::seconds(shift);
+    Ok(format!("{}{}Z", utc.format("%H:%M:%S"), iso_fraction(utc.nanosecond())))
+}
+
+impl ColumnType {
+    /// The value of a column's text output; `text` is never NULL here.
+    pub fn value(&self, text: &str) -> Result<Value> {
+        let number = |what| bad(text, what);
+        Ok(match self.kind {
+            Kind::Boolean => Value::Boolean(text == "t"),
+            Kind::Int16 => Value::Int16(text.parse().map_err(|_| number("a smallint"))?),
+            Kind::Int32 => Value::Int32(text.parse().map_err(|_| number("an integer"))?),
+            Kind::Int64 => Value::Int64(text.parse().map_err(|_| number("a bigint"))?),
+            Kind::Float32 => Value::Float32(text.parse().map_err(|_| number("a real"))?),
+            Kind::Float64 | Kind::NumericDouble => Value::Float64(text.parse().map_err(|_| number("a double"))?),
+            Kind::Decimal(scale) => {
+                let parsed = Decimal::parse(text)?;
+                let factor = 10i128.pow((scale - parsed.scale).max(0) as u32);
+                Value::Decimal(Decimal::new(parsed.unscaled * factor, scale))
+            }
+            Kind::VariableDecimal => {
+                let parsed = Decimal::parse(text)?;
+                Value::Struct(Struct::with_values(
+                    self.schema.clone(),
+                    vec![Value::Int32(parsed.scale), Value::Bytes(parsed.to_bytes())],
+                )?)
+            }
+            Kind::Text => Value::String(text.to_string()),
+            Kind::Bytes => Value::Bytes(parse_bytea(text)?),
+            Kind::Date => {
+                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad(text, "a date"))?;
+                Value::Int32((date - NaiveDate::default()).num_days() as i32)
+            }
+            Kind::TimeMillis => Value::Int32((micros_of_day(parse_time(text)?) / 1_000) as i32),
+            Kind::TimeMicros => Value::Int64(micros_of_day(parse_time(text)?)),
+            Kind::TimestampMillis => Value::Int64(parse_timestamp(text)?.and_utc().timestamp_millis()),
+            Kind::TimestampMicros => Value::Int64(parse_timestamp(text)?.and_utc().timestamp_micros()),
+            Kind::ZonedTimestamp => Value::String(zoned_timestamp(text)?),
+            Kind::ZonedTime => Value::String(zoned_time(text)?),
+            Kind::Interval => Value::Int64(parse_interval(text)?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(oid: u32, modifier: i32, text: &str) -> Value {
+        column_type(oid, modifier, true, DecimalMode::Precise)
+            .value(text)
+            .unwrap()
+    }
+
+    #[test]
+    fn numbers_and_text_convert() {
+        assert_eq!(value(23, -1, "-42"), Value::Int32(-42));
+        assert_eq!(value(16, -1, "t"), Value::Boolean(true));
+        // numeric(10,2): precision 10, scale 2 in the modifier.
+        assert_eq!(
+            value(1700, (10 << 16 | 2) + 4, "12.5"),
+            Value::Decimal(Decimal::new(1250, 2))
+        );
+        let Value::Struct(variable) = value(1700, -1, "-1.25") else {
+            panic!("a VariableScaleDecimal")
+        };
+        assert_eq!(variable.get("scale"), Some(&Value::Int32(2)));
+        assert_eq!(value(17, -1, "\\x0aff"), Value::Bytes(vec![10, 255]));
+        let json = column_type(3802, -1, true, DecimalMode::Precise);
+        assert_eq!(json.schema.name.as_deref(), Some(JSON));
+    }
+
+    #[test]
+    fn dates_and_times_convert_as_debezium_does() {
+        assert_eq!(value(1082, -1, "1970-01-02"), Value::Int32(1));
+        assert_eq!(value(1083, -1, "00:00:01.5"), Value::Int64(1_500_000));
+        assert_eq!(value(1083, 3, "00:00:01.5"), Value::Int32(1_500));
+        assert_eq!(value(1114, -1, "1970-01-01 00:00:01.000002"), Value::Int64(1_000_002));
+        assert_eq!(
+            value(1184, -1, "2024-01-31 12:00:00.25+02"),
+            Value::String("2024-01-31T10:00:00.25Z".into())
+        );
+        assert_eq!(value(1266, -1, "10:00:00+01"), Value::String("09:00:00Z".into()));
+        assert_eq!(value(1186, -1, "1 day 00:00:01"), Value::Int64(86_401_000_000));
+    }
+}
