@@ -115,22 +115,37 @@ impl Capture {
         let tables = client::captured_tables(sql, &self.config.tables).await?;
         tracing::info!(tables = tables.len(), "snapshot started");
         let started = now_micros();
-        let mut pending: Option<SourceRecord> = None;
+        let tx_id: Option<i64> = sqlx::query_scalar("SELECT txid_current()")
+            .fetch_one(&mut *sql)
+            .await
+            .ok();
+        let lsn = if lsn == 0 {
+            let current: i64 = sqlx::query_scalar("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8")
+                .fetch_one(&mut *sql)
+                .await
+                .map_err(failed)?;
+            current as u64
+        } else {
+            lsn
+        };
+        // Debezium marks the snapshot's rows: the first `first`, each later table's first
+        // `first_in_data_collection`, each table's last `last_in_data_collection`, the very last
+        // `last`; it must see one row ahead to know.
+        let mut pending: Option<(SourceRecord, &'static str)> = None;
         for (schema, table) in &tables {
             let relation = client::relation_of(sql, schema, table).await?;
+            let facts = client::column_facts(sql, relation.id).await?;
             let shape = TableShape::new(
                 &self.config.topic_prefix,
                 &relation,
+                &facts,
                 self.config.decimals,
                 events.source_schema(),
             );
-            let columns: Vec<String> = relation
-                .columns
-                .iter()
-                .map(|c| format!("{}::text", quote(&c.name)))
-                .collect();
+            let columns: Vec<String> = relation.columns.iter().map(snapshot_text).collect();
             let select = format!("SELECT {} FROM {}.{}", columns.join(", "), quote(schema), quote(table));
             let mut rows = sqlx::query(&select).fetch(&mut *sql);
+            let mut first_of_table = true;
             while let Some(row) = rows.try_next().await.map_err(failed)? {
                 let tuple: Vec<Datum> = (0..relation.columns.len())
                     .map(|i| row.get::<Option<String>, _>(i).map_or(Datum::Null, Datum::Text))
@@ -138,8 +153,9 @@ impl Capture {
                 let info = SourceInfo {
                     ts_us: started,
                     snapshot: "true",
+                    tx_id,
                     lsn: Some(lsn as i64),
-                    ..SourceInfo::default()
+                    sequence: Some(format!("[null,\"{lsn}\"]")),
                 };
                 let change = Change {
                     shape: &shape,
@@ -147,20 +163,31 @@ impl Capture {
                     before: None,
                     after: Some(&tuple),
                     info,
-                    offset: offsets::snapshot(lsn, None, started, false),
+                    offset: offsets::snapshot(lsn, tx_id, started, false),
                 };
                 for record in events.records(change)? {
-                    if let Some(previous) = pending.replace(record) {
-                        self.send(vec![previous]).await?;
+                    let marker = match (&pending, first_of_table) {
+                        (None, _) => "first",
+                        (Some(_), true) => "first_in_data_collection",
+                        (Some(_), false) => "true",
+                    };
+                    first_of_table = false;
+                    if let Some((previous, previous_marker)) = pending.replace((record, marker)) {
+                        self.send(vec![with_snapshot_marker(previous, previous_marker)]).await?;
                     }
                 }
             }
+            drop(rows);
+            if let Some((_, marker)) = pending.as_mut().filter(|_| !first_of_table)
+                && *marker != "first"
+            {
+                *marker = "last_in_data_collection";
+            }
         }
         sqlx::query("COMMIT").execute(&mut *sql).await.map_err(failed)?;
-        if let Some(mut last) = pending {
-            last.source_offset = offsets::snapshot(lsn, None, started, true);
-            mark_last_snapshot_record(&mut last);
-            self.send(vec![last]).await?;
+        if let Some((mut last, _)) = pending {
+            last.source_offset = offsets::snapshot(lsn, tx_id, started, true);
+            self.send(vec![with_snapshot_marker(last, "last")]).await?;
         }
         tracing::info!("snapshot complete");
         Ok(())
@@ -171,7 +198,7 @@ impl Capture {
     async fn stream(&self, mut session: ReplicationClient, mut sql: PgConnection, events: &Events) -> Result<()> {
         let mut shapes: HashMap<u32, Option<TableShape>> = HashMap::new();
         let mut transaction = (0u64, 0i64, 0i64); // commit LSN, xid, commit time (Unix µs)
-        let mut last_commit = 0u64;
+        let mut last_commit_end: Option<u64> = None;
         let mut feedback = tokio::time::interval(FEEDBACK_EVERY);
         loop {
             let event = tokio::select! {
@@ -197,8 +224,8 @@ impl Capture {
                     );
                     continue;
                 }
-                ReplicationEvent::Commit { lsn, .. } => {
-                    last_commit = lsn.as_u64();
+                ReplicationEvent::Commit { end_lsn, .. } => {
+                    last_commit_end = Some(end_lsn.as_u64());
                     continue;
                 }
                 ReplicationEvent::XLogData { wal_start, data, .. } => (wal_start.as_u64(), data),
@@ -215,9 +242,11 @@ impl Capture {
                         for column in &mut relation.columns {
                             column.in_key = key.contains(&column.name);
                         }
+                        let facts = client::column_facts(&mut sql, relation.id).await?;
                         Some(TableShape::new(
                             &self.config.topic_prefix,
                             &relation,
+                            &facts,
                             self.config.decimals,
                             events.source_schema(),
                         ))
@@ -243,7 +272,10 @@ impl Capture {
                 snapshot: "false",
                 tx_id: Some(xid),
                 lsn: Some(lsn as i64),
-                sequence: Some(format!("[\"{last_commit}\",\"{lsn}\"]")),
+                sequence: Some(match last_commit_end {
+                    Some(end) => format!("[\"{end}\",\"{lsn}\"]"),
+                    None => format!("[null,\"{lsn}\"]"),
+                }),
             };
             let change = Change {
                 shape,
@@ -251,25 +283,39 @@ impl Capture {
                 before: before.as_deref(),
                 after: after.as_deref(),
                 info,
-                offset: offsets::streamed(lsn, commit_lsn, xid, committed_at, kind),
+                offset: offsets::streamed(lsn, last_commit_end, commit_lsn, xid, committed_at, kind),
             };
             self.send(events.records(change)?).await?;
         }
     }
 }
 
-/// Marks the snapshot's final record `source.snapshot = last`, as Debezium does.
-fn mark_last_snapshot_record(record: &mut SourceRecord) {
+/// The column as the snapshot selects it: its text output, as pgoutput sends it (a `char(n)`
+/// keeps its padding, which a cast to text drops).
+fn snapshot_text(column: &crate::pgoutput::RelationColumn) -> String {
+    let name = quote(&column.name);
+    match (column.type_oid, column.type_modifier) {
+        (1042, modifier) if modifier > 4 => format!("rpad({name}::text, {})", modifier - 4),
+        _ => format!("{name}::text"),
+    }
+}
+
+/// `record` with `source.snapshot` set to `marker`.
+fn with_snapshot_marker(mut record: SourceRecord, marker: &str) -> SourceRecord {
+    if marker == "true" {
+        return record;
+    }
     let Value::Struct(envelope) = &record.core.value.value else {
-        return;
+        return record;
     };
     let Some(Value::Struct(source)) = envelope.get("source").cloned() else {
-        return;
+        return record;
     };
     let marked = source
-        .put("snapshot", Value::String("last".into()))
+        .put("snapshot", Value::String(marker.into()))
         .and_then(|source| envelope.clone().put("source", Value::Struct(source)));
     if let Ok(envelope) = marked {
         record.core.value.value = Value::Struct(envelope);
     }
+    record
 }

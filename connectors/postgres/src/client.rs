@@ -1,6 +1,7 @@
 //! The connections to PostgreSQL: SQL (sqlx) for checks, the publication, catalog reads and the
 //! snapshot, and the replication session (pgwire-replication) that creates the slot and streams.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use kconnect_api::{ConnectError, Result};
@@ -10,6 +11,7 @@ use sqlx::{Connection as _, Row};
 
 use crate::config::{Connection, PostgresCdcConfig, PublicationMode, TableFilter};
 use crate::pgoutput::{Relation, RelationColumn};
+use crate::types::ColumnFacts;
 
 fn database_error(what: &str, err: impl std::fmt::Display) -> ConnectError {
     ConnectError::Retriable(format!("{what}: {err}"))
@@ -192,6 +194,32 @@ pub async fn relation_of(sql: &mut PgConnection, schema: &str, table: &str) -> R
             })
             .collect(),
     })
+}
+
+/// What the catalog says of each column of the table with OID `relation`, by name.
+pub async fn column_facts(sql: &mut PgConnection, relation: u32) -> Result<HashMap<String, ColumnFacts>> {
+    let rows = sqlx::query(
+        "SELECT a.attname::text, a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
+                (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e \
+                 WHERE e.enumtypid = a.atttypid) \
+         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         WHERE a.attrelid = $1::int8::oid AND a.attnum > 0 AND NOT a.attisdropped",
+    )
+    .bind(i64::from(relation))
+    .fetch_all(&mut *sql)
+    .await
+    .map_err(|err| database_error("reading a table's columns", err))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let facts = ColumnFacts {
+                not_null: row.get(1),
+                default: row.get(2),
+                enum_labels: row.get(3),
+            };
+            (row.get::<String, _>(0), facts)
+        })
+        .collect())
 }
 
 /// The primary key columns of the table with OID `relation` (none without a primary key): what

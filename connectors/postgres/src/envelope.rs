@@ -5,7 +5,9 @@ use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
 use kconnect_api::{Result, Struct, Value};
 
 use crate::pgoutput::{Datum, Relation};
-use crate::types::{ColumnType, DecimalMode, column_type};
+use std::collections::HashMap;
+
+use crate::types::{ColumnFacts, ColumnType, DecimalMode, column_type};
 
 /// The `source` block's schema name.
 const SOURCE_SCHEMA: &str = "io.debezium.connector.postgresql.Source";
@@ -87,16 +89,25 @@ fn transaction_schema() -> SchemaRef {
 }
 
 impl TableShape {
-    /// The shape of `relation` for topics under `prefix`.
-    pub fn new(prefix: &str, relation: &Relation, decimals: DecimalMode, source: SchemaRef) -> Self {
+    /// The shape of `relation`, with the catalog's `facts` of its columns, for topics under
+    /// `prefix`.
+    pub fn new(
+        prefix: &str,
+        relation: &Relation,
+        facts: &HashMap<String, ColumnFacts>,
+        decimals: DecimalMode,
+        source: SchemaRef,
+    ) -> Self {
         let name = format!("{prefix}.{}.{}", relation.namespace, relation.name);
+        let unknown = ColumnFacts::default();
         let columns: Vec<(String, ColumnType)> = relation
             .columns
             .iter()
             .map(|c| {
+                let facts = facts.get(&c.name).unwrap_or(&unknown);
                 (
                     c.name.clone(),
-                    column_type(c.type_oid, c.type_modifier, !c.in_key, decimals),
+                    column_type(c.type_oid, c.type_modifier, facts, decimals),
                 )
             })
             .collect();
@@ -154,7 +165,8 @@ impl TableShape {
     fn datum_value(&self, index: usize, datum: &Datum, placeholder: &str) -> Result<Value> {
         let kind = &self.columns[index].1;
         match datum {
-            Datum::Null => Ok(Value::Null),
+            Datum::Null if kind.schema.optional => Ok(Value::Null),
+            Datum::Null => Ok(kind.absent_value()),
             Datum::Text(text) => kind.value(text),
             Datum::UnchangedToast => Ok(match kind.schema.schema_type {
                 SchemaType::String => Value::String(placeholder.to_string()),

@@ -23,26 +23,43 @@ pub fn snapshot(lsn: u64, tx_id: Option<i64>, ts_usec: i64, last: bool) -> Offse
     offset
 }
 
-/// The offset of a streamed change at `lsn` in the transaction committed at `commit_lsn`.
-pub fn streamed(lsn: u64, commit_lsn: u64, tx_id: i64, ts_usec: i64, message_type: &str) -> OffsetMap {
+/// The offset of a streamed change at `lsn`, in the transaction whose commit record is at
+/// `commit_lsn`, after the transaction that ended at `last_commit_end` (Debezium's `lsn_commit`;
+/// `None` before the first commit of a session). `lsn_txn_commit` is kconnect's own, for an exact
+/// resume inside a transaction.
+pub fn streamed(
+    lsn: u64,
+    last_commit_end: Option<u64>,
+    commit_lsn: u64,
+    tx_id: i64,
+    ts_usec: i64,
+    message_type: &str,
+) -> OffsetMap {
     let mut offset = OffsetMap::new();
-    offset.insert("transaction_id".into(), Value::Null);
     offset.insert("lsn_proc".into(), lsn.into());
     offset.insert("messageType".into(), message_type.into());
-    offset.insert("lsn_commit".into(), commit_lsn.into());
+    if let Some(end) = last_commit_end {
+        offset.insert("lsn_commit".into(), end.into());
+    }
     offset.insert("lsn".into(), lsn.into());
     offset.insert("txId".into(), tx_id.into());
     offset.insert("ts_usec".into(), ts_usec.into());
+    offset.insert(TXN_COMMIT.into(), commit_lsn.into());
     offset
 }
+
+/// kconnect's offset key: the commit LSN of the last event's transaction.
+const TXN_COMMIT: &str = "lsn_txn_commit";
 
 /// Where a committed offset leaves off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Position {
     /// Whether the snapshot (if one was taken) is complete.
     pub snapshot_completed: bool,
-    /// The commit LSN of the last event's transaction.
-    pub commit_lsn: u64,
+    /// Where the last transaction completely emitted ended (`lsn_commit`).
+    pub last_commit_end: u64,
+    /// The commit LSN of the last event's transaction, when kconnect wrote the offset.
+    pub txn_commit: Option<u64>,
     /// The last event's LSN.
     pub lsn: u64,
 }
@@ -60,15 +77,21 @@ impl Position {
         let lsn = number("lsn_proc").or_else(|| number("lsn")).unwrap_or(0);
         Some(Self {
             snapshot_completed: !in_snapshot || last_snapshot_record,
-            commit_lsn: number("lsn_commit").unwrap_or(0),
+            last_commit_end: number("lsn_commit").unwrap_or(0),
+            txn_commit: number(TXN_COMMIT),
             lsn: if in_snapshot { 0 } else { lsn },
         })
     }
 
-    /// Whether a change at `lsn` committed at `commit_lsn` was emitted before this position (the
-    /// server streams a transaction again when a restart lands inside it).
+    /// Whether a change at `lsn` of the transaction committed at `commit_lsn` was emitted before
+    /// this position (the server streams a transaction again when a restart lands inside it). A
+    /// Debezium offset says only which transactions were complete: the rest of the one it stopped
+    /// in is emitted again.
     pub fn already_emitted(&self, commit_lsn: u64, lsn: u64) -> bool {
-        commit_lsn < self.commit_lsn || (commit_lsn == self.commit_lsn && lsn <= self.lsn)
+        match self.txn_commit {
+            Some(last) => commit_lsn < last || (commit_lsn == last && lsn <= self.lsn),
+            None => commit_lsn < self.last_commit_end,
+        }
     }
 
     /// The LSN the server may forget the WAL before: the last committed event's.
@@ -83,7 +106,7 @@ mod tests {
 
     #[test]
     fn a_resumed_transaction_skips_only_what_was_emitted() {
-        let committed = streamed(200, 300, 7, 0, "INSERT");
+        let committed = streamed(200, Some(120), 300, 7, 0, "INSERT");
         let position = Position::of(Some(&committed)).unwrap();
         assert!(position.snapshot_completed);
         assert!(position.already_emitted(300, 150));
@@ -91,6 +114,21 @@ mod tests {
         assert!(!position.already_emitted(300, 250), "later in the same transaction");
         assert!(!position.already_emitted(400, 100), "a later transaction");
         assert!(position.already_emitted(250, 240), "an earlier transaction");
+    }
+
+    #[test]
+    fn a_debezium_offset_resumes_after_its_last_complete_transaction() {
+        let mut debezium = streamed(200, Some(120), 300, 7, 0, "INSERT");
+        debezium.remove(TXN_COMMIT);
+        let position = Position::of(Some(&debezium)).unwrap();
+        assert!(
+            position.already_emitted(100, 90),
+            "a transaction that ended before lsn_commit"
+        );
+        assert!(
+            !position.already_emitted(300, 150),
+            "the transaction it stopped in, again"
+        );
     }
 
     #[test]

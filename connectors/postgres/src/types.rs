@@ -26,6 +26,8 @@ const MICRO_DURATION: &str = "io.debezium.time.MicroDuration";
 const JSON: &str = "io.debezium.data.Json";
 /// `io.debezium.data.Uuid`.
 const UUID: &str = "io.debezium.data.Uuid";
+/// `io.debezium.data.Enum`: an enum type's label.
+const ENUM: &str = "io.debezium.data.Enum";
 /// `io.debezium.data.VariableScaleDecimal`: a numeric without a declared scale.
 const VARIABLE_SCALE_DECIMAL: &str = "io.debezium.data.VariableScaleDecimal";
 
@@ -38,6 +40,17 @@ pub enum DecimalMode {
     Double,
     /// `string`.
     String,
+}
+
+/// What the catalog says of a column beyond its type: Debezium's schema reflects it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnFacts {
+    /// Whether the column is NOT NULL (its schema is then required).
+    pub not_null: bool,
+    /// Its default expression (`7`, `'abc'::text`, `nextval(…)`), when it has one.
+    pub default: Option<String>,
+    /// The labels of an enum type, in order.
+    pub enum_labels: Option<Vec<String>>,
 }
 
 /// How a column's values are carried.
@@ -62,14 +75,42 @@ enum Kind {
     ZonedTimestamp,
     ZonedTime,
     Interval,
+    Array,
 }
 
 /// A column's Connect schema and how to convert its values.
 #[derive(Debug, Clone)]
 pub struct ColumnType {
     kind: Kind,
+    /// The elements' type, for an array.
+    element: Option<Box<ColumnType>>,
     /// The column's schema (optional unless the column is NOT NULL).
     pub schema: SchemaRef,
+}
+
+/// The element type of a one-dimensional array type, by the array type's OID.
+fn array_element(oid: u32) -> Option<u32> {
+    Some(match oid {
+        1000 => 16,
+        1005 => 21,
+        1007 => 23,
+        1016 => 20,
+        1021 => 700,
+        1022 => 701,
+        1231 => 1700,
+        1009 => 25,
+        1015 => 1043,
+        1014 => 1042,
+        1001 => 17,
+        1182 => 1082,
+        1183 => 1083,
+        1115 => 1114,
+        1185 => 1184,
+        2951 => 2950,
+        199 => 114,
+        3807 => 3802,
+        _ => return None,
+    })
 }
 
 /// The precision of a time or timestamp type modifier (6 when unset).
@@ -77,8 +118,46 @@ fn time_precision(type_modifier: i32) -> i32 {
     if type_modifier < 0 { 6 } else { type_modifier }
 }
 
-/// The type of a column of type `oid` with `type_modifier`.
-pub fn column_type(oid: u32, type_modifier: i32, optional: bool, decimals: DecimalMode) -> ColumnType {
+/// The type of a column of type `oid` with `type_modifier` and the catalog's `facts`.
+pub fn column_type(oid: u32, type_modifier: i32, facts: &ColumnFacts, decimals: DecimalMode) -> ColumnType {
+    let mut column = plain_type(
+        oid,
+        type_modifier,
+        !facts.not_null,
+        decimals,
+        facts.enum_labels.as_deref(),
+    );
+    if let Some(default) = facts.default.as_deref().and_then(|text| column.default_of(text)) {
+        column.schema = rebuild_with_default(&column.schema, default);
+    }
+    column
+}
+
+/// A copy of `schema` with `default`.
+fn rebuild_with_default(schema: &SchemaRef, default: Value) -> SchemaRef {
+    let mut copy = (**schema).clone();
+    copy.default_value = Some(default);
+    std::sync::Arc::new(copy)
+}
+
+fn plain_type(
+    oid: u32,
+    type_modifier: i32,
+    optional: bool,
+    decimals: DecimalMode,
+    enum_labels: Option<&[String]>,
+) -> ColumnType {
+    if let Some(element) = array_element(oid) {
+        let element = plain_type(element, type_modifier, true, decimals, None);
+        let schema = SchemaBuilder::array(element.schema.clone())
+            .with_optional(optional)
+            .build();
+        return ColumnType {
+            kind: Kind::Array,
+            element: Some(Box::new(element)),
+            schema,
+        };
+    }
     let kind = match oid {
         16 => Kind::Boolean,
         21 => Kind::Int16,
@@ -120,9 +199,13 @@ pub fn column_type(oid: u32, type_modifier: i32, optional: bool, decimals: Decim
             .doc("Variable scaled decimal")
             .field("scale", SchemaBuilder::new(SchemaType::Int32).build())
             .field("value", SchemaBuilder::new(SchemaType::Bytes).build()),
-        Kind::Text => match oid {
-            114 | 3802 => SchemaBuilder::new(SchemaType::String).name(JSON).version(1),
-            2950 => SchemaBuilder::new(SchemaType::String).name(UUID).version(1),
+        Kind::Text => match (oid, enum_labels) {
+            (114 | 3802, _) => SchemaBuilder::new(SchemaType::String).name(JSON).version(1),
+            (2950, _) => SchemaBuilder::new(SchemaType::String).name(UUID).version(1),
+            (_, Some(labels)) => SchemaBuilder::new(SchemaType::String)
+                .name(ENUM)
+                .version(1)
+                .parameter("allowed", labels.join(",")),
             _ => SchemaBuilder::new(SchemaType::String),
         },
         Kind::Bytes => SchemaBuilder::new(SchemaType::Bytes),
@@ -134,9 +217,11 @@ pub fn column_type(oid: u32, type_modifier: i32, optional: bool, decimals: Decim
         Kind::ZonedTimestamp => SchemaBuilder::new(SchemaType::String).name(ZONED_TIMESTAMP).version(1),
         Kind::ZonedTime => SchemaBuilder::new(SchemaType::String).name(ZONED_TIME).version(1),
         Kind::Interval => SchemaBuilder::new(SchemaType::Int64).name(MICRO_DURATION).version(1),
+        Kind::Array => unreachable!("arrays are built above"),
     };
     ColumnType {
         kind,
+        element: None,
         schema: builder.with_optional(optional).build(),
     }
 }
@@ -166,7 +251,8 @@ fn parse_bytea(text: &str) -> Result<Vec<u8>> {
         .collect()
 }
 
-/// An interval's microseconds, with Debezium's 30-day months and 365.25-day years, from
+/// An interval's microseconds, with Debezium's average months (365.25 / 12 days) and 365.25-day
+/// years, from
 /// PostgreSQL's default `postgres` interval output (`1 year 2 mons 3 days 04:05:06.7`).
 fn parse_interval(text: &str) -> Result<i64> {
     const DAY: f64 = 86_400_000_000.0;
@@ -184,7 +270,7 @@ fn parse_interval(text: &str) -> Result<i64> {
         let unit = words.next().ok_or_else(|| bad(text, "an interval"))?;
         let scale = match unit.trim_end_matches('s') {
             "year" => 365.25 * DAY,
-            "mon" => 30.0 * DAY,
+            "mon" => 365.25 / 12.0 * DAY,
             "day" => DAY,
             _ => return Err(bad(text, "an interval")),
         };
@@ -246,7 +332,7 @@ impl ColumnType {
     pub fn value(&self, text: &str) -> Result<Value> {
         let number = |what| bad(text, what);
         Ok(match self.kind {
-            Kind::Boolean => Value::Boolean(text == "t"),
+            Kind::Boolean => Value::Boolean(text == "t" || text == "true"),
             Kind::Int16 => Value::Int16(text.parse().map_err(|_| number("a smallint"))?),
             Kind::Int32 => Value::Int32(text.parse().map_err(|_| number("an integer"))?),
             Kind::Int64 => Value::Int64(text.parse().map_err(|_| number("a bigint"))?),
@@ -277,7 +363,88 @@ impl ColumnType {
             Kind::ZonedTimestamp => Value::String(zoned_timestamp(text)?),
             Kind::ZonedTime => Value::String(zoned_time(text)?),
             Kind::Interval => Value::Int64(parse_interval(text)?),
+            Kind::Array => {
+                let element = self.element.as_deref().expect("an array has an element type");
+                let items = parse_array(text)?
+                    .into_iter()
+                    .map(|item| item.map_or(Ok(Value::Null), |item| element.value(&item)))
+                    .collect::<Result<Vec<_>>>()?;
+                Value::Array(items)
+            }
         })
+    }
+
+    /// The value of a default expression that is a constant (`7`, `'abc'::text`, `true`); `None`
+    /// for an expression computed at insert time (`nextval(…)`, `now()`).
+    fn default_of(&self, expression: &str) -> Option<Value> {
+        let literal = match expression.split_once("::") {
+            Some((literal, _)) => literal,
+            None => expression,
+        };
+        let literal = literal.trim().trim_start_matches('(').trim_end_matches(')');
+        let unquoted = match literal.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) {
+            Some(quoted) => quoted.replace("''", "'"),
+            None if literal.contains('(') || literal.is_empty() => return None,
+            None => literal.to_string(),
+        };
+        self.value(&unquoted).ok()
+    }
+
+    /// What a required column holds when the server sent no value for it (a delete's old key
+    /// tuple leaves the other columns out): its default, else the type's zero, as Debezium does.
+    pub fn absent_value(&self) -> Value {
+        if let Some(default) = &self.schema.default_value {
+            return default.clone();
+        }
+        match self.kind {
+            Kind::Boolean => Value::Boolean(false),
+            Kind::Int16 => Value::Int16(0),
+            Kind::Int32 | Kind::Date | Kind::TimeMillis => Value::Int32(0),
+            Kind::Int64 | Kind::TimeMicros | Kind::TimestampMillis | Kind::TimestampMicros | Kind::Interval => {
+                Value::Int64(0)
+            }
+            Kind::Float32 => Value::Float32(0.0),
+            Kind::Float64 | Kind::NumericDouble => Value::Float64(0.0),
+            Kind::Decimal(scale) => Value::Decimal(Decimal::new(0, scale)),
+            Kind::Text | Kind::ZonedTimestamp | Kind::ZonedTime => Value::String(String::new()),
+            Kind::Bytes => Value::Bytes(Vec::new()),
+            Kind::Array => Value::Array(Vec::new()),
+            Kind::VariableDecimal => Value::Null,
+        }
+    }
+}
+
+/// The elements of a one-dimensional array literal (`{a,"b c",NULL}`), `None` for NULL.
+fn parse_array(text: &str) -> Result<Vec<Option<String>>> {
+    let inner = text
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .ok_or_else(|| bad(text, "an array"))?;
+    let mut items = Vec::new();
+    if inner.is_empty() {
+        return Ok(items);
+    }
+    let mut chars = inner.chars().peekable();
+    loop {
+        let mut item = String::new();
+        let quoted = chars.peek() == Some(&'"');
+        if quoted {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => item.extend(chars.next()),
+                    '"' => break,
+                    c => item.push(c),
+                }
+            }
+        }
+        while let Some(c) = chars.next_if(|c| *c != ',') {
+            item.push(c);
+        }
+        items.push((quoted || item != "NULL").then_some(item));
+        if chars.next().is_none() {
+            return Ok(items);
+        }
     }
 }
 
@@ -286,9 +453,60 @@ mod tests {
     use super::*;
 
     fn value(oid: u32, modifier: i32, text: &str) -> Value {
-        column_type(oid, modifier, true, DecimalMode::Precise)
+        column_type(oid, modifier, &ColumnFacts::default(), DecimalMode::Precise)
             .value(text)
             .unwrap()
+    }
+
+    #[test]
+    fn arrays_enums_and_defaults_are_debeziums() {
+        assert_eq!(
+            value(1009, -1, r#"{x,"y z",NULL,"NULL","q\"t"}"#),
+            Value::Array(vec![
+                Value::String("x".into()),
+                Value::String("y z".into()),
+                Value::Null,
+                Value::String("NULL".into()),
+                Value::String("q\"t".into()),
+            ])
+        );
+        assert_eq!(
+            value(1007, -1, "{1,2}"),
+            Value::Array(vec![Value::Int32(1), Value::Int32(2)])
+        );
+        assert_eq!(value(1007, -1, "{}"), Value::Array(vec![]));
+        let facts = ColumnFacts {
+            not_null: true,
+            default: Some("7".into()),
+            enum_labels: None,
+        };
+        let small = column_type(21, -1, &facts, DecimalMode::Precise);
+        assert!(!small.schema.optional);
+        assert_eq!(small.schema.default_value, Some(Value::Int16(7)));
+        assert_eq!(small.absent_value(), Value::Int16(7));
+        let text_default = ColumnFacts {
+            default: Some("'it''s'::text".into()),
+            ..ColumnFacts::default()
+        };
+        let note = column_type(25, -1, &text_default, DecimalMode::Precise);
+        assert_eq!(note.schema.default_value, Some(Value::String("it's".into())));
+        let computed = ColumnFacts {
+            default: Some("nextval('s'::regclass)".into()),
+            ..ColumnFacts::default()
+        };
+        assert_eq!(
+            column_type(23, -1, &computed, DecimalMode::Precise)
+                .schema
+                .default_value,
+            None
+        );
+        let mood = ColumnFacts {
+            enum_labels: Some(vec!["sad".into(), "happy".into()]),
+            ..ColumnFacts::default()
+        };
+        let schema = column_type(16_500, -1, &mood, DecimalMode::Precise).schema;
+        assert_eq!(schema.name.as_deref(), Some(ENUM));
+        assert_eq!(schema.parameters.get("allowed").map(String::as_str), Some("sad,happy"));
     }
 
     #[test]
@@ -305,7 +523,7 @@ mod tests {
         };
         assert_eq!(variable.get("scale"), Some(&Value::Int32(2)));
         assert_eq!(value(17, -1, "\\x0aff"), Value::Bytes(vec![10, 255]));
-        let json = column_type(3802, -1, true, DecimalMode::Precise);
+        let json = column_type(3802, -1, &ColumnFacts::default(), DecimalMode::Precise);
         assert_eq!(json.schema.name.as_deref(), Some(JSON));
     }
 
@@ -321,5 +539,11 @@ mod tests {
         );
         assert_eq!(value(1266, -1, "10:00:00+01"), Value::String("09:00:00Z".into()));
         assert_eq!(value(1186, -1, "1 day 00:00:01"), Value::Int64(86_401_000_000));
+        assert_eq!(
+            value(1186, -1, "1 year 2 mons 3 days 04:05:06.5"),
+            Value::Int64(37_091_106_500_000),
+            "Debezium's figure for the same interval"
+        );
+        assert_eq!(value(16, -1, "true"), Value::Boolean(true), "a snapshot's text cast");
     }
 }

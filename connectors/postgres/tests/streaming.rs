@@ -4,29 +4,22 @@
 //! its committed offset with nothing lost or repeated, and the slot's confirmed position follows
 //! the commits.
 
+mod common;
+
 use std::time::Duration;
 
 use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records};
 use serde_json::Value;
 use sqlx::Connection;
 
+use common::{URL, drop_slots, sql};
+
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_postgres::plugins());
 
-const URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const SLOT: &str = "kconnect_streaming_test";
 const PUBLICATION: &str = "kconnect_streaming_test";
 const TOPIC: &str = "cdc.public.cdc_people";
 const WAIT: Duration = Duration::from_secs(60);
-
-async fn sql(statements: &[&str]) {
-    let mut connection = sqlx::PgConnection::connect(URL).await.expect("PostgreSQL on 127.0.0.1");
-    for statement in statements {
-        sqlx::raw_sql(statement)
-            .execute(&mut connection)
-            .await
-            .unwrap_or_else(|e| panic!("{statement}: {e}"));
-    }
-}
 
 async fn confirmed_flush() -> u64 {
     let mut connection = sqlx::PgConnection::connect(URL).await.unwrap();
@@ -207,4 +200,6 @@ async fn snapshot_then_changes_as_debezium_events_resuming_after_a_kill() {
         "{:?}",
         more[11].headers
     );
+    drop(worker);
+    drop_slots(&[SLOT], &[PUBLICATION]).await;
 }

@@ -1,0 +1,161 @@
+//! kconnect's change events equal Debezium's: Debezium 3.0.7's PostgreSQL connector on Apache
+//! Kafka Connect 3.9 (`../shared/tools/apache-connect` with `APACHE_CONNECT_DEBEZIUM=1`) and
+//! kconnect capture the same table of many column types, through their own slots, onto one
+//! broker; with JsonConverter and schemas on, every key, value schema and payload is the same, but
+//! for what depends on when each ran (timestamps, the version, and the snapshot's position).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kconnect_test_kit::{ConsumedRecord, TestWorker, WorkerProcess, consume_records, free_port};
+use serde_json::Value;
+
+use common::{drop_slots, sql};
+
+kconnect_test_kit::worker_entry!(kconnect::run, kconnect_postgres::plugins());
+
+const WAIT: Duration = Duration::from_secs(120);
+
+/// The connector's properties for `prefix`, with its own slot and publication.
+fn connector(prefix: &str) -> String {
+    format!(
+        "name={prefix}\nconnector.class=io.debezium.connector.postgresql.PostgresConnector\n\
+         database.hostname=127.0.0.1\ndatabase.port=5432\ndatabase.user=postgres\ndatabase.password=\n\
+         database.dbname=test\ntopic.prefix={prefix}\nplugin.name=pgoutput\nslot.name={prefix}_parity\n\
+         publication.name={prefix}_parity\npublication.autocreate.mode=filtered\n\
+         table.include.list=public.parity_types\n\
+         key.converter=org.apache.kafka.connect.json.JsonConverter\n\
+         value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+         topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n"
+    )
+}
+
+/// Debezium on Apache Kafka Connect, standalone, on `bootstrap`, with its files in `dir`.
+fn start_debezium(dir: &Path, bootstrap: &str) -> WorkerProcess {
+    let launcher = std::env::var_os("APACHE_CONNECT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/apache-connect"));
+    let worker = dir.join("debezium-worker.properties");
+    std::fs::write(
+        &worker,
+        format!(
+            "bootstrap.servers={bootstrap}\noffset.storage.file.filename={}\noffset.flush.interval.ms=500\n\
+             key.converter=org.apache.kafka.connect.json.JsonConverter\n\
+             value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+             listeners=http://127.0.0.1:{}\nplugin.path={}\nplugin.discovery=service_load\n",
+            dir.join("debezium.offsets").display(),
+            free_port(),
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let connector_file = dir.join("debezium.properties");
+    std::fs::write(&connector_file, connector("dbz")).unwrap();
+    let script = format!(
+        "APACHE_CONNECT_DEBEZIUM=1 exec {} standalone {} {}",
+        launcher.display(),
+        worker.display(),
+        connector_file.display()
+    );
+    WorkerProcess::spawn(
+        Path::new("/bin/sh"),
+        &[PathBuf::from("-c"), PathBuf::from(script)],
+        &dir.join("debezium.log"),
+    )
+}
+
+/// A record as JSON, with kconnect's prefix written as Debezium's.
+fn parsed(text: Option<&str>, prefix: &str) -> Value {
+    text.filter(|t| !t.is_empty()).map_or(Value::Null, |t| {
+        serde_json::from_str(
+            &t.replace(&format!("\"{prefix}."), "\"dbz.")
+                .replace(&format!("\"{prefix}\""), "\"dbz\""),
+        )
+        .unwrap()
+    })
+}
+
+/// The value without what depends on when and where it ran: the envelope's and source's times
+/// and version, and for snapshot rows the snapshot's own transaction and position.
+fn comparable(mut value: Value) -> Value {
+    if let Some(payload) = value.get_mut("payload").and_then(Value::as_object_mut) {
+        for key in ["ts_ms", "ts_us", "ts_ns"] {
+            payload.remove(key);
+        }
+        let snapshot = payload["op"] == "r";
+        if let Some(source) = payload.get_mut("source").and_then(Value::as_object_mut) {
+            for key in ["version", "ts_ms", "ts_us", "ts_ns"] {
+                source.remove(key);
+            }
+            if snapshot {
+                for key in ["txId", "lsn", "sequence"] {
+                    source.remove(key);
+                }
+            }
+        }
+    }
+    value
+}
+
+fn headers(record: &ConsumedRecord) -> Vec<String> {
+    record.headers.keys().cloned().collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_equal_debeziums_for_every_column_type() {
+    sql(&[
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('dbz_parity', 'kc_parity')",
+        "DROP PUBLICATION IF EXISTS dbz_parity",
+        "DROP PUBLICATION IF EXISTS kc_parity",
+        "DROP TABLE IF EXISTS parity_types",
+        "DROP TYPE IF EXISTS parity_mood",
+        "CREATE TYPE parity_mood AS ENUM ('sad', 'ok', 'happy')",
+        "CREATE TABLE parity_types (id INT PRIMARY KEY, small SMALLINT NOT NULL DEFAULT 7, big BIGINT, \
+         flag BOOLEAN, r REAL, d DOUBLE PRECISION, amount NUMERIC(10,2), anynum NUMERIC, note TEXT NOT NULL, \
+         code VARCHAR(20), ch CHAR(3), blob BYTEA, day DATE, t TIME, t3 TIME(3), ts TIMESTAMP, ts3 TIMESTAMP(3), \
+         tstz TIMESTAMPTZ, ttz TIMETZ, iv INTERVAL, doc JSONB, js JSON, uid UUID, m parity_mood, tags TEXT[], \
+         ints INT[])",
+        "INSERT INTO parity_types VALUES (1, 3, 9000000000, true, 1.5, 2.25, 12.34, 3.14159, 'hello', 'code1', \
+         'ab', '\\x0102ff', '2024-02-29', '12:34:56.789123', '12:34:56.789', '2024-02-29 12:34:56.789123', \
+         '2024-02-29 12:34:56.789', '2024-02-29 12:34:56.789123+02', '12:34:56+02', \
+         '1 year 2 mons 3 days 04:05:06.5', '{\"a\": 1}', '{\"b\": 2}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', \
+         'happy', '{x,\"y z\"}', '{1,2}')",
+        "INSERT INTO parity_types (id, note) VALUES (2, 'second')",
+    ])
+    .await;
+    let worker = TestWorker::start_with(false, "", &[&connector("kc")]).await;
+    let debezium = start_debezium(worker.dir(), &worker.bootstrap);
+    let logs = || format!("{}\n--- debezium ---\n{}", worker.process.log(), debezium.log());
+    let theirs = consume_records(&worker.bootstrap, "dbz.public.parity_types", 2, WAIT).await;
+    let ours = consume_records(&worker.bootstrap, "kc.public.parity_types", 2, WAIT).await;
+    assert_eq!((theirs.len(), ours.len()), (2, 2), "both snapshots\n{}", logs());
+    sql(&[
+        "UPDATE parity_types SET note = 'changed', amount = 99.99, tags = '{}' WHERE id = 1",
+        "DELETE FROM parity_types WHERE id = 2",
+        "INSERT INTO parity_types (id, note, m) VALUES (3, 'third', 'sad')",
+        "UPDATE parity_types SET id = 4 WHERE id = 3",
+    ])
+    .await;
+    let theirs = consume_records(&worker.bootstrap, "dbz.public.parity_types", 9, WAIT).await;
+    let ours = consume_records(&worker.bootstrap, "kc.public.parity_types", 9, WAIT).await;
+    assert_eq!(ours.len(), theirs.len(), "as many records\n{}", logs());
+    assert_eq!(theirs.len(), 9, "{}", logs());
+    for (index, (their, our)) in theirs.iter().zip(&ours).enumerate() {
+        assert_eq!(
+            parsed(our.key.as_deref(), "kc"),
+            parsed(their.key.as_deref(), "dbz"),
+            "record {index}: key"
+        );
+        assert_eq!(headers(our), headers(their), "record {index}: headers");
+        assert_eq!(
+            comparable(parsed(Some(&our.value), "kc")),
+            comparable(parsed(Some(&their.value), "dbz")),
+            "record {index}: value"
+        );
+    }
+    drop(debezium);
+    drop(worker);
+    drop_slots(&["dbz_parity", "kc_parity"], &["dbz_parity", "kc_parity"]).await;
+}
