@@ -66,6 +66,13 @@ impl Capture {
     async fn capture(self) -> Result<()> {
         let mut sql = client::connect_sql(&self.config.connection).await?;
         client::check_server(&mut sql).await?;
+        if self.config.tables.has_includes() && client::captured_tables(&mut sql, &self.config.tables).await?.is_empty()
+        {
+            return Err(ConnectError::config(
+                "table.include.list",
+                "no table of the database matches schema.include.list, table.include.list and the exclude lists",
+            ));
+        }
         client::ensure_publication(&mut sql, &self.config).await?;
         let slot_exists = client::slot_exists(&mut sql, &self.config.slot_name).await?;
         let completed = self.position.is_some_and(|p| p.snapshot_completed);

@@ -116,6 +116,11 @@ pub struct TableFilter {
 }
 
 impl TableFilter {
+    /// Whether an include list names what to capture.
+    pub fn has_includes(&self) -> bool {
+        !self.schema_include.is_empty() || !self.table_include.is_empty()
+    }
+
     /// Whether `schema.table` is captured.
     pub fn captures(&self, schema: &str, table: &str) -> bool {
         let full = format!("{schema}.{table}");
