@@ -18,8 +18,13 @@ kconnect_test_kit::worker_entry!(kconnect::run, kconnect_postgres::plugins());
 
 const WAIT: Duration = Duration::from_secs(120);
 
-/// The connector's properties for `prefix`, with its own slot and publication.
-fn connector(prefix: &str) -> String {
+/// Debezium's unwrap, as most pipelines configure it.
+const UNWRAP: &str = "transforms=unwrap\ntransforms.unwrap.type=io.debezium.transforms.ExtractNewRecordState\n\
+                      transforms.unwrap.delete.tombstone.handling.mode=rewrite\n\
+                      transforms.unwrap.add.fields=op,table,source.ts_ms\ntransforms.unwrap.add.headers=op,db\n";
+
+/// The connector's properties for `prefix`, with its own slot and publication, and `extra` ones.
+fn connector(prefix: &str, extra: &str) -> String {
     format!(
         "name={prefix}\nconnector.class=io.debezium.connector.postgresql.PostgresConnector\n\
          database.hostname=127.0.0.1\ndatabase.port=5432\ndatabase.user=postgres\ndatabase.password=\n\
@@ -28,11 +33,12 @@ fn connector(prefix: &str) -> String {
          table.include.list=public.parity_types\n\
          key.converter=org.apache.kafka.connect.json.JsonConverter\n\
          value.converter=org.apache.kafka.connect.json.JsonConverter\n\
-         topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n"
+         topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n{extra}"
     )
 }
 
-/// Debezium on Apache Kafka Connect, standalone, on `bootstrap`, with its files in `dir`.
+/// Debezium on Apache Kafka Connect, standalone, on `bootstrap`, with its files in `dir`: the
+/// connector as it is (`dbz`) and unwrapped (`dbzu`).
 fn start_debezium(dir: &Path, bootstrap: &str) -> WorkerProcess {
     let launcher = std::env::var_os("APACHE_CONNECT")
         .map(PathBuf::from)
@@ -51,13 +57,16 @@ fn start_debezium(dir: &Path, bootstrap: &str) -> WorkerProcess {
         ),
     )
     .unwrap();
-    let connector_file = dir.join("debezium.properties");
-    std::fs::write(&connector_file, connector("dbz")).unwrap();
+    let raw = dir.join("debezium.properties");
+    std::fs::write(&raw, connector("dbz", "")).unwrap();
+    let unwrapped = dir.join("debezium-unwrapped.properties");
+    std::fs::write(&unwrapped, connector("dbzu", UNWRAP)).unwrap();
     let script = format!(
-        "APACHE_CONNECT_DEBEZIUM=1 exec {} standalone {} {}",
+        "APACHE_CONNECT_DEBEZIUM=1 exec {} standalone {} {} {}",
         launcher.display(),
         worker.display(),
-        connector_file.display()
+        raw.display(),
+        unwrapped.display()
     );
     WorkerProcess::spawn(
         Path::new("/bin/sh"),
@@ -80,11 +89,16 @@ fn parsed(text: Option<&str>, prefix: &str) -> Value {
 /// The value without what depends on when and where it ran: the envelope's and source's times
 /// and version, and for snapshot rows the snapshot's own transaction and position.
 fn comparable(mut value: Value) -> Value {
+    if let Some(row) = value.get_mut("payload").and_then(Value::as_object_mut)
+        && row.get("__op").is_some_and(|op| op == "r")
+    {
+        row.remove("__source_ts_ms");
+    }
     if let Some(payload) = value.get_mut("payload").and_then(Value::as_object_mut) {
         for key in ["ts_ms", "ts_us", "ts_ns"] {
             payload.remove(key);
         }
-        let snapshot = payload["op"] == "r";
+        let snapshot = payload.get("op").is_some_and(|op| op == "r");
         if let Some(source) = payload.get_mut("source").and_then(Value::as_object_mut) {
             for key in ["version", "ts_ms", "ts_us", "ts_ns"] {
                 source.remove(key);
@@ -99,16 +113,38 @@ fn comparable(mut value: Value) -> Value {
     value
 }
 
-fn headers(record: &ConsumedRecord) -> Vec<String> {
-    record.headers.keys().cloned().collect()
+/// The headers, by name and value.
+fn headers(record: &ConsumedRecord) -> Vec<(String, String)> {
+    record.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// Asserts that kconnect's records (topic prefix `prefix`) are Debezium's.
+fn assert_same(theirs: &[ConsumedRecord], ours: &[ConsumedRecord], prefix: &str) {
+    let their_prefix = if prefix == "kcu" { "dbzu" } else { "dbz" };
+    for (index, (their, our)) in theirs.iter().zip(ours).enumerate() {
+        assert_eq!(
+            parsed(our.key.as_deref(), prefix),
+            parsed(their.key.as_deref(), their_prefix),
+            "{prefix} record {index}: key"
+        );
+        assert_eq!(headers(our), headers(their), "{prefix} record {index}: headers");
+        assert_eq!(
+            comparable(parsed(Some(&our.value), prefix)),
+            comparable(parsed(Some(&their.value), their_prefix)),
+            "{prefix} record {index}: value"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn events_equal_debeziums_for_every_column_type() {
     sql(&[
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('dbz_parity', 'kc_parity')",
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
+         WHERE slot_name IN ('dbz_parity', 'kc_parity', 'dbzu_parity', 'kcu_parity')",
         "DROP PUBLICATION IF EXISTS dbz_parity",
         "DROP PUBLICATION IF EXISTS kc_parity",
+        "DROP PUBLICATION IF EXISTS dbzu_parity",
+        "DROP PUBLICATION IF EXISTS kcu_parity",
         "DROP TABLE IF EXISTS parity_types",
         "DROP TYPE IF EXISTS parity_mood",
         "CREATE TYPE parity_mood AS ENUM ('sad', 'ok', 'happy')",
@@ -125,12 +161,13 @@ async fn events_equal_debeziums_for_every_column_type() {
         "INSERT INTO parity_types (id, note) VALUES (2, 'second')",
     ])
     .await;
-    let worker = TestWorker::start_with(false, "", &[&connector("kc")]).await;
+    let worker = TestWorker::start_with(false, "", &[&connector("kc", ""), &connector("kcu", UNWRAP)]).await;
     let debezium = start_debezium(worker.dir(), &worker.bootstrap);
     let logs = || format!("{}\n--- debezium ---\n{}", worker.process.log(), debezium.log());
-    let theirs = consume_records(&worker.bootstrap, "dbz.public.parity_types", 2, WAIT).await;
-    let ours = consume_records(&worker.bootstrap, "kc.public.parity_types", 2, WAIT).await;
-    assert_eq!((theirs.len(), ours.len()), (2, 2), "both snapshots\n{}", logs());
+    for topic in ["dbz", "kc", "dbzu", "kcu"].map(|prefix| format!("{prefix}.public.parity_types")) {
+        let snapshot = consume_records(&worker.bootstrap, &topic, 2, WAIT).await;
+        assert_eq!(snapshot.len(), 2, "{topic}: the snapshot\n{}", logs());
+    }
     sql(&[
         "UPDATE parity_types SET note = 'changed', amount = 99.99, tags = '{}' WHERE id = 1",
         "DELETE FROM parity_types WHERE id = 2",
@@ -156,20 +193,13 @@ async fn events_equal_debeziums_for_every_column_type() {
     assert_eq!(toasted["payload"]["after"]["note"], "__debezium_unavailable_value");
     let added = parsed(Some(&ours[11].value), "kc");
     assert_eq!(added["payload"]["after"]["extra"], 5);
-    for (index, (their, our)) in theirs.iter().zip(&ours).enumerate() {
-        assert_eq!(
-            parsed(our.key.as_deref(), "kc"),
-            parsed(their.key.as_deref(), "dbz"),
-            "record {index}: key"
-        );
-        assert_eq!(headers(our), headers(their), "record {index}: headers");
-        assert_eq!(
-            comparable(parsed(Some(&our.value), "kc")),
-            comparable(parsed(Some(&their.value), "dbz")),
-            "record {index}: value"
-        );
-    }
+    assert_same(&theirs, &ours, "kc");
+    let theirs = consume_records(&worker.bootstrap, "dbzu.public.parity_types", 9, WAIT).await;
+    let ours = consume_records(&worker.bootstrap, "kcu.public.parity_types", 9, WAIT).await;
+    assert_eq!((theirs.len(), ours.len()), (9, 9), "unwrapped\n{}", logs());
+    assert_same(&theirs, &ours, "kcu");
     drop(debezium);
     drop(worker);
-    drop_slots(&["dbz_parity", "kc_parity"], &["dbz_parity", "kc_parity"]).await;
+    let all = ["dbz_parity", "kc_parity", "dbzu_parity", "kcu_parity"];
+    drop_slots(&all, &all).await;
 }

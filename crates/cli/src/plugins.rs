@@ -36,7 +36,7 @@ mod tests {
         assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 5);
         assert_eq!(count(&table, PluginType::Converter), 9);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
-        assert_eq!(count(&table, PluginType::Transformation), 26);
+        assert_eq!(count(&table, PluginType::Transformation), 27);
         assert_eq!(count(&table, PluginType::Predicate), 3);
         for name in [
             "org.apache.kafka.connect.file.FileStreamSourceConnector",

@@ -1,6 +1,8 @@
 //! Apache Kafka Connect's single message transforms and predicates, one file each, written once
 //! for source and sink records through [`ConnectRecord`](kconnect_api::ConnectRecord).
 //!
+//! Debezium's `ExtractNewRecordState` is here too, under its class name.
+//!
 //! [`plugins`] is their table, by Apache's class name
 //! (`org.apache.kafka.connect.transforms.InsertField$Value`) and its short form (`InsertField$Value`).
 
@@ -13,6 +15,7 @@ pub mod predicates;
 
 mod cast;
 mod date_format;
+mod debezium;
 mod drop_headers;
 mod extract_field;
 mod filter;
@@ -86,6 +89,11 @@ pub fn plugins() -> PluginTable {
     let table = keyed!(table, "TimestampConverter", timestamp_converter::TimestampConverter);
     let table = transformation!(table, "TimestampRouter", timestamp_router::TimestampRouter::default());
     let table = transformation!(table, "ValueToKey", value_to_key::ValueToKey::default());
+    let table = table.transformation(
+        "io.debezium.transforms.ExtractNewRecordState",
+        || Box::new(debezium::extract_new_record_state::ExtractNewRecordState::default()),
+        || Box::new(debezium::extract_new_record_state::ExtractNewRecordState::default()),
+    );
     let table = predicate!(table, "HasHeaderKey", predicates::HasHeaderKey::default());
     let table = predicate!(table, "RecordIsTombstone", predicates::RecordIsTombstone);
     predicate!(table, "TopicNameMatches", predicates::TopicNameMatches::default())
@@ -101,7 +109,11 @@ mod tests {
     fn every_listed_name_creates_its_plugin() {
         let table = plugins();
         let classes = table.classes();
-        assert_eq!(classes.len(), 29, "26 transformations and 3 predicates");
+        assert_eq!(
+            classes.len(),
+            30,
+            "26 of Apache's transformations, 1 of Debezium's and 3 predicates"
+        );
         for (class, kind) in classes {
             let short = class.rsplit('.').next().unwrap();
             for name in [class, short] {
