@@ -19,6 +19,7 @@ use crate::client::{self, quote};
 use crate::config::PostgresCdcConfig;
 use crate::envelope::{SourceInfo, TableShape};
 use crate::events::{Change, Events, Op};
+use crate::heartbeat::Heartbeats;
 use crate::offsets::{self, Position};
 use crate::pgoutput::{self, Datum, Message};
 
@@ -26,6 +27,8 @@ use crate::pgoutput::{self, Datum, Message};
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
 /// How often the confirmed LSN is reported while changes stream.
 const FEEDBACK_EVERY: Duration = Duration::from_secs(1);
+/// How often the slot's lag is checked against `slot.max.lag.bytes`.
+const LAG_CHECK_EVERY: Duration = Duration::from_secs(10);
 
 /// Where a capture sends its records, and where the task says how far Kafka has them.
 pub struct Capture {
@@ -206,11 +209,28 @@ impl Capture {
         let mut shapes: HashMap<u32, Option<TableShape>> = HashMap::new();
         let mut transaction = (0u64, 0i64, 0i64); // commit LSN, xid, commit time (Unix µs)
         let mut last_commit_end: Option<u64> = None;
+        // Where the stream is when no transaction is open: heartbeats' offsets carry it.
+        let mut open_transaction = false;
+        let mut quiet_at = 0u64;
+        let heartbeats = Heartbeats::new(&self.config.heartbeat_topic_prefix, &self.config.topic_prefix);
         let mut feedback = tokio::time::interval(FEEDBACK_EVERY);
+        let mut beat = self.config.heartbeat_interval.map(tokio::time::interval);
+        let mut lag_check = self
+            .config
+            .slot_max_lag_bytes
+            .map(|_| tokio::time::interval(LAG_CHECK_EVERY));
         loop {
             let event = tokio::select! {
                 _ = feedback.tick() => {
                     session.update_applied_lsn(Lsn::from_u64(self.confirmed.load(Ordering::Relaxed)));
+                    continue;
+                }
+                () = tick(&mut beat) => {
+                    self.heartbeat(&mut sql, &heartbeats, quiet_at, last_commit_end, transaction.1).await?;
+                    continue;
+                }
+                () = tick(&mut lag_check) => {
+                    self.check_lag(&mut sql).await?;
                     continue;
                 }
                 event = session.recv() => event,
@@ -229,10 +249,17 @@ impl Capture {
                         i64::from(xid),
                         commit_time_micros + POSTGRES_EPOCH_MICROS,
                     );
+                    open_transaction = true;
                     continue;
                 }
                 ReplicationEvent::Commit { end_lsn, .. } => {
                     last_commit_end = Some(end_lsn.as_u64());
+                    open_transaction = false;
+                    quiet_at = quiet_at.max(end_lsn.as_u64());
+                    continue;
+                }
+                ReplicationEvent::KeepAlive { wal_end, .. } if !open_transaction => {
+                    quiet_at = quiet_at.max(wal_end.as_u64());
                     continue;
                 }
                 ReplicationEvent::XLogData { wal_start, data, .. } => (wal_start.as_u64(), data),
@@ -294,6 +321,59 @@ impl Capture {
             };
             self.send(events.records(change)?).await?;
         }
+    }
+
+    /// Runs `heartbeat.action.query` and sends a heartbeat whose offset is where the stream was
+    /// when no transaction was open (`quiet_at`), if it got that far.
+    async fn heartbeat(
+        &self,
+        sql: &mut PgConnection,
+        heartbeats: &Heartbeats,
+        quiet_at: u64,
+        last_commit_end: Option<u64>,
+        tx_id: i64,
+    ) -> Result<()> {
+        if let Some(query) = &self.config.heartbeat_action_query {
+            let ran = sqlx::query(query).execute(&mut *sql).await;
+            if let Err(err) = ran {
+                tracing::warn!(error = %err, "heartbeat.action.query failed");
+            }
+        }
+        if quiet_at == 0 {
+            return Ok(());
+        }
+        let now = now_micros();
+        let offset = offsets::streamed(quiet_at, last_commit_end, quiet_at, tx_id, now, "COMMIT");
+        self.send(vec![heartbeats.record(now / 1_000, offset)?]).await
+    }
+
+    /// Fails the capture when the slot holds more WAL than `slot.max.lag.bytes`.
+    async fn check_lag(&self, sql: &mut PgConnection) -> Result<()> {
+        let (Some(limit), slot) = (self.config.slot_max_lag_bytes, &self.config.slot_name) else {
+            return Ok(());
+        };
+        let lag = client::slot_lag_bytes(sql, slot).await?;
+        tracing::debug!(%slot, lag, "replication slot lag in bytes");
+        if lag > limit {
+            return Err(ConnectError::config(
+                "slot.max.lag.bytes",
+                format!(
+                    "the replication slot {slot} holds {lag} bytes of WAL, more than {limit}: the connector falls behind \
+                     or its offsets are not committed, and the server's disk would fill"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Waits for `interval`'s next tick, or forever without one.
+async fn tick(interval: &mut Option<tokio::time::Interval>) {
+    match interval {
+        Some(interval) => {
+            interval.tick().await;
+        }
+        None => std::future::pending().await,
     }
 }
 

@@ -236,6 +236,19 @@ pub async fn primary_key(sql: &mut PgConnection, relation: u32) -> Result<Vec<St
     .map_err(|err| database_error("reading a table's primary key", err))
 }
 
+/// How many bytes of WAL the slot holds: from its confirmed position to the server's current one.
+pub async fn slot_lag_bytes(sql: &mut PgConnection, slot: &str) -> Result<u64> {
+    let lag: Option<i64> = sqlx::query_scalar(
+        "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::int8 FROM pg_replication_slots WHERE slot_name = $1",
+    )
+    .bind(slot)
+    .fetch_optional(&mut *sql)
+    .await
+    .map_err(|err| database_error("reading the slot's lag", err))?
+    .flatten();
+    Ok(lag.unwrap_or(0).max(0) as u64)
+}
+
 /// A replication session for the slot and publication, not started yet.
 pub async fn replication_session(config: &PostgresCdcConfig) -> Result<ReplicationClient> {
     let connection = &config.connection;

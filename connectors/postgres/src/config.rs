@@ -33,6 +33,10 @@ const DECIMAL_HANDLING: &str = "decimal.handling.mode";
 const MAX_BATCH_SIZE: &str = "max.batch.size";
 const POLL_INTERVAL: &str = "poll.interval.ms";
 const UNAVAILABLE_PLACEHOLDER: &str = "unavailable.value.placeholder";
+const HEARTBEAT_INTERVAL: &str = "heartbeat.interval.ms";
+const HEARTBEAT_ACTION_QUERY: &str = "heartbeat.action.query";
+const HEARTBEAT_TOPIC_PREFIX: &str = "topic.heartbeat.prefix";
+const SLOT_MAX_LAG: &str = "slot.max.lag.bytes";
 
 /// `snapshot.mode`: when the tables' existing rows are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +168,14 @@ pub struct PostgresCdcConfig {
     pub poll_interval: Duration,
     /// `unavailable.value.placeholder`.
     pub unavailable_placeholder: String,
+    /// `heartbeat.interval.ms`; `None` when 0 (off).
+    pub heartbeat_interval: Option<Duration>,
+    /// `heartbeat.action.query`, when set.
+    pub heartbeat_action_query: Option<String>,
+    /// `topic.heartbeat.prefix`.
+    pub heartbeat_topic_prefix: String,
+    /// `slot.max.lag.bytes` (kconnect's own); `None` when 0 (off).
+    pub slot_max_lag_bytes: Option<u64>,
 }
 
 fn key(name: &str, kind: ConfigType, default: Option<ConfigValue>, doc: &str) -> ConfigKey {
@@ -315,6 +327,15 @@ fn definition() -> ConfigDef {
             "__debezium_unavailable_value",
             "What an unchanged TOASTed value the server did not send becomes",
         ))
+        .define(key(HEARTBEAT_INTERVAL, ConfigType::Int, Some(ConfigValue::Int(0)), "Milliseconds between heartbeats; 0 for none"))
+        .define(string(HEARTBEAT_ACTION_QUERY, "", "A statement run on the database before each heartbeat"))
+        .define(string(HEARTBEAT_TOPIC_PREFIX, "__debezium-heartbeat", "Heartbeats go to <prefix>.<topic.prefix>"))
+        .define(key(
+            SLOT_MAX_LAG,
+            ConfigType::Long,
+            Some(ConfigValue::Long(0)),
+            "kconnect only: the task fails when the slot holds more WAL than this many bytes (checked every 10 s); 0 for no limit",
+        ))
 }
 
 /// The regular expressions of a list key; a bad one is an error naming the key.
@@ -371,6 +392,11 @@ impl PluginConfig for PostgresCdcConfig {
             max_batch_size: parsed.get_int(MAX_BATCH_SIZE)?.max(1) as usize,
             poll_interval: parsed.get_millis(POLL_INTERVAL)?,
             unavailable_placeholder: parsed.get_string(UNAVAILABLE_PLACEHOLDER)?.to_string(),
+            heartbeat_interval: Some(parsed.get_millis(HEARTBEAT_INTERVAL)?).filter(|d| !d.is_zero()),
+            heartbeat_action_query: Some(parsed.get_string(HEARTBEAT_ACTION_QUERY)?.to_string())
+                .filter(|q| !q.is_empty()),
+            heartbeat_topic_prefix: parsed.get_string(HEARTBEAT_TOPIC_PREFIX)?.to_string(),
+            slot_max_lag_bytes: Some(parsed.get_long(SLOT_MAX_LAG)?.max(0) as u64).filter(|b| *b > 0),
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod client;
 pub mod config;
 pub mod envelope;
 pub mod events;
+pub mod heartbeat;
 pub mod offsets;
 pub mod pgoutput;
 pub mod source;

@@ -1,0 +1,51 @@
+//! Debezium's heartbeats (`heartbeat.interval.ms`): a record on `<topic.heartbeat.prefix>.<topic.prefix>`
+//! every interval, whose offset carries the server's latest position while nothing captured
+//! changes, so that the slot's confirmed position (and the WAL the server keeps) moves on an idle
+//! database too. `heartbeat.action.query` runs first, for databases whose captured tables are
+//! quiet while others are busy.
+
+use std::sync::Arc;
+
+use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
+use kconnect_api::{OffsetMap, RecordCore, Result, SchemaAndValue, SourceRecord, Struct, Value};
+
+/// Builds a connector's heartbeat records.
+pub struct Heartbeats {
+    topic: String,
+    server: String,
+    key_schema: SchemaRef,
+    value_schema: SchemaRef,
+    partition: Arc<OffsetMap>,
+}
+
+impl Heartbeats {
+    /// Heartbeats of server `server` on `<prefix>.<server>`.
+    pub fn new(prefix: &str, server: &str) -> Self {
+        Self {
+            topic: format!("{prefix}.{server}"),
+            server: server.to_string(),
+            key_schema: SchemaBuilder::struct_()
+                .name("io.debezium.connector.common.ServerNameKey")
+                .field("serverName", SchemaBuilder::new(SchemaType::String).build())
+                .build(),
+            value_schema: SchemaBuilder::struct_()
+                .name("io.debezium.connector.common.Heartbeat")
+                .field("ts_ms", SchemaBuilder::new(SchemaType::Int64).build())
+                .build(),
+            partition: Arc::new(crate::offsets::partition(server)),
+        }
+    }
+
+    /// A heartbeat at `now_ms` with `offset`.
+    pub fn record(&self, now_ms: i64, offset: OffsetMap) -> Result<SourceRecord> {
+        let key = Struct::with_values(self.key_schema.clone(), vec![Value::String(self.server.clone())])?;
+        let value = Struct::with_values(self.value_schema.clone(), vec![Value::Int64(now_ms)])?;
+        let mut core = RecordCore::new(
+            self.topic.clone(),
+            SchemaAndValue::new(Some(self.value_schema.clone()), Value::Struct(value)),
+        );
+        core.key = SchemaAndValue::new(Some(self.key_schema.clone()), Value::Struct(key));
+        core.timestamp = Some(now_ms);
+        Ok(SourceRecord::new(self.partition.clone(), offset, core))
+    }
+}
