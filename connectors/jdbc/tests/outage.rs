@@ -7,38 +7,10 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
 use common::{as_sink_records, postgres, read_table, start_sink};
-
-/// Runs `pg_ctlcluster <version> main <action>` on the machine's cluster.
-fn cluster(action: &str) {
-    let version = std::fs::read_dir("/etc/postgresql")
-        .expect("PostgreSQL's configuration directory")
-        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .max()
-        .expect("a PostgreSQL cluster");
-    let status = Command::new("pg_ctlcluster")
-        .args(["--skip-systemctl-redirect", &version, "main", action])
-        .status()
-        .expect("pg_ctlcluster runs");
-    assert!(status.success(), "pg_ctlcluster {action}");
-}
-
-/// Starts PostgreSQL again however the test ends.
-struct StartAgain;
-
-impl Drop for StartAgain {
-    fn drop(&mut self) {
-        let _ = Command::new("sh")
-            .args([
-                "-c",
-                "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | sort -V | tail -1) main start",
-            ])
-            .status();
-    }
-}
+use kconnect_test_kit::{StartPostgresAgain, postgres_cluster};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn writes_are_retried_through_an_outage_and_fail_only_after_max_retries() {
@@ -58,8 +30,8 @@ async fn writes_are_retried_through_an_outage_and_fail_only_after_max_retries() 
     .await;
     sink.put(&records[..10]).await.unwrap();
 
-    let _start_again = StartAgain;
-    cluster("stop");
+    let _start_again = StartPostgresAgain;
+    postgres_cluster("stop");
     let first = sink.put(&records[10..]).await.unwrap_err();
     assert!(first.is_retriable(), "{first}");
     assert_eq!(
@@ -71,7 +43,7 @@ async fn writes_are_retried_through_an_outage_and_fail_only_after_max_retries() 
     assert!(!given_up.is_retriable(), "{given_up}");
     assert!(given_up.to_string().contains("max.retries=1"), "{given_up}");
 
-    cluster("start");
+    postgres_cluster("start");
     let mut written = false;
     for _ in 0..60 {
         match sink.put(&records[10..]).await {

@@ -212,6 +212,8 @@ impl Capture {
         // Where the stream is when no transaction is open: heartbeats' offsets carry it.
         let mut open_transaction = false;
         let mut quiet_at = 0u64;
+        // The position of the last event handed to the task.
+        let mut last_emitted = self.position.map_or(0, |p| p.flushable());
         let heartbeats = Heartbeats::new(&self.config.heartbeat_topic_prefix, &self.config.topic_prefix);
         let mut feedback = tokio::time::interval(FEEDBACK_EVERY);
         let mut beat = self.config.heartbeat_interval.map(tokio::time::interval);
@@ -222,7 +224,16 @@ impl Capture {
         loop {
             let event = tokio::select! {
                 _ = feedback.tick() => {
-                    session.update_applied_lsn(Lsn::from_u64(self.confirmed.load(Ordering::Relaxed)));
+                    // With every emitted event committed and no transaction open, the WAL up to the
+                    // quiet position holds nothing more to emit: confirming it lets the server move
+                    // on (and shut down, which waits for its walsenders' clients to confirm).
+                    let committed = self.confirmed.load(Ordering::Relaxed);
+                    let confirmable = if committed >= last_emitted && !open_transaction {
+                        committed.max(quiet_at)
+                    } else {
+                        committed
+                    };
+                    session.update_applied_lsn(Lsn::from_u64(confirmable));
                     continue;
                 }
                 () = tick(&mut beat) => {
@@ -320,6 +331,7 @@ impl Capture {
                 offset: offsets::streamed(lsn, last_commit_end, commit_lsn, xid, committed_at, kind),
             };
             self.send(events.records(change)?).await?;
+            last_emitted = lsn;
         }
     }
 

@@ -236,10 +236,11 @@ pub async fn primary_key(sql: &mut PgConnection, relation: u32) -> Result<Vec<St
     .map_err(|err| database_error("reading a table's primary key", err))
 }
 
-/// How many bytes of WAL the slot holds: from its confirmed position to the server's current one.
+/// How many bytes of WAL the slot makes the server keep: from its restart position (which the
+/// oldest transaction still open when the slot last moved holds back) to the current one.
 pub async fn slot_lag_bytes(sql: &mut PgConnection, slot: &str) -> Result<u64> {
     let lag: Option<i64> = sqlx::query_scalar(
-        "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::int8 FROM pg_replication_slots WHERE slot_name = $1",
+        "SELECT (pg_current_wal_lsn() - restart_lsn)::int8 FROM pg_replication_slots WHERE slot_name = $1",
     )
     .bind(slot)
     .fetch_optional(&mut *sql)

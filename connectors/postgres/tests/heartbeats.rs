@@ -1,6 +1,7 @@
 //! The WAL a slot holds stays bounded: on a database whose captured table is quiet while another is
-//! busy, heartbeats move the slot's confirmed position past the busy table's changes; and
-//! `slot.max.lag.bytes` fails a connector whose slot falls too far behind, naming the key.
+//! busy, the slot's confirmed position moves past the busy table's changes and heartbeats are
+//! written; and `slot.max.lag.bytes` fails a connector whose slot makes the server keep too much
+//! WAL (here held back by a transaction left open), naming the key.
 
 mod common;
 
@@ -61,6 +62,12 @@ async fn heartbeats_release_wal_and_a_slot_too_far_behind_fails_the_task() {
         1
     );
 
+    // A transaction left open holds the slots' restart position back while the busy table writes.
+    let mut open = sqlx::PgConnection::connect(URL).await.unwrap();
+    sqlx::raw_sql("BEGIN; INSERT INTO hb_busy VALUES (0, 'open')")
+        .execute(&mut open)
+        .await
+        .unwrap();
     sql(&["INSERT INTO hb_busy SELECT i, repeat('x', 100) FROM generate_series(1, 20000) i"]).await;
     let busy_until = lsn_of("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8").await;
     let confirmed = "SELECT (confirmed_flush_lsn - '0/0'::pg_lsn)::int8 FROM pg_replication_slots \
@@ -90,6 +97,7 @@ async fn heartbeats_release_wal_and_a_slot_too_far_behind_fails_the_task() {
     let task = worker.rest.wait_for_task_state("lagging", "FAILED", WAIT).await;
     let trace = task["trace"].as_str().unwrap_or_default();
     assert!(trace.contains("slot.max.lag.bytes"), "{task}\n{}", worker.process.log());
+    drop(open);
     drop(worker);
     drop_slots(&slots, &slots).await;
 }

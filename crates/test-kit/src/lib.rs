@@ -7,6 +7,7 @@ pub mod compliance;
 pub mod databases;
 mod java_stores;
 mod kafka;
+mod postgres_server;
 mod process;
 mod quickstart;
 mod rest;
@@ -25,6 +26,7 @@ pub use kafka::{
     ConsumedRecord, consume_records, consume_values, create_topic, create_topic_with_partitions, produce_to_partition,
     produce_values, start_broker, start_sasl_broker, start_with,
 };
+pub use postgres_server::{StartPostgresAgain, postgres_cluster};
 pub use process::WorkerProcess;
 pub use quickstart::{ARRIVAL_TIMEOUT, Quickstart};
 pub use rest::{RestApi, metric_labels, metric_value};
