@@ -1,27 +1,25 @@
-//! What a task runs in the background: the snapshot, read inside the slot's exported snapshot so
-//! that streaming continues exactly where it ends, then the stream of committed changes. Records
-//! go to the task through a bounded channel; the LSN the task's last offset commit covers goes back
-//! to the server as the slot's confirmed position.
+//! What a task runs in the background: the snapshot (`snapshot.rs`), read inside the slot's
+//! exported snapshot so that streaming continues exactly where it ends, then the stream of
+//! committed changes. Records go to the task through a bounded channel; the LSN the task's last
+//! offset commit covers goes back to the server as the slot's confirmed position.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures::TryStreamExt;
-use kconnect_api::{ConnectError, Result, SourceRecord, Value};
+use kconnect_api::{ConnectError, Result, SourceRecord};
 use pgwire_replication::{Lsn, ReplicationClient, ReplicationEvent};
-use sqlx::Row;
 use sqlx::postgres::PgConnection;
 use tokio::sync::mpsc;
 
-use crate::client::{self, quote};
+use crate::client;
 use crate::config::PostgresCdcConfig;
 use crate::envelope::{SourceInfo, TableShape};
 use crate::events::{Change, Events, Op};
 use crate::heartbeat::Heartbeats;
 use crate::offsets::{self, Position};
-use crate::pgoutput::{self, Datum, Message};
+use crate::pgoutput::{self, Message};
 
 /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
@@ -42,7 +40,8 @@ pub struct Capture {
     pub confirmed: Arc<AtomicU64>,
 }
 
-fn now_micros() -> i64 {
+/// Microseconds since the Unix epoch.
+pub(crate) fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64)
@@ -57,7 +56,8 @@ impl Capture {
         }
     }
 
-    async fn send(&self, batch: Vec<SourceRecord>) -> Result<()> {
+    /// Hands `batch` to the task, in order; an error once the task stopped.
+    pub(crate) async fn send(&self, batch: Vec<SourceRecord>) -> Result<()> {
         for record in batch {
             if self.records.send(Ok(record)).await.is_err() {
                 return Err(ConnectError::Fatal("the task stopped".into()));
@@ -106,101 +106,6 @@ impl Capture {
             .map_err(|err| ConnectError::Retriable(format!("starting replication: {err}")))?;
         tracing::info!(slot = %self.config.slot_name, "streaming changes");
         self.stream(session, sql, &events).await
-    }
-
-    /// Reads every captured table inside one repeatable-read transaction (the exported snapshot's
-    /// when given) and sends each row as an `r` event; the last carries `last_snapshot_record`.
-    async fn snapshot(&self, sql: &mut PgConnection, events: &Events, exported: Option<&str>, lsn: u64) -> Result<()> {
-        let failed = |err: sqlx::Error| ConnectError::Retriable(format!("reading the snapshot: {err}"));
-        sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .execute(&mut *sql)
-            .await
-            .map_err(failed)?;
-        if let Some(name) = exported {
-            sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{}'", name.replace('\'', "''")))
-                .execute(&mut *sql)
-                .await
-                .map_err(failed)?;
-        }
-        let tables = client::captured_tables(sql, &self.config.tables).await?;
-        tracing::info!(tables = tables.len(), "snapshot started");
-        let started = now_micros();
-        let tx_id: Option<i64> = sqlx::query_scalar("SELECT txid_current()")
-            .fetch_one(&mut *sql)
-            .await
-            .ok();
-        let lsn = if lsn == 0 {
-            let current: i64 = sqlx::query_scalar("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8")
-                .fetch_one(&mut *sql)
-                .await
-                .map_err(failed)?;
-            current as u64
-        } else {
-            lsn
-        };
-        // Debezium marks the snapshot's rows: the first `first`, each later table's first
-        // `first_in_data_collection`, each table's last `last_in_data_collection`, the very last
-        // `last`; it must see one row ahead to know.
-        let mut pending: Option<(SourceRecord, &'static str)> = None;
-        for (schema, table) in &tables {
-            let relation = client::relation_of(sql, schema, table).await?;
-            let facts = client::column_facts(sql, relation.id).await?;
-            let shape = TableShape::new(
-                &self.config.topic_prefix,
-                &relation,
-                &facts,
-                self.config.decimals,
-                events.source_schema(),
-            );
-            let columns: Vec<String> = relation.columns.iter().map(snapshot_text).collect();
-            let select = format!("SELECT {} FROM {}.{}", columns.join(", "), quote(schema), quote(table));
-            let mut rows = sqlx::query(&select).fetch(&mut *sql);
-            let mut first_of_table = true;
-            while let Some(row) = rows.try_next().await.map_err(failed)? {
-                let tuple: Vec<Datum> = (0..relation.columns.len())
-                    .map(|i| row.get::<Option<String>, _>(i).map_or(Datum::Null, Datum::Text))
-                    .collect();
-                let info = SourceInfo {
-                    ts_us: started,
-                    snapshot: "true",
-                    tx_id,
-                    lsn: Some(lsn as i64),
-                    sequence: Some(format!("[null,\"{lsn}\"]")),
-                };
-                let change = Change {
-                    shape: &shape,
-                    op: Op::Read,
-                    before: None,
-                    after: Some(&tuple),
-                    info,
-                    offset: offsets::snapshot(lsn, tx_id, started, false),
-                };
-                for record in events.records(change)? {
-                    let marker = match (&pending, first_of_table) {
-                        (None, _) => "first",
-                        (Some(_), true) => "first_in_data_collection",
-                        (Some(_), false) => "true",
-                    };
-                    first_of_table = false;
-                    if let Some((previous, previous_marker)) = pending.replace((record, marker)) {
-                        self.send(vec![with_snapshot_marker(previous, previous_marker)]).await?;
-                    }
-                }
-            }
-            drop(rows);
-            if let Some((_, marker)) = pending.as_mut().filter(|_| !first_of_table)
-                && *marker != "first"
-            {
-                *marker = "last_in_data_collection";
-            }
-        }
-        sqlx::query("COMMIT").execute(&mut *sql).await.map_err(failed)?;
-        if let Some((mut last, _)) = pending {
-            last.source_offset = offsets::snapshot(lsn, tx_id, started, true);
-            self.send(vec![with_snapshot_marker(last, "last")]).await?;
-        }
-        tracing::info!("snapshot complete");
-        Ok(())
     }
 
     /// Streams committed changes, skipping those a resumed transaction had emitted already, and
@@ -387,34 +292,4 @@ async fn tick(interval: &mut Option<tokio::time::Interval>) {
         }
         None => std::future::pending().await,
     }
-}
-
-/// The column as the snapshot selects it: its text output, as pgoutput sends it (a `char(n)`
-/// keeps its padding, which a cast to text drops).
-fn snapshot_text(column: &crate::pgoutput::RelationColumn) -> String {
-    let name = quote(&column.name);
-    match (column.type_oid, column.type_modifier) {
-        (1042, modifier) if modifier > 4 => format!("rpad({name}::text, {})", modifier - 4),
-        _ => format!("{name}::text"),
-    }
-}
-
-/// `record` with `source.snapshot` set to `marker`.
-fn with_snapshot_marker(mut record: SourceRecord, marker: &str) -> SourceRecord {
-    if marker == "true" {
-        return record;
-    }
-    let Value::Struct(envelope) = &record.core.value.value else {
-        return record;
-    };
-    let Some(Value::Struct(source)) = envelope.get("source").cloned() else {
-        return record;
-    };
-    let marked = source
-        .put("snapshot", Value::String(marker.into()))
-        .and_then(|source| envelope.clone().put("source", Value::Struct(source)));
-    if let Ok(envelope) = marked {
-        record.core.value.value = Value::Struct(envelope);
-    }
-    record
 }

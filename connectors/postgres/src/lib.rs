@@ -11,6 +11,7 @@ pub mod events;
 pub mod heartbeat;
 pub mod offsets;
 pub mod pgoutput;
+mod snapshot;
 pub mod source;
 pub mod types;
 

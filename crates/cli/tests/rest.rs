@@ -100,7 +100,8 @@ async fn rest_basics_answer_as_apache_does() {
             "org.apache.kafka.connect.file.FileStreamSourceConnector",
             "org.apache.kafka.connect.file.FileStreamSinkConnector",
             "io.confluent.connect.jdbc.JdbcSourceConnector",
-            "io.confluent.connect.jdbc.JdbcSinkConnector"
+            "io.confluent.connect.jdbc.JdbcSinkConnector",
+            "io.debezium.connector.postgresql.PostgresConnector"
         ]
     );
     assert_eq!(plugins[0]["type"], "source");

@@ -10,14 +10,12 @@ use sqlx::Connection;
 /// The machine's PostgreSQL, as the tests' user.
 pub const URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
-/// Runs each statement, failing the test with the one that failed.
+/// Runs each statement (one each), failing the test with the one that failed.
 pub async fn sql(statements: &[&str]) {
     let mut connection = sqlx::PgConnection::connect(URL).await.expect("PostgreSQL on 127.0.0.1");
     for statement in statements {
-        sqlx::raw_sql(statement)
-            .execute(&mut connection)
-            .await
-            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        let ran = sqlx::query(statement).execute(&mut connection).await;
+        ran.unwrap_or_else(|e| panic!("{statement}: {e}"));
     }
 }
 
