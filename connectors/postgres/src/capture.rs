@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::client;
 use crate::config::PostgresCdcConfig;
 use crate::envelope::{SourceInfo, TableShape};
-use crate::events::{Change, Events, Op};
+use crate::events::{Change, Events, Op, now_micros};
 use crate::heartbeat::Heartbeats;
 use crate::offsets::{self, Position};
 use crate::pgoutput::{self, Message};
@@ -38,13 +38,6 @@ pub struct Capture {
     pub records: mpsc::Sender<Result<SourceRecord>>,
     /// The LSN up to which events are committed to Kafka.
     pub confirmed: Arc<AtomicU64>,
-}
-
-/// Microseconds since the Unix epoch.
-pub(crate) fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
 }
 
 impl Capture {
@@ -69,14 +62,14 @@ impl Capture {
     async fn capture(self) -> Result<()> {
         let mut sql = client::connect_sql(&self.config.connection).await?;
         client::check_server(&mut sql).await?;
-        if self.config.tables.has_includes() && client::captured_tables(&mut sql, &self.config.tables).await?.is_empty()
-        {
+        let tables = client::captured_tables(&mut sql, &self.config.tables).await?;
+        if self.config.tables.has_includes() && tables.is_empty() {
             return Err(ConnectError::config(
                 "table.include.list",
                 "no table of the database matches schema.include.list, table.include.list and the exclude lists",
             ));
         }
-        client::ensure_publication(&mut sql, &self.config).await?;
+        client::ensure_publication(&mut sql, &self.config, &tables).await?;
         let slot_exists = client::slot_exists(&mut sql, &self.config.slot_name).await?;
         let completed = self.position.is_some_and(|p| p.snapshot_completed);
         let snapshots = self.config.snapshot_mode.snapshots(completed);

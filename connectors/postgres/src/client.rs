@@ -94,8 +94,13 @@ pub fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
-/// Creates the publication when it is missing, as `publication.autocreate.mode` says.
-pub async fn ensure_publication(sql: &mut PgConnection, config: &PostgresCdcConfig) -> Result<()> {
+/// Creates the publication when it is missing, as `publication.autocreate.mode` says; a
+/// `filtered` one publishes the captured `tables`.
+pub async fn ensure_publication(
+    sql: &mut PgConnection,
+    config: &PostgresCdcConfig,
+    tables: &[(String, String)],
+) -> Result<()> {
     let name = &config.publication_name;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1)")
         .bind(name)
@@ -114,7 +119,6 @@ pub async fn ensure_publication(sql: &mut PgConnection, config: &PostgresCdcConf
         }
         PublicationMode::AllTables => format!("CREATE PUBLICATION {} FOR ALL TABLES", quote(name)),
         PublicationMode::Filtered => {
-            let tables = captured_tables(sql, &config.tables).await?;
             if tables.is_empty() {
                 return Err(ConnectError::config(
                     "table.include.list",

@@ -61,7 +61,8 @@ pub struct Change<'a> {
     pub offset: OffsetMap,
 }
 
-fn now_micros() -> i64 {
+/// Microseconds since the Unix epoch.
+pub(crate) fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64)

@@ -7,10 +7,10 @@ use kconnect_api::{ConnectError, Result, SourceRecord, Value};
 use sqlx::Row;
 use sqlx::postgres::PgConnection;
 
-use crate::capture::{Capture, now_micros};
+use crate::capture::Capture;
 use crate::client::{self, quote};
 use crate::envelope::{SourceInfo, TableShape};
-use crate::events::{Change, Events, Op};
+use crate::events::{Change, Events, Op, now_micros};
 use crate::offsets;
 use crate::pgoutput::Datum;
 

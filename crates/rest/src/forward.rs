@@ -55,13 +55,13 @@ pub(crate) async fn forward(state: &AppState, target: &str, request: Request) ->
     }
 }
 
-async fn proxy(client: &reqwest::Client, leader: &str, request: Request, query: &str) -> Result<Response, String> {
+async fn proxy(client: &reqwest::Client, target: &str, request: Request, query: &str) -> Result<Response, String> {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.map_err(|err| err.to_string())?;
     let separator = if query.is_empty() { "" } else { "&" };
     let url = format!(
         "{}{}?{query}{separator}forward=false",
-        leader.trim_end_matches('/'),
+        target.trim_end_matches('/'),
         parts.uri.path()
     );
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).map_err(|err| err.to_string())?;
@@ -76,7 +76,7 @@ async fn proxy(client: &reqwest::Client, leader: &str, request: Request, query: 
             forwarded = forwarded.header(name.as_str(), value.as_bytes());
         }
     }
-    tracing::debug!(%url, "forwarding a write request to the leader");
+    tracing::debug!(%url, "forwarding a request to another worker");
     let answer = forwarded
         .send()
         .await

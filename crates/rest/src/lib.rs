@@ -51,7 +51,7 @@ pub struct AppState {
     pub info: Arc<ServerInfo>,
     /// Run-time log levels, when the binary lets them change.
     pub log_levels: Option<Arc<dyn LogLevels>>,
-    /// The client that forwards writes to the leader.
+    /// The client that forwards writes to the leader and task restarts to their worker.
     pub workers: reqwest::Client,
 }
 

@@ -420,7 +420,6 @@ impl WorkerConfig {
     }
 }
 
-/// Parses `http://host:port` (an empty host means every interface).
 /// One entry of `listeners` or `admin.listeners`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RestListener {
@@ -450,6 +449,7 @@ fn parse_listeners(key: &str, entries: &[String]) -> Result<Vec<RestListener>, R
         .collect()
 }
 
+/// Parses `http://host:port` or `https://host:port` (an empty host means every interface).
 fn parse_listener(listener: &str) -> Option<RestListener> {
     let lower = listener.trim().to_ascii_lowercase();
     let (rest, https) = match lower.strip_prefix("https://") {

@@ -2,9 +2,9 @@
 //! keystore by `openssl pkcs12 -export`, its JKS copy and the CA's truststores by `keytool`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::test_certificates;
+use crate::tls_broker::run_tool as run;
 
 /// The password of every store made here.
 pub const STORE_PASSWORD: &str = "changeit";
@@ -25,20 +25,6 @@ pub struct JavaStores {
     pub truststore_p12: PathBuf,
     /// The CA in a JKS truststore.
     pub truststore_jks: PathBuf,
-}
-
-/// Runs `program` with `args` in `dir`, panicking with its message on failure.
-fn run(program: &str, args: &[&str], dir: &Path) {
-    let made = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|err| panic!("{program} (keytool comes with Java): {err}"));
-    assert!(
-        made.status.success(),
-        "{program}: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
 }
 
 /// Makes the CA, the certificate and every store in `dir`, each store with [`STORE_PASSWORD`].

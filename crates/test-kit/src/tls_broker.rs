@@ -32,14 +32,23 @@ impl Drop for TlsBroker {
     }
 }
 
-/// Runs `openssl` with `args`, panicking with its message on failure.
-fn openssl(args: &[&str], dir: &Path) {
-    let made = Command::new("openssl")
+/// Runs `program` with `args` in `dir`, panicking with its message on failure.
+pub(crate) fn run_tool(program: &str, args: &[&str], dir: &Path) {
+    let made = Command::new(program)
         .args(args)
         .current_dir(dir)
         .output()
-        .expect("openssl");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        .unwrap_or_else(|err| panic!("{program}: {err}"));
+    assert!(
+        made.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+}
+
+/// Runs `openssl` with `args` in `dir`.
+fn openssl(args: &[&str], dir: &Path) {
+    run_tool("openssl", args, dir);
 }
 
 /// Makes a test CA and a certificate it signs for 127.0.0.1 and localhost in `dir`:

@@ -114,8 +114,18 @@ pub(crate) fn rebuild(
     base: &SchemaRef,
     fields: Vec<(&str, SchemaRef, Value)>,
 ) -> Result<SchemaAndValue> {
+    rebuild_as(schemas, base, base.optional, fields)
+}
+
+/// As [`rebuild`], the struct `optional` or required whatever `base` is.
+pub(crate) fn rebuild_as(
+    schemas: &SchemaMemo<SchemaRef>,
+    base: &SchemaRef,
+    optional: bool,
+    fields: Vec<(&str, SchemaRef, Value)>,
+) -> Result<SchemaAndValue> {
     let schema = schemas.get_or_try_insert(base, |base| {
-        let mut builder = SchemaBuilder::struct_().with_optional(base.optional);
+        let mut builder = SchemaBuilder::struct_().with_optional(optional);
         if let Some(name) = &base.name {
             builder = builder.name(name);
         }

@@ -10,7 +10,7 @@ use kconnect_api::{
 };
 use kconnect_memo::SchemaMemo;
 
-use crate::field::{copied_entries, list, string_with_default};
+use crate::field::{copied_entries, list, rebuild_as, string_with_default};
 
 const MODE: &str = "delete.tombstone.handling.mode";
 const ADD_FIELDS: &str = "add.fields";
@@ -171,26 +171,7 @@ impl ExtractNewRecordState {
                 fields.push((&reference.added_as, std::sync::Arc::new(optional), value.clone()));
             }
         }
-        let schema = self.schemas.get_or_try_insert(row.schema(), |base| {
-            let builder = SchemaBuilder::struct_();
-            let builder = match &base.name {
-                Some(name) => builder.name(name),
-                None => builder,
-            };
-            let builder = match base.version {
-                Some(version) => builder.version(version),
-                None => builder,
-            };
-            Ok(fields
-                .iter()
-                .fold(builder, |builder, (name, schema, _)| {
-                    builder.field(*name, schema.clone())
-                })
-                .build())
-        })?;
-        let values = fields.into_iter().map(|(_, _, value)| value).collect();
-        let unwrapped = Struct::with_values(schema.clone(), values)?;
-        Ok(SchemaAndValue::new(Some(schema), Value::Struct(unwrapped)))
+        rebuild_as(&self.schemas, row.schema(), false, fields)
     }
 
     /// The topic `route.by.field` names in `row`, if set and present.
