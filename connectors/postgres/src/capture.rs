@@ -14,12 +14,13 @@ use sqlx::postgres::PgConnection;
 use tokio::sync::mpsc;
 
 use crate::client;
-use crate::config::PostgresCdcConfig;
+use crate::config::{PostgresCdcConfig, SnapshotMode};
 use crate::envelope::{SourceInfo, TableShape};
 use crate::events::{Change, Events, Op, now_micros};
 use crate::heartbeat::Heartbeats;
 use crate::offsets::{self, Position};
 use crate::pgoutput::{self, Message};
+use crate::snapshot::SnapshotFrom;
 
 /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
@@ -71,19 +72,21 @@ impl Capture {
         }
         client::ensure_publication(&mut sql, &self.config, &tables).await?;
         let slot_exists = client::slot_exists(&mut sql, &self.config.slot_name).await?;
-        let completed = self.position.is_some_and(|p| p.snapshot_completed);
+        let completed = self.position.as_ref().is_some_and(|p| p.snapshot_completed);
         let snapshots = self.config.snapshot_mode.snapshots(completed);
         let mut session = client::replication_session(&self.config).await?;
         let events = Events::new(&self.config);
         if !slot_exists {
-            let (consistent, exported) = client::create_slot(&mut session, &self.config.slot_name).await?;
+            let (lsn, name) = client::create_slot(&mut session, &self.config.slot_name).await?;
             if snapshots {
-                self.snapshot(&mut sql, &events, Some(&exported), consistent).await?;
+                self.snapshot(SnapshotFrom::Exported { name: &name, lsn }).await?;
             }
         } else if snapshots {
-            // No exported snapshot of an existing slot: changes the stream also carries may be read
-            // twice, never missed.
-            self.snapshot(&mut sql, &events, None, 0).await?;
+            let unfinished = self.position.as_ref().and_then(|p| p.unfinished_snapshot.clone());
+            match unfinished.filter(|_| self.config.snapshot_mode != SnapshotMode::Always) {
+                Some((start, progress)) => self.snapshot(SnapshotFrom::Resumed(start, progress)).await?,
+                None => self.snapshot(SnapshotFrom::Now).await?,
+            }
         }
         if !self.config.snapshot_mode.streams() {
             tracing::info!("snapshot.mode=initial_only: the snapshot is complete and nothing is streamed");
@@ -111,7 +114,7 @@ impl Capture {
         let mut open_transaction = false;
         let mut quiet_at = 0u64;
         // The position of the last event handed to the task.
-        let mut last_emitted = self.position.map_or(0, |p| p.flushable());
+        let mut last_emitted = self.position.as_ref().map_or(0, Position::flushable);
         let heartbeats = Heartbeats::new(&self.config.heartbeat_topic_prefix, &self.config.topic_prefix);
         let mut feedback = tokio::time::interval(FEEDBACK_EVERY);
         let mut beat = self.config.heartbeat_interval.map(tokio::time::interval);
@@ -183,14 +186,14 @@ impl Capture {
                         // REPLICA IDENTITY FULL); events are keyed by the primary key.
                         let key = client::primary_key(&mut sql, relation.id).await?;
                         for column in &mut relation.columns {
-                            column.in_key = key.contains(&column.name);
+                            column.in_key = key.iter().any(|k| k.name == column.name);
                         }
                         let facts = client::column_facts(&mut sql, relation.id).await?;
                         Some(TableShape::new(
                             &self.config.topic_prefix,
                             &relation,
                             &facts,
-                            self.config.decimals,
+                            self.config.modes,
                             events.source_schema(),
                         ))
                     } else {
@@ -204,7 +207,11 @@ impl Capture {
                 Message::Delete { relation, old } => (relation, Op::Delete, Some(old), None, "DELETE"),
                 Message::Truncate { .. } | Message::Other => continue,
             };
-            if self.position.is_some_and(|p| p.already_emitted(commit_lsn, lsn)) {
+            if self
+                .position
+                .as_ref()
+                .is_some_and(|p| p.already_emitted(commit_lsn, lsn))
+            {
                 continue;
             }
             let Some(Some(shape)) = shapes.get(&relation) else {

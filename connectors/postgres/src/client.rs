@@ -226,18 +226,36 @@ pub async fn column_facts(sql: &mut PgConnection, relation: u32) -> Result<HashM
         .collect())
 }
 
-/// The primary key columns of the table with OID `relation` (none without a primary key): what
-/// Debezium keys events by, whatever the table's replica identity.
-pub async fn primary_key(sql: &mut PgConnection, relation: u32) -> Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT a.attname::text FROM pg_index i \
+/// A primary key column: its name and its type as SQL names it without a modifier (`integer`,
+/// `bpchar`, `public.mood`), to cast a key value to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyColumn {
+    /// The column's name.
+    pub name: String,
+    /// Its type's name.
+    pub type_name: String,
+}
+
+/// The primary key columns of the table with OID `relation`, in the index's order (none without a
+/// primary key): what Debezium keys events by, whatever the table's replica identity.
+pub async fn primary_key(sql: &mut PgConnection, relation: u32) -> Result<Vec<KeyColumn>> {
+    let rows = sqlx::query(
+        "SELECT a.attname::text, format_type(a.atttypid, -1) FROM pg_index i \
          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
-         WHERE i.indrelid = $1::int8::oid AND i.indisprimary",
+         WHERE i.indrelid = $1::int8::oid AND i.indisprimary \
+         ORDER BY array_position(i.indkey::int2[], a.attnum)",
     )
     .bind(i64::from(relation))
     .fetch_all(&mut *sql)
     .await
-    .map_err(|err| database_error("reading a table's primary key", err))
+    .map_err(|err| database_error("reading a table's primary key", err))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| KeyColumn {
+            name: row.get(0),
+            type_name: row.get(1),
+        })
+        .collect())
 }
 
 /// How many bytes of WAL the slot makes the server keep: from its restart position (which the

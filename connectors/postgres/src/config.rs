@@ -7,7 +7,7 @@ use kconnect_api::config::{ConfigValue, Importance, ParsedConfig, PluginConfig, 
 use kconnect_api::{ConfigDef, ConfigKey, ConfigType, Result};
 use regex::Regex;
 
-use crate::types::DecimalMode;
+use crate::modes::{BinaryMode, DecimalMode, IntervalMode, TimePrecision, ValueModes};
 
 const HOSTNAME: &str = "database.hostname";
 const PORT: &str = "database.port";
@@ -28,8 +28,12 @@ const TABLE_INCLUDE: &str = "table.include.list";
 const TABLE_EXCLUDE: &str = "table.exclude.list";
 const SNAPSHOT_MODE: &str = "snapshot.mode";
 const SNAPSHOT_FETCH_SIZE: &str = "snapshot.fetch.size";
+const SNAPSHOT_MAX_THREADS: &str = "snapshot.max.threads";
 const TOMBSTONES_ON_DELETE: &str = "tombstones.on.delete";
 const DECIMAL_HANDLING: &str = "decimal.handling.mode";
+const TIME_PRECISION: &str = "time.precision.mode";
+const BINARY_HANDLING: &str = "binary.handling.mode";
+const INTERVAL_HANDLING: &str = "interval.handling.mode";
 const MAX_BATCH_SIZE: &str = "max.batch.size";
 const POLL_INTERVAL: &str = "poll.interval.ms";
 const UNAVAILABLE_PLACEHOLDER: &str = "unavailable.value.placeholder";
@@ -156,12 +160,15 @@ pub struct PostgresCdcConfig {
     pub tables: TableFilter,
     /// `snapshot.mode`.
     pub snapshot_mode: SnapshotMode,
-    /// `snapshot.fetch.size`.
+    /// `snapshot.fetch.size`: the rows of one chunk of a table.
     pub snapshot_fetch_size: usize,
+    /// `snapshot.max.threads`: tables read at once.
+    pub snapshot_max_threads: usize,
     /// `tombstones.on.delete`.
     pub tombstones_on_delete: bool,
-    /// `decimal.handling.mode`.
-    pub decimals: DecimalMode,
+    /// `decimal.handling.mode`, `time.precision.mode`, `binary.handling.mode` and
+    /// `interval.handling.mode`.
+    pub modes: ValueModes,
     /// `max.batch.size`.
     pub max_batch_size: usize,
     /// `poll.interval.ms`.
@@ -294,8 +301,17 @@ fn definition() -> ConfigDef {
             SNAPSHOT_FETCH_SIZE,
             ConfigType::Int,
             Some(ConfigValue::Int(10_240)),
-            "Rows read at a time in a snapshot",
+            "Rows read at a time in a snapshot: a table with a primary key is read in chunks of this many rows in key order, and a task started again resumes after the last chunk committed",
         ))
+        .define(
+            key(
+                SNAPSHOT_MAX_THREADS,
+                ConfigType::Int,
+                Some(ConfigValue::Int(1)),
+                "How many tables the snapshot reads at once, each on its own connection sharing one consistent snapshot",
+            )
+            .validator(Validator::AtLeast(1.0)),
+        )
         .define(key(
             TOMBSTONES_ON_DELETE,
             ConfigType::Boolean,
@@ -309,6 +325,30 @@ fn definition() -> ConfigDef {
                 "How NUMERIC columns are carried: precise, double, string",
             )
             .validator(Validator::one_of(&["precise", "double", "string"])),
+        )
+        .define(
+            string(
+                TIME_PRECISION,
+                "adaptive",
+                "How dates, times and timestamps are carried: adaptive (Debezium's types, in milliseconds or microseconds as the column's precision says), adaptive_time_microseconds (times always in microseconds), connect (Connect's Date, Time and Timestamp, in milliseconds)",
+            )
+            .validator(Validator::one_of(&["adaptive", "adaptive_time_microseconds", "connect"])),
+        )
+        .define(
+            string(
+                BINARY_HANDLING,
+                "bytes",
+                "How bytea columns are carried: bytes, base64, base64-url-safe, hex",
+            )
+            .validator(Validator::one_of(&["bytes", "base64", "base64-url-safe", "hex"])),
+        )
+        .define(
+            string(
+                INTERVAL_HANDLING,
+                "numeric",
+                "How interval columns are carried: numeric (microseconds) or string (ISO 8601)",
+            )
+            .validator(Validator::one_of(&["numeric", "string"])),
         )
         .define(key(
             MAX_BATCH_SIZE,
@@ -383,11 +423,29 @@ impl PluginConfig for PostgresCdcConfig {
             },
             snapshot_mode: SnapshotMode::named(parsed.get_string(SNAPSHOT_MODE)?),
             snapshot_fetch_size: parsed.get_int(SNAPSHOT_FETCH_SIZE)?.max(1) as usize,
+            snapshot_max_threads: parsed.get_int(SNAPSHOT_MAX_THREADS)?.max(1) as usize,
             tombstones_on_delete: parsed.get_boolean(TOMBSTONES_ON_DELETE)?,
-            decimals: match parsed.get_string(DECIMAL_HANDLING)? {
-                "double" => DecimalMode::Double,
-                "string" => DecimalMode::String,
-                _ => DecimalMode::Precise,
+            modes: ValueModes {
+                decimals: match parsed.get_string(DECIMAL_HANDLING)? {
+                    "double" => DecimalMode::Double,
+                    "string" => DecimalMode::String,
+                    _ => DecimalMode::Precise,
+                },
+                time_precision: match parsed.get_string(TIME_PRECISION)? {
+                    "adaptive_time_microseconds" => TimePrecision::AdaptiveTimeMicroseconds,
+                    "connect" => TimePrecision::Connect,
+                    _ => TimePrecision::Adaptive,
+                },
+                binary: match parsed.get_string(BINARY_HANDLING)? {
+                    "base64" => BinaryMode::Base64,
+                    "base64-url-safe" => BinaryMode::Base64UrlSafe,
+                    "hex" => BinaryMode::Hex,
+                    _ => BinaryMode::Bytes,
+                },
+                interval: match parsed.get_string(INTERVAL_HANDLING)? {
+                    "string" => IntervalMode::String,
+                    _ => IntervalMode::Numeric,
+                },
             },
             max_batch_size: parsed.get_int(MAX_BATCH_SIZE)?.max(1) as usize,
             poll_interval: parsed.get_millis(POLL_INTERVAL)?,

@@ -7,7 +7,8 @@ use kconnect_api::{Result, Struct, Value};
 use crate::pgoutput::{Datum, Relation};
 use std::collections::HashMap;
 
-use crate::types::{ColumnFacts, ColumnType, DecimalMode, column_type};
+use crate::modes::ValueModes;
+use crate::types::{ColumnFacts, ColumnType, column_type};
 
 /// The `source` block's schema name.
 const SOURCE_SCHEMA: &str = "io.debezium.connector.postgresql.Source";
@@ -95,7 +96,7 @@ impl TableShape {
         prefix: &str,
         relation: &Relation,
         facts: &HashMap<String, ColumnFacts>,
-        decimals: DecimalMode,
+        modes: ValueModes,
         source: SchemaRef,
     ) -> Self {
         let name = format!("{prefix}.{}.{}", relation.namespace, relation.name);
@@ -105,10 +106,7 @@ impl TableShape {
             .iter()
             .map(|c| {
                 let facts = facts.get(&c.name).unwrap_or(&unknown);
-                (
-                    c.name.clone(),
-                    column_type(c.type_oid, c.type_modifier, facts, decimals),
-                )
+                (c.name.clone(), column_type(c.type_oid, c.type_modifier, facts, modes))
             })
             .collect();
         let key_columns: Vec<usize> = (0..columns.len()).filter(|i| relation.columns[*i].in_key).collect();
@@ -168,11 +166,7 @@ impl TableShape {
             Datum::Null if kind.schema.optional => Ok(Value::Null),
             Datum::Null => Ok(kind.absent_value()),
             Datum::Text(text) => kind.value(text),
-            Datum::UnchangedToast => Ok(match kind.schema.schema_type {
-                SchemaType::String => Value::String(placeholder.to_string()),
-                SchemaType::Bytes => Value::Bytes(placeholder.as_bytes().to_vec()),
-                _ => Value::Null,
-            }),
+            Datum::UnchangedToast => Ok(kind.unchanged_toast(placeholder)),
         }
     }
 

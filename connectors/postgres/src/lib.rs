@@ -9,9 +9,11 @@ pub mod config;
 pub mod envelope;
 pub mod events;
 pub mod heartbeat;
+pub mod interval;
+pub mod modes;
 pub mod offsets;
 pub mod pgoutput;
-mod snapshot;
+pub mod snapshot;
 pub mod source;
 pub mod types;
 

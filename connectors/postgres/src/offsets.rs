@@ -5,6 +5,8 @@
 use kconnect_api::OffsetMap;
 use serde_json::Value;
 
+use crate::snapshot::SnapshotProgress;
+
 /// The source partition of every event of a connector.
 pub fn partition(server: &str) -> OffsetMap {
     let mut partition = OffsetMap::new();
@@ -12,16 +14,36 @@ pub fn partition(server: &str) -> OffsetMap {
     partition
 }
 
-/// The offset of a snapshot row: `last_snapshot_record` marks the snapshot's final row.
-pub fn snapshot(lsn: u64, tx_id: Option<i64>, ts_usec: i64, last: bool) -> OffsetMap {
+/// The facts every offset of one snapshot shares: where it stands in the WAL, its transaction
+/// and when it started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotStart {
+    /// The WAL position the snapshot is consistent with.
+    pub lsn: u64,
+    /// The snapshot transaction's id, when the server gave one.
+    pub tx_id: Option<i64>,
+    /// When the snapshot started, in microseconds since the epoch.
+    pub ts_usec: i64,
+}
+
+/// The offset of a snapshot row: `last_snapshot_record` marks the snapshot's final row; the rows
+/// before it carry the snapshot's `progress` (kconnect's own key), so that a task started again
+/// resumes the snapshot instead of starting over.
+pub fn snapshot(start: SnapshotStart, last: bool, progress: Option<&SnapshotProgress>) -> OffsetMap {
     let mut offset = OffsetMap::new();
     offset.insert("last_snapshot_record".into(), last.into());
-    offset.insert("lsn".into(), lsn.into());
-    offset.insert("txId".into(), tx_id.into());
-    offset.insert("ts_usec".into(), ts_usec.into());
+    offset.insert("lsn".into(), start.lsn.into());
+    offset.insert("txId".into(), start.tx_id.into());
+    offset.insert("ts_usec".into(), start.ts_usec.into());
     offset.insert("snapshot".into(), true.into());
+    if let Some(progress) = progress {
+        offset.insert(SNAPSHOT_PROGRESS.into(), progress.to_text().into());
+    }
     offset
 }
+
+/// kconnect's offset key: how far an unfinished snapshot got.
+const SNAPSHOT_PROGRESS: &str = "kconnect_snapshot";
 
 /// The offset of a streamed change at `lsn`, in the transaction whose commit record is at
 /// `commit_lsn`, after the transaction that ended at `last_commit_end` (Debezium's `lsn_commit`;
@@ -52,10 +74,12 @@ pub fn streamed(
 const TXN_COMMIT: &str = "lsn_txn_commit";
 
 /// Where a committed offset leaves off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Position {
     /// Whether the snapshot (if one was taken) is complete.
     pub snapshot_completed: bool,
+    /// Where an unfinished snapshot that kconnect wrote stands: it resumes from there.
+    pub unfinished_snapshot: Option<(SnapshotStart, SnapshotProgress)>,
     /// Where the last transaction completely emitted ended (`lsn_commit`).
     pub last_commit_end: u64,
     /// The commit LSN of the last event's transaction, when kconnect wrote the offset.
@@ -75,8 +99,23 @@ impl Position {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         let lsn = number("lsn_proc").or_else(|| number("lsn")).unwrap_or(0);
+        let snapshot_completed = !in_snapshot || last_snapshot_record;
+        let progress = offset
+            .get(SNAPSHOT_PROGRESS)
+            .and_then(Value::as_str)
+            .and_then(SnapshotProgress::parse)
+            .filter(|_| !snapshot_completed);
+        let unfinished_snapshot = progress.map(|progress| {
+            let start = SnapshotStart {
+                lsn,
+                tx_id: offset.get("txId").and_then(Value::as_i64),
+                ts_usec: offset.get("ts_usec").and_then(Value::as_i64).unwrap_or(0),
+            };
+            (start, progress)
+        });
         Some(Self {
-            snapshot_completed: !in_snapshot || last_snapshot_record,
+            snapshot_completed,
+            unfinished_snapshot,
             last_commit_end: number("lsn_commit").unwrap_or(0),
             txn_commit: number(TXN_COMMIT),
             lsn: if in_snapshot { 0 } else { lsn },
@@ -133,10 +172,22 @@ mod tests {
 
     #[test]
     fn an_interrupted_snapshot_is_not_complete() {
-        let middle = snapshot(100, Some(3), 0, false);
-        assert!(!Position::of(Some(&middle)).unwrap().snapshot_completed);
-        let last = snapshot(100, Some(3), 0, true);
-        assert!(Position::of(Some(&last)).unwrap().snapshot_completed);
+        let start = SnapshotStart {
+            lsn: 100,
+            tx_id: Some(3),
+            ts_usec: 5,
+        };
+        let debeziums = Position::of(Some(&snapshot(start, false, None))).unwrap();
+        assert!(!debeziums.snapshot_completed);
+        assert_eq!(debeziums.unfinished_snapshot, None, "Debezium's: taken again");
+        let mut progress = SnapshotProgress::default();
+        progress.update("public.t", crate::snapshot::TableState::At(vec!["9".into()]));
+        let kconnects = Position::of(Some(&snapshot(start, false, Some(&progress)))).unwrap();
+        assert_eq!(kconnects.unfinished_snapshot, Some((start, progress.clone())));
+        assert_eq!(kconnects.lsn, 0, "nothing streamed yet");
+        let last = Position::of(Some(&snapshot(start, true, Some(&progress)))).unwrap();
+        assert!(last.snapshot_completed);
+        assert_eq!(last.unfinished_snapshot, None);
         assert_eq!(Position::of(None), None);
     }
 }

@@ -120,7 +120,7 @@ impl SourceTask for PostgresCdcTask {
         self.partition = offsets::partition(&config.topic_prefix);
         self.context = Some(context);
         let position = self.committed();
-        if let Some(position) = position {
+        if let Some(position) = &position {
             self.confirmed.store(position.flushable(), Ordering::Relaxed);
             tracing::info!(?position, "resuming from the committed offset");
         }

@@ -2,9 +2,12 @@
 //! schema (with Debezium's semantic names) and the conversion of pgoutput's text values.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use kconnect_api::logical::{Decimal, decimal_schema};
+use kconnect_api::logical::{Decimal, date_schema, decimal_schema, time_schema, timestamp_schema};
 use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
 use kconnect_api::{ConnectError, Result, Struct, Value};
+
+use crate::interval::Interval;
+use crate::modes::{BinaryMode, DecimalMode, IntervalMode, TimePrecision, ValueModes};
 
 /// `io.debezium.time.Date`: days since the epoch.
 const DATE: &str = "io.debezium.time.Date";
@@ -22,6 +25,8 @@ const ZONED_TIMESTAMP: &str = "io.debezium.time.ZonedTimestamp";
 const ZONED_TIME: &str = "io.debezium.time.ZonedTime";
 /// `io.debezium.time.MicroDuration`: an interval in microseconds.
 const MICRO_DURATION: &str = "io.debezium.time.MicroDuration";
+/// `io.debezium.time.Interval`: an interval in ISO 8601 (`P1Y2M3DT4H5M6.5S`).
+const INTERVAL: &str = "io.debezium.time.Interval";
 /// `io.debezium.data.Json`.
 const JSON: &str = "io.debezium.data.Json";
 /// `io.debezium.data.Uuid`.
@@ -30,17 +35,6 @@ const UUID: &str = "io.debezium.data.Uuid";
 const ENUM: &str = "io.debezium.data.Enum";
 /// `io.debezium.data.VariableScaleDecimal`: a numeric without a declared scale.
 const VARIABLE_SCALE_DECIMAL: &str = "io.debezium.data.VariableScaleDecimal";
-
-/// `decimal.handling.mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecimalMode {
-    /// `precise`: Connect's Decimal (or VariableScaleDecimal without a declared scale).
-    Precise,
-    /// `double`.
-    Double,
-    /// `string`.
-    String,
-}
 
 /// What the catalog says of a column beyond its type: Debezium's schema reflects it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,6 +70,16 @@ enum Kind {
     ZonedTime,
     Interval,
     Array,
+    /// `time.precision.mode=connect`: Connect's Date.
+    ConnectDate,
+    /// `time.precision.mode=connect`: Connect's Time (milliseconds).
+    ConnectTime,
+    /// `time.precision.mode=connect`: Connect's Timestamp (milliseconds).
+    ConnectTimestamp,
+    /// `binary.handling.mode` other than `bytes`: bytes written in a string.
+    EncodedBytes(BinaryMode),
+    /// `interval.handling.mode=string`.
+    IntervalText,
 }
 
 /// A column's Connect schema and how to convert its values.
@@ -119,14 +123,8 @@ fn time_precision(type_modifier: i32) -> i32 {
 }
 
 /// The type of a column of type `oid` with `type_modifier` and the catalog's `facts`.
-pub fn column_type(oid: u32, type_modifier: i32, facts: &ColumnFacts, decimals: DecimalMode) -> ColumnType {
-    let mut column = plain_type(
-        oid,
-        type_modifier,
-        !facts.not_null,
-        decimals,
-        facts.enum_labels.as_deref(),
-    );
+pub fn column_type(oid: u32, type_modifier: i32, facts: &ColumnFacts, modes: ValueModes) -> ColumnType {
+    let mut column = plain_type(oid, type_modifier, !facts.not_null, modes, facts.enum_labels.as_deref());
     if let Some(default) = facts.default.as_deref().and_then(|text| column.default_of(text)) {
         column.schema = rebuild_with_default(&column.schema, default);
     }
@@ -144,11 +142,11 @@ fn plain_type(
     oid: u32,
     type_modifier: i32,
     optional: bool,
-    decimals: DecimalMode,
+    modes: ValueModes,
     enum_labels: Option<&[String]>,
 ) -> ColumnType {
     if let Some(element) = array_element(oid) {
-        let element = plain_type(element, type_modifier, true, decimals, None);
+        let element = plain_type(element, type_modifier, true, modes, None);
         let schema = SchemaBuilder::array(element.schema.clone())
             .with_optional(optional)
             .build();
@@ -165,21 +163,23 @@ fn plain_type(
         20 | 26 => Kind::Int64,
         700 => Kind::Float32,
         701 => Kind::Float64,
-        1700 => match decimals {
+        1700 => match modes.decimals {
             DecimalMode::Double => Kind::NumericDouble,
             DecimalMode::String => Kind::Text,
             DecimalMode::Precise if type_modifier >= 4 => Kind::Decimal((type_modifier - 4) & 0xffff),
             DecimalMode::Precise => Kind::VariableDecimal,
         },
-        17 => Kind::Bytes,
-        1082 => Kind::Date,
-        1083 if time_precision(type_modifier) <= 3 => Kind::TimeMillis,
-        1083 => Kind::TimeMicros,
-        1114 if time_precision(type_modifier) <= 3 => Kind::TimestampMillis,
-        1114 => Kind::TimestampMicros,
+        17 => match modes.binary {
+            BinaryMode::Bytes => Kind::Bytes,
+            encoded => Kind::EncodedBytes(encoded),
+        },
+        1082 | 1083 | 1114 => temporal_kind(oid, time_precision(type_modifier), modes.time_precision),
         1184 => Kind::ZonedTimestamp,
         1266 => Kind::ZonedTime,
-        1186 => Kind::Interval,
+        1186 => match modes.interval {
+            IntervalMode::Numeric => Kind::Interval,
+            IntervalMode::String => Kind::IntervalText,
+        },
         _ => Kind::Text,
     };
     let builder = match kind {
@@ -218,11 +218,31 @@ fn plain_type(
         Kind::ZonedTime => SchemaBuilder::new(SchemaType::String).name(ZONED_TIME).version(1),
         Kind::Interval => SchemaBuilder::new(SchemaType::Int64).name(MICRO_DURATION).version(1),
         Kind::Array => unreachable!("arrays are built above"),
+        Kind::ConnectDate => date_schema(),
+        Kind::ConnectTime => time_schema(),
+        Kind::ConnectTimestamp => timestamp_schema(),
+        Kind::EncodedBytes(_) => SchemaBuilder::new(SchemaType::String),
+        Kind::IntervalText => SchemaBuilder::new(SchemaType::String).name(INTERVAL).version(1),
     };
     ColumnType {
         kind,
         element: None,
         schema: builder.with_optional(optional).build(),
+    }
+}
+
+/// How a `date` (1082), `time` (1083) or `timestamp` (1114) of `precision` is carried.
+fn temporal_kind(oid: u32, precision: i32, mode: TimePrecision) -> Kind {
+    match (oid, mode) {
+        (1082, TimePrecision::Connect) => Kind::ConnectDate,
+        (1082, _) => Kind::Date,
+        (1083, TimePrecision::Connect) => Kind::ConnectTime,
+        (1083, TimePrecision::AdaptiveTimeMicroseconds) => Kind::TimeMicros,
+        (1083, _) if precision <= 3 => Kind::TimeMillis,
+        (1083, _) => Kind::TimeMicros,
+        (_, TimePrecision::Connect) => Kind::ConnectTimestamp,
+        (_, _) if precision <= 3 => Kind::TimestampMillis,
+        (_, _) => Kind::TimestampMicros,
     }
 }
 
@@ -238,6 +258,12 @@ fn parse_time(text: &str) -> Result<NaiveTime> {
     NaiveTime::parse_from_str(text, "%H:%M:%S%.f").map_err(|_| bad(text, "a time"))
 }
 
+/// Days since the epoch.
+fn parse_date(text: &str) -> Result<i32> {
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad(text, "a date"))?;
+    Ok((date - NaiveDate::default()).num_days() as i32)
+}
+
 fn parse_timestamp(text: &str) -> Result<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").map_err(|_| bad(text, "a timestamp"))
 }
@@ -249,34 +275,6 @@ fn parse_bytea(text: &str) -> Result<Vec<u8>> {
         .step_by(2)
         .map(|at| u8::from_str_radix(hex.get(at..at + 2).unwrap_or("?"), 16).map_err(|_| bad(text, "bytea")))
         .collect()
-}
-
-/// An interval's microseconds, with Debezium's average months (365.25 / 12 days) and 365.25-day
-/// years, from
-/// PostgreSQL's default `postgres` interval output (`1 year 2 mons 3 days 04:05:06.7`).
-fn parse_interval(text: &str) -> Result<i64> {
-    const DAY: f64 = 86_400_000_000.0;
-    let mut micros = 0f64;
-    let mut words = text.split_whitespace().peekable();
-    while let Some(word) = words.next() {
-        if word.contains(':') {
-            let negative = word.starts_with('-');
-            let time = parse_time(word.trim_start_matches(['-', '+']))?;
-            let value = micros_of_day(time) as f64;
-            micros += if negative { -value } else { value };
-            continue;
-        }
-        let amount: f64 = word.parse().map_err(|_| bad(text, "an interval"))?;
-        let unit = words.next().ok_or_else(|| bad(text, "an interval"))?;
-        let scale = match unit.trim_end_matches('s') {
-            "year" => 365.25 * DAY,
-            "mon" => 365.25 / 12.0 * DAY,
-            "day" => DAY,
-            _ => return Err(bad(text, "an interval")),
-        };
-        micros += amount * scale;
-    }
-    Ok(micros.round() as i64)
 }
 
 /// A timestamptz or timetz text's offset (`+00`, `+05:30`, `-08`) as `±HH:MM`.
@@ -352,17 +350,19 @@ impl ColumnType {
             }
             Kind::Text => Value::String(text.to_string()),
             Kind::Bytes => Value::Bytes(parse_bytea(text)?),
-            Kind::Date => {
-                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad(text, "a date"))?;
-                Value::Int32((date - NaiveDate::default()).num_days() as i32)
-            }
+            Kind::Date => Value::Int32(parse_date(text)?),
+            Kind::ConnectDate => Value::Date(parse_date(text)?),
+            Kind::ConnectTime => Value::Time((micros_of_day(parse_time(text)?) / 1_000) as i32),
+            Kind::ConnectTimestamp => Value::Timestamp(parse_timestamp(text)?.and_utc().timestamp_millis()),
+            Kind::EncodedBytes(mode) => Value::String(mode.encode(&parse_bytea(text)?)),
+            Kind::IntervalText => Value::String(Interval::parse(text)?.iso()),
             Kind::TimeMillis => Value::Int32((micros_of_day(parse_time(text)?) / 1_000) as i32),
             Kind::TimeMicros => Value::Int64(micros_of_day(parse_time(text)?)),
             Kind::TimestampMillis => Value::Int64(parse_timestamp(text)?.and_utc().timestamp_millis()),
             Kind::TimestampMicros => Value::Int64(parse_timestamp(text)?.and_utc().timestamp_micros()),
             Kind::ZonedTimestamp => Value::String(zoned_timestamp(text)?),
             Kind::ZonedTime => Value::String(zoned_time(text)?),
-            Kind::Interval => Value::Int64(parse_interval(text)?),
+            Kind::Interval => Value::Int64(Interval::parse(text)?.micros()),
             Kind::Array => {
                 let element = self.element.as_deref().expect("an array has an element type");
                 let items = parse_array(text)?
@@ -390,6 +390,18 @@ impl ColumnType {
         self.value(&unquoted).ok()
     }
 
+    /// What an unchanged TOASTed value the server did not send becomes: `placeholder` (its bytes
+    /// for a binary column, written as `binary.handling.mode` says), or null for a type that
+    /// cannot hold it.
+    pub fn unchanged_toast(&self, placeholder: &str) -> Value {
+        match (self.kind, self.schema.schema_type) {
+            (Kind::EncodedBytes(mode), _) => Value::String(mode.encode(placeholder.as_bytes())),
+            (_, SchemaType::String) => Value::String(placeholder.to_string()),
+            (_, SchemaType::Bytes) => Value::Bytes(placeholder.as_bytes().to_vec()),
+            _ => Value::Null,
+        }
+    }
+
     /// What a required column holds when the server sent no value for it (a delete's old key
     /// tuple leaves the other columns out): its default, else the type's zero, as Debezium does.
     pub fn absent_value(&self) -> Value {
@@ -403,6 +415,11 @@ impl ColumnType {
             Kind::Int64 | Kind::TimeMicros | Kind::TimestampMillis | Kind::TimestampMicros | Kind::Interval => {
                 Value::Int64(0)
             }
+            Kind::ConnectDate => Value::Date(0),
+            Kind::ConnectTime => Value::Time(0),
+            Kind::ConnectTimestamp => Value::Timestamp(0),
+            Kind::EncodedBytes(_) => Value::String(String::new()),
+            Kind::IntervalText => Value::String("P0Y0M0DT0H0M0S".into()),
             Kind::Float32 => Value::Float32(0.0),
             Kind::Float64 | Kind::NumericDouble => Value::Float64(0.0),
             Kind::Decimal(scale) => Value::Decimal(Decimal::new(0, scale)),
@@ -453,7 +470,7 @@ mod tests {
     use super::*;
 
     fn value(oid: u32, modifier: i32, text: &str) -> Value {
-        column_type(oid, modifier, &ColumnFacts::default(), DecimalMode::Precise)
+        column_type(oid, modifier, &ColumnFacts::default(), ValueModes::default())
             .value(text)
             .unwrap()
     }
@@ -480,7 +497,7 @@ mod tests {
             default: Some("7".into()),
             enum_labels: None,
         };
-        let small = column_type(21, -1, &facts, DecimalMode::Precise);
+        let small = column_type(21, -1, &facts, ValueModes::default());
         assert!(!small.schema.optional);
         assert_eq!(small.schema.default_value, Some(Value::Int16(7)));
         assert_eq!(small.absent_value(), Value::Int16(7));
@@ -488,14 +505,14 @@ mod tests {
             default: Some("'it''s'::text".into()),
             ..ColumnFacts::default()
         };
-        let note = column_type(25, -1, &text_default, DecimalMode::Precise);
+        let note = column_type(25, -1, &text_default, ValueModes::default());
         assert_eq!(note.schema.default_value, Some(Value::String("it's".into())));
         let computed = ColumnFacts {
             default: Some("nextval('s'::regclass)".into()),
             ..ColumnFacts::default()
         };
         assert_eq!(
-            column_type(23, -1, &computed, DecimalMode::Precise)
+            column_type(23, -1, &computed, ValueModes::default())
                 .schema
                 .default_value,
             None
@@ -504,7 +521,7 @@ mod tests {
             enum_labels: Some(vec!["sad".into(), "happy".into()]),
             ..ColumnFacts::default()
         };
-        let schema = column_type(16_500, -1, &mood, DecimalMode::Precise).schema;
+        let schema = column_type(16_500, -1, &mood, ValueModes::default()).schema;
         assert_eq!(schema.name.as_deref(), Some(ENUM));
         assert_eq!(schema.parameters.get("allowed").map(String::as_str), Some("sad,happy"));
     }
@@ -523,8 +540,52 @@ mod tests {
         };
         assert_eq!(variable.get("scale"), Some(&Value::Int32(2)));
         assert_eq!(value(17, -1, "\\x0aff"), Value::Bytes(vec![10, 255]));
-        let json = column_type(3802, -1, &ColumnFacts::default(), DecimalMode::Precise);
+        let json = column_type(3802, -1, &ColumnFacts::default(), ValueModes::default());
         assert_eq!(json.schema.name.as_deref(), Some(JSON));
+    }
+
+    fn value_in(modes: ValueModes, oid: u32, modifier: i32, text: &str) -> (Value, Option<String>) {
+        let column = column_type(oid, modifier, &ColumnFacts::default(), modes);
+        (column.value(text).unwrap(), column.schema.name.clone())
+    }
+
+    #[test]
+    fn modes_carry_values_as_debeziums_do() {
+        let connect = ValueModes {
+            time_precision: TimePrecision::Connect,
+            ..ValueModes::default()
+        };
+        let named = |name: &str| Some(name.to_string());
+        assert_eq!(
+            value_in(connect, 1082, -1, "1970-01-02"),
+            (Value::Date(1), named("org.apache.kafka.connect.data.Date"))
+        );
+        assert_eq!(value_in(connect, 1083, -1, "00:00:01.5009").0, Value::Time(1_500));
+        assert_eq!(
+            value_in(connect, 1114, -1, "1970-01-01 00:00:01.000002").0,
+            Value::Timestamp(1_000)
+        );
+        let micro_times = ValueModes {
+            time_precision: TimePrecision::AdaptiveTimeMicroseconds,
+            ..ValueModes::default()
+        };
+        assert_eq!(
+            value_in(micro_times, 1083, 3, "00:00:01.5"),
+            (Value::Int64(1_500_000), named(MICRO_TIME))
+        );
+        let hex = ValueModes {
+            binary: BinaryMode::Hex,
+            ..ValueModes::default()
+        };
+        assert_eq!(value_in(hex, 17, -1, "\\x0aff"), (Value::String("0aff".into()), None));
+        let iso = ValueModes {
+            interval: IntervalMode::String,
+            ..ValueModes::default()
+        };
+        assert_eq!(
+            value_in(iso, 1186, -1, "3 days 00:00:01"),
+            (Value::String("P0Y0M3DT0H0M1S".into()), named(INTERVAL))
+        );
     }
 
     #[test]

@@ -37,8 +37,28 @@ fn connector(prefix: &str, extra: &str) -> String {
     )
 }
 
+/// The value modes compared beside the defaults: every other choice of `time.precision.mode`,
+/// `binary.handling.mode`, `interval.handling.mode` and `decimal.handling.mode`, by the prefix of
+/// kconnect's connector and Debezium's.
+const MODES: [(&str, &str, &str); 2] = [
+    (
+        "kcm",
+        "dbzm",
+        "time.precision.mode=connect\nbinary.handling.mode=base64\ninterval.handling.mode=string\n\
+         decimal.handling.mode=string\n",
+    ),
+    (
+        "kcn",
+        "dbzn",
+        "time.precision.mode=adaptive_time_microseconds\nbinary.handling.mode=hex\ndecimal.handling.mode=double\n",
+    ),
+];
+
+/// Every connector's prefix: Debezium's and kconnect's, as they are, unwrapped and in other modes.
+const PREFIXES: [&str; 8] = ["dbz", "kc", "dbzu", "kcu", "dbzm", "kcm", "dbzn", "kcn"];
+
 /// Debezium on Apache Kafka Connect, standalone, on `bootstrap`, with its files in `dir`: the
-/// connector as it is (`dbz`) and unwrapped (`dbzu`).
+/// connector as it is (`dbz`), unwrapped (`dbzu`) and in the other value modes.
 fn start_debezium(dir: &Path, bootstrap: &str) -> WorkerProcess {
     let launcher = std::env::var_os("APACHE_CONNECT")
         .map(PathBuf::from)
@@ -61,12 +81,16 @@ fn start_debezium(dir: &Path, bootstrap: &str) -> WorkerProcess {
     std::fs::write(&raw, connector("dbz", "")).unwrap();
     let unwrapped = dir.join("debezium-unwrapped.properties");
     std::fs::write(&unwrapped, connector("dbzu", UNWRAP)).unwrap();
+    let mut connectors = format!("{} {}", raw.display(), unwrapped.display());
+    for (_, theirs, modes) in MODES {
+        let file = dir.join(format!("debezium-{theirs}.properties"));
+        std::fs::write(&file, connector(theirs, modes)).unwrap();
+        connectors = format!("{connectors} {}", file.display());
+    }
     let script = format!(
-        "APACHE_CONNECT_DEBEZIUM=1 exec {} standalone {} {} {}",
+        "APACHE_CONNECT_DEBEZIUM=1 exec {} standalone {} {connectors}",
         launcher.display(),
         worker.display(),
-        raw.display(),
-        unwrapped.display()
     );
     WorkerProcess::spawn(
         Path::new("/bin/sh"),
@@ -118,9 +142,8 @@ fn headers(record: &ConsumedRecord) -> Vec<(String, String)> {
     record.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
-/// Asserts that kconnect's records (topic prefix `prefix`) are Debezium's.
-fn assert_same(theirs: &[ConsumedRecord], ours: &[ConsumedRecord], prefix: &str) {
-    let their_prefix = if prefix == "kcu" { "dbzu" } else { "dbz" };
+/// Asserts that kconnect's records (topic prefix `prefix`) are Debezium's (`their_prefix`).
+fn assert_same(theirs: &[ConsumedRecord], ours: &[ConsumedRecord], prefix: &str, their_prefix: &str) {
     for (index, (their, our)) in theirs.iter().zip(ours).enumerate() {
         assert_eq!(
             parsed(our.key.as_deref(), prefix),
@@ -138,13 +161,10 @@ fn assert_same(theirs: &[ConsumedRecord], ours: &[ConsumedRecord], prefix: &str)
 
 #[tokio::test(flavor = "multi_thread")]
 async fn events_equal_debeziums_for_every_column_type() {
+    let slots = PREFIXES.map(|prefix| format!("{prefix}_parity"));
+    let slots: Vec<&str> = slots.iter().map(String::as_str).collect();
+    drop_slots(&slots, &slots).await;
     sql(&[
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
-         WHERE slot_name IN ('dbz_parity', 'kc_parity', 'dbzu_parity', 'kcu_parity')",
-        "DROP PUBLICATION IF EXISTS dbz_parity",
-        "DROP PUBLICATION IF EXISTS kc_parity",
-        "DROP PUBLICATION IF EXISTS dbzu_parity",
-        "DROP PUBLICATION IF EXISTS kcu_parity",
         "DROP TABLE IF EXISTS parity_types",
         "DROP TYPE IF EXISTS parity_mood",
         "CREATE TYPE parity_mood AS ENUM ('sad', 'ok', 'happy')",
@@ -161,10 +181,13 @@ async fn events_equal_debeziums_for_every_column_type() {
         "INSERT INTO parity_types (id, note) VALUES (2, 'second')",
     ])
     .await;
-    let worker = TestWorker::start_with(false, "", &[&connector("kc", ""), &connector("kcu", UNWRAP)]).await;
+    let mut ours = vec![connector("kc", ""), connector("kcu", UNWRAP)];
+    ours.extend(MODES.map(|(prefix, _, modes)| connector(prefix, modes)));
+    let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
+    let worker = TestWorker::start_with(false, "", &ours).await;
     let debezium = start_debezium(worker.dir(), &worker.bootstrap);
     let logs = || format!("{}\n--- debezium ---\n{}", worker.process.log(), debezium.log());
-    for topic in ["dbz", "kc", "dbzu", "kcu"].map(|prefix| format!("{prefix}.public.parity_types")) {
+    for topic in PREFIXES.map(|prefix| format!("{prefix}.public.parity_types")) {
         let snapshot = consume_records(&worker.bootstrap, &topic, 2, WAIT).await;
         assert_eq!(snapshot.len(), 2, "{topic}: the snapshot\n{}", logs());
     }
@@ -193,13 +216,24 @@ async fn events_equal_debeziums_for_every_column_type() {
     assert_eq!(toasted["payload"]["after"]["note"], "__debezium_unavailable_value");
     let added = parsed(Some(&ours[11].value), "kc");
     assert_eq!(added["payload"]["after"]["extra"], 5);
-    assert_same(&theirs, &ours, "kc");
+    assert_same(&theirs, &ours, "kc", "dbz");
+    for (prefix, their_prefix, _) in MODES {
+        let theirs = consume_records(
+            &worker.bootstrap,
+            &format!("{their_prefix}.public.parity_types"),
+            12,
+            WAIT,
+        )
+        .await;
+        let ours = consume_records(&worker.bootstrap, &format!("{prefix}.public.parity_types"), 12, WAIT).await;
+        assert_eq!((theirs.len(), ours.len()), (12, 12), "{prefix}\n{}", logs());
+        assert_same(&theirs, &ours, prefix, their_prefix);
+    }
     let theirs = consume_records(&worker.bootstrap, "dbzu.public.parity_types", 9, WAIT).await;
     let ours = consume_records(&worker.bootstrap, "kcu.public.parity_types", 9, WAIT).await;
     assert_eq!((theirs.len(), ours.len()), (9, 9), "unwrapped\n{}", logs());
-    assert_same(&theirs, &ours, "kcu");
+    assert_same(&theirs, &ours, "kcu", "dbzu");
     drop(debezium);
     drop(worker);
-    let all = ["dbz_parity", "kc_parity", "dbzu_parity", "kcu_parity"];
-    drop_slots(&all, &all).await;
+    drop_slots(&slots, &slots).await;
 }

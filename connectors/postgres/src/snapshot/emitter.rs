@@ -1,0 +1,129 @@
+//! Where every snapshot reader hands its rows: one at a time, so that the records reach the task
+//! in one order and each record's offset describes everything before it. Debezium's markers are
+//! set here (`first` on the very first row, `last` on the very last, which is held back until
+//! every reader is done), and the progress a record's offset carries only ever grows along the
+//! records: a task started again from any committed offset reads nothing it had committed.
+
+use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord, Value};
+use tokio::sync::{Mutex, mpsc};
+
+use super::progress::{SnapshotProgress, TableState};
+use crate::offsets::{self, SnapshotStart};
+
+/// Where a row stands in its table, as Debezium's `source.snapshot` marks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// `true`: a row in the middle.
+    Plain,
+    /// `first_in_data_collection`: a table's first row.
+    FirstInTable,
+    /// `last_in_data_collection`: a table's last row.
+    LastInTable,
+}
+
+struct State {
+    progress: SnapshotProgress,
+    /// The offset of a record that follows the progress so far.
+    offset: OffsetMap,
+    /// The last record handed over, kept back until another follows: the snapshot's last is marked.
+    held: Option<SourceRecord>,
+    started: bool,
+}
+
+/// The snapshot's single way to the task.
+pub struct Emitter {
+    start: SnapshotStart,
+    records: mpsc::Sender<Result<SourceRecord>>,
+    state: Mutex<State>,
+}
+
+impl Emitter {
+    /// Hands records to `records`, resuming from `progress`.
+    pub fn new(start: SnapshotStart, progress: SnapshotProgress, records: mpsc::Sender<Result<SourceRecord>>) -> Self {
+        let offset = offsets::snapshot(start, false, Some(&progress));
+        Self {
+            start,
+            records,
+            state: Mutex::new(State {
+                progress,
+                offset,
+                held: None,
+                started: false,
+            }),
+        }
+    }
+
+    /// Hands over one table's `rows`, in order, after which the table stands at `reached` (`None`:
+    /// where it stood before, for a table whose rows cannot be resumed in the middle). Every row
+    /// but the last carries the progress from before them: started again there, the snapshot
+    /// reads these rows again, never skips one.
+    pub async fn emit(
+        &self,
+        table: &str,
+        rows: Vec<(SourceRecord, Marker)>,
+        reached: Option<TableState>,
+    ) -> Result<()> {
+        let mut state = self.state.lock().await;
+        let count = rows.len();
+        for (n, (mut record, marker)) in rows.into_iter().enumerate() {
+            if n + 1 == count
+                && let Some(reached) = reached.clone()
+            {
+                state.progress.update(table, reached);
+                state.offset = offsets::snapshot(self.start, false, Some(&state.progress));
+            }
+            record.source_offset = state.offset.clone();
+            let marker = if state.started {
+                match marker {
+                    Marker::Plain => None,
+                    Marker::FirstInTable => Some("first_in_data_collection"),
+                    Marker::LastInTable => Some("last_in_data_collection"),
+                }
+            } else {
+                Some("first")
+            };
+            state.started = true;
+            if let Some(marker) = marker {
+                record = with_snapshot_marker(record, marker);
+            }
+            if let Some(previous) = state.held.replace(record) {
+                self.send(previous).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands over the record held back, marked as the snapshot's last, once every reader is done.
+    pub async fn finish(&self) -> Result<()> {
+        let last = self.state.lock().await.held.take();
+        if let Some(mut last) = last {
+            last.source_offset = offsets::snapshot(self.start, true, None);
+            self.send(with_snapshot_marker(last, "last")).await?;
+        }
+        Ok(())
+    }
+
+    async fn send(&self, record: SourceRecord) -> Result<()> {
+        self.records
+            .send(Ok(record))
+            .await
+            .map_err(|_| ConnectError::Fatal("the task stopped".into()))
+    }
+}
+
+/// `record` with `source.snapshot` set to `marker`.
+fn with_snapshot_marker(mut record: SourceRecord, marker: &str) -> SourceRecord {
+    let Value::Struct(envelope) = &record.core.value.value else {
+        return record;
+    };
+    let Some(Value::Struct(source)) = envelope.get("source").cloned() else {
+        return record;
+    };
+    let marked = source
+        .put("snapshot", Value::String(marker.into()))
+        .and_then(|source| envelope.clone().put("source", Value::Struct(source)));
+    if let Ok(envelope) = marked {
+        record.core.value.value = Value::Struct(envelope);
+    }
+    record
+}
