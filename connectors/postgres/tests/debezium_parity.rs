@@ -25,12 +25,17 @@ const UNWRAP: &str = "transforms=unwrap\ntransforms.unwrap.type=io.debezium.tran
 
 /// The connector's properties for `prefix`, with its own slot and publication, and `extra` ones.
 fn connector(prefix: &str, extra: &str) -> String {
+    connector_of("parity_types", prefix, extra)
+}
+
+/// The connector's properties for `prefix`, capturing `table`.
+fn connector_of(table: &str, prefix: &str, extra: &str) -> String {
     format!(
         "name={prefix}\nconnector.class=io.debezium.connector.postgresql.PostgresConnector\n\
          database.hostname=127.0.0.1\ndatabase.port=5432\ndatabase.user=postgres\ndatabase.password=\n\
          database.dbname=test\ntopic.prefix={prefix}\nplugin.name=pgoutput\nslot.name={prefix}_parity\n\
          publication.name={prefix}_parity\npublication.autocreate.mode=filtered\n\
-         table.include.list=public.parity_types\n\
+         table.include.list=public.{table}\n\
          key.converter=org.apache.kafka.connect.json.JsonConverter\n\
          value.converter=org.apache.kafka.connect.json.JsonConverter\n\
          topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n{extra}"
@@ -57,9 +62,9 @@ const MODES: [(&str, &str, &str); 2] = [
 /// Every connector's prefix: Debezium's and kconnect's, as they are, unwrapped and in other modes.
 const PREFIXES: [&str; 8] = ["dbz", "kc", "dbzu", "kcu", "dbzm", "kcm", "dbzn", "kcn"];
 
-/// Debezium on Apache Kafka Connect, standalone, on `bootstrap`, with its files in `dir`: the
-/// connector as it is (`dbz`), unwrapped (`dbzu`) and in the other value modes.
-fn start_debezium(dir: &Path, bootstrap: &str) -> WorkerProcess {
+/// Debezium on Apache Kafka Connect, standalone, on `bootstrap`, with its files in `dir`, running
+/// `connectors` (each a connector's properties).
+fn start_debezium(dir: &Path, bootstrap: &str, connectors: &[String]) -> WorkerProcess {
     let launcher = std::env::var_os("APACHE_CONNECT")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/apache-connect"));
@@ -77,18 +82,14 @@ fn start_debezium(dir: &Path, bootstrap: &str) -> WorkerProcess {
         ),
     )
     .unwrap();
-    let raw = dir.join("debezium.properties");
-    std::fs::write(&raw, connector("dbz", "")).unwrap();
-    let unwrapped = dir.join("debezium-unwrapped.properties");
-    std::fs::write(&unwrapped, connector("dbzu", UNWRAP)).unwrap();
-    let mut connectors = format!("{} {}", raw.display(), unwrapped.display());
-    for (_, theirs, modes) in MODES {
-        let file = dir.join(format!("debezium-{theirs}.properties"));
-        std::fs::write(&file, connector(theirs, modes)).unwrap();
-        connectors = format!("{connectors} {}", file.display());
+    let mut files = String::new();
+    for (n, properties) in connectors.iter().enumerate() {
+        let file = dir.join(format!("debezium-{n}.properties"));
+        std::fs::write(&file, properties).unwrap();
+        files = format!("{files} {}", file.display());
     }
     let script = format!(
-        "APACHE_CONNECT_DEBEZIUM=1 exec {} standalone {} {connectors}",
+        "APACHE_CONNECT_DEBEZIUM=1 exec {} standalone {}{files}",
         launcher.display(),
         worker.display(),
     );
@@ -185,7 +186,9 @@ async fn events_equal_debeziums_for_every_column_type() {
     ours.extend(MODES.map(|(prefix, _, modes)| connector(prefix, modes)));
     let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
     let worker = TestWorker::start_with(false, "", &ours).await;
-    let debezium = start_debezium(worker.dir(), &worker.bootstrap);
+    let mut theirs = vec![connector("dbz", ""), connector("dbzu", UNWRAP)];
+    theirs.extend(MODES.map(|(_, prefix, modes)| connector(prefix, modes)));
+    let debezium = start_debezium(worker.dir(), &worker.bootstrap, &theirs);
     let logs = || format!("{}\n--- debezium ---\n{}", worker.process.log(), debezium.log());
     for topic in PREFIXES.map(|prefix| format!("{prefix}.public.parity_types")) {
         let snapshot = consume_records(&worker.bootstrap, &topic, 2, WAIT).await;
@@ -233,6 +236,93 @@ async fn events_equal_debeziums_for_every_column_type() {
     let ours = consume_records(&worker.bootstrap, "kcu.public.parity_types", 9, WAIT).await;
     assert_eq!((theirs.len(), ours.len()), (9, 9), "unwrapped\n{}", logs());
     assert_same(&theirs, &ours, "kcu", "dbzu");
+    drop(debezium);
+    drop(worker);
+    drop_slots(&slots, &slots).await;
+}
+
+/// Debezium's outbox router, with an additional column in a header and one in the envelope, each
+/// runtime routing to topics under its own prefix.
+fn outbox(prefix: &str) -> String {
+    connector_of(
+        "parity_outbox",
+        &format!("{prefix}o"),
+        &format!(
+            "transforms=outbox\ntransforms.outbox.type=io.debezium.transforms.outbox.EventRouter\n\
+             transforms.outbox.route.topic.replacement={prefix}o.outbox.${{routedByValue}}\n\
+             transforms.outbox.table.fields.additional.placement=type:header:eventType,aggregatetype:envelope:kind\n"
+        ),
+    )
+}
+
+/// Debezium's logical table router, sending two shards' events to one topic.
+fn shards(prefix: &str) -> String {
+    connector_of(
+        "parity_shard_.*",
+        &format!("{prefix}r"),
+        &format!(
+            "transforms=route\ntransforms.route.type=io.debezium.transforms.ByLogicalTableRouter\n\
+             transforms.route.topic.regex={prefix}r\\.public\\.parity_shard_(.*)\n\
+             transforms.route.topic.replacement={prefix}r.public.parity_shards\n\
+             transforms.route.key.field.regex=.*_(\\d+)\ntransforms.route.key.field.replacement=shard-$1\n"
+        ),
+    )
+}
+
+/// Asserts that `count` records of kconnect's topic `<kc prefix>.<topic>` are Debezium's.
+async fn assert_topic_same(bootstrap: &str, prefixes: (&str, &str), topic: &str, count: usize, logs: &str) {
+    let (ours, theirs) = prefixes;
+    let their_records = consume_records(bootstrap, &format!("{theirs}.{topic}"), count, WAIT).await;
+    let our_records = consume_records(bootstrap, &format!("{ours}.{topic}"), count, WAIT).await;
+    assert_eq!(
+        (their_records.len(), our_records.len()),
+        (count, count),
+        "{topic}\n{logs}"
+    );
+    assert_same(&their_records, &our_records, ours, theirs);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn routed_events_equal_debeziums() {
+    let slots = ["dbzo_parity", "kco_parity", "dbzr_parity", "kcr_parity"];
+    drop_slots(&slots, &slots).await;
+    sql(&[
+        "DROP TABLE IF EXISTS parity_outbox, parity_shard_1, parity_shard_2",
+        "CREATE TABLE parity_outbox (id UUID PRIMARY KEY, aggregatetype VARCHAR(255) NOT NULL, \
+         aggregateid VARCHAR(255) NOT NULL, type VARCHAR(255) NOT NULL, payload JSONB)",
+        "INSERT INTO parity_outbox VALUES ('11111111-1111-1111-1111-111111111111', 'Order', 'o-1', \
+         'OrderCreated', '{\"total\": 10}')",
+        "CREATE TABLE parity_shard_1 (id INT PRIMARY KEY, name TEXT)",
+        "CREATE TABLE parity_shard_2 (id INT PRIMARY KEY, name TEXT)",
+        "INSERT INTO parity_shard_1 VALUES (1, 'a')",
+        "INSERT INTO parity_shard_2 VALUES (1, 'b')",
+    ])
+    .await;
+    let worker = TestWorker::start_with(false, "", &[&outbox("kc"), &shards("kc")]).await;
+    let debezium = start_debezium(worker.dir(), &worker.bootstrap, &[outbox("dbz"), shards("dbz")]);
+    let logs = || format!("{}\n--- debezium ---\n{}", worker.process.log(), debezium.log());
+    for prefix in ["dbz", "kc"] {
+        let snapshot = consume_records(&worker.bootstrap, &format!("{prefix}o.outbox.Order"), 1, WAIT).await;
+        assert_eq!(snapshot.len(), 1, "{prefix}: the outbox snapshot\n{}", logs());
+        let snapshot = consume_records(&worker.bootstrap, &format!("{prefix}r.public.parity_shards"), 2, WAIT).await;
+        assert_eq!(snapshot.len(), 2, "{prefix}: both shards' snapshots\n{}", logs());
+    }
+    sql(&[
+        "INSERT INTO parity_outbox VALUES ('22222222-2222-2222-2222-222222222222', 'Customer', 'c-1', \
+         'CustomerCreated', '{\"name\": \"Ann\"}')",
+        "UPDATE parity_outbox SET type = 'Changed' WHERE aggregateid = 'o-1'",
+        "DELETE FROM parity_outbox WHERE aggregateid = 'c-1'",
+        "INSERT INTO parity_outbox VALUES ('33333333-3333-3333-3333-333333333333', 'Order', 'o-2', \
+         'OrderShipped', NULL)",
+        "INSERT INTO parity_shard_2 VALUES (2, 'c')",
+        "UPDATE parity_shard_1 SET name = 'z' WHERE id = 1",
+        "DELETE FROM parity_shard_2 WHERE id = 1",
+    ])
+    .await;
+    let logs = logs();
+    assert_topic_same(&worker.bootstrap, ("kco", "dbzo"), "outbox.Order", 2, &logs).await;
+    assert_topic_same(&worker.bootstrap, ("kco", "dbzo"), "outbox.Customer", 1, &logs).await;
+    assert_topic_same(&worker.bootstrap, ("kcr", "dbzr"), "public.parity_shards", 6, &logs).await;
     drop(debezium);
     drop(worker);
     drop_slots(&slots, &slots).await;

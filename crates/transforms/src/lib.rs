@@ -1,7 +1,8 @@
 //! Apache Kafka Connect's single message transforms and predicates, one file each, written once
 //! for source and sink records through [`ConnectRecord`](kconnect_api::ConnectRecord).
 //!
-//! Debezium's `ExtractNewRecordState` is here too, under its class name.
+//! Debezium's `ExtractNewRecordState`, `ByLogicalTableRouter` and outbox `EventRouter` are here too,
+//! under their class names.
 //!
 //! [`plugins`] is their table, by Apache's class name
 //! (`org.apache.kafka.connect.transforms.InsertField$Value`) and its short form (`InsertField$Value`).
@@ -94,6 +95,16 @@ pub fn plugins() -> PluginTable {
         || Box::new(debezium::extract_new_record_state::ExtractNewRecordState::default()),
         || Box::new(debezium::extract_new_record_state::ExtractNewRecordState::default()),
     );
+    let table = table.transformation(
+        "io.debezium.transforms.ByLogicalTableRouter",
+        || Box::new(debezium::by_logical_table_router::ByLogicalTableRouter::default()),
+        || Box::new(debezium::by_logical_table_router::ByLogicalTableRouter::default()),
+    );
+    let table = table.transformation(
+        "io.debezium.transforms.outbox.EventRouter",
+        || Box::new(debezium::event_router::EventRouter::default()),
+        || Box::new(debezium::event_router::EventRouter::default()),
+    );
     let table = predicate!(table, "HasHeaderKey", predicates::HasHeaderKey::default());
     let table = predicate!(table, "RecordIsTombstone", predicates::RecordIsTombstone);
     predicate!(table, "TopicNameMatches", predicates::TopicNameMatches::default())
@@ -111,8 +122,8 @@ mod tests {
         let classes = table.classes();
         assert_eq!(
             classes.len(),
-            30,
-            "26 of Apache's transformations, 1 of Debezium's and 3 predicates"
+            32,
+            "26 of Apache's transformations, 3 of Debezium's and 3 predicates"
         );
         for (class, kind) in classes {
             let short = class.rsplit('.').next().unwrap();

@@ -13,8 +13,8 @@ pub struct RegexRouter {
     replacement: String,
 }
 
-/// Java's `$1` group references in Rust's `${1}` form.
-fn rust_replacement(java: &str) -> String {
+/// Java's `$1` and `${name}` group references in Rust's `${1}` and `${name}` forms.
+pub(crate) fn rust_replacement(java: &str) -> String {
     let mut out = String::with_capacity(java.len());
     let mut chars = java.chars().peekable();
     while let Some(c) = chars.next() {
@@ -26,6 +26,11 @@ fn rust_replacement(java: &str) -> String {
                     next.to_string()
                 }
             })),
+            '$' if chars.peek() == Some(&'{') => {
+                out.push('$');
+                out.extend(std::iter::from_fn(|| chars.next_if(|c| *c != '}')));
+                out.extend(chars.next());
+            }
             '$' => {
                 let digits: String = std::iter::from_fn(|| chars.next_if(char::is_ascii_digit)).collect();
                 out.push_str(&format!("${{{digits}}}"));
@@ -91,5 +96,6 @@ mod tests {
         assert_eq!(routed("([^-]*)-(.*)", "$2-$1", "a-b"), "b-a");
         assert_eq!(routed("nomatch", "x", "orig"), "orig");
         assert_eq!(routed("(.*)", "cost\\$1", "orig"), "cost$1");
+        assert_eq!(routed("(?<kind>.*)", "events.${kind}", "orders"), "events.orders");
     }
 }

@@ -10,6 +10,7 @@ use kconnect_api::{
 };
 use kconnect_memo::SchemaMemo;
 
+use super::envelope_of;
 use crate::field::{copied_entries, list, rebuild_as, string_with_default};
 
 const MODE: &str = "delete.tombstone.handling.mode";
@@ -139,19 +140,6 @@ fn references(prefix: &str, listed: Vec<String>) -> Result<Vec<FieldReference>> 
         .iter()
         .map(|text| FieldReference::parse(prefix, text.trim()))
         .collect()
-}
-
-/// Whether `value` is a Debezium change event: a struct whose schema is named `….Envelope`.
-fn envelope_of(value: &SchemaAndValue) -> Option<&Struct> {
-    let Value::Struct(envelope) = &value.value else {
-        return None;
-    };
-    envelope
-        .schema()
-        .name
-        .as_deref()
-        .is_some_and(|name| name.ends_with(".Envelope"))
-        .then_some(envelope)
 }
 
 impl ExtractNewRecordState {
