@@ -122,6 +122,14 @@ def measure(name, command, workdir, progress, expected, interval=0.02):
     }
 
 
+def publish(text, name):
+    """Prints a report and writes it to bench/results/<name>.md."""
+    print(text)
+    out = ROOT / "bench" / "results" / f"{name}.md"
+    out.write_text(text)
+    print(f"written to {out.relative_to(ROOT)}", file=sys.stderr)
+
+
 def run(name, command, workdir, sinks, expected):
     """Runs a worker until `expected` lines are in the sink files."""
     return measure(name, command, workdir, lambda: sum(line_count(sink) for sink in sinks), expected)
@@ -294,11 +302,7 @@ def report(results):
             f"| raw consumer | {c['consumer']:,.0f} |",
             f"| kconnect FileStreamSource alone (source-record-write-total) | {c['source']:,.0f} ({c['source'] / c['producer']:.0%} of the raw producer) |",
         ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    out = ROOT / "bench" / "results" / f"{datetime.date.today()}.md"
-    out.write_text(text)
-    print(f"written to {out.relative_to(ROOT)}", file=sys.stderr)
+    publish("\n".join(lines) + "\n", f"{datetime.date.today()}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import APACHE, KCONNECT, ROOT, TARGET, cpu_seconds, free_port, peak_rss_mb, wait_port
+from bench import APACHE, KCONNECT, ROOT, TARGET, cpu_seconds, free_port, peak_rss_mb, publish, wait_port
 
 ROWS = int(os.environ.get("BENCH_CDC_ROWS", "1000000"))
 RATE = int(os.environ.get("BENCH_CDC_RATE", "5000"))
@@ -206,11 +206,7 @@ def report(results):
         if len(values) == 2:
             line += f" {values[1] / values[0]:.2f} |" if values[0] else " — |"
         lines.append(line)
-    text = "\n".join(lines) + "\n"
-    print(text)
-    out = ROOT / "bench" / "results" / f"{datetime.date.today()}-cdc.md"
-    out.write_text(text)
-    print(f"written to {out.relative_to(ROOT)}", file=sys.stderr)
+    publish("\n".join(lines) + "\n", f"{datetime.date.today()}-cdc")
 
 
 if __name__ == "__main__":

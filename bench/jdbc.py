@@ -14,7 +14,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from bench import CEILING, KCONNECT, ROOT, TARGET, free_port, measure, metric_total, wait_port
+from bench import CEILING, KCONNECT, ROOT, TARGET, free_port, measure, metric_total, publish, wait_port
 
 ROWS = int(os.environ.get("BENCH_JDBC_ROWS", "1000000"))
 URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
@@ -174,10 +174,7 @@ def report(source, sink, row_bytes, record_bytes, consumer, task_alone):
         "",
         "Targets (issue 7): sink ≥ 50,000 rows/s, source ≥ 100,000 rows/s.",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    out = ROOT / "bench" / "results" / f"{datetime.date.today()}-jdbc.md"
-    out.write_text(text)
+    publish("\n".join(lines) + "\n", f"{datetime.date.today()}-jdbc")
 
 
 if __name__ == "__main__":

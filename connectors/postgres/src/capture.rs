@@ -18,6 +18,7 @@ use crate::config::{PostgresCdcConfig, SnapshotMode};
 use crate::envelope::{SourceInfo, TableShape};
 use crate::events::{Change, Events, Op, now_micros};
 use crate::heartbeat::Heartbeats;
+use crate::incremental::{Incremental, Signal};
 use crate::offsets::{self, Position};
 use crate::pgoutput::{self, Message};
 use crate::snapshot::SnapshotFrom;
@@ -108,6 +109,10 @@ impl Capture {
     /// reports the committed position every second.
     async fn stream(&self, mut session: ReplicationClient, mut sql: PgConnection, events: &Events) -> Result<()> {
         let mut shapes: HashMap<u32, Option<TableShape>> = HashMap::new();
+        let mut signal_relation: Option<u32> = None;
+        let progress = self.position.as_ref().and_then(|p| p.incremental.clone());
+        let (mut incremental, resume_after) = Incremental::resumed(progress);
+        incremental.resume(&mut sql, &self.config, events, resume_after).await?;
         let mut transaction = (0u64, 0i64, 0i64); // commit LSN, xid, commit time (Unix µs)
         let mut last_commit_end: Option<u64> = None;
         // Where the stream is when no transaction is open: heartbeats' offsets carry it.
@@ -138,7 +143,8 @@ impl Capture {
                     continue;
                 }
                 () = tick(&mut beat) => {
-                    self.heartbeat(&mut sql, &heartbeats, quiet_at, last_commit_end, transaction.1).await?;
+                    let quiet = (quiet_at, last_commit_end, transaction.1);
+                    self.heartbeat(&mut sql, &heartbeats, quiet, &incremental).await?;
                     continue;
                 }
                 () = tick(&mut lag_check) => {
@@ -180,6 +186,10 @@ impl Capture {
             let (commit_lsn, xid, committed_at) = transaction;
             let (relation, op, before, after, kind) = match pgoutput::decode(&data)? {
                 Message::Relation(mut relation) => {
+                    let name = format!("{}.{}", relation.namespace, relation.name);
+                    if self.config.signal_table.as_ref() == Some(&name) {
+                        signal_relation = Some(relation.id);
+                    }
                     let captured = self.config.tables.captures(&relation.namespace, &relation.name);
                     let shape = if captured {
                         // pgoutput flags the replica identity's columns (every one with
@@ -189,13 +199,7 @@ impl Capture {
                             column.in_key = key.iter().any(|k| k.name == column.name);
                         }
                         let facts = client::column_facts(&mut sql, relation.id).await?;
-                        Some(TableShape::new(
-                            &self.config.topic_prefix,
-                            &relation,
-                            &facts,
-                            self.config.modes,
-                            events.source_schema(),
-                        ))
+                        Some(TableShape::new(&self.config, &relation, &facts, events.source_schema()))
                     } else {
                         None
                     };
@@ -214,9 +218,6 @@ impl Capture {
             {
                 continue;
             }
-            let Some(Some(shape)) = shapes.get(&relation) else {
-                continue;
-            };
             let info = SourceInfo {
                 ts_us: committed_at,
                 snapshot: "false",
@@ -227,13 +228,33 @@ impl Capture {
                     None => format!("[null,\"{lsn}\"]"),
                 }),
             };
+            let position = offsets::streamed(lsn, last_commit_end, commit_lsn, xid, committed_at, kind);
+            if signal_relation == Some(relation)
+                && let Some(signal) = after.as_deref().filter(|_| op == Op::Create).and_then(Signal::of)
+            {
+                let mut at = position.clone();
+                incremental.stamp(&mut at);
+                let records = incremental
+                    .signal(&mut sql, &self.config, events, signal, info.clone(), &at)
+                    .await?;
+                if !records.is_empty() {
+                    self.send(records).await?;
+                    last_emitted = lsn;
+                }
+            }
+            incremental.observe(relation, [before.as_deref(), after.as_deref()]);
+            let Some(Some(shape)) = shapes.get(&relation) else {
+                continue;
+            };
+            let mut offset = position;
+            incremental.stamp(&mut offset);
             let change = Change {
                 shape,
                 op,
                 before: before.as_deref(),
                 after: after.as_deref(),
                 info,
-                offset: offsets::streamed(lsn, last_commit_end, commit_lsn, xid, committed_at, kind),
+                offset,
             };
             self.send(events.records(change)?).await?;
             last_emitted = lsn;
@@ -246,9 +267,8 @@ impl Capture {
         &self,
         sql: &mut PgConnection,
         heartbeats: &Heartbeats,
-        quiet_at: u64,
-        last_commit_end: Option<u64>,
-        tx_id: i64,
+        (quiet_at, last_commit_end, tx_id): (u64, Option<u64>, i64),
+        incremental: &Incremental,
     ) -> Result<()> {
         if let Some(query) = &self.config.heartbeat_action_query {
             let ran = sqlx::query(query).execute(&mut *sql).await;
@@ -260,7 +280,8 @@ impl Capture {
             return Ok(());
         }
         let now = now_micros();
-        let offset = offsets::streamed(quiet_at, last_commit_end, quiet_at, tx_id, now, "COMMIT");
+        let mut offset = offsets::streamed(quiet_at, last_commit_end, quiet_at, tx_id, now, "COMMIT");
+        incremental.stamp(&mut offset);
         self.send(vec![heartbeats.record(now / 1_000, offset)?]).await
     }
 

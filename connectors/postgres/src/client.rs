@@ -9,7 +9,8 @@ use pgwire_replication::{Lsn, ReplicationClient, ReplicationConfig, TlsConfig};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::{Connection as _, Row};
 
-use crate::config::{Connection, PostgresCdcConfig, PublicationMode, TableFilter};
+use crate::config::{Connection, PostgresCdcConfig, PublicationMode};
+use crate::filters::TableFilter;
 use crate::pgoutput::{Relation, RelationColumn};
 use crate::types::ColumnFacts;
 
@@ -95,7 +96,7 @@ pub fn quote(identifier: &str) -> String {
 }
 
 /// Creates the publication when it is missing, as `publication.autocreate.mode` says; a
-/// `filtered` one publishes the captured `tables`.
+/// `filtered` one publishes the captured `tables` and the signal table.
 pub async fn ensure_publication(
     sql: &mut PgConnection,
     config: &PostgresCdcConfig,
@@ -125,10 +126,16 @@ pub async fn ensure_publication(
                     "no table matches the filters",
                 ));
             }
-            let listed: Vec<String> = tables
+            let mut listed: Vec<String> = tables
                 .iter()
                 .map(|(s, t)| format!("{}.{}", quote(s), quote(t)))
                 .collect();
+            // The signal table's rows must stream for signals (and snapshot windows) to arrive.
+            if let Some((schema, table)) = config.signal_table.as_deref().and_then(|t| t.split_once('.'))
+                && !tables.iter().any(|(s, t)| s == schema && t == table)
+            {
+                listed.push(format!("{}.{}", quote(schema), quote(table)));
+            }
             format!("CREATE PUBLICATION {} FOR TABLE {}", quote(name), listed.join(", "))
         }
     };

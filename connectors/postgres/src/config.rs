@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use crate::filters::{ColumnFilter, MessageKeys, TableFilter, patterns};
 use kconnect_api::config::{ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
 use kconnect_api::{ConfigDef, ConfigKey, ConfigType, Result};
-use regex::Regex;
 
 use crate::modes::{BinaryMode, DecimalMode, IntervalMode, TimePrecision, ValueModes};
 
@@ -26,6 +26,10 @@ const SCHEMA_INCLUDE: &str = "schema.include.list";
 const SCHEMA_EXCLUDE: &str = "schema.exclude.list";
 const TABLE_INCLUDE: &str = "table.include.list";
 const TABLE_EXCLUDE: &str = "table.exclude.list";
+const COLUMN_INCLUDE: &str = "column.include.list";
+const COLUMN_EXCLUDE: &str = "column.exclude.list";
+const MESSAGE_KEY_COLUMNS: &str = "message.key.columns";
+const SKIP_UNCHANGED: &str = "skip.messages.without.change";
 const SNAPSHOT_MODE: &str = "snapshot.mode";
 const SNAPSHOT_FETCH_SIZE: &str = "snapshot.fetch.size";
 const SNAPSHOT_MAX_THREADS: &str = "snapshot.max.threads";
@@ -41,6 +45,8 @@ const HEARTBEAT_INTERVAL: &str = "heartbeat.interval.ms";
 const HEARTBEAT_ACTION_QUERY: &str = "heartbeat.action.query";
 const HEARTBEAT_TOPIC_PREFIX: &str = "topic.heartbeat.prefix";
 const SLOT_MAX_LAG: &str = "slot.max.lag.bytes";
+const SIGNAL_TABLE: &str = "signal.data.collection";
+const INCREMENTAL_CHUNK: &str = "incremental.snapshot.chunk.size";
 
 /// `snapshot.mode`: when the tables' existing rows are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,34 +119,6 @@ pub struct Connection {
     pub sslmode: String,
 }
 
-/// Which tables are captured: `schema.*` and `table.*` include and exclude lists of regular
-/// expressions, matched against the whole schema name and the whole `schema.table`.
-#[derive(Debug, Clone, Default)]
-pub struct TableFilter {
-    schema_include: Vec<Regex>,
-    schema_exclude: Vec<Regex>,
-    table_include: Vec<Regex>,
-    table_exclude: Vec<Regex>,
-}
-
-impl TableFilter {
-    /// Whether an include list names what to capture.
-    pub fn has_includes(&self) -> bool {
-        !self.schema_include.is_empty() || !self.table_include.is_empty()
-    }
-
-    /// Whether `schema.table` is captured.
-    pub fn captures(&self, schema: &str, table: &str) -> bool {
-        let full = format!("{schema}.{table}");
-        let any = |list: &[Regex], text: &str| list.iter().any(|r| r.is_match(text));
-        (self.schema_include.is_empty() || any(&self.schema_include, schema))
-            && !any(&self.schema_exclude, schema)
-            && (self.table_include.is_empty() || any(&self.table_include, &full))
-            && !any(&self.table_exclude, &full)
-            && !matches!(schema, "pg_catalog" | "information_schema")
-    }
-}
-
 /// The connector's configuration.
 #[derive(Debug, Clone)]
 pub struct PostgresCdcConfig {
@@ -158,6 +136,12 @@ pub struct PostgresCdcConfig {
     pub publication_mode: PublicationMode,
     /// The tables captured.
     pub tables: TableFilter,
+    /// `column.include.list` / `column.exclude.list`: the columns in events' rows.
+    pub columns: ColumnFilter,
+    /// `message.key.columns`: the columns that key a table's events instead of its primary key.
+    pub message_keys: MessageKeys,
+    /// `skip.messages.without.change`.
+    pub skip_unchanged: bool,
     /// `snapshot.mode`.
     pub snapshot_mode: SnapshotMode,
     /// `snapshot.fetch.size`: the rows of one chunk of a table.
@@ -183,6 +167,10 @@ pub struct PostgresCdcConfig {
     pub heartbeat_topic_prefix: String,
     /// `slot.max.lag.bytes` (kconnect's own); `None` when 0 (off).
     pub slot_max_lag_bytes: Option<u64>,
+    /// `signal.data.collection`: the signal table (`schema.table`), when set.
+    pub signal_table: Option<String>,
+    /// `incremental.snapshot.chunk.size`.
+    pub incremental_chunk_size: usize,
 }
 
 fn key(name: &str, kind: ConfigType, default: Option<ConfigValue>, doc: &str) -> ConfigKey {
@@ -289,6 +277,25 @@ fn definition() -> ConfigDef {
             TABLE_EXCLUDE,
             "Regular expressions of the schema.table names not captured",
         ))
+        .define(list(
+            COLUMN_INCLUDE,
+            "Regular expressions of the schema.table.column names in events' rows; empty for all",
+        ))
+        .define(list(
+            COLUMN_EXCLUDE,
+            "Regular expressions of the schema.table.column names left out of events' rows",
+        ))
+        .define(string(
+            MESSAGE_KEY_COLUMNS,
+            "",
+            "Columns that key a table's events instead of its primary key: <schema.table regex>:<column>,<column>;…",
+        ))
+        .define(key(
+            SKIP_UNCHANGED,
+            ConfigType::Boolean,
+            Some(ConfigValue::Boolean(false)),
+            "Whether an update that changed none of the included columns is skipped (needs REPLICA IDENTITY FULL)",
+        ))
         .define(
             string(
                 SNAPSHOT_MODE,
@@ -376,19 +383,17 @@ fn definition() -> ConfigDef {
             Some(ConfigValue::Long(0)),
             "kconnect only: the task fails when the slot holds more WAL than this many bytes (checked every 10 s); 0 for no limit",
         ))
-}
-
-/// The regular expressions of a list key; a bad one is an error naming the key.
-fn patterns(parsed: &ParsedConfig, name: &str) -> Result<Vec<Regex>> {
-    parsed
-        .list(name)
-        .iter()
-        .map(|pattern| {
-            Regex::new(&format!("^(?:{pattern})$")).map_err(|err| {
-                kconnect_api::ConnectError::config(name, format!("{pattern} is not a regular expression: {err}"))
-            })
-        })
-        .collect()
+        .define(string(
+            SIGNAL_TABLE,
+            "",
+            "The signal table (schema.table, columns id, type, data): an execute-snapshot row inserted there starts an incremental snapshot",
+        ))
+        .define(key(
+            INCREMENTAL_CHUNK,
+            ConfigType::Int,
+            Some(ConfigValue::Int(1024)),
+            "The rows an incremental snapshot reads at a time",
+        ))
 }
 
 impl PluginConfig for PostgresCdcConfig {
@@ -415,12 +420,16 @@ impl PluginConfig for PostgresCdcConfig {
                 "filtered" => PublicationMode::Filtered,
                 _ => PublicationMode::AllTables,
             },
-            tables: TableFilter {
-                schema_include: patterns(parsed, SCHEMA_INCLUDE)?,
-                schema_exclude: patterns(parsed, SCHEMA_EXCLUDE)?,
-                table_include: patterns(parsed, TABLE_INCLUDE)?,
-                table_exclude: patterns(parsed, TABLE_EXCLUDE)?,
-            },
+            tables: TableFilter::new(
+                patterns(parsed, SCHEMA_INCLUDE)?,
+                patterns(parsed, SCHEMA_EXCLUDE)?,
+                patterns(parsed, TABLE_INCLUDE)?,
+                patterns(parsed, TABLE_EXCLUDE)?,
+            ),
+            columns: ColumnFilter::new(patterns(parsed, COLUMN_INCLUDE)?, patterns(parsed, COLUMN_EXCLUDE)?),
+            message_keys: MessageKeys::parse(parsed.get_string(MESSAGE_KEY_COLUMNS)?)
+                .map_err(|err| kconnect_api::ConnectError::config(MESSAGE_KEY_COLUMNS, err))?,
+            skip_unchanged: parsed.get_boolean(SKIP_UNCHANGED)?,
             snapshot_mode: SnapshotMode::named(parsed.get_string(SNAPSHOT_MODE)?),
             snapshot_fetch_size: parsed.get_int(SNAPSHOT_FETCH_SIZE)?.max(1) as usize,
             snapshot_max_threads: parsed.get_int(SNAPSHOT_MAX_THREADS)?.max(1) as usize,
@@ -455,6 +464,8 @@ impl PluginConfig for PostgresCdcConfig {
                 .filter(|q| !q.is_empty()),
             heartbeat_topic_prefix: parsed.get_string(HEARTBEAT_TOPIC_PREFIX)?.to_string(),
             slot_max_lag_bytes: Some(parsed.get_long(SLOT_MAX_LAG)?.max(0) as u64).filter(|b| *b > 0),
+            signal_table: Some(parsed.get_string(SIGNAL_TABLE)?.to_string()).filter(|t| !t.is_empty()),
+            incremental_chunk_size: parsed.get_int(INCREMENTAL_CHUNK)?.max(1) as usize,
         })
     }
 }

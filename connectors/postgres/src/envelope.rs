@@ -7,7 +7,7 @@ use kconnect_api::{Result, Struct, Value};
 use crate::pgoutput::{Datum, Relation};
 use std::collections::HashMap;
 
-use crate::modes::ValueModes;
+use crate::config::PostgresCdcConfig;
 use crate::types::{ColumnFacts, ColumnType, column_type};
 
 /// The `source` block's schema name.
@@ -24,7 +24,11 @@ pub struct TableShape {
     pub table: String,
     /// `<topic.prefix>.<schema>.<table>`.
     pub topic: String,
+    /// Every column of the table, in its order (the order of a change's tuple).
     columns: Vec<(String, ColumnType)>,
+    /// The columns rows carry (`column.include.list` / `column.exclude.list`).
+    value_columns: Vec<usize>,
+    /// The columns keys carry: the primary key's, or `message.key.columns`.
     key_columns: Vec<usize>,
     key_schema: Option<SchemaRef>,
     value_schema: SchemaRef,
@@ -90,26 +94,36 @@ fn transaction_schema() -> SchemaRef {
 }
 
 impl TableShape {
-    /// The shape of `relation`, with the catalog's `facts` of its columns, for topics under
-    /// `prefix`.
+    /// The shape of `relation`, with the catalog's `facts` of its columns, as `config` says
+    /// (topic prefix, value modes, column filters, message keys).
     pub fn new(
-        prefix: &str,
+        config: &PostgresCdcConfig,
         relation: &Relation,
         facts: &HashMap<String, ColumnFacts>,
-        modes: ValueModes,
         source: SchemaRef,
     ) -> Self {
-        let name = format!("{prefix}.{}.{}", relation.namespace, relation.name);
+        let (schema, table) = (relation.namespace.as_str(), relation.name.as_str());
+        let name = format!("{}.{schema}.{table}", config.topic_prefix);
         let unknown = ColumnFacts::default();
         let columns: Vec<(String, ColumnType)> = relation
             .columns
             .iter()
             .map(|c| {
                 let facts = facts.get(&c.name).unwrap_or(&unknown);
-                (c.name.clone(), column_type(c.type_oid, c.type_modifier, facts, modes))
+                (
+                    c.name.clone(),
+                    column_type(c.type_oid, c.type_modifier, facts, config.modes),
+                )
             })
             .collect();
-        let key_columns: Vec<usize> = (0..columns.len()).filter(|i| relation.columns[*i].in_key).collect();
+        let value_columns: Vec<usize> = (0..columns.len())
+            .filter(|i| config.columns.keeps(schema, table, &columns[*i].0))
+            .collect();
+        // Custom message keys take the named columns in the table's order, as Debezium's.
+        let key_columns: Vec<usize> = match config.message_keys.of(schema, table) {
+            Some(names) => (0..columns.len()).filter(|i| names.contains(&columns[*i].0)).collect(),
+            None => (0..columns.len()).filter(|i| relation.columns[*i].in_key).collect(),
+        };
         let key_schema = (!key_columns.is_empty()).then(|| {
             key_columns
                 .iter()
@@ -118,11 +132,11 @@ impl TableShape {
                 })
                 .build()
         });
-        let value_schema = columns
+        let value_schema = value_columns
             .iter()
             .fold(
                 SchemaBuilder::struct_().optional().name(format!("{name}.Value")),
-                |builder, (column, kind)| builder.field(column.clone(), kind.schema.clone()),
+                |builder, i| builder.field(columns[*i].0.clone(), columns[*i].1.schema.clone()),
             )
             .build();
         let optional_long = || SchemaBuilder::new(SchemaType::Int64).optional().build();
@@ -143,6 +157,7 @@ impl TableShape {
             table: relation.name.clone(),
             topic: name,
             columns,
+            value_columns,
             key_columns,
             key_schema,
             value_schema,
@@ -172,8 +187,10 @@ impl TableShape {
 
     /// The row struct of `tuple` (a key-only tuple leaves the other columns null).
     pub fn row(&self, tuple: &[Datum], placeholder: &str) -> Result<Value> {
-        let values = (0..self.columns.len())
-            .map(|i| self.datum_value(i, tuple.get(i).unwrap_or(&Datum::Null), placeholder))
+        let values = self
+            .value_columns
+            .iter()
+            .map(|i| self.datum_value(*i, tuple.get(*i).unwrap_or(&Datum::Null), placeholder))
             .collect::<Result<Vec<_>>>()?;
         Ok(Value::Struct(Struct::with_values(self.value_schema.clone(), values)?))
     }

@@ -41,6 +41,7 @@ pub struct Events {
     db: String,
     placeholder: String,
     tombstones: bool,
+    skip_unchanged: bool,
     source_schema: SchemaRef,
     partition: Arc<OffsetMap>,
 }
@@ -76,6 +77,7 @@ impl Events {
             db: config.connection.dbname.clone(),
             placeholder: config.unavailable_placeholder.clone(),
             tombstones: config.tombstones_on_delete,
+            skip_unchanged: config.skip_unchanged,
             source_schema: source_schema(),
             partition: Arc::new(crate::offsets::partition(&config.topic_prefix)),
         }
@@ -167,7 +169,11 @@ impl Events {
                     }
                     None => {
                         // The server sends the old row only with REPLICA IDENTITY FULL.
-                        let value = self.envelope(shape, op, row(before)?, row(after)?, &info)?;
+                        let (old, new) = (row(before)?, row(after)?);
+                        if self.skip_unchanged && before.is_some() && old == new {
+                            return Ok(records);
+                        }
+                        let value = self.envelope(shape, op, old, new, &info)?;
                         records.push(self.record(shape, new_key, value, offset, Headers::new()));
                     }
                 }

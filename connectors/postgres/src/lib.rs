@@ -4,11 +4,14 @@
 //! Debezium's change events, with Debezium's offsets.
 
 pub mod capture;
+pub mod chunks;
 pub mod client;
 pub mod config;
 pub mod envelope;
 pub mod events;
+pub mod filters;
 pub mod heartbeat;
+pub mod incremental;
 pub mod interval;
 pub mod modes;
 pub mod offsets;

@@ -5,6 +5,7 @@
 use kconnect_api::OffsetMap;
 use serde_json::Value;
 
+use crate::incremental::IncrementalProgress;
 use crate::snapshot::SnapshotProgress;
 
 /// The source partition of every event of a connector.
@@ -70,6 +71,15 @@ pub fn streamed(
     offset
 }
 
+/// The strings of a JSON array, as kconnect's own offset keys hold lists; `None` for anything else.
+pub(crate) fn strings(value: &Value) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|item| item.as_str().map(str::to_string))
+        .collect()
+}
+
 /// kconnect's offset key: the commit LSN of the last event's transaction.
 const TXN_COMMIT: &str = "lsn_txn_commit";
 
@@ -80,6 +90,8 @@ pub struct Position {
     pub snapshot_completed: bool,
     /// Where an unfinished snapshot that kconnect wrote stands: it resumes from there.
     pub unfinished_snapshot: Option<(SnapshotStart, SnapshotProgress)>,
+    /// Where a running incremental snapshot stands: it goes on from there.
+    pub incremental: Option<IncrementalProgress>,
     /// Where the last transaction completely emitted ended (`lsn_commit`).
     pub last_commit_end: u64,
     /// The commit LSN of the last event's transaction, when kconnect wrote the offset.
@@ -116,6 +128,7 @@ impl Position {
         Some(Self {
             snapshot_completed,
             unfinished_snapshot,
+            incremental: IncrementalProgress::of(offset),
             last_commit_end: number("lsn_commit").unwrap_or(0),
             txn_commit: number(TXN_COMMIT),
             lsn: if in_snapshot { 0 } else { lsn },

@@ -269,6 +269,16 @@ fn shards(prefix: &str) -> String {
     )
 }
 
+/// A column left out, a custom message key and unchanged updates skipped.
+fn filtered(prefix: &str) -> String {
+    connector_of(
+        "parity_cols",
+        &format!("{prefix}c"),
+        "column.exclude.list=public.parity_cols.secret\nmessage.key.columns=public.parity_cols:code\n\
+         skip.messages.without.change=true\n",
+    )
+}
+
 /// Asserts that `count` records of kconnect's topic `<kc prefix>.<topic>` are Debezium's.
 async fn assert_topic_same(bootstrap: &str, prefixes: (&str, &str), topic: &str, count: usize, logs: &str) {
     let (ours, theirs) = prefixes;
@@ -283,11 +293,21 @@ async fn assert_topic_same(bootstrap: &str, prefixes: (&str, &str), topic: &str,
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn routed_events_equal_debeziums() {
-    let slots = ["dbzo_parity", "kco_parity", "dbzr_parity", "kcr_parity"];
+async fn transforms_and_filters_equal_debeziums() {
+    let slots = [
+        "dbzo_parity",
+        "kco_parity",
+        "dbzr_parity",
+        "kcr_parity",
+        "dbzc_parity",
+        "kcc_parity",
+    ];
     drop_slots(&slots, &slots).await;
     sql(&[
-        "DROP TABLE IF EXISTS parity_outbox, parity_shard_1, parity_shard_2",
+        "DROP TABLE IF EXISTS parity_outbox, parity_shard_1, parity_shard_2, parity_cols",
+        "CREATE TABLE parity_cols (id INT PRIMARY KEY, code TEXT NOT NULL, secret TEXT, note TEXT)",
+        "ALTER TABLE parity_cols REPLICA IDENTITY FULL",
+        "INSERT INTO parity_cols VALUES (1, 'a', 's1', 'n1')",
         "CREATE TABLE parity_outbox (id UUID PRIMARY KEY, aggregatetype VARCHAR(255) NOT NULL, \
          aggregateid VARCHAR(255) NOT NULL, type VARCHAR(255) NOT NULL, payload JSONB)",
         "INSERT INTO parity_outbox VALUES ('11111111-1111-1111-1111-111111111111', 'Order', 'o-1', \
@@ -298,14 +318,20 @@ async fn routed_events_equal_debeziums() {
         "INSERT INTO parity_shard_2 VALUES (1, 'b')",
     ])
     .await;
-    let worker = TestWorker::start_with(false, "", &[&outbox("kc"), &shards("kc")]).await;
-    let debezium = start_debezium(worker.dir(), &worker.bootstrap, &[outbox("dbz"), shards("dbz")]);
+    let worker = TestWorker::start_with(false, "", &[&outbox("kc"), &shards("kc"), &filtered("kc")]).await;
+    let debezium = start_debezium(
+        worker.dir(),
+        &worker.bootstrap,
+        &[outbox("dbz"), shards("dbz"), filtered("dbz")],
+    );
     let logs = || format!("{}\n--- debezium ---\n{}", worker.process.log(), debezium.log());
     for prefix in ["dbz", "kc"] {
         let snapshot = consume_records(&worker.bootstrap, &format!("{prefix}o.outbox.Order"), 1, WAIT).await;
         assert_eq!(snapshot.len(), 1, "{prefix}: the outbox snapshot\n{}", logs());
         let snapshot = consume_records(&worker.bootstrap, &format!("{prefix}r.public.parity_shards"), 2, WAIT).await;
         assert_eq!(snapshot.len(), 2, "{prefix}: both shards' snapshots\n{}", logs());
+        let snapshot = consume_records(&worker.bootstrap, &format!("{prefix}c.public.parity_cols"), 1, WAIT).await;
+        assert_eq!(snapshot.len(), 1, "{prefix}: the filtered table's snapshot\n{}", logs());
     }
     sql(&[
         "INSERT INTO parity_outbox VALUES ('22222222-2222-2222-2222-222222222222', 'Customer', 'c-1', \
@@ -317,12 +343,18 @@ async fn routed_events_equal_debeziums() {
         "INSERT INTO parity_shard_2 VALUES (2, 'c')",
         "UPDATE parity_shard_1 SET name = 'z' WHERE id = 1",
         "DELETE FROM parity_shard_2 WHERE id = 1",
+        "UPDATE parity_cols SET secret = 's2' WHERE id = 1",
+        "UPDATE parity_cols SET note = 'n2' WHERE id = 1",
+        "INSERT INTO parity_cols VALUES (2, 'b', 's3', 'n3')",
+        "DELETE FROM parity_cols WHERE id = 2",
     ])
     .await;
     let logs = logs();
     assert_topic_same(&worker.bootstrap, ("kco", "dbzo"), "outbox.Order", 2, &logs).await;
     assert_topic_same(&worker.bootstrap, ("kco", "dbzo"), "outbox.Customer", 1, &logs).await;
     assert_topic_same(&worker.bootstrap, ("kcr", "dbzr"), "public.parity_shards", 6, &logs).await;
+    // The update of the left-out column is skipped: snapshot, update, insert, delete, tombstone.
+    assert_topic_same(&worker.bootstrap, ("kcc", "dbzc"), "public.parity_cols", 5, &logs).await;
     drop(debezium);
     drop(worker);
     drop_slots(&slots, &slots).await;

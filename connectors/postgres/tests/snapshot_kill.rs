@@ -13,7 +13,7 @@ use std::time::Duration;
 use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records};
 use serde_json::Value;
 
-use common::{drop_slots, sql};
+use common::{drop_slots, schemaless_connector, sql};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_postgres::plugins());
 
@@ -24,15 +24,11 @@ const ROWS: i64 = 200_000;
 const KEYLESS_ROWS: i64 = 3_000;
 
 fn connector() -> String {
-    format!(
-        "name=snapkill\nconnector.class=io.debezium.connector.postgresql.PostgresConnector\n\
-         database.hostname=127.0.0.1\ndatabase.user=postgres\ndatabase.dbname=test\ntopic.prefix=snapkill\n\
-         slot.name={SLOT}\npublication.name={SLOT}\npublication.autocreate.mode=filtered\n\
-         table.include.list=public.cdc_big,public.cdc_keyless\n\
-         snapshot.fetch.size=1000\nsnapshot.max.threads=2\n\
-         key.converter=org.apache.kafka.connect.json.JsonConverter\nkey.converter.schemas.enable=false\n\
-         value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n\
-         topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n"
+    schemaless_connector(
+        "snapkill",
+        SLOT,
+        "public.cdc_big,public.cdc_keyless",
+        "snapshot.fetch.size=1000\nsnapshot.max.threads=2\n",
     )
 }
 

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use crate::offsets::strings;
+
 /// A table's name in the progress: `schema.table`, as Debezium names data collections.
 pub fn table_id(schema: &str, table: &str) -> String {
     format!("{schema}.{table}")
@@ -60,13 +62,6 @@ impl SnapshotProgress {
     /// The progress an offset carried; `None` when the text is not one kconnect wrote.
     pub fn parse(text: &str) -> Option<Self> {
         let value: Value = serde_json::from_str(text).ok()?;
-        let strings = |value: &Value| -> Option<Vec<String>> {
-            value
-                .as_array()?
-                .iter()
-                .map(|item| item.as_str().map(str::to_string))
-                .collect()
-        };
         let done = strings(value.get("done")?)?.into_iter().collect();
         let at = value
             .get("at")?

@@ -5,16 +5,16 @@
 
 use futures::TryStreamExt;
 use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord};
-use sqlx::Row;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::PgConnection;
 
 use super::Shared;
 use super::emitter::Marker;
 use super::progress::{TableState, table_id};
-use crate::client::{self, quote};
+use crate::chunks::{TableChunks, select_all, tuple};
+use crate::client;
 use crate::envelope::{SourceInfo, TableShape};
 use crate::events::{Change, Events, Op};
-use crate::pgoutput::{Datum, RelationColumn};
+use crate::pgoutput::Datum;
 
 fn failed(err: sqlx::Error) -> ConnectError {
     ConnectError::Retriable(format!("reading the snapshot: {err}"))
@@ -32,67 +32,32 @@ pub(super) async fn read_table(
     let relation = client::relation_of(sql, schema, table).await?;
     let facts = client::column_facts(sql, relation.id).await?;
     let key = client::primary_key(sql, relation.id).await?;
-    let shape = TableShape::new(
-        &config.topic_prefix,
-        &relation,
-        &facts,
-        config.modes,
-        events.source_schema(),
-    );
-    let columns: Vec<String> = relation.columns.iter().map(snapshot_text).collect();
-    let from = format!("{}.{}", quote(schema), quote(table));
-    let select = format!("SELECT {} FROM {from}", columns.join(", "));
-    let key_positions: Option<Vec<usize>> = key
-        .iter()
-        .map(|k| relation.columns.iter().position(|c| c.name == k.name))
-        .collect::<Option<Vec<_>>>()
-        .filter(|positions| !positions.is_empty());
+    let shape = TableShape::new(config, &relation, &facts, events.source_schema());
+    let chunks = TableChunks::new(&relation, &key, config.snapshot_fetch_size);
     let mut run = TableRun {
         shared,
         events,
         shape: &shape,
         table: table_id(schema, table),
-        key_positions: key_positions.as_deref(),
+        chunks: chunks.as_ref(),
         held: None,
         started: false,
     };
-    let chunk = shared.config.snapshot_fetch_size;
-    match run.key_positions {
-        Some(positions) => {
-            // Qualified: a bare name would order by the selected text of the column.
-            let order: Vec<String> = key.iter().map(|k| format!("{from}.{}", quote(&k.name))).collect();
-            let order = order.join(", ");
-            let casts: Vec<String> = key
-                .iter()
-                .enumerate()
-                .map(|(n, k)| format!("${}::text::{}", n + 1, k.type_name))
-                .collect();
-            let first = format!("{select} ORDER BY {order} LIMIT {chunk}");
-            let next = format!(
-                "{select} WHERE ({order}) > ({}) ORDER BY {order} LIMIT {chunk}",
-                casts.join(", ")
-            );
+    match &chunks {
+        Some(chunks) => {
             let mut after = shared
                 .resume
                 .resume_key(&run.table)
-                .filter(|key| key.len() == positions.len())
+                .filter(|key| chunks.fits(key))
                 .map(<[String]>::to_vec);
             if let Some(key) = &after {
                 tracing::info!(table = %run.table, ?key, "resuming the table's snapshot after the last committed row");
             }
             loop {
-                let rows = match &after {
-                    None => sqlx::query(&first).fetch_all(&mut *sql).await,
-                    Some(key) => {
-                        let query = key.iter().fold(sqlx::query(&next), |query, value| query.bind(value));
-                        query.fetch_all(&mut *sql).await
-                    }
-                }
-                .map_err(failed)?;
-                let tuples = rows.iter().map(tuple).collect::<Result<Vec<_>>>()?;
-                let complete = tuples.len() < chunk;
+                let tuples = chunks.read(sql, after.as_deref(), None).await?;
+                let complete = tuples.len() < chunks.size();
                 if let Some(last) = tuples.last() {
-                    after = run.key_of(last);
+                    after = Some(chunks.key_of(last));
                 }
                 run.rows(&tuples).await?;
                 if complete {
@@ -101,6 +66,8 @@ pub(super) async fn read_table(
             }
         }
         None => {
+            let chunk = config.snapshot_fetch_size;
+            let (select, _) = select_all(&relation);
             let mut rows = sqlx::query(&select).fetch(&mut *sql);
             let mut tuples = Vec::with_capacity(chunk);
             while let Some(row) = rows.try_next().await.map_err(failed)? {
@@ -116,16 +83,6 @@ pub(super) async fn read_table(
     run.finish().await
 }
 
-/// A row's columns, as text.
-fn tuple(row: &PgRow) -> Result<Vec<Datum>> {
-    (0..row.len())
-        .map(|i| {
-            let text: Option<String> = row.try_get(i).map_err(failed)?;
-            Ok(text.map_or(Datum::Null, Datum::Text))
-        })
-        .collect()
-}
-
 /// The last row read, not handed over yet: whether it is the table's last is known only later.
 struct Held {
     record: SourceRecord,
@@ -139,7 +96,7 @@ struct TableRun<'a> {
     events: &'a Events,
     shape: &'a TableShape,
     table: String,
-    key_positions: Option<&'a [usize]>,
+    chunks: Option<&'a TableChunks>,
     held: Option<Held>,
     started: bool,
 }
@@ -147,16 +104,7 @@ struct TableRun<'a> {
 impl TableRun<'_> {
     /// The primary key of `tuple` as text; `None` for a table without one.
     fn key_of(&self, tuple: &[Datum]) -> Option<Vec<String>> {
-        let positions = self.key_positions?;
-        Some(
-            positions
-                .iter()
-                .map(|at| match &tuple[*at] {
-                    Datum::Text(text) => text.clone(),
-                    Datum::Null | Datum::UnchangedToast => String::new(),
-                })
-                .collect(),
-        )
+        self.chunks.map(|chunks| chunks.key_of(tuple))
     }
 
     fn record(&mut self, tuple: &[Datum]) -> Result<(SourceRecord, Marker)> {
@@ -230,15 +178,5 @@ impl TableRun<'_> {
             .emitter
             .emit(&self.table, batch, Some(TableState::Done))
             .await
-    }
-}
-
-/// The column as the snapshot selects it: its text output, as pgoutput sends it (a `char(n)`
-/// keeps its padding, which a cast to text drops).
-fn snapshot_text(column: &RelationColumn) -> String {
-    let name = quote(&column.name);
-    match (column.type_oid, column.type_modifier) {
-        (1042, modifier) if modifier > 4 => format!("rpad({name}::text, {})", modifier - 4),
-        _ => format!("{name}::text"),
     }
 }

@@ -10,6 +10,20 @@ use sqlx::Connection;
 /// The machine's PostgreSQL, as the tests' user.
 pub const URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
+/// The properties of CDC connector `name` (also its topic prefix) with its own slot and
+/// publication `slot`, capturing `tables`, writing JSON without schemas, and `extra` lines.
+pub fn schemaless_connector(name: &str, slot: &str, tables: &str, extra: &str) -> String {
+    format!(
+        "name={name}\nconnector.class=io.debezium.connector.postgresql.PostgresConnector\n\
+         database.hostname=127.0.0.1\ndatabase.user=postgres\ndatabase.dbname=test\ntopic.prefix={name}\n\
+         slot.name={slot}\npublication.name={slot}\npublication.autocreate.mode=filtered\n\
+         table.include.list={tables}\n\
+         key.converter=org.apache.kafka.connect.json.JsonConverter\nkey.converter.schemas.enable=false\n\
+         value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n\
+         topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n{extra}"
+    )
+}
+
 /// Runs each statement (one each), failing the test with the one that failed.
 pub async fn sql(statements: &[&str]) {
     let mut connection = sqlx::PgConnection::connect(URL).await.expect("PostgreSQL on 127.0.0.1");
