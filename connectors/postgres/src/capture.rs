@@ -22,6 +22,7 @@ use crate::incremental::{Incremental, Signal};
 use crate::offsets::{self, Position};
 use crate::pgoutput::{self, Message};
 use crate::snapshot::SnapshotFrom;
+use crate::transactions::Transactions;
 
 /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
@@ -110,6 +111,10 @@ impl Capture {
     async fn stream(&self, mut session: ReplicationClient, mut sql: PgConnection, events: &Events) -> Result<()> {
         let mut shapes: HashMap<u32, Option<TableShape>> = HashMap::new();
         let mut signal_relation: Option<u32> = None;
+        let mut metadata = self.config.transaction_topic.as_ref().map(|topic| {
+            let partition = std::sync::Arc::new(offsets::partition(&self.config.topic_prefix));
+            Transactions::new(topic.clone(), partition)
+        });
         let progress = self.position.as_ref().and_then(|p| p.incremental.clone());
         let (mut incremental, resume_after) = Incremental::resumed(progress);
         incremental.resume(&mut sql, &self.config, events, resume_after).await?;
@@ -174,6 +179,20 @@ impl Capture {
                     last_commit_end = Some(end_lsn.as_u64());
                     open_transaction = false;
                     quiet_at = quiet_at.max(end_lsn.as_u64());
+                    let (commit_lsn, xid, committed_at) = transaction;
+                    if let Some(metadata) = metadata.as_mut()
+                        && !self
+                            .position
+                            .as_ref()
+                            .is_some_and(|p| p.already_emitted(commit_lsn, u64::MAX))
+                    {
+                        let end = end_lsn.as_u64();
+                        let mut offset = offsets::streamed(end, Some(end), end, xid, committed_at, "COMMIT");
+                        incremental.stamp(&mut offset);
+                        if let Some(record) = metadata.end(end, committed_at / 1_000, offset)? {
+                            self.send(vec![record]).await?;
+                        }
+                    }
                     continue;
                 }
                 ReplicationEvent::KeepAlive { wal_end, .. } if !open_transaction => {
@@ -256,7 +275,18 @@ impl Capture {
                 info,
                 offset,
             };
-            self.send(events.records(change)?).await?;
+            let mut records = events.records(change)?;
+            if let Some(metadata) = metadata.as_mut() {
+                // BEGIN's offset is the one before this event: committed alone, it skips nothing.
+                let before = last_commit_end.unwrap_or(0);
+                let mut offset = offsets::streamed(before, last_commit_end, before, xid, committed_at, "BEGIN");
+                incremental.stamp(&mut offset);
+                if let Some(begin) = metadata.begin(xid, lsn, committed_at / 1_000, offset)? {
+                    records.insert(0, begin);
+                }
+                metadata.annotate(&format!("{}.{}", shape.schema, shape.table), lsn, &mut records)?;
+            }
+            self.send(records).await?;
             last_emitted = lsn;
         }
     }

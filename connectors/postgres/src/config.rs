@@ -46,6 +46,8 @@ const HEARTBEAT_ACTION_QUERY: &str = "heartbeat.action.query";
 const HEARTBEAT_TOPIC_PREFIX: &str = "topic.heartbeat.prefix";
 const SLOT_MAX_LAG: &str = "slot.max.lag.bytes";
 const SIGNAL_TABLE: &str = "signal.data.collection";
+const TRANSACTION_METADATA: &str = "provide.transaction.metadata";
+const TRANSACTION_TOPIC: &str = "topic.transaction";
 const INCREMENTAL_CHUNK: &str = "incremental.snapshot.chunk.size";
 
 /// `snapshot.mode`: when the tables' existing rows are read.
@@ -171,6 +173,9 @@ pub struct PostgresCdcConfig {
     pub signal_table: Option<String>,
     /// `incremental.snapshot.chunk.size`.
     pub incremental_chunk_size: usize,
+    /// With `provide.transaction.metadata`, the topic of the transactions' `BEGIN` and `END`
+    /// records: `<topic.prefix>.<topic.transaction>`.
+    pub transaction_topic: Option<String>,
 }
 
 fn key(name: &str, kind: ConfigType, default: Option<ConfigValue>, doc: &str) -> ConfigKey {
@@ -389,6 +394,17 @@ fn definition() -> ConfigDef {
             "The signal table (schema.table, columns id, type, data): an execute-snapshot row inserted there starts an incremental snapshot",
         ))
         .define(key(
+            TRANSACTION_METADATA,
+            ConfigType::Boolean,
+            Some(ConfigValue::Boolean(false)),
+            "Whether each transaction's BEGIN and END go to <topic.prefix>.<topic.transaction> and change events carry their transaction block",
+        ))
+        .define(string(
+            TRANSACTION_TOPIC,
+            "transaction",
+            "The transaction metadata topic's name after <topic.prefix>.",
+        ))
+        .define(key(
             INCREMENTAL_CHUNK,
             ConfigType::Int,
             Some(ConfigValue::Int(1024)),
@@ -466,6 +482,10 @@ impl PluginConfig for PostgresCdcConfig {
             slot_max_lag_bytes: Some(parsed.get_long(SLOT_MAX_LAG)?.max(0) as u64).filter(|b| *b > 0),
             signal_table: Some(parsed.get_string(SIGNAL_TABLE)?.to_string()).filter(|t| !t.is_empty()),
             incremental_chunk_size: parsed.get_int(INCREMENTAL_CHUNK)?.max(1) as usize,
+            transaction_topic: parsed.get_boolean(TRANSACTION_METADATA)?.then(|| {
+                let suffix = parsed.get_string(TRANSACTION_TOPIC).unwrap_or("transaction");
+                format!("{}.{suffix}", parsed.get_string(TOPIC_PREFIX).unwrap_or_default())
+            }),
         })
     }
 }

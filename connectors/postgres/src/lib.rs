@@ -18,6 +18,7 @@ pub mod offsets;
 pub mod pgoutput;
 pub mod snapshot;
 pub mod source;
+pub mod transactions;
 pub mod types;
 
 pub use source::PostgresCdcConnector;

@@ -279,6 +279,15 @@ fn filtered(prefix: &str) -> String {
     )
 }
 
+/// Transaction metadata: BEGIN and END records, and each event's transaction block.
+fn with_transactions(prefix: &str) -> String {
+    connector_of(
+        "parity_tx",
+        &format!("{prefix}t"),
+        "provide.transaction.metadata=true\n",
+    )
+}
+
 /// Asserts that `count` records of kconnect's topic `<kc prefix>.<topic>` are Debezium's.
 async fn assert_topic_same(bootstrap: &str, prefixes: (&str, &str), topic: &str, count: usize, logs: &str) {
     let (ours, theirs) = prefixes;
@@ -301,10 +310,14 @@ async fn transforms_and_filters_equal_debeziums() {
         "kcr_parity",
         "dbzc_parity",
         "kcc_parity",
+        "dbzt_parity",
+        "kct_parity",
     ];
     drop_slots(&slots, &slots).await;
     sql(&[
-        "DROP TABLE IF EXISTS parity_outbox, parity_shard_1, parity_shard_2, parity_cols",
+        "DROP TABLE IF EXISTS parity_outbox, parity_shard_1, parity_shard_2, parity_cols, parity_tx",
+        "CREATE TABLE parity_tx (id INT PRIMARY KEY, v TEXT)",
+        "INSERT INTO parity_tx VALUES (1, 'a')",
         "CREATE TABLE parity_cols (id INT PRIMARY KEY, code TEXT NOT NULL, secret TEXT, note TEXT)",
         "ALTER TABLE parity_cols REPLICA IDENTITY FULL",
         "INSERT INTO parity_cols VALUES (1, 'a', 's1', 'n1')",
@@ -318,20 +331,21 @@ async fn transforms_and_filters_equal_debeziums() {
         "INSERT INTO parity_shard_2 VALUES (1, 'b')",
     ])
     .await;
-    let worker = TestWorker::start_with(false, "", &[&outbox("kc"), &shards("kc"), &filtered("kc")]).await;
-    let debezium = start_debezium(
-        worker.dir(),
-        &worker.bootstrap,
-        &[outbox("dbz"), shards("dbz"), filtered("dbz")],
-    );
+    let ours = [outbox("kc"), shards("kc"), filtered("kc"), with_transactions("kc")];
+    let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
+    let worker = TestWorker::start_with(false, "", &ours).await;
+    let theirs = [outbox("dbz"), shards("dbz"), filtered("dbz"), with_transactions("dbz")];
+    let debezium = start_debezium(worker.dir(), &worker.bootstrap, &theirs);
     let logs = || format!("{}\n--- debezium ---\n{}", worker.process.log(), debezium.log());
     for prefix in ["dbz", "kc"] {
         let snapshot = consume_records(&worker.bootstrap, &format!("{prefix}o.outbox.Order"), 1, WAIT).await;
         assert_eq!(snapshot.len(), 1, "{prefix}: the outbox snapshot\n{}", logs());
         let snapshot = consume_records(&worker.bootstrap, &format!("{prefix}r.public.parity_shards"), 2, WAIT).await;
         assert_eq!(snapshot.len(), 2, "{prefix}: both shards' snapshots\n{}", logs());
-        let snapshot = consume_records(&worker.bootstrap, &format!("{prefix}c.public.parity_cols"), 1, WAIT).await;
-        assert_eq!(snapshot.len(), 1, "{prefix}: the filtered table's snapshot\n{}", logs());
+        for table in ["c.public.parity_cols", "t.public.parity_tx"] {
+            let snapshot = consume_records(&worker.bootstrap, &format!("{prefix}{table}"), 1, WAIT).await;
+            assert_eq!(snapshot.len(), 1, "{prefix}{table}: the snapshot\n{}", logs());
+        }
     }
     sql(&[
         "INSERT INTO parity_outbox VALUES ('22222222-2222-2222-2222-222222222222', 'Customer', 'c-1', \
@@ -347,6 +361,8 @@ async fn transforms_and_filters_equal_debeziums() {
         "UPDATE parity_cols SET note = 'n2' WHERE id = 1",
         "INSERT INTO parity_cols VALUES (2, 'b', 's3', 'n3')",
         "DELETE FROM parity_cols WHERE id = 2",
+        "INSERT INTO parity_tx VALUES (2, 'b'), (3, 'c')",
+        "DELETE FROM parity_tx WHERE id = 2",
     ])
     .await;
     let logs = logs();
@@ -355,6 +371,9 @@ async fn transforms_and_filters_equal_debeziums() {
     assert_topic_same(&worker.bootstrap, ("kcr", "dbzr"), "public.parity_shards", 6, &logs).await;
     // The update of the left-out column is skipped: snapshot, update, insert, delete, tombstone.
     assert_topic_same(&worker.bootstrap, ("kcc", "dbzc"), "public.parity_cols", 5, &logs).await;
+    // Two transactions: a BEGIN and an END each; the events carry their transaction blocks.
+    assert_topic_same(&worker.bootstrap, ("kct", "dbzt"), "transaction", 4, &logs).await;
+    assert_topic_same(&worker.bootstrap, ("kct", "dbzt"), "public.parity_tx", 5, &logs).await;
     drop(debezium);
     drop(worker);
     drop_slots(&slots, &slots).await;
