@@ -212,8 +212,10 @@ pub async fn column_facts(sql: &mut PgConnection, relation: u32) -> Result<HashM
     let rows = sqlx::query(
         "SELECT a.attname::text, a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
                 (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e \
-                 WHERE e.enumtypid = a.atttypid) \
-         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+                 WHERE e.enumtypid = a.atttypid), \
+                t.typname::text, CASE WHEN t.typtype = 'd' THEN t.typbasetype::int8 END, t.typtypmod \
+         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          WHERE a.attrelid = $1::int8::oid AND a.attnum > 0 AND NOT a.attisdropped",
     )
     .bind(i64::from(relation))
@@ -223,10 +225,13 @@ pub async fn column_facts(sql: &mut PgConnection, relation: u32) -> Result<HashM
     Ok(rows
         .into_iter()
         .map(|row| {
+            let base: Option<i64> = row.get(5);
             let facts = ColumnFacts {
                 not_null: row.get(1),
                 default: row.get(2),
                 enum_labels: row.get(3),
+                type_name: row.get(4),
+                domain_of: base.map(|base| (base as u32, row.get::<i32, _>(6))),
             };
             (row.get::<String, _>(0), facts)
         })

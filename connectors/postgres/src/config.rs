@@ -7,7 +7,7 @@ use crate::filters::{ColumnFilter, MessageKeys, TableFilter, patterns};
 use kconnect_api::config::{ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
 use kconnect_api::{ConfigDef, ConfigKey, ConfigType, Result};
 
-use crate::modes::{BinaryMode, DecimalMode, IntervalMode, TimePrecision, ValueModes};
+use crate::modes::{BinaryMode, DecimalMode, HstoreMode, IntervalMode, TimePrecision, ValueModes};
 
 const HOSTNAME: &str = "database.hostname";
 const PORT: &str = "database.port";
@@ -38,6 +38,7 @@ const DECIMAL_HANDLING: &str = "decimal.handling.mode";
 const TIME_PRECISION: &str = "time.precision.mode";
 const BINARY_HANDLING: &str = "binary.handling.mode";
 const INTERVAL_HANDLING: &str = "interval.handling.mode";
+const HSTORE_HANDLING: &str = "hstore.handling.mode";
 const MAX_BATCH_SIZE: &str = "max.batch.size";
 const POLL_INTERVAL: &str = "poll.interval.ms";
 const UNAVAILABLE_PLACEHOLDER: &str = "unavailable.value.placeholder";
@@ -362,6 +363,14 @@ fn definition() -> ConfigDef {
             )
             .validator(Validator::one_of(&["numeric", "string"])),
         )
+        .define(
+            string(
+                HSTORE_HANDLING,
+                "json",
+                "How hstore columns are carried: json (a JSON object string) or map",
+            )
+            .validator(Validator::one_of(&["json", "map"])),
+        )
         .define(key(
             MAX_BATCH_SIZE,
             ConfigType::Int,
@@ -470,6 +479,10 @@ impl PluginConfig for PostgresCdcConfig {
                 interval: match parsed.get_string(INTERVAL_HANDLING)? {
                     "string" => IntervalMode::String,
                     _ => IntervalMode::Numeric,
+                },
+                hstore: match parsed.get_string(HSTORE_HANDLING)? {
+                    "map" => HstoreMode::Map,
+                    _ => HstoreMode::Json,
                 },
             },
             max_batch_size: parsed.get_int(MAX_BATCH_SIZE)?.max(1) as usize,

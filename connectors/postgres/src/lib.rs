@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod events;
 pub mod filters;
 pub mod heartbeat;
+pub mod hstore;
 pub mod incremental;
 pub mod interval;
 pub mod modes;

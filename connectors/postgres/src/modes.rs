@@ -63,6 +63,16 @@ pub enum IntervalMode {
     String,
 }
 
+/// `hstore.handling.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HstoreMode {
+    /// `json`: a JSON object string (`io.debezium.data.Json`).
+    #[default]
+    Json,
+    /// `map`: a map of strings to optional strings.
+    Map,
+}
+
 /// Every mode that decides how a column's values are carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ValueModes {
@@ -74,6 +84,8 @@ pub struct ValueModes {
     pub binary: BinaryMode,
     /// `interval.handling.mode`.
     pub interval: IntervalMode,
+    /// `hstore.handling.mode`.
+    pub hstore: HstoreMode,
 }
 
 #[cfg(test)]

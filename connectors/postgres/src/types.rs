@@ -6,8 +6,9 @@ use kconnect_api::logical::{Decimal, date_schema, decimal_schema, time_schema, t
 use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
 use kconnect_api::{ConnectError, Result, Struct, Value};
 
+use crate::hstore;
 use crate::interval::Interval;
-use crate::modes::{BinaryMode, DecimalMode, IntervalMode, TimePrecision, ValueModes};
+use crate::modes::{BinaryMode, DecimalMode, HstoreMode, IntervalMode, TimePrecision, ValueModes};
 
 /// `io.debezium.time.Date`: days since the epoch.
 const DATE: &str = "io.debezium.time.Date";
@@ -45,6 +46,10 @@ pub struct ColumnFacts {
     pub default: Option<String>,
     /// The labels of an enum type, in order.
     pub enum_labels: Option<Vec<String>>,
+    /// The type's name (`hstore` is known by it: extension types have no fixed OID).
+    pub type_name: Option<String>,
+    /// For a domain, its base type's OID and modifier: the column is carried as that type.
+    pub domain_of: Option<(u32, i32)>,
 }
 
 /// How a column's values are carried.
@@ -80,6 +85,10 @@ enum Kind {
     EncodedBytes(BinaryMode),
     /// `interval.handling.mode=string`.
     IntervalText,
+    /// `hstore` as a JSON object string.
+    HstoreJson,
+    /// `hstore` as a map.
+    HstoreMap,
 }
 
 /// A column's Connect schema and how to convert its values.
@@ -124,11 +133,42 @@ fn time_precision(type_modifier: i32) -> i32 {
 
 /// The type of a column of type `oid` with `type_modifier` and the catalog's `facts`.
 pub fn column_type(oid: u32, type_modifier: i32, facts: &ColumnFacts, modes: ValueModes) -> ColumnType {
-    let mut column = plain_type(oid, type_modifier, !facts.not_null, modes, facts.enum_labels.as_deref());
+    let (oid, type_modifier) = match facts.domain_of {
+        Some((base, base_modifier)) if type_modifier < 0 => (base, base_modifier),
+        Some((base, _)) => (base, type_modifier),
+        None => (oid, type_modifier),
+    };
+    let mut column = if facts.type_name.as_deref() == Some("hstore") {
+        hstore_type(!facts.not_null, modes.hstore)
+    } else {
+        plain_type(oid, type_modifier, !facts.not_null, modes, facts.enum_labels.as_deref())
+    };
     if let Some(default) = facts.default.as_deref().and_then(|text| column.default_of(text)) {
         column.schema = rebuild_with_default(&column.schema, default);
     }
     column
+}
+
+/// An `hstore` column, as `hstore.handling.mode` says.
+fn hstore_type(optional: bool, mode: HstoreMode) -> ColumnType {
+    let (kind, builder) = match mode {
+        HstoreMode::Json => (
+            Kind::HstoreJson,
+            SchemaBuilder::new(SchemaType::String).name(JSON).version(1),
+        ),
+        HstoreMode::Map => (
+            Kind::HstoreMap,
+            SchemaBuilder::map(
+                SchemaBuilder::new(SchemaType::String).build(),
+                SchemaBuilder::new(SchemaType::String).optional().build(),
+            ),
+        ),
+    };
+    ColumnType {
+        kind,
+        element: None,
+        schema: builder.with_optional(optional).build(),
+    }
 }
 
 /// A copy of `schema` with `default`.
@@ -217,7 +257,7 @@ fn plain_type(
         Kind::ZonedTimestamp => SchemaBuilder::new(SchemaType::String).name(ZONED_TIMESTAMP).version(1),
         Kind::ZonedTime => SchemaBuilder::new(SchemaType::String).name(ZONED_TIME).version(1),
         Kind::Interval => SchemaBuilder::new(SchemaType::Int64).name(MICRO_DURATION).version(1),
-        Kind::Array => unreachable!("arrays are built above"),
+        Kind::Array | Kind::HstoreJson | Kind::HstoreMap => unreachable!("built apart"),
         Kind::ConnectDate => date_schema(),
         Kind::ConnectTime => time_schema(),
         Kind::ConnectTimestamp => timestamp_schema(),
@@ -356,6 +396,13 @@ impl ColumnType {
             Kind::ConnectTimestamp => Value::Timestamp(parse_timestamp(text)?.and_utc().timestamp_millis()),
             Kind::EncodedBytes(mode) => Value::String(mode.encode(&parse_bytea(text)?)),
             Kind::IntervalText => Value::String(Interval::parse(text)?.iso()),
+            Kind::HstoreJson => Value::String(hstore::to_json(&hstore::parse(text)?)),
+            Kind::HstoreMap => Value::Map(
+                hstore::parse(text)?
+                    .into_iter()
+                    .map(|(key, value)| (Value::String(key), value.map_or(Value::Null, Value::String)))
+                    .collect(),
+            ),
             Kind::TimeMillis => Value::Int32((micros_of_day(parse_time(text)?) / 1_000) as i32),
             Kind::TimeMicros => Value::Int64(micros_of_day(parse_time(text)?)),
             Kind::TimestampMillis => Value::Int64(parse_timestamp(text)?.and_utc().timestamp_millis()),
@@ -420,6 +467,8 @@ impl ColumnType {
             Kind::ConnectTimestamp => Value::Timestamp(0),
             Kind::EncodedBytes(_) => Value::String(String::new()),
             Kind::IntervalText => Value::String("P0Y0M0DT0H0M0S".into()),
+            Kind::HstoreJson => Value::String("{}".into()),
+            Kind::HstoreMap => Value::Map(Vec::new()),
             Kind::Float32 => Value::Float32(0.0),
             Kind::Float64 | Kind::NumericDouble => Value::Float64(0.0),
             Kind::Decimal(scale) => Value::Decimal(Decimal::new(0, scale)),
@@ -495,7 +544,7 @@ mod tests {
         let facts = ColumnFacts {
             not_null: true,
             default: Some("7".into()),
-            enum_labels: None,
+            ..ColumnFacts::default()
         };
         let small = column_type(21, -1, &facts, ValueModes::default());
         assert!(!small.schema.optional);
@@ -524,6 +573,35 @@ mod tests {
         let schema = column_type(16_500, -1, &mood, ValueModes::default()).schema;
         assert_eq!(schema.name.as_deref(), Some(ENUM));
         assert_eq!(schema.parameters.get("allowed").map(String::as_str), Some("sad,happy"));
+    }
+
+    #[test]
+    fn domains_are_their_base_type_and_hstores_json_or_maps() {
+        let price = ColumnFacts {
+            domain_of: Some((1700, (10 << 16 | 2) + 4)),
+            ..ColumnFacts::default()
+        };
+        let column = column_type(99_001, -1, &price, ValueModes::default());
+        assert_eq!(column.value("12.5").unwrap(), Value::Decimal(Decimal::new(1250, 2)));
+        let hstore = ColumnFacts {
+            type_name: Some("hstore".into()),
+            ..ColumnFacts::default()
+        };
+        let json = column_type(99_002, -1, &hstore, ValueModes::default());
+        assert_eq!(json.schema.name.as_deref(), Some(JSON));
+        assert_eq!(
+            json.value(r#""b"=>"2", "a"=>NULL"#).unwrap(),
+            Value::String(r#"{"a":null,"b":"2"}"#.into())
+        );
+        let maps = ValueModes {
+            hstore: HstoreMode::Map,
+            ..ValueModes::default()
+        };
+        let map = column_type(99_002, -1, &hstore, maps);
+        assert_eq!(
+            map.value(r#""a"=>"1""#).unwrap(),
+            Value::Map(vec![(Value::String("a".into()), Value::String("1".into()))])
+        );
     }
 
     #[test]

@@ -50,7 +50,7 @@ const MODES: [(&str, &str, &str); 2] = [
         "kcm",
         "dbzm",
         "time.precision.mode=connect\nbinary.handling.mode=base64\ninterval.handling.mode=string\n\
-         decimal.handling.mode=string\n",
+         decimal.handling.mode=string\nhstore.handling.mode=map\n",
     ),
     (
         "kcn",
@@ -169,16 +169,20 @@ async fn events_equal_debeziums_for_every_column_type() {
         "DROP TABLE IF EXISTS parity_types",
         "DROP TYPE IF EXISTS parity_mood",
         "CREATE TYPE parity_mood AS ENUM ('sad', 'ok', 'happy')",
+        "CREATE EXTENSION IF NOT EXISTS hstore",
+        "DROP DOMAIN IF EXISTS parity_positive, parity_price",
+        "CREATE DOMAIN parity_positive AS INTEGER CHECK (VALUE > 0)",
+        "CREATE DOMAIN parity_price AS NUMERIC(10,2)",
         "CREATE TABLE parity_types (id INT PRIMARY KEY, small SMALLINT NOT NULL DEFAULT 7, big BIGINT, \
          flag BOOLEAN, r REAL, d DOUBLE PRECISION, amount NUMERIC(10,2), anynum NUMERIC, note TEXT NOT NULL, \
          code VARCHAR(20), ch CHAR(3), blob BYTEA, day DATE, t TIME, t3 TIME(3), ts TIMESTAMP, ts3 TIMESTAMP(3), \
          tstz TIMESTAMPTZ, ttz TIMETZ, iv INTERVAL, doc JSONB, js JSON, uid UUID, m parity_mood, tags TEXT[], \
-         ints INT[])",
+         ints INT[], pos parity_positive, price parity_price, attrs HSTORE)",
         "INSERT INTO parity_types VALUES (1, 3, 9000000000, true, 1.5, 2.25, 12.34, 3.14159, 'hello', 'code1', \
          'ab', '\\x0102ff', '2024-02-29', '12:34:56.789123', '12:34:56.789', '2024-02-29 12:34:56.789123', \
          '2024-02-29 12:34:56.789', '2024-02-29 12:34:56.789123+02', '12:34:56+02', \
          '1 year 2 mons 3 days 04:05:06.5', '{\"a\": 1}', '{\"b\": 2}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', \
-         'happy', '{x,\"y z\"}', '{1,2}')",
+         'happy', '{x,\"y z\"}', '{1,2}', 5, 12.5, 'b=>2, a=>NULL, \"key two\"=>\"x y\"')",
         "INSERT INTO parity_types (id, note) VALUES (2, 'second')",
     ])
     .await;
