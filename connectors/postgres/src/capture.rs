@@ -184,7 +184,7 @@ impl Capture {
                         && !self
                             .position
                             .as_ref()
-                            .is_some_and(|p| p.already_emitted(commit_lsn, u64::MAX))
+                            .is_some_and(|p| p.already_emitted(commit_lsn, xid, u64::MAX))
                     {
                         let end = end_lsn.as_u64();
                         let mut offset = offsets::streamed(end, Some(end), end, xid, committed_at, "COMMIT");
@@ -233,7 +233,7 @@ impl Capture {
             if self
                 .position
                 .as_ref()
-                .is_some_and(|p| p.already_emitted(commit_lsn, lsn))
+                .is_some_and(|p| p.already_emitted(commit_lsn, xid, lsn))
             {
                 continue;
             }

@@ -96,6 +96,8 @@ pub struct Position {
     pub last_commit_end: u64,
     /// The commit LSN of the last event's transaction, when kconnect wrote the offset.
     pub txn_commit: Option<u64>,
+    /// The last event's transaction (`txId`).
+    pub tx_id: Option<i64>,
     /// The last event's LSN.
     pub lsn: u64,
 }
@@ -131,18 +133,19 @@ impl Position {
             incremental: IncrementalProgress::of(offset),
             last_commit_end: number("lsn_commit").unwrap_or(0),
             txn_commit: number(TXN_COMMIT),
+            tx_id: offset.get("txId").and_then(Value::as_i64),
             lsn: if in_snapshot { 0 } else { lsn },
         })
     }
 
-    /// Whether a change at `lsn` of the transaction committed at `commit_lsn` was emitted before
-    /// this position (the server streams a transaction again when a restart lands inside it). A
-    /// Debezium offset says only which transactions were complete: the rest of the one it stopped
-    /// in is emitted again.
-    pub fn already_emitted(&self, commit_lsn: u64, lsn: u64) -> bool {
+    /// Whether a change at `lsn` of transaction `xid`, committed at `commit_lsn`, was emitted
+    /// before this position (the server streams a transaction again when a restart lands inside
+    /// it). A Debezium offset names the transaction it stopped in by its id: the events of it up
+    /// to the offset's are skipped, as Debezium skips them.
+    pub fn already_emitted(&self, commit_lsn: u64, xid: i64, lsn: u64) -> bool {
         match self.txn_commit {
             Some(last) => commit_lsn < last || (commit_lsn == last && lsn <= self.lsn),
-            None => commit_lsn < self.last_commit_end,
+            None => commit_lsn < self.last_commit_end || (self.tx_id == Some(xid) && lsn <= self.lsn),
         }
     }
 
@@ -161,26 +164,28 @@ mod tests {
         let committed = streamed(200, Some(120), 300, 7, 0, "INSERT");
         let position = Position::of(Some(&committed)).unwrap();
         assert!(position.snapshot_completed);
-        assert!(position.already_emitted(300, 150));
-        assert!(position.already_emitted(300, 200));
-        assert!(!position.already_emitted(300, 250), "later in the same transaction");
-        assert!(!position.already_emitted(400, 100), "a later transaction");
-        assert!(position.already_emitted(250, 240), "an earlier transaction");
+        assert!(position.already_emitted(300, 7, 150));
+        assert!(position.already_emitted(300, 7, 200));
+        assert!(!position.already_emitted(300, 7, 250), "later in the same transaction");
+        assert!(!position.already_emitted(400, 8, 100), "a later transaction");
+        assert!(position.already_emitted(250, 6, 240), "an earlier transaction");
     }
 
     #[test]
-    fn a_debezium_offset_resumes_after_its_last_complete_transaction() {
+    fn a_debezium_offset_resumes_after_its_last_event() {
         let mut debezium = streamed(200, Some(120), 300, 7, 0, "INSERT");
         debezium.remove(TXN_COMMIT);
         let position = Position::of(Some(&debezium)).unwrap();
         assert!(
-            position.already_emitted(100, 90),
+            position.already_emitted(100, 5, 90),
             "a transaction that ended before lsn_commit"
         );
         assert!(
-            !position.already_emitted(300, 150),
-            "the transaction it stopped in, again"
+            position.already_emitted(300, 7, 150),
+            "the transaction it stopped in, up to its event"
         );
+        assert!(!position.already_emitted(300, 7, 250), "the rest of that transaction");
+        assert!(!position.already_emitted(400, 8, 130), "the next transaction");
     }
 
     #[test]
