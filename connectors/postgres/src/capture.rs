@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use kconnect_api::metrics::Gauge;
 use kconnect_api::{ConnectError, Result, SourceRecord};
 use pgwire_replication::{Lsn, ReplicationClient, ReplicationEvent};
 use sqlx::postgres::PgConnection;
@@ -28,7 +29,8 @@ use crate::transactions::Transactions;
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
 /// How often the confirmed LSN is reported while changes stream.
 const FEEDBACK_EVERY: Duration = Duration::from_secs(1);
-/// How often the slot's lag is checked against `slot.max.lag.bytes`.
+/// How often the slot's lag is measured (`slot-lag-bytes`) and checked against
+/// `slot.max.lag.bytes`.
 const LAG_CHECK_EVERY: Duration = Duration::from_secs(10);
 
 /// Where a capture sends its records, and where the task says how far Kafka has them.
@@ -41,6 +43,8 @@ pub struct Capture {
     pub records: mpsc::Sender<Result<SourceRecord>>,
     /// The LSN up to which events are committed to Kafka.
     pub confirmed: Arc<AtomicU64>,
+    /// Where the slot's lag in bytes is reported (`slot-lag-bytes`), when the worker shows it.
+    pub slot_lag: Option<Arc<Gauge>>,
 }
 
 impl Capture {
@@ -128,10 +132,8 @@ impl Capture {
         let heartbeats = Heartbeats::new(&self.config.heartbeat_topic_prefix, &self.config.topic_prefix);
         let mut feedback = tokio::time::interval(FEEDBACK_EVERY);
         let mut beat = self.config.heartbeat_interval.map(tokio::time::interval);
-        let mut lag_check = self
-            .config
-            .slot_max_lag_bytes
-            .map(|_| tokio::time::interval(LAG_CHECK_EVERY));
+        let measures_lag = self.config.slot_max_lag_bytes.is_some() || self.slot_lag.is_some();
+        let mut lag_check = measures_lag.then(|| tokio::time::interval(LAG_CHECK_EVERY));
         loop {
             let event = tokio::select! {
                 _ = feedback.tick() => {
@@ -315,14 +317,18 @@ impl Capture {
         self.send(vec![heartbeats.record(now / 1_000, offset)?]).await
     }
 
-    /// Fails the capture when the slot holds more WAL than `slot.max.lag.bytes`.
+    /// Reports the slot's lag, and fails the capture when the slot holds more WAL than
+    /// `slot.max.lag.bytes`.
     async fn check_lag(&self, sql: &mut PgConnection) -> Result<()> {
-        let (Some(limit), slot) = (self.config.slot_max_lag_bytes, &self.config.slot_name) else {
-            return Ok(());
-        };
+        let slot = &self.config.slot_name;
         let lag = client::slot_lag_bytes(sql, slot).await?;
         tracing::debug!(%slot, lag, "replication slot lag in bytes");
-        if lag > limit {
+        if let Some(gauge) = &self.slot_lag {
+            gauge.set(lag as f64);
+        }
+        if let Some(limit) = self.config.slot_max_lag_bytes
+            && lag > limit
+        {
             return Err(ConnectError::config(
                 "slot.max.lag.bytes",
                 format!(

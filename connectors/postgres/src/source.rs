@@ -85,11 +85,17 @@ impl PostgresCdcTask {
     /// Starts a capture resuming after `position`.
     fn start_capture(&mut self, config: &PostgresCdcConfig, position: Option<Position>) {
         let (sender, receiver) = mpsc::channel(config.max_batch_size * 4);
+        let slot_lag = self
+            .context
+            .as_ref()
+            .and_then(|context| context.plugin_metrics())
+            .map(|metrics| metrics.gauge("slot-lag-bytes"));
         let capture = Capture {
             config: config.clone(),
             position,
             records: sender,
             confirmed: self.confirmed.clone(),
+            slot_lag,
         };
         self.capture = Some(tokio::spawn(capture.run()));
         self.records = Some(receiver);

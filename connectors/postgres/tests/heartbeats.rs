@@ -1,12 +1,14 @@
 //! The WAL a slot holds stays bounded: on a database whose captured table is quiet while another is
 //! busy, the slot's confirmed position moves past the busy table's changes and heartbeats are
 //! written; and `slot.max.lag.bytes` fails a connector whose slot makes the server keep too much
-//! WAL (here held back by a transaction left open), naming the key.
+//! WAL (here held back by a transaction left open), naming the key. The slot's lag is a metric.
 
 mod common;
 
+use std::time::Duration;
+
 use kconnect_test_kit::test_worker::WAIT;
-use kconnect_test_kit::{TestWorker, consume_records, wait_until};
+use kconnect_test_kit::{TestWorker, consume_records, metric_value, wait_until};
 use serde_json::json;
 use sqlx::Connection;
 
@@ -82,6 +84,17 @@ async fn heartbeats_release_wal_and_a_slot_too_far_behind_fails_the_task() {
         "the slot's confirmed position {flushed} never passed {busy_until}\n{}",
         worker.process.log()
     );
+    // The slot's lag is a metric of the task (Apache's plugin metrics, KIP-877), measured every 10 s.
+    let series = r#"kafka_connect_plugins_slot_lag_bytes{connector="hb",task="0"}"#;
+    let mut lag = None;
+    for _ in 0..300 {
+        lag = metric_value(&worker.rest.metrics().await, series);
+        if lag.is_some_and(|bytes| bytes > 0.0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(lag.is_some_and(|bytes| bytes > 0.0), "{series}: {lag:?}");
     let beats = consume_records(&worker.bootstrap, "__debezium-heartbeat.hb", 1, WAIT).await;
     assert!(!beats.is_empty(), "heartbeats are written to __debezium-heartbeat.hb");
     assert!(

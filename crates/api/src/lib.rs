@@ -13,6 +13,7 @@ pub mod converter;
 pub mod error;
 pub mod header;
 pub mod logical;
+pub mod metrics;
 pub mod plugin;
 pub mod record;
 pub mod schema;

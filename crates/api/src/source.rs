@@ -46,6 +46,12 @@ pub trait SourceTaskContext: Send + Sync {
 
     /// The committed offsets, to resume from.
     fn offset_storage_reader(&self) -> &dyn OffsetStorageReader;
+
+    /// Where the task reports its own metrics (Apache's `pluginMetrics()`, KIP-877); `None` where
+    /// nothing shows them.
+    fn plugin_metrics(&self) -> Option<Arc<crate::metrics::PluginMetrics>> {
+        None
+    }
 }
 
 /// A source connector: splits reading an external system into tasks.

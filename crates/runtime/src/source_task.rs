@@ -132,7 +132,8 @@ impl SourceRunner {
         stop: &CancellationToken,
     ) -> Result<(), RuntimeError> {
         let reader = ConnectorOffsetReader::new(&self.spec.connector, self.offsets.clone());
-        let context = SourceContext::new(self.spec.task_config.clone(), Arc::new(reader));
+        let plugins = self.errors.metrics.plugins.clone();
+        let context = SourceContext::reporting_to(self.spec.task_config.clone(), Arc::new(reader), plugins);
         self.task.start(context).await?;
         self.started = true;
         tracing::info!(task = %self.spec.name(), "source task started");

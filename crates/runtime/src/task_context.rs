@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use kconnect_api::metrics::PluginMetrics;
 use kconnect_api::{
     ConfigMap, ConnectError, OffsetStorageReader, SinkRecord, SinkTaskContext, SourceTaskContext, TopicPartition,
 };
@@ -151,16 +152,31 @@ impl SinkTaskContext for SinkContext {
     }
 }
 
-/// The context of one source task: its configuration and its connector's committed offsets.
+/// The context of one source task: its configuration, its connector's committed offsets and
+/// where it reports its own metrics.
 pub struct SourceContext {
     configs: ConfigMap,
     offsets: Arc<dyn OffsetStorageReader>,
+    metrics: Arc<PluginMetrics>,
 }
 
 impl SourceContext {
     /// A context for a task configured with `configs` that resumes from `offsets`.
     pub fn new(configs: ConfigMap, offsets: Arc<dyn OffsetStorageReader>) -> Arc<Self> {
-        Arc::new(Self { configs, offsets })
+        Self::reporting_to(configs, offsets, Arc::default())
+    }
+
+    /// As [`SourceContext::new`], the task's own metrics going into `metrics`.
+    pub fn reporting_to(
+        configs: ConfigMap,
+        offsets: Arc<dyn OffsetStorageReader>,
+        metrics: Arc<PluginMetrics>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            configs,
+            offsets,
+            metrics,
+        })
     }
 }
 
@@ -171,6 +187,10 @@ impl SourceTaskContext for SourceContext {
 
     fn offset_storage_reader(&self) -> &dyn OffsetStorageReader {
         self.offsets.as_ref()
+    }
+
+    fn plugin_metrics(&self) -> Option<Arc<PluginMetrics>> {
+        Some(self.metrics.clone())
     }
 }
 

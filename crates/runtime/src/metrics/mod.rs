@@ -1,7 +1,8 @@
 //! Apache's Connect metrics as Prometheus series, `kafka_connect_<group>_<metric>` with
 //! `connector` and `task` labels: `connector-metrics`, `connector-task-metrics`,
 //! `source-task-metrics`, `sink-task-metrics`, `task-error-metrics`, `connect-worker-metrics` and,
-//! in a cluster, `connect-worker-rebalance-metrics`. A string metric (a connector's class, the
+//! in a cluster, `connect-worker-rebalance-metrics`; and the gauges tasks report themselves
+//! (`plugins`, Apache's KIP-877). A string metric (a connector's class, the
 //! group's leader) is a series of value 1 with the string as a label.
 
 mod exposition;
@@ -120,6 +121,10 @@ fn push_task(samples: &mut Samples, labels: &str, m: &TaskMetrics, source: bool,
                 ("kconnect-time-since-last-put-ms", millis_since(&m.progress)),
             ],
         );
+    }
+    let plugins = m.plugins.values();
+    for (name, value) in &plugins {
+        samples.push("plugins", name, labels, *value);
     }
     let e = &m.errors;
     let load = |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed) as f64;

@@ -1,9 +1,11 @@
 //! What one task measures: `connector-task-metrics`, `source-task-metrics`, `sink-task-metrics`
 //! and `task-error-metrics`.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use kconnect_api::metrics::PluginMetrics;
 
 use super::stats::{Counter, Level, Stat};
 use crate::error_handling::ErrorMetrics;
@@ -45,6 +47,8 @@ pub struct TaskMetrics {
     /// `sink-record-lag-max`: how many records the sink task is behind the end of its most
     /// lagging partition, as of its last offset commit.
     pub sink_record_lag_max: AtomicU64,
+    /// The task's own gauges (`plugins`).
+    pub plugins: Arc<PluginMetrics>,
 }
 
 /// When a task last made progress.
