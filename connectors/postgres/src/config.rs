@@ -40,6 +40,7 @@ const BINARY_HANDLING: &str = "binary.handling.mode";
 const INTERVAL_HANDLING: &str = "interval.handling.mode";
 const HSTORE_HANDLING: &str = "hstore.handling.mode";
 const MAX_BATCH_SIZE: &str = "max.batch.size";
+const MAX_QUEUE_SIZE: &str = "max.queue.size";
 const POLL_INTERVAL: &str = "poll.interval.ms";
 const UNAVAILABLE_PLACEHOLDER: &str = "unavailable.value.placeholder";
 const HEARTBEAT_INTERVAL: &str = "heartbeat.interval.ms";
@@ -158,6 +159,8 @@ pub struct PostgresCdcConfig {
     pub modes: ValueModes,
     /// `max.batch.size`.
     pub max_batch_size: usize,
+    /// `max.queue.size`: the events read ahead of the task's polls, at most.
+    pub max_queue_size: usize,
     /// `poll.interval.ms`.
     pub poll_interval: Duration,
     /// `unavailable.value.placeholder`.
@@ -378,6 +381,12 @@ fn definition() -> ConfigDef {
             "The most events a poll returns",
         ))
         .define(key(
+            MAX_QUEUE_SIZE,
+            ConfigType::Int,
+            Some(ConfigValue::Int(8192)),
+            "The most events read ahead of the task's polls; larger than max.batch.size",
+        ))
+        .define(key(
             POLL_INTERVAL,
             ConfigType::Long,
             Some(ConfigValue::Long(500)),
@@ -486,6 +495,16 @@ impl PluginConfig for PostgresCdcConfig {
                 },
             },
             max_batch_size: parsed.get_int(MAX_BATCH_SIZE)?.max(1) as usize,
+            max_queue_size: {
+                let (queue, batch) = (parsed.get_int(MAX_QUEUE_SIZE)?, parsed.get_int(MAX_BATCH_SIZE)?);
+                if queue <= batch {
+                    return Err(kconnect_api::ConnectError::config(
+                        MAX_QUEUE_SIZE,
+                        format!("{queue} must be larger than max.batch.size ({batch})"),
+                    ));
+                }
+                queue as usize
+            },
             poll_interval: parsed.get_millis(POLL_INTERVAL)?,
             unavailable_placeholder: parsed.get_string(UNAVAILABLE_PLACEHOLDER)?.to_string(),
             heartbeat_interval: Some(parsed.get_millis(HEARTBEAT_INTERVAL)?).filter(|d| !d.is_zero()),
@@ -542,6 +561,10 @@ mod tests {
         decoderbufs.push(("plugin.name", "decoderbufs"));
         let err = PostgresCdcConfig::parse(&config(&decoderbufs)).unwrap_err().to_string();
         assert!(err.contains("plugin.name") && err.contains("decoderbufs"), "{err}");
+        let mut small_queue = minimal();
+        small_queue.push(("max.queue.size", "100"));
+        let err = PostgresCdcConfig::parse(&config(&small_queue)).unwrap_err().to_string();
+        assert!(err.contains("max.queue.size"), "{err}");
         let mut bad_regex = minimal();
         bad_regex.push(("table.include.list", "public.(x"));
         let err = PostgresCdcConfig::parse(&config(&bad_regex)).unwrap_err().to_string();

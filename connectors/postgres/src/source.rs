@@ -84,7 +84,7 @@ impl PostgresCdcTask {
 
     /// Starts a capture resuming after `position`.
     fn start_capture(&mut self, config: &PostgresCdcConfig, position: Option<Position>) {
-        let (sender, receiver) = mpsc::channel(config.max_batch_size * 4);
+        let (sender, receiver) = mpsc::channel(config.max_queue_size);
         let slot_lag = self
             .context
             .as_ref()
