@@ -286,13 +286,18 @@ impl Incremental {
                 };
                 self.current = Some(current);
             }
+            let Some(signals) = config.signal_table.as_deref() else {
+                // Resumed from an offset after signal.data.collection was removed: windows need it.
+                tracing::warn!(
+                    "an incremental snapshot was under way, but signal.data.collection is not set; it is dropped"
+                );
+                self.current = None;
+                self.queue.clear();
+                return Ok(());
+            };
             let current = self.current.as_ref().expect("a table is being read");
             self.windows += 1;
             let id = format!("kconnect-{}-{}", now_micros(), self.windows);
-            let signals = config
-                .signal_table
-                .as_deref()
-                .expect("only signals start incremental snapshots");
             write_signal(sql, signals, &format!("{id}-open"), "snapshot-window-open").await?;
             let tuples = current
                 .chunks

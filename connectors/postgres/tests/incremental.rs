@@ -12,7 +12,7 @@ use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records};
 use serde_json::Value;
 use sqlx::Connection;
 
-use common::{URL, drop_slots, schemaless_connector, sql};
+use common::{URL, drop_slots, first_streamed, schemaless_connector, sql};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_postgres::plugins());
 
@@ -87,14 +87,8 @@ async fn an_incremental_snapshot_leaves_the_topic_equal_to_the_table() {
     .await;
     let mut worker = TestWorker::start_with(false, "", &[&connector()]).await;
     // Once the slot exists, a change streams (and no initial snapshot comes).
-    let mut streamed = Vec::new();
-    for _ in 0..60 {
-        sql(&["INSERT INTO cdc_incr VALUES (0, 'streamed') ON CONFLICT (id) DO UPDATE SET payload = 'streamed'"]).await;
-        streamed = consume_records(&worker.bootstrap, TOPIC, 1, Duration::from_secs(1)).await;
-        if !streamed.is_empty() {
-            break;
-        }
-    }
+    let upsert = "INSERT INTO cdc_incr VALUES (0, 'streamed') ON CONFLICT (id) DO UPDATE SET payload = 'streamed'";
+    let streamed = first_streamed(&worker.bootstrap, TOPIC, upsert).await;
     assert!(!streamed.is_empty(), "streaming\n{}", worker.process.log());
     assert_eq!(incremental_reads(&streamed), 0, "no initial snapshot");
 

@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-use common::{URL, drop_slots, schemaless_connector, sql};
+use common::{URL, drop_slots, first_streamed, schemaless_connector, sql};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_postgres::plugins());
 
@@ -53,14 +53,8 @@ async fn a_debezium_offset_inside_a_transaction_goes_on_with_its_next_event() {
     .await;
     let connector = schemaless_connector("takeover", SLOT, "public.cdc_takeover", "");
     let worker = TestWorker::start_with(false, "", &[&connector]).await;
-    let mut streamed = Vec::new();
-    for _ in 0..60 {
-        sql(&["INSERT INTO cdc_takeover VALUES (1) ON CONFLICT DO NOTHING"]).await;
-        streamed = consume_records(&worker.bootstrap, TOPIC, 1, Duration::from_secs(1)).await;
-        if !streamed.is_empty() {
-            break;
-        }
-    }
+    let insert = "INSERT INTO cdc_takeover VALUES (1) ON CONFLICT DO NOTHING";
+    let streamed = first_streamed(&worker.bootstrap, TOPIC, insert).await;
     assert_eq!(created(&streamed), [1], "streaming\n{}", worker.process.log());
     let (status, body, _) = worker.rest.call(Method::PUT, "/connectors/takeover/stop", None).await;
     assert_eq!(status, 204, "{body}");

@@ -36,7 +36,7 @@ mod tests {
         assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 5);
         assert_eq!(count(&table, PluginType::Converter), 9);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
-        assert_eq!(count(&table, PluginType::Transformation), 27);
+        assert_eq!(count(&table, PluginType::Transformation), 29);
         assert_eq!(count(&table, PluginType::Predicate), 3);
         for name in [
             "org.apache.kafka.connect.file.FileStreamSourceConnector",
@@ -61,7 +61,12 @@ mod tests {
             assert!(table.new_converter(name).is_some(), "{name}");
         }
         assert!(table.new_header_converter("SimpleHeaderConverter").is_some());
-        for name in ["InsertField$Value", "org.apache.kafka.connect.transforms.ValueToKey"] {
+        for name in [
+            "InsertField$Value",
+            "org.apache.kafka.connect.transforms.ValueToKey",
+            "io.debezium.transforms.outbox.EventRouter",
+            "ByLogicalTableRouter",
+        ] {
             assert!(table.new_transformation::<SourceRecord>(name).is_some(), "{name}");
             assert!(table.new_transformation::<SinkRecord>(name).is_some(), "{name}");
         }

@@ -24,6 +24,19 @@ pub fn schemaless_connector(name: &str, slot: &str, tables: &str, extra: &str) -
     )
 }
 
+/// Runs `change` once a second until a record arrives on `topic` (the connector streams once its
+/// slot exists), at most a minute; the records read then.
+pub async fn first_streamed(bootstrap: &str, topic: &str, change: &str) -> Vec<kconnect_test_kit::ConsumedRecord> {
+    for _ in 0..60 {
+        sql(&[change]).await;
+        let streamed = kconnect_test_kit::consume_records(bootstrap, topic, 1, Duration::from_secs(1)).await;
+        if !streamed.is_empty() {
+            return streamed;
+        }
+    }
+    Vec::new()
+}
+
 /// Runs each statement (one each), failing the test with the one that failed.
 pub async fn sql(statements: &[&str]) {
     let mut connection = sqlx::PgConnection::connect(URL).await.expect("PostgreSQL on 127.0.0.1");
