@@ -1,5 +1,5 @@
-//! One table of the snapshot: read in chunks of `snapshot.fetch.size` rows in primary key order,
-//! after the key an earlier run had committed, so that the progress each record's offset carries
+//! One table of the snapshot: read in chunks of `snapshot.fetch.size` rows in primary key order
+//! (the next read while the last is converted), after the key an earlier run had committed, so that the progress each record's offset carries
 //! says exactly which rows are behind it. A table without a primary key is read in one pass and
 //! counts as read only once it was read to the end.
 
@@ -53,17 +53,15 @@ pub(super) async fn read_table(
             if let Some(key) = &after {
                 tracing::info!(table = %run.table, ?key, "resuming the table's snapshot after the last committed row");
             }
-            loop {
-                let tuples = chunks.read(sql, after.as_deref(), None).await?;
-                let complete = tuples.len() < chunks.size();
-                if let Some(last) = tuples.last() {
-                    after = Some(chunks.key_of(last));
-                }
-                run.rows(&tuples).await?;
-                if complete {
-                    break;
-                }
+            // The next chunk is read while this one is converted and handed over.
+            let mut tuples = chunks.read(sql, after.as_deref(), None).await?;
+            while tuples.len() == chunks.size() {
+                after = tuples.last().map(|last| chunks.key_of(last));
+                let (next, handed) = futures::join!(chunks.read(sql, after.as_deref(), None), run.rows(&tuples));
+                handed?;
+                tuples = next?;
             }
+            run.rows(&tuples).await?;
         }
         None => {
             let chunk = config.snapshot_fetch_size;
