@@ -18,6 +18,7 @@ use crate::client;
 use crate::config::{PostgresCdcConfig, SnapshotMode};
 use crate::envelope::{SourceInfo, TableShape};
 use crate::events::{Change, Events, Op, now_micros};
+use crate::filters::table_id;
 use crate::heartbeat::Heartbeats;
 use crate::incremental::{Incremental, Signal};
 use crate::offsets::{self, Position};
@@ -116,12 +117,11 @@ impl Capture {
         let mut shapes: HashMap<u32, Option<TableShape>> = HashMap::new();
         let mut signal_relation: Option<u32> = None;
         let mut metadata = self.config.transaction_topic.as_ref().map(|topic| {
-            let partition = std::sync::Arc::new(offsets::partition(&self.config.topic_prefix));
+            let partition = Arc::new(offsets::partition(&self.config.topic_prefix));
             Transactions::new(topic.clone(), partition)
         });
         let progress = self.position.as_ref().and_then(|p| p.incremental.clone());
-        let (mut incremental, resume_after) = Incremental::resumed(progress);
-        incremental.resume(&mut sql, &self.config, events, resume_after).await?;
+        let mut incremental = Incremental::resume(progress, &mut sql, &self.config, events).await?;
         let mut transaction = (0u64, 0i64, 0i64); // commit LSN, xid, commit time (Unix µs)
         let mut last_commit_end: Option<u64> = None;
         // Where the stream is when no transaction is open: heartbeats' offsets carry it.
@@ -189,8 +189,11 @@ impl Capture {
                             .is_some_and(|p| p.already_emitted(commit_lsn, xid, u64::MAX))
                     {
                         let end = end_lsn.as_u64();
-                        let mut offset = offsets::streamed(end, Some(end), end, xid, committed_at, "COMMIT");
-                        incremental.stamp(&mut offset);
+                        let offset = || {
+                            let mut offset = offsets::streamed(end, Some(end), end, xid, committed_at, "COMMIT");
+                            incremental.stamp(&mut offset);
+                            offset
+                        };
                         if let Some(record) = metadata.end(end, committed_at / 1_000, offset)? {
                             self.send(vec![record]).await?;
                         }
@@ -207,8 +210,9 @@ impl Capture {
             let (commit_lsn, xid, committed_at) = transaction;
             let (relation, op, before, after, kind) = match pgoutput::decode(&data)? {
                 Message::Relation(mut relation) => {
-                    let name = format!("{}.{}", relation.namespace, relation.name);
-                    if self.config.signal_table.as_ref() == Some(&name) {
+                    if self.config.signal_table.as_deref()
+                        == Some(table_id(&relation.namespace, &relation.name).as_str())
+                    {
                         signal_relation = Some(relation.id);
                     }
                     let captured = self.config.tables.captures(&relation.namespace, &relation.name);
@@ -280,13 +284,16 @@ impl Capture {
             let mut records = events.records(change)?;
             if let Some(metadata) = metadata.as_mut() {
                 // BEGIN's offset is the one before this event: committed alone, it skips nothing.
-                let before = last_commit_end.unwrap_or(0);
-                let mut offset = offsets::streamed(before, last_commit_end, before, xid, committed_at, "BEGIN");
-                incremental.stamp(&mut offset);
+                let offset = || {
+                    let before = last_commit_end.unwrap_or(0);
+                    let mut offset = offsets::streamed(before, last_commit_end, before, xid, committed_at, "BEGIN");
+                    incremental.stamp(&mut offset);
+                    offset
+                };
                 if let Some(begin) = metadata.begin(xid, lsn, committed_at / 1_000, offset)? {
                     records.insert(0, begin);
                 }
-                metadata.annotate(&format!("{}.{}", shape.schema, shape.table), lsn, &mut records)?;
+                metadata.annotate(&shape.data_collection, lsn, &mut records)?;
             }
             self.send(records).await?;
             last_emitted = lsn;

@@ -8,6 +8,7 @@ use crate::pgoutput::{Datum, Relation};
 use std::collections::HashMap;
 
 use crate::config::PostgresCdcConfig;
+use crate::filters::table_id;
 use crate::types::{ColumnFacts, ColumnType, column_type};
 
 /// The `source` block's schema name.
@@ -22,6 +23,8 @@ pub struct TableShape {
     pub schema: String,
     /// The table name.
     pub table: String,
+    /// `schema.table`, as Debezium names data collections.
+    pub data_collection: String,
     /// `<topic.prefix>.<schema>.<table>`.
     pub topic: String,
     /// Every column of the table, in its order (the order of a change's tuple).
@@ -155,6 +158,7 @@ impl TableShape {
         Self {
             schema: relation.namespace.clone(),
             table: relation.name.clone(),
+            data_collection: table_id(schema, table),
             topic: name,
             columns,
             value_columns,

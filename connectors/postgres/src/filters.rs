@@ -23,6 +23,11 @@ pub fn patterns(parsed: &ParsedConfig, name: &str) -> Result<Vec<Regex>> {
         .collect()
 }
 
+/// A table's name as Debezium names data collections: `schema.table`.
+pub fn table_id(schema: &str, table: &str) -> String {
+    format!("{schema}.{table}")
+}
+
 fn any(list: &[Regex], text: &str) -> bool {
     list.iter().any(|r| r.is_match(text))
 }
@@ -60,7 +65,7 @@ impl TableFilter {
 
     /// Whether `schema.table` is captured.
     pub fn captures(&self, schema: &str, table: &str) -> bool {
-        let full = format!("{schema}.{table}");
+        let full = table_id(schema, table);
         (self.schema_include.is_empty() || any(&self.schema_include, schema))
             && !any(&self.schema_exclude, schema)
             && (self.table_include.is_empty() || any(&self.table_include, &full))
@@ -119,7 +124,7 @@ impl MessageKeys {
 
     /// The key columns of `schema.table`, when it matches an entry.
     pub fn of(&self, schema: &str, table: &str) -> Option<&[String]> {
-        let full = format!("{schema}.{table}");
+        let full = table_id(schema, table);
         self.0
             .iter()
             .find(|(pattern, _)| pattern.is_match(&full))

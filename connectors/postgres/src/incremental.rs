@@ -17,6 +17,7 @@ use crate::client::{self, quote};
 use crate::config::PostgresCdcConfig;
 use crate::envelope::{SourceInfo, TableShape};
 use crate::events::{Change, Events, Op, now_micros};
+use crate::filters::table_id;
 use crate::offsets::strings;
 use crate::pgoutput::{Datum, Tuple};
 
@@ -115,19 +116,29 @@ pub struct Incremental {
     current: Option<Current>,
     window: Option<Window>,
     windows: u64,
+    /// Where the first table goes on from, when resumed from an offset.
+    resume_after: Option<Vec<String>>,
 }
 
 impl Incremental {
-    /// Goes on where an offset left off.
-    pub fn resumed(progress: Option<IncrementalProgress>) -> (Self, Option<Vec<String>>) {
+    /// Goes on where an offset's `progress` left off (nothing to do without one), reading the
+    /// next chunk.
+    pub async fn resume(
+        progress: Option<IncrementalProgress>,
+        sql: &mut PgConnection,
+        config: &PostgresCdcConfig,
+        events: &Events,
+    ) -> Result<Self> {
         let Some(progress) = progress else {
-            return (Self::default(), None);
+            return Ok(Self::default());
         };
-        let incremental = Self {
+        let mut incremental = Self {
             queue: progress.tables.into_iter().collect(),
+            resume_after: progress.after,
             ..Self::default()
         };
-        (incremental, progress.after)
+        incremental.next_chunk(sql, config, events).await?;
+        Ok(incremental)
     }
 
     /// Whether tables are left to read.
@@ -168,7 +179,7 @@ impl Incremental {
             "execute-snapshot" => {
                 let captured = client::captured_tables(sql, &config.tables).await?;
                 for wanted in signal.tables() {
-                    let known = captured.iter().any(|(s, t)| format!("{s}.{t}") == wanted);
+                    let known = captured.iter().any(|(s, t)| table_id(s, t) == wanted);
                     if !known {
                         tracing::warn!(table = %wanted, "execute-snapshot names a table that is not captured; skipped");
                     } else if !self.queue.contains(&wanted) && self.current.as_ref().is_none_or(|c| c.id != wanted) {
@@ -177,7 +188,7 @@ impl Incremental {
                     }
                 }
                 if self.window.is_none() {
-                    self.next_chunk(sql, config, events, None).await?;
+                    self.next_chunk(sql, config, events).await?;
                 }
                 Ok(Vec::new())
             }
@@ -188,7 +199,7 @@ impl Incremental {
                     tracing::info!(table = ?stopped, "incremental snapshot stopped");
                     self.current = None;
                     self.window = None;
-                    self.next_chunk(sql, config, events, None).await?;
+                    self.next_chunk(sql, config, events).await?;
                 }
                 Ok(Vec::new())
             }
@@ -203,7 +214,7 @@ impl Incremental {
                     return Ok(Vec::new());
                 };
                 let records = self.close(window, events, at, offset)?;
-                self.next_chunk(sql, config, events, None).await?;
+                self.next_chunk(sql, config, events).await?;
                 Ok(records)
             }
             _ => Ok(Vec::new()),
@@ -268,20 +279,13 @@ impl Incremental {
 
     /// Reads the next chunk between a window's signals, moving to the next table when one is
     /// done; nothing when no table is left.
-    async fn next_chunk(
-        &mut self,
-        sql: &mut PgConnection,
-        config: &PostgresCdcConfig,
-        events: &Events,
-        resume_after: Option<Vec<String>>,
-    ) -> Result<()> {
-        let mut resume_after = resume_after;
+    async fn next_chunk(&mut self, sql: &mut PgConnection, config: &PostgresCdcConfig, events: &Events) -> Result<()> {
         loop {
             if self.current.is_none() {
                 let Some(id) = self.queue.pop_front() else {
                     return Ok(());
                 };
-                let Some(current) = Self::begin_table(sql, config, events, &id, resume_after.take()).await? else {
+                let Some(current) = Self::begin_table(sql, config, events, &id, self.resume_after.take()).await? else {
                     continue;
                 };
                 self.current = Some(current);
@@ -356,20 +360,6 @@ impl Incremental {
             after,
             upto,
         }))
-    }
-
-    /// Starts reading where a restarted task's offset left off.
-    pub async fn resume(
-        &mut self,
-        sql: &mut PgConnection,
-        config: &PostgresCdcConfig,
-        events: &Events,
-        after: Option<Vec<String>>,
-    ) -> Result<()> {
-        if self.active() {
-            self.next_chunk(sql, config, events, after).await?;
-        }
-        Ok(())
     }
 }
 

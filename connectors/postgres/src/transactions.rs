@@ -82,8 +82,14 @@ impl Transactions {
     }
 
     /// The `BEGIN` record of transaction `xid` (committed at `ts_ms`) when its first event, at
-    /// `lsn`, comes; `None` for its later events.
-    pub fn begin(&mut self, xid: i64, lsn: u64, ts_ms: i64, offset: OffsetMap) -> Result<Option<SourceRecord>> {
+    /// `lsn`, comes, with the `offset` made then; `None` for its later events.
+    pub fn begin(
+        &mut self,
+        xid: i64,
+        lsn: u64,
+        ts_ms: i64,
+        offset: impl FnOnce() -> OffsetMap,
+    ) -> Result<Option<SourceRecord>> {
         if self.current.as_ref().is_some_and(|open| open.xid == xid) {
             return Ok(None);
         }
@@ -100,12 +106,17 @@ impl Transactions {
             Value::Null,
             Value::Int64(ts_ms),
         ];
-        self.record(&id, value, offset).map(Some)
+        self.record(&id, value, offset()).map(Some)
     }
 
     /// The `END` record of the open transaction, whose commit ended at `end_lsn`, with its
     /// counts; none when none of its events was captured.
-    pub fn end(&mut self, end_lsn: u64, ts_ms: i64, offset: OffsetMap) -> Result<Option<SourceRecord>> {
+    pub fn end(
+        &mut self,
+        end_lsn: u64,
+        ts_ms: i64,
+        offset: impl FnOnce() -> OffsetMap,
+    ) -> Result<Option<SourceRecord>> {
         let Some(OpenTransaction { xid, total, tables }) = self.current.take() else {
             return Ok(None);
         };
@@ -124,7 +135,7 @@ impl Transactions {
             Value::Array(counts),
             Value::Int64(ts_ms),
         ];
-        self.record(&id, value, offset).map(Some)
+        self.record(&id, value, offset()).map(Some)
     }
 
     /// Sets the `transaction` block of each change event of `table` (`schema.table`) at `lsn` in
@@ -195,10 +206,10 @@ mod tests {
     #[test]
     fn a_transaction_is_framed_and_its_events_ordered() {
         let mut metadata = Transactions::new("srv.transaction".into(), Arc::new(OffsetMap::new()));
-        let begin = metadata.begin(7, 100, 1_000, OffsetMap::new()).unwrap().unwrap();
+        let begin = metadata.begin(7, 100, 1_000, OffsetMap::new).unwrap().unwrap();
         assert_eq!(field(&begin, &["id"]), Value::String("7:100".into()));
         assert!(
-            metadata.begin(7, 120, 1_000, OffsetMap::new()).unwrap().is_none(),
+            metadata.begin(7, 120, 1_000, OffsetMap::new).unwrap().is_none(),
             "one BEGIN"
         );
         let mut records = [event(), event()];
@@ -213,11 +224,11 @@ mod tests {
             field(&records[1], &["transaction", "data_collection_order"]),
             Value::Int64(1)
         );
-        let end = metadata.end(200, 1_000, OffsetMap::new()).unwrap().unwrap();
+        let end = metadata.end(200, 1_000, OffsetMap::new).unwrap().unwrap();
         assert_eq!(field(&end, &["id"]), Value::String("7:200".into()));
         assert_eq!(field(&end, &["event_count"]), Value::Int64(2));
         assert!(
-            metadata.end(300, 1_000, OffsetMap::new()).unwrap().is_none(),
+            metadata.end(300, 1_000, OffsetMap::new).unwrap().is_none(),
             "nothing open"
         );
     }

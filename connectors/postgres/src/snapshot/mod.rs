@@ -22,9 +22,9 @@ use crate::capture::Capture;
 use crate::client;
 use crate::config::PostgresCdcConfig;
 use crate::events::{Events, now_micros};
+use crate::filters::table_id;
 use crate::offsets::SnapshotStart;
 use emitter::Emitter;
-use progress::table_id;
 
 fn failed(err: sqlx::Error) -> ConnectError {
     ConnectError::Retriable(format!("reading the snapshot: {err}"))

@@ -8,11 +8,6 @@ use serde_json::{Value, json};
 
 use crate::offsets::strings;
 
-/// A table's name in the progress: `schema.table`, as Debezium names data collections.
-pub fn table_id(schema: &str, table: &str) -> String {
-    format!("{schema}.{table}")
-}
-
 /// Where one table stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableState {

@@ -9,7 +9,7 @@ use sqlx::postgres::PgConnection;
 
 use super::Shared;
 use super::emitter::Marker;
-use super::progress::{TableState, table_id};
+use super::progress::TableState;
 use crate::chunks::{TableChunks, select_all, tuple};
 use crate::client;
 use crate::envelope::{SourceInfo, TableShape};
@@ -38,7 +38,7 @@ pub(super) async fn read_table(
         shared,
         events,
         shape: &shape,
-        table: table_id(schema, table),
+        table: shape.data_collection.clone(),
         chunks: chunks.as_ref(),
         held: None,
         started: false,
