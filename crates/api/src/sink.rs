@@ -65,6 +65,12 @@ pub trait SinkTaskContext: Send + Sync {
     /// Fetches `partitions` again after [`SinkTaskContext::pause`], from the record after the
     /// last one given to `put` (unless the whole connector is paused).
     fn resume(&self, partitions: &[TopicPartition]);
+
+    /// Where the task reports its own metrics (Apache's `pluginMetrics()`, KIP-877); `None` where
+    /// nothing shows them.
+    fn plugin_metrics(&self) -> Option<Arc<crate::metrics::PluginMetrics>> {
+        None
+    }
 }
 
 /// A sink connector: splits writing into an external system into tasks.

@@ -17,10 +17,18 @@ pub fn builtin_plugins() -> PluginTable {
     let table = table.merge(kconnect_jdbc::plugins());
     #[cfg(feature = "postgres")]
     let table = table.merge(kconnect_postgres::plugins());
+    #[cfg(feature = "object-storage")]
+    let table = table.merge(kconnect_object_storage::plugins());
     table
 }
 
-#[cfg(all(test, feature = "file", feature = "jdbc", feature = "postgres"))]
+#[cfg(all(
+    test,
+    feature = "file",
+    feature = "jdbc",
+    feature = "postgres",
+    feature = "object-storage"
+))]
 mod tests {
     use kconnect_api::{PluginType, SinkRecord, SourceRecord};
 
@@ -33,7 +41,7 @@ mod tests {
     #[test]
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
-        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 5);
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 8);
         assert_eq!(count(&table, PluginType::Converter), 9);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
         assert_eq!(count(&table, PluginType::Transformation), 29);
@@ -49,6 +57,10 @@ mod tests {
             "io.debezium.connector.postgresql.PostgresConnector",
             "PostgresConnector",
             "Postgres",
+            "io.confluent.connect.s3.S3SinkConnector",
+            "S3Sink",
+            "GcsSinkConnector",
+            "AzureBlobStorageSink",
         ] {
             assert!(table.connector(name).is_some(), "{name}");
         }

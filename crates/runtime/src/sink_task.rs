@@ -165,7 +165,8 @@ impl SinkRunner {
     async fn new(worker: Arc<Worker>, spec: TaskSpec, task: Box<dyn SinkTask>) -> Result<Self, RuntimeError> {
         let converters = TaskConverters::new(&worker.registry, &worker.config, &spec.connector_config)?;
         let client_id = format!("connector-consumer-{}", spec.name());
-        let context = SinkContext::new(spec.task_config.clone());
+        let errors = ErrorHandler::new(&worker, &spec).await?;
+        let context = SinkContext::reporting_to(spec.task_config.clone(), errors.metrics.plugins.clone());
         let consumer: StreamConsumer<SinkConsumerContext> =
             consumer_config(&worker.config, &spec.connector_config, &spec.connector, &client_id)
                 .create_with_context(SinkConsumerContext::new(context.clone()))?;
@@ -177,7 +178,6 @@ impl SinkRunner {
             }
         }
         let transforms = TransformationChain::from_config(&worker.registry, &spec.connector_config)?;
-        let errors = ErrorHandler::new(&worker, &spec).await?;
         Ok(Self {
             worker,
             spec,

@@ -31,6 +31,7 @@ struct SinkRequests {
 /// The context of one sink task.
 pub struct SinkContext {
     configs: ConfigMap,
+    metrics: Arc<PluginMetrics>,
     requests: Mutex<SinkRequests>,
     /// Woken when the task pauses or resumes partitions, which it may do from any thread.
     pauses_changed: Notify,
@@ -39,8 +40,14 @@ pub struct SinkContext {
 impl SinkContext {
     /// A context for a task configured with `configs`.
     pub fn new(configs: ConfigMap) -> Arc<Self> {
+        Self::reporting_to(configs, Arc::default())
+    }
+
+    /// As [`SinkContext::new`], the task's own metrics going into `metrics`.
+    pub fn reporting_to(configs: ConfigMap, metrics: Arc<PluginMetrics>) -> Arc<Self> {
         Arc::new(Self {
             configs,
+            metrics,
             requests: Mutex::default(),
             pauses_changed: Notify::new(),
         })
@@ -149,6 +156,10 @@ impl SinkTaskContext for SinkContext {
 
     fn resume(&self, partitions: &[TopicPartition]) {
         self.change_pauses(partitions, false);
+    }
+
+    fn plugin_metrics(&self) -> Option<Arc<PluginMetrics>> {
+        Some(self.metrics.clone())
     }
 }
 

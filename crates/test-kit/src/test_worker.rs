@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use kconnect_broker::EmbeddedBroker;
+use kconnect_broker::{BrokerOptions, EmbeddedBroker, StorageKind};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{RestApi, WorkerProcess, free_port, start_broker, worker_file};
+use crate::{RestApi, WorkerProcess, free_port, start_with, worker_file};
 
 /// How long a test waits for what it expects.
 pub const WAIT: Duration = Duration::from_secs(60);
@@ -23,7 +23,8 @@ pub struct TestWorker {
     pub rest: RestApi,
     /// The worker process.
     pub process: WorkerProcess,
-    _broker: EmbeddedBroker,
+    broker_options: BrokerOptions,
+    broker: Option<EmbeddedBroker>,
 }
 
 impl TestWorker {
@@ -36,7 +37,14 @@ impl TestWorker {
     /// connector's properties) created at start-up.
     pub async fn start_with(distributed: bool, extra: &str, connectors: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let broker = start_broker(&dir.path().join("broker")).await;
+        let broker_options = BrokerOptions {
+            listen: format!("127.0.0.1:{}", free_port()).parse().expect("address"),
+            advertised: None,
+            data_dir: dir.path().join("broker"),
+            storage: StorageKind::Sqlite,
+            require_sasl: false,
+        };
+        let broker = start_with(broker_options.clone()).await;
         let bootstrap = broker.bootstrap_servers();
         let port = free_port();
         let file = worker_file(dir.path(), "worker", &bootstrap, port, distributed, extra);
@@ -54,7 +62,8 @@ impl TestWorker {
             bootstrap,
             rest: RestApi::new(port),
             process,
-            _broker: broker,
+            broker_options,
+            broker: Some(broker),
         };
         worker.wait_until_up().await;
         worker
@@ -78,6 +87,18 @@ impl TestWorker {
     pub fn kill(&mut self) {
         self.process.signal("KILL");
         self.process.wait(Duration::from_secs(10));
+    }
+
+    /// Kills the worker with SIGKILL, then restarts the broker on its data, as a host that goes
+    /// down takes its embedded broker with it. Sink tests need it: tansu 0.6 never hands a dead
+    /// consumer's partitions to the group's other members (see the compliance harness's kill).
+    pub async fn kill_with_broker(&mut self) {
+        self.kill();
+        if let Some(broker) = self.broker.take() {
+            broker.stop();
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        self.broker = Some(start_with(self.broker_options.clone()).await);
     }
 
     /// Starts the worker again on the same files and broker, after [`TestWorker::kill`].

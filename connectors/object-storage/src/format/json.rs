@@ -1,0 +1,60 @@
+//! JsonFormat: each value as the JsonConverter writes it without schemas, one per line.
+
+use kconnect_api::{ConfigMap, ConnectError, Converter, Result, SinkRecord};
+use kconnect_converters::JsonConverter;
+
+use super::RecordWriter;
+
+/// Writes values as JSON lines.
+pub(super) struct JsonWriter {
+    converter: JsonConverter,
+}
+
+impl JsonWriter {
+    pub(super) fn new() -> Result<Self> {
+        let mut converter = JsonConverter::default();
+        let config: ConfigMap = [("schemas.enable".to_string(), "false".to_string())].into();
+        converter.configure(&config, false)?;
+        Ok(Self { converter })
+    }
+}
+
+impl RecordWriter for JsonWriter {
+    fn write(&mut self, record: &SinkRecord, out: &mut Vec<u8>) -> Result<()> {
+        let value = &record.core.value;
+        let bytes = self
+            .converter
+            .to_bytes(&record.core.topic, value.schema.as_ref(), &value.value)?
+            .ok_or_else(|| ConnectError::data("a null value has no JSON line"))?;
+        out.extend_from_slice(&bytes);
+        out.push(b'\n');
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kconnect_api::record::TimestampType;
+    use kconnect_api::{RecordCore, Schema, SchemaAndValue, SchemaBuilder, Struct, Value};
+
+    use super::*;
+
+    #[test]
+    fn structs_become_schemaless_json_lines() {
+        let schema = SchemaBuilder::struct_()
+            .field("id", Schema::int64())
+            .field("name", Schema::optional_string())
+            .build();
+        let value = Struct::new(schema.clone())
+            .unwrap()
+            .put("id", 7i64)
+            .unwrap()
+            .put("name", "x")
+            .unwrap();
+        let core = RecordCore::new("t", SchemaAndValue::new(Some(schema), Value::Struct(value)));
+        let record = SinkRecord::new(core, 0, 0, TimestampType::CreateTime);
+        let mut out = Vec::new();
+        JsonWriter::new().unwrap().write(&record, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "{\"id\":7,\"name\":\"x\"}\n");
+    }
+}

@@ -1,0 +1,183 @@
+//! How records become the bytes of an object: `format.class` (Confluent's JSON and byte array
+//! formats, and CSV as kconnect's own), and the compression of the bytes.
+
+mod bytearray;
+mod csv;
+mod json;
+mod output;
+
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator};
+use kconnect_api::{ConfigDef, Result, SchemaRef, SinkRecord};
+
+use crate::config::simple_name;
+pub(crate) use output::Compression;
+use output::Output;
+
+const FORMAT_CLASS: &str = "format.class";
+const BYTEARRAY_EXTENSION: &str = "format.bytearray.extension";
+const BYTEARRAY_SEPARATOR: &str = "format.bytearray.separator";
+const FORMATS: [&str; 3] = ["JsonFormat", "ByteArrayFormat", "CsvFormat"];
+/// Formats Confluent's connectors have that kconnect does not write yet.
+const NOT_YET: [&str; 2] = ["AvroFormat", "ParquetFormat"];
+
+/// The format keys.
+pub(crate) fn definition() -> ConfigDef {
+    let format_class = Validator::Custom(std::sync::Arc::new(|value: &ConfigValue| {
+        let Some(class) = value.to_config_string() else {
+            return Ok(());
+        };
+        match simple_name(&class) {
+            name if FORMATS.contains(&name) => Ok(()),
+            name if NOT_YET.contains(&name) => Err(format!(
+                "{name} is not written by kconnect yet; use one of {}",
+                FORMATS.join(", ")
+            )),
+            _ => Err(format!("{class} is not one of {}", FORMATS.join(", "))),
+        }
+    }));
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(FORMAT_CLASS, ConfigType::Class)
+                .validator(format_class)
+                .importance(Importance::High)
+                .doc(
+                    "How records are written: JsonFormat (one JSON value per line), ByteArrayFormat \
+                     (raw bytes and a separator) or CsvFormat (kconnect's own: a header and one row per \
+                     struct), under any package.",
+                ),
+        )
+        .define(
+            ConfigKey::new(BYTEARRAY_EXTENSION, ConfigType::String)
+                .default_value(ConfigValue::String(".bin".into()))
+                .importance(Importance::Low)
+                .doc("The extension of ByteArrayFormat objects."),
+        )
+        .define(
+            ConfigKey::new(BYTEARRAY_SEPARATOR, ConfigType::String)
+                .default_value(ConfigValue::Null)
+                .importance(Importance::Low)
+                .doc("What follows each record in ByteArrayFormat objects; a line break when unset."),
+        )
+}
+
+/// The record formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FormatKind {
+    /// One JSON value per line, as the JsonConverter writes it without schemas.
+    Json,
+    /// The value's bytes, then the separator.
+    ByteArray,
+    /// A header row of the struct's fields, then one row per record.
+    Csv,
+}
+
+/// A sink's format: the kind, its options and the compression.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FormatSpec {
+    /// The kind.
+    pub kind: FormatKind,
+    /// The compression of the bytes.
+    pub compression: Compression,
+    /// ByteArrayFormat's extension.
+    pub bytearray_extension: String,
+    /// ByteArrayFormat's separator.
+    pub bytearray_separator: Vec<u8>,
+}
+
+impl FormatSpec {
+    /// The format from its keys; `compression_key` is the store's name for the compression key.
+    pub(crate) fn from_parsed(parsed: &ParsedConfig, compression_key: &str) -> Result<Self> {
+        let kind = match simple_name(parsed.get_string(FORMAT_CLASS)?) {
+            "ByteArrayFormat" => FormatKind::ByteArray,
+            "CsvFormat" => FormatKind::Csv,
+            _ => FormatKind::Json,
+        };
+        let compression = match parsed.get_string(compression_key)? {
+            "gzip" => Compression::Gzip,
+            _ => Compression::None,
+        };
+        Ok(Self {
+            kind,
+            compression,
+            bytearray_extension: parsed.get_string(BYTEARRAY_EXTENSION)?.to_string(),
+            bytearray_separator: parsed.string(BYTEARRAY_SEPARATOR).unwrap_or("\n").as_bytes().to_vec(),
+        })
+    }
+
+    pub(crate) fn cross_checks(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// The extension of this format's objects, compression included.
+    pub fn extension(&self) -> String {
+        let base = match self.kind {
+            FormatKind::Json => ".json",
+            FormatKind::ByteArray => &self.bytearray_extension,
+            FormatKind::Csv => ".csv",
+        };
+        format!("{base}{}", self.compression.suffix())
+    }
+
+    /// A new object's encoder, for records whose value schema is `schema`.
+    pub fn encoder(&self, schema: Option<&SchemaRef>) -> Result<Encoder> {
+        let records: Box<dyn RecordWriter> = match self.kind {
+            FormatKind::Json => Box::new(json::JsonWriter::new()?),
+            FormatKind::ByteArray => Box::new(bytearray::ByteArrayWriter::new(self.bytearray_separator.clone())),
+            FormatKind::Csv => Box::new(csv::CsvWriter::new(schema)?),
+        };
+        Encoder::new(records, self.compression)
+    }
+}
+
+/// Appends records to an object's bytes, one at a time.
+pub(crate) trait RecordWriter: Send {
+    /// The bytes an object starts with (a header).
+    fn header(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    /// Appends `record` to `out`; a record that does not fit the format is a data error, and then
+    /// nothing is appended.
+    fn write(&mut self, record: &SinkRecord, out: &mut Vec<u8>) -> Result<()>;
+}
+
+/// One object's encoder: records in, (compressed) bytes out, shipped in parts as they grow.
+pub(crate) struct Encoder {
+    records: Box<dyn RecordWriter>,
+    output: Output,
+    scratch: Vec<u8>,
+}
+
+impl Encoder {
+    fn new(records: Box<dyn RecordWriter>, compression: Compression) -> Result<Self> {
+        let mut output = Output::new(compression);
+        output.append(&records.header())?;
+        Ok(Self {
+            records,
+            output,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Appends one record; a record the format cannot hold leaves the object as it was.
+    pub fn write(&mut self, record: &SinkRecord) -> Result<()> {
+        self.scratch.clear();
+        self.records.write(record, &mut self.scratch)?;
+        self.output.append(&self.scratch)
+    }
+
+    /// The encoded bytes held in memory.
+    pub fn buffered(&self) -> usize {
+        self.output.buffered()
+    }
+
+    /// Takes the bytes encoded so far, to ship as a part.
+    pub fn take(&mut self) -> Vec<u8> {
+        self.output.take()
+    }
+
+    /// Ends the object: the last bytes.
+    pub fn finish(self) -> Result<Vec<u8>> {
+        self.output.finish()
+    }
+}

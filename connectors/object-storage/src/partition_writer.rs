@@ -1,0 +1,237 @@
+//! The objects of one Kafka partition, as Confluent's TopicPartitionWriter keeps them: records go
+//! into one open object per encoded partition; once `flush.size` records are written (or the time
+//! or the schema says so) every open object is finished together, and the offset after the last
+//! record becomes safe to commit. A replay from that offset cuts the same objects again.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kconnect_api::{ConnectError, Result, SchemaRef, SinkRecord, TopicPartition};
+
+use crate::config::{NullValues, Rotation};
+use crate::open_object::OpenObject;
+use crate::partitioner::Placement;
+use crate::schedule::next_rotation;
+use crate::sink_settings::SinkSettings;
+
+/// Objects finished together, and the offset safe to commit once they are all uploaded.
+pub(crate) struct Rotated {
+    /// The objects.
+    pub objects: Vec<OpenObject>,
+    /// The offset after their last record.
+    pub commit: i64,
+}
+
+/// What happened to a record.
+pub(crate) enum Outcome {
+    /// Written to an open object.
+    Written,
+    /// Not written: a null value skipped by `behavior.on.null.values=ignore`.
+    Skipped,
+}
+
+/// One Kafka partition's open objects.
+pub(crate) struct PartitionWriter {
+    partition: TopicPartition,
+    objects: BTreeMap<String, OpenObject>,
+    /// Records written since the last rotation.
+    count: u64,
+    /// The offset after the last record seen.
+    next: Option<i64>,
+    /// The timestamp of the first record since the last rotation (time-based partitioners).
+    base_timestamp: Option<i64>,
+    /// The encoded partition of the last record (time-based partitioners).
+    current_encoded: Option<String>,
+    /// The value schema of the records since the last rotation.
+    schema: Option<Option<SchemaRef>>,
+    /// When the scheduled rotation is due (`rotate.schedule.interval.ms`).
+    scheduled: Option<i64>,
+    /// The offset that is safe to commit: every record before it is in an uploaded object.
+    committable: i64,
+    /// Objects rotated and not yet handed over for upload, oldest first.
+    rotated: Vec<Rotated>,
+}
+
+fn same_schema(a: &Option<SchemaRef>, b: &Option<SchemaRef>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+impl PartitionWriter {
+    /// A writer with nothing open, whose first record is at `first_offset` (the runtime delivers
+    /// from the committed offset, so that offset is committable from the start).
+    pub fn new(partition: TopicPartition, first_offset: i64) -> Self {
+        Self {
+            partition,
+            objects: BTreeMap::new(),
+            count: 0,
+            next: None,
+            base_timestamp: None,
+            current_encoded: None,
+            schema: None,
+            scheduled: None,
+            committable: first_offset,
+            rotated: Vec::new(),
+        }
+    }
+
+    /// The offset safe to commit.
+    pub fn committable(&self) -> i64 {
+        self.committable
+    }
+
+    /// The open objects.
+    pub fn objects(&self) -> impl Iterator<Item = &OpenObject> {
+        self.objects.values()
+    }
+
+    /// The open objects, to ship parts of.
+    pub fn objects_mut(&mut self) -> impl Iterator<Item = &mut OpenObject> {
+        self.objects.values_mut()
+    }
+
+    /// Marks `commit` durable: the objects rotated with it are uploaded.
+    pub fn uploaded(&mut self, commit: i64) {
+        self.committable = self.committable.max(commit);
+    }
+
+    /// Gives up every open and rotated object (on revocation, or after a failed upload): the
+    /// records from the committable offset on are to be read again.
+    pub fn abandon(&mut self) -> Vec<OpenObject> {
+        self.next = Some(self.committable);
+        let mut objects = self.take_open();
+        objects.extend(self.rotated.drain(..).flat_map(|rotated| rotated.objects));
+        objects
+    }
+
+    /// Closes the batch: its open objects, and what it tracked about them.
+    fn take_open(&mut self) -> Vec<OpenObject> {
+        self.count = 0;
+        self.base_timestamp = None;
+        self.current_encoded = None;
+        self.schema = None;
+        self.scheduled = None;
+        std::mem::take(&mut self.objects).into_values().collect()
+    }
+
+    /// Finishes every open object together.
+    fn rotate(&mut self) {
+        let Some(commit) = self.next else {
+            return;
+        };
+        let objects = self.take_open();
+        if !objects.is_empty() {
+            self.rotated.push(Rotated { objects, commit });
+        }
+    }
+
+    /// Takes the rotated objects, oldest first, to upload and then report with
+    /// [`PartitionWriter::uploaded`].
+    pub fn take_rotated(&mut self) -> Vec<Rotated> {
+        std::mem::take(&mut self.rotated)
+    }
+
+    /// Whether the open objects are due before `placement` is written (Confluent's rules).
+    fn due_before(&self, placement: &Placement, schema: &Option<SchemaRef>, settings: &SinkSettings) -> bool {
+        if self.count == 0 {
+            return false;
+        }
+        if let Some(current) = &self.schema
+            && !same_schema(current, schema)
+        {
+            return true;
+        }
+        let rotation: &Rotation = &settings.rotation;
+        match (rotation.interval_ms, placement.timestamp, self.base_timestamp) {
+            (Some(interval), Some(timestamp), Some(base)) if settings.partitioner.is_time_based() => {
+                timestamp - base >= interval || self.current_encoded.as_deref() != Some(placement.encoded.as_str())
+            }
+            _ => false,
+        }
+    }
+
+    /// Writes `record`, rotating before it or after it as the rules say. A record that the
+    /// partitioner or the format rejects is a data error and changes nothing.
+    pub fn write(&mut self, record: &SinkRecord, settings: &SinkSettings, now_ms: i64) -> Result<Outcome> {
+        let offset = record.kafka_offset;
+        if record.core.value.value.is_null() {
+            return match settings.null_values {
+                NullValues::Ignore => {
+                    self.skip(offset);
+                    Ok(Outcome::Skipped)
+                }
+                NullValues::Fail => Err(ConnectError::Fatal(format!(
+                    "null value at {}-{} offset {offset}; set behavior.on.null.values=ignore to skip such records",
+                    self.partition.topic, self.partition.partition
+                ))),
+            };
+        }
+        let placement = settings.partitioner.place(record, now_ms)?;
+        let schema = record.core.value.schema.clone();
+        if self.due_before(&placement, &schema, settings) {
+            self.rotate();
+        }
+        let created = !self.objects.contains_key(&placement.encoded);
+        if created {
+            let name = settings.naming.object_name(
+                &self.partition.topic,
+                &placement.encoded,
+                self.partition.partition,
+                offset,
+                &settings.extension,
+            );
+            let object = OpenObject::new(&name, &settings.format, schema.as_ref())?;
+            self.objects.insert(placement.encoded.clone(), object);
+        }
+        let object = self.objects.get_mut(&placement.encoded).expect("opened above");
+        if let Err(err) = object.write(record) {
+            if created {
+                self.objects.remove(&placement.encoded);
+            }
+            return Err(err);
+        }
+        if self.count == 0 {
+            self.base_timestamp = placement.timestamp;
+            self.schema = Some(schema);
+            self.scheduled = next_rotation(&settings.rotation, now_ms);
+        }
+        self.current_encoded = Some(placement.encoded);
+        self.count += 1;
+        self.next = Some(offset + 1);
+        if self.count >= settings.flush_size {
+            self.rotate();
+        }
+        Ok(Outcome::Written)
+    }
+
+    /// A record that writes nothing (skipped, or reported as errant). With no object open, the
+    /// offset after it is safe to commit as soon as what was rotated before it is uploaded.
+    pub fn skip(&mut self, offset: i64) {
+        self.next = Some(offset + 1);
+        if self.count > 0 {
+            return;
+        }
+        match self.rotated.last_mut() {
+            Some(last) => last.commit = offset + 1,
+            None => self.uploaded(offset + 1),
+        }
+    }
+
+    /// Rotates when the wall clock says so: the scheduled rotation is due, or (time-based
+    /// partitioning by wall clock) `rotate.interval.ms` has passed since the first record.
+    pub fn tick(&mut self, settings: &SinkSettings, now_ms: i64) {
+        if self.count == 0 {
+            return;
+        }
+        let scheduled = self.scheduled.is_some_and(|due| now_ms >= due);
+        let by_wall_clock = settings.wall_clock_rotation()
+            && matches!((settings.rotation.interval_ms, self.base_timestamp),
+                (Some(interval), Some(base)) if now_ms - base >= interval);
+        if scheduled || by_wall_clock {
+            self.rotate();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! What the object storage tests share: the S3 server `.ci/services` runs (moto on
+//! 127.0.0.1:9000, `KCONNECT_S3_URL` moves it), buckets of their own, and reading objects back.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use serde_json::{Value, json};
+
+/// The S3 server's endpoint.
+pub fn s3_url() -> String {
+    std::env::var("KCONNECT_S3_URL").unwrap_or_else(|_| "http://127.0.0.1:9000".into())
+}
+
+/// Creates `bucket` afresh (emptied if a run before left it).
+pub async fn fresh_bucket(bucket: &str) -> Arc<dyn ObjectStore> {
+    let url = format!("{}/{bucket}", s3_url());
+    let http = reqwest::Client::new();
+    let answer = http.put(&url).send().await.expect("the S3 server (run .ci/services)");
+    assert!(
+        answer.status().is_success() || answer.status() == 409,
+        "{:?}",
+        answer.text().await
+    );
+    let store = client(bucket);
+    for name in names(store.as_ref(), "").await {
+        store.delete(&Path::from(name)).await.unwrap();
+    }
+    store
+}
+
+/// A client of `bucket`.
+pub fn client(bucket: &str) -> Arc<dyn ObjectStore> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Arc::new(
+        AmazonS3Builder::new()
+            .with_endpoint(s3_url())
+            .with_allow_http(true)
+            .with_bucket_name(bucket)
+            .with_region("us-east-1")
+            .with_access_key_id("test")
+            .with_secret_access_key("test")
+            .build()
+            .unwrap(),
+    )
+}
+
+/// The object names under `prefix`, sorted.
+pub async fn names(store: &dyn ObjectStore, prefix: &str) -> Vec<String> {
+    use futures::TryStreamExt;
+    let prefix = (!prefix.is_empty()).then(|| Path::from(prefix));
+    let mut names: Vec<String> = store
+        .list(prefix.as_ref())
+        .map_ok(|meta| meta.location.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    names.sort();
+    names
+}
+
+/// An object's bytes.
+pub async fn read(store: &dyn ObjectStore, name: &str) -> Vec<u8> {
+    store
+        .get(&Path::from(name))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+/// The S3 sink's configuration for `bucket`, with `extra` keys.
+pub fn s3_sink(bucket: &str, topics: &str, extra: Value) -> Value {
+    let mut config = json!({
+        "connector.class": "io.confluent.connect.s3.S3SinkConnector",
+        "topics": topics,
+        "s3.bucket.name": bucket,
+        "s3.region": "us-east-1",
+        "store.url": s3_url(),
+        "aws.access.key.id": "test",
+        "aws.secret.access.key": "test",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+        "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        config[key] = value.clone();
+    }
+    config
+}
