@@ -12,7 +12,7 @@ use crate::store::{self, Written};
 /// An object that records are being appended to.
 pub(crate) struct OpenObject {
     path: Path,
-    encoder: Encoder,
+    encoder: Box<dyn Encoder>,
     upload: Option<Box<dyn MultipartUpload>>,
     /// An earlier run completed this object: its bytes are dropped instead of uploaded.
     already_there: bool,
@@ -42,7 +42,7 @@ impl OpenObject {
     /// Uploads the bytes held as the next part, starting the multipart upload first if this is
     /// the first part (unless an earlier run already completed the object).
     pub async fn ship_part(&mut self, store: &dyn ObjectStore) -> Result<()> {
-        let part = Bytes::from(self.encoder.take());
+        let part = Bytes::from(self.encoder.take()?);
         if self.upload.is_none() && !self.already_there {
             // Multipart uploads cannot be conditional: look first (one task owns a partition).
             self.already_there = store::exists(store, &self.path).await?;

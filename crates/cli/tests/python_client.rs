@@ -2,26 +2,12 @@
 //! (installed by `.ci/services` into the venv `KCONNECT_VENV`, `~/.cache/kconnect-venv` unless
 //! set), through every call it offers, over real HTTP.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use kconnect_test_kit::{Quickstart, append_lines, numbered_lines};
+use kconnect_test_kit::{Quickstart, append_lines, numbered_lines, venv_python};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
-
-fn venv_python() -> PathBuf {
-    let venv = std::env::var_os("KCONNECT_VENV").map(PathBuf::from).unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").expect("HOME is set");
-        Path::new(&home).join(".cache/kconnect-venv")
-    });
-    let python = venv.join("bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run .ci/services to install the Python clients",
-        python.display()
-    );
-    python
-}
 
 #[test]
 fn every_call_of_kafka_connect_py_behaves_as_on_apache() {

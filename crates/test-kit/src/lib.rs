@@ -94,6 +94,24 @@ pub fn append_lines(path: &Path, lines: impl IntoIterator<Item = String>) {
     file.write_all(text.as_bytes()).expect("append lines");
 }
 
+/// The Python of the venv `.ci/services` installs the tests' Python clients and readers into
+/// (`KCONNECT_VENV`, `~/.cache/kconnect-venv` unless set).
+pub fn venv_python() -> std::path::PathBuf {
+    let venv = std::env::var_os("KCONNECT_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").expect("HOME is set");
+            Path::new(&home).join(".cache/kconnect-venv")
+        });
+    let python = venv.join("bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run .ci/services to install the Python clients",
+        python.display()
+    );
+    python
+}
+
 /// `count` distinct lines starting at `first`: `line-000001 …`.
 pub fn numbered_lines(first: usize, count: usize) -> impl Iterator<Item = String> {
     (first..first + count).map(|i| format!("line-{i:06} the quick brown fox jumps over the lazy dog"))

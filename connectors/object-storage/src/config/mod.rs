@@ -91,7 +91,6 @@ impl<B: Backend> PluginConfig for SinkConfig<B> {
     fn cross_checks(&self) -> Vec<(&'static str, String)> {
         let mut broken = self.partitioner.cross_checks();
         broken.extend(self.rotation.cross_checks());
-        broken.extend(self.format.cross_checks());
         broken
     }
 }

@@ -1,24 +1,29 @@
 //! How records become the bytes of an object: `format.class` (Confluent's JSON and byte array
 //! formats, and CSV as kconnect's own), and the compression of the bytes.
 
+mod avro;
+mod avro_data;
 mod bytearray;
 mod csv;
 mod json;
+mod lines;
 mod output;
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator};
 use kconnect_api::{ConfigDef, Result, SchemaRef, SinkRecord};
 
 use crate::config::simple_name;
+use lines::LineEncoder;
 pub(crate) use output::Compression;
-use output::Output;
 
 const FORMAT_CLASS: &str = "format.class";
 const BYTEARRAY_EXTENSION: &str = "format.bytearray.extension";
 const BYTEARRAY_SEPARATOR: &str = "format.bytearray.separator";
-const FORMATS: [&str; 3] = ["JsonFormat", "ByteArrayFormat", "CsvFormat"];
+const AVRO_CODEC: &str = "avro.codec";
+const FORMATS: [&str; 4] = ["JsonFormat", "ByteArrayFormat", "CsvFormat", "AvroFormat"];
 /// Formats Confluent's connectors have that kconnect does not write yet.
-const NOT_YET: [&str; 2] = ["AvroFormat", "ParquetFormat"];
+const NOT_YET: [&str; 1] = ["ParquetFormat"];
+const AVRO_CODECS: [&str; 4] = ["null", "deflate", "snappy", "zstandard"];
 
 /// The format keys.
 pub(crate) fn definition() -> ConfigDef {
@@ -41,9 +46,9 @@ pub(crate) fn definition() -> ConfigDef {
                 .validator(format_class)
                 .importance(Importance::High)
                 .doc(
-                    "How records are written: JsonFormat (one JSON value per line), ByteArrayFormat \
-                     (raw bytes and a separator) or CsvFormat (kconnect's own: a header and one row per \
-                     struct), under any package.",
+                    "How records are written: JsonFormat (one JSON value per line), AvroFormat (an Avro \
+                     container file), ByteArrayFormat (raw bytes and a separator) or CsvFormat (kconnect's \
+                     own: a header and one row per struct), under any package.",
                 ),
         )
         .define(
@@ -58,6 +63,13 @@ pub(crate) fn definition() -> ConfigDef {
                 .importance(Importance::Low)
                 .doc("What follows each record in ByteArrayFormat objects; a line break when unset."),
         )
+        .define(
+            ConfigKey::new(AVRO_CODEC, ConfigType::String)
+                .default_value(ConfigValue::String("null".into()))
+                .validator(Validator::one_of(&AVRO_CODECS))
+                .importance(Importance::Low)
+                .doc("The compression of Avro blocks: null, deflate, snappy or zstandard."),
+        )
 }
 
 /// The record formats.
@@ -69,6 +81,8 @@ pub(crate) enum FormatKind {
     ByteArray,
     /// A header row of the struct's fields, then one row per record.
     Csv,
+    /// An Avro container file.
+    Avro,
 }
 
 /// A sink's format: the kind, its options and the compression.
@@ -82,6 +96,17 @@ pub(crate) struct FormatSpec {
     pub bytearray_extension: String,
     /// ByteArrayFormat's separator.
     pub bytearray_separator: Vec<u8>,
+    /// AvroFormat's block codec.
+    pub avro_codec: apache_avro::Codec,
+}
+
+fn avro_codec(name: &str) -> apache_avro::Codec {
+    match name {
+        "deflate" => apache_avro::Codec::Deflate(apache_avro::DeflateSettings::default()),
+        "snappy" => apache_avro::Codec::Snappy,
+        "zstandard" => apache_avro::Codec::Zstandard(apache_avro::ZstandardSettings::default()),
+        _ => apache_avro::Codec::Null,
+    }
 }
 
 impl FormatSpec {
@@ -90,6 +115,7 @@ impl FormatSpec {
         let kind = match simple_name(parsed.get_string(FORMAT_CLASS)?) {
             "ByteArrayFormat" => FormatKind::ByteArray,
             "CsvFormat" => FormatKind::Csv,
+            "AvroFormat" => FormatKind::Avro,
             _ => FormatKind::Json,
         };
         let compression = match parsed.get_string(compression_key)? {
@@ -101,31 +127,31 @@ impl FormatSpec {
             compression,
             bytearray_extension: parsed.get_string(BYTEARRAY_EXTENSION)?.to_string(),
             bytearray_separator: parsed.string(BYTEARRAY_SEPARATOR).unwrap_or("\n").as_bytes().to_vec(),
+            avro_codec: avro_codec(parsed.get_string(AVRO_CODEC)?),
         })
     }
 
-    pub(crate) fn cross_checks(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
-
-    /// The extension of this format's objects, compression included.
+    /// The extension of this format's objects, compression included (Avro compresses its
+    /// blocks instead).
     pub fn extension(&self) -> String {
         let base = match self.kind {
             FormatKind::Json => ".json",
             FormatKind::ByteArray => &self.bytearray_extension,
             FormatKind::Csv => ".csv",
+            FormatKind::Avro => return ".avro".into(),
         };
         format!("{base}{}", self.compression.suffix())
     }
 
     /// A new object's encoder, for records whose value schema is `schema`.
-    pub fn encoder(&self, schema: Option<&SchemaRef>) -> Result<Encoder> {
+    pub fn encoder(&self, schema: Option<&SchemaRef>) -> Result<Box<dyn Encoder>> {
         let records: Box<dyn RecordWriter> = match self.kind {
             FormatKind::Json => Box::new(json::JsonWriter::new()?),
             FormatKind::ByteArray => Box::new(bytearray::ByteArrayWriter::new(self.bytearray_separator.clone())),
             FormatKind::Csv => Box::new(csv::CsvWriter::new(schema)?),
+            FormatKind::Avro => return Ok(Box::new(avro::AvroEncoder::new(schema, self.avro_codec)?)),
         };
-        Encoder::new(records, self.compression)
+        Ok(Box::new(LineEncoder::new(records, self.compression)?))
     }
 }
 
@@ -141,43 +167,18 @@ pub(crate) trait RecordWriter: Send {
     fn write(&mut self, record: &SinkRecord, out: &mut Vec<u8>) -> Result<()>;
 }
 
-/// One object's encoder: records in, (compressed) bytes out, shipped in parts as they grow.
-pub(crate) struct Encoder {
-    records: Box<dyn RecordWriter>,
-    output: Output,
-    scratch: Vec<u8>,
-}
-
-impl Encoder {
-    fn new(records: Box<dyn RecordWriter>, compression: Compression) -> Result<Self> {
-        let mut output = Output::new(compression);
-        output.append(&records.header())?;
-        Ok(Self {
-            records,
-            output,
-            scratch: Vec::new(),
-        })
-    }
-
-    /// Appends one record; a record the format cannot hold leaves the object as it was.
-    pub fn write(&mut self, record: &SinkRecord) -> Result<()> {
-        self.scratch.clear();
-        self.records.write(record, &mut self.scratch)?;
-        self.output.append(&self.scratch)
-    }
+/// One object's encoder: records in, bytes out, shipped in parts as they grow.
+pub(crate) trait Encoder: Send {
+    /// Appends one record; a record the format cannot hold is a data error and leaves the object
+    /// as it was.
+    fn write(&mut self, record: &SinkRecord) -> Result<()>;
 
     /// The encoded bytes held in memory.
-    pub fn buffered(&self) -> usize {
-        self.output.buffered()
-    }
+    fn buffered(&self) -> usize;
 
     /// Takes the bytes encoded so far, to ship as a part.
-    pub fn take(&mut self) -> Vec<u8> {
-        self.output.take()
-    }
+    fn take(&mut self) -> Result<Vec<u8>>;
 
-    /// Ends the object: the last bytes.
-    pub fn finish(self) -> Result<Vec<u8>> {
-        self.output.finish()
-    }
+    /// Ends the object: its last bytes.
+    fn finish(self: Box<Self>) -> Result<Vec<u8>>;
 }

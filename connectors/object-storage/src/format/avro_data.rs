@@ -1,0 +1,319 @@
+//! Connect schemas and values as Avro, the way Confluent's AvroData writes them: structs as records
+//! (named after the Connect schema, `io.confluent.connect.avro.ConnectDefault` when unnamed),
+//! optional schemas as unions with null first, Connect's logical types as Avro's, INT8 and INT16 as
+//! `int` marked with `connect.type`, maps with non-string keys as arrays of key/value records.
+
+use std::collections::HashMap;
+
+use apache_avro::types::Value as Avro;
+use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
+use serde_json::{Map, Value as Json, json};
+
+const NAMESPACE: &str = "io.confluent.connect.avro";
+const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
+const DATE: &str = "org.apache.kafka.connect.data.Date";
+const TIME: &str = "org.apache.kafka.connect.data.Time";
+const TIMESTAMP: &str = "org.apache.kafka.connect.data.Timestamp";
+/// AvroData's precision for a Decimal without `connect.decimal.precision`.
+const DEFAULT_PRECISION: &str = "64";
+
+/// Builds the Avro schema JSON of a Connect schema, naming unnamed records uniquely.
+#[derive(Default)]
+struct SchemaJson {
+    unnamed: usize,
+}
+
+fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl SchemaJson {
+    fn next_default(&mut self, base: &str) -> String {
+        self.unnamed += 1;
+        match self.unnamed {
+            1 => format!("{NAMESPACE}.{base}"),
+            n => format!("{NAMESPACE}.{base}{n}"),
+        }
+    }
+
+    fn logical(schema: &SchemaRef, avro_type: &str, logical: &str) -> Json {
+        json!({
+            "type": avro_type,
+            "connect.version": 1,
+            "connect.name": schema.name.as_deref().unwrap_or_default(),
+            "logicalType": logical,
+        })
+    }
+
+    /// The schema, as a union with null first when it is optional.
+    fn schema(&mut self, schema: &SchemaRef) -> Result<Json> {
+        let inner = self.required(schema)?;
+        Ok(if schema.optional { json!(["null", inner]) } else { inner })
+    }
+
+    fn required(&mut self, schema: &SchemaRef) -> Result<Json> {
+        match schema.name.as_deref() {
+            Some(DECIMAL) => {
+                let scale = schema.parameters.get("scale").cloned().unwrap_or_else(|| "0".into());
+                let precision = schema
+                    .parameters
+                    .get("connect.decimal.precision")
+                    .map_or(DEFAULT_PRECISION, String::as_str);
+                let mut json = Self::logical(schema, "bytes", "decimal");
+                json["scale"] = json!(scale.parse::<u64>().unwrap_or(0));
+                json["precision"] = json!(precision.parse::<u64>().unwrap_or(64));
+                json["connect.parameters"] = json!({"scale": scale});
+                return Ok(json);
+            }
+            Some(DATE) => return Ok(Self::logical(schema, "int", "date")),
+            Some(TIME) => return Ok(Self::logical(schema, "int", "time-millis")),
+            Some(TIMESTAMP) => return Ok(Self::logical(schema, "long", "timestamp-millis")),
+            _ => {}
+        }
+        Ok(match schema.schema_type {
+            SchemaType::Boolean => json!("boolean"),
+            SchemaType::Int8 => json!({"type": "int", "connect.type": "int8"}),
+            SchemaType::Int16 => json!({"type": "int", "connect.type": "int16"}),
+            SchemaType::Int32 => json!("int"),
+            SchemaType::Int64 => json!("long"),
+            SchemaType::Float32 => json!("float"),
+            SchemaType::Float64 => json!("double"),
+            SchemaType::String => json!("string"),
+            SchemaType::Bytes => json!("bytes"),
+            SchemaType::Array => json!({"type": "array", "items": self.schema(element(schema)?)?}),
+            SchemaType::Map => {
+                let (key, value) = entry(schema)?;
+                if key.schema_type == SchemaType::String && !key.optional {
+                    json!({"type": "map", "values": self.schema(value)?})
+                } else {
+                    let name = self.next_default("MapEntry");
+                    json!({"type": "array", "items": {
+                        "type": "record",
+                        "name": name,
+                        "fields": [
+                            {"name": "key", "type": self.schema(key)?},
+                            {"name": "value", "type": self.schema(value)?},
+                        ],
+                    }})
+                }
+            }
+            SchemaType::Struct => self.record(schema)?,
+        })
+    }
+
+    fn record(&mut self, schema: &SchemaRef) -> Result<Json> {
+        let name = match schema.name.as_deref() {
+            Some(name) => name.to_string(),
+            None => self.next_default("ConnectDefault"),
+        };
+        let mut fields = Vec::with_capacity(schema.fields.len());
+        for field in &schema.fields {
+            if !valid_name(&field.name) {
+                return Err(ConnectError::data(format!(
+                    "field name {:?} is not a valid Avro name",
+                    field.name
+                )));
+            }
+            let mut json = Map::new();
+            json.insert("name".into(), json!(field.name));
+            json.insert("type".into(), self.schema(&field.schema)?);
+            if field.schema.optional {
+                json.insert("default".into(), Json::Null);
+            }
+            fields.push(Json::Object(json));
+        }
+        let mut record = json!({"type": "record", "name": name, "fields": fields});
+        if let Some(doc) = &schema.doc {
+            record["doc"] = json!(doc);
+        }
+        if let Some(name) = &schema.name {
+            record["connect.name"] = json!(name);
+        }
+        Ok(record)
+    }
+}
+
+fn element(schema: &SchemaRef) -> Result<&SchemaRef> {
+    schema
+        .value_schema
+        .as_ref()
+        .ok_or_else(|| ConnectError::data("an array schema without an element schema"))
+}
+
+fn entry(schema: &SchemaRef) -> Result<(&SchemaRef, &SchemaRef)> {
+    match (&schema.key_schema, &schema.value_schema) {
+        (Some(key), Some(value)) => Ok((key, value)),
+        _ => Err(ConnectError::data("a map schema without key and value schemas")),
+    }
+}
+
+/// The Avro schema of records whose value schema is `schema`, parsed and as JSON text (with the
+/// logical types, defaults and `connect.*` properties that the canonical form leaves out).
+pub(super) fn avro_schema(schema: &SchemaRef) -> Result<(apache_avro::Schema, String)> {
+    let json = SchemaJson::default().schema(schema)?;
+    let parsed =
+        apache_avro::Schema::parse(&json).map_err(|e| ConnectError::data(format!("no Avro schema for {json}: {e}")))?;
+    Ok((parsed, json.to_string()))
+}
+
+fn mismatch(schema: &SchemaRef, value: &Value) -> ConnectError {
+    ConnectError::data(format!(
+        "a {} value does not fit its schema {}",
+        value_kind(value),
+        schema.schema_type
+    ))
+}
+
+fn value_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Struct(_) => "struct",
+        Value::Array(_) => "array",
+        Value::Map(_) => "map",
+        _ => "primitive",
+    }
+}
+
+/// `value` under `schema`, as an Avro value of [`avro_schema`]'s schema.
+pub(super) fn avro_value(schema: &SchemaRef, value: &Value) -> Result<Avro> {
+    if schema.optional {
+        return Ok(match value {
+            Value::Null => Avro::Union(0, Box::new(Avro::Null)),
+            value => Avro::Union(1, Box::new(required_value(schema, value)?)),
+        });
+    }
+    required_value(schema, value)
+}
+
+fn required_value(schema: &SchemaRef, value: &Value) -> Result<Avro> {
+    Ok(match value {
+        Value::Null => match &schema.default_value {
+            Some(default) => required_value(schema, default)?,
+            None => {
+                return Err(ConnectError::data(
+                    "a null value for a required field without a default",
+                ));
+            }
+        },
+        Value::Boolean(v) => Avro::Boolean(*v),
+        Value::Int8(v) => Avro::Int(i32::from(*v)),
+        Value::Int16(v) => Avro::Int(i32::from(*v)),
+        Value::Int32(v) => Avro::Int(*v),
+        Value::Int64(v) => Avro::Long(*v),
+        Value::Float32(v) => Avro::Float(*v),
+        Value::Float64(v) => Avro::Double(*v),
+        Value::String(v) => Avro::String(v.clone()),
+        Value::Bytes(v) => Avro::Bytes(v.clone()),
+        Value::Decimal(v) => Avro::Decimal(apache_avro::Decimal::from(v.to_bytes())),
+        Value::Date(v) => Avro::Date(*v),
+        Value::Time(v) => Avro::TimeMillis(*v),
+        Value::Timestamp(v) => Avro::TimestampMillis(*v),
+        Value::Array(items) => {
+            let element = element(schema)?;
+            Avro::Array(
+                items
+                    .iter()
+                    .map(|item| avro_value(element, item))
+                    .collect::<Result<_>>()?,
+            )
+        }
+        Value::Map(entries) => {
+            let (key_schema, value_schema) = entry(schema)?;
+            if key_schema.schema_type == SchemaType::String && !key_schema.optional {
+                let mut map = HashMap::with_capacity(entries.len());
+                for (key, value) in entries {
+                    let Value::String(key) = key else {
+                        return Err(mismatch(key_schema, key));
+                    };
+                    map.insert(key.clone(), avro_value(value_schema, value)?);
+                }
+                Avro::Map(map)
+            } else {
+                let pairs = entries.iter().map(|(key, value)| {
+                    Ok(Avro::Record(vec![
+                        ("key".into(), avro_value(key_schema, key)?),
+                        ("value".into(), avro_value(value_schema, value)?),
+                    ]))
+                });
+                Avro::Array(pairs.collect::<Result<_>>()?)
+            }
+        }
+        Value::Struct(s) => {
+            let fields = schema
+                .fields
+                .iter()
+                .zip(s.values())
+                .map(|(field, value)| Ok((field.name.clone(), avro_value(&field.schema, value)?)));
+            Avro::Record(fields.collect::<Result<_>>()?)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use kconnect_api::logical::Decimal;
+    use kconnect_api::{Schema, SchemaBuilder, Struct};
+
+    use super::*;
+
+    fn order_schema() -> SchemaRef {
+        SchemaBuilder::struct_()
+            .field("id", Schema::int64())
+            .field("qty", SchemaBuilder::new(SchemaType::Int16).build())
+            .field("note", Schema::optional_string())
+            .field(
+                "price",
+                SchemaBuilder::new(SchemaType::Bytes)
+                    .name(DECIMAL)
+                    .version(1)
+                    .parameter("scale", "2")
+                    .build(),
+            )
+            .field(
+                "tags",
+                SchemaBuilder::map(Schema::string(), Schema::int32()).optional().build(),
+            )
+            .build()
+    }
+
+    #[test]
+    fn structs_become_records_as_avro_data_names_them() {
+        let (_, text) = avro_schema(&order_schema()).unwrap();
+        let json: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["name"], "io.confluent.connect.avro.ConnectDefault");
+        assert_eq!(json["fields"][2]["type"], json!(["null", "string"]));
+        assert_eq!(json["fields"][1]["type"]["connect.type"], "int16");
+        assert_eq!(json["fields"][3]["type"]["logicalType"], "decimal");
+        assert_eq!(json["fields"][4]["type"][1]["type"], "map");
+    }
+
+    #[test]
+    fn values_encode_under_their_schema() {
+        let connect = order_schema();
+        let (schema, _) = avro_schema(&connect).unwrap();
+        let value = Struct::new(connect.clone())
+            .unwrap()
+            .put("id", 7i64)
+            .unwrap()
+            .put("qty", Value::Int16(3))
+            .unwrap()
+            .put("price", Value::Decimal(Decimal::new(1250, 2)))
+            .unwrap()
+            .put("tags", Value::Map(vec![(Value::String("a".into()), Value::Int32(1))]))
+            .unwrap();
+        let avro = avro_value(&connect, &Value::Struct(value)).unwrap();
+        let bytes = apache_avro::to_avro_datum(&schema, avro).unwrap();
+        let back = apache_avro::from_avro_datum(&schema, &mut bytes.as_slice(), None).unwrap();
+        let Avro::Record(fields) = back else { panic!("{back:?}") };
+        assert_eq!(fields[0], ("id".into(), Avro::Long(7)));
+        assert_eq!(fields[2], ("note".into(), Avro::Union(0, Box::new(Avro::Null))));
+    }
+
+    #[test]
+    fn field_names_avro_cannot_hold_are_data_errors() {
+        let schema = SchemaBuilder::struct_().field("bad-name", Schema::int32()).build();
+        assert!(avro_schema(&schema).unwrap_err().is_data());
+    }
+}
