@@ -3,13 +3,12 @@
 
 mod common;
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use kconnect_test_kit::{TestWorker, create_topic, produce_values, venv_python};
+use kconnect_test_kit::{TestWorker, create_topic, produce_values};
 use serde_json::{Value, json};
 
-use common::{fresh_bucket, names, read, s3_sink};
+use common::{fresh_bucket, python_read, s3_sink, wait_for_objects};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_object_storage::plugins());
 
@@ -62,11 +61,7 @@ async fn avro_objects_read_back_in_fastavro_and_a_schema_change_starts_a_new_one
     );
     worker.create("avro", config).await;
 
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while names(store.as_ref(), "topics").await.len() < 2 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let objects = names(store.as_ref(), "topics").await;
+    let objects = wait_for_objects(store.as_ref(), "topics", 2, Duration::from_secs(60)).await;
     assert_eq!(
         objects,
         [
@@ -74,25 +69,7 @@ async fn avro_objects_read_back_in_fastavro_and_a_schema_change_starts_a_new_one
             "topics/orders/partition=0/orders+0+0000000003.avro",
         ]
     );
-    let dir = tempfile::tempdir().unwrap();
-    let mut paths = Vec::new();
-    for (n, object) in objects.iter().enumerate() {
-        let path = dir.path().join(format!("{n}.avro"));
-        std::fs::write(&path, read(store.as_ref(), object).await).unwrap();
-        paths.push(path);
-    }
-    let output = Command::new(venv_python())
-        .arg("-c")
-        .arg(DUMP)
-        .args(&paths)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let lines: Vec<Value> = String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let lines = python_read(store.as_ref(), &objects, DUMP).await;
     let expected = vec![
         json!(["id", "note", "price"]),
         json!({"id": 0, "note": null, "price": "12.50"}),

@@ -6,24 +6,18 @@
 mod common;
 
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kconnect_test_kit::{TestWorker, create_topic, metric_value, produce_values};
 use object_store::ObjectStore;
 use serde_json::{Value, json};
 
-use common::{fresh_bucket, names, read, s3_sink};
+use common::{fresh_bucket, read, s3_sink, wait_for_objects};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_object_storage::plugins());
 
-/// Waits until `count` objects are under `prefix`, and a moment more for any extra.
 async fn objects(store: &dyn ObjectStore, prefix: &str, count: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while names(store, prefix).await.len() < count && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    names(store, prefix).await
+    wait_for_objects(store, prefix, count, Duration::from_secs(60)).await
 }
 
 fn lines(bytes: &[u8]) -> Vec<Value> {

@@ -27,14 +27,14 @@ impl Compression {
 /// Bytes on their way into an object.
 pub(super) enum Output {
     Plain(Vec<u8>),
-    Gzip(GzEncoder<Vec<u8>>),
+    Gzip(Box<GzEncoder<Vec<u8>>>),
 }
 
 impl Output {
     pub(super) fn new(compression: Compression) -> Self {
         match compression {
             Compression::None => Self::Plain(Vec::new()),
-            Compression::Gzip => Self::Gzip(GzEncoder::new(Vec::new(), flate2::Compression::default())),
+            Compression::Gzip => Self::Gzip(Box::new(GzEncoder::new(Vec::new(), flate2::Compression::default()))),
         }
     }
 

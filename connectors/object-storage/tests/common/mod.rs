@@ -93,3 +93,43 @@ pub fn s3_sink(bucket: &str, topics: &str, extra: Value) -> Value {
     }
     config
 }
+
+/// Waits (up to `timeout`) until `count` objects are under `prefix`, then a moment more for any
+/// extra, and returns their names.
+pub async fn wait_for_objects(
+    store: &dyn ObjectStore,
+    prefix: &str,
+    count: usize,
+    timeout: std::time::Duration,
+) -> Vec<String> {
+    let deadline = std::time::Instant::now() + timeout;
+    while names(store, prefix).await.len() < count && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    names(store, prefix).await
+}
+
+/// Runs the Python `script` of the tests' venv on local copies of `objects` (their paths as
+/// arguments); each line it prints is a JSON value.
+pub async fn python_read(store: &dyn ObjectStore, objects: &[String], script: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (n, object) in objects.iter().enumerate() {
+        let path = dir.path().join(n.to_string());
+        std::fs::write(&path, read(store, object).await).unwrap();
+        paths.push(path);
+    }
+    let output = std::process::Command::new(kconnect_test_kit::venv_python())
+        .arg("-c")
+        .arg(script)
+        .args(&paths)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
