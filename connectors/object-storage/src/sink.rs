@@ -108,14 +108,24 @@ fn now_ms() -> i64 {
 }
 
 /// Checks that the bucket or container answers, so that a wrong name or credentials fail the
-/// task at start with the store's own words.
+/// task at start with the store's own words. A server that cannot list (some emulators) is only
+/// warned about: writes may still work.
 async fn check_reachable(store: &dyn ObjectStore, topics_dir: &str) -> Result<()> {
     let prefix = Path::from(topics_dir);
-    store
-        .list_with_delimiter(Some(&prefix))
-        .await
-        .map(|_| ())
-        .map_err(|err| ConnectError::Fatal(format!("cannot list the bucket or container: {err}")))
+    match store.list_with_delimiter(Some(&prefix)).await {
+        Ok(_) => Ok(()),
+        Err(
+            err @ (object_store::Error::NotFound { .. }
+            | object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. }),
+        ) => Err(ConnectError::Fatal(format!(
+            "cannot list the bucket or container: {err}"
+        ))),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot list the bucket or container; going on, as writes may still work");
+            Ok(())
+        }
+    }
 }
 
 impl Running {
