@@ -1,15 +1,16 @@
 //! ParquetFormat objects read by pyarrow (a reader nobody here wrote): Confluent's object names
 //! with the codec before `.parquet`, and every Connect type the sink maps (decimal, timestamp,
-//! optional values, arrays, maps, nested structs) as Parquet's.
+//! optional values, arrays, maps, nested structs) as Parquet's; then restored by the S3 source,
+//! every record exactly as written.
 
 mod common;
 
 use std::time::Duration;
 
-use kconnect_test_kit::{TestWorker, create_topic, produce_values};
+use kconnect_test_kit::{TestWorker, consume_values, create_topic, produce_values};
 use serde_json::{Value, json};
 
-use common::{fresh_bucket, python_read, s3_sink, wait_for_objects};
+use common::{fresh_bucket, python_read, s3_restore, s3_sink, wait_for_objects};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_object_storage::plugins());
 
@@ -92,4 +93,25 @@ async fn parquet_objects_read_back_in_pyarrow_with_their_types() {
     );
     let rows = python_read(store.as_ref(), &objects, DUMP).await;
     assert_eq!(rows, (0..6).map(row).collect::<Vec<_>>());
+
+    // Restored, every record is the one written, with its types.
+    create_topic(&worker.bootstrap, "orders-restored").await;
+    worker
+        .create(
+            "restore",
+            s3_restore(
+                BUCKET,
+                json!({"format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat"}),
+            ),
+        )
+        .await;
+    let restored: Vec<Value> = consume_values(&worker.bootstrap, "orders-restored", 6, Duration::from_secs(60))
+        .await
+        .iter()
+        .map(|value| serde_json::from_str(value).unwrap())
+        .collect();
+    let written: Vec<Value> = (0..6)
+        .map(|id| serde_json::from_str::<Value>(&order(id)).unwrap()["payload"].clone())
+        .collect();
+    assert_eq!(restored, written);
 }

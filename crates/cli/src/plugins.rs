@@ -41,7 +41,7 @@ mod tests {
     #[test]
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
-        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 8);
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 11);
         assert_eq!(count(&table, PluginType::Converter), 9);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
         assert_eq!(count(&table, PluginType::Transformation), 29);
@@ -61,6 +61,9 @@ mod tests {
             "S3Sink",
             "GcsSinkConnector",
             "AzureBlobStorageSink",
+            "io.confluent.connect.s3.source.S3SourceConnector",
+            "GcsSource",
+            "AzureBlobStorageSourceConnector",
         ] {
             assert!(table.connector(name).is_some(), "{name}");
         }

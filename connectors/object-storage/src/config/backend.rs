@@ -14,8 +14,10 @@ const DEFAULT_PART_SIZE: i32 = 26_214_400;
 
 /// One object store's own keys.
 pub(crate) trait Backend: Send + Sync + 'static {
-    /// The store's keys.
+    /// The keys of reaching the store: bucket or container, endpoint, credentials.
     fn definition() -> ConfigDef;
+    /// The keys of writing to it: part size, compression, encryption.
+    fn upload_definition() -> ConfigDef;
     /// The key of the upload part size.
     const PART_SIZE: &'static str;
     /// The key of the compression type of JSON, CSV and byte array objects.
@@ -100,6 +102,16 @@ impl Backend for S3 {
                 "The access key; unset, the default AWS credential chain (environment, profile, instance role) signs in.",
             ))
             .define(password("aws.secret.access.key", "The secret access key."))
+            .define(
+                ConfigKey::new("s3.path.style.access.enabled", ConfigType::Boolean)
+                    .default_value(ConfigValue::Boolean(true))
+                    .importance(Importance::Low)
+                    .doc("Path-style requests (endpoint/bucket/key) rather than virtual-hosted ones."),
+            )
+    }
+
+    fn upload_definition() -> ConfigDef {
+        ConfigDef::new()
             .define(part_size(Self::PART_SIZE))
             .define(compression(Self::COMPRESSION))
             .define(
@@ -114,12 +126,6 @@ impl Backend for S3 {
                 Importance::Low,
                 "The KMS key of aws:kms server-side encryption.",
             ))
-            .define(
-                ConfigKey::new("s3.path.style.access.enabled", ConfigType::Boolean)
-                    .default_value(ConfigValue::Boolean(true))
-                    .importance(Importance::Low)
-                    .doc("Path-style requests (endpoint/bucket/key) rather than virtual-hosted ones."),
-            )
     }
 
     fn settings(parsed: &ParsedConfig) -> StoreSettings {
@@ -154,6 +160,10 @@ impl Backend for Gcs {
                 "A service account key file; unset, application default credentials sign in.",
             ))
             .define(password("gcs.credentials.json", "A service account key, as JSON text."))
+    }
+
+    fn upload_definition() -> ConfigDef {
+        ConfigDef::new()
             .define(part_size(Self::PART_SIZE))
             .define(compression(Self::COMPRESSION))
     }
@@ -186,6 +196,10 @@ impl Backend for Azure {
                 "A connection string (account name, key and endpoint), instead of the keys above.",
             ))
             .define(store_url())
+    }
+
+    fn upload_definition() -> ConfigDef {
+        ConfigDef::new()
             .define(part_size(Self::PART_SIZE))
             .define(compression(Self::COMPRESSION))
     }

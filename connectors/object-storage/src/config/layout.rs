@@ -66,8 +66,8 @@ fn class_among(names: &'static [&'static str]) -> Validator {
     }))
 }
 
-/// The layout keys.
-pub(super) fn definition() -> ConfigDef {
+/// The keys of object names, which the sources read as the sinks write.
+pub(super) fn naming_definition() -> ConfigDef {
     ConfigDef::new()
         .define(text_key(TOPICS_DIR, "topics", "The top directory of every object."))
         .define(text_key(DIRECTORY_DELIM, "/", "The delimiter between directories."))
@@ -83,6 +83,11 @@ pub(super) fn definition() -> ConfigDef {
                 .importance(Importance::Low)
                 .doc("The width the start offset in an object name is zero-padded to."),
         )
+}
+
+/// The layout keys.
+pub(super) fn definition() -> ConfigDef {
+    naming_definition()
         .define(long_key(
             ROTATE_INTERVAL,
             -1,

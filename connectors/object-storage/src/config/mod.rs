@@ -3,6 +3,7 @@
 
 mod backend;
 mod layout;
+mod source;
 
 use std::marker::PhantomData;
 
@@ -11,6 +12,7 @@ use kconnect_api::{ConfigDef, Result};
 
 pub(crate) use backend::{Azure, Backend, Gcs, MIN_PART_SIZE, S3};
 pub(crate) use layout::{Extractor, Naming, NullValues, PartitionerSpec, Rotation, simple_name};
+pub(crate) use source::{Mode, SourceConfig};
 
 use crate::format::FormatSpec;
 use crate::store::StoreSettings;
@@ -70,7 +72,9 @@ pub(crate) struct SinkConfig<B> {
 
 impl<B: Backend> PluginConfig for SinkConfig<B> {
     fn definition() -> ConfigDef {
-        common_definition().merge(&B::definition())
+        common_definition()
+            .merge(&B::definition())
+            .merge(&B::upload_definition())
     }
 
     fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
@@ -80,7 +84,7 @@ impl<B: Backend> PluginConfig for SinkConfig<B> {
             rotation: Rotation::from_parsed(parsed)?,
             naming: Naming::from_parsed(parsed)?,
             partitioner: PartitionerSpec::from_parsed(parsed)?,
-            format: FormatSpec::from_parsed(parsed, B::COMPRESSION)?,
+            format: FormatSpec::from_parsed(parsed, Some(B::COMPRESSION))?,
             null_values: NullValues::from_parsed(parsed)?,
             part_size: parsed.get_int(B::PART_SIZE)?.max(0) as usize,
             memory_max_bytes: parsed.get_long(MEMORY_MAX_BYTES)?.max(0) as usize,

@@ -1,6 +1,6 @@
 //! ByteArrayFormat: each value's bytes, as the ByteArrayConverter gives them, then a separator.
 
-use kconnect_api::{ConnectError, Converter, Result, SinkRecord};
+use kconnect_api::{ConnectError, Converter, Result, Schema, SchemaAndValue, SinkRecord, Value};
 use kconnect_converters::ByteArrayConverter;
 
 use super::RecordWriter;
@@ -25,5 +25,43 @@ impl RecordWriter for ByteArrayWriter {
         out.extend_from_slice(&bytes);
         out.extend_from_slice(&self.separator);
         Ok(())
+    }
+}
+
+/// The values of a ByteArrayFormat object: the bytes between separators (each record is followed
+/// by one); the whole object when there is no separator.
+pub(super) fn read(bytes: &[u8], separator: &[u8]) -> Vec<SchemaAndValue> {
+    let value = |piece: &[u8]| SchemaAndValue::new(Some(Schema::optional_bytes()), Value::Bytes(piece.to_vec()));
+    if separator.is_empty() {
+        return vec![value(bytes)];
+    }
+    let mut values = Vec::new();
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(separator.len()).position(|window| window == separator) {
+        values.push(value(&rest[..at]));
+        rest = &rest[at + separator.len()..];
+    }
+    if !rest.is_empty() {
+        values.push(value(rest));
+    }
+    values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_the_bytes_between_separators() {
+        let values = read(b"ab\r\n\r\ncd\r\n", b"\r\n");
+        let bytes: Vec<&Value> = values.iter().map(|v| &v.value).collect();
+        assert_eq!(
+            bytes,
+            [
+                &Value::Bytes(b"ab".to_vec()),
+                &Value::Bytes(Vec::new()),
+                &Value::Bytes(b"cd".to_vec())
+            ]
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! record (RFC 4180 quoting; nested values in Connect's string form, null as an empty cell).
 
 use kconnect_api::values::to_display_string;
-use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, SinkRecord, Value};
+use kconnect_api::{
+    ConnectError, Result, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, SinkRecord, Struct, Value,
+};
 
 use super::RecordWriter;
 
@@ -80,6 +82,67 @@ impl RecordWriter for CsvWriter {
     }
 }
 
+/// The rows of CSV text: cells split on commas, with RFC 4180 quoting.
+fn rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut cell) = (Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    if !cell.is_empty() || !row.is_empty() {
+        row.push(cell);
+        rows.push(row);
+    }
+    rows
+}
+
+/// The rows of a CsvFormat object as structs of optional strings named by the header; an empty
+/// cell is null.
+pub(super) fn read(bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ConnectError::data(format!("CSV that is not UTF-8: {e}")))?;
+    let mut rows = rows(text).into_iter();
+    let Some(header) = rows.next() else {
+        return Ok(Vec::new());
+    };
+    let schema = header
+        .iter()
+        .fold(SchemaBuilder::struct_(), |builder, name| {
+            builder.field(name.clone(), Schema::optional_string())
+        })
+        .build();
+    rows.map(|cells| {
+        let values = cells
+            .into_iter()
+            .map(|cell| {
+                if cell.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(cell)
+                }
+            })
+            .collect();
+        let value = Struct::with_values(schema.clone(), values)?;
+        Ok(SchemaAndValue::new(Some(schema.clone()), Value::Struct(value)))
+    })
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use kconnect_api::record::TimestampType;
@@ -105,6 +168,20 @@ mod tests {
         let mut out = writer.header();
         writer.write(&record, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "id,note\n7,\"a \"\"b\"\", c\"\n");
+    }
+
+    #[test]
+    fn rows_read_back_as_structs_of_strings() {
+        let values = read(b"id,note\n7,\"a \"\"b\"\", c\"\n8,\n").unwrap();
+        let Value::Struct(first) = &values[0].value else {
+            panic!()
+        };
+        assert_eq!(first.get("note"), Some(&Value::String("a \"b\", c".into())));
+        let Value::Struct(second) = &values[1].value else {
+            panic!()
+        };
+        assert_eq!(second.get("id"), Some(&Value::String("8".into())));
+        assert_eq!(second.get("note"), Some(&Value::Null));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! JsonFormat: each value as the JsonConverter writes it without schemas, one per line.
 
-use kconnect_api::{ConfigMap, ConnectError, Converter, Result, SinkRecord};
+use kconnect_api::{ConfigMap, ConnectError, Converter, Result, SchemaAndValue, SinkRecord};
 use kconnect_converters::JsonConverter;
 
 use super::RecordWriter;
@@ -10,13 +10,30 @@ pub(super) struct JsonWriter {
     converter: JsonConverter,
 }
 
+/// The JsonConverter without schemas, as JsonFormat writes and reads values.
+fn schemaless_converter() -> Result<JsonConverter> {
+    let mut converter = JsonConverter::default();
+    let config: ConfigMap = [("schemas.enable".to_string(), "false".to_string())].into();
+    converter.configure(&config, false)?;
+    Ok(converter)
+}
+
 impl JsonWriter {
     pub(super) fn new() -> Result<Self> {
-        let mut converter = JsonConverter::default();
-        let config: ConfigMap = [("schemas.enable".to_string(), "false".to_string())].into();
-        converter.configure(&config, false)?;
-        Ok(Self { converter })
+        Ok(Self {
+            converter: schemaless_converter()?,
+        })
     }
+}
+
+/// The values of a JsonFormat object, schemaless, one per line.
+pub(super) fn read(bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
+    let converter = schemaless_converter()?;
+    bytes
+        .split(|byte| *byte == b'\n')
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .map(|line| converter.to_connect("", Some(line)))
+        .collect()
 }
 
 impl RecordWriter for JsonWriter {

@@ -1,8 +1,10 @@
 //! How records become the bytes of an object: `format.class` (Confluent's JSON and byte array
 //! formats, and CSV as kconnect's own), and the compression of the bytes.
 
+mod arrow_connect;
 mod arrow_data;
 mod avro;
+mod avro_connect;
 mod avro_data;
 mod bytearray;
 mod csv;
@@ -12,7 +14,7 @@ mod output;
 mod parquet;
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator};
-use kconnect_api::{ConfigDef, Result, SchemaRef, SinkRecord};
+use kconnect_api::{ConfigDef, Result, SchemaAndValue, SchemaRef, SinkRecord};
 
 use crate::config::simple_name;
 use lines::LineEncoder;
@@ -125,8 +127,9 @@ fn avro_codec(name: &str) -> apache_avro::Codec {
 }
 
 impl FormatSpec {
-    /// The format from its keys; `compression_key` is the store's name for the compression key.
-    pub(crate) fn from_parsed(parsed: &ParsedConfig, compression_key: &str) -> Result<Self> {
+    /// The format from its keys; `compression_key` is the store's name for the compression key
+    /// (none for reading, where a `.gz` name tells).
+    pub(crate) fn from_parsed(parsed: &ParsedConfig, compression_key: Option<&str>) -> Result<Self> {
         let kind = match simple_name(parsed.get_string(FORMAT_CLASS)?) {
             "ByteArrayFormat" => FormatKind::ByteArray,
             "CsvFormat" => FormatKind::Csv,
@@ -134,8 +137,8 @@ impl FormatSpec {
             "ParquetFormat" => FormatKind::Parquet,
             _ => FormatKind::Json,
         };
-        let compression = match parsed.get_string(compression_key)? {
-            "gzip" => Compression::Gzip,
+        let compression = match compression_key.map(|key| parsed.get_string(key)).transpose()? {
+            Some("gzip") => Compression::Gzip,
             _ => Compression::None,
         };
         Ok(Self {
@@ -160,6 +163,27 @@ impl FormatSpec {
             FormatKind::Parquet => return format!("{}.parquet", self.parquet_codec.1),
         };
         format!("{base}{}", self.compression.suffix())
+    }
+
+    /// The values of an object this format wrote, in order; `name` tells a gzipped one (`.gz`).
+    pub fn read(&self, name: &str, bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
+        let gunzipped;
+        let bytes = if name.ends_with(Compression::Gzip.suffix()) {
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut plain)
+                .map_err(|e| kconnect_api::ConnectError::data(format!("{name} is not gzip: {e}")))?;
+            gunzipped = plain;
+            gunzipped.as_slice()
+        } else {
+            bytes
+        };
+        match self.kind {
+            FormatKind::Json => json::read(bytes),
+            FormatKind::ByteArray => Ok(bytearray::read(bytes, &self.bytearray_separator)),
+            FormatKind::Csv => csv::read(bytes),
+            FormatKind::Avro => avro_connect::read(bytes),
+            FormatKind::Parquet => parquet::read(bytes),
+        }
     }
 
     /// A new object's encoder, for records whose value schema is `schema`.

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::Schema as ArrowSchema;
-use kconnect_api::{ConnectError, Result, SchemaRef, SinkRecord};
+use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef, SinkRecord};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use super::Encoder;
+use super::arrow_connect::rows;
 use super::arrow_data::{arrow_schema, record_batch};
 
 /// Rows gathered before they are written to the row group.
@@ -103,6 +104,16 @@ impl Encoder for ParquetEncoder {
         self.write_pending()?;
         self.writer.into_inner().map_err(parquet_error)
     }
+}
+
+/// The rows of a Parquet file, as structs.
+pub(super) fn read(bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
+    let unreadable = |e: &dyn std::fmt::Display| ConnectError::data(format!("not a readable Parquet file: {e}"));
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
+            .and_then(|builder| builder.build())
+            .map_err(|e| unreadable(&e))?;
+    rows(reader.map(|batch| batch.map_err(|e| unreadable(&e))))
 }
 
 #[cfg(test)]

@@ -94,6 +94,31 @@ pub fn s3_sink(bucket: &str, topics: &str, extra: Value) -> Value {
     config
 }
 
+/// The S3 source restoring what the sink wrote to `bucket` (RESTORE_BACKUP) into topics named
+/// `<topic>-restored`, values as schemaless JSON, with `extra` keys.
+pub fn s3_restore(bucket: &str, extra: Value) -> Value {
+    let mut config = json!({
+        "connector.class": "io.confluent.connect.s3.source.S3SourceConnector",
+        "s3.bucket.name": bucket,
+        "s3.region": "us-east-1",
+        "store.url": s3_url(),
+        "aws.access.key.id": "test",
+        "aws.secret.access.key": "test",
+        "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+        "poll.interval.ms": "1000",
+        "transforms": "rename",
+        "transforms.rename.type": "org.apache.kafka.connect.transforms.RegexRouter",
+        "transforms.rename.regex": "(.*)",
+        "transforms.rename.replacement": "$1-restored",
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        config[key] = value.clone();
+    }
+    config
+}
+
 /// Waits (up to `timeout`) until `count` objects are under `prefix`, then a moment more for any
 /// extra, and returns their names.
 pub async fn wait_for_objects(
