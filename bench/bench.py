@@ -122,6 +122,20 @@ def measure(name, command, workdir, progress, expected, interval=0.02):
     }
 
 
+def standalone(workdir, name, bootstrap, rest_port, connector, worker_extra=""):
+    """The command line of a standalone worker on files written to `workdir`: the worker's
+    (broker, REST port, offsets file, then `worker_extra` lines) and one connector's."""
+    worker = workdir / f"{name}-worker.properties"
+    worker.write_text(
+        f"bootstrap.servers={bootstrap}\n"
+        f"offset.storage.file.filename={workdir / (name + '.offsets')}\n"
+        f"listeners=http://127.0.0.1:{rest_port}\n" + worker_extra
+    )
+    properties = workdir / f"{name}.properties"
+    properties.write_text(f"name={name}\n" + "".join(f"{k}={v}\n" for k, v in connector.items()))
+    return [str(KCONNECT), "standalone", str(worker), str(properties)]
+
+
 def publish(text, name):
     """Prints a report and writes it to bench/results/<name>.md."""
     print(text)

@@ -14,7 +14,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from bench import CEILING, KCONNECT, ROOT, TARGET, free_port, measure, metric_total, publish, wait_port
+from bench import CEILING, KCONNECT, ROOT, TARGET, free_port, measure, metric_total, publish, standalone, wait_port
 
 ROWS = int(os.environ.get("BENCH_JDBC_ROWS", "1000000"))
 URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
@@ -37,17 +37,11 @@ def table_rows(table):
 
 
 def worker_files(workdir, name, bootstrap, rest_port, connector):
-    worker = workdir / f"{name}-worker.properties"
-    worker.write_text(
-        f"bootstrap.servers={bootstrap}\n"
+    converters = (
         "key.converter=org.apache.kafka.connect.json.JsonConverter\n"
         "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
-        f"offset.storage.file.filename={workdir / (name + '.offsets')}\n"
-        f"listeners=http://127.0.0.1:{rest_port}\n"
     )
-    properties = workdir / f"{name}.properties"
-    properties.write_text(f"name={name}\nconnection.url={URL}\n" + "".join(f"{k}={v}\n" for k, v in connector.items()))
-    return [str(KCONNECT), "standalone", str(worker), str(properties)]
+    return standalone(workdir, name, bootstrap, rest_port, {"connection.url": URL, **connector}, converters)
 
 
 def main():

@@ -1,6 +1,8 @@
 //! One object being written: its encoder, and the multipart upload its bytes go up in once they
 //! outgrow a part. Nothing is visible under its name until it is finished.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use kconnect_api::{Result, SchemaRef, SinkRecord};
 use object_store::path::Path;
@@ -60,7 +62,8 @@ impl OpenObject {
     }
 
     /// Finishes the object: its last bytes go up and it appears under its name.
-    pub async fn finish(mut self, store: &dyn ObjectStore) -> Result<Written> {
+    pub async fn finish(mut self, store: Arc<dyn ObjectStore>) -> Result<Written> {
+        let store = store.as_ref();
         if self.already_there {
             return Ok(Written::AlreadyThere);
         }

@@ -3,7 +3,7 @@
 //! or the schema says so) every open object is finished together, and the offset after the last
 //! record becomes safe to commit. A replay from that offset cuts the same objects again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use kconnect_api::{ConnectError, Result, SchemaRef, SinkRecord, TopicPartition};
@@ -14,12 +14,20 @@ use crate::partitioner::Placement;
 use crate::schedule::next_rotation;
 use crate::sink_settings::SinkSettings;
 
-/// Objects finished together, and the offset safe to commit once they are all uploaded.
+/// Objects finished together, to be uploaded and then reported by their sequence number.
 pub(crate) struct Rotated {
     /// The objects.
     pub objects: Vec<OpenObject>,
-    /// The offset after their last record.
-    pub commit: i64,
+    /// Which rotation of the partition they are.
+    pub seq: u64,
+}
+
+/// A rotation whose objects are not all uploaded yet.
+struct Pending {
+    seq: u64,
+    /// The offset safe to commit once it and every rotation before it are uploaded.
+    commit: i64,
+    uploaded: bool,
 }
 
 /// What happened to a record.
@@ -50,6 +58,12 @@ pub(crate) struct PartitionWriter {
     committable: i64,
     /// Objects rotated and not yet handed over for upload, oldest first.
     rotated: Vec<Rotated>,
+    /// Rotations not yet uploaded, oldest first.
+    pending: VecDeque<Pending>,
+    /// The sequence number of the next rotation.
+    next_seq: u64,
+    /// Bumped when the writer abandons its objects: uploads of an older generation are stale.
+    generation: u64,
 }
 
 fn same_schema(a: &Option<SchemaRef>, b: &Option<SchemaRef>) -> bool {
@@ -75,6 +89,9 @@ impl PartitionWriter {
             scheduled: None,
             committable: first_offset,
             rotated: Vec::new(),
+            pending: VecDeque::new(),
+            next_seq: 0,
+            generation: 0,
         }
     }
 
@@ -93,15 +110,30 @@ impl PartitionWriter {
         self.objects.values_mut()
     }
 
-    /// Marks `commit` durable: the objects rotated with it are uploaded.
-    pub fn uploaded(&mut self, commit: i64) {
-        self.committable = self.committable.max(commit);
+    /// The generation uploads handed over now belong to.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Rotation `seq` is uploaded: the committable offset advances past every rotation uploaded
+    /// in order.
+    pub fn uploaded(&mut self, seq: u64) {
+        if let Some(pending) = self.pending.iter_mut().find(|p| p.seq == seq) {
+            pending.uploaded = true;
+        }
+        while self.pending.front().is_some_and(|p| p.uploaded) {
+            let done = self.pending.pop_front().expect("checked above");
+            self.committable = self.committable.max(done.commit);
+        }
     }
 
     /// Gives up every open and rotated object (on revocation, or after a failed upload): the
-    /// records from the committable offset on are to be read again.
+    /// records from the committable offset on are to be read again, and uploads still running
+    /// no longer count.
     pub fn abandon(&mut self) -> Vec<OpenObject> {
         self.next = Some(self.committable);
+        self.generation += 1;
+        self.pending.clear();
         let mut objects = self.take_open();
         objects.extend(self.rotated.drain(..).flat_map(|rotated| rotated.objects));
         objects
@@ -124,7 +156,14 @@ impl PartitionWriter {
         };
         let objects = self.take_open();
         if !objects.is_empty() {
-            self.rotated.push(Rotated { objects, commit });
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            self.rotated.push(Rotated { objects, seq });
+            self.pending.push_back(Pending {
+                seq,
+                commit,
+                uploaded: false,
+            });
         }
     }
 
@@ -156,7 +195,7 @@ impl PartitionWriter {
     /// Writes `record`, rotating before it or after it as the rules say. A record that the
     /// partitioner or the format rejects is a data error and changes nothing.
     pub fn write(&mut self, record: &SinkRecord, settings: &SinkSettings, now_ms: i64) -> Result<Outcome> {
-        let offset = record.kafka_offset;
+        let offset = record.original_kafka_offset;
         if record.core.value.value.is_null() {
             return match settings.null_values {
                 NullValues::Ignore => {
@@ -176,10 +215,12 @@ impl PartitionWriter {
         }
         let created = !self.objects.contains_key(&placement.encoded);
         if created {
+            // Named after the record's topic and partition as transformations left them (a
+            // RegexRouter renames the objects), as Confluent's.
             let name = settings.naming.object_name(
-                &self.partition.topic,
+                &record.core.topic,
                 &placement.encoded,
-                self.partition.partition,
+                record.core.kafka_partition.unwrap_or(self.partition.partition),
                 offset,
                 &settings.extension,
             );
@@ -214,9 +255,9 @@ impl PartitionWriter {
         if self.count > 0 {
             return;
         }
-        match self.rotated.last_mut() {
+        match self.pending.back_mut() {
             Some(last) => last.commit = offset + 1,
-            None => self.uploaded(offset + 1),
+            None => self.committable = self.committable.max(offset + 1),
         }
     }
 

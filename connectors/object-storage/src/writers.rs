@@ -1,6 +1,7 @@
 //! A task's partition writers, and what moves their bytes to the store: finished objects uploaded
-//! together, parts shipped early when an object outgrows a part or the task its memory budget, and
-//! a partition whose upload failed started again from its committable offset.
+//! in the background while records keep coming (bounded by the memory budget), parts shipped early
+//! when an object outgrows a part or the task its budget, and a partition whose upload failed
+//! started again from its committable offset.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,17 +9,43 @@ use std::sync::Arc;
 use futures::future::join_all;
 use kconnect_api::{ConnectError, Result, SinkRecord, TopicPartition};
 use object_store::ObjectStore;
+use tokio::task::JoinSet;
 
 use crate::config::MIN_PART_SIZE;
+use crate::open_object::OpenObject;
 use crate::partition_writer::{Outcome, PartitionWriter};
 use crate::sink_settings::SinkSettings;
 use crate::store::Written;
 
-/// Every partition writer of a task.
+/// An upload that ended.
+struct Uploaded {
+    partition: TopicPartition,
+    generation: u64,
+    seq: u64,
+    bytes: usize,
+    result: Result<()>,
+}
+
+/// Finishes a rotation's objects together.
+async fn finish_all(objects: Vec<OpenObject>, store: Arc<dyn ObjectStore>, partition: &TopicPartition) -> Result<()> {
+    let finished = join_all(objects.into_iter().map(|object| object.finish(store.clone()))).await;
+    for result in finished {
+        if result? == Written::AlreadyThere {
+            tracing::info!(partition = ?partition, "an object of this batch was already written by an earlier run; kept as it was");
+        }
+    }
+    Ok(())
+}
+
+/// Every partition writer of a task, and the uploads running in the background.
 pub(crate) struct Writers {
     settings: SinkSettings,
     store: Arc<dyn ObjectStore>,
     writers: BTreeMap<TopicPartition, PartitionWriter>,
+    /// Uploads running on their own tasks, so that they go on between calls (aborted when the
+    /// writers are dropped).
+    in_flight: JoinSet<Uploaded>,
+    in_flight_bytes: usize,
 }
 
 /// A partition whose upload failed: to be read again from `from`.
@@ -31,6 +58,12 @@ pub(crate) struct Failed {
     pub error: ConnectError,
 }
 
+/// The partition a record was consumed from, whose offsets the runtime commits (transformations
+/// may have renamed its topic since).
+fn consumed_from(record: &SinkRecord) -> TopicPartition {
+    TopicPartition::new(&record.original_topic, record.original_kafka_partition)
+}
+
 impl Writers {
     /// Writers for `settings`, uploading to `store`.
     pub fn new(settings: SinkSettings, store: Arc<dyn ObjectStore>) -> Self {
@@ -38,25 +71,27 @@ impl Writers {
             settings,
             store,
             writers: BTreeMap::new(),
+            in_flight: JoinSet::new(),
+            in_flight_bytes: 0,
         }
     }
 
     /// Writes one record into its partition's objects.
     pub fn write(&mut self, record: &SinkRecord, now_ms: i64) -> Result<Outcome> {
-        let partition = TopicPartition::new(&record.core.topic, record.core.kafka_partition.unwrap_or_default());
+        let partition = consumed_from(record);
         self.writers
             .entry(partition.clone())
-            .or_insert_with(|| PartitionWriter::new(partition, record.kafka_offset))
+            .or_insert_with(|| PartitionWriter::new(partition, record.original_kafka_offset))
             .write(record, &self.settings, now_ms)
     }
 
     /// A record that wrote nothing (reported as errant).
     pub fn skip(&mut self, record: &SinkRecord) {
-        let partition = TopicPartition::new(&record.core.topic, record.core.kafka_partition.unwrap_or_default());
+        let partition = consumed_from(record);
         self.writers
             .entry(partition.clone())
-            .or_insert_with(|| PartitionWriter::new(partition, record.kafka_offset))
-            .skip(record.kafka_offset);
+            .or_insert_with(|| PartitionWriter::new(partition, record.original_kafka_offset))
+            .skip(record.original_kafka_offset);
     }
 
     /// Rotates what the wall clock says is due.
@@ -82,43 +117,63 @@ impl Writers {
             .map(|(partition, writer)| (partition, writer.committable()))
     }
 
-    /// Uploads every rotated object, and ships parts where an object holds a part's worth or the
-    /// open objects together hold more than the budget. Partitions whose uploads all succeeded
-    /// advance their committable offsets; the others are abandoned and returned, to be read again.
+    /// Hands every rotated object to the uploads running in the background, takes the results
+    /// of those that ended, and waits for some while the bytes in flight and in open objects
+    /// pass the budget; then ships parts where an object holds a part's worth or the open
+    /// objects together hold more than the budget. A partition whose upload failed is abandoned
+    /// and returned, to be read again from its committable offset.
     pub async fn upload(&mut self) -> Vec<Failed> {
-        let store = self.store.as_ref();
-        let uploads = self.writers.iter_mut().map(|(partition, writer)| async move {
+        for (partition, writer) in &mut self.writers {
+            let generation = writer.generation();
             for rotated in writer.take_rotated() {
-                let finished = join_all(rotated.objects.into_iter().map(|object| object.finish(store))).await;
-                for result in finished {
-                    match result {
-                        Ok(Written::Created) => {}
-                        Ok(Written::AlreadyThere) => {
-                            tracing::info!(partition = ?partition, "an object of this batch was already written by an earlier run; kept as it was");
-                        }
-                        Err(error) => return Err(error),
+                let bytes: usize = rotated.objects.iter().map(OpenObject::buffered).sum();
+                let (store, partition, seq) = (self.store.clone(), partition.clone(), rotated.seq);
+                self.in_flight_bytes += bytes;
+                self.in_flight.spawn(async move {
+                    let result = finish_all(rotated.objects, store, &partition).await;
+                    Uploaded {
+                        partition,
+                        generation,
+                        seq,
+                        bytes,
+                        result,
                     }
-                }
-                writer.uploaded(rotated.commit);
+                });
             }
-            Ok(())
-        });
-        let results = join_all(uploads).await;
-        let mut failed = self.failures(results);
+        }
+        let mut failed = Vec::new();
+        while let Some(done) = self.in_flight.try_join_next() {
+            failed.extend(self.take(done));
+        }
+        while self.in_flight_bytes + self.buffered() > self.settings.memory_max_bytes {
+            let Some(done) = self.in_flight.join_next().await else {
+                break;
+            };
+            failed.extend(self.take(done));
+        }
         failed.extend(self.ship_parts().await);
         failed
     }
 
-    /// The partitions whose result is an error, abandoned.
-    fn failures(&mut self, results: Vec<Result<()>>) -> Vec<Failed> {
-        let partitions: Vec<TopicPartition> = self.writers.keys().cloned().collect();
-        let mut failed = Vec::new();
-        for (partition, result) in partitions.into_iter().zip(results) {
-            if let Err(error) = result {
-                failed.push(self.abandon_one(partition, error));
-            }
+    /// Takes an ended upload's result: its rotation counts as uploaded, or its partition is
+    /// abandoned. A stale one (its partition abandoned or revoked since) changes nothing.
+    fn take(&mut self, done: std::result::Result<Uploaded, tokio::task::JoinError>) -> Option<Failed> {
+        let done = match done {
+            Ok(done) => done,
+            Err(panicked) => panic!("an upload task failed: {panicked}"),
+        };
+        self.in_flight_bytes -= done.bytes;
+        let writer = self.writers.get_mut(&done.partition)?;
+        if writer.generation() != done.generation {
+            return None;
         }
-        failed
+        match done.result {
+            Ok(()) => {
+                writer.uploaded(done.seq);
+                None
+            }
+            Err(error) => Some(self.abandon_one(done.partition, error)),
+        }
     }
 
     fn abandon_one(&mut self, partition: TopicPartition, error: ConnectError) -> Failed {

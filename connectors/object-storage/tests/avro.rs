@@ -4,16 +4,14 @@
 
 mod common;
 
-use std::time::Duration;
-
-use kconnect_test_kit::{TestWorker, consume_values, create_topic, produce_values};
 use serde_json::{Value, json};
 
-use common::{fresh_bucket, python_read, s3_restore, s3_sink, wait_for_objects};
+use common::{assert_restored_as_written, python_read, sink_orders};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_object_storage::plugins());
 
 const BUCKET: &str = "kconnect-avro";
+const AVRO: &str = "io.confluent.connect.s3.format.avro.AvroFormat";
 
 /// Prints each Avro file's field names, then its records as JSON, one line each.
 const DUMP: &str = r#"
@@ -45,24 +43,15 @@ fn order(id: i64, with_qty: bool) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn avro_objects_read_back_in_fastavro_and_a_schema_change_starts_a_new_one() {
-    let store = fresh_bucket(BUCKET).await;
-    let worker = TestWorker::start(true).await;
-    create_topic(&worker.bootstrap, "orders").await;
-    let values = (0..7).map(|id| order(id, id >= 3));
-    produce_values(&worker.bootstrap, "orders", values).await;
-    let config = s3_sink(
+    let records: Vec<String> = (0..7).map(|id| order(id, id >= 3)).collect();
+    let (worker, store, objects) = sink_orders(
         BUCKET,
-        "orders",
-        json!({
-            "format.class": "io.confluent.connect.s3.format.avro.AvroFormat",
-            "avro.codec": "deflate",
-            "flush.size": "4",
-            "value.converter.schemas.enable": "true",
-        }),
-    );
-    worker.create("avro", config).await;
-
-    let objects = wait_for_objects(store.as_ref(), "topics", 2, Duration::from_secs(60)).await;
+        &records,
+        AVRO,
+        json!({"avro.codec": "deflate", "flush.size": "4"}),
+        2,
+    )
+    .await;
     assert_eq!(
         objects,
         [
@@ -85,23 +74,5 @@ async fn avro_objects_read_back_in_fastavro_and_a_schema_change_starts_a_new_one
     assert_eq!(lines, expected);
 
     // Restored, every record is the one written, with its types.
-    create_topic(&worker.bootstrap, "orders-restored").await;
-    worker
-        .create(
-            "restore",
-            s3_restore(
-                BUCKET,
-                json!({"format.class": "io.confluent.connect.s3.format.avro.AvroFormat"}),
-            ),
-        )
-        .await;
-    let restored: Vec<Value> = consume_values(&worker.bootstrap, "orders-restored", 7, Duration::from_secs(60))
-        .await
-        .iter()
-        .map(|value| serde_json::from_str(value).unwrap())
-        .collect();
-    let written: Vec<Value> = (0..7)
-        .map(|id| serde_json::from_str::<Value>(&order(id, id >= 3)).unwrap()["payload"].clone())
-        .collect();
-    assert_eq!(restored, written);
+    assert_restored_as_written(&worker, BUCKET, AVRO, &records).await;
 }

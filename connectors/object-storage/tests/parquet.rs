@@ -5,16 +5,14 @@
 
 mod common;
 
-use std::time::Duration;
-
-use kconnect_test_kit::{TestWorker, consume_values, create_topic, produce_values};
 use serde_json::{Value, json};
 
-use common::{fresh_bucket, python_read, s3_restore, s3_sink, wait_for_objects};
+use common::{assert_restored_as_written, python_read, sink_orders};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_object_storage::plugins());
 
 const BUCKET: &str = "kconnect-parquet";
+const PARQUET: &str = "io.confluent.connect.s3.format.parquet.ParquetFormat";
 
 /// Prints each row of each Parquet file as JSON, one line each.
 const DUMP: &str = r#"
@@ -68,22 +66,8 @@ fn row(id: i64) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn parquet_objects_read_back_in_pyarrow_with_their_types() {
-    let store = fresh_bucket(BUCKET).await;
-    let worker = TestWorker::start(true).await;
-    create_topic(&worker.bootstrap, "orders").await;
-    produce_values(&worker.bootstrap, "orders", (0..6).map(order)).await;
-    let config = s3_sink(
-        BUCKET,
-        "orders",
-        json!({
-            "format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat",
-            "flush.size": "3",
-            "value.converter.schemas.enable": "true",
-        }),
-    );
-    worker.create("parquet", config).await;
-
-    let objects = wait_for_objects(store.as_ref(), "topics", 2, Duration::from_secs(60)).await;
+    let records: Vec<String> = (0..6).map(order).collect();
+    let (worker, store, objects) = sink_orders(BUCKET, &records, PARQUET, json!({"flush.size": "3"}), 2).await;
     assert_eq!(
         objects,
         [
@@ -95,23 +79,5 @@ async fn parquet_objects_read_back_in_pyarrow_with_their_types() {
     assert_eq!(rows, (0..6).map(row).collect::<Vec<_>>());
 
     // Restored, every record is the one written, with its types.
-    create_topic(&worker.bootstrap, "orders-restored").await;
-    worker
-        .create(
-            "restore",
-            s3_restore(
-                BUCKET,
-                json!({"format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat"}),
-            ),
-        )
-        .await;
-    let restored: Vec<Value> = consume_values(&worker.bootstrap, "orders-restored", 6, Duration::from_secs(60))
-        .await
-        .iter()
-        .map(|value| serde_json::from_str(value).unwrap())
-        .collect();
-    let written: Vec<Value> = (0..6)
-        .map(|id| serde_json::from_str::<Value>(&order(id)).unwrap()["payload"].clone())
-        .collect();
-    assert_eq!(restored, written);
+    assert_restored_as_written(&worker, BUCKET, PARQUET, &records).await;
 }

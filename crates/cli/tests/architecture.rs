@@ -116,7 +116,7 @@ fn only_the_plugin_table_names_a_connector_family_and_each_has_a_default_feature
     }
     let manifest = std::fs::read_to_string(root().join("crates/cli/Cargo.toml")).expect("cli manifest");
     for family in families() {
-        let module = format!("kconnect_{family}::");
+        let module = format!("kconnect_{}::", family.replace('-', "_"));
         for file in files
             .iter()
             .filter(|f| f.canonicalize().ok() != table.canonicalize().ok())

@@ -27,15 +27,24 @@ pub async fn start_sasl_broker(data_dir: &Path) -> EmbeddedBroker {
 }
 
 async fn start(data_dir: &Path, storage: StorageKind, require_sasl: bool) -> EmbeddedBroker {
-    let listen = format!("127.0.0.1:{}", free_port()).parse().expect("address");
     start_with(BrokerOptions {
-        listen,
-        advertised: None,
-        data_dir: data_dir.to_path_buf(),
         storage,
         require_sasl,
+        ..broker_options(data_dir)
     })
     .await
+}
+
+/// An embedded broker's options: a free port on 127.0.0.1, SQLite storage under `data_dir`, no
+/// authentication. Kept, they start the same broker again on its data.
+pub fn broker_options(data_dir: &Path) -> BrokerOptions {
+    BrokerOptions {
+        listen: format!("127.0.0.1:{}", free_port()).parse().expect("address"),
+        advertised: None,
+        data_dir: data_dir.to_path_buf(),
+        storage: StorageKind::Sqlite,
+        require_sasl: false,
+    }
 }
 
 /// Starts an embedded broker with `options`.

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use kconnect_broker::{BrokerOptions, EmbeddedBroker, StorageKind};
+use kconnect_broker::{BrokerOptions, EmbeddedBroker};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{RestApi, WorkerProcess, free_port, start_with, worker_file};
+use crate::{RestApi, WorkerProcess, broker_options, free_port, start_with, worker_file};
 
 /// How long a test waits for what it expects.
 pub const WAIT: Duration = Duration::from_secs(60);
@@ -37,13 +37,7 @@ impl TestWorker {
     /// connector's properties) created at start-up.
     pub async fn start_with(distributed: bool, extra: &str, connectors: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let broker_options = BrokerOptions {
-            listen: format!("127.0.0.1:{}", free_port()).parse().expect("address"),
-            advertised: None,
-            data_dir: dir.path().join("broker"),
-            storage: StorageKind::Sqlite,
-            require_sasl: false,
-        };
+        let broker_options = broker_options(&dir.path().join("broker"));
         let broker = start_with(broker_options.clone()).await;
         let bootstrap = broker.bootstrap_servers();
         let port = free_port();

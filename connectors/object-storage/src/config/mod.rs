@@ -120,6 +120,13 @@ mod tests {
     }
 
     #[test]
+    fn the_example_configuration_is_valid() {
+        let text = include_str!("../../../../config/connect-s3-sink.properties");
+        let config = SinkConfig::<S3>::parse(&kconnect_api::config::parse_properties(text)).unwrap();
+        assert_eq!(config.flush_size, 1000);
+    }
+
+    #[test]
     fn confluents_defaults_apply() {
         let config = SinkConfig::<S3>::parse(&s3(&[])).unwrap();
         assert_eq!(config.flush_size, 3);

@@ -15,12 +15,11 @@ use arrow_array::{
 };
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field, Fields, Schema as ArrowSchema, TimeUnit};
+use kconnect_api::logical::{DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME};
 use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
 
-const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
-const DATE: &str = "org.apache.kafka.connect.data.Date";
-const TIME: &str = "org.apache.kafka.connect.data.Time";
-const TIMESTAMP: &str = "org.apache.kafka.connect.data.Timestamp";
+use super::schema_parts::{element, entry};
+
 /// The widest DECIMAL Arrow's 128-bit decimals hold, for Decimals without a declared precision.
 const MAX_PRECISION: u8 = 38;
 
@@ -36,20 +35,6 @@ fn decimal_shape(schema: &SchemaRef) -> (u8, i8) {
     (precision, scale)
 }
 
-fn element(schema: &SchemaRef) -> Result<&SchemaRef> {
-    schema
-        .value_schema
-        .as_ref()
-        .ok_or_else(|| ConnectError::data("an array schema without an element schema"))
-}
-
-fn entry(schema: &SchemaRef) -> Result<(&SchemaRef, &SchemaRef)> {
-    match (&schema.key_schema, &schema.value_schema) {
-        (Some(key), Some(value)) => Ok((key, value)),
-        _ => Err(ConnectError::data("a map schema without key and value schemas")),
-    }
-}
-
 fn string_keyed(key: &SchemaRef) -> bool {
     key.schema_type == SchemaType::String && !key.optional
 }
@@ -57,13 +42,13 @@ fn string_keyed(key: &SchemaRef) -> bool {
 /// The Arrow type of a Connect schema.
 fn data_type(schema: &SchemaRef) -> Result<DataType> {
     match schema.name.as_deref() {
-        Some(DECIMAL) => {
+        Some(DECIMAL_NAME) => {
             let (precision, scale) = decimal_shape(schema);
             return Ok(DataType::Decimal128(precision, scale));
         }
-        Some(DATE) => return Ok(DataType::Date32),
-        Some(TIME) => return Ok(DataType::Time32(TimeUnit::Millisecond)),
-        Some(TIMESTAMP) => return Ok(DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))),
+        Some(DATE_NAME) => return Ok(DataType::Date32),
+        Some(TIME_NAME) => return Ok(DataType::Time32(TimeUnit::Millisecond)),
+        Some(TIMESTAMP_NAME) => return Ok(DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))),
         _ => {}
     }
     Ok(match schema.schema_type {
@@ -338,7 +323,7 @@ mod tests {
             .field(
                 "price",
                 SchemaBuilder::new(SchemaType::Bytes)
-                    .name(DECIMAL)
+                    .name(DECIMAL_NAME)
                     .parameter("scale", "2")
                     .build(),
             )

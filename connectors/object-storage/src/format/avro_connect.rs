@@ -8,6 +8,8 @@ use apache_avro::types::Value as AvroValue;
 use kconnect_api::logical::Decimal;
 use kconnect_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, Struct, Value};
 
+use super::schema_parts::{element, entry};
+
 const NAMESPACE: &str = "io.confluent.connect.avro";
 
 fn unsupported(what: &str) -> ConnectError {
@@ -96,7 +98,7 @@ fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
         }
         AvroValue::Array(items) => match schema.schema_type {
             SchemaType::Map => {
-                let (key_schema, value_schema) = map_schemas(schema)?;
+                let (key_schema, value_schema) = entry(schema)?;
                 let entries = items.into_iter().map(|entry| match entry {
                     AvroValue::Record(mut fields) if fields.len() == 2 => {
                         let value = fields.pop().map(|(_, v)| v).unwrap_or(AvroValue::Null);
@@ -108,7 +110,7 @@ fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
                 Value::Map(entries.collect::<Result<_>>()?)
             }
             _ => {
-                let element = schema.value_schema.as_ref().ok_or_else(|| unsupported("array"))?;
+                let element = element(schema)?;
                 Value::Array(
                     items
                         .into_iter()
@@ -118,7 +120,7 @@ fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
             }
         },
         AvroValue::Map(entries) => {
-            let (_, value_schema) = map_schemas(schema)?;
+            let (_, value_schema) = entry(schema)?;
             let mut entries: Vec<(String, AvroValue)> = entries.into_iter().collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             let entries = entries
@@ -135,13 +137,6 @@ fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
         }
         _ => return Err(unsupported("value")),
     })
-}
-
-fn map_schemas(schema: &SchemaRef) -> Result<(&SchemaRef, &SchemaRef)> {
-    match (&schema.key_schema, &schema.value_schema) {
-        (Some(key), Some(value)) => Ok((key, value)),
-        _ => Err(unsupported("map")),
-    }
 }
 
 /// The records of an Avro container file.

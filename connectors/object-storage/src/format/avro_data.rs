@@ -6,14 +6,13 @@
 use std::collections::HashMap;
 
 use apache_avro::types::Value as Avro;
+use kconnect_api::logical::{DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME};
 use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
+
+use super::schema_parts::{element, entry};
 use serde_json::{Map, Value as Json, json};
 
 const NAMESPACE: &str = "io.confluent.connect.avro";
-const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
-const DATE: &str = "org.apache.kafka.connect.data.Date";
-const TIME: &str = "org.apache.kafka.connect.data.Time";
-const TIMESTAMP: &str = "org.apache.kafka.connect.data.Timestamp";
 /// AvroData's precision for a Decimal without `connect.decimal.precision`.
 const DEFAULT_PRECISION: &str = "64";
 
@@ -55,7 +54,7 @@ impl SchemaJson {
 
     fn required(&mut self, schema: &SchemaRef) -> Result<Json> {
         match schema.name.as_deref() {
-            Some(DECIMAL) => {
+            Some(DECIMAL_NAME) => {
                 let scale = schema.parameters.get("scale").cloned().unwrap_or_else(|| "0".into());
                 let precision = schema
                     .parameters
@@ -67,9 +66,9 @@ impl SchemaJson {
                 json["connect.parameters"] = json!({"scale": scale});
                 return Ok(json);
             }
-            Some(DATE) => return Ok(Self::logical(schema, "int", "date")),
-            Some(TIME) => return Ok(Self::logical(schema, "int", "time-millis")),
-            Some(TIMESTAMP) => return Ok(Self::logical(schema, "long", "timestamp-millis")),
+            Some(DATE_NAME) => return Ok(Self::logical(schema, "int", "date")),
+            Some(TIME_NAME) => return Ok(Self::logical(schema, "int", "time-millis")),
+            Some(TIMESTAMP_NAME) => return Ok(Self::logical(schema, "long", "timestamp-millis")),
             _ => {}
         }
         Ok(match schema.schema_type {
@@ -132,20 +131,6 @@ impl SchemaJson {
             record["connect.name"] = json!(name);
         }
         Ok(record)
-    }
-}
-
-fn element(schema: &SchemaRef) -> Result<&SchemaRef> {
-    schema
-        .value_schema
-        .as_ref()
-        .ok_or_else(|| ConnectError::data("an array schema without an element schema"))
-}
-
-fn entry(schema: &SchemaRef) -> Result<(&SchemaRef, &SchemaRef)> {
-    match (&schema.key_schema, &schema.value_schema) {
-        (Some(key), Some(value)) => Ok((key, value)),
-        _ => Err(ConnectError::data("a map schema without key and value schemas")),
     }
 }
 
@@ -266,7 +251,7 @@ mod tests {
             .field(
                 "price",
                 SchemaBuilder::new(SchemaType::Bytes)
-                    .name(DECIMAL)
+                    .name(DECIMAL_NAME)
                     .version(1)
                     .parameter("scale", "2")
                     .build(),

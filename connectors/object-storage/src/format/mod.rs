@@ -12,6 +12,7 @@ mod json;
 mod lines;
 mod output;
 mod parquet;
+mod schema_parts;
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator};
 use kconnect_api::{ConfigDef, Result, SchemaAndValue, SchemaRef, SinkRecord};

@@ -158,3 +158,52 @@ pub async fn python_read(store: &dyn ObjectStore, objects: &[String], script: &s
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
 }
+
+/// Topic `orders`, filled with `records` (JsonConverter envelopes), written by the S3 sink with
+/// `format_class` and `extra` keys into a fresh `bucket`: the worker, the store, and the object
+/// names once `count` objects are there.
+pub async fn sink_orders(
+    bucket: &str,
+    records: &[String],
+    format_class: &str,
+    extra: Value,
+    count: usize,
+) -> (kconnect_test_kit::TestWorker, Arc<dyn ObjectStore>, Vec<String>) {
+    let store = fresh_bucket(bucket).await;
+    let worker = kconnect_test_kit::TestWorker::start(true).await;
+    kconnect_test_kit::create_topic(&worker.bootstrap, "orders").await;
+    kconnect_test_kit::produce_values(&worker.bootstrap, "orders", records.iter().cloned()).await;
+    let mut keys = json!({"format.class": format_class, "value.converter.schemas.enable": "true"});
+    for (key, value) in extra.as_object().unwrap() {
+        keys[key] = value.clone();
+    }
+    worker.create("sink", s3_sink(bucket, "orders", keys)).await;
+    let objects = wait_for_objects(store.as_ref(), "topics", count, std::time::Duration::from_secs(60)).await;
+    (worker, store, objects)
+}
+
+/// Restores `bucket` (written in `format_class`) into `orders-restored` and checks that every
+/// record comes back as the payload of the envelope written, types and all.
+pub async fn assert_restored_as_written(
+    worker: &kconnect_test_kit::TestWorker,
+    bucket: &str,
+    format_class: &str,
+    records: &[String],
+) {
+    kconnect_test_kit::create_topic(&worker.bootstrap, "orders-restored").await;
+    worker
+        .create("restore", s3_restore(bucket, json!({"format.class": format_class})))
+        .await;
+    let timeout = std::time::Duration::from_secs(60);
+    let restored: Vec<Value> =
+        kconnect_test_kit::consume_values(&worker.bootstrap, "orders-restored", records.len(), timeout)
+            .await
+            .iter()
+            .map(|value| serde_json::from_str(value).unwrap())
+            .collect();
+    let written: Vec<Value> = records
+        .iter()
+        .map(|record| serde_json::from_str::<Value>(record).unwrap()["payload"].clone())
+        .collect();
+    assert_eq!(restored, written);
+}

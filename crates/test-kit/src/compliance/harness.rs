@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use kconnect_api::ConfigMap;
-use kconnect_broker::{BrokerOptions, EmbeddedBroker, StorageKind};
+use kconnect_broker::{BrokerOptions, EmbeddedBroker};
 use serde_json::json;
 
-use crate::{RestApi, WorkerProcess, free_port, start_with, worker_file};
+use crate::{RestApi, WorkerProcess, broker_options, free_port, start_with, worker_file};
 
 /// Keys and values as schemaless JSON, so that what a case expects reads as plain JSON text.
 const WORKER_EXTRA: &str = "key.converter=org.apache.kafka.connect.json.JsonConverter\n\
@@ -42,13 +42,7 @@ impl Harness {
     /// connector's configuration without its name.
     pub async fn new(name: &str, connector: &ConfigMap) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let broker_options = BrokerOptions {
-            listen: format!("127.0.0.1:{}", free_port()).parse().expect("address"),
-            advertised: None,
-            data_dir: dir.path().join("broker"),
-            storage: StorageKind::Sqlite,
-            require_sasl: false,
-        };
+        let broker_options = broker_options(&dir.path().join("broker"));
         let broker = start_with(broker_options.clone()).await;
         let bootstrap = broker.bootstrap_servers();
         let port = free_port();
