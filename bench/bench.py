@@ -122,6 +122,20 @@ def measure(name, command, workdir, progress, expected, interval=0.02):
     }
 
 
+def memory_broker(workdir):
+    """Starts `kconnect broker --storage memory` on a free port, logging to workdir/broker.log,
+    and waits for it: the process and its bootstrap address."""
+    port = free_port()
+    bootstrap = f"127.0.0.1:{port}"
+    broker = subprocess.Popen(
+        [str(KCONNECT), "broker", "--listen", bootstrap, "--storage", "memory"],
+        stdout=open(workdir / "broker.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
+    wait_port(port)
+    return broker, bootstrap
+
+
 def standalone(workdir, name, bootstrap, rest_port, connector, worker_extra=""):
     """The command line of a standalone worker on files written to `workdir`: the worker's
     (broker, REST port, offsets file, then `worker_extra` lines) and one connector's."""

@@ -14,7 +14,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from bench import CEILING, KCONNECT, ROOT, TARGET, free_port, measure, metric_total, publish, standalone, wait_port
+from bench import CEILING, ROOT, TARGET, free_port, measure, metric_total, memory_broker, publish, standalone
 
 ROWS = int(os.environ.get("BENCH_JDBC_ROWS", "1000000"))
 URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
@@ -59,15 +59,8 @@ def main():
     )
     row_bytes = int(psql(f"SELECT avg(pg_column_size(t.*))::int FROM {SOURCE_TABLE} t"))
 
-    broker_port = free_port()
-    bootstrap = f"127.0.0.1:{broker_port}"
-    broker = subprocess.Popen(
-        [str(KCONNECT), "broker", "--listen", bootstrap, "--storage", "memory"],
-        stdout=open(workdir / "broker.log", "w"),
-        stderr=subprocess.STDOUT,
-    )
+    broker, bootstrap = memory_broker(workdir)
     try:
-        wait_port(broker_port)
         source_port = free_port()
         source = measure(
             "source",

@@ -22,7 +22,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from bench import KCONNECT, ROOT, TARGET, cpu_seconds, free_port, metric_total, peak_rss_mb, publish, standalone, wait_port
+from bench import ROOT, TARGET, cpu_seconds, free_port, memory_broker, metric_total, peak_rss_mb, publish, standalone
 
 RECORDS = int(os.environ.get("BENCH_STORAGE_RECORDS", "1000000"))
 S3 = os.environ.get("KCONNECT_S3_URL", "http://127.0.0.1:9000")
@@ -134,16 +134,9 @@ def main():
     input_file = workdir / "input.jsonl"
     write_input(input_file)
     record_bytes = input_file.stat().st_size / RECORDS
-    broker_port = free_port()
-    bootstrap = f"127.0.0.1:{broker_port}"
-    broker = subprocess.Popen(
-        [str(KCONNECT), "broker", "--listen", bootstrap, "--storage", "memory"],
-        stdout=open(workdir / "broker.log", "w"),
-        stderr=subprocess.STDOUT,
-    )
+    broker, bootstrap = memory_broker(workdir)
     results = {}
     try:
-        wait_port(broker_port)
         port = free_port()
         fill = {
             "connector.class": "FileStreamSource",

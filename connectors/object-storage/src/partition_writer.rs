@@ -76,8 +76,9 @@ fn same_schema(a: &Option<SchemaRef>, b: &Option<SchemaRef>) -> bool {
 
 impl PartitionWriter {
     /// A writer with nothing open, whose first record is at `first_offset` (the runtime delivers
-    /// from the committed offset, so that offset is committable from the start).
-    pub fn new(partition: TopicPartition, first_offset: i64) -> Self {
+    /// from the committed offset, so that offset is committable from the start); its uploads
+    /// belong to `generation`, which no other writer of the task has had.
+    pub fn new(partition: TopicPartition, first_offset: i64, generation: u64) -> Self {
         Self {
             partition,
             objects: BTreeMap::new(),
@@ -91,7 +92,7 @@ impl PartitionWriter {
             rotated: Vec::new(),
             pending: VecDeque::new(),
             next_seq: 0,
-            generation: 0,
+            generation,
         }
     }
 
@@ -129,10 +130,10 @@ impl PartitionWriter {
 
     /// Gives up every open and rotated object (on revocation, or after a failed upload): the
     /// records from the committable offset on are to be read again, and uploads still running
-    /// no longer count.
-    pub fn abandon(&mut self) -> Vec<OpenObject> {
+    /// no longer count, the writer going on in a new `generation`.
+    pub fn abandon(&mut self, generation: u64) -> Vec<OpenObject> {
         self.next = Some(self.committable);
-        self.generation += 1;
+        self.generation = generation;
         self.pending.clear();
         let mut objects = self.take_open();
         objects.extend(self.rotated.drain(..).flat_map(|rotated| rotated.objects));

@@ -46,6 +46,9 @@ pub(crate) struct Writers {
     /// writers are dropped).
     in_flight: JoinSet<Uploaded>,
     in_flight_bytes: usize,
+    /// The last generation handed to a writer: each new writer and each abandon takes the next,
+    /// so that an upload of a writer abandoned or revoked since never counts for another.
+    generation: u64,
 }
 
 /// A partition whose upload failed: to be read again from `from`.
@@ -64,6 +67,24 @@ fn consumed_from(record: &SinkRecord) -> TopicPartition {
     TopicPartition::new(&record.original_topic, record.original_kafka_partition)
 }
 
+/// The next of a counter.
+fn next(counter: &mut u64) -> u64 {
+    *counter += 1;
+    *counter
+}
+
+/// The writer of the partition `record` was consumed from, made (in a new generation) at its
+/// first record.
+fn writer_of<'a>(
+    writers: &'a mut BTreeMap<TopicPartition, PartitionWriter>,
+    generation: &mut u64,
+    record: &SinkRecord,
+) -> &'a mut PartitionWriter {
+    writers.entry(consumed_from(record)).or_insert_with_key(|partition| {
+        PartitionWriter::new(partition.clone(), record.original_kafka_offset, next(generation))
+    })
+}
+
 impl Writers {
     /// Writers for `settings`, uploading to `store`.
     pub fn new(settings: SinkSettings, store: Arc<dyn ObjectStore>) -> Self {
@@ -73,25 +94,18 @@ impl Writers {
             writers: BTreeMap::new(),
             in_flight: JoinSet::new(),
             in_flight_bytes: 0,
+            generation: 0,
         }
     }
 
     /// Writes one record into its partition's objects.
     pub fn write(&mut self, record: &SinkRecord, now_ms: i64) -> Result<Outcome> {
-        let partition = consumed_from(record);
-        self.writers
-            .entry(partition.clone())
-            .or_insert_with(|| PartitionWriter::new(partition, record.original_kafka_offset))
-            .write(record, &self.settings, now_ms)
+        writer_of(&mut self.writers, &mut self.generation, record).write(record, &self.settings, now_ms)
     }
 
     /// A record that wrote nothing (reported as errant).
     pub fn skip(&mut self, record: &SinkRecord) {
-        let partition = consumed_from(record);
-        self.writers
-            .entry(partition.clone())
-            .or_insert_with(|| PartitionWriter::new(partition, record.original_kafka_offset))
-            .skip(record.original_kafka_offset);
+        writer_of(&mut self.writers, &mut self.generation, record).skip(record.original_kafka_offset);
     }
 
     /// Rotates what the wall clock says is due.
@@ -177,9 +191,10 @@ impl Writers {
     }
 
     fn abandon_one(&mut self, partition: TopicPartition, error: ConnectError) -> Failed {
+        let generation = next(&mut self.generation);
         let writer = self.writers.get_mut(&partition).expect("a writer of the task");
         let from = writer.committable();
-        for object in writer.abandon() {
+        for object in writer.abandon(generation) {
             tokio::spawn(object.abandon());
         }
         Failed { partition, from, error }
@@ -231,7 +246,8 @@ impl Writers {
     pub fn close(&mut self, partitions: &[TopicPartition]) {
         for partition in partitions {
             if let Some(mut writer) = self.writers.remove(partition) {
-                for object in writer.abandon() {
+                // Removed: its generation no longer matters, its uploads find no writer.
+                for object in writer.abandon(0) {
                     tokio::spawn(object.abandon());
                 }
             }

@@ -101,7 +101,13 @@ async fn rest_basics_answer_as_apache_does() {
             "org.apache.kafka.connect.file.FileStreamSinkConnector",
             "io.confluent.connect.jdbc.JdbcSourceConnector",
             "io.confluent.connect.jdbc.JdbcSinkConnector",
-            "io.debezium.connector.postgresql.PostgresConnector"
+            "io.debezium.connector.postgresql.PostgresConnector",
+            "io.confluent.connect.s3.S3SinkConnector",
+            "io.confluent.connect.gcs.GcsSinkConnector",
+            "io.confluent.connect.azure.blob.AzureBlobStorageSinkConnector",
+            "io.confluent.connect.s3.source.S3SourceConnector",
+            "io.confluent.connect.gcs.GcsSourceConnector",
+            "io.confluent.connect.azure.blob.storage.AzureBlobStorageSourceConnector"
         ]
     );
     assert_eq!(plugins[0]["type"], "source");
