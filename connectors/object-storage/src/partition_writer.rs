@@ -277,3 +277,77 @@ impl PartitionWriter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kconnect_api::config::PluginConfig;
+    use kconnect_api::record::TimestampType;
+    use kconnect_api::{ConfigMap, RecordCore, SchemaAndValue, Value};
+
+    use super::*;
+    use crate::config::{S3, SinkConfig};
+
+    fn settings() -> SinkSettings {
+        let config: ConfigMap = [
+            ("s3.bucket.name", "b"),
+            ("flush.size", "2"),
+            ("format.class", "JsonFormat"),
+            ("behavior.on.null.values", "ignore"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        SinkSettings::new(SinkConfig::<S3>::parse(&config).unwrap()).unwrap()
+    }
+
+    fn record(offset: i64, value: Value) -> SinkRecord {
+        let core = RecordCore::new("t", SchemaAndValue::new(None, value));
+        SinkRecord::new(core, 0, offset, TimestampType::CreateTime)
+    }
+
+    fn writer_with_two_rotations(settings: &SinkSettings) -> (PartitionWriter, Vec<Rotated>) {
+        let mut writer = PartitionWriter::new(TopicPartition::new("t", 0), 10, 1);
+        for offset in 10..14 {
+            writer
+                .write(&record(offset, Value::Int64(offset)), settings, 0)
+                .unwrap();
+        }
+        let rotated = writer.take_rotated();
+        (writer, rotated)
+    }
+
+    #[test]
+    fn offsets_advance_only_past_rotations_uploaded_in_order() {
+        let settings = settings();
+        let (mut writer, rotated) = writer_with_two_rotations(&settings);
+        assert_eq!(rotated.iter().map(|r| r.seq).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(writer.committable(), 10);
+        writer.uploaded(1);
+        assert_eq!(writer.committable(), 10, "the second rotation is up, the first is not");
+        writer.uploaded(0);
+        assert_eq!(writer.committable(), 14);
+    }
+
+    #[test]
+    fn a_skipped_record_after_a_rotation_commits_with_it() {
+        let settings = settings();
+        let (mut writer, _) = writer_with_two_rotations(&settings);
+        writer.write(&record(14, Value::Null), &settings, 0).unwrap();
+        assert_eq!(writer.committable(), 10, "not before the rotations are uploaded");
+        writer.uploaded(0);
+        writer.uploaded(1);
+        assert_eq!(writer.committable(), 15);
+    }
+
+    #[test]
+    fn an_abandoned_writer_reads_again_from_its_committable_offset() {
+        let settings = settings();
+        let (mut writer, _) = writer_with_two_rotations(&settings);
+        writer.uploaded(0);
+        writer.write(&record(14, Value::Int64(14)), &settings, 0).unwrap();
+        assert_eq!(writer.abandon(2).len(), 1, "the open object");
+        assert_eq!((writer.committable(), writer.generation()), (12, 2));
+        writer.uploaded(1);
+        assert_eq!(writer.committable(), 12, "the abandoned rotation no longer counts");
+    }
+}
