@@ -30,14 +30,6 @@ struct Pending {
     uploaded: bool,
 }
 
-/// What happened to a record.
-pub(crate) enum Outcome {
-    /// Written to an open object.
-    Written,
-    /// Not written: a null value skipped by `behavior.on.null.values=ignore`.
-    Skipped,
-}
-
 /// One Kafka partition's open objects.
 pub(crate) struct PartitionWriter {
     partition: TopicPartition,
@@ -193,15 +185,16 @@ impl PartitionWriter {
         }
     }
 
-    /// Writes `record`, rotating before it or after it as the rules say. A record that the
-    /// partitioner or the format rejects is a data error and changes nothing.
-    pub fn write(&mut self, record: &SinkRecord, settings: &SinkSettings, now_ms: i64) -> Result<Outcome> {
+    /// Writes `record`, rotating before it or after it as the rules say; a null value is skipped
+    /// or fails the task, as `behavior.on.null.values` says. A record that the partitioner or the
+    /// format rejects is a data error and changes nothing.
+    pub fn write(&mut self, record: &SinkRecord, settings: &SinkSettings, now_ms: i64) -> Result<()> {
         let offset = record.original_kafka_offset;
         if record.core.value.value.is_null() {
             return match settings.null_values {
                 NullValues::Ignore => {
                     self.skip(offset);
-                    Ok(Outcome::Skipped)
+                    Ok(())
                 }
                 NullValues::Fail => Err(ConnectError::Fatal(format!(
                     "null value at {}-{} offset {offset}; set behavior.on.null.values=ignore to skip such records",
@@ -246,7 +239,7 @@ impl PartitionWriter {
         if self.count >= settings.flush_size {
             self.rotate();
         }
-        Ok(Outcome::Written)
+        Ok(())
     }
 
     /// A record that writes nothing (skipped, or reported as errant). With no object open, the
@@ -269,7 +262,7 @@ impl PartitionWriter {
             return;
         }
         let scheduled = self.scheduled.is_some_and(|due| now_ms >= due);
-        let by_wall_clock = settings.wall_clock_rotation()
+        let by_wall_clock = settings.partitioner.by_wall_clock()
             && matches!((settings.rotation.interval_ms, self.base_timestamp),
                 (Some(interval), Some(base)) if now_ms - base >= interval);
         if scheduled || by_wall_clock {

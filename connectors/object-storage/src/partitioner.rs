@@ -60,6 +60,17 @@ impl Partitioner {
         matches!(self, Self::Time { .. })
     }
 
+    /// Whether it buckets by the wall clock, so that time alone can make `rotate.interval.ms` due.
+    pub fn by_wall_clock(&self) -> bool {
+        matches!(
+            self,
+            Self::Time {
+                extractor: Extractor::Wallclock,
+                ..
+            }
+        )
+    }
+
     /// Where `record` goes; `now_ms` is the wall clock for the Wallclock extractor.
     pub fn place(&self, record: &SinkRecord, now_ms: i64) -> Result<Placement> {
         match self {

@@ -74,16 +74,12 @@ impl<B: Backend> SinkConnector for ObjectStorageSinkConnector<B> {
     }
 }
 
-/// The gauges a task reports (`/metrics`, group `plugins`).
-struct Gauges {
-    buffered: Arc<Gauge>,
-}
-
 /// What a started task works with.
 struct Running {
     context: Arc<dyn SinkTaskContext>,
     writers: Writers,
-    gauges: Option<Gauges>,
+    /// The `buffered-bytes` gauge (`/metrics`, group `plugins`), where metrics are shown.
+    buffered_bytes: Option<Arc<Gauge>>,
     /// How long to wait before the next attempt after a failed upload; zero when none failed.
     backoff: Duration,
 }
@@ -148,8 +144,8 @@ impl Running {
             self.backoff = (self.backoff * 2).clamp(Duration::from_secs(1), MAX_BACKOFF);
             tokio::time::sleep(self.backoff).await;
         }
-        if let Some(gauges) = &self.gauges {
-            gauges.buffered.set(self.writers.buffered() as f64);
+        if let Some(gauge) = &self.buffered_bytes {
+            gauge.set(self.writers.buffered() as f64);
         }
     }
 }
@@ -160,16 +156,14 @@ impl<B: Backend> SinkTask for ObjectStorageSinkTask<B> {
         let settings = SinkSettings::new(SinkConfig::<B>::parse(context.configs())?)?;
         let store = settings.store.connect()?;
         check_reachable(store.as_ref(), &settings.naming.topics_dir).await?;
-        let gauges = context.plugin_metrics().map(|metrics| {
+        let buffered_bytes = context.plugin_metrics().map(|metrics| {
             metrics.gauge("memory-max-bytes").set(settings.memory_max_bytes as f64);
-            Gauges {
-                buffered: metrics.gauge("buffered-bytes"),
-            }
+            metrics.gauge("buffered-bytes")
         });
         self.running = Some(Running {
             context,
             writers: Writers::new(settings, store),
-            gauges,
+            buffered_bytes,
             backoff: Duration::ZERO,
         });
         Ok(())

@@ -2,7 +2,7 @@
 
 use kconnect_api::Result;
 
-use crate::config::{Backend, Extractor, Naming, NullValues, PartitionerSpec, Rotation, SinkConfig};
+use crate::config::{Backend, Naming, NullValues, Rotation, SinkConfig};
 use crate::format::FormatSpec;
 use crate::partitioner::Partitioner;
 use crate::store::StoreSettings;
@@ -19,8 +19,6 @@ pub(crate) struct SinkSettings {
     pub naming: Naming,
     /// The directory of each record.
     pub partitioner: Partitioner,
-    /// Whether the partitioner buckets by the wall clock.
-    wall_clock: bool,
     /// The record format.
     pub format: FormatSpec,
     /// The objects' extension.
@@ -36,16 +34,8 @@ pub(crate) struct SinkSettings {
 impl SinkSettings {
     /// The settings of `config`.
     pub fn new<B: Backend>(config: SinkConfig<B>) -> Result<Self> {
-        let wall_clock = matches!(
-            config.partitioner,
-            PartitionerSpec::Time {
-                extractor: Extractor::Wallclock,
-                ..
-            }
-        );
         Ok(Self {
             partitioner: Partitioner::new(&config.partitioner, &config.naming.directory_delim)?,
-            wall_clock,
             extension: config.format.extension(),
             store: config.store,
             flush_size: config.flush_size,
@@ -56,10 +46,5 @@ impl SinkSettings {
             part_size: config.part_size,
             memory_max_bytes: config.memory_max_bytes,
         })
-    }
-
-    /// Whether `rotate.interval.ms` runs on the wall clock, so that time alone can rotate.
-    pub fn wall_clock_rotation(&self) -> bool {
-        self.wall_clock && self.partitioner.is_time_based()
     }
 }

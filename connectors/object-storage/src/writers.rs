@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::config::MIN_PART_SIZE;
 use crate::open_object::OpenObject;
-use crate::partition_writer::{Outcome, PartitionWriter};
+use crate::partition_writer::PartitionWriter;
 use crate::sink_settings::SinkSettings;
 use crate::store::Written;
 
@@ -67,6 +67,13 @@ fn consumed_from(record: &SinkRecord) -> TopicPartition {
     TopicPartition::new(&record.original_topic, record.original_kafka_partition)
 }
 
+/// Aborts the multipart uploads of given-up objects without waiting for the store.
+fn abandon_in_background(objects: Vec<OpenObject>) {
+    for object in objects {
+        tokio::spawn(object.abandon());
+    }
+}
+
 /// The next of a counter.
 fn next(counter: &mut u64) -> u64 {
     *counter += 1;
@@ -99,7 +106,7 @@ impl Writers {
     }
 
     /// Writes one record into its partition's objects.
-    pub fn write(&mut self, record: &SinkRecord, now_ms: i64) -> Result<Outcome> {
+    pub fn write(&mut self, record: &SinkRecord, now_ms: i64) -> Result<()> {
         writer_of(&mut self.writers, &mut self.generation, record).write(record, &self.settings, now_ms)
     }
 
@@ -194,9 +201,7 @@ impl Writers {
         let generation = next(&mut self.generation);
         let writer = self.writers.get_mut(&partition).expect("a writer of the task");
         let from = writer.committable();
-        for object in writer.abandon(generation) {
-            tokio::spawn(object.abandon());
-        }
+        abandon_in_background(writer.abandon(generation));
         Failed { partition, from, error }
     }
 
@@ -247,9 +252,7 @@ impl Writers {
         for partition in partitions {
             if let Some(mut writer) = self.writers.remove(partition) {
                 // Removed: its generation no longer matters, its uploads find no writer.
-                for object in writer.abandon(0) {
-                    tokio::spawn(object.abandon());
-                }
+                abandon_in_background(writer.abandon(0));
             }
         }
     }

@@ -118,6 +118,12 @@ pub(crate) struct FormatSpec {
     pub parquet_codec: (::parquet::basic::Compression, &'static str),
 }
 
+fn parquet_codec(name: &str) -> Result<(::parquet::basic::Compression, &'static str)> {
+    parquet::codec(name).ok_or_else(|| {
+        kconnect_api::ConnectError::config(PARQUET_CODEC, format!("{name} is not one of {PARQUET_CODECS:?}"))
+    })
+}
+
 fn avro_codec(name: &str) -> apache_avro::Codec {
     match name {
         "deflate" => apache_avro::Codec::Deflate(apache_avro::DeflateSettings::default()),
@@ -148,8 +154,7 @@ impl FormatSpec {
             bytearray_extension: parsed.get_string(BYTEARRAY_EXTENSION)?.to_string(),
             bytearray_separator: parsed.string(BYTEARRAY_SEPARATOR).unwrap_or("\n").as_bytes().to_vec(),
             avro_codec: avro_codec(parsed.get_string(AVRO_CODEC)?),
-            parquet_codec: parquet::codec(parsed.get_string(PARQUET_CODEC)?)
-                .unwrap_or((::parquet::basic::Compression::SNAPPY, ".snappy")),
+            parquet_codec: parquet_codec(parsed.get_string(PARQUET_CODEC)?)?,
         })
     }
 
