@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod plugin;
 pub mod record;
 pub mod schema;
+pub mod schema_projector;
 pub mod sink;
 pub mod source;
 pub mod transform;
