@@ -9,6 +9,7 @@
 //! was), and the consumer offset is committed only past records in completely uploaded objects, so
 //! a replay after a crash rewrites the same names with the same records.
 
+mod compatibility;
 mod config;
 mod format;
 mod joda;
@@ -16,11 +17,13 @@ mod listing;
 mod open_object;
 mod partition_writer;
 mod partitioner;
+mod record_objects;
 mod schedule;
 mod sink;
 mod sink_settings;
 mod source;
 mod store;
+mod stored;
 mod writers;
 
 use config::{Azure, Gcs, S3};

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use kconnect_api::{Result, SchemaRef, SinkRecord};
+use kconnect_api::{Result, SchemaAndValue, SchemaRef};
 use object_store::path::Path;
 use object_store::{MultipartUpload, ObjectStore, PutPayload};
 
@@ -21,7 +21,7 @@ pub(crate) struct OpenObject {
 }
 
 impl OpenObject {
-    /// A new object at `name` for records whose value schema is `schema`.
+    /// A new object at `name` for values of `schema`.
     pub fn new(name: &str, format: &FormatSpec, schema: Option<&SchemaRef>) -> Result<Self> {
         Ok(Self {
             path: Path::from(name),
@@ -31,9 +31,15 @@ impl OpenObject {
         })
     }
 
-    /// Appends a record; one the format cannot hold leaves the object as it was.
-    pub fn write(&mut self, record: &SinkRecord) -> Result<()> {
-        self.encoder.write(record)
+    /// Converts what the object holds of a record of `topic`, to append with
+    /// [`OpenObject::commit`]; one the format cannot hold is a data error.
+    pub fn stage(&mut self, topic: &str, view: &SchemaAndValue) -> Result<()> {
+        self.encoder.stage(topic, view)
+    }
+
+    /// Appends the staged record.
+    pub fn commit(&mut self) -> Result<()> {
+        self.encoder.commit()
     }
 
     /// The encoded bytes held in memory.

@@ -8,9 +8,11 @@ use std::sync::Arc;
 
 use kconnect_api::{ConnectError, Result, SchemaRef, SinkRecord, TopicPartition};
 
+use crate::compatibility::{Compatibility, Fit, projected};
 use crate::config::{NullValues, Rotation};
 use crate::open_object::OpenObject;
 use crate::partitioner::Placement;
+use crate::record_objects::RecordObjects;
 use crate::schedule::next_rotation;
 use crate::sink_settings::SinkSettings;
 
@@ -33,7 +35,7 @@ struct Pending {
 /// One Kafka partition's open objects.
 pub(crate) struct PartitionWriter {
     partition: TopicPartition,
-    objects: BTreeMap<String, OpenObject>,
+    objects: BTreeMap<String, RecordObjects>,
     /// Records written since the last rotation.
     count: u64,
     /// The offset after the last record seen.
@@ -42,8 +44,8 @@ pub(crate) struct PartitionWriter {
     base_timestamp: Option<i64>,
     /// The encoded partition of the last record (time-based partitioners).
     current_encoded: Option<String>,
-    /// The value schema of the records since the last rotation.
-    schema: Option<Option<SchemaRef>>,
+    /// The schemas of the records since the last rotation.
+    schemas: Option<Schemas>,
     /// When the scheduled rotation is due (`rotate.schedule.interval.ms`).
     scheduled: Option<i64>,
     /// The offset that is safe to commit: every record before it is in an uploaded object.
@@ -56,6 +58,30 @@ pub(crate) struct PartitionWriter {
     next_seq: u64,
     /// Bumped when the writer abandons its objects: uploads of an older generation are stale.
     generation: u64,
+}
+
+/// The schemas an object's records share: the value's, and the key's when keys are stored.
+struct Schemas {
+    value: Option<SchemaRef>,
+    key: Option<SchemaRef>,
+}
+
+impl Schemas {
+    fn of(record: &SinkRecord, settings: &SinkSettings) -> Self {
+        Self {
+            value: record.core.value.schema.clone(),
+            key: settings.companions.keys.as_ref().and(record.core.key.schema.clone()),
+        }
+    }
+
+    /// How a record of `other`'s schemas fits objects of these (a changed key schema always
+    /// needs objects of its own).
+    fn fit(&self, other: &Self, compatibility: Compatibility) -> Result<Fit> {
+        if !same_schema(&self.key, &other.key) {
+            return Ok(Fit::NewObjects);
+        }
+        compatibility.fit(other.value.as_ref(), self.value.as_ref())
+    }
 }
 
 fn same_schema(a: &Option<SchemaRef>, b: &Option<SchemaRef>) -> bool {
@@ -78,7 +104,7 @@ impl PartitionWriter {
             next: None,
             base_timestamp: None,
             current_encoded: None,
-            schema: None,
+            schemas: None,
             scheduled: None,
             committable: first_offset,
             rotated: Vec::new(),
@@ -95,12 +121,12 @@ impl PartitionWriter {
 
     /// The open objects.
     pub fn objects(&self) -> impl Iterator<Item = &OpenObject> {
-        self.objects.values()
+        self.objects.values().flat_map(RecordObjects::iter)
     }
 
     /// The open objects, to ship parts of.
     pub fn objects_mut(&mut self) -> impl Iterator<Item = &mut OpenObject> {
-        self.objects.values_mut()
+        self.objects.values_mut().flat_map(RecordObjects::iter_mut)
     }
 
     /// The generation uploads handed over now belong to.
@@ -137,9 +163,12 @@ impl PartitionWriter {
         self.count = 0;
         self.base_timestamp = None;
         self.current_encoded = None;
-        self.schema = None;
+        self.schemas = None;
         self.scheduled = None;
-        std::mem::take(&mut self.objects).into_values().collect()
+        std::mem::take(&mut self.objects)
+            .into_values()
+            .flat_map(RecordObjects::into_objects)
+            .collect()
     }
 
     /// Finishes every open object together.
@@ -166,15 +195,18 @@ impl PartitionWriter {
         std::mem::take(&mut self.rotated)
     }
 
-    /// Whether the open objects are due before `placement` is written (Confluent's rules).
-    fn due_before(&self, placement: &Placement, schema: &Option<SchemaRef>, settings: &SinkSettings) -> bool {
+    /// How a record of `schemas` fits the open objects.
+    fn fit(&self, schemas: &Schemas, settings: &SinkSettings) -> Result<Fit> {
+        match &self.schemas {
+            Some(current) if self.count > 0 => current.fit(schemas, settings.compatibility),
+            _ => Ok(Fit::Same),
+        }
+    }
+
+    /// Whether the open objects are due by time before `placement` is written (Confluent's rules).
+    fn due_before(&self, placement: &Placement, settings: &SinkSettings) -> bool {
         if self.count == 0 {
             return false;
-        }
-        if let Some(current) = &self.schema
-            && !same_schema(current, schema)
-        {
-            return true;
         }
         let rotation: &Rotation = &settings.rotation;
         match (rotation.interval_ms, placement.timestamp, self.base_timestamp) {
@@ -203,23 +235,31 @@ impl PartitionWriter {
             };
         }
         let placement = settings.partitioner.place(record, now_ms)?;
-        let schema = record.core.value.schema.clone();
-        if self.due_before(&placement, &schema, settings) {
+        let schemas = Schemas::of(record, settings);
+        let mut fit = self.fit(&schemas, settings)?;
+        if fit == Fit::NewObjects || self.due_before(&placement, settings) {
             self.rotate();
+            fit = Fit::Same;
         }
+        let projection;
+        let record = match (fit, self.schemas.as_ref().and_then(|current| current.value.as_ref())) {
+            (Fit::Projected, Some(current)) => {
+                projection = projected(record, current)?;
+                &projection
+            }
+            _ => record,
+        };
         let created = !self.objects.contains_key(&placement.encoded);
         if created {
             // Named after the record's topic and partition as transformations left them (a
             // RegexRouter renames the objects), as Confluent's.
-            let name = settings.naming.object_name(
-                &record.core.topic,
-                &placement.encoded,
-                record.core.kafka_partition.unwrap_or(self.partition.partition),
-                offset,
-                &settings.extension,
-            );
-            let object = OpenObject::new(&name, &settings.format, schema.as_ref())?;
-            self.objects.insert(placement.encoded.clone(), object);
+            let partition = record.core.kafka_partition.unwrap_or(self.partition.partition);
+            let objects = RecordObjects::open(record, settings, |extension| {
+                settings
+                    .naming
+                    .object_name(&record.core.topic, &placement.encoded, partition, offset, extension)
+            })?;
+            self.objects.insert(placement.encoded.clone(), objects);
         }
         let object = self.objects.get_mut(&placement.encoded).expect("opened above");
         if let Err(err) = object.write(record) {
@@ -230,7 +270,7 @@ impl PartitionWriter {
         }
         if self.count == 0 {
             self.base_timestamp = placement.timestamp;
-            self.schema = Some(schema);
+            self.schemas = Some(schemas);
             self.scheduled = next_rotation(&settings.rotation, now_ms);
         }
         self.current_encoded = Some(placement.encoded);

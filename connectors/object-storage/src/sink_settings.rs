@@ -2,10 +2,12 @@
 
 use kconnect_api::Result;
 
+use crate::compatibility::Compatibility;
 use crate::config::{Backend, Naming, NullValues, Rotation, SinkConfig};
 use crate::format::FormatSpec;
 use crate::partitioner::Partitioner;
 use crate::store::StoreSettings;
+use crate::stored::{Companions, Part};
 
 /// A task's settings, the same for every partition it writes.
 pub(crate) struct SinkSettings {
@@ -21,8 +23,10 @@ pub(crate) struct SinkSettings {
     pub partitioner: Partitioner,
     /// The record format.
     pub format: FormatSpec,
-    /// The objects' extension.
-    pub extension: String,
+    /// The keys and headers stored beside the values.
+    pub companions: Companions,
+    /// How value schema changes are written.
+    pub compatibility: Compatibility,
     /// Null values.
     pub null_values: NullValues,
     /// Bytes per multipart part.
@@ -36,15 +40,21 @@ impl SinkSettings {
     pub fn new<B: Backend>(config: SinkConfig<B>) -> Result<Self> {
         Ok(Self {
             partitioner: Partitioner::new(&config.partitioner, &config.naming.directory_delim)?,
-            extension: config.format.extension(),
             store: config.store,
             flush_size: config.flush_size,
             rotation: config.rotation,
             naming: config.naming,
             format: config.format,
+            companions: config.companions,
+            compatibility: config.compatibility,
             null_values: config.null_values,
             part_size: config.part_size,
             memory_max_bytes: config.memory_max_bytes,
         })
+    }
+
+    /// Each part of a record the objects hold, with its format: the value's first.
+    pub fn parts(&self) -> impl Iterator<Item = (Part, &FormatSpec)> {
+        std::iter::once((Part::Value, &self.format)).chain(self.companions.parts())
     }
 }

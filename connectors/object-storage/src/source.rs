@@ -12,16 +12,17 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use kconnect_api::config::PluginConfig;
 use kconnect_api::{
-    ConfigDef, ConfigInfos, ConfigMap, ConnectError, Connector, ConnectorContext, OffsetMap, RecordCore, Result,
-    SchemaAndValue, SourceConnector, SourceRecord, SourceTask, SourceTaskContext,
+    ConfigDef, ConfigInfos, ConfigMap, ConnectError, Connector, ConnectorContext, Headers, OffsetMap, RecordCore,
+    Result, SchemaAndValue, SourceConnector, SourceRecord, SourceTask, SourceTaskContext,
 };
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use serde_json::json;
 
 use crate::config::{Backend, SourceConfig};
-use crate::listing::{Listed, Selection, task_of};
+use crate::listing::{Listed, Selection, ready, task_of};
 use crate::store::failed;
+use crate::stored::{Part, stored_headers, stored_key};
 
 /// The task configuration keys that split the folders between tasks (kconnect's own).
 const TASK_INDEX: &str = "kconnect.task.index";
@@ -125,6 +126,10 @@ impl Progress {
 struct Reading {
     listed: Listed,
     records: Vec<SchemaAndValue>,
+    /// The records' keys, when stored beside the object.
+    keys: Option<Vec<SchemaAndValue>>,
+    /// The records' headers, when stored beside the object.
+    headers: Option<Vec<Headers>>,
     next: usize,
     partition: Arc<OffsetMap>,
 }
@@ -168,7 +173,7 @@ impl<B: Backend> Running<B> {
     async fn list(&mut self) -> Result<()> {
         let prefix = Path::from(self.config.naming.topics_dir.as_str());
         let prefix = (!self.config.naming.topics_dir.is_empty()).then_some(&prefix);
-        let names: Vec<String> = self
+        let names: std::collections::BTreeSet<String> = self
             .store
             .list(prefix)
             .map_ok(|meta| meta.location.to_string())
@@ -187,6 +192,8 @@ impl<B: Backend> Running<B> {
             .filter(|listed| task_of(&listed.folder, self.task_count) == self.task_index)
             .collect();
         listed.sort_by(|a, b| a.name.cmp(&b.name));
+        let parts: Vec<Part> = self.config.companions.parts().map(|(part, _)| part).collect();
+        let listed = ready(listed, &names, &parts);
         let reader = self.context.offset_storage_reader();
         for object in &listed {
             self.progress.entry(object.folder.clone()).or_insert_with(|| {
@@ -205,12 +212,9 @@ impl<B: Backend> Running<B> {
         Ok(())
     }
 
-    /// Downloads and decodes the first queued object.
-    async fn open_next(&mut self) -> Result<()> {
-        let Some(listed) = self.queue.front().cloned() else {
-            return Ok(());
-        };
-        let path = Path::from(listed.name.as_str());
+    /// The records of the object `name`, written in `format`.
+    async fn read(&self, name: &str, format: &crate::format::FormatSpec) -> Result<Vec<SchemaAndValue>> {
+        let path = Path::from(name);
         let bytes = self
             .store
             .get(&path)
@@ -219,13 +223,42 @@ impl<B: Backend> Running<B> {
             .bytes()
             .await
             .map_err(|err| failed("cannot read", &path, err))?;
-        let records = self.config.format.read(&listed.name, &bytes)?;
+        format.read(name, &bytes)
+    }
+
+    /// Downloads and decodes the first queued object, and the keys and headers beside it.
+    async fn open_next(&mut self) -> Result<()> {
+        let Some(listed) = self.queue.front().cloned() else {
+            return Ok(());
+        };
+        let records = self.read(&listed.name, &self.config.format).await?;
+        let (mut keys, mut headers) = (None, None);
+        for (part, name) in &listed.companions {
+            let Some(format) = self.config.companions.format_of(*part) else {
+                continue;
+            };
+            let stored = self.read(name, format).await?;
+            if stored.len() != records.len() {
+                return Err(ConnectError::data(format!(
+                    "{name} holds {} entries for the {} records of {}",
+                    stored.len(),
+                    records.len(),
+                    listed.name
+                )));
+            }
+            match part {
+                Part::Key => keys = Some(stored.into_iter().map(stored_key).collect()),
+                _ => headers = Some(stored.iter().map(stored_headers).collect::<Result<Vec<_>>>()?),
+            }
+        }
         let next = self.progress[&listed.folder].done_in(&listed.name);
         self.queue.pop_front();
         self.reading = Some(Reading {
             partition: Arc::new(folder_partition(&listed.folder)),
             listed,
             records,
+            keys,
+            headers,
             next,
         });
         Ok(())
@@ -247,6 +280,12 @@ impl<B: Backend> Running<B> {
             let value = std::mem::replace(&mut reading.records[index], SchemaAndValue::NULL);
             let mut core = RecordCore::new(reading.listed.topic.clone(), value);
             core.kafka_partition = reading.listed.partition;
+            if let Some(keys) = reading.keys.as_mut() {
+                core.key = std::mem::replace(&mut keys[index], SchemaAndValue::NULL);
+            }
+            if let Some(headers) = reading.headers.as_mut() {
+                core.headers = std::mem::take(&mut headers[index]);
+            }
             batch.push(SourceRecord::new(reading.partition.clone(), offset, core));
         }
         reading.next = end;

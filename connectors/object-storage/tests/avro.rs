@@ -1,6 +1,7 @@
 //! AvroFormat objects read by fastavro (a reader nobody here wrote): records with their logical
 //! types and optional fields, and a new object where the value schema changes mid-stream; then
-//! restored by the S3 source, every record exactly as written.
+//! restored by the S3 source, every record exactly as written. With `schema.compatibility=BACKWARD`,
+//! records of an older schema version join the newer version's object, projected onto it.
 
 mod common;
 
@@ -24,8 +25,13 @@ for path in sys.argv[1:]:
             print(json.dumps(record, default=str))
 "#;
 
-/// An order under schema version 1 (without `qty`) or 2 (with it).
+/// An order under schema version 1 (without `qty`) or 2 (with it), unversioned.
 fn order(id: i64, with_qty: bool) -> String {
+    versioned_order(id, with_qty, None)
+}
+
+/// An order under schema version 1 (without `qty`) or 2 (with it), the schema carrying `version`.
+fn versioned_order(id: i64, with_qty: bool, version: Option<i32>) -> String {
     let mut fields = vec![
         json!({"field": "id", "type": "int64", "optional": false}),
         json!({"field": "note", "type": "string", "optional": true}),
@@ -38,7 +44,11 @@ fn order(id: i64, with_qty: bool) -> String {
         fields.push(json!({"field": "qty", "type": "int32", "optional": true}));
         payload["qty"] = json!(id * 10);
     }
-    json!({"schema": {"type": "struct", "name": "shop.Order", "fields": fields}, "payload": payload}).to_string()
+    let mut schema = json!({"type": "struct", "name": "shop.Order", "fields": fields});
+    if let Some(version) = version {
+        schema["version"] = json!(version);
+    }
+    json!({"schema": schema, "payload": payload}).to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,4 +85,36 @@ async fn avro_objects_read_back_in_fastavro_and_a_schema_change_starts_a_new_one
 
     // Restored, every record is the one written, with its types.
     assert_restored_as_written(&worker, BUCKET, AVRO, &records).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backward_compatibility_projects_older_versions_onto_the_newer_object() {
+    let versions = [1, 1, 2, 1, 2, 1];
+    let records: Vec<String> = versions
+        .iter()
+        .enumerate()
+        .map(|(id, &version)| versioned_order(id as i64, version == 2, Some(version)))
+        .collect();
+    let bucket = "kconnect-avro-backward";
+    let keys = json!({"flush.size": "4", "schema.compatibility": "BACKWARD"});
+    let (_worker, store, objects) = sink_orders(bucket, &records, AVRO, keys, 2).await;
+    assert_eq!(
+        objects,
+        [
+            "topics/orders/partition=0/orders+0+0000000000.avro",
+            "topics/orders/partition=0/orders+0+0000000002.avro",
+        ]
+    );
+    let lines = python_read(store.as_ref(), &objects, DUMP).await;
+    let expected = vec![
+        json!(["id", "note", "price"]),
+        json!({"id": 0, "note": null, "price": "12.50"}),
+        json!({"id": 1, "note": "n1", "price": "12.50"}),
+        json!(["id", "note", "price", "qty"]),
+        json!({"id": 2, "note": null, "price": "12.50", "qty": 20}),
+        json!({"id": 3, "note": "n3", "price": "12.50", "qty": null}),
+        json!({"id": 4, "note": null, "price": "12.50", "qty": 40}),
+        json!({"id": 5, "note": "n5", "price": "12.50", "qty": null}),
+    ];
+    assert_eq!(lines, expected);
 }

@@ -143,9 +143,29 @@ pub async fn create_topic_with_partitions(bootstrap: &str, topic: &str, partitio
     }
 }
 
+/// A record to produce: its key, value and headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProducedRecord {
+    /// The key; `None` for a null key.
+    pub key: Option<String>,
+    /// The value.
+    pub value: String,
+    /// The headers, in order.
+    pub headers: Vec<(String, String)>,
+}
+
+impl From<String> for ProducedRecord {
+    fn from(value: String) -> Self {
+        Self {
+            value,
+            ..Self::default()
+        }
+    }
+}
+
 /// Produces `values` to `topic`, in order, waiting for each acknowledgement batch.
 pub async fn produce_values(bootstrap: &str, topic: &str, values: impl IntoIterator<Item = String>) {
-    produce(bootstrap, topic, None, values).await;
+    produce_records(bootstrap, topic, None, values.into_iter().map(ProducedRecord::from)).await;
 }
 
 /// Produces `values` to one partition of `topic`, in order, waiting for each acknowledgement batch.
@@ -155,22 +175,50 @@ pub async fn produce_to_partition(
     partition: i32,
     values: impl IntoIterator<Item = String>,
 ) {
-    produce(bootstrap, topic, Some(partition), values).await;
+    produce_records(
+        bootstrap,
+        topic,
+        Some(partition),
+        values.into_iter().map(ProducedRecord::from),
+    )
+    .await;
 }
 
-async fn produce(bootstrap: &str, topic: &str, partition: Option<i32>, values: impl IntoIterator<Item = String>) {
+/// Produces `records` with their keys and headers to `topic` (to `partition` when given), in
+/// order, waiting for each acknowledgement batch.
+pub async fn produce_records(
+    bootstrap: &str,
+    topic: &str,
+    partition: Option<i32>,
+    records: impl IntoIterator<Item = ProducedRecord>,
+) {
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("enable.idempotence", "true")
         .create()
         .expect("producer");
-    let deliveries: Vec<_> = values
+    let deliveries: Vec<_> = records
         .into_iter()
-        .map(|value| {
+        .map(|produced| {
             let producer = producer.clone();
             let topic = topic.to_string();
             async move {
-                let mut record = FutureRecord::<(), String>::to(&topic).payload(&value);
+                let headers =
+                    produced
+                        .headers
+                        .iter()
+                        .fold(rdkafka::message::OwnedHeaders::new(), |headers, (key, value)| {
+                            headers.insert(rdkafka::message::Header {
+                                key,
+                                value: Some(value.as_str()),
+                            })
+                        });
+                let mut record = FutureRecord::<String, String>::to(&topic)
+                    .payload(&produced.value)
+                    .headers(headers);
+                if let Some(key) = &produced.key {
+                    record = record.key(key);
+                }
                 if let Some(partition) = partition {
                     record = record.partition(partition);
                 }

@@ -23,8 +23,9 @@ use std::time::{Duration, Instant};
 pub use broker_process::BrokerProcess;
 pub use java_stores::{JavaStores, STORE_PASSWORD, java_stores};
 pub use kafka::{
-    ConsumedRecord, broker_options, consume_records, consume_values, create_topic, create_topic_with_partitions,
-    produce_to_partition, produce_values, start_broker, start_sasl_broker, start_with,
+    ConsumedRecord, ProducedRecord, broker_options, consume_records, consume_values, create_topic,
+    create_topic_with_partitions, produce_records, produce_to_partition, produce_values, start_broker,
+    start_sasl_broker, start_with,
 };
 pub use postgres_server::{StartPostgresAgain, postgres_cluster};
 pub use process::WorkerProcess;

@@ -14,8 +14,10 @@ pub(crate) use backend::{Azure, Backend, Gcs, MIN_PART_SIZE, S3};
 pub(crate) use layout::{Extractor, Naming, NullValues, PartitionerSpec, Rotation, simple_name};
 pub(crate) use source::{Mode, SourceConfig};
 
+use crate::compatibility::Compatibility;
 use crate::format::FormatSpec;
 use crate::store::StoreSettings;
+use crate::stored::Companions;
 
 const FLUSH_SIZE: &str = "flush.size";
 const MEMORY_MAX_BYTES: &str = "kconnect.memory.max.bytes";
@@ -44,6 +46,8 @@ fn common_definition() -> ConfigDef {
         )
         .merge(&layout::definition())
         .merge(&crate::format::definition())
+        .merge(&crate::stored::definition())
+        .merge(&crate::compatibility::definition())
 }
 
 /// A sink's configuration, for the store `B`.
@@ -61,6 +65,10 @@ pub(crate) struct SinkConfig<B> {
     pub partitioner: PartitionerSpec,
     /// How records become bytes.
     pub format: FormatSpec,
+    /// The keys and headers written beside the values.
+    pub companions: Companions,
+    /// How value schema changes are written.
+    pub compatibility: Compatibility,
     /// What a null value does.
     pub null_values: NullValues,
     /// The part size of multipart uploads.
@@ -78,13 +86,16 @@ impl<B: Backend> PluginConfig for SinkConfig<B> {
     }
 
     fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
+        let format = FormatSpec::from_parsed(parsed, Some(B::COMPRESSION))?;
         Ok(Self {
             store: B::settings(parsed),
+            companions: Companions::from_parsed(parsed, &format)?,
+            compatibility: Compatibility::from_parsed(parsed)?,
+            format,
             flush_size: parsed.get_int(FLUSH_SIZE)?.max(1) as u64,
             rotation: Rotation::from_parsed(parsed)?,
             naming: Naming::from_parsed(parsed)?,
             partitioner: PartitionerSpec::from_parsed(parsed)?,
-            format: FormatSpec::from_parsed(parsed, Some(B::COMPRESSION))?,
             null_values: NullValues::from_parsed(parsed)?,
             part_size: parsed.get_int(B::PART_SIZE)?.max(0) as usize,
             memory_max_bytes: parsed.get_long(MEMORY_MAX_BYTES)?.max(0) as usize,

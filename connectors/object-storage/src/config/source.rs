@@ -11,6 +11,7 @@ use super::backend::Backend;
 use super::layout::{Naming, naming_definition};
 use crate::format::FormatSpec;
 use crate::store::StoreSettings;
+use crate::stored::Companions;
 
 const MODE: &str = "mode";
 const TOPICS: &str = "topics";
@@ -68,6 +69,7 @@ fn source_definition() -> ConfigDef {
         )
         .merge(&naming_definition())
         .merge(&crate::format::definition())
+        .merge(&crate::stored::definition())
 }
 
 /// A source's configuration, for the store `B`.
@@ -81,6 +83,8 @@ pub(crate) struct SourceConfig<B> {
     pub naming: Naming,
     /// How records were written.
     pub format: FormatSpec,
+    /// RESTORE_BACKUP: the keys and headers the sink wrote beside the values, to read back.
+    pub companions: Companions,
     /// RESTORE_BACKUP: the topics to restore (all when empty).
     pub topics: Vec<String>,
     /// GENERIC: each topic and the object names it takes.
@@ -117,11 +121,13 @@ impl<B: Backend> PluginConfig for SourceConfig<B> {
             "GENERIC" => Mode::Generic,
             _ => Mode::RestoreBackup,
         };
+        let format = FormatSpec::from_parsed(parsed, None)?;
         Ok(Self {
             store: B::settings(parsed),
+            companions: Companions::from_parsed(parsed, &format)?,
+            format,
             mode,
             naming: Naming::from_parsed(parsed)?,
-            format: FormatSpec::from_parsed(parsed, None)?,
             topics: parsed.list(TOPICS),
             topic_regexes: topic_regexes(&parsed.list(TOPIC_REGEX_LIST))?,
             poll_interval: parsed.get_millis(POLL_INTERVAL)?,

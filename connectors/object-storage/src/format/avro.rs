@@ -3,7 +3,7 @@
 //! here so that finished blocks can be shipped as upload parts while the object is still open.
 
 use apache_avro::Codec;
-use kconnect_api::{ConnectError, Result, SchemaRef, SinkRecord};
+use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef};
 
 use super::Encoder;
 use super::avro_data::{avro_schema, avro_value};
@@ -36,6 +36,8 @@ pub(super) struct AvroEncoder {
     schema: apache_avro::Schema,
     codec: Codec,
     marker: [u8; 16],
+    /// The staged record, encoded.
+    staged: Vec<u8>,
     /// Encoded records of the open block.
     block: Vec<u8>,
     records: i64,
@@ -44,11 +46,11 @@ pub(super) struct AvroEncoder {
 }
 
 impl AvroEncoder {
-    /// An encoder for records whose value schema is `schema`; schemaless values have no Avro form.
+    /// An encoder for values of `schema`; schemaless values have no Avro form.
     pub(super) fn new(schema: Option<&SchemaRef>, codec: Codec) -> Result<Self> {
         let connect = schema
             .cloned()
-            .ok_or_else(|| ConnectError::data("AvroFormat needs a value schema; this record has none"))?;
+            .ok_or_else(|| ConnectError::data("AvroFormat needs a schema; this record has none"))?;
         let (avro, json) = avro_schema(&connect)?;
         let marker = *uuid::Uuid::new_v4().as_bytes();
         let mut out = MAGIC.to_vec();
@@ -64,6 +66,7 @@ impl AvroEncoder {
             schema: avro,
             codec,
             marker,
+            staged: Vec::new(),
             block: Vec::new(),
             records: 0,
             out,
@@ -85,10 +88,15 @@ impl AvroEncoder {
 }
 
 impl Encoder for AvroEncoder {
-    fn write(&mut self, record: &SinkRecord) -> Result<()> {
-        let value = avro_value(&self.connect, &record.core.value.value)?;
-        let datum = apache_avro::to_avro_datum(&self.schema, value).map_err(avro_error)?;
-        self.block.extend_from_slice(&datum);
+    fn stage(&mut self, _topic: &str, view: &SchemaAndValue) -> Result<()> {
+        self.staged.clear();
+        let value = avro_value(&self.connect, &view.value)?;
+        self.staged = apache_avro::to_avro_datum(&self.schema, value).map_err(avro_error)?;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.block.append(&mut self.staged);
         self.records += 1;
         if self.block.len() >= BLOCK_SIZE {
             self.close_block()?;
@@ -113,8 +121,7 @@ impl Encoder for AvroEncoder {
 
 #[cfg(test)]
 mod tests {
-    use kconnect_api::record::TimestampType;
-    use kconnect_api::{RecordCore, Schema, SchemaAndValue, SchemaBuilder, Struct, Value};
+    use kconnect_api::{Schema, SchemaBuilder, Struct, Value};
 
     use super::*;
 
@@ -129,10 +136,9 @@ mod tests {
         let mut file = Vec::new();
         for id in 0..5000i64 {
             let value = Struct::new(schema.clone()).unwrap().put("id", id).unwrap();
-            let core = RecordCore::new("t", SchemaAndValue::new(Some(schema.clone()), Value::Struct(value)));
-            encoder
-                .write(&SinkRecord::new(core, 0, id, TimestampType::CreateTime))
-                .unwrap();
+            let view = SchemaAndValue::new(Some(schema.clone()), Value::Struct(value));
+            encoder.stage("t", &view).unwrap();
+            encoder.commit().unwrap();
             if id == 2500 {
                 file.extend(encoder.take().unwrap());
             }

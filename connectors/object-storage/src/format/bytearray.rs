@@ -1,6 +1,6 @@
 //! ByteArrayFormat: each value's bytes, as the ByteArrayConverter gives them, then a separator.
 
-use kconnect_api::{ConnectError, Converter, Result, Schema, SchemaAndValue, SinkRecord, Value};
+use kconnect_api::{ConnectError, Converter, Result, Schema, SchemaAndValue, Value};
 use kconnect_converters::ByteArrayConverter;
 
 use super::RecordWriter;
@@ -17,10 +17,9 @@ impl ByteArrayWriter {
 }
 
 impl RecordWriter for ByteArrayWriter {
-    fn write(&mut self, record: &SinkRecord, out: &mut Vec<u8>) -> Result<()> {
-        let value = &record.core.value;
+    fn write(&mut self, topic: &str, view: &SchemaAndValue, out: &mut Vec<u8>) -> Result<()> {
         let bytes = ByteArrayConverter
-            .to_bytes(&record.core.topic, value.schema.as_ref(), &value.value)?
+            .to_bytes(topic, view.schema.as_ref(), &view.value)?
             .ok_or_else(|| ConnectError::data("a null value has no bytes"))?;
         out.extend_from_slice(&bytes);
         out.extend_from_slice(&self.separator);

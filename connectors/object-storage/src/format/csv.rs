@@ -2,9 +2,7 @@
 //! record (RFC 4180 quoting; nested values in Connect's string form, null as an empty cell).
 
 use kconnect_api::values::to_display_string;
-use kconnect_api::{
-    ConnectError, Result, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, SinkRecord, Struct, Value,
-};
+use kconnect_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, Struct, Value};
 
 use super::RecordWriter;
 
@@ -37,7 +35,7 @@ fn row<'a>(cells: impl Iterator<Item = Option<&'a str>>, out: &mut Vec<u8>) {
 }
 
 fn not_a_struct() -> ConnectError {
-    ConnectError::data("CsvFormat writes struct values with a schema; this record's value is not one")
+    ConnectError::data("CsvFormat writes structs with a schema; this record's is not one")
 }
 
 impl CsvWriter {
@@ -61,8 +59,8 @@ impl RecordWriter for CsvWriter {
         self.header.clone()
     }
 
-    fn write(&mut self, record: &SinkRecord, out: &mut Vec<u8>) -> Result<()> {
-        let Value::Struct(value) = &record.core.value.value else {
+    fn write(&mut self, _topic: &str, view: &SchemaAndValue, out: &mut Vec<u8>) -> Result<()> {
+        let Value::Struct(value) = &view.value else {
             return Err(not_a_struct());
         };
         if self.header.is_empty() {
@@ -145,8 +143,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
 
 #[cfg(test)]
 mod tests {
-    use kconnect_api::record::TimestampType;
-    use kconnect_api::{RecordCore, Schema, SchemaAndValue, SchemaBuilder, Struct};
+    use kconnect_api::{Schema, SchemaAndValue, SchemaBuilder, Struct};
 
     use super::*;
 
@@ -162,11 +159,10 @@ mod tests {
             .unwrap()
             .put("note", "a \"b\", c")
             .unwrap();
-        let core = RecordCore::new("t", SchemaAndValue::new(Some(schema.clone()), Value::Struct(value)));
-        let record = SinkRecord::new(core, 0, 0, TimestampType::CreateTime);
+        let view = SchemaAndValue::new(Some(schema.clone()), Value::Struct(value));
         let mut writer = CsvWriter::new(Some(&schema)).unwrap();
         let mut out = writer.header();
-        writer.write(&record, &mut out).unwrap();
+        writer.write("t", &view, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "id,note\n7,\"a \"\"b\"\", c\"\n");
     }
 
@@ -186,9 +182,8 @@ mod tests {
 
     #[test]
     fn a_value_that_is_not_a_struct_is_a_data_error() {
-        let core = RecordCore::new("t", SchemaAndValue::new(Some(Schema::string()), "x".into()));
-        let record = SinkRecord::new(core, 0, 0, TimestampType::CreateTime);
+        let view = SchemaAndValue::new(Some(Schema::string()), "x".into());
         let mut writer = CsvWriter::new(Some(&Schema::string())).unwrap();
-        assert!(writer.write(&record, &mut Vec::new()).unwrap_err().is_data());
+        assert!(writer.write("t", &view, &mut Vec::new()).unwrap_err().is_data());
     }
 }

@@ -1,6 +1,6 @@
 //! JsonFormat: each value as the JsonConverter writes it without schemas, one per line.
 
-use kconnect_api::{ConfigMap, ConnectError, Converter, Result, SchemaAndValue, SinkRecord};
+use kconnect_api::{ConfigMap, ConnectError, Converter, Result, SchemaAndValue};
 use kconnect_converters::JsonConverter;
 
 use super::RecordWriter;
@@ -37,11 +37,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
 }
 
 impl RecordWriter for JsonWriter {
-    fn write(&mut self, record: &SinkRecord, out: &mut Vec<u8>) -> Result<()> {
-        let value = &record.core.value;
+    fn write(&mut self, topic: &str, view: &SchemaAndValue, out: &mut Vec<u8>) -> Result<()> {
         let bytes = self
             .converter
-            .to_bytes(&record.core.topic, value.schema.as_ref(), &value.value)?
+            .to_bytes(topic, view.schema.as_ref(), &view.value)?
             .ok_or_else(|| ConnectError::data("a null value has no JSON line"))?;
         out.extend_from_slice(&bytes);
         out.push(b'\n');
@@ -51,8 +50,7 @@ impl RecordWriter for JsonWriter {
 
 #[cfg(test)]
 mod tests {
-    use kconnect_api::record::TimestampType;
-    use kconnect_api::{RecordCore, Schema, SchemaAndValue, SchemaBuilder, Struct, Value};
+    use kconnect_api::{Schema, SchemaBuilder, Struct, Value};
 
     use super::*;
 
@@ -68,10 +66,9 @@ mod tests {
             .unwrap()
             .put("name", "x")
             .unwrap();
-        let core = RecordCore::new("t", SchemaAndValue::new(Some(schema), Value::Struct(value)));
-        let record = SinkRecord::new(core, 0, 0, TimestampType::CreateTime);
+        let view = SchemaAndValue::new(Some(schema), Value::Struct(value));
         let mut out = Vec::new();
-        JsonWriter::new().unwrap().write(&record, &mut out).unwrap();
+        JsonWriter::new().unwrap().write("t", &view, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "{\"id\":7,\"name\":\"x\"}\n");
     }
 }

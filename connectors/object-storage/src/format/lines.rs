@@ -1,7 +1,7 @@
 //! The encoder of the line formats (JSON, byte array, CSV): each record's bytes appended to the
 //! object's, compressed as they go.
 
-use kconnect_api::{Result, SinkRecord};
+use kconnect_api::{Result, SchemaAndValue};
 
 use super::output::{Compression, Output};
 use super::{Encoder, RecordWriter};
@@ -10,6 +10,7 @@ use super::{Encoder, RecordWriter};
 pub(super) struct LineEncoder {
     records: Box<dyn RecordWriter>,
     output: Output,
+    /// The staged record's bytes.
     scratch: Vec<u8>,
 }
 
@@ -26,10 +27,19 @@ impl LineEncoder {
 }
 
 impl Encoder for LineEncoder {
-    fn write(&mut self, record: &SinkRecord) -> Result<()> {
+    fn stage(&mut self, topic: &str, view: &SchemaAndValue) -> Result<()> {
         self.scratch.clear();
-        self.records.write(record, &mut self.scratch)?;
-        self.output.append(&self.scratch)
+        let staged = self.records.write(topic, view, &mut self.scratch);
+        if staged.is_err() {
+            self.scratch.clear();
+        }
+        staged
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        let appended = self.output.append(&self.scratch);
+        self.scratch.clear();
+        appended
     }
 
     fn buffered(&self) -> usize {

@@ -15,7 +15,7 @@ mod parquet;
 mod schema_parts;
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator};
-use kconnect_api::{ConfigDef, Result, SchemaAndValue, SchemaRef, SinkRecord};
+use kconnect_api::{ConfigDef, Result, SchemaAndValue, SchemaRef};
 
 use crate::config::simple_name;
 use lines::LineEncoder;
@@ -36,21 +36,25 @@ const FORMATS: [&str; 5] = [
 const AVRO_CODECS: [&str; 4] = ["null", "deflate", "snappy", "zstandard"];
 const PARQUET_CODECS: [&str; 5] = ["none", "snappy", "gzip", "lz4", "zstd"];
 
-/// The format keys.
-pub(crate) fn definition() -> ConfigDef {
-    let format_class = Validator::Custom(std::sync::Arc::new(|value: &ConfigValue| {
+/// Accepts the format classes named in `allowed`, under any package.
+pub(crate) fn format_class_validator(allowed: &'static [&'static str]) -> Validator {
+    Validator::Custom(std::sync::Arc::new(move |value: &ConfigValue| {
         let Some(class) = value.to_config_string() else {
             return Ok(());
         };
         match simple_name(&class) {
-            name if FORMATS.contains(&name) => Ok(()),
-            _ => Err(format!("{class} is not one of {}", FORMATS.join(", "))),
+            name if allowed.contains(&name) => Ok(()),
+            _ => Err(format!("{class} is not one of {}", allowed.join(", "))),
         }
-    }));
+    }))
+}
+
+/// The format keys.
+pub(crate) fn definition() -> ConfigDef {
     ConfigDef::new()
         .define(
             ConfigKey::new(FORMAT_CLASS, ConfigType::Class)
-                .validator(format_class)
+                .validator(format_class_validator(&FORMATS))
                 .importance(Importance::High)
                 .doc(
                     "How records are written: JsonFormat (one JSON value per line), AvroFormat (an Avro \
@@ -133,17 +137,29 @@ fn avro_codec(name: &str) -> apache_avro::Codec {
     }
 }
 
+impl FormatKind {
+    /// The kind a format class names (the validator has checked it is one).
+    pub(crate) fn of_class(class: &str) -> Self {
+        match simple_name(class) {
+            "ByteArrayFormat" => Self::ByteArray,
+            "CsvFormat" => Self::Csv,
+            "AvroFormat" => Self::Avro,
+            "ParquetFormat" => Self::Parquet,
+            _ => Self::Json,
+        }
+    }
+
+    /// Whether the format holds structs only, so that keys and headers are wrapped in one.
+    pub(crate) fn holds_structs_only(self) -> bool {
+        matches!(self, Self::Parquet | Self::Csv)
+    }
+}
+
 impl FormatSpec {
     /// The format from its keys; `compression_key` is the store's name for the compression key
     /// (none for reading, where a `.gz` name tells).
     pub(crate) fn from_parsed(parsed: &ParsedConfig, compression_key: Option<&str>) -> Result<Self> {
-        let kind = match simple_name(parsed.get_string(FORMAT_CLASS)?) {
-            "ByteArrayFormat" => FormatKind::ByteArray,
-            "CsvFormat" => FormatKind::Csv,
-            "AvroFormat" => FormatKind::Avro,
-            "ParquetFormat" => FormatKind::Parquet,
-            _ => FormatKind::Json,
-        };
+        let kind = FormatKind::of_class(parsed.get_string(FORMAT_CLASS)?);
         let compression = match compression_key.map(|key| parsed.get_string(key)).transpose()? {
             Some("gzip") => Compression::Gzip,
             _ => Compression::None,
@@ -192,7 +208,12 @@ impl FormatSpec {
         }
     }
 
-    /// A new object's encoder, for records whose value schema is `schema`.
+    /// The same format with another kind (the keys' and headers' objects).
+    pub(crate) fn with_kind(&self, kind: FormatKind) -> Self {
+        Self { kind, ..self.clone() }
+    }
+
+    /// A new object's encoder, for values of `schema`.
     pub fn encoder(&self, schema: Option<&SchemaRef>) -> Result<Box<dyn Encoder>> {
         let records: Box<dyn RecordWriter> = match self.kind {
             FormatKind::Json => Box::new(json::JsonWriter::new()?),
@@ -212,16 +233,21 @@ pub(crate) trait RecordWriter: Send {
         Vec::new()
     }
 
-    /// Appends `record` to `out`; a record that does not fit the format is a data error, and then
-    /// nothing is appended.
-    fn write(&mut self, record: &SinkRecord, out: &mut Vec<u8>) -> Result<()>;
+    /// Appends `view` (what the object holds of a record of `topic`) to `out`; one that does not
+    /// fit the format is a data error.
+    fn write(&mut self, topic: &str, view: &SchemaAndValue, out: &mut Vec<u8>) -> Result<()>;
 }
 
-/// One object's encoder: records in, bytes out, shipped in parts as they grow.
+/// One object's encoder: records in, bytes out, shipped in parts as they grow. A record is
+/// staged first, then committed, so that the objects holding a record's value, key and headers
+/// take it together or not at all.
 pub(crate) trait Encoder: Send {
-    /// Appends one record; a record the format cannot hold is a data error and leaves the object
-    /// as it was.
-    fn write(&mut self, record: &SinkRecord) -> Result<()>;
+    /// Converts `view` (what the object holds of a record of `topic`) and keeps it staged, in
+    /// place of anything staged before; one the format cannot hold is a data error.
+    fn stage(&mut self, topic: &str, view: &SchemaAndValue) -> Result<()>;
+
+    /// Appends the staged record to the object.
+    fn commit(&mut self) -> Result<()>;
 
     /// The encoded bytes held in memory.
     fn buffered(&self) -> usize;

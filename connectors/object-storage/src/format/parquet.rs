@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::Schema as ArrowSchema;
-use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef, SinkRecord};
+use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -40,17 +40,19 @@ pub(super) struct ParquetEncoder {
     connect: SchemaRef,
     arrow: Arc<ArrowSchema>,
     writer: ArrowWriter<Vec<u8>>,
+    /// The staged record, as a one-row batch.
+    staged: Option<RecordBatch>,
     /// One-row batches not yet written.
     pending: Vec<RecordBatch>,
     pending_bytes: usize,
 }
 
 impl ParquetEncoder {
-    /// An encoder for struct values of `schema`.
+    /// An encoder for structs of `schema`.
     pub(super) fn new(schema: Option<&SchemaRef>, compression: Compression) -> Result<Self> {
         let connect = schema
             .cloned()
-            .ok_or_else(|| ConnectError::data("ParquetFormat needs a value schema; this record has none"))?;
+            .ok_or_else(|| ConnectError::data("ParquetFormat needs a schema; this record has none"))?;
         let arrow = arrow_schema(&connect)?;
         let properties = WriterProperties::builder().set_compression(compression).build();
         let writer = ArrowWriter::try_new(Vec::new(), arrow.clone(), Some(properties)).map_err(parquet_error)?;
@@ -58,6 +60,7 @@ impl ParquetEncoder {
             connect,
             arrow,
             writer,
+            staged: None,
             pending: Vec::new(),
             pending_bytes: 0,
         })
@@ -76,12 +79,20 @@ impl ParquetEncoder {
 }
 
 impl Encoder for ParquetEncoder {
-    fn write(&mut self, record: &SinkRecord) -> Result<()> {
-        let row = record_batch(
+    fn stage(&mut self, _topic: &str, view: &SchemaAndValue) -> Result<()> {
+        self.staged = None;
+        self.staged = Some(record_batch(
             &self.arrow,
             &self.connect,
-            std::slice::from_ref(&record.core.value.value),
-        )?;
+            std::slice::from_ref(&view.value),
+        )?);
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        let Some(row) = self.staged.take() else {
+            return Ok(());
+        };
         self.pending_bytes += row.get_array_memory_size();
         self.pending.push(row);
         if self.pending.len() >= BATCH_ROWS {
@@ -119,8 +130,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
 #[cfg(test)]
 mod tests {
     use arrow_array::Int64Array;
-    use kconnect_api::record::TimestampType;
-    use kconnect_api::{RecordCore, Schema, SchemaAndValue, SchemaBuilder, Struct, Value};
+    use kconnect_api::{Schema, SchemaBuilder, Struct, Value};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     use super::*;
@@ -132,10 +142,9 @@ mod tests {
         let mut file = Vec::new();
         for id in 0..3000i64 {
             let value = Struct::new(schema.clone()).unwrap().put("id", id).unwrap();
-            let core = RecordCore::new("t", SchemaAndValue::new(Some(schema.clone()), Value::Struct(value)));
-            encoder
-                .write(&SinkRecord::new(core, 0, id, TimestampType::CreateTime))
-                .unwrap();
+            let view = SchemaAndValue::new(Some(schema.clone()), Value::Struct(value));
+            encoder.stage("t", &view).unwrap();
+            encoder.commit().unwrap();
             if id == 999 || id == 1999 {
                 file.extend(encoder.take().unwrap());
                 assert_eq!(encoder.buffered(), 0);
