@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use kconnect_api::{Result, SchemaAndValue, SchemaRef};
 use object_store::path::Path;
-use object_store::{MultipartUpload, ObjectStore, PutPayload};
+use object_store::{MultipartUpload, ObjectStore};
 
 use crate::format::{Encoder, FormatSpec};
 use crate::store::{self, Written};
@@ -50,7 +49,7 @@ impl OpenObject {
     /// Uploads the bytes held as the next part, starting the multipart upload first if this is
     /// the first part (unless an earlier run already completed the object).
     pub async fn ship_part(&mut self, store: &dyn ObjectStore) -> Result<()> {
-        let part = Bytes::from(self.encoder.take()?);
+        let part = self.encoder.take()?;
         if self.upload.is_none() && !self.already_there {
             // Multipart uploads cannot be conditional: look first (one task owns a partition).
             self.already_there = store::exists(store, &self.path).await?;
@@ -60,7 +59,7 @@ impl OpenObject {
         }
         if let Some(upload) = self.upload.as_mut() {
             upload
-                .put_part(PutPayload::from(part))
+                .put_part(part)
                 .await
                 .map_err(|err| store::failed("cannot upload a part of", &self.path, err))?;
         }
@@ -73,14 +72,14 @@ impl OpenObject {
         if self.already_there {
             return Ok(Written::AlreadyThere);
         }
-        let rest = Bytes::from(self.encoder.finish()?);
+        let rest = self.encoder.finish()?;
         let Some(mut upload) = self.upload.take() else {
             return store::put_new(store, &self.path, rest).await;
         };
         let path = self.path;
         let completed = async {
-            if !rest.is_empty() {
-                upload.put_part(PutPayload::from(rest)).await?;
+            if rest.content_length() > 0 {
+                upload.put_part(rest).await?;
             }
             upload.complete().await
         }

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use kconnect_api::{ConnectError, Result};
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::azure::MicrosoftAzureBuilder;
@@ -184,12 +183,12 @@ pub(crate) enum Written {
 }
 
 /// Writes `bytes` to `path` unless an object is there already (a conditional write).
-pub(crate) async fn put_new(store: &dyn ObjectStore, path: &Path, bytes: Bytes) -> Result<Written> {
+pub(crate) async fn put_new(store: &dyn ObjectStore, path: &Path, bytes: PutPayload) -> Result<Written> {
     let options = PutOptions {
         mode: PutMode::Create,
         ..PutOptions::default()
     };
-    match store.put_opts(path, PutPayload::from(bytes), options).await {
+    match store.put_opts(path, bytes, options).await {
         Ok(_) => Ok(Written::Created),
         Err(object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. }) => {
             Ok(Written::AlreadyThere)

@@ -3,7 +3,7 @@
 //! when an object outgrows a part or the task its budget, and a partition whose upload failed
 //! started again from its committable offset.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures::future::join_all;
@@ -206,12 +206,12 @@ impl Writers {
     }
 
     /// Ships a part of each object that holds a part's worth, then of the largest objects while
-    /// the open objects together hold more than the budget (a part is at least 5 MiB).
+    /// the open objects together hold more than the budget (a part is at least 5 MiB); the parts
+    /// of different objects go up together.
     async fn ship_parts(&mut self) -> Vec<Failed> {
         let part_size = self.settings.part_size;
         let budget = self.settings.memory_max_bytes;
         let mut total = self.buffered();
-        let mut chosen: Vec<(TopicPartition, usize)> = Vec::new();
         let mut sizes: Vec<(usize, TopicPartition, usize)> = self
             .writers
             .iter()
@@ -224,23 +224,31 @@ impl Writers {
             .filter(|(size, _, _)| *size as i64 >= MIN_PART_SIZE)
             .collect();
         sizes.sort_by_key(|(size, _, _)| std::cmp::Reverse(*size));
+        let mut chosen: BTreeSet<(TopicPartition, usize)> = BTreeSet::new();
         for (size, partition, index) in sizes {
             if size >= part_size || total > budget {
                 total -= size;
-                chosen.push((partition, index));
+                chosen.insert((partition, index));
             }
         }
+        if chosen.is_empty() {
+            return Vec::new();
+        }
+        let store = self.store.as_ref();
+        let shipping = self.writers.iter_mut().flat_map(|(partition, writer)| {
+            let chosen = &chosen;
+            writer
+                .objects_mut()
+                .enumerate()
+                .filter(move |(index, _)| chosen.contains(&(partition.clone(), *index)))
+                .map(move |(_, object)| async move { (partition.clone(), object.ship_part(store).await) })
+        });
+        let shipped = join_all(shipping).await;
         let mut failed: Vec<Failed> = Vec::new();
-        for (partition, index) in chosen {
-            if failed.iter().any(|f| f.partition == partition) {
-                continue;
-            }
-            let store = self.store.as_ref();
-            let writer = self.writers.get_mut(&partition).expect("chosen above");
-            let Some(object) = writer.objects_mut().nth(index) else {
-                continue;
-            };
-            if let Err(error) = object.ship_part(store).await {
+        for (partition, result) in shipped {
+            if let Err(error) = result
+                && !failed.iter().any(|f| f.partition == partition)
+            {
                 failed.push(self.abandon_one(partition, error));
             }
         }

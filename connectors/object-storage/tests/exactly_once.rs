@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use kconnect_test_kit::{TestWorker, create_topic_with_partitions, produce_to_partition};
 use serde_json::json;
 
-use common::{fresh_bucket, names, read, s3_sink};
+use common::{assert_each_record_once, fresh_bucket, json_objects, names, s3_sink};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_object_storage::plugins());
 
@@ -52,46 +52,18 @@ async fn a_kill_and_a_replay_leave_every_record_in_exactly_one_object() {
     assert!(!before_kill.is_empty(), "no object was written before the kill");
     worker.start_again().await;
 
-    let expected: Vec<String> = (0..PARTITIONS)
-        .flat_map(|p| {
-            (0..RECORDS / FLUSH_SIZE)
-                .map(move |k| format!("topics/{TOPIC}/partition={p}/{TOPIC}+{p}+{:010}.json", k * FLUSH_SIZE))
-        })
-        .collect();
-    let mut expected_sorted = expected.clone();
-    expected_sorted.sort();
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while names(store.as_ref(), "topics").await.len() < expected.len() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let found = names(store.as_ref(), "topics").await;
-    let log = std::fs::read_to_string(worker.dir().join("worker.log")).unwrap();
-    assert_eq!(
-        found,
-        expected_sorted,
-        "{} objects before the kill; the worker's log ends:\n{}",
-        before_kill.len(),
-        &log[log.len().saturating_sub(6000)..]
-    );
-
-    for name in &expected {
-        let text = String::from_utf8(read(store.as_ref(), name).await).unwrap();
-        let (partition, start) = {
-            let file = name.rsplit('/').next().unwrap().trim_end_matches(".json");
-            let mut parts = file.split('+').skip(1);
-            let partition: i32 = parts.next().unwrap().parse().unwrap();
-            let start: usize = parts.next().unwrap().parse().unwrap();
-            (partition, start)
-        };
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), FLUSH_SIZE, "{name}");
-        for (j, line) in lines.iter().enumerate() {
-            let record: serde_json::Value = serde_json::from_str(line).unwrap();
-            assert_eq!(record["p"], partition, "{name} line {j}");
-            assert_eq!(record["n"], start + j, "{name} line {j}");
-        }
-    }
+    let log = || std::fs::read_to_string(worker.dir().join("worker.log")).unwrap();
+    let expected = json_objects(TOPIC, PARTITIONS, RECORDS, FLUSH_SIZE);
+    let context = || {
+        let log = log();
+        format!(
+            "{} objects before the kill; the worker's log ends:\n{}",
+            before_kill.len(),
+            &log[log.len().saturating_sub(6000)..]
+        )
+    };
+    assert_each_record_once(store.as_ref(), &expected, FLUSH_SIZE, context).await;
+    let log = log();
     assert!(
         log.contains("already written by an earlier run"),
         "the replay never met an object written before the kill"

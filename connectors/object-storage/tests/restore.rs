@@ -10,12 +10,10 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use kconnect_test_kit::{
-    ConsumedRecord, TestWorker, consume_records, create_topic_with_partitions, produce_to_partition,
-};
+use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records, create_topic_with_partitions};
 use serde_json::json;
 
-use common::{fresh_bucket, s3_restore, s3_sink, wait_for_objects};
+use common::{fresh_bucket, numbered, produce_numbered, s3_restore, s3_sink, wait_for_objects};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_object_storage::plugins());
 
@@ -25,21 +23,9 @@ const PARTITIONS: i32 = 3;
 const HALF: usize = 10_000;
 const FLUSH_SIZE: usize = 2_000;
 
-fn value(partition: i32, n: usize) -> String {
-    json!({"p": partition, "n": n}).to_string()
-}
-
 /// Produces records `from..to` to every partition of `orders`.
 async fn produce(worker: &TestWorker, from: usize, to: usize) {
-    for partition in 0..PARTITIONS {
-        produce_to_partition(
-            &worker.bootstrap,
-            "orders",
-            partition,
-            (from..to).map(|n| value(partition, n)),
-        )
-        .await;
-    }
+    produce_numbered(&worker.bootstrap, "orders", PARTITIONS, from..to).await;
 }
 
 /// Reads `orders-restored` until `total` distinct records arrived (or a minute passed).
@@ -119,7 +105,7 @@ async fn a_restore_resumes_after_a_kill_and_takes_new_objects_in_order() {
             .filter(|r| r.partition == partition)
             .map(|r| r.value.as_str())
             .collect();
-        let expected: Vec<String> = (0..2 * HALF).map(|n| value(partition, n)).collect();
+        let expected: Vec<String> = (0..2 * HALF).map(|n| numbered(partition, n)).collect();
         assert_eq!(values, expected, "partition {partition}, in order");
     }
 }

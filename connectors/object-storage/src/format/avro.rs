@@ -4,9 +4,11 @@
 
 use apache_avro::Codec;
 use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef};
+use object_store::PutPayload;
 
 use super::Encoder;
 use super::avro_data::{avro_schema, avro_value};
+use super::chunks::Chunks;
 
 /// Uncompressed bytes per block, as Avro's Java writer's default sync interval.
 const BLOCK_SIZE: usize = 64 * 1024;
@@ -42,7 +44,7 @@ pub(super) struct AvroEncoder {
     block: Vec<u8>,
     records: i64,
     /// Finished bytes: the header and closed blocks.
-    out: Vec<u8>,
+    out: Chunks,
 }
 
 impl AvroEncoder {
@@ -53,14 +55,16 @@ impl AvroEncoder {
             .ok_or_else(|| ConnectError::data("AvroFormat needs a schema; this record has none"))?;
         let (avro, json) = avro_schema(&connect)?;
         let marker = *uuid::Uuid::new_v4().as_bytes();
-        let mut out = MAGIC.to_vec();
-        zigzag(2, &mut out);
-        bytes(b"avro.schema", &mut out);
-        bytes(json.as_bytes(), &mut out);
-        bytes(b"avro.codec", &mut out);
-        bytes(<&str>::from(codec).as_bytes(), &mut out);
-        zigzag(0, &mut out);
-        out.extend_from_slice(&marker);
+        let mut header = MAGIC.to_vec();
+        zigzag(2, &mut header);
+        bytes(b"avro.schema", &mut header);
+        bytes(json.as_bytes(), &mut header);
+        bytes(b"avro.codec", &mut header);
+        bytes(<&str>::from(codec).as_bytes(), &mut header);
+        zigzag(0, &mut header);
+        header.extend_from_slice(&marker);
+        let mut out = Chunks::default();
+        out.push(header.into());
         Ok(Self {
             connect,
             schema: avro,
@@ -79,9 +83,12 @@ impl AvroEncoder {
         }
         let mut data = std::mem::take(&mut self.block);
         self.codec.compress(&mut data).map_err(avro_error)?;
-        zigzag(self.records, &mut self.out);
-        bytes(&data, &mut self.out);
-        self.out.extend_from_slice(&self.marker);
+        let mut frame = Vec::with_capacity(20);
+        zigzag(self.records, &mut frame);
+        zigzag(data.len() as i64, &mut frame);
+        self.out.push(frame.into());
+        self.out.push(data.into());
+        self.out.push(bytes::Bytes::copy_from_slice(&self.marker));
         self.records = 0;
         Ok(())
     }
@@ -108,14 +115,14 @@ impl Encoder for AvroEncoder {
         self.out.len() + self.block.len()
     }
 
-    fn take(&mut self) -> Result<Vec<u8>> {
+    fn take(&mut self) -> Result<PutPayload> {
         self.close_block()?;
-        Ok(std::mem::take(&mut self.out))
+        Ok(self.out.take())
     }
 
-    fn finish(mut self: Box<Self>) -> Result<Vec<u8>> {
+    fn finish(mut self: Box<Self>) -> Result<PutPayload> {
         self.close_block()?;
-        Ok(self.out)
+        Ok(self.out.into_payload())
     }
 }
 
@@ -140,10 +147,10 @@ mod tests {
             encoder.stage("t", &view).unwrap();
             encoder.commit().unwrap();
             if id == 2500 {
-                file.extend(encoder.take().unwrap());
+                file.extend_from_slice(&bytes::Bytes::from(encoder.take().unwrap()));
             }
         }
-        file.extend(encoder.finish().unwrap());
+        file.extend_from_slice(&bytes::Bytes::from(encoder.finish().unwrap()));
         let reader = apache_avro::Reader::new(file.as_slice()).unwrap();
         let ids: Vec<i64> = reader
             .map(|value| match value.unwrap() {

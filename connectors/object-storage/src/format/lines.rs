@@ -2,6 +2,7 @@
 //! object's, compressed as they go.
 
 use kconnect_api::{Result, SchemaAndValue};
+use object_store::PutPayload;
 
 use super::output::{Compression, Output};
 use super::{Encoder, RecordWriter};
@@ -46,11 +47,11 @@ impl Encoder for LineEncoder {
         self.output.buffered()
     }
 
-    fn take(&mut self) -> Result<Vec<u8>> {
+    fn take(&mut self) -> Result<PutPayload> {
         Ok(self.output.take())
     }
 
-    fn finish(self: Box<Self>) -> Result<Vec<u8>> {
+    fn finish(self: Box<Self>) -> Result<PutPayload> {
         self.output.finish()
     }
 }

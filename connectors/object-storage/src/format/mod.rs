@@ -7,6 +7,7 @@ mod avro;
 mod avro_connect;
 mod avro_data;
 mod bytearray;
+mod chunks;
 mod csv;
 mod json;
 mod lines;
@@ -16,6 +17,7 @@ mod schema_parts;
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator};
 use kconnect_api::{ConfigDef, Result, SchemaAndValue, SchemaRef};
+use object_store::PutPayload;
 
 use crate::config::simple_name;
 use lines::LineEncoder;
@@ -253,8 +255,8 @@ pub(crate) trait Encoder: Send {
     fn buffered(&self) -> usize;
 
     /// Takes the bytes encoded so far, to ship as a part.
-    fn take(&mut self) -> Result<Vec<u8>>;
+    fn take(&mut self) -> Result<PutPayload>;
 
     /// Ends the object: its last bytes.
-    fn finish(self: Box<Self>) -> Result<Vec<u8>>;
+    fn finish(self: Box<Self>) -> Result<PutPayload>;
 }

@@ -4,6 +4,9 @@ use std::io::Write;
 
 use flate2::write::GzEncoder;
 use kconnect_api::Result;
+use object_store::PutPayload;
+
+use super::chunks::Chunks;
 
 /// The compression of JSON, CSV and byte array objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,15 +29,18 @@ impl Compression {
 
 /// Bytes on their way into an object.
 pub(super) enum Output {
-    Plain(Vec<u8>),
-    Gzip(Box<GzEncoder<Vec<u8>>>),
+    Plain(Chunks),
+    Gzip(Box<GzEncoder<Chunks>>),
 }
 
 impl Output {
     pub(super) fn new(compression: Compression) -> Self {
         match compression {
-            Compression::None => Self::Plain(Vec::new()),
-            Compression::Gzip => Self::Gzip(Box::new(GzEncoder::new(Vec::new(), flate2::Compression::default()))),
+            Compression::None => Self::Plain(Chunks::default()),
+            Compression::Gzip => Self::Gzip(Box::new(GzEncoder::new(
+                Chunks::default(),
+                flate2::Compression::default(),
+            ))),
         }
     }
 
@@ -54,17 +60,17 @@ impl Output {
         }
     }
 
-    pub(super) fn take(&mut self) -> Vec<u8> {
+    pub(super) fn take(&mut self) -> PutPayload {
         match self {
-            Self::Plain(buffer) => std::mem::take(buffer),
-            Self::Gzip(encoder) => std::mem::take(encoder.get_mut()),
+            Self::Plain(buffer) => buffer.take(),
+            Self::Gzip(encoder) => encoder.get_mut().take(),
         }
     }
 
-    pub(super) fn finish(self) -> Result<Vec<u8>> {
+    pub(super) fn finish(self) -> Result<PutPayload> {
         match self {
-            Self::Plain(buffer) => Ok(buffer),
-            Self::Gzip(encoder) => Ok(encoder.finish()?),
+            Self::Plain(buffer) => Ok(buffer.into_payload()),
+            Self::Gzip(encoder) => Ok(encoder.finish()?.into_payload()),
         }
     }
 }
@@ -82,10 +88,10 @@ mod tests {
         for n in 0..2000 {
             output.append(format!("line {n}\n").as_bytes()).unwrap();
             if output.buffered() > 100 {
-                object.extend(output.take());
+                object.extend_from_slice(&bytes::Bytes::from(output.take()));
             }
         }
-        object.extend(output.finish().unwrap());
+        object.extend_from_slice(&bytes::Bytes::from(output.finish().unwrap()));
         let mut text = String::new();
         flate2::read::GzDecoder::new(object.as_slice())
             .read_to_string(&mut text)

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 use arrow_schema::Schema as ArrowSchema;
 use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef};
+use object_store::PutPayload;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -15,6 +16,7 @@ use parquet::file::properties::WriterProperties;
 use super::Encoder;
 use super::arrow_connect::rows;
 use super::arrow_data::{arrow_schema, record_batch};
+use super::chunks::Chunks;
 
 /// Rows gathered before they are written to the row group.
 const BATCH_ROWS: usize = 1024;
@@ -39,7 +41,7 @@ fn parquet_error(err: parquet::errors::ParquetError) -> ConnectError {
 pub(super) struct ParquetEncoder {
     connect: SchemaRef,
     arrow: Arc<ArrowSchema>,
-    writer: ArrowWriter<Vec<u8>>,
+    writer: ArrowWriter<Chunks>,
     /// The staged record, as a one-row batch.
     staged: Option<RecordBatch>,
     /// One-row batches not yet written.
@@ -55,7 +57,7 @@ impl ParquetEncoder {
             .ok_or_else(|| ConnectError::data("ParquetFormat needs a schema; this record has none"))?;
         let arrow = arrow_schema(&connect)?;
         let properties = WriterProperties::builder().set_compression(compression).build();
-        let writer = ArrowWriter::try_new(Vec::new(), arrow.clone(), Some(properties)).map_err(parquet_error)?;
+        let writer = ArrowWriter::try_new(Chunks::default(), arrow.clone(), Some(properties)).map_err(parquet_error)?;
         Ok(Self {
             connect,
             arrow,
@@ -105,15 +107,15 @@ impl Encoder for ParquetEncoder {
         self.writer.in_progress_size() + self.writer.inner().len() + self.pending_bytes
     }
 
-    fn take(&mut self) -> Result<Vec<u8>> {
+    fn take(&mut self) -> Result<PutPayload> {
         self.write_pending()?;
         self.writer.flush().map_err(parquet_error)?;
-        Ok(std::mem::take(self.writer.inner_mut()))
+        Ok(self.writer.inner_mut().take())
     }
 
-    fn finish(mut self: Box<Self>) -> Result<Vec<u8>> {
+    fn finish(mut self: Box<Self>) -> Result<PutPayload> {
         self.write_pending()?;
-        self.writer.into_inner().map_err(parquet_error)
+        Ok(self.writer.into_inner().map_err(parquet_error)?.into_payload())
     }
 }
 
@@ -146,11 +148,11 @@ mod tests {
             encoder.stage("t", &view).unwrap();
             encoder.commit().unwrap();
             if id == 999 || id == 1999 {
-                file.extend(encoder.take().unwrap());
+                file.extend_from_slice(&bytes::Bytes::from(encoder.take().unwrap()));
                 assert_eq!(encoder.buffered(), 0);
             }
         }
-        file.extend(encoder.finish().unwrap());
+        file.extend_from_slice(&bytes::Bytes::from(encoder.finish().unwrap()));
         let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(file)).unwrap();
         assert_eq!(builder.metadata().num_row_groups(), 3);
         let ids: Vec<i64> = builder

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod cut_proxy;
+
 use std::sync::Arc;
 
 use object_store::aws::AmazonS3Builder;
@@ -206,4 +208,61 @@ pub async fn assert_restored_as_written(
         .map(|record| serde_json::from_str::<Value>(record).unwrap()["payload"].clone())
         .collect();
     assert_eq!(restored, written);
+}
+
+/// The names of the JsonFormat objects the DefaultPartitioner makes of `records` records in each
+/// of the `partitions` partitions of `topic`, `flush_size` records to an object, sorted.
+pub fn json_objects(topic: &str, partitions: i32, records: usize, flush_size: usize) -> Vec<String> {
+    let mut names: Vec<String> = (0..partitions)
+        .flat_map(|p| {
+            (0..records / flush_size)
+                .map(move |k| format!("topics/{topic}/partition={p}/{topic}+{p}+{:010}.json", k * flush_size))
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Waits (up to three minutes) for the `expected` objects, then checks that the bucket holds
+/// exactly them, each holding its `flush_size` records `{"p": <partition>, "n": <offset>, …}` in
+/// offset order: every record in exactly one object. `context` explains a failure.
+pub async fn assert_each_record_once(
+    store: &dyn ObjectStore,
+    expected: &[String],
+    flush_size: usize,
+    context: impl Fn() -> String,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while names(store, "topics").await.len() < expected.len() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(names(store, "topics").await, expected, "{}", context());
+    for name in expected {
+        let text = String::from_utf8(read(store, name).await).unwrap();
+        let file = name.rsplit('/').next().unwrap().trim_end_matches(".json");
+        let mut parts = file.split('+').skip(1);
+        let partition: i32 = parts.next().unwrap().parse().unwrap();
+        let start: usize = parts.next().unwrap().parse().unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), flush_size, "{name}");
+        for (j, line) in lines.iter().enumerate() {
+            let record: Value = serde_json::from_str(line).unwrap();
+            assert_eq!(record["p"], partition, "{name} line {j}");
+            assert_eq!(record["n"], start + j, "{name} line {j}");
+        }
+    }
+}
+
+/// The value of record `n` of `partition`, as [`assert_each_record_once`] checks it.
+pub fn numbered(partition: i32, n: usize) -> String {
+    json!({"p": partition, "n": n}).to_string()
+}
+
+/// Produces the [`numbered`] records `range` to each of the `partitions` partitions of `topic`.
+pub async fn produce_numbered(bootstrap: &str, topic: &str, partitions: i32, range: std::ops::Range<usize>) {
+    for partition in 0..partitions {
+        let values = range.clone().map(|n| numbered(partition, n));
+        kconnect_test_kit::produce_to_partition(bootstrap, topic, partition, values).await;
+    }
 }
