@@ -1,0 +1,62 @@
+//! Checking a schema's text by its type and putting it in the one form ids are given by, so that
+//! the same schema written with other spacing is the same schema.
+
+use serde_json::Value;
+
+use crate::RegistryError;
+
+/// The schema types, as the REST API names them.
+pub(crate) const TYPES: [&str; 2] = ["AVRO", "JSON"];
+
+/// `text`, of `schema_type`, in its stored form: compact JSON, in the order written. Avro
+/// schemas must parse, with the schemas they reference (`referenced`) known first.
+pub(crate) fn canonical(schema_type: &str, text: &str, referenced: &[String]) -> Result<String, RegistryError> {
+    let invalid = |why: String| RegistryError::InvalidSchema(format!("{text}, details: {why}"));
+    let json: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    match schema_type {
+        "AVRO" => {
+            let mut all: Vec<&str> = referenced.iter().map(String::as_str).collect();
+            all.push(text);
+            apache_avro::Schema::parse_list(all).map_err(|e| invalid(e.to_string()))?;
+        }
+        "JSON" if !(json.is_object() || json.is_boolean()) => {
+            return Err(invalid("a JSON Schema is an object or a boolean".into()));
+        }
+        "JSON" => {}
+        other => {
+            return Err(invalid(format!(
+                "schema type {other} is not supported; the types are {}",
+                TYPES.join(", ")
+            )));
+        }
+    }
+    Ok(json.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spacing_does_not_make_another_schema_and_bad_ones_are_42201() {
+        let a = canonical(
+            "AVRO",
+            r#"{"type": "record", "name": "A", "fields": [{"name": "x", "type": "long"}]}"#,
+            &[],
+        )
+        .unwrap();
+        let b = canonical(
+            "AVRO",
+            "{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"x\",\"type\":\"long\"}]}",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        let err = canonical("AVRO", r#"{"type": "record", "name": "A"}"#, &[]).unwrap_err();
+        assert_eq!(err.code(), 42201);
+        let referencing = r#"{"type": "record", "name": "B", "fields": [{"name": "a", "type": "A"}]}"#;
+        assert!(canonical("AVRO", referencing, &[]).is_err());
+        assert!(canonical("AVRO", referencing, &[a]).is_ok());
+        assert_eq!(canonical("PROTOBUF", "{}", &[]).unwrap_err().code(), 42201);
+    }
+}
