@@ -154,6 +154,24 @@ impl Schema {
         bytes, optional_bytes => Bytes,
     );
 
+    /// An array's element schema (a map's value schema); a data error for a schema without one.
+    pub fn element_schema(&self) -> Result<&SchemaRef> {
+        self.value_schema
+            .as_ref()
+            .ok_or_else(|| ConnectError::data(format!("a {} schema without an element schema", self.schema_type)))
+    }
+
+    /// A map's key and value schemas; a data error for a schema without them.
+    pub fn entry_schemas(&self) -> Result<(&SchemaRef, &SchemaRef)> {
+        match (&self.key_schema, &self.value_schema) {
+            (Some(key), Some(value)) => Ok((key, value)),
+            _ => Err(ConnectError::data(format!(
+                "a {} schema without key and value schemas",
+                self.schema_type
+            ))),
+        }
+    }
+
     /// The field named `name`, if this is a struct schema that has it.
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|field| field.name == name)

@@ -68,34 +68,21 @@ pub fn project(source: &Schema, value: &Value, target: &SchemaRef) -> Result<Val
 }
 
 fn project_present(source: &Schema, value: &Value, target: &SchemaRef) -> Result<Value> {
-    let element = |schema: &Schema| {
-        schema
-            .value_schema
-            .clone()
-            .ok_or_else(|| ConnectError::data("a collection schema without its element schema"))
-    };
     match (target.schema_type, value) {
         (SchemaType::Struct, Value::Struct(record)) => project_struct(source, record, target),
         (SchemaType::Array, Value::Array(items)) => {
-            let (from, to) = (element(source)?, element(target)?);
+            let (from, to) = (source.element_schema()?, target.element_schema()?);
             items
                 .iter()
-                .map(|item| project(&from, item, &to))
+                .map(|item| project(from, item, to))
                 .collect::<Result<_>>()
                 .map(Value::Array)
         }
         (SchemaType::Map, Value::Map(entries)) => {
-            let key = |schema: &Schema| {
-                schema
-                    .key_schema
-                    .clone()
-                    .ok_or_else(|| ConnectError::data("a map schema without its key schema"))
-            };
-            let (from_key, to_key, from_value, to_value) =
-                (key(source)?, key(target)?, element(source)?, element(target)?);
+            let ((from_key, from_value), (to_key, to_value)) = (source.entry_schemas()?, target.entry_schemas()?);
             entries
                 .iter()
-                .map(|(k, v)| Ok((project(&from_key, k, &to_key)?, project(&from_value, v, &to_value)?)))
+                .map(|(k, v)| Ok((project(from_key, k, to_key)?, project(from_value, v, to_value)?)))
                 .collect::<Result<_>>()
                 .map(Value::Map)
         }

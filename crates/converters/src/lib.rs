@@ -4,6 +4,7 @@
 //! (`org.apache.kafka.connect.json.JsonConverter`, `JsonConverter`, ...), for the binary to hand to
 //! the runtime.
 
+pub mod avro;
 pub mod bytes;
 pub mod json;
 pub mod number;

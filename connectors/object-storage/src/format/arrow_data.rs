@@ -18,8 +18,6 @@ use arrow_schema::{DataType, Field, Fields, Schema as ArrowSchema, TimeUnit};
 use kconnect_api::logical::{DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME};
 use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
 
-use super::schema_parts::{element, entry};
-
 /// The widest DECIMAL Arrow's 128-bit decimals hold, for Decimals without a declared precision.
 const MAX_PRECISION: u8 = 38;
 
@@ -61,9 +59,9 @@ fn data_type(schema: &SchemaRef) -> Result<DataType> {
         SchemaType::Float64 => DataType::Float64,
         SchemaType::String => DataType::Utf8,
         SchemaType::Bytes => DataType::Binary,
-        SchemaType::Array => DataType::List(Arc::new(field("element", element(schema)?)?)),
+        SchemaType::Array => DataType::List(Arc::new(field("element", schema.element_schema()?)?)),
         SchemaType::Map => {
-            let (key, value) = entry(schema)?;
+            let (key, value) = schema.entry_schemas()?;
             let entries = Fields::from(vec![field("key", key)?, field("value", value)?]);
             if string_keyed(key) {
                 DataType::Map(
@@ -205,7 +203,7 @@ fn column(schema: &SchemaRef, values: &[&Value]) -> Result<ArrayRef> {
         ),
         DataType::Struct(fields) => Arc::new(structs(schema, fields, &values, nulls)?),
         DataType::List(item) if schema.schema_type == SchemaType::Array => {
-            let element = element(schema)?;
+            let element = schema.element_schema()?;
             let (offsets, children) = flatten(&values, |value| match value {
                 Value::Array(items) => Ok(items.iter().collect()),
                 _ => Err(mismatch(schema)),
@@ -251,7 +249,7 @@ fn flatten<'a>(
 
 /// A map column's offsets and its key/value struct entries.
 fn map_entries(schema: &SchemaRef, fields: Fields, values: &[&Value]) -> Result<(OffsetBuffer<i32>, StructArray)> {
-    let (key_schema, value_schema) = entry(schema)?;
+    let (key_schema, value_schema) = schema.entry_schemas()?;
     let mut lengths = Vec::with_capacity(values.len());
     let (mut keys, mut items) = (Vec::new(), Vec::new());
     for value in values {

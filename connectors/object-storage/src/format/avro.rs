@@ -7,8 +7,8 @@ use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef};
 use object_store::PutPayload;
 
 use super::Encoder;
-use super::avro_data::{avro_schema, avro_value};
 use super::chunks::Chunks;
+use kconnect_converters::avro::{avro_schema, avro_value};
 
 /// Uncompressed bytes per block, as Avro's Java writer's default sync interval.
 const BLOCK_SIZE: usize = 64 * 1024;

@@ -4,8 +4,6 @@
 mod arrow_connect;
 mod arrow_data;
 mod avro;
-mod avro_connect;
-mod avro_data;
 mod bytearray;
 mod chunks;
 mod csv;
@@ -13,7 +11,6 @@ mod json;
 mod lines;
 mod output;
 mod parquet;
-mod schema_parts;
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator};
 use kconnect_api::{ConfigDef, Result, SchemaAndValue, SchemaRef};
@@ -205,7 +202,7 @@ impl FormatSpec {
             FormatKind::Json => json::read(bytes),
             FormatKind::ByteArray => Ok(bytearray::read(bytes, &self.bytearray_separator)),
             FormatKind::Csv => csv::read(bytes),
-            FormatKind::Avro => avro_connect::read(bytes),
+            FormatKind::Avro => kconnect_converters::avro::read_container(bytes),
             FormatKind::Parquet => parquet::read(bytes),
         }
     }

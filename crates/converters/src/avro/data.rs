@@ -9,7 +9,6 @@ use apache_avro::types::Value as Avro;
 use kconnect_api::logical::{DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME};
 use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
 
-use super::schema_parts::{element, entry};
 use serde_json::{Map, Value as Json, json};
 
 const NAMESPACE: &str = "io.confluent.connect.avro";
@@ -81,9 +80,9 @@ impl SchemaJson {
             SchemaType::Float64 => json!("double"),
             SchemaType::String => json!("string"),
             SchemaType::Bytes => json!("bytes"),
-            SchemaType::Array => json!({"type": "array", "items": self.schema(element(schema)?)?}),
+            SchemaType::Array => json!({"type": "array", "items": self.schema(schema.element_schema()?)?}),
             SchemaType::Map => {
-                let (key, value) = entry(schema)?;
+                let (key, value) = schema.entry_schemas()?;
                 if key.schema_type == SchemaType::String && !key.optional {
                     json!({"type": "map", "values": self.schema(value)?})
                 } else {
@@ -136,7 +135,7 @@ impl SchemaJson {
 
 /// The Avro schema of records whose value schema is `schema`, parsed and as JSON text (with the
 /// logical types, defaults and `connect.*` properties that the canonical form leaves out).
-pub(super) fn avro_schema(schema: &SchemaRef) -> Result<(apache_avro::Schema, String)> {
+pub fn avro_schema(schema: &SchemaRef) -> Result<(apache_avro::Schema, String)> {
     let json = SchemaJson::default().schema(schema)?;
     let parsed =
         apache_avro::Schema::parse(&json).map_err(|e| ConnectError::data(format!("no Avro schema for {json}: {e}")))?;
@@ -162,7 +161,7 @@ fn value_kind(value: &Value) -> &'static str {
 }
 
 /// `value` under `schema`, as an Avro value of [`avro_schema`]'s schema.
-pub(super) fn avro_value(schema: &SchemaRef, value: &Value) -> Result<Avro> {
+pub fn avro_value(schema: &SchemaRef, value: &Value) -> Result<Avro> {
     if schema.optional {
         return Ok(match value {
             Value::Null => Avro::Union(0, Box::new(Avro::Null)),
@@ -196,7 +195,7 @@ fn required_value(schema: &SchemaRef, value: &Value) -> Result<Avro> {
         Value::Time(v) => Avro::TimeMillis(*v),
         Value::Timestamp(v) => Avro::TimestampMillis(*v),
         Value::Array(items) => {
-            let element = element(schema)?;
+            let element = schema.element_schema()?;
             Avro::Array(
                 items
                     .iter()
@@ -205,7 +204,7 @@ fn required_value(schema: &SchemaRef, value: &Value) -> Result<Avro> {
             )
         }
         Value::Map(entries) => {
-            let (key_schema, value_schema) = entry(schema)?;
+            let (key_schema, value_schema) = schema.entry_schemas()?;
             if key_schema.schema_type == SchemaType::String && !key_schema.optional {
                 let mut map = HashMap::with_capacity(entries.len());
                 for (key, value) in entries {

@@ -1,4 +1,4 @@
-//! Avro files back into Connect data, for the sources: the reverse of `avro_data`. Records become
+//! Avro data back into Connect data: the reverse of [`super::data`]. Records become
 //! structs (AvroData's `ConnectDefault` names become unnamed structs again), unions with null
 //! optional schemas, arrays of `MapEntry` records maps again, and Avro's logical types Connect's.
 
@@ -7,8 +7,6 @@ use apache_avro::schema::{ArraySchema, MapSchema, RecordSchema};
 use apache_avro::types::Value as AvroValue;
 use kconnect_api::logical::Decimal;
 use kconnect_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, Struct, Value};
-
-use super::schema_parts::{element, entry};
 
 const NAMESPACE: &str = "io.confluent.connect.avro";
 
@@ -98,7 +96,7 @@ fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
         }
         AvroValue::Array(items) => match schema.schema_type {
             SchemaType::Map => {
-                let (key_schema, value_schema) = entry(schema)?;
+                let (key_schema, value_schema) = schema.entry_schemas()?;
                 let entries = items.into_iter().map(|entry| match entry {
                     AvroValue::Record(mut fields) if fields.len() == 2 => {
                         let value = fields.pop().map(|(_, v)| v).unwrap_or(AvroValue::Null);
@@ -110,7 +108,7 @@ fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
                 Value::Map(entries.collect::<Result<_>>()?)
             }
             _ => {
-                let element = element(schema)?;
+                let element = schema.element_schema()?;
                 Value::Array(
                     items
                         .into_iter()
@@ -120,7 +118,7 @@ fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
             }
         },
         AvroValue::Map(entries) => {
-            let (_, value_schema) = entry(schema)?;
+            let (_, value_schema) = schema.entry_schemas()?;
             let mut entries: Vec<(String, AvroValue)> = entries.into_iter().collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             let entries = entries
@@ -140,7 +138,7 @@ fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
 }
 
 /// The records of an Avro container file.
-pub(super) fn read(bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
+pub fn read_container(bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
     let reader = apache_avro::Reader::new(bytes).map_err(|e| ConnectError::data(format!("not an Avro file: {e}")))?;
     let schema = connect_schema(reader.writer_schema())?;
     reader
