@@ -11,6 +11,7 @@ pub mod number;
 pub mod simple_header;
 pub mod string;
 
+pub use avro::AvroConverter;
 pub use bytes::ByteArrayConverter;
 pub use json::{JsonConverter, JsonHeaderConverter};
 pub use number::{BooleanConverter, DoubleConverter, FloatConverter, IntegerConverter, LongConverter, ShortConverter};
@@ -24,6 +25,9 @@ pub fn plugins() -> PluginTable {
     PluginTable::new()
         .converter("org.apache.kafka.connect.json.JsonConverter", || {
             Box::new(JsonConverter::default())
+        })
+        .converter("io.confluent.connect.avro.AvroConverter", || {
+            Box::new(AvroConverter::default())
         })
         .converter("org.apache.kafka.connect.storage.StringConverter", || {
             Box::new(StringConverter)
@@ -86,6 +90,6 @@ mod tests {
         }
         assert!(table.new_header_converter("SimpleHeaderConverter").is_some());
         assert!(table.new_converter("SimpleHeaderConverter").is_none());
-        assert_eq!(table.classes().len(), 17);
+        assert_eq!(table.classes().len(), 18);
     }
 }

@@ -15,7 +15,7 @@ fn unsupported(what: &str) -> ConnectError {
 }
 
 /// The Connect schema of an Avro schema.
-fn connect_schema(schema: &Avro) -> Result<SchemaRef> {
+pub(crate) fn connect_schema(schema: &Avro) -> Result<SchemaRef> {
     Ok(match schema {
         Avro::Boolean => Schema::boolean(),
         Avro::Int => Schema::int32(),
@@ -74,7 +74,7 @@ fn record_schema(record: &RecordSchema) -> Result<SchemaRef> {
 }
 
 /// A value of the Avro schema as a Connect value of [`connect_schema`]'s schema.
-fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
+pub(crate) fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
     Ok(match value {
         AvroValue::Null => Value::Null,
         AvroValue::Union(_, inner) => connect_value(schema, *inner)?,

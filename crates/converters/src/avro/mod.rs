@@ -1,8 +1,11 @@
 //! Connect data as Avro and back, as Confluent's AvroData maps them, for every part of kconnect
-//! that writes or reads Avro (the object storage formats; the Avro converter to come).
+//! that writes or reads Avro: Confluent's AvroConverter, and the object storage formats.
 
 mod connect;
+mod converter;
 mod data;
+mod registry_client;
 
 pub use connect::read_container;
+pub use converter::AvroConverter;
 pub use data::{avro_schema, avro_value};

@@ -1,0 +1,150 @@
+//! A client of a Confluent-compatible schema registry (`schema.registry.url`, several URLs tried
+//! in turn, basic authentication): registering a schema under a subject, and reading one by id.
+//! Calls block, as converters do; they are made only for schemas not yet cached.
+
+use kconnect_api::{ConnectError, Result};
+use serde_json::{Value, json};
+
+const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+
+/// The registry's URLs and credentials.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RegistryClient {
+    urls: Vec<String>,
+    /// `user:password` for basic authentication.
+    user_info: Option<String>,
+    agent: Option<ureq::Agent>,
+}
+
+impl RegistryClient {
+    /// A client of the registries at `urls`, authenticating with `user_info` when given.
+    pub fn new(urls: Vec<String>, user_info: Option<String>) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(30)))
+            .build()
+            .new_agent();
+        Self {
+            urls: urls
+                .into_iter()
+                .map(|url| url.trim_end_matches('/').to_string())
+                .collect(),
+            user_info,
+            agent: Some(agent),
+        }
+    }
+
+    /// One call, to each URL in turn until one answers: the answer's JSON, or the registry's
+    /// error as a data error (a registry that cannot be reached is a retriable error).
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+        let agent = self
+            .agent
+            .as_ref()
+            .ok_or_else(|| ConnectError::config("schema.registry.url", "not configured"))?;
+        let mut unreachable = Vec::new();
+        for url in &self.urls {
+            let target = format!("{url}{path}");
+            let mut request = ureq::http::Request::builder()
+                .method(method)
+                .uri(&target)
+                .header("Accept", CONTENT_TYPE)
+                .header("Content-Type", CONTENT_TYPE);
+            if let Some(user_info) = &self.user_info {
+                let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, user_info);
+                request = request.header("Authorization", format!("Basic {encoded}"));
+            }
+            let body = body.map(Value::to_string).unwrap_or_default();
+            let request = request
+                .body(body)
+                .map_err(|e| ConnectError::config("schema.registry.url", format!("{target}: {e}")))?;
+            match agent.run(request) {
+                Ok(mut answer) => {
+                    let status = answer.status().as_u16();
+                    let text = answer.body_mut().read_to_string().unwrap_or_default();
+                    let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+                    if status < 300 {
+                        return Ok(json);
+                    }
+                    let message = json["message"]
+                        .as_str()
+                        .map_or_else(|| json.to_string(), str::to_string);
+                    let failed = format!(
+                        "the schema registry at {url} answered {status} ({}): {message}",
+                        json["error_code"]
+                    );
+                    return Err(if status >= 500 {
+                        ConnectError::Retriable(failed)
+                    } else {
+                        ConnectError::data(failed)
+                    });
+                }
+                Err(err) => unreachable.push(format!("{url}: {err}")),
+            }
+        }
+        Err(ConnectError::Retriable(format!(
+            "no schema registry answered: {}",
+            unreachable.join("; ")
+        )))
+    }
+
+    /// Registers `schema` (Avro schema JSON) under `subject`: its id.
+    pub fn register(&self, subject: &str, schema: &str) -> Result<i32> {
+        let answer = self.call(
+            "POST",
+            &format!("/subjects/{}/versions", encode(subject)),
+            Some(&json!({"schema": schema})),
+        )?;
+        id_of(&answer)
+    }
+
+    /// The id of `schema` under `subject`, registered already (`auto.register.schemas=false`).
+    pub fn lookup(&self, subject: &str, schema: &str) -> Result<i32> {
+        let answer = self.call(
+            "POST",
+            &format!("/subjects/{}", encode(subject)),
+            Some(&json!({"schema": schema})),
+        )?;
+        id_of(&answer)
+    }
+
+    /// The newest version of `subject`: its id and schema text (`use.latest.version`).
+    pub fn latest(&self, subject: &str) -> Result<(i32, String)> {
+        let answer = self.call("GET", &format!("/subjects/{}/versions/latest", encode(subject)), None)?;
+        Ok((id_of(&answer)?, schema_of(&answer)?))
+    }
+
+    /// The schema text with `id`.
+    pub fn schema(&self, id: i32) -> Result<String> {
+        schema_of(&self.call("GET", &format!("/schemas/ids/{id}"), None)?)
+    }
+}
+
+fn id_of(answer: &Value) -> Result<i32> {
+    answer["id"]
+        .as_i64()
+        .map(|id| id as i32)
+        .ok_or_else(|| ConnectError::data(format!("the schema registry answered without an id: {answer}")))
+}
+
+fn schema_of(answer: &Value) -> Result<String> {
+    if let Some(kind) = answer["schemaType"].as_str()
+        && kind != "AVRO"
+    {
+        return Err(ConnectError::data(format!("the schema is {kind}, not Avro")));
+    }
+    answer["schema"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| ConnectError::data(format!("the schema registry answered without a schema: {answer}")))
+}
+
+/// A subject as a URL path segment.
+fn encode(subject: &str) -> String {
+    subject
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
