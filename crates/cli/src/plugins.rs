@@ -42,7 +42,7 @@ mod tests {
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
         assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 11);
-        assert_eq!(count(&table, PluginType::Converter), 9);
+        assert_eq!(count(&table, PluginType::Converter), 10);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
         assert_eq!(count(&table, PluginType::Transformation), 29);
         assert_eq!(count(&table, PluginType::Predicate), 3);
@@ -72,6 +72,8 @@ mod tests {
             "Json",
             "org.apache.kafka.connect.storage.StringConverter",
             "LongConverter",
+            "io.confluent.connect.avro.AvroConverter",
+            "AvroConverter",
         ] {
             assert!(table.new_converter(name).is_some(), "{name}");
         }
