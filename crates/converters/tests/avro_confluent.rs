@@ -1,7 +1,8 @@
 //! The AvroConverter against Confluent's own serializers (`confluent-kafka`, PyPI) through a
 //! schema registry: what the converter writes, Confluent's AvroDeserializer reads as the same
 //! record; what Confluent's AvroSerializer writes, the converter reads as the same Connect data.
-//! Each side reads the schema by id from the registry, not from a cache of its own.
+//! Each side reads the schema by id from the registry, not from a cache of its own. Read back by
+//! the converter itself, a record keeps its Connect types (INT16 too) and its schema's version.
 
 use std::sync::Arc;
 
@@ -69,11 +70,13 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
     // Written by the converter, read by Confluent's deserializer.
     let schema = SchemaBuilder::struct_()
         .name("shop.Order")
+        .version(2)
         .field("id", Schema::int64())
         .field("note", Schema::optional_string())
         .field("price", decimal_schema(2).build())
         .field("created", timestamp_schema().build())
         .field("tags", SchemaBuilder::array(Schema::string()).build())
+        .field("qty", Schema::int16())
         .build();
     let order = Struct::new(schema.clone())
         .unwrap()
@@ -86,6 +89,8 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
         .put("created", Value::Timestamp(1_700_000_000_000))
         .unwrap()
         .put("tags", Value::Array(vec!["x".into()]))
+        .unwrap()
+        .put("qty", Value::Int16(3))
         .unwrap();
     let writer = converter(&url);
     let to_bytes = || {
@@ -105,8 +110,18 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
     let read: Json = serde_json::from_str(&python(READ, &[&url, &hex(&bytes)])).unwrap();
     assert_eq!(
         read,
-        json!({"id": 7, "note": "gift", "price": "12.50", "created": "2023-11-14 22:13:20+00:00", "tags": ["x"]})
+        json!({"id": 7, "note": "gift", "price": "12.50", "created": "2023-11-14 22:13:20+00:00", "tags": ["x"], "qty": 3})
     );
+    let back = converter(&url).to_connect("orders", Some(&bytes)).unwrap();
+    let back_schema = back.schema.unwrap();
+    assert_eq!(
+        (back_schema.name.as_deref(), back_schema.version),
+        (Some("shop.Order"), Some(2))
+    );
+    let Value::Struct(back) = back.value else {
+        panic!("not a struct: {:?}", back.value)
+    };
+    assert_eq!(back.values(), order.values(), "every Connect type as written");
 
     // Written by Confluent's serializer, read by the converter.
     let written = python(WRITE, &[&url]);

@@ -1,77 +1,12 @@
-//! Avro data back into Connect data: the reverse of [`super::data`]. Records become
-//! structs (AvroData's `ConnectDefault` names become unnamed structs again), unions with null
-//! optional schemas, arrays of `MapEntry` records maps again, and Avro's logical types Connect's.
+//! Avro values back into Connect data of the schema [`connect_schema`] reads (the reverse of
+//! [`super::data`]), and the records of Avro container files.
 
-use apache_avro::Schema as Avro;
-use apache_avro::schema::{ArraySchema, MapSchema, RecordSchema};
 use apache_avro::types::Value as AvroValue;
 use kconnect_api::logical::Decimal;
-use kconnect_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, Struct, Value};
+use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef, SchemaType, Struct, Value};
+use serde_json::Value as Json;
 
-const NAMESPACE: &str = "io.confluent.connect.avro";
-
-fn unsupported(what: &str) -> ConnectError {
-    ConnectError::data(format!("an Avro {what} has no Connect form"))
-}
-
-/// The Connect schema of an Avro schema.
-pub(crate) fn connect_schema(schema: &Avro) -> Result<SchemaRef> {
-    Ok(match schema {
-        Avro::Boolean => Schema::boolean(),
-        Avro::Int => Schema::int32(),
-        Avro::Long => Schema::int64(),
-        Avro::Float => Schema::float32(),
-        Avro::Double => Schema::float64(),
-        Avro::Bytes | Avro::Fixed(_) => Schema::bytes(),
-        Avro::String | Avro::Enum(_) | Avro::Uuid => Schema::string(),
-        Avro::Decimal(decimal) => kconnect_api::logical::decimal_schema(decimal.scale as i32).build(),
-        Avro::Date => kconnect_api::logical::date_schema().build(),
-        Avro::TimeMillis => kconnect_api::logical::time_schema().build(),
-        Avro::TimestampMillis => kconnect_api::logical::timestamp_schema().build(),
-        Avro::Union(union) => match union.variants() {
-            [Avro::Null, inner] | [inner, Avro::Null] => {
-                let mut optional = (*connect_schema(inner)?).clone();
-                optional.optional = true;
-                std::sync::Arc::new(optional)
-            }
-            _ => return Err(unsupported("union other than with null")),
-        },
-        Avro::Array(ArraySchema { items, .. }) => match map_entry(items) {
-            Some((key, value)) => SchemaBuilder::map(connect_schema(key)?, connect_schema(value)?).build(),
-            None => SchemaBuilder::array(connect_schema(items)?).build(),
-        },
-        Avro::Map(MapSchema { types, .. }) => SchemaBuilder::map(Schema::string(), connect_schema(types)?).build(),
-        Avro::Record(record) => record_schema(record)?,
-        _ => return Err(unsupported("type")),
-    })
-}
-
-/// The key and value schemas of AvroData's `MapEntry` records.
-fn map_entry(items: &Avro) -> Option<(&Avro, &Avro)> {
-    let Avro::Record(record) = items else {
-        return None;
-    };
-    let named = record.name.fullname(None).starts_with(&format!("{NAMESPACE}.MapEntry"));
-    match (named, record.fields.as_slice()) {
-        (true, [key, value]) if key.name == "key" && value.name == "value" => Some((&key.schema, &value.schema)),
-        _ => None,
-    }
-}
-
-fn record_schema(record: &RecordSchema) -> Result<SchemaRef> {
-    let name = record.name.fullname(None);
-    let mut builder = SchemaBuilder::struct_();
-    if !name.starts_with(&format!("{NAMESPACE}.ConnectDefault")) {
-        builder = builder.name(name);
-    }
-    if let Some(doc) = &record.doc {
-        builder = builder.doc(doc.clone());
-    }
-    for field in &record.fields {
-        builder = builder.field(field.name.clone(), connect_schema(&field.schema)?);
-    }
-    Ok(builder.build())
-}
+use super::connect_schema::{connect_schema, unsupported};
 
 /// A value of the Avro schema as a Connect value of [`connect_schema`]'s schema.
 pub(crate) fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
@@ -79,7 +14,11 @@ pub(crate) fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Valu
         AvroValue::Null => Value::Null,
         AvroValue::Union(_, inner) => connect_value(schema, *inner)?,
         AvroValue::Boolean(v) => Value::Boolean(v),
-        AvroValue::Int(v) => Value::Int32(v),
+        AvroValue::Int(v) => match schema.schema_type {
+            SchemaType::Int8 => Value::Int8(v as i8),
+            SchemaType::Int16 => Value::Int16(v as i16),
+            _ => Value::Int32(v),
+        },
         AvroValue::Long(v) => Value::Int64(v),
         AvroValue::Float(v) => Value::Float32(v),
         AvroValue::Double(v) => Value::Float64(v),
@@ -137,10 +76,55 @@ pub(crate) fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Valu
     })
 }
 
+/// A zigzag-encoded long at the start of `input`, which moves past it.
+fn zigzag(input: &mut &[u8]) -> Option<i64> {
+    let mut n = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = input.split_first()?;
+        *input = rest;
+        n |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(((n >> 1) as i64) ^ -((n & 1) as i64));
+        }
+    }
+    None
+}
+
+/// Length-prefixed bytes at the start of `input`, which moves past them.
+fn length_prefixed<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let len = usize::try_from(zigzag(input)?).ok()?;
+    let (bytes, rest) = (input.get(..len)?, input.get(len..)?);
+    *input = rest;
+    Some(bytes)
+}
+
+/// The writer schema's JSON in an Avro container file's header (`avro.schema`), as written, with
+/// the properties a parsed schema drops.
+fn header_schema(file: &[u8]) -> Option<Json> {
+    let mut input = file.strip_prefix(b"Obj\x01")?;
+    loop {
+        let count = zigzag(&mut input)?;
+        if count == 0 {
+            return None;
+        }
+        if count < 0 {
+            zigzag(&mut input)?;
+        }
+        for _ in 0..count.unsigned_abs() {
+            let key = length_prefixed(&mut input)?;
+            let value = length_prefixed(&mut input)?;
+            if key == b"avro.schema" {
+                return serde_json::from_slice(value).ok();
+            }
+        }
+    }
+}
+
 /// The records of an Avro container file.
 pub fn read_container(bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
     let reader = apache_avro::Reader::new(bytes).map_err(|e| ConnectError::data(format!("not an Avro file: {e}")))?;
-    let schema = connect_schema(reader.writer_schema())?;
+    let json = header_schema(bytes).ok_or_else(|| ConnectError::data("an Avro file without its schema"))?;
+    let schema = connect_schema(&json)?;
     reader
         .map(|value| {
             let value = value.map_err(|e| ConnectError::data(format!("a bad Avro record: {e}")))?;

@@ -13,7 +13,8 @@ use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, Converter, Result, SchemaAndValue, SchemaRef, SchemaType, Value,
 };
 
-use super::connect::{connect_schema, connect_value};
+use super::connect::connect_value;
+use super::connect_schema::connect_schema;
 use super::data::{avro_schema, avro_value};
 use super::registry_client::RegistryClient;
 
@@ -215,10 +216,12 @@ impl AvroConverter {
         {
             return Ok(reader.clone());
         }
-        let avro = AvroSchema::parse_str(&self.client.schema(id)?).map_err(avro_error)?;
+        let text = self.client.schema(id)?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| ConnectError::data(format!("schema {id} is not JSON: {e}")))?;
         let reader = Arc::new(Reader {
-            connect: connect_schema(&avro)?,
-            avro,
+            connect: connect_schema(&json)?,
+            avro: AvroSchema::parse(&json).map_err(avro_error)?,
         });
         let mut readers = self.readers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if readers.len() >= self.cache_size {

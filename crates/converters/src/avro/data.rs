@@ -129,6 +129,9 @@ impl SchemaJson {
         if let Some(name) = &schema.name {
             record["connect.name"] = json!(name);
         }
+        if let Some(version) = schema.version {
+            record["connect.version"] = json!(version);
+        }
         Ok(record)
     }
 }

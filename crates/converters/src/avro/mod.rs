@@ -2,6 +2,7 @@
 //! that writes or reads Avro: Confluent's AvroConverter, and the object storage formats.
 
 mod connect;
+mod connect_schema;
 mod converter;
 mod data;
 mod registry_client;

@@ -1,0 +1,226 @@
+//! The Connect schema of an Avro schema, read from its JSON as Confluent's AvroData reads it, with
+//! the properties a parsed Avro schema drops: `connect.type` (INT8, INT16), `connect.name`,
+//! `connect.version`, `connect.doc` and `connect.parameters`. Records become structs (AvroData's
+//! `ConnectDefault` names become unnamed structs again), unions with null optional schemas,
+//! arrays of `MapEntry` records maps, and Avro's logical types Connect's.
+
+use std::collections::HashMap;
+
+use kconnect_api::logical::{
+    DATE_NAME, TIME_NAME, TIMESTAMP_NAME, date_schema, decimal_schema, time_schema, timestamp_schema,
+};
+use kconnect_api::{ConnectError, Result, SchemaBuilder, SchemaRef, SchemaType};
+use serde_json::Value as Json;
+
+const NAMESPACE: &str = "io.confluent.connect.avro";
+
+/// The error for Avro that has no Connect form.
+pub(super) fn unsupported(what: &str) -> ConnectError {
+    ConnectError::data(format!("an Avro {what} has no Connect form"))
+}
+
+/// The Connect schema of the Avro schema `json`.
+pub(crate) fn connect_schema(json: &Json) -> Result<SchemaRef> {
+    Reading::default().schema(json, None)
+}
+
+/// The records read so far, by full name, for the names that refer back to them.
+#[derive(Default)]
+struct Reading {
+    named: HashMap<String, SchemaRef>,
+}
+
+fn full_name(name: &str, namespace: Option<&str>) -> String {
+    match namespace {
+        Some(namespace) if !name.contains('.') && !namespace.is_empty() => format!("{namespace}.{name}"),
+        _ => name.to_string(),
+    }
+}
+
+/// The `connect.*` properties of `json` on `builder`.
+fn with_connect_properties(mut builder: SchemaBuilder, json: &Json) -> SchemaBuilder {
+    if let Some(name) = json["connect.name"].as_str() {
+        builder = builder.name(name);
+    }
+    if let Some(version) = json["connect.version"].as_i64() {
+        builder = builder.version(version as i32);
+    }
+    if let Some(doc) = json["connect.doc"].as_str() {
+        builder = builder.doc(doc);
+    }
+    if let Some(parameters) = json["connect.parameters"].as_object() {
+        for (key, value) in parameters {
+            builder = builder.parameter(key.clone(), value.as_str().unwrap_or_default());
+        }
+    }
+    builder
+}
+
+impl Reading {
+    fn schema(&mut self, json: &Json, namespace: Option<&str>) -> Result<SchemaRef> {
+        match json {
+            Json::String(name) => self.named_or_primitive(name, namespace),
+            Json::Array(variants) => {
+                let others: Vec<&Json> = variants.iter().filter(|v| v.as_str() != Some("null")).collect();
+                match (variants.len(), others.as_slice()) {
+                    (2, [inner]) => {
+                        let mut optional = (*self.schema(inner, namespace)?).clone();
+                        optional.optional = true;
+                        Ok(std::sync::Arc::new(optional))
+                    }
+                    _ => Err(unsupported("union other than with null")),
+                }
+            }
+            Json::Object(_) => self.complex(json, namespace),
+            _ => Err(unsupported("schema")),
+        }
+    }
+
+    fn named_or_primitive(&self, name: &str, namespace: Option<&str>) -> Result<SchemaRef> {
+        let schema_type = match name {
+            "boolean" => SchemaType::Boolean,
+            "int" => SchemaType::Int32,
+            "long" => SchemaType::Int64,
+            "float" => SchemaType::Float32,
+            "double" => SchemaType::Float64,
+            "bytes" => SchemaType::Bytes,
+            "string" => SchemaType::String,
+            _ => {
+                return self
+                    .named
+                    .get(&full_name(name, namespace))
+                    .or_else(|| self.named.get(name))
+                    .cloned()
+                    .ok_or_else(|| unsupported(&format!("reference to {name}")));
+            }
+        };
+        Ok(SchemaBuilder::new(schema_type).build())
+    }
+
+    fn complex(&mut self, json: &Json, namespace: Option<&str>) -> Result<SchemaRef> {
+        let kind = json["type"].as_str().unwrap_or_default();
+        let builder = match (kind, json["logicalType"].as_str()) {
+            ("bytes" | "fixed", Some("decimal")) => {
+                let mut builder = decimal_schema(json["scale"].as_i64().unwrap_or(0) as i32);
+                if let Some(precision) = json["precision"].as_u64().filter(|p| *p != 64) {
+                    builder = builder.parameter("connect.decimal.precision", precision.to_string());
+                }
+                builder
+            }
+            ("int", Some("date")) => date_schema(),
+            ("int", Some("time-millis")) => time_schema(),
+            ("long", Some("timestamp-millis")) => timestamp_schema(),
+            ("int", _) => SchemaBuilder::new(match json["connect.type"].as_str() {
+                Some("int8") => SchemaType::Int8,
+                Some("int16") => SchemaType::Int16,
+                _ => SchemaType::Int32,
+            }),
+            ("record", _) => return self.record(json, namespace),
+            ("array", _) => return self.array(json, namespace),
+            ("map", _) => SchemaBuilder::map(
+                SchemaBuilder::new(SchemaType::String).build(),
+                self.schema(&json["values"], namespace)?,
+            ),
+            ("enum", _) => SchemaBuilder::new(SchemaType::String),
+            ("fixed", _) => SchemaBuilder::new(SchemaType::Bytes),
+            (primitive, _) => {
+                return Ok(with_connect_properties(
+                    SchemaBuilder::new(self.named_or_primitive(primitive, namespace)?.schema_type),
+                    json,
+                )
+                .build());
+            }
+        };
+        let builder = with_connect_properties(builder, json);
+        // Connect's logical types keep their own names whatever `connect.name` says.
+        Ok(match json["logicalType"].as_str() {
+            Some("date") => builder.name(DATE_NAME).build(),
+            Some("time-millis") => builder.name(TIME_NAME).build(),
+            Some("timestamp-millis") => builder.name(TIMESTAMP_NAME).build(),
+            _ => builder.build(),
+        })
+    }
+
+    fn array(&mut self, json: &Json, namespace: Option<&str>) -> Result<SchemaRef> {
+        let items = &json["items"];
+        let map_entry = items["type"] == "record"
+            && full_name(
+                items["name"].as_str().unwrap_or_default(),
+                items["namespace"].as_str().or(namespace),
+            )
+            .starts_with(&format!("{NAMESPACE}.MapEntry"));
+        let builder = match (map_entry, items["fields"].as_array().map(Vec::as_slice)) {
+            (true, Some([key, value])) if key["name"] == "key" && value["name"] == "value" => SchemaBuilder::map(
+                self.schema(&key["type"], namespace)?,
+                self.schema(&value["type"], namespace)?,
+            ),
+            _ => SchemaBuilder::array(self.schema(items, namespace)?),
+        };
+        Ok(with_connect_properties(builder, json).build())
+    }
+
+    fn record(&mut self, json: &Json, namespace: Option<&str>) -> Result<SchemaRef> {
+        let name = json["name"]
+            .as_str()
+            .ok_or_else(|| unsupported("record without a name"))?;
+        let own_namespace = json["namespace"].as_str().or(namespace);
+        let full = full_name(name, own_namespace);
+        let inner_namespace = full.rsplit_once('.').map(|(namespace, _)| namespace.to_string());
+        let mut builder = SchemaBuilder::struct_();
+        if !full.starts_with(&format!("{NAMESPACE}.ConnectDefault")) {
+            builder = builder.name(full.clone());
+        }
+        if let Some(doc) = json["doc"].as_str() {
+            builder = builder.doc(doc);
+        }
+        for field in json["fields"].as_array().into_iter().flatten() {
+            let field_name = field["name"]
+                .as_str()
+                .ok_or_else(|| unsupported("field without a name"))?;
+            builder = builder.field(field_name, self.schema(&field["type"], inner_namespace.as_deref())?);
+        }
+        let schema = with_connect_properties(builder, json).build();
+        self.named.insert(full, schema.clone());
+        Ok(schema)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn confluents_connect_properties_come_back() {
+        let schema = connect_schema(&json!({
+            "type": "record", "name": "Order", "namespace": "shop", "connect.version": 3,
+            "fields": [
+                {"name": "qty", "type": {"type": "int", "connect.type": "int16"}},
+                {"name": "note", "type": ["null", "string"], "default": null},
+                {"name": "price", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2}},
+                {"name": "day", "type": {"type": "int", "logicalType": "date"}},
+                {"name": "prices", "type": {"type": "array", "items": {"type": "record",
+                    "name": "MapEntry", "namespace": "io.confluent.connect.avro",
+                    "fields": [{"name": "key", "type": "int"}, {"name": "value", "type": "string"}]}}}
+            ]
+        }))
+        .unwrap();
+        assert_eq!((schema.name.as_deref(), schema.version), (Some("shop.Order"), Some(3)));
+        let types: Vec<SchemaType> = schema.fields.iter().map(|f| f.schema.schema_type).collect();
+        assert_eq!(
+            types,
+            [
+                SchemaType::Int16,
+                SchemaType::String,
+                SchemaType::Bytes,
+                SchemaType::Int32,
+                SchemaType::Map
+            ]
+        );
+        assert!(schema.fields[1].schema.optional);
+        assert_eq!(schema.fields[2].schema.parameters["scale"], "2");
+        assert_eq!(schema.fields[2].schema.parameters["connect.decimal.precision"], "10");
+        assert_eq!(schema.fields[3].schema.name.as_deref(), Some(DATE_NAME));
+    }
+}
