@@ -104,6 +104,27 @@ async fn lookup(
     answer(registered_body(&found))
 }
 
+async fn compatibility(
+    State(registry): State<Arc<Registry>>,
+    Path((subject, version)): Path<(String, String)>,
+    query: Flags,
+    body: Bytes,
+) -> Answer {
+    let request = SchemaRequest::parse(&body)?;
+    let problems = registry.test_compatibility(
+        &subject,
+        VersionSpec::parse(&version)?,
+        request.schema_type(),
+        &request.schema,
+        request.references.clone(),
+    )?;
+    let mut answer_body = json!({"is_compatible": problems.is_empty()});
+    if flag(&query, "verbose") {
+        answer_body["messages"] = json!(problems);
+    }
+    answer(answer_body)
+}
+
 async fn subjects(State(registry): State<Arc<Registry>>, query: Flags) -> Answer {
     answer(json!(registry.subjects(flag(&query, "deleted"))))
 }
@@ -234,6 +255,10 @@ pub fn router(registry: Arc<Registry>) -> Router {
         .route("/schemas/ids/{id}/subjects", get(subjects_of_id))
         .route("/schemas/ids/{id}/versions", get(versions_of_id))
         .route("/schemas/types", get(types))
+        .route(
+            "/compatibility/subjects/{subject}/versions/{version}",
+            post(compatibility),
+        )
         .route("/config", get(global_config).put(set_global_config))
         .route(
             "/config/{subject}",

@@ -35,6 +35,9 @@ pub enum RegistryError {
         "The specified version '{0}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\""
     )]
     InvalidVersion(String),
+    /// A schema the subject's compatibility level refuses (409).
+    #[error("Schema being registered is incompatible with an earlier schema for subject \"{0}\", details: {1:?}")]
+    Incompatible(String, Vec<String>),
     /// A request body that is not what the call takes (422).
     #[error("Unprocessable entity: {0}")]
     Unprocessable(String),
@@ -61,6 +64,7 @@ impl RegistryError {
             Self::InvalidVersion(_) => 42202,
             Self::InvalidCompatibilityLevel => 42203,
             Self::Unprocessable(_) => 422,
+            Self::Incompatible(..) => 409,
         }
     }
 

@@ -134,9 +134,9 @@ impl State {
         }
     }
 
-    /// `text` in stored form, its references resolved.
-    fn schema(&self, schema_type: &str, text: &str, references: Vec<Reference>) -> Result<Schema, RegistryError> {
-        let referenced = references
+    /// The texts of the schemas `references` names.
+    fn referenced_texts(&self, references: &[Reference]) -> Result<Vec<String>, RegistryError> {
+        references
             .iter()
             .map(|reference| {
                 let entries = self.entries(&reference.subject, true)?;
@@ -146,15 +146,61 @@ impl State {
                     .ok_or(RegistryError::VersionNotFound(reference.version))?;
                 Ok(self.schemas[&entry.id].text.clone())
             })
-            .collect::<Result<Vec<_>, RegistryError>>()
-            .map_err(|err| {
-                RegistryError::InvalidSchema(format!("{text}, details: a reference cannot be resolved: {err}"))
-            })?;
+            .collect()
+    }
+
+    /// `text` in stored form, its references resolved.
+    fn schema(&self, schema_type: &str, text: &str, references: Vec<Reference>) -> Result<Schema, RegistryError> {
+        let referenced = self.referenced_texts(&references).map_err(|err| {
+            RegistryError::InvalidSchema(format!("{text}, details: a reference cannot be resolved: {err}"))
+        })?;
         Ok(Schema {
             schema_type: schema_type.to_string(),
             text: canonical(schema_type, text, &referenced)?,
             references,
         })
+    }
+
+    /// A stored Avro schema, parsed with the schemas it references.
+    fn avro(&self, schema: &Schema) -> Result<apache_avro::Schema, RegistryError> {
+        let mut texts = self.referenced_texts(&schema.references)?;
+        texts.push(schema.text.clone());
+        let mut parsed = apache_avro::Schema::parse_list(texts.iter().map(String::as_str))
+            .map_err(|e| RegistryError::InvalidSchema(format!("{}, details: {e}", schema.text)))?;
+        Ok(parsed.pop().expect("one schema per text"))
+    }
+
+    /// The compatibility level of `subject`: its own, else the global one, else BACKWARD.
+    fn level(&self, subject: &str) -> String {
+        self.subject_compatibility
+            .get(subject)
+            .or(self.compatibility.as_ref())
+            .cloned()
+            .unwrap_or_else(|| "BACKWARD".into())
+    }
+
+    /// Why `schema` may not follow the live versions `earlier` (oldest first) of `subject` at
+    /// `level` (Avro schemas only); empty when it may.
+    fn incompatibilities(
+        &self,
+        schema: &Schema,
+        earlier: &[&Entry],
+        level: &str,
+    ) -> Result<Vec<String>, RegistryError> {
+        if schema.schema_type != "AVRO" {
+            return Ok(Vec::new());
+        }
+        let earlier = earlier
+            .iter()
+            .map(|entry| &self.schemas[&entry.id])
+            .filter(|earlier| earlier.schema_type == "AVRO")
+            .map(|earlier| self.avro(earlier))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::compatibility::incompatibilities(
+            level,
+            &self.avro(schema)?,
+            &earlier,
+        ))
     }
 }
 
@@ -185,12 +231,17 @@ impl Registry {
         let mut state = self.state();
         let schema = state.schema(schema_type, text, references)?;
         let known = state.ids.get(&schema).copied();
-        let entries = state.subjects.entry(subject.to_string()).or_default();
+        let live = state.entries(subject, false).unwrap_or_default();
         if let Some(id) = known
-            && entries.iter().any(|e| e.id == id && !e.deleted)
+            && live.iter().any(|e| e.id == id)
         {
             return Ok(id);
         }
+        let problems = state.incompatibilities(&schema, &live, &state.level(subject))?;
+        if !problems.is_empty() {
+            return Err(RegistryError::Incompatible(subject.to_string(), problems));
+        }
+        let entries = state.subjects.entry(subject.to_string()).or_default();
         let version = entries.iter().map(|e| e.version).max().unwrap_or(0) + 1;
         let id = known.unwrap_or_else(|| state.schemas.keys().next_back().copied().unwrap_or(0) + 1);
         state.subjects.get_mut(subject).expect("made above").push(Entry {
@@ -222,6 +273,33 @@ impl Registry {
             .find(|e| e.id == *id)
             .ok_or(RegistryError::SchemaNotFound)?;
         Ok(state.registered(subject, entry))
+    }
+
+    /// Why this schema may not follow version `spec` of `subject` (every live version, for
+    /// `latest` at a transitive level); empty when it may.
+    pub fn test_compatibility(
+        &self,
+        subject: &str,
+        spec: VersionSpec,
+        schema_type: &str,
+        text: &str,
+        references: Vec<Reference>,
+    ) -> Result<Vec<String>, RegistryError> {
+        let state = self.state();
+        let schema = state.schema(schema_type, text, references)?;
+        let live = state.entries(subject, false)?;
+        let level = state.level(subject);
+        let earlier: Vec<&Entry> = match spec {
+            VersionSpec::Latest => live,
+            VersionSpec::Number(n) => {
+                let entry = live
+                    .into_iter()
+                    .find(|e| e.version == n)
+                    .ok_or(RegistryError::VersionNotFound(n))?;
+                vec![entry]
+            }
+        };
+        state.incompatibilities(&schema, &earlier, &level)
     }
 
     /// The subjects with a live version (any version, with `deleted`).
@@ -382,6 +460,7 @@ mod tests {
     #[test]
     fn one_schema_one_id_and_versions_never_reused() {
         let registry = Registry::new();
+        registry.set_compatibility(None, "none").unwrap();
         assert_eq!(registry.register("a-value", "AVRO", A, vec![]).unwrap(), 1);
         assert_eq!(registry.register("a-value", "AVRO", A, vec![]).unwrap(), 1);
         assert_eq!(registry.register("b-value", "AVRO", A, vec![]).unwrap(), 1);
@@ -396,6 +475,24 @@ mod tests {
             registry.version("a-value", VersionSpec::Latest, false).unwrap().version,
             3
         );
+    }
+
+    #[test]
+    fn a_schema_the_level_refuses_is_409_and_nothing_changes() {
+        let registry = Registry::new();
+        registry.register("s", "AVRO", A, vec![]).unwrap();
+        let err = registry.register("s", "AVRO", B, vec![]).unwrap_err();
+        assert_eq!((err.code(), err.status()), (409, 409));
+        assert_eq!(registry.versions("s", false).unwrap(), [1]);
+        assert_eq!(
+            registry
+                .test_compatibility("s", VersionSpec::Latest, "AVRO", B, vec![])
+                .unwrap()
+                .len(),
+            1
+        );
+        registry.set_compatibility(Some("s"), "NONE").unwrap();
+        assert_eq!(registry.register("s", "AVRO", B, vec![]).unwrap(), 2);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The registry through Confluent's own Python client (`confluent-kafka`, PyPI): its
-//! SchemaRegistryClient registers, looks up, lists, reads by id, sets compatibility and deletes,
+//! SchemaRegistryClient registers, looks up, lists, reads by id, sets and tests compatibility (a
+//! schema the level refuses is a 409) and deletes,
 //! and its AvroSerializer and AvroDeserializer write and read a record through the registry on
 //! the Confluent wire format. Each read goes through a fresh client, so none is served from its
 //! cache.
@@ -34,6 +35,10 @@ out["latest"] = [latest.schema_id, latest.version]
 out["subjects"] = fresh().get_subjects()
 fresh().set_compatibility("orders-value", "FULL")
 out["compatibility"] = fresh().get_compatibility("orders-value")
+required = Schema(b.schema_str[:-2] + ',{"name":"qty","type":"int"}]}', "AVRO")
+defaulted = Schema(b.schema_str[:-2] + ',{"name":"qty","type":"int","default":1}]}', "AVRO")
+out["compatible"] = [fresh().test_compatibility("orders-value", required),
+                     fresh().test_compatibility("orders-value", defaulted)]
 def error(call):
     try:
         call()
@@ -41,6 +46,7 @@ def error(call):
         return [e.http_status_code, e.error_code]
 out["bad"] = error(lambda: fresh().register_schema("bad-value", Schema('{"type": "record", "name": "X"}', "AVRO")))
 out["missing"] = error(lambda: fresh().get_schema(999))
+out["incompatible"] = error(lambda: fresh().register_schema("orders-value", required))
 out["no_subject"] = error(lambda: fresh().get_versions("nobody"))
 out["deleted"] = fresh().delete_subject("other-value")
 out["deleted_permanently"] = fresh().delete_subject("other-value", permanent=True)
@@ -73,6 +79,12 @@ async fn confluents_client_and_serializers_work_against_the_registry() {
     assert_eq!(out["latest"], json!([2, 2]));
     assert_eq!(out["subjects"], json!(["orders-value", "other-value"]));
     assert_eq!(out["compatibility"], "FULL");
+    assert_eq!(
+        out["compatible"],
+        json!([false, true]),
+        "FULL: a new field needs a default"
+    );
+    assert_eq!(out["incompatible"], json!([409, 409]));
     assert_eq!(out["bad"], json!([422, 42201]));
     assert_eq!(out["missing"], json!([404, 40403]));
     assert_eq!(out["no_subject"], json!([404, 40401]));

@@ -1,0 +1,71 @@
+//! Whether a new Avro schema may follow a subject's earlier ones, at Confluent's levels: BACKWARD
+//! (the new schema reads data written with the earlier one), FORWARD (the earlier reads the new's),
+//! FULL (both), against the latest version or, `_TRANSITIVE`, against every live one; NONE
+//! accepts anything. Reading is Avro's schema resolution (apache-avro's `can_read`).
+
+use apache_avro::Schema;
+use apache_avro::schema_compatibility::SchemaCompatibility;
+
+/// Why `new` may not follow `earlier` (oldest first) at `level`; empty when it may.
+pub(crate) fn incompatibilities(level: &str, new: &Schema, earlier: &[Schema]) -> Vec<String> {
+    let (backward, forward) = match level.trim_end_matches("_TRANSITIVE") {
+        "BACKWARD" => (true, false),
+        "FORWARD" => (false, true),
+        "FULL" => (true, true),
+        _ => return Vec::new(),
+    };
+    let checked = match (level.ends_with("_TRANSITIVE"), earlier.last()) {
+        (true, _) => earlier,
+        (false, Some(_)) => &earlier[earlier.len() - 1..],
+        (false, None) => earlier,
+    };
+    let mut problems = Vec::new();
+    for (n, old) in checked.iter().enumerate() {
+        if backward && let Err(err) = SchemaCompatibility::can_read(old, new) {
+            problems.push(format!(
+                "the new schema cannot read data written with earlier schema {}: {err}",
+                n + 1
+            ));
+        }
+        if forward && let Err(err) = SchemaCompatibility::can_read(new, old) {
+            problems.push(format!(
+                "earlier schema {} cannot read data written with the new schema: {err}",
+                n + 1
+            ));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(fields: &str) -> Schema {
+        Schema::parse_str(&format!(
+            r#"{{"type": "record", "name": "Order", "fields": [{fields}]}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn each_level_checks_its_direction() {
+        let v1 = schema(r#"{"name": "id", "type": "long"}"#);
+        let with_default =
+            schema(r#"{"name": "id", "type": "long"}, {"name": "note", "type": "string", "default": ""}"#);
+        let without_default = schema(r#"{"name": "id", "type": "long"}, {"name": "note", "type": "string"}"#);
+        let earlier = [v1.clone()];
+        assert!(incompatibilities("BACKWARD", &with_default, &earlier).is_empty());
+        assert_eq!(incompatibilities("BACKWARD", &without_default, &earlier).len(), 1);
+        assert!(incompatibilities("FORWARD", &without_default, &earlier).is_empty());
+        assert!(incompatibilities("FULL", &with_default, &earlier).is_empty());
+        assert_eq!(incompatibilities("FULL", &without_default, &earlier).len(), 1);
+        assert!(incompatibilities("NONE", &schema(r#"{"name": "id", "type": "string"}"#), &earlier).is_empty());
+        let history = [without_default.clone(), v1];
+        assert!(incompatibilities("FORWARD", &without_default, &history).is_empty());
+        assert_eq!(
+            incompatibilities("BACKWARD_TRANSITIVE", &without_default, &history).len(),
+            1
+        );
+    }
+}
