@@ -49,6 +49,15 @@ pub(crate) enum Fit {
     Projected,
 }
 
+/// Whether two optional schemas are the same: the same `Arc`, equal, or both absent.
+pub(crate) fn same_schema(a: Option<&SchemaRef>, b: Option<&SchemaRef>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 impl Compatibility {
     /// The rules `schema.compatibility` names.
     pub fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
@@ -63,10 +72,13 @@ impl Compatibility {
 
     /// How a record of value schema `schema` fits objects whose records have `current`.
     pub fn fit(self, schema: Option<&SchemaRef>, current: Option<&SchemaRef>) -> Result<Fit> {
+        if same_schema(schema, current) {
+            return Ok(Fit::Same);
+        }
+        if self == Self::None {
+            return Ok(Fit::NewObjects);
+        }
         let (schema, current) = match (schema, current) {
-            (None, None) => return Ok(Fit::Same),
-            (Some(a), Some(b)) if Arc::ptr_eq(a, b) || a == b => return Ok(Fit::Same),
-            _ if self == Self::None => return Ok(Fit::NewObjects),
             (Some(schema), Some(current)) => (schema, current),
             _ => {
                 return Err(ConnectError::data(

@@ -4,11 +4,10 @@
 //! record becomes safe to commit. A replay from that offset cuts the same objects again.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
 
 use kconnect_api::{ConnectError, Result, SchemaRef, SinkRecord, TopicPartition};
 
-use crate::compatibility::{Compatibility, Fit, projected};
+use crate::compatibility::{Compatibility, Fit, projected, same_schema};
 use crate::config::{NullValues, Rotation};
 use crate::open_object::OpenObject;
 use crate::partitioner::Placement;
@@ -70,25 +69,21 @@ impl Schemas {
     fn of(record: &SinkRecord, settings: &SinkSettings) -> Self {
         Self {
             value: record.core.value.schema.clone(),
-            key: settings.companions.keys.as_ref().and(record.core.key.schema.clone()),
+            key: settings
+                .companions
+                .keys
+                .as_ref()
+                .and_then(|_| record.core.key.schema.clone()),
         }
     }
 
     /// How a record of `other`'s schemas fits objects of these (a changed key schema always
     /// needs objects of its own).
     fn fit(&self, other: &Self, compatibility: Compatibility) -> Result<Fit> {
-        if !same_schema(&self.key, &other.key) {
+        if !same_schema(self.key.as_ref(), other.key.as_ref()) {
             return Ok(Fit::NewObjects);
         }
         compatibility.fit(other.value.as_ref(), self.value.as_ref())
-    }
-}
-
-fn same_schema(a: &Option<SchemaRef>, b: &Option<SchemaRef>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
-        (None, None) => true,
-        _ => false,
     }
 }
 

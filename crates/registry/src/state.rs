@@ -78,6 +78,18 @@ impl VersionSpec {
     }
 }
 
+/// The entry `spec` names among `entries` (oldest first).
+fn pick<'a>(entries: &[&'a Entry], spec: VersionSpec) -> Result<&'a Entry, RegistryError> {
+    let entry = match spec {
+        VersionSpec::Latest => entries.last(),
+        VersionSpec::Number(n) => entries.iter().find(|e| e.version == n),
+    };
+    entry.copied().ok_or(RegistryError::VersionNotFound(match spec {
+        VersionSpec::Number(n) => n,
+        VersionSpec::Latest => -1,
+    }))
+}
+
 #[derive(Clone, Debug)]
 struct Entry {
     version: i32,
@@ -108,21 +120,15 @@ impl State {
         Ok(entries)
     }
 
-    /// The number `spec` names among the versions of `subject` (soft-deleted ones too when
-    /// `deleted`).
+    /// The number `spec` names among the versions of `subject`: any version by number, the
+    /// newest live one (or newest of all, with `deleted`) for `latest`.
     fn version_of(&self, subject: &str, spec: VersionSpec, deleted: bool) -> Result<i32, RegistryError> {
         let entries = self.entries(subject, true)?;
-        let candidates: Vec<&&Entry> = entries.iter().filter(|e| deleted || !e.deleted).collect();
-        let entry = match spec {
-            VersionSpec::Latest => candidates.last().copied(),
-            VersionSpec::Number(n) => entries.iter().find(|e| e.version == n),
+        let candidates: Vec<&Entry> = match spec {
+            VersionSpec::Latest => entries.into_iter().filter(|e| deleted || !e.deleted).collect(),
+            VersionSpec::Number(_) => entries,
         };
-        entry
-            .map(|e| e.version)
-            .ok_or(RegistryError::VersionNotFound(match spec {
-                VersionSpec::Number(n) => n,
-                VersionSpec::Latest => -1,
-            }))
+        Ok(pick(&candidates, spec)?.version)
     }
 
     fn registered(&self, subject: &str, entry: &Entry) -> Registered {
@@ -326,15 +332,7 @@ impl Registry {
     /// One version of `subject`.
     pub fn version(&self, subject: &str, spec: VersionSpec, deleted: bool) -> Result<Registered, RegistryError> {
         let state = self.state();
-        let entries = state.entries(subject, deleted)?;
-        let entry = match spec {
-            VersionSpec::Latest => entries.last(),
-            VersionSpec::Number(n) => entries.iter().find(|e| e.version == n),
-        };
-        let entry = entry.ok_or(match spec {
-            VersionSpec::Number(n) => RegistryError::VersionNotFound(n),
-            VersionSpec::Latest => RegistryError::VersionNotFound(-1),
-        })?;
+        let entry = pick(&state.entries(subject, deleted)?, spec)?;
         Ok(state.registered(subject, entry))
     }
 

@@ -4,14 +4,14 @@
 //! strategy gives, and cached both ways: after the first record of a schema, converting costs no
 //! call to the registry.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use apache_avro::Schema as AvroSchema;
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
 use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, Converter, Result, SchemaAndValue, SchemaRef, SchemaType, Value,
 };
+use kconnect_memo::{Memo, SchemaMemo};
 
 use super::connect::connect_value;
 use super::connect_schema::connect_schema;
@@ -27,6 +27,8 @@ const USE_LATEST: &str = "use.latest.version";
 const KEY_STRATEGY: &str = "key.subject.name.strategy";
 const VALUE_STRATEGY: &str = "value.subject.name.strategy";
 const CACHE_SIZE: &str = "schemas.cache.config";
+/// Confluent's default `schemas.cache.config`.
+const DEFAULT_CACHE_SIZE: usize = 1000;
 const TOPIC_NAME_STRATEGY: &str = "io.confluent.kafka.serializers.subject.TopicNameStrategy";
 const STRATEGIES: [&str; 3] = ["TopicNameStrategy", "RecordNameStrategy", "TopicRecordNameStrategy"];
 /// The name AvroData gives an unnamed struct's record.
@@ -83,7 +85,7 @@ fn definition() -> ConfigDef {
         .define(strategy(VALUE_STRATEGY))
         .define(
             ConfigKey::new(CACHE_SIZE, ConfigType::Int)
-                .default_value(ConfigValue::Int(1000))
+                .default_value(ConfigValue::Int(DEFAULT_CACHE_SIZE as i32))
                 .validator(Validator::AtLeast(1.0))
                 .importance(Importance::Low)
                 .doc("How many schemas are kept, each way."),
@@ -136,8 +138,20 @@ struct Reader {
     connect: SchemaRef,
 }
 
+/// A registry id, as a memo key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct SchemaId(i32);
+
+impl From<&SchemaId> for SchemaId {
+    fn from(id: &SchemaId) -> Self {
+        *id
+    }
+}
+
+/// The writers of one Connect schema, by topic (the subject follows from the topic and schema).
+type WritersByTopic = Arc<Memo<String, Arc<Writer>>>;
+
 /// The Avro converter.
-#[derive(Default)]
 pub struct AvroConverter {
     client: RegistryClient,
     is_key: bool,
@@ -145,9 +159,23 @@ pub struct AvroConverter {
     auto_register: bool,
     use_latest: bool,
     cache_size: usize,
-    /// Per subject and Connect schema, oldest first.
-    writers: Mutex<Vec<(String, SchemaRef, Arc<Writer>)>>,
-    readers: Mutex<HashMap<i32, Arc<Reader>>>,
+    writers: SchemaMemo<WritersByTopic>,
+    readers: Memo<SchemaId, Arc<Reader>>,
+}
+
+impl Default for AvroConverter {
+    fn default() -> Self {
+        Self {
+            client: RegistryClient::default(),
+            is_key: false,
+            strategy: Strategy::default(),
+            auto_register: true,
+            use_latest: false,
+            cache_size: DEFAULT_CACHE_SIZE,
+            writers: SchemaMemo::new(DEFAULT_CACHE_SIZE),
+            readers: Memo::new(DEFAULT_CACHE_SIZE),
+        }
+    }
 }
 
 fn avro_error(err: apache_avro::Error) -> ConnectError {
@@ -171,64 +199,39 @@ fn unknown_magic(topic: &str, bytes: &[u8]) -> ConnectError {
 
 impl AvroConverter {
     fn writer(&self, topic: &str, schema: &SchemaRef) -> Result<Arc<Writer>> {
+        let by_topic = self
+            .writers
+            .get_or_try_insert(schema, |_| Ok(Arc::new(Memo::new(self.cache_size))))?;
+        by_topic.get_or_try_insert(topic, |topic| self.new_writer(topic, schema))
+    }
+
+    /// The writer of `schema` on `topic`: its id registered, looked up, or the subject's latest.
+    fn new_writer(&self, topic: &str, schema: &SchemaRef) -> Result<Arc<Writer>> {
         let subject = self.strategy.subject(topic, self.is_key, schema)?;
-        let writers = self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let cached = writers
-            .iter()
-            .find(|(s, known, _)| *s == subject && (Arc::ptr_eq(known, schema) || known == schema));
-        if let Some((_, _, writer)) = cached {
-            return Ok(writer.clone());
-        }
-        drop(writers);
-        let (avro, json) = avro_schema(schema)?;
-        let writer = if self.use_latest {
+        if self.use_latest {
             let (id, text) = self.client.latest(&subject)?;
-            Writer {
-                avro: AvroSchema::parse_str(&text).map_err(avro_error)?,
-                id,
-            }
-        } else if self.auto_register {
-            Writer {
-                id: self.client.register(&subject, &json)?,
-                avro,
-            }
-        } else {
-            Writer {
-                id: self.client.lookup(&subject, &json)?,
-                avro,
-            }
-        };
-        let writer = Arc::new(writer);
-        let mut writers = self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if writers.len() >= self.cache_size {
-            writers.remove(0);
+            let avro = AvroSchema::parse_str(&text).map_err(avro_error)?;
+            return Ok(Arc::new(Writer { avro, id }));
         }
-        writers.push((subject, schema.clone(), writer.clone()));
-        Ok(writer)
+        let (avro, json) = avro_schema(schema)?;
+        let id = if self.auto_register {
+            self.client.register(&subject, &json)?
+        } else {
+            self.client.lookup(&subject, &json)?
+        };
+        Ok(Arc::new(Writer { avro, id }))
     }
 
     fn reader(&self, id: i32) -> Result<Arc<Reader>> {
-        if let Some(reader) = self
-            .readers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&id)
-        {
-            return Ok(reader.clone());
-        }
-        let text = self.client.schema(id)?;
-        let json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| ConnectError::data(format!("schema {id} is not JSON: {e}")))?;
-        let reader = Arc::new(Reader {
-            connect: connect_schema(&json)?,
-            avro: AvroSchema::parse(&json).map_err(avro_error)?,
-        });
-        let mut readers = self.readers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if readers.len() >= self.cache_size {
-            readers.clear();
-        }
-        readers.insert(id, reader.clone());
-        Ok(reader)
+        self.readers.get_or_try_insert(&SchemaId(id), |_| {
+            let text = self.client.schema(id)?;
+            let json: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| ConnectError::data(format!("schema {id} is not JSON: {e}")))?;
+            Ok(Arc::new(Reader {
+                connect: connect_schema(&json)?,
+                avro: AvroSchema::parse(&json).map_err(avro_error)?,
+            }))
+        })
     }
 }
 
@@ -256,6 +259,8 @@ impl Converter for AvroConverter {
         self.auto_register = parsed.get_boolean(AUTO_REGISTER)?;
         self.use_latest = parsed.get_boolean(USE_LATEST)?;
         self.cache_size = parsed.get_int(CACHE_SIZE)?.max(1) as usize;
+        self.writers = SchemaMemo::new(self.cache_size);
+        self.readers = Memo::new(self.cache_size);
         Ok(())
     }
 
