@@ -163,8 +163,8 @@ def run(name, command, workdir, sinks, expected):
     return measure(name, command, workdir, lambda: sum(line_count(sink) for sink in sinks), expected)
 
 
-JSON_SMTS = (
-    "value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=true\n"
+JSON_CONVERTER = "value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=true\n"
+SMTS = (
     "transforms=hoist,insert,rename\n"
     "transforms.hoist.type=org.apache.kafka.connect.transforms.HoistField$Value\ntransforms.hoist.field=line\n"
     "transforms.insert.type=org.apache.kafka.connect.transforms.InsertField$Value\n"
@@ -172,6 +172,7 @@ JSON_SMTS = (
     "transforms.rename.type=org.apache.kafka.connect.transforms.ReplaceField$Value\n"
     "transforms.rename.renames=line:text\n"
 )
+JSON_SMTS = JSON_CONVERTER + SMTS
 
 
 def worker_file(workdir, name, bootstrap, rest_port):

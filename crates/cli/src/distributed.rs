@@ -7,6 +7,7 @@ use kconnect_distributed::{DistributedConfig, DistributedHerder};
 use kconnect_runtime::PluginRegistry;
 use kconnect_runtime::properties::read_config_file;
 
+use crate::schema_registry::start_beside_embedded_broker;
 use crate::setup::{identify_cluster, serve_rest, start_embedded_broker, worker_client};
 
 /// Reads the worker configuration, joins the cluster through its Kafka topics and group, serves
@@ -20,6 +21,7 @@ pub async fn run(
     registry.check_worker_converters(&settings.worker)?;
     let broker = start_embedded_broker(&mut settings.worker).await?;
     let cluster_id = identify_cluster(&mut settings.worker, &broker).await;
+    let schema_registry = start_beside_embedded_broker(&mut settings.worker).await?;
     let workers = worker_client(&settings.worker)?;
     let herder = Arc::new(DistributedHerder::start(settings, registry, workers.clone()).await?);
     let rest = serve_rest(herder.clone(), cluster_id, logging, workers).await?;
@@ -27,6 +29,9 @@ pub async fn run(
     crate::shutdown_signal().await;
     herder.stop().await;
     rest.stop().await;
+    if let Some(schema_registry) = schema_registry {
+        schema_registry.stop().await;
+    }
     if let Some(broker) = broker {
         broker.stop();
     }

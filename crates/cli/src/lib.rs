@@ -1,5 +1,5 @@
 //! The `kconnect` command: `standalone` and `distributed` run a worker, `broker` runs the embedded
-//! broker alone.
+//! broker alone, `registry` the schema registry.
 //!
 //! The binary is [`run`] with [`builtin_plugins`]: the plugin table of every connector family this
 //! build has a cargo feature on for. A test runs the same command with a table of its own.
@@ -8,6 +8,8 @@ mod broker_cmd;
 mod distributed;
 mod logging;
 mod plugins;
+mod registry_cmd;
+mod schema_registry;
 mod setup;
 mod standalone;
 
@@ -45,6 +47,8 @@ enum Command {
     },
     /// Runs the embedded Kafka-compatible broker on its own.
     Broker(broker_cmd::BrokerArgs),
+    /// Runs the schema registry (Confluent's REST API) on its own, kept in a Kafka topic.
+    Registry(registry_cmd::RegistryArgs),
 }
 
 /// Runs the `kconnect` command line `args` (the program name first) with the plugins of `plugins`.
@@ -66,6 +70,7 @@ pub fn run(plugins: PluginTable, args: impl IntoIterator<Item = impl Into<OsStri
             }
             Command::Distributed { worker } => distributed::run(&worker, registry, logging).await,
             Command::Broker(args) => broker_cmd::run(args).await,
+            Command::Registry(args) => registry_cmd::run(args).await,
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));

@@ -9,6 +9,7 @@ use kconnect_runtime::properties::read_config_file;
 use kconnect_runtime::{Herder, PluginRegistry, StandaloneHerder, Worker, WorkerConfig};
 use kconnect_storage::{FileOffsetStore, TargetStateFile};
 
+use crate::schema_registry::start_beside_embedded_broker;
 use crate::setup::{identify_cluster, serve_rest, start_embedded_broker, worker_client};
 
 /// Reads and validates every configuration against the plugins of `registry`, starts the embedded broker when needed, the REST API
@@ -30,6 +31,7 @@ pub async fn run(
     }
     let broker = start_embedded_broker(&mut config).await?;
     let cluster_id = identify_cluster(&mut config, &broker).await;
+    let schema_registry = start_beside_embedded_broker(&mut config).await?;
     let offsets = FileOffsetStore::open(config.offset_file())?;
     let target_states = TargetStateFile::open(config.offset_file().with_extension("target-states.json"))?;
     let worker = Arc::new(Worker::new(config, registry, Arc::new(offsets))?);
@@ -45,6 +47,9 @@ pub async fn run(
     crate::shutdown_signal().await;
     herder.stop().await;
     rest.stop().await;
+    if let Some(schema_registry) = schema_registry {
+        schema_registry.stop().await;
+    }
     if let Some(broker) = broker {
         broker.stop();
     }

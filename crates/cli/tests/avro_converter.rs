@@ -1,32 +1,45 @@
-//! The AvroConverter in a running worker, on kconnect's schema registry: the quickstart's
-//! FileStreamSource lines, made structs by HoistField, go into Kafka as Avro on the Confluent wire
-//! format (the schema registered under `connect-test-value`), and the FileStreamSink reads them
-//! back into the same structs.
+//! The AvroConverter in a running worker, on the schema registry the worker runs beside its
+//! embedded broker: the quickstart's FileStreamSource lines, made structs by HoistField, go into
+//! Kafka as Avro on the Confluent wire format (the schema registered under `connect-test-value`,
+//! though no converter names a registry), and the FileStreamSink reads them back into the same
+//! structs. The registry keeps its schemas in `_schemas`, so a restarted worker finds the same ids.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use kconnect_registry::{Registry, router};
-use kconnect_test_kit::{Quickstart, append_lines, consume_records};
+use kconnect_test_kit::{Quickstart, append_lines, consume_records, free_port};
+use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
+const SCHEMA_KEY: &str = r#"{"keytype":"SCHEMA","subject":"connect-test-value","version":1,"magic":1}"#;
+
+async fn get(url: &str) -> Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+async fn register(url: &str, subject: &str, schema: &str) -> Value {
+    let body = json!({ "schema": schema });
+    let response = reqwest::Client::new()
+        .post(format!("{url}/subjects/{subject}/versions"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    response.json().await.unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread")]
-async fn lines_go_through_kafka_as_avro_and_come_back_as_the_same_structs() {
-    let registry = Arc::new(Registry::new());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, router(registry.clone())).into_future());
-
+async fn lines_go_through_kafka_as_avro_and_the_registry_keeps_its_ids_over_a_restart() {
     let quickstart = Quickstart::new(
         Path::new(BIN),
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
         1_000,
     );
+    let registry_port = free_port();
+    let url = format!("http://127.0.0.1:{registry_port}");
     let worker_file = quickstart.path("connect-standalone.properties");
     let avro = format!(
-        "\nvalue.converter=io.confluent.connect.avro.AvroConverter\nvalue.converter.schema.registry.url={url}\n"
+        "\nvalue.converter=io.confluent.connect.avro.AvroConverter\nembedded.schema.registry.listener=127.0.0.1:{registry_port}\n"
     );
     let text = std::fs::read_to_string(&worker_file).unwrap() + avro.as_str();
     std::fs::write(&worker_file, text).unwrap();
@@ -35,20 +48,53 @@ async fn lines_go_through_kafka_as_avro_and_come_back_as_the_same_structs() {
     let text = std::fs::read_to_string(&source).unwrap() + hoist;
     std::fs::write(&source, text).unwrap();
 
-    let lines = ["alpha", "beta", "gamma"];
-    append_lines(&quickstart.input(), lines.iter().map(|line| line.to_string()));
+    let lines = ["alpha", "beta", "gamma", "delta"];
+    append_lines(&quickstart.input(), lines[..2].iter().map(|line| line.to_string()));
+    let mut worker = quickstart.start();
+    quickstart.wait_for_lines(&worker, 2);
+    assert!(
+        worker.log().contains(&url),
+        "the registry's URL is logged:\n{}",
+        worker.log()
+    );
+    assert_eq!(
+        get(&format!("{url}/subjects/connect-test-value/versions")).await,
+        json!([1])
+    );
+    assert_eq!(register(&url, "other-value", "\"long\"").await, json!({"id": 2}));
+
+    worker.signal("TERM");
+    worker.wait(Duration::from_secs(30)).expect("the worker stops");
+    append_lines(&quickstart.input(), lines[2..].iter().map(|line| line.to_string()));
     let worker = quickstart.start();
     quickstart.wait_for_lines(&worker, lines.len());
     let expected: Vec<String> = lines.iter().map(|line| format!("Struct{{line={line}}}")).collect();
     assert_eq!(quickstart.output(), expected, "worker log:\n{}", worker.log());
 
-    assert_eq!(registry.versions("connect-test-value", false).unwrap(), [1]);
+    assert_eq!(
+        get(&format!("{url}/subjects/connect-test-value/versions")).await,
+        json!([1])
+    );
+    assert_eq!(get(&format!("{url}/subjects/other-value/versions/1")).await["id"], 2);
+    assert_eq!(
+        register(&url, "third-value", "\"int\"").await,
+        json!({"id": 3}),
+        "ids go on from the topic's"
+    );
+
     let bootstrap = format!("127.0.0.1:{}", quickstart.broker_port);
     let records = consume_records(&bootstrap, "connect-test", lines.len(), Duration::from_secs(30)).await;
     let raw: Vec<&[u8]> = records.iter().map(|record| &record.value.as_bytes()[..5]).collect();
     assert_eq!(
         raw,
         vec![&[0u8, 0, 0, 0, 1][..]; lines.len()],
-        "magic byte and schema id 1"
+        "magic byte and schema id 1, before and after the restart"
+    );
+    let schemas = consume_records(&bootstrap, "_schemas", 3, Duration::from_secs(30)).await;
+    assert_eq!(schemas[0].key.as_deref(), Some(SCHEMA_KEY), "Confluent's key format");
+    let value: Value = serde_json::from_str(&schemas[0].value).unwrap();
+    assert_eq!(
+        (value["id"].clone(), value["deleted"].clone()),
+        (json!(1), json!(false))
     );
 }

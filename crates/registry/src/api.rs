@@ -14,8 +14,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::RegistryError;
+use crate::registry::Registry;
 use crate::schema_text::TYPES;
-use crate::state::{Reference, Registered, Registry, Schema, VersionSpec};
+use crate::state::{Reference, Registered, Schema, VersionSpec};
 
 const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
@@ -78,12 +79,14 @@ fn registered_body(registered: &Registered) -> Value {
 
 async fn register(State(registry): State<Arc<Registry>>, Path(subject): Path<String>, body: Bytes) -> Answer {
     let request = SchemaRequest::parse(&body)?;
-    let id = registry.register(
-        &subject,
-        request.schema_type(),
-        &request.schema,
-        request.references.clone(),
-    )?;
+    let id = registry
+        .register(
+            &subject,
+            request.schema_type(),
+            &request.schema,
+            request.references.clone(),
+        )
+        .await?;
     answer(json!({"id": id}))
 }
 
@@ -134,7 +137,9 @@ async fn versions(State(registry): State<Arc<Registry>>, Path(subject): Path<Str
 }
 
 async fn delete_subject(State(registry): State<Arc<Registry>>, Path(subject): Path<String>, query: Flags) -> Answer {
-    answer(json!(registry.delete_subject(&subject, flag(&query, "permanent"))?))
+    answer(json!(
+        registry.delete_subject(&subject, flag(&query, "permanent")).await?
+    ))
 }
 
 async fn version(
@@ -161,11 +166,8 @@ async fn delete_version(
     query: Flags,
 ) -> Answer {
     let spec = VersionSpec::parse(&version)?;
-    answer(json!(registry.delete_version(
-        &subject,
-        spec,
-        flag(&query, "permanent")
-    )?))
+    let permanent = flag(&query, "permanent");
+    answer(json!(registry.delete_version(&subject, spec, permanent).await?))
 }
 
 async fn schema_by_id(State(registry): State<Arc<Registry>>, Path(id): Path<i32>) -> Answer {
@@ -214,7 +216,7 @@ async fn global_config(State(registry): State<Arc<Registry>>) -> Answer {
 }
 
 async fn set_global_config(State(registry): State<Arc<Registry>>, body: Bytes) -> Answer {
-    answer(json!({"compatibility": registry.set_compatibility(None, &level_of(&body)?)?}))
+    answer(json!({"compatibility": registry.set_compatibility(None, &level_of(&body)?).await?}))
 }
 
 async fn subject_config(State(registry): State<Arc<Registry>>, Path(subject): Path<String>, query: Flags) -> Answer {
@@ -223,11 +225,11 @@ async fn subject_config(State(registry): State<Arc<Registry>>, Path(subject): Pa
 }
 
 async fn set_subject_config(State(registry): State<Arc<Registry>>, Path(subject): Path<String>, body: Bytes) -> Answer {
-    answer(json!({"compatibility": registry.set_compatibility(Some(&subject), &level_of(&body)?)?}))
+    answer(json!({"compatibility": registry.set_compatibility(Some(&subject), &level_of(&body)?).await?}))
 }
 
 async fn delete_subject_config(State(registry): State<Arc<Registry>>, Path(subject): Path<String>) -> Answer {
-    answer(json!({"compatibilityLevel": registry.delete_compatibility(&subject)?}))
+    answer(json!({"compatibilityLevel": registry.delete_compatibility(&subject).await?}))
 }
 
 async fn mode() -> Answer {

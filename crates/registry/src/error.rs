@@ -46,6 +46,9 @@ pub enum RegistryError {
         "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive"
     )]
     InvalidCompatibilityLevel,
+    /// The store (the `_schemas` topic) failed (50001).
+    #[error("Error while storing the change: {0}")]
+    Store(String),
 }
 
 impl RegistryError {
@@ -65,6 +68,7 @@ impl RegistryError {
             Self::InvalidCompatibilityLevel => 42203,
             Self::Unprocessable(_) => 422,
             Self::Incompatible(..) => 409,
+            Self::Store(_) => 50001,
         }
     }
 

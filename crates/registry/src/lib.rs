@@ -3,14 +3,19 @@
 //! soft and permanent deletes, and compatibility levels checked for Avro schemas, with Confluent's
 //! error codes.
 //!
-//! It keeps its state in memory so far: the `_schemas` topic is still to come.
+//! Its state lives in memory and, given a [`Journal`], in records of Confluent's `_schemas` topic
+//! format, so it survives restarts with the same ids and can take over a Confluent Schema
+//! Registry's topic. The binary provides the Kafka-backed journal.
 
 mod api;
 mod compatibility;
 mod error;
+mod records;
+mod registry;
 mod schema_text;
 mod state;
 
 pub use api::router;
 pub use error::RegistryError;
-pub use state::Registry;
+pub use records::RecordError;
+pub use registry::{Journal, RecordBytes, Registry, RegistryState};

@@ -15,9 +15,7 @@ pub(crate) fn canonical(schema_type: &str, text: &str, referenced: &[String]) ->
     let json: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
     match schema_type {
         "AVRO" => {
-            let mut all: Vec<&str> = referenced.iter().map(String::as_str).collect();
-            all.push(text);
-            apache_avro::Schema::parse_list(all).map_err(|e| invalid(e.to_string()))?;
+            parse_avro(text, referenced).map_err(|e| invalid(e.to_string()))?;
         }
         "JSON" if !(json.is_object() || json.is_boolean()) => {
             return Err(invalid("a JSON Schema is an object or a boolean".into()));
@@ -31,6 +29,12 @@ pub(crate) fn canonical(schema_type: &str, text: &str, referenced: &[String]) ->
         }
     }
     Ok(json.to_string())
+}
+
+/// The Avro schema `text`, any schema (a primitive too), naming the (named) schemas of
+/// `referenced`.
+pub(crate) fn parse_avro(text: &str, referenced: &[String]) -> Result<apache_avro::Schema, apache_avro::Error> {
+    apache_avro::Schema::parse_str_with_list(text, referenced).map(|(schema, _)| schema)
 }
 
 #[cfg(test)]
@@ -58,5 +62,10 @@ mod tests {
         assert!(canonical("AVRO", referencing, &[]).is_err());
         assert!(canonical("AVRO", referencing, &[a]).is_ok());
         assert_eq!(canonical("PROTOBUF", "{}", &[]).unwrap_err().code(), 42201);
+        assert_eq!(
+            canonical("AVRO", " \"string\" ", &[]).unwrap(),
+            "\"string\"",
+            "a primitive is a schema"
+        );
     }
 }

@@ -35,6 +35,9 @@ pub struct TaskConverters {
     classes: [String; 3],
 }
 
+/// The key of a schema'd converter's registry, given the worker's own registry when unset.
+const SCHEMA_REGISTRY_URL: &str = "schema.registry.url";
+
 /// The converter class under `key` and its properties: the connector's when it names one, else the
 /// worker's.
 fn choose<'a>(worker: &'a WorkerConfig, connector: &'a ConfigMap, key: &str) -> (Option<&'a str>, ConfigMap) {
@@ -58,6 +61,9 @@ impl TaskConverters {
             })?;
             let mut converter = registry.converter(name)?;
             props.insert("converter.type".into(), if is_key { "key" } else { "value" }.into());
+            if let Some(url) = &worker.schema_registry_url {
+                props.entry(SCHEMA_REGISTRY_URL.into()).or_insert_with(|| url.clone());
+            }
             converter.configure(&props, is_key)?;
             Ok((converter, name.to_string()))
         };

@@ -33,6 +33,7 @@ const TOPIC_TRACKING_ALLOW_RESET: &str = "topic.tracking.allow.reset";
 const EMBEDDED_DATA_DIR: &str = "embedded.broker.data.dir";
 const EMBEDDED_LISTENER: &str = "embedded.broker.listener";
 const EMBEDDED_STORAGE: &str = "embedded.broker.storage";
+const EMBEDDED_REGISTRY_LISTENER: &str = "embedded.schema.registry.listener";
 
 /// The keys of the standalone worker configuration.
 pub fn worker_config_def() -> ConfigDef {
@@ -138,16 +139,12 @@ pub fn worker_config_def() -> ConfigDef {
                 .doc("REST extensions; org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension turns on basic authentication."),
         )
         .define(optional_string(EMBEDDED_DATA_DIR, "Where the embedded broker keeps its data; default: beside the offsets file."))
-        .define(
-            ConfigKey::new(EMBEDDED_LISTENER, ConfigType::String)
-                .default_value(ConfigValue::String("127.0.0.1:9092".into()))
-                .validator(Validator::Custom(std::sync::Arc::new(|value| match value {
-                    ConfigValue::String(s) => s.parse::<SocketAddr>().map(|_| ()).map_err(|_| "Expected host:port with an IP address".to_string()),
-                    _ => Ok(()),
-                })))
-                .importance(Importance::Low)
-                .doc("The address the embedded broker listens on."),
-        )
+        .define(socket_address(EMBEDDED_LISTENER, "127.0.0.1:9092", "The address the embedded broker listens on."))
+        .define(socket_address(
+            EMBEDDED_REGISTRY_LISTENER,
+            "127.0.0.1:8081",
+            "The address the schema registry a worker runs beside its embedded broker listens on (another free port when this one is taken).",
+        ))
         .define(
             ConfigKey::new(EMBEDDED_STORAGE, ConfigType::String)
                 .default_value(ConfigValue::String("sqlite".into()))
@@ -155,6 +152,21 @@ pub fn worker_config_def() -> ConfigDef {
                 .importance(Importance::Low)
                 .doc("The embedded broker's storage: sqlite (durable) or memory."),
         )
+}
+
+/// A `host:port` key with an IP address.
+fn socket_address(name: &str, default: &str, doc: &str) -> ConfigKey {
+    ConfigKey::new(name, ConfigType::String)
+        .default_value(ConfigValue::String(default.into()))
+        .validator(Validator::Custom(std::sync::Arc::new(|value| match value {
+            ConfigValue::String(s) => s
+                .parse::<SocketAddr>()
+                .map(|_| ())
+                .map_err(|_| "Expected host:port with an IP address".to_string()),
+            _ => Ok(()),
+        })))
+        .importance(Importance::Low)
+        .doc(doc)
 }
 
 /// A parsed, validated worker configuration.
@@ -168,6 +180,9 @@ pub struct WorkerConfig {
     /// Whether the broker is kconnect's own (embedded, or a `kconnect broker` process), known by
     /// its cluster id once the worker has asked for it; sink consumers are tuned for it.
     pub own_broker: bool,
+    /// The URL of the schema registry the worker runs beside its embedded broker, once it runs:
+    /// key and value converters that name no `schema.registry.url` are given it.
+    pub schema_registry_url: Option<String>,
     timings: Timings,
     topics: TopicSwitches,
     embedded_storage: String,
@@ -226,6 +241,7 @@ impl WorkerConfig {
         Ok(Self {
             embedded_broker: bootstrap_servers.is_none(),
             own_broker: false,
+            schema_registry_url: None,
             bootstrap_servers,
             parsed,
             timings,
@@ -399,6 +415,14 @@ impl WorkerConfig {
             .string(EMBEDDED_LISTENER)
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9092)))
+    }
+
+    /// The address of the schema registry run beside the embedded broker.
+    pub fn embedded_registry_listener(&self) -> SocketAddr {
+        self.parsed
+            .string(EMBEDDED_REGISTRY_LISTENER)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8081)))
     }
 
     /// The embedded broker's data directory: `embedded.broker.data.dir`, else `kconnect-broker`

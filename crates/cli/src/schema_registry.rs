@@ -1,0 +1,115 @@
+//! kconnect's schema registry as the binary runs it: kept in a compacted Kafka topic (`_schemas`,
+//! in Confluent's record format) and served over HTTP, by `kconnect registry` or beside a worker's
+//! embedded broker.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use kconnect_api::ConfigMap;
+use kconnect_distributed::kafka_log::{KafkaLog, LogClient, TopicSpec};
+use kconnect_registry::{Journal, RecordBytes, Registry, RegistryState};
+use kconnect_runtime::WorkerConfig;
+use kconnect_runtime::kafka::{admin_config, own_broker_consumer_settings};
+
+/// How long reading the topic to its end may take, at start and after each write.
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The topic Confluent Schema Registry keeps its schemas in by default.
+pub const DEFAULT_TOPIC: &str = "_schemas";
+
+/// The registry's changes written to its topic; a write returns once the topic's reader has
+/// applied it.
+struct TopicJournal {
+    log: KafkaLog,
+}
+
+#[async_trait::async_trait]
+impl Journal for TopicJournal {
+    async fn append(&self, records: Vec<RecordBytes>) -> Result<(), String> {
+        self.log.send(records).await.map_err(|e| e.to_string())?;
+        self.log.read_to_end(READ_TIMEOUT).await.map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// The registry kept in `topic` (one partition, created compacted when missing), read to its end.
+pub async fn open(client: &LogClient, topic: &str, replication: i32) -> anyhow::Result<Arc<Registry>> {
+    let state = RegistryState::default();
+    let spec = TopicSpec {
+        name: topic.to_string(),
+        partitions: 1,
+        replication,
+    };
+    let log = KafkaLog::start(client, spec, {
+        let state = state.clone();
+        move |record| {
+            let Some(key) = record.key else { return };
+            if let Err(err) = state.apply(&key, record.value.as_deref()) {
+                tracing::warn!(offset = record.offset, error = %err, "schema registry: record skipped");
+            }
+        }
+    })
+    .await?;
+    log.read_to_end(READ_TIMEOUT).await?;
+    Ok(Arc::new(Registry::journaled(state, Arc::new(TopicJournal { log }))))
+}
+
+/// A registry serving its REST API.
+pub struct RegistryServer {
+    /// The URL clients reach it at.
+    pub url: String,
+    stop: tokio::sync::watch::Sender<bool>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl RegistryServer {
+    /// Serves `registry` on `listen`; when that port is taken and `or_any_port`, on a free one.
+    pub async fn start(registry: Arc<Registry>, listen: SocketAddr, or_any_port: bool) -> anyhow::Result<Self> {
+        let listener = match tokio::net::TcpListener::bind(listen).await {
+            Err(err) if or_any_port && err.kind() == std::io::ErrorKind::AddrInUse => {
+                tracing::warn!(%listen, "schema registry: the address is taken; listening on another port");
+                tokio::net::TcpListener::bind(SocketAddr::new(listen.ip(), 0)).await
+            }
+            bound => bound,
+        }
+        .with_context(|| format!("the schema registry cannot listen on {listen}"))?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let handle = tokio::spawn(async move {
+            let serve = axum::serve(listener, kconnect_registry::router(registry)).with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            });
+            if let Err(err) = serve.await {
+                tracing::error!(error = %err, "schema registry stopped");
+            }
+        });
+        tracing::info!(%url, "schema registry listening");
+        Ok(Self { url, stop, handle })
+    }
+
+    /// Stops serving.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.handle.await;
+    }
+}
+
+/// Runs the registry beside the worker's embedded broker (none on any other Kafka), kept in
+/// `_schemas`, and gives its URL to the converters that name no registry.
+pub async fn start_beside_embedded_broker(config: &mut WorkerConfig) -> anyhow::Result<Option<RegistryServer>> {
+    if !config.embedded_broker {
+        return Ok(None);
+    }
+    let client = LogClient {
+        common: admin_config(config, &ConfigMap::new()),
+        consumer: own_broker_consumer_settings(config),
+    };
+    let registry = open(&client, DEFAULT_TOPIC, 1)
+        .await
+        .context("starting the schema registry")?;
+    let server = RegistryServer::start(registry, config.embedded_registry_listener(), true).await?;
+    config.schema_registry_url = Some(server.url.clone());
+    Ok(Some(server))
+}
