@@ -13,6 +13,7 @@ use kconnect_api::{
 };
 use kconnect_memo::SchemaMemo;
 
+pub(crate) use data::{JsonData, data_error};
 pub use data::{from_json, to_json};
 pub use schema::{schema_from_json, schema_to_json};
 
@@ -35,6 +36,16 @@ pub enum DecimalFormat {
     Numeric,
 }
 
+/// How maps whose keys are not strings are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MapEntries {
+    /// `[[key, value], …]`, as Apache's JsonConverter writes them.
+    #[default]
+    Pairs,
+    /// `[{"key": key, "value": value}, …]`, as Confluent's JSON Schema converter writes them.
+    Objects,
+}
+
 /// The JsonConverter's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JsonSettings {
@@ -44,6 +55,8 @@ pub struct JsonSettings {
     pub decimal_format: DecimalFormat,
     /// Whether a null field with a default is written as the default.
     pub replace_null_with_default: bool,
+    /// How maps with keys that are not strings are written.
+    pub map_entries: MapEntries,
 }
 
 /// The settings of an empty configuration: the definition's defaults.
@@ -103,6 +116,7 @@ fn settings_from(parsed: &ParsedConfig) -> Result<JsonSettings> {
             _ => DecimalFormat::Base64,
         },
         replace_null_with_default: parsed.get_boolean(REPLACE_NULL_WITH_DEFAULT)?,
+        map_entries: MapEntries::Pairs,
     })
 }
 

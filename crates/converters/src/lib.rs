@@ -6,7 +6,9 @@
 
 pub mod avro;
 pub mod bytes;
+pub mod confluent;
 pub mod json;
+pub mod json_schema;
 pub mod number;
 pub mod simple_header;
 pub mod string;
@@ -14,6 +16,7 @@ pub mod string;
 pub use avro::AvroConverter;
 pub use bytes::ByteArrayConverter;
 pub use json::{JsonConverter, JsonHeaderConverter};
+pub use json_schema::JsonSchemaConverter;
 pub use number::{BooleanConverter, DoubleConverter, FloatConverter, IntegerConverter, LongConverter, ShortConverter};
 pub use simple_header::SimpleHeaderConverter;
 pub use string::{StringConverter, StringHeaderConverter};
@@ -28,6 +31,9 @@ pub fn plugins() -> PluginTable {
         })
         .converter("io.confluent.connect.avro.AvroConverter", || {
             Box::new(AvroConverter::default())
+        })
+        .converter("io.confluent.connect.json.JsonSchemaConverter", || {
+            Box::new(JsonSchemaConverter::default())
         })
         .converter("org.apache.kafka.connect.storage.StringConverter", || {
             Box::new(StringConverter)
@@ -90,6 +96,6 @@ mod tests {
         }
         assert!(table.new_header_converter("SimpleHeaderConverter").is_some());
         assert!(table.new_converter("SimpleHeaderConverter").is_none());
-        assert_eq!(table.classes().len(), 18);
+        assert_eq!(table.classes().len(), 19);
     }
 }

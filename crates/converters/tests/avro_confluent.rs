@@ -4,13 +4,14 @@
 //! Each side reads the schema by id from the registry, not from a cache of its own. Read back by
 //! the converter itself, a record keeps its Connect types (INT16 too) and its schema's version.
 
-use std::sync::Arc;
+mod confluent_clients;
 
-use kconnect_api::logical::{Decimal, decimal_schema, timestamp_schema};
-use kconnect_api::{ConfigMap, Converter, Schema, SchemaBuilder, Struct, Value};
+use kconnect_api::logical::Decimal;
+use kconnect_api::{ConfigMap, Converter, Value};
 use kconnect_converters::AvroConverter;
-use kconnect_registry::{Registry, router};
 use serde_json::{Value as Json, json};
+
+use confluent_clients::{assert_reads_back, hex, order, python, read_struct, serve_registry, unhex};
 
 const READ: &str = r#"
 import json, sys
@@ -39,16 +40,6 @@ data = AvroSerializer(SchemaRegistryClient({"url": sys.argv[1]}), schema)(
 print(data.hex())
 "#;
 
-fn python(script: &str, args: &[&str]) -> String {
-    let output = std::process::Command::new(kconnect_test_kit::venv_python())
-        .args(["-W", "ignore", "-c", script])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
-}
-
 fn converter(url: &str) -> AvroConverter {
     let mut converter = AvroConverter::default();
     let config: ConfigMap = [("schema.registry.url".to_string(), url.to_string())].into();
@@ -56,42 +47,12 @@ fn converter(url: &str) -> AvroConverter {
     converter
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_cross_between_the_converter_and_confluents_serializers() {
-    let registry = Arc::new(Registry::new());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, router(registry.clone())).into_future());
+    let (registry, url) = serve_registry().await;
 
     // Written by the converter, read by Confluent's deserializer.
-    let schema = SchemaBuilder::struct_()
-        .name("shop.Order")
-        .version(2)
-        .field("id", Schema::int64())
-        .field("note", Schema::optional_string())
-        .field("price", decimal_schema(2).build())
-        .field("created", timestamp_schema().build())
-        .field("tags", SchemaBuilder::array(Schema::string()).build())
-        .field("qty", Schema::int16())
-        .build();
-    let order = Struct::new(schema.clone())
-        .unwrap()
-        .put("id", 7i64)
-        .unwrap()
-        .put("note", "gift")
-        .unwrap()
-        .put("price", Value::Decimal(Decimal::new(1250, 2)))
-        .unwrap()
-        .put("created", Value::Timestamp(1_700_000_000_000))
-        .unwrap()
-        .put("tags", Value::Array(vec!["x".into()]))
-        .unwrap()
-        .put("qty", Value::Int16(3))
-        .unwrap();
+    let (schema, order) = order("gift".into(), vec![]);
     let writer = converter(&url);
     let to_bytes = || {
         writer
@@ -112,30 +73,14 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
         read,
         json!({"id": 7, "note": "gift", "price": "12.50", "created": "2023-11-14 22:13:20+00:00", "tags": ["x"], "qty": 3})
     );
-    let back = converter(&url).to_connect("orders", Some(&bytes)).unwrap();
-    let back_schema = back.schema.unwrap();
-    assert_eq!(
-        (back_schema.name.as_deref(), back_schema.version),
-        (Some("shop.Order"), Some(2))
-    );
-    let Value::Struct(back) = back.value else {
-        panic!("not a struct: {:?}", back.value)
-    };
-    assert_eq!(back.values(), order.values(), "every Connect type as written");
+    assert_reads_back(&converter(&url), &bytes, &order);
 
     // Written by Confluent's serializer, read by the converter.
-    let written = python(WRITE, &[&url]);
-    let bytes: Vec<u8> = (0..written.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&written[i..i + 2], 16).unwrap())
-        .collect();
-    let read = converter(&url).to_connect("payments", Some(&bytes)).unwrap();
-    assert_eq!(read.schema.unwrap().name.as_deref(), Some("shop.Payment"));
-    let Value::Struct(payment) = read.value else {
-        panic!("not a struct: {:?}", read.value)
-    };
+    let written = unhex(&python(WRITE, &[&url]));
+    let (payment_schema, payment) = read_struct(&converter(&url), "payments", &written);
+    assert_eq!(payment_schema.name.as_deref(), Some("shop.Payment"));
     assert_eq!(
-        payment.values(),
+        payment,
         [
             Value::Int64(9),
             Value::Null,

@@ -5,8 +5,7 @@ mod connect;
 mod connect_schema;
 mod converter;
 mod data;
-mod registry_client;
 
 pub use connect::read_container;
-pub use converter::AvroConverter;
+pub use converter::{AvroConverter, AvroFormat, AvroReader};
 pub use data::{avro_schema, avro_value};

@@ -10,7 +10,7 @@ use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value as Json;
 
-use super::{DecimalFormat, JsonSettings};
+use super::{DecimalFormat, JsonSettings, MapEntries};
 
 /// A Connect value under its schema (or none), serialised straight to JSON text without building
 /// a JSON tree first.
@@ -77,7 +77,11 @@ impl<'a> JsonData<'a> {
         } else {
             let mut pairs = serializer.serialize_seq(Some(entries.len()))?;
             for (k, v) in entries {
-                pairs.serialize_element(&(self.inner(key_schema, k), self.inner(value_schema, v)))?;
+                let (key, value) = (self.inner(key_schema, k), self.inner(value_schema, v));
+                match self.settings.map_entries {
+                    MapEntries::Pairs => pairs.serialize_element(&(key, value))?,
+                    MapEntries::Objects => pairs.serialize_element(&EntryObject { key, value })?,
+                }
             }
             pairs.end()
         }
@@ -96,6 +100,13 @@ impl<'a> JsonData<'a> {
         }
         object.end()
     }
+}
+
+/// A map entry as Confluent's JSON Schema converter writes it.
+#[derive(Serialize)]
+struct EntryObject<'a> {
+    key: JsonData<'a>,
+    value: JsonData<'a>,
 }
 
 /// A number given as decimal text, written as the nearest double (null when it has none).
@@ -255,12 +266,26 @@ fn map_from_json(schema: &SchemaRef, json: &Json, settings: &JsonSettings) -> Re
     let pairs = json.as_array().ok_or_else(bad)?;
     let entries = pairs
         .iter()
-        .map(|pair| match pair.as_array().map(Vec::as_slice) {
-            Some([k, v]) => Ok((
+        .map(|pair| {
+            let (k, v) = match (settings.map_entries, pair) {
+                (MapEntries::Pairs, Json::Array(kv)) if kv.len() == 2 => (&kv[0], &kv[1]),
+                (MapEntries::Objects, Json::Object(kv)) if kv.len() == 2 => (
+                    kv.get("key").unwrap_or(&Json::Null),
+                    kv.get("value").unwrap_or(&Json::Null),
+                ),
+                (MapEntries::Pairs, _) => {
+                    return Err(ConnectError::data("Found invalid map entry instead of array tuple"));
+                }
+                (MapEntries::Objects, _) => {
+                    return Err(ConnectError::data(
+                        "Found invalid map entry instead of a key/value object",
+                    ));
+                }
+            };
+            Ok((
                 from_json(key_schema, k, settings)?,
                 from_json(value_schema, v, settings)?,
-            )),
-            _ => Err(ConnectError::data("Found invalid map entry instead of array tuple")),
+            ))
         })
         .collect::<Result<_>>()?;
     Ok(Value::Map(entries))

@@ -87,35 +87,44 @@ impl RegistryClient {
         )))
     }
 
-    /// Registers `schema` (Avro schema JSON) under `subject`: its id.
-    pub fn register(&self, subject: &str, schema: &str) -> Result<i32> {
+    /// Registers `schema`, of `schema_type` (`AVRO`, `JSON`), under `subject`: its id.
+    pub fn register(&self, subject: &str, schema_type: &str, schema: &str) -> Result<i32> {
         let answer = self.call(
             "POST",
             &format!("/subjects/{}/versions", encode(subject)),
-            Some(&json!({"schema": schema})),
+            Some(&schema_body(schema_type, schema)),
         )?;
         id_of(&answer)
     }
 
     /// The id of `schema` under `subject`, registered already (`auto.register.schemas=false`).
-    pub fn lookup(&self, subject: &str, schema: &str) -> Result<i32> {
+    pub fn lookup(&self, subject: &str, schema_type: &str, schema: &str) -> Result<i32> {
         let answer = self.call(
             "POST",
             &format!("/subjects/{}", encode(subject)),
-            Some(&json!({"schema": schema})),
+            Some(&schema_body(schema_type, schema)),
         )?;
         id_of(&answer)
     }
 
-    /// The newest version of `subject`: its id and schema text (`use.latest.version`).
-    pub fn latest(&self, subject: &str) -> Result<(i32, String)> {
+    /// The newest version of `subject`, which must be of `schema_type`: its id and schema text
+    /// (`use.latest.version`).
+    pub fn latest(&self, subject: &str, schema_type: &str) -> Result<(i32, String)> {
         let answer = self.call("GET", &format!("/subjects/{}/versions/latest", encode(subject)), None)?;
-        Ok((id_of(&answer)?, schema_of(&answer)?))
+        Ok((id_of(&answer)?, schema_of(&answer, schema_type)?))
     }
 
-    /// The schema text with `id`.
-    pub fn schema(&self, id: i32) -> Result<String> {
-        schema_of(&self.call("GET", &format!("/schemas/ids/{id}"), None)?)
+    /// The schema text with `id`, which must be of `schema_type`.
+    pub fn schema(&self, id: i32, schema_type: &str) -> Result<String> {
+        schema_of(&self.call("GET", &format!("/schemas/ids/{id}"), None)?, schema_type)
+    }
+}
+
+/// The body of a call that carries a schema: its type is left out for Avro, as Confluent's clients do.
+fn schema_body(schema_type: &str, schema: &str) -> Value {
+    match schema_type {
+        "AVRO" => json!({"schema": schema}),
+        _ => json!({"schemaType": schema_type, "schema": schema}),
     }
 }
 
@@ -126,11 +135,10 @@ fn id_of(answer: &Value) -> Result<i32> {
         .ok_or_else(|| ConnectError::data(format!("the schema registry answered without an id: {answer}")))
 }
 
-fn schema_of(answer: &Value) -> Result<String> {
-    if let Some(kind) = answer["schemaType"].as_str()
-        && kind != "AVRO"
-    {
-        return Err(ConnectError::data(format!("the schema is {kind}, not Avro")));
+fn schema_of(answer: &Value, schema_type: &str) -> Result<String> {
+    let kind = answer["schemaType"].as_str().unwrap_or("AVRO");
+    if kind != schema_type {
+        return Err(ConnectError::data(format!("the schema is {kind}, not {schema_type}")));
     }
     answer["schema"]
         .as_str()
