@@ -5,6 +5,7 @@ use apache_avro::Schema as AvroSchema;
 use kconnect_api::config::ParsedConfig;
 use kconnect_api::{ConfigDef, ConnectError, Result, SchemaAndValue, SchemaRef, Value};
 
+use super::binary::write_datum;
 use super::connect::connect_value;
 use super::connect_schema::connect_schema;
 use super::data::{avro_schema, avro_value};
@@ -16,6 +17,15 @@ pub type AvroConverter = SchemaConverter<AvroFormat>;
 /// Avro as the [`SchemaConverter`]'s format.
 #[derive(Default)]
 pub struct AvroFormat;
+
+/// The schema records are written with.
+pub enum AvroWriter {
+    /// The Avro form of the record's own Connect schema: records are encoded straight from their
+    /// Connect values.
+    Own,
+    /// A schema the registry holds (`use.latest.version`): records are resolved against it.
+    Registered(AvroSchema),
+}
 
 /// A schema records are read with: its Avro form and its Connect form.
 pub struct AvroReader {
@@ -32,7 +42,7 @@ impl Format for AvroFormat {
     const CONVERTER: &'static str = "AvroConverter";
     /// The name AvroData gives an unnamed struct's record.
     const UNNAMED: &'static str = "io.confluent.connect.avro.ConnectDefault";
-    type Writer = AvroSchema;
+    type Writer = AvroWriter;
     type Reader = AvroReader;
 
     fn define(def: ConfigDef) -> ConfigDef {
@@ -43,13 +53,13 @@ impl Format for AvroFormat {
         Ok(())
     }
 
-    fn writer(&self, schema: &SchemaRef) -> Result<(String, AvroSchema)> {
-        let (avro, json) = avro_schema(schema)?;
-        Ok((json, avro))
+    fn writer(&self, schema: &SchemaRef) -> Result<(String, AvroWriter)> {
+        let (_, json) = avro_schema(schema)?;
+        Ok((json, AvroWriter::Own))
     }
 
-    fn writer_of_text(&self, text: &str) -> Result<AvroSchema> {
-        AvroSchema::parse_str(text).map_err(avro_error)
+    fn writer_of_text(&self, text: &str) -> Result<AvroWriter> {
+        Ok(AvroWriter::Registered(AvroSchema::parse_str(text).map_err(avro_error)?))
     }
 
     fn reader(&self, text: &str) -> Result<AvroReader> {
@@ -61,10 +71,15 @@ impl Format for AvroFormat {
         })
     }
 
-    fn write(&self, writer: &AvroSchema, schema: &SchemaRef, value: &Value, out: &mut Vec<u8>) -> Result<()> {
-        let datum = apache_avro::to_avro_datum(writer, avro_value(schema, value)?).map_err(avro_error)?;
-        out.extend_from_slice(&datum);
-        Ok(())
+    fn write(&self, writer: &AvroWriter, schema: &SchemaRef, value: &Value, out: &mut Vec<u8>) -> Result<()> {
+        match writer {
+            AvroWriter::Own => write_datum(schema, value, out),
+            AvroWriter::Registered(avro) => {
+                let datum = apache_avro::to_avro_datum(avro, avro_value(schema, value)?).map_err(avro_error)?;
+                out.extend_from_slice(&datum);
+                Ok(())
+            }
+        }
     }
 
     fn read(&self, reader: &AvroReader, mut record: &[u8]) -> Result<SchemaAndValue> {
