@@ -9,13 +9,15 @@ use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Parse
 use kconnect_api::{ConfigDef, ConfigMap, ConnectError, Converter, Result, SchemaAndValue, SchemaRef, Value};
 use kconnect_memo::{Memo, SchemaMemo};
 
-use super::registry_client::RegistryClient;
+use super::registry_client::{Credentials, RegistryClient};
 use super::strategy::{STRATEGIES, Strategy, TOPIC_NAME_STRATEGY};
 use super::wire;
 
 const URL: &str = "schema.registry.url";
 const CREDENTIALS_SOURCE: &str = "basic.auth.credentials.source";
 const USER_INFO: &str = "basic.auth.user.info";
+const BEARER_SOURCE: &str = "bearer.auth.credentials.source";
+const BEARER_TOKEN: &str = "bearer.auth.token";
 const AUTO_REGISTER: &str = "auto.register.schemas";
 const USE_LATEST: &str = "use.latest.version";
 const KEY_STRATEGY: &str = "key.subject.name.strategy";
@@ -89,6 +91,19 @@ fn definition<F: Format>() -> ConfigDef {
                 .doc("`user:password` for basic authentication, with basic.auth.credentials.source=USER_INFO."),
         )
         .define(
+            ConfigKey::new(BEARER_SOURCE, ConfigType::String)
+                .default_value(ConfigValue::String("STATIC_TOKEN".into()))
+                .validator(Validator::one_of_ignore_case(&["STATIC_TOKEN"]))
+                .importance(Importance::Medium)
+                .doc("Where the bearer token comes from: STATIC_TOKEN (bearer.auth.token); Confluent's OAuth sources are not supported yet."),
+        )
+        .define(
+            ConfigKey::new(BEARER_TOKEN, ConfigType::Password)
+                .default_value(ConfigValue::Password(String::new()))
+                .importance(Importance::Medium)
+                .doc("A bearer token sent with every registry call, when set."),
+        )
+        .define(
             ConfigKey::new(AUTO_REGISTER, ConfigType::Boolean)
                 .default_value(ConfigValue::Boolean(true))
                 .importance(Importance::Medium)
@@ -110,6 +125,21 @@ fn definition<F: Format>() -> ConfigDef {
                 .doc("How many schemas are kept, each way."),
         );
     F::define(shared)
+}
+
+/// The credentials the keys give: a bearer token when set, else basic authentication's
+/// `user:password` with `basic.auth.credentials.source=USER_INFO`.
+fn credentials(parsed: &ParsedConfig) -> Result<Credentials> {
+    let set = |key| parsed.string(key).filter(|value| !value.is_empty()).map(str::to_string);
+    if let Some(token) = set(BEARER_TOKEN) {
+        return Ok(Credentials::Bearer(token));
+    }
+    Ok(
+        match parsed.get_string(CREDENTIALS_SOURCE)?.to_ascii_uppercase().as_str() {
+            "USER_INFO" => set(USER_INFO).map_or(Credentials::None, Credentials::Basic),
+            _ => Credentials::None,
+        },
+    )
 }
 
 /// A schema records are written with, and its registry id.
@@ -204,15 +234,8 @@ impl<F: Format> Converter for SchemaConverter<F> {
         if urls.is_empty() {
             return Err(ConnectError::config(URL, "the schema registry's URL is required"));
         }
-        let user_info = match parsed.get_string(CREDENTIALS_SOURCE)?.to_ascii_uppercase().as_str() {
-            "USER_INFO" => parsed
-                .string(USER_INFO)
-                .filter(|info| !info.is_empty())
-                .map(str::to_string),
-            _ => None,
-        };
         self.format.configure(&parsed)?;
-        self.client = RegistryClient::new(urls, user_info);
+        self.client = RegistryClient::new(urls, credentials(&parsed)?);
         self.is_key = is_key;
         self.strategy = Strategy::of_class(parsed.get_string(if is_key { KEY_STRATEGY } else { VALUE_STRATEGY })?);
         self.auto_register = parsed.get_boolean(AUTO_REGISTER)?;
@@ -245,5 +268,39 @@ impl<F: Format> Converter for SchemaConverter<F> {
         };
         let (id, record) = wire::split(topic, bytes)?;
         self.format.read(&*self.reader(id)?, record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avro::AvroFormat;
+
+    fn config(pairs: &[(&str, &str)]) -> ConfigMap {
+        let mut config: ConfigMap = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        config.insert(URL.into(), "http://registry:8081".into());
+        config
+    }
+
+    fn credentials_of(pairs: &[(&str, &str)]) -> Credentials {
+        credentials(&definition::<AvroFormat>().parse(&config(pairs)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_bearer_token_else_user_info_when_asked() {
+        assert_eq!(credentials_of(&[]), Credentials::None);
+        assert_eq!(
+            credentials_of(&[(USER_INFO, "u:p")]),
+            Credentials::None,
+            "basic.auth.credentials.source=URL by default"
+        );
+        assert_eq!(
+            credentials_of(&[(CREDENTIALS_SOURCE, "USER_INFO"), (USER_INFO, "u:p")]),
+            Credentials::Basic("u:p".into())
+        );
+        assert_eq!(credentials_of(&[(BEARER_TOKEN, "t")]), Credentials::Bearer("t".into()));
+        let oauth = config(&[(BEARER_SOURCE, "OAUTHBEARER")]);
+        let err = definition::<AvroFormat>().parse(&oauth).unwrap_err().to_string();
+        assert!(err.contains(BEARER_SOURCE), "{err}");
     }
 }

@@ -7,18 +7,43 @@ use serde_json::{Value, json};
 
 const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
+/// How calls authenticate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Credentials {
+    /// Not at all (or with `user:password@` in the URL).
+    #[default]
+    None,
+    /// Basic authentication with `user:password`.
+    Basic(String),
+    /// A bearer token.
+    Bearer(String),
+}
+
+impl Credentials {
+    /// The `Authorization` header's value.
+    fn header(&self) -> Option<String> {
+        match self {
+            Self::None => None,
+            Self::Basic(user_info) => Some(format!(
+                "Basic {}",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, user_info)
+            )),
+            Self::Bearer(token) => Some(format!("Bearer {token}")),
+        }
+    }
+}
+
 /// The registry's URLs and credentials.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RegistryClient {
     urls: Vec<String>,
-    /// `user:password` for basic authentication.
-    user_info: Option<String>,
+    credentials: Credentials,
     agent: Option<ureq::Agent>,
 }
 
 impl RegistryClient {
-    /// A client of the registries at `urls`, authenticating with `user_info` when given.
-    pub fn new(urls: Vec<String>, user_info: Option<String>) -> Self {
+    /// A client of the registries at `urls`, authenticating with `credentials`.
+    pub fn new(urls: Vec<String>, credentials: Credentials) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(std::time::Duration::from_secs(30)))
@@ -29,7 +54,7 @@ impl RegistryClient {
                 .into_iter()
                 .map(|url| url.trim_end_matches('/').to_string())
                 .collect(),
-            user_info,
+            credentials,
             agent: Some(agent),
         }
     }
@@ -49,9 +74,8 @@ impl RegistryClient {
                 .uri(&target)
                 .header("Accept", CONTENT_TYPE)
                 .header("Content-Type", CONTENT_TYPE);
-            if let Some(user_info) = &self.user_info {
-                let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, user_info);
-                request = request.header("Authorization", format!("Basic {encoded}"));
+            if let Some(authorization) = self.credentials.header() {
+                request = request.header("Authorization", authorization);
             }
             let body = body.map(Value::to_string).unwrap_or_default();
             let request = request

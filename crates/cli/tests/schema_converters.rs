@@ -1,6 +1,6 @@
-//! The AvroConverter in a running worker, on the schema registry the worker runs beside its
-//! embedded broker: the quickstart's FileStreamSource lines, made structs by HoistField, go into
-//! Kafka as Avro on the Confluent wire format (the schema registered under `connect-test-value`,
+//! Confluent's schema'd converters in a running worker, on the schema registry the worker runs
+//! beside its embedded broker: the quickstart's FileStreamSource lines, made structs by HoistField,
+//! go into Kafka on the Confluent wire format (the schema registered under `connect-test-value`,
 //! though no converter names a registry), and the FileStreamSink reads them back into the same
 //! structs. The registry keeps its schemas in `_schemas`, so a restarted worker finds the same ids.
 
@@ -28,8 +28,9 @@ async fn register(url: &str, subject: &str, schema: &str) -> Value {
     response.json().await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn lines_go_through_kafka_as_avro_and_the_registry_keeps_its_ids_over_a_restart() {
+/// The quickstart with `converter` as the worker's value converter, its registry on a free port,
+/// and HoistField making each line a struct: the quickstart and the registry's URL.
+fn quickstart_with(converter: &str) -> (Quickstart, String) {
     let quickstart = Quickstart::new(
         Path::new(BIN),
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
@@ -38,16 +39,40 @@ async fn lines_go_through_kafka_as_avro_and_the_registry_keeps_its_ids_over_a_re
     let registry_port = free_port();
     let url = format!("http://127.0.0.1:{registry_port}");
     let worker_file = quickstart.path("connect-standalone.properties");
-    let avro = format!(
-        "\nvalue.converter=io.confluent.connect.avro.AvroConverter\nembedded.schema.registry.listener=127.0.0.1:{registry_port}\n"
-    );
-    let text = std::fs::read_to_string(&worker_file).unwrap() + avro.as_str();
+    let converter =
+        format!("\nvalue.converter={converter}\nembedded.schema.registry.listener=127.0.0.1:{registry_port}\n");
+    let text = std::fs::read_to_string(&worker_file).unwrap() + converter.as_str();
     std::fs::write(&worker_file, text).unwrap();
     let source = quickstart.path("connect-file-source.properties");
     let hoist = "\ntransforms=hoist\ntransforms.hoist.type=HoistField$Value\ntransforms.hoist.field=line\n";
     let text = std::fs::read_to_string(&source).unwrap() + hoist;
     std::fs::write(&source, text).unwrap();
+    (quickstart, url)
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn json_schema_lines_go_through_kafka_and_come_back_as_the_same_structs() {
+    let (quickstart, url) = quickstart_with("io.confluent.connect.json.JsonSchemaConverter");
+    let lines = ["alpha", "beta"];
+    append_lines(&quickstart.input(), lines.iter().map(|line| line.to_string()));
+    let worker = quickstart.start();
+    quickstart.wait_for_lines(&worker, lines.len());
+    let expected: Vec<String> = lines.iter().map(|line| format!("Struct{{line={line}}}")).collect();
+    assert_eq!(quickstart.output(), expected, "worker log:\n{}", worker.log());
+    let registered = get(&format!("{url}/subjects/connect-test-value/versions/1")).await;
+    assert_eq!(registered["schemaType"], "JSON");
+    let bootstrap = format!("127.0.0.1:{}", quickstart.broker_port);
+    let records = consume_records(&bootstrap, "connect-test", 1, Duration::from_secs(30)).await;
+    assert_eq!(
+        &records[0].value.as_bytes()[5..],
+        br#"{"line":"alpha"}"#,
+        "the JSON after the header"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn avro_lines_go_through_kafka_and_the_registry_keeps_its_ids_over_a_restart() {
+    let (quickstart, url) = quickstart_with("io.confluent.connect.avro.AvroConverter");
     let lines = ["alpha", "beta", "gamma", "delta"];
     append_lines(&quickstart.input(), lines[..2].iter().map(|line| line.to_string()));
     let mut worker = quickstart.start();
