@@ -45,7 +45,7 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<()> {
         consumer: Vec::new(),
     };
     let registry = open(&client, &args.topic, args.replication_factor).await?;
-    let server = RegistryServer::start(registry, args.listen, false).await?;
+    let server = RegistryServer::start(std::future::ready(Ok(registry)), args.listen, false).await?;
     crate::shutdown_signal().await;
     server.stop().await;
     Ok(())

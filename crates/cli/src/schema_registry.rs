@@ -65,8 +65,13 @@ pub struct RegistryServer {
 }
 
 impl RegistryServer {
-    /// Serves `registry` on `listen`; when that port is taken and `or_any_port`, on a free one.
-    pub async fn start(registry: Arc<Registry>, listen: SocketAddr, or_any_port: bool) -> anyhow::Result<Self> {
+    /// Listens on `listen` (when that port is taken and `or_any_port`, on a free one) and serves
+    /// the registry `opening` gives once it has it: connections made before wait.
+    pub async fn start(
+        opening: impl Future<Output = anyhow::Result<Arc<Registry>>> + Send + 'static,
+        listen: SocketAddr,
+        or_any_port: bool,
+    ) -> anyhow::Result<Self> {
         let listener = match tokio::net::TcpListener::bind(listen).await {
             Err(err) if or_any_port && err.kind() == std::io::ErrorKind::AddrInUse => {
                 tracing::warn!(%listen, "schema registry: the address is taken; listening on another port");
@@ -78,6 +83,13 @@ impl RegistryServer {
         let url = format!("http://{}", listener.local_addr()?);
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let handle = tokio::spawn(async move {
+            let registry = match opening.await {
+                Ok(registry) => registry,
+                Err(err) => {
+                    tracing::error!(error = format!("{err:#}"), "the schema registry could not start");
+                    return;
+                }
+            };
             let serve = axum::serve(listener, kconnect_registry::router(registry)).with_graceful_shutdown(async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             });
@@ -97,7 +109,8 @@ impl RegistryServer {
 }
 
 /// Runs the registry beside the worker's embedded broker (none on any other Kafka), kept in
-/// `_schemas`, and gives its URL to the converters that name no registry.
+/// `_schemas`, and gives its URL to the converters that name no registry. It reads `_schemas`
+/// while the worker goes on starting (a failure to is logged).
 pub async fn start_beside_embedded_broker(config: &mut WorkerConfig) -> anyhow::Result<Option<RegistryServer>> {
     if !config.embedded_broker {
         return Ok(None);
@@ -106,10 +119,8 @@ pub async fn start_beside_embedded_broker(config: &mut WorkerConfig) -> anyhow::
         common: admin_config(config, &ConfigMap::new()),
         consumer: own_broker_consumer_settings(config),
     };
-    let registry = open(&client, DEFAULT_TOPIC, 1)
-        .await
-        .context("starting the schema registry")?;
-    let server = RegistryServer::start(registry, config.embedded_registry_listener(), true).await?;
+    let opening = async move { open(&client, DEFAULT_TOPIC, 1).await };
+    let server = RegistryServer::start(opening, config.embedded_registry_listener(), true).await?;
     config.schema_registry_url = Some(server.url.clone());
     Ok(Some(server))
 }
