@@ -17,5 +17,5 @@ mod state;
 
 pub use api::router;
 pub use error::RegistryError;
-pub use records::RecordError;
-pub use registry::{Journal, RecordBytes, Registry, RegistryState};
+pub use records::{RecordBytes, RecordError};
+pub use registry::{Journal, Registry, RegistryState};

@@ -100,6 +100,9 @@ struct DeleteSubjectValue {
     version: i32,
 }
 
+/// A record's key and value bytes (`None`: a tombstone).
+pub type RecordBytes = (Vec<u8>, Option<Vec<u8>>);
+
 /// Why a record could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("a _schemas record that is not Confluent's format: {0}")]
@@ -135,7 +138,7 @@ impl Record {
     }
 
     /// The record's key and value bytes.
-    pub fn encode(&self) -> (Vec<u8>, Option<Vec<u8>>) {
+    pub fn encode(&self) -> RecordBytes {
         match self {
             Self::Schema {
                 subject,

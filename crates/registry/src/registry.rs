@@ -4,11 +4,8 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::RegistryError;
-use crate::records::{Record, RecordError};
+use crate::records::{Record, RecordBytes, RecordError};
 use crate::state::{LEVELS, Reference, Registered, Schema, State, VersionSpec, pick};
-
-/// A record's key and value bytes (`None`: a tombstone).
-pub type RecordBytes = (Vec<u8>, Option<Vec<u8>>);
 
 /// Where the registry keeps its changes: Confluent's `_schemas` topic, in kconnect's binary.
 #[async_trait::async_trait]

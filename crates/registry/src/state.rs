@@ -241,9 +241,8 @@ impl State {
         spec: VersionSpec,
         permanent: bool,
     ) -> Result<(i32, Record), RegistryError> {
-        let version = self.version_of(subject, spec, permanent)?;
-        let entries = self.entries(subject, true)?;
-        let entry = entries.iter().find(|e| e.version == version).expect("found above");
+        let entry = self.entry_of(subject, spec, permanent)?;
+        let version = entry.version;
         match (permanent, entry.deleted) {
             (false, true) => Err(RegistryError::VersionSoftDeleted(subject.to_string(), version)),
             (true, false) => Err(RegistryError::VersionNotSoftDeleted(subject.to_string(), version)),
@@ -271,15 +270,15 @@ impl State {
         Ok(entries)
     }
 
-    /// The number `spec` names among the versions of `subject`: any version by number, the
-    /// newest live one (or newest of all, with `deleted`) for `latest`.
-    pub(crate) fn version_of(&self, subject: &str, spec: VersionSpec, deleted: bool) -> Result<i32, RegistryError> {
+    /// The version `spec` names among those of `subject`: any version by number, the newest live
+    /// one (or newest of all, with `deleted`) for `latest`.
+    fn entry_of(&self, subject: &str, spec: VersionSpec, deleted: bool) -> Result<&Entry, RegistryError> {
         let entries = self.entries(subject, true)?;
         let candidates: Vec<&Entry> = match spec {
             VersionSpec::Latest => entries.into_iter().filter(|e| deleted || !e.deleted).collect(),
             VersionSpec::Number(_) => entries,
         };
-        Ok(pick(&candidates, spec)?.version)
+        pick(&candidates, spec)
     }
 
     pub(crate) fn registered(&self, subject: &str, entry: &Entry) -> Registered {

@@ -411,18 +411,20 @@ impl WorkerConfig {
 
     /// The embedded broker's listen address.
     pub fn embedded_listener(&self) -> SocketAddr {
-        self.parsed
-            .string(EMBEDDED_LISTENER)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9092)))
+        self.socket_address(EMBEDDED_LISTENER)
     }
 
     /// The address of the schema registry run beside the embedded broker.
     pub fn embedded_registry_listener(&self) -> SocketAddr {
+        self.socket_address(EMBEDDED_REGISTRY_LISTENER)
+    }
+
+    /// The address under a [`socket_address`] key, which has a default and was validated.
+    fn socket_address(&self, key: &str) -> SocketAddr {
         self.parsed
-            .string(EMBEDDED_REGISTRY_LISTENER)
+            .string(key)
             .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8081)))
+            .expect("a socket_address key has a valid default and is validated")
     }
 
     /// The embedded broker's data directory: `embedded.broker.data.dir`, else `kconnect-broker`

@@ -2,8 +2,7 @@
 //! wire format, the schemas mapped as Confluent's AvroData maps them.
 
 use apache_avro::Schema as AvroSchema;
-use kconnect_api::config::ParsedConfig;
-use kconnect_api::{ConfigDef, ConnectError, Result, SchemaAndValue, SchemaRef, Value};
+use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef, Value};
 
 use super::binary::write_datum;
 use super::connect::connect_value;
@@ -44,14 +43,6 @@ impl Format for AvroFormat {
     const UNNAMED: &'static str = "io.confluent.connect.avro.ConnectDefault";
     type Writer = AvroWriter;
     type Reader = AvroReader;
-
-    fn define(def: ConfigDef) -> ConfigDef {
-        def
-    }
-
-    fn configure(&mut self, _parsed: &ParsedConfig) -> Result<()> {
-        Ok(())
-    }
 
     fn writer(&self, schema: &SchemaRef) -> Result<(String, AvroWriter)> {
         let (_, json) = avro_schema(schema)?;

@@ -39,10 +39,14 @@ pub trait Format: Default + Send + Sync + 'static {
     /// What reading needs of a schema.
     type Reader: Send + Sync + 'static;
 
-    /// Adds the format's own keys to the shared ones.
-    fn define(def: ConfigDef) -> ConfigDef;
+    /// Adds the format's own keys to the shared ones (none unless it has some).
+    fn define(def: ConfigDef) -> ConfigDef {
+        def
+    }
     /// Reads the format's own keys.
-    fn configure(&mut self, parsed: &ParsedConfig) -> Result<()>;
+    fn configure(&mut self, _parsed: &ParsedConfig) -> Result<()> {
+        Ok(())
+    }
     /// The registry text of a Connect schema, and its writer.
     fn writer(&self, schema: &SchemaRef) -> Result<(String, Self::Writer)>;
     /// The writer of the schema registered as `text`.
