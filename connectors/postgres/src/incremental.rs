@@ -2,9 +2,16 @@
 //! (`signal.data.collection`) has the named tables read again while changes keep streaming. Each
 //! chunk of `incremental.snapshot.chunk.size` rows in key order is read between a window-open and
 //! a window-close row the connector writes into the signal table; when the stream reaches the
-//! close, the chunk's rows that no change inside the window touched go out as `r` events marked
+//! close, the chunk's rows that no change streamed meanwhile touched go out as `r` events marked
 //! `incremental` (a row changed meanwhile has its newer event in the stream). The progress rides
 //! in every offset (kconnect's own key), so a restarted task goes on with the next chunk.
+//!
+//! A change takes its row out from where the stream was when the chunk was read, not only from
+//! the window-open row: PostgreSQL can write a transaction's commit to the WAL before the
+//! window-open's and still hide it from the chunk's read for a moment (the committing backend
+//! makes it visible only after its WAL flush), so such a change streams before the open row while
+//! the chunk holds the row as it was before it. Taking out a row a change touched is always
+//! safe: its event in the stream is as new as the row, or newer.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -101,8 +108,7 @@ struct Current {
 /// A chunk read between the window's signals, waiting for the stream to reach the close.
 struct Window {
     id: String,
-    open: bool,
-    /// Rows by key, in key order; a row a change inside the window touched is taken out.
+    /// Rows by key, in key order; a row a change streamed since the read touched is taken out.
     rows: Vec<Option<(Vec<String>, Tuple)>>,
     index: HashMap<Vec<String>, usize>,
     /// Whether this is the table's last chunk.
@@ -203,12 +209,6 @@ impl Incremental {
                 }
                 Ok(Vec::new())
             }
-            "snapshot-window-open" => {
-                if let Some(window) = self.window.as_mut().filter(|w| signal.id == format!("{}-open", w.id)) {
-                    window.open = true;
-                }
-                Ok(Vec::new())
-            }
             "snapshot-window-close" => {
                 let Some(window) = self.window.take_if(|w| signal.id == format!("{}-close", w.id)) else {
                     return Ok(Vec::new());
@@ -221,12 +221,12 @@ impl Incremental {
         }
     }
 
-    /// Takes out of the open window the rows a streamed change of `relation` touched.
+    /// Takes out of the window the rows a streamed change of `relation` touched.
     pub fn observe(&mut self, relation: u32, tuples: [Option<&[Datum]>; 2]) {
         let (Some(current), Some(window)) = (&self.current, self.window.as_mut()) else {
             return;
         };
-        if current.relation != relation || !window.open {
+        if current.relation != relation {
             return;
         }
         for tuple in tuples.into_iter().flatten() {
@@ -312,7 +312,6 @@ impl Incremental {
                 || tuples.last().is_some_and(|t| current.chunks.key_of(t) == current.upto);
             let mut window = Window {
                 id,
-                open: false,
                 rows: Vec::with_capacity(tuples.len()),
                 index: HashMap::with_capacity(tuples.len()),
                 last,
