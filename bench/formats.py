@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The serialization formats side by side: bench.py's JSON+3 SMT pipeline (FileStreamSource →
 HoistField, InsertField, ReplaceField → topic → the same SMTs → FileStreamSink, one standalone
-worker) run with JsonConverter (schemas) and then with Confluent's AvroConverter against
-`kconnect registry`, both on one `kconnect broker --storage memory`. Measured as bench.py measures:
-records/s, CPU seconds per million records, peak RSS and time to the first record, and Avro's
-ratio to JSON. Apache Kafka Connect with Confluent's converters would be the peer, but Confluent's
+worker) run with JsonConverter (schemas) and then with Confluent's AvroConverter and
+ProtobufConverter against `kconnect registry`, all on one `kconnect broker --storage memory`.
+Measured as bench.py measures: records/s, CPU seconds per million records, peak RSS and time to the
+first record, and each format's ratio to JSON. Apache Kafka Connect with Confluent's converters
+would be the peer, but Confluent's
 jars cannot be had on this machine (no Confluent Maven repository): the report says so.
 """
 
@@ -46,14 +47,15 @@ def main():
     write_input(workdir / "input.txt")
     broker, bootstrap = memory_broker(workdir)
     registry, url = start_registry(workdir, bootstrap)
+    registered = lambda cls: f"value.converter={cls}\nvalue.converter.schema.registry.url={url}\n"
     converters = {
-        "JsonConverter (schemas)": JSON_CONVERTER,
-        "AvroConverter": f"value.converter=io.confluent.connect.avro.AvroConverter\nvalue.converter.schema.registry.url={url}\n",
+        "JsonConverter (schemas)": ("json", JSON_CONVERTER),
+        "AvroConverter": ("avro", registered("io.confluent.connect.avro.AvroConverter")),
+        "ProtobufConverter": ("protobuf", registered("io.confluent.connect.protobuf.ProtobufConverter")),
     }
     results = {}
     try:
-        for label, converter in converters.items():
-            name = "avro" if "Avro" in label else "json"
+        for label, (name, converter) in converters.items():
             files, sinks, expected = pipeline(workdir, name, converter + SMTS)
             worker = worker_file(workdir, name, bootstrap, free_port())
             print(f"running {label} ...", file=sys.stderr, flush=True)
@@ -67,23 +69,28 @@ def main():
 
 def report(results):
     commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    json_run, avro_run = results["JsonConverter (schemas)"], results["AvroConverter"]
+    json_run = results["JsonConverter (schemas)"]
+    formats = [label for label in results if label != "JsonConverter (schemas)"]
     lines = [
         f"# Serialization formats — {datetime.date.today()}",
         "",
         f"Commit `{commit}`; {RECORDS:,} lines of 100 bytes, FileStreamSource → HoistField, InsertField,",
         "ReplaceField → topic → FileStreamSink in one standalone worker, `kconnect broker --storage memory`,",
-        "AvroConverter on `kconnect registry` (the same broker), 2 cores.",
+        "the schema'd converters on `kconnect registry` (the same broker), 2 cores.",
         "",
-        "| metric | JsonConverter (schemas) | AvroConverter | Avro / JSON |",
-        "|---|---:|---:|---:|",
+        "| metric | JsonConverter (schemas) | " + " | ".join(f"{f} | / JSON" for f in formats) + " |",
+        "|---|---:|" + "---:|---:|" * len(formats),
     ]
     for label, metric, fmt in ROWS:
-        a, b = json_run[metric], avro_run[metric]
-        lines.append(f"| {label} | {fmt.format(a)} | {fmt.format(b)} | {b / a if a else float('nan'):.2f} |")
+        base = json_run[metric]
+        cells = [fmt.format(base)]
+        for name in formats:
+            value = results[name][metric]
+            cells += [fmt.format(value), f"{value / base if base else float('nan'):.2f}"]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "The peer, Apache Kafka Connect 3.9 with Confluent's AvroConverter, is not run: Confluent's",
+        "The peer, Apache Kafka Connect 3.9 with Confluent's converters, is not run: Confluent's",
         "converter jars come only from Confluent's Maven repository, which this machine cannot reach.",
     ]
     publish("\n".join(lines) + "\n", f"{datetime.date.today()}-formats")

@@ -76,6 +76,8 @@ mod tests {
             "AvroConverter",
             "io.confluent.connect.json.JsonSchemaConverter",
             "JsonSchemaConverter",
+            "io.confluent.connect.protobuf.ProtobufConverter",
+            "ProtobufConverter",
         ] {
             assert!(table.new_converter(name).is_some(), "{name}");
         }

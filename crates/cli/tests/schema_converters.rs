@@ -1,4 +1,4 @@
-//! Confluent's schema'd converters in a running worker, on the schema registry the worker runs
+//! Confluent's schema'd converters (Avro, JSON Schema, Protobuf) in a running worker, on the schema registry the worker runs
 //! beside its embedded broker: the quickstart's FileStreamSource lines, made structs by HoistField,
 //! go into Kafka on the Confluent wire format (the schema registered under `connect-test-value`,
 //! though no converter names a registry), and the FileStreamSink reads them back into the same
@@ -50,9 +50,11 @@ fn quickstart_with(converter: &str) -> (Quickstart, String) {
     (quickstart, url)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn json_schema_lines_go_through_kafka_and_come_back_as_the_same_structs() {
-    let (quickstart, url) = quickstart_with("io.confluent.connect.json.JsonSchemaConverter");
+/// The quickstart's lines through `converter`: they come back as the same structs, the schema
+/// is registered as `schema_type`, and Kafka holds the first line as `first_record` after the
+/// wire format's header.
+async fn lines_come_back_through(converter: &str, schema_type: &str, first_record: &[u8]) {
+    let (quickstart, url) = quickstart_with(converter);
     let lines = ["alpha", "beta"];
     append_lines(&quickstart.input(), lines.iter().map(|line| line.to_string()));
     let worker = quickstart.start();
@@ -60,14 +62,35 @@ async fn json_schema_lines_go_through_kafka_and_come_back_as_the_same_structs() 
     let expected: Vec<String> = lines.iter().map(|line| format!("Struct{{line={line}}}")).collect();
     assert_eq!(quickstart.output(), expected, "worker log:\n{}", worker.log());
     let registered = get(&format!("{url}/subjects/connect-test-value/versions/1")).await;
-    assert_eq!(registered["schemaType"], "JSON");
+    assert_eq!(registered["schemaType"], schema_type);
     let bootstrap = format!("127.0.0.1:{}", quickstart.broker_port);
     let records = consume_records(&bootstrap, "connect-test", 1, Duration::from_secs(30)).await;
     assert_eq!(
         &records[0].value.as_bytes()[5..],
-        br#"{"line":"alpha"}"#,
-        "the JSON after the header"
+        first_record,
+        "the record after the header"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_schema_lines_go_through_kafka_and_come_back_as_the_same_structs() {
+    lines_come_back_through(
+        "io.confluent.connect.json.JsonSchemaConverter",
+        "JSON",
+        br#"{"line":"alpha"}"#,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn protobuf_lines_go_through_kafka_and_come_back_as_the_same_structs() {
+    // The first message's index, then field 1 (a string of 5 bytes).
+    lines_come_back_through(
+        "io.confluent.connect.protobuf.ProtobufConverter",
+        "PROTOBUF",
+        b"\0\x0a\x05alpha",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

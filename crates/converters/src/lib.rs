@@ -10,6 +10,7 @@ pub mod confluent;
 pub mod json;
 pub mod json_schema;
 pub mod number;
+pub mod protobuf;
 pub mod simple_header;
 pub mod string;
 
@@ -18,6 +19,7 @@ pub use bytes::ByteArrayConverter;
 pub use json::{JsonConverter, JsonHeaderConverter};
 pub use json_schema::JsonSchemaConverter;
 pub use number::{BooleanConverter, DoubleConverter, FloatConverter, IntegerConverter, LongConverter, ShortConverter};
+pub use protobuf::ProtobufConverter;
 pub use simple_header::SimpleHeaderConverter;
 pub use string::{StringConverter, StringHeaderConverter};
 
@@ -34,6 +36,9 @@ pub fn plugins() -> PluginTable {
         })
         .converter("io.confluent.connect.json.JsonSchemaConverter", || {
             Box::new(JsonSchemaConverter::default())
+        })
+        .converter("io.confluent.connect.protobuf.ProtobufConverter", || {
+            Box::new(ProtobufConverter::default())
         })
         .converter("org.apache.kafka.connect.storage.StringConverter", || {
             Box::new(StringConverter)
@@ -96,6 +101,6 @@ mod tests {
         }
         assert!(table.new_header_converter("SimpleHeaderConverter").is_some());
         assert!(table.new_converter("SimpleHeaderConverter").is_none());
-        assert_eq!(table.classes().len(), 19);
+        assert_eq!(table.classes().len(), 20);
     }
 }

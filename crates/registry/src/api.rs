@@ -170,9 +170,10 @@ async fn delete_version(
     answer(json!(registry.delete_version(&subject, spec, permanent).await?))
 }
 
-async fn schema_by_id(State(registry): State<Arc<Registry>>, Path(id): Path<i32>) -> Answer {
+async fn schema_by_id(State(registry): State<Arc<Registry>>, Path(id): Path<i32>, query: Flags) -> Answer {
     let mut body = json!({});
-    schema_fields(&registry.schema(id)?, &mut body);
+    let format = query.get("format").map(String::as_str);
+    schema_fields(&registry.schema_in_format(id, format)?, &mut body);
     answer(body)
 }
 

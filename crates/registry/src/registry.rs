@@ -231,6 +231,16 @@ impl Registry {
             .ok_or(RegistryError::SchemaNotFound)
     }
 
+    /// The schema with `id` in the `format` asked: a Protobuf schema `serialized` is its base64
+    /// `FileDescriptorProto`; any other schema or format is the schema as stored.
+    pub fn schema_in_format(&self, id: i32, format: Option<&str>) -> Result<Schema, RegistryError> {
+        let mut schema = self.schema(id)?;
+        if schema.schema_type == "PROTOBUF" && format == Some("serialized") {
+            schema.text = self.state().serialized(&schema)?;
+        }
+        Ok(schema)
+    }
+
     /// The subjects and versions that have the schema with `id`.
     pub fn uses_of(&self, id: i32, deleted: bool) -> Result<Vec<(String, i32)>, RegistryError> {
         let state = self.state();

@@ -38,7 +38,7 @@ pub struct Reference {
 /// A schema as registered.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Schema {
-    /// `AVRO` or `JSON`.
+    /// `AVRO`, `JSON` or `PROTOBUF`.
     pub schema_type: String,
     /// Its text, in stored form.
     pub text: String,
@@ -290,8 +290,9 @@ impl State {
         }
     }
 
-    /// The texts of the schemas `references` names.
-    fn referenced_texts(&self, references: &[Reference]) -> Result<Vec<String>, RegistryError> {
+    /// The schemas `references` names: each one's name (as the referencing schema imports it)
+    /// and text.
+    fn referenced_texts(&self, references: &[Reference]) -> Result<Vec<(String, String)>, RegistryError> {
         references
             .iter()
             .map(|reference| {
@@ -300,7 +301,7 @@ impl State {
                     .iter()
                     .find(|e| e.version == reference.version)
                     .ok_or(RegistryError::VersionNotFound(reference.version))?;
-                Ok(self.schemas[&entry.id].text.clone())
+                Ok((reference.name.clone(), self.schemas[&entry.id].text.clone()))
             })
             .collect()
     }
@@ -322,10 +323,20 @@ impl State {
         })
     }
 
+    /// A stored Protobuf schema as a base64 `FileDescriptorProto`, compiled with the schemas it
+    /// references (Confluent's `format=serialized`).
+    pub(crate) fn serialized(&self, schema: &Schema) -> Result<String, RegistryError> {
+        let referenced = self.referenced_texts(&schema.references)?;
+        let file = kconnect_protobuf_schema::compile(&schema.text, &referenced)
+            .map_err(|e| RegistryError::InvalidSchema(format!("{}, details: {e}", schema.text)))?;
+        Ok(kconnect_protobuf_schema::serialized(&file))
+    }
+
     /// A stored Avro schema, parsed with the schemas it references.
     fn avro(&self, schema: &Schema) -> Result<apache_avro::Schema, RegistryError> {
         let referenced = self.referenced_texts(&schema.references)?;
-        parse_avro(&schema.text, &referenced)
+        let texts: Vec<String> = referenced.into_iter().map(|(_, text)| text).collect();
+        parse_avro(&schema.text, &texts)
             .map_err(|e| RegistryError::InvalidSchema(format!("{}, details: {e}", schema.text)))
     }
 

@@ -1,4 +1,4 @@
-//! A converter on Confluent's wire format, shared by the Avro and JSON Schema converters: the
+//! A converter on Confluent's wire format, shared by the Avro, JSON Schema and Protobuf converters: the
 //! schemas registered in (or looked up from, or the latest of) a schema registry under the subject
 //! the naming strategy gives, and cached both ways, so that after the first record of a schema
 //! converting costs no call to the registry. A [`Format`] says how schemas and records are written.
@@ -26,9 +26,9 @@ const CACHE_SIZE: &str = "schemas.cache.config";
 /// Confluent's default `schemas.cache.config`.
 const DEFAULT_CACHE_SIZE: usize = 1000;
 
-/// What a schema format (Avro, JSON Schema) brings to the converter.
+/// What a schema format (Avro, JSON Schema, Protobuf) brings to the converter.
 pub trait Format: Default + Send + Sync + 'static {
-    /// The registry's name for its schemas: `AVRO`, `JSON`.
+    /// The registry's name for its schemas: `AVRO`, `JSON`, `PROTOBUF`.
     const SCHEMA_TYPE: &'static str;
     /// The converter, as its errors name it.
     const CONVERTER: &'static str;

@@ -1,6 +1,6 @@
 //! What Confluent's schema'd converters share: the wire format, the registry client, the subject
 //! naming strategies, the configuration keys and the caches ([`SchemaConverter`]), each format
-//! (Avro, JSON Schema) adding how its schemas and records are written.
+//! (Avro, JSON Schema, Protobuf) adding how its schemas and records are written.
 
 mod converter;
 mod registry_client;

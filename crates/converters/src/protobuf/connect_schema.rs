@@ -1,0 +1,200 @@
+//! The Connect schema of a Protobuf message, as Confluent's ProtobufData reads it: a struct named
+//! as the message (its full name with `enhanced.protobuf.schema.support`), every field optional
+//! and carrying its number as `io.confluent.connect.protobuf.Tag`; `int32`/`sint32`/`sfixed32` as
+//! INT32 (INT8/INT16 when `connect.type` says so), the other integers as INT64, enums as strings
+//! with their symbols' numbers as parameters, repeated fields as arrays, map fields and `…Entry`
+//! messages of a key and a value as maps, `oneof`s as `io.confluent.connect.protobuf.Union.*`
+//! structs, and the logical types' messages as Connect's logical types.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kconnect_api::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
+use kconnect_api::{Result, SchemaBuilder, SchemaRef, SchemaType};
+use kconnect_protobuf_schema::prost_reflect::{
+    DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, OneofDescriptor, Value as Proto,
+};
+
+use super::proto_text::{
+    CONNECT_PRECISION, CONNECT_TYPE, DATE_TYPE, DECIMAL_TYPE, ENUM, TAG, TIME_TYPE, TIMESTAMP_TYPE, UNION_PREFIX,
+};
+
+const FIELD_META: &str = "confluent.field_meta";
+
+/// How messages are read into Connect schemas.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Naming {
+    /// Structs take the message's full name, not its simple one.
+    pub full_names: bool,
+}
+
+/// The Connect schema of `message`.
+pub(crate) fn connect_schema(message: &MessageDescriptor, naming: Naming) -> Result<SchemaRef> {
+    Reading {
+        naming,
+        seen: HashMap::new(),
+    }
+    .message(message)
+}
+
+/// The `oneof`s a message has in its source (not proto3 `optional`'s synthetic ones).
+pub(crate) fn real_oneofs(message: &MessageDescriptor) -> impl Iterator<Item = OneofDescriptor> + '_ {
+    message.oneofs().filter(|oneof| !oneof.is_synthetic())
+}
+
+/// The field name of a `oneof`'s union struct: its name and its index in the message.
+pub(crate) fn union_field_name(oneof: &OneofDescriptor, index: usize) -> String {
+    format!("{}_{index}", oneof.name())
+}
+
+/// Whether a field belongs to a `oneof` of the source.
+pub(crate) fn in_real_oneof(field: &FieldDescriptor) -> bool {
+    field.containing_oneof().is_some_and(|oneof| !oneof.is_synthetic())
+}
+
+/// Whether `message` is a map's entry: a map field's, or Confluent's `…Entry` of `key` and `value`.
+pub(crate) fn is_entry(message: &MessageDescriptor) -> bool {
+    let fields: Vec<FieldDescriptor> = message.fields().collect();
+    message.is_map_entry()
+        || (message.name().ends_with("Entry")
+            && fields.len() == 2
+            && fields[0].name() == "key"
+            && fields[1].name() == "value")
+}
+
+/// A `confluent.field_meta` parameter of `field`.
+pub(crate) fn meta_parameter(field: &FieldDescriptor, key: &str) -> Option<String> {
+    let extension = field.parent_pool().get_extension_by_name(FIELD_META)?;
+    let options = field.options();
+    if !options.has_extension(&extension) {
+        return None;
+    }
+    let meta = options.get_extension(&extension);
+    let params = meta.as_message()?.get_field_by_name("params")?;
+    match params.as_ref() {
+        Proto::Map(entries) => entries.iter().find_map(|(k, v)| {
+            (k.as_str() == Some(key))
+                .then(|| v.as_str().map(str::to_string))
+                .flatten()
+        }),
+        Proto::List(entries) => entries.iter().find_map(|entry| {
+            let entry: &DynamicMessage = entry.as_message()?;
+            let k = entry.get_field_by_name("key")?;
+            let v = entry.get_field_by_name("value")?;
+            (k.as_str() == Some(key))
+                .then(|| v.as_str().map(str::to_string))
+                .flatten()
+        }),
+        _ => None,
+    }
+}
+
+struct Reading {
+    naming: Naming,
+    /// Structs read, by full message name, for messages that contain themselves.
+    seen: HashMap<String, SchemaRef>,
+}
+
+impl Reading {
+    fn message(&mut self, message: &MessageDescriptor) -> Result<SchemaRef> {
+        if let Some(schema) = self.seen.get(message.full_name()) {
+            return Ok(schema.clone());
+        }
+        let name = if self.naming.full_names {
+            message.full_name()
+        } else {
+            message.name()
+        };
+        let mut builder = SchemaBuilder::struct_().name(name);
+        for (index, oneof) in real_oneofs(message).enumerate() {
+            let mut union = SchemaBuilder::struct_().name(format!("{UNION_PREFIX}{}", oneof.name()));
+            for field in oneof.fields() {
+                union = union.field(field.name(), self.field(&field)?);
+            }
+            builder = builder.field(union_field_name(&oneof, index), union.optional().build());
+        }
+        for field in message.fields().filter(|field| !in_real_oneof(field)) {
+            builder = builder.field(field.name(), self.field(&field)?);
+        }
+        let schema = builder.build();
+        self.seen.insert(message.full_name().to_string(), schema.clone());
+        Ok(schema)
+    }
+
+    fn field(&mut self, field: &FieldDescriptor) -> Result<SchemaRef> {
+        let kind = field.kind();
+        let schema = match &kind {
+            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => {
+                SchemaBuilder::new(match meta_parameter(field, CONNECT_TYPE).as_deref() {
+                    Some("int8") => SchemaType::Int8,
+                    Some("int16") => SchemaType::Int16,
+                    _ => SchemaType::Int32,
+                })
+                .build()
+            }
+            Kind::Uint32
+            | Kind::Fixed32
+            | Kind::Int64
+            | Kind::Uint64
+            | Kind::Sint64
+            | Kind::Fixed64
+            | Kind::Sfixed64 => SchemaBuilder::new(SchemaType::Int64).build(),
+            Kind::Float => SchemaBuilder::new(SchemaType::Float32).build(),
+            Kind::Double => SchemaBuilder::new(SchemaType::Float64).build(),
+            Kind::Bool => SchemaBuilder::new(SchemaType::Boolean).build(),
+            Kind::String => SchemaBuilder::new(SchemaType::String).build(),
+            Kind::Bytes => SchemaBuilder::new(SchemaType::Bytes).build(),
+            Kind::Enum(enumeration) => {
+                let mut builder = SchemaBuilder::new(SchemaType::String)
+                    .name(enumeration.name())
+                    .parameter(ENUM, enumeration.name());
+                for value in enumeration.values() {
+                    builder = builder.parameter(format!("{ENUM}.{}", value.name()), value.number().to_string());
+                }
+                builder.build()
+            }
+            Kind::Message(message) => self.message_field(field, message)?,
+        };
+        let entries = matches!(&kind, Kind::Message(message) if is_entry(message));
+        let schema = if field.is_list() && !entries {
+            SchemaBuilder::array(optional(schema)).build()
+        } else {
+            schema
+        };
+        let mut tagged = (*optional(schema)).clone();
+        tagged.parameters.insert(TAG.into(), field.number().to_string());
+        Ok(Arc::new(tagged))
+    }
+
+    fn message_field(&mut self, field: &FieldDescriptor, message: &MessageDescriptor) -> Result<SchemaRef> {
+        Ok(match message.full_name() {
+            DECIMAL_TYPE => {
+                let scale = meta_parameter(field, "scale").and_then(|s| s.parse().ok()).unwrap_or(0);
+                let builder = decimal_schema(scale);
+                match meta_parameter(field, "precision").filter(|p| p.parse::<u32>().is_ok()) {
+                    Some(precision) => builder.parameter(CONNECT_PRECISION, precision),
+                    None => builder,
+                }
+                .build()
+            }
+            DATE_TYPE => date_schema().build(),
+            TIME_TYPE => time_schema().build(),
+            TIMESTAMP_TYPE => timestamp_schema().build(),
+            _ if is_entry(message) => {
+                let fields: Vec<FieldDescriptor> = message.fields().collect();
+                SchemaBuilder::map(self.field(&fields[0])?, self.field(&fields[1])?).build()
+            }
+            _ => self.message(message)?,
+        })
+    }
+}
+
+/// `schema`, optional.
+fn optional(schema: SchemaRef) -> SchemaRef {
+    if schema.optional {
+        return schema;
+    }
+    let mut optional = (*schema).clone();
+    optional.optional = true;
+    Arc::new(optional)
+}
