@@ -2,7 +2,8 @@
 //! schema registry: what the converter writes, Confluent's AvroDeserializer reads as the same
 //! record; what Confluent's AvroSerializer writes, the converter reads as the same Connect data.
 //! Each side reads the schema by id from the registry, not from a cache of its own. Read back by
-//! the converter itself, a record keeps its Connect types (INT16 too) and its schema's version.
+//! the converter itself, a record keeps its Connect types (INT16 too) and its schema's version; a
+//! schema that references another subject's record is read with it.
 
 mod confluent_clients;
 
@@ -26,16 +27,20 @@ print(json.dumps(record, default=str))
 const WRITE: &str = r#"
 import sys
 from decimal import Decimal
-from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
-schema = """{"type": "record", "name": "Payment", "namespace": "shop", "fields": [
+client = SchemaRegistryClient({"url": sys.argv[1]})
+client.register_schema("shop-money", Schema("""{"type": "record", "name": "Money", "namespace": "shop",
+  "fields": [{"name": "cents", "type": "long"}]}""", "AVRO"))
+schema = Schema("""{"type": "record", "name": "Payment", "namespace": "shop", "fields": [
   {"name": "id", "type": "long"},
   {"name": "note", "type": ["null", "string"], "default": null},
   {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2}},
-  {"name": "tags", "type": {"type": "array", "items": "string"}}]}"""
-data = AvroSerializer(SchemaRegistryClient({"url": sys.argv[1]}), schema)(
-    {"id": 9, "note": None, "amount": Decimal("12.50"), "tags": ["a", "b"]},
+  {"name": "tags", "type": {"type": "array", "items": "string"}},
+  {"name": "fee", "type": "Money"}]}""", "AVRO", [SchemaReference("shop.Money", "shop-money", 1)])
+data = AvroSerializer(client, schema)(
+    {"id": 9, "note": None, "amount": Decimal("12.50"), "tags": ["a", "b"], "fee": {"cents": 30}},
     SerializationContext("payments", MessageField.VALUE))
 print(data.hex())
 "#;
@@ -75,7 +80,7 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
     );
     assert_reads_back(&converter(&url), &bytes, &order);
 
-    // Written by Confluent's serializer, read by the converter.
+    // Written by Confluent's serializer, with a record its schema references, read by the converter.
     let written = unhex(&python(WRITE, &[&url]));
     let (payment_schema, payment) = read_struct(&converter(&url), "payments", &written);
     assert_eq!(payment_schema.name.as_deref(), Some("shop.Payment"));
@@ -86,6 +91,12 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
             Value::Null,
             Value::Decimal(Decimal::new(1250, 2)),
             Value::Array(vec!["a".into(), "b".into()]),
+            payment[4].clone(),
         ]
     );
+    let Value::Struct(fee) = &payment[4] else {
+        panic!("the referenced record as a struct: {:?}", payment[4])
+    };
+    assert_eq!(fee.schema().name.as_deref(), Some("shop.Money"));
+    assert_eq!(fee.values(), [Value::Int64(30)]);
 }

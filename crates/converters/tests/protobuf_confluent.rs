@@ -1,8 +1,9 @@
 //! The ProtobufConverter against Confluent's own Protobuf serializers (`confluent-kafka`, PyPI)
 //! through kconnect's registry: what the converter writes, Confluent's ProtobufDeserializer reads
 //! (with the schema the registry serves it, `format=serialized`) as the same message; what
-//! Confluent's ProtobufSerializer writes (registering its schema as a base64 descriptor), the
-//! converter reads as the Connect data Confluent's ProtobufData gives.
+//! Confluent's ProtobufSerializer writes (registering its schema as a base64 descriptor, and the
+//! file it imports as a referenced subject), the converter reads as the Connect data Confluent's
+//! ProtobufData gives; and the registry answers Confluent's client's compatibility checks.
 
 // The Avro and JSON Schema tests share its `order`; Protobuf has no null scalars to read it back.
 #[allow(dead_code)]
@@ -47,8 +48,11 @@ from confluent_kafka.schema_registry.common.protobuf import _init_pool, decimal_
 from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 F = descriptor_pb2.FieldDescriptorProto
+common = descriptor_pb2.FileDescriptorProto(name="shop/common.proto", package="shop.common", syntax="proto3")
+customer = common.message_type.add(name="Customer")
+customer.field.add(name="name", number=1, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
 file = descriptor_pb2.FileDescriptorProto(name="shop/payment.proto", package="shop", syntax="proto3",
-    dependency=["google/protobuf/timestamp.proto", "confluent/types/decimal.proto"])
+    dependency=["google/protobuf/timestamp.proto", "confluent/types/decimal.proto", "shop/common.proto"])
 payment = file.message_type.add(name="Payment")
 payment.oneof_decl.add(name="method")
 payment.oneof_decl.add(name="_note")
@@ -69,18 +73,32 @@ add(name="status", number=6, type=F.TYPE_ENUM, type_name=".shop.Payment.Status")
 add(name="counts", number=7, type=F.TYPE_MESSAGE, type_name=".shop.Payment.CountsEntry", label=F.LABEL_REPEATED)
 add(name="card", number=8, type=F.TYPE_STRING, oneof_index=0)
 add(name="voucher", number=9, type=F.TYPE_INT32, oneof_index=0)
+add(name="customer", number=10, type=F.TYPE_MESSAGE, type_name=".shop.common.Customer")
 pool = DescriptorPool()
 _init_pool(pool)
+pool.Add(common)
 pool.Add(file)
 Payment = GetMessageClass(pool.FindMessageTypeByName("shop.Payment"))
 amount = decimal_to_protobuf(Decimal("12.50"), 2)
 record = Payment(id=9, tags=["a", "b"], status=1,
     amount={"value": amount.value, "precision": amount.precision, "scale": amount.scale},
-    counts={"x": 5}, card="4242")
+    counts={"x": 5}, card="4242", customer={"name": "Ada"})
 record.paid_at.FromMilliseconds(1_700_000_000_123)
 data = ProtobufSerializer(Payment, SchemaRegistryClient({"url": sys.argv[1]}))(
     record, SerializationContext("payments", MessageField.VALUE))
 print(data.hex())
+"#;
+
+/// Whether Confluent's client finds `payments-value` can take the Payment with `id` of the given
+/// type and one field more (`True`/`False`, printed).
+const COMPATIBLE: &str = r#"
+import sys
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+proto = """syntax = "proto3";
+package shop;
+message Payment { %s id = 1; repeated string tags = 3; string extra = 11; }"""
+print(SchemaRegistryClient({"url": sys.argv[1]}).test_compatibility(
+    "payments-value", Schema(proto % sys.argv[2], "PROTOBUF")))
 "#;
 
 fn converter(url: &str) -> ProtobufConverter {
@@ -175,16 +193,18 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
     expected[8] = values[8].clone();
     assert_eq!(values, expected);
 
-    // Written by Confluent's serializer, read by the converter.
+    // Written by Confluent's serializer, the file it imports registered as a referenced subject,
+    // read by the converter.
     let written = unhex(&python(WRITE, &[&url]));
     assert_eq!(registry.versions("payments-value", false).unwrap(), [1]);
+    assert_eq!(registry.versions("shop/common.proto", false).unwrap(), [1]);
     let (payment_schema, payment) = read_struct(&converter(&url), "payments", &written);
     assert_eq!(payment_schema.name.as_deref(), Some("Payment"));
     let names: Vec<&str> = payment_schema.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
         [
-            "method_0", "id", "note", "tags", "amount", "paid_at", "status", "counts"
+            "method_0", "id", "note", "tags", "amount", "paid_at", "status", "counts", "customer"
         ]
     );
     let Value::Struct(method) = &payment[0] else {
@@ -201,6 +221,16 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
             Value::Timestamp(1_700_000_000_123),
             Value::String("PAID".into()),
             Value::Map(vec![("x".into(), Value::Int64(5))]),
+            payment[8].clone(),
         ]
     );
+    let Value::Struct(customer) = &payment[8] else {
+        panic!("the referenced file's message as a struct: {:?}", payment[8])
+    };
+    assert_eq!(customer.values(), [Value::String("Ada".into())]);
+
+    // Evolution, as Confluent's client asks it (BACKWARD): fields added or dropped are fine, a
+    // field whose type changes group is not.
+    assert_eq!(python(COMPATIBLE, &[&url, "int64"]), "True");
+    assert_eq!(python(COMPATIBLE, &[&url, "string"]), "False");
 }

@@ -1,13 +1,27 @@
-//! Whether a new Avro schema may follow a subject's earlier ones, at Confluent's levels: BACKWARD
+//! Whether a new schema may follow a subject's earlier ones, at Confluent's levels: BACKWARD
 //! (the new schema reads data written with the earlier one), FORWARD (the earlier reads the new's),
 //! FULL (both), against the latest version or, `_TRANSITIVE`, against every live one; NONE
-//! accepts anything. Reading is Avro's schema resolution (apache-avro's `can_read`).
+//! accepts anything. Reading is the format's: Avro's schema resolution (apache-avro's
+//! `can_read`), Protobuf's breaking changes ([`crate::protobuf_compatibility`]).
 
 use apache_avro::Schema;
 use apache_avro::schema_compatibility::SchemaCompatibility;
 
-/// Why `new` may not follow `earlier` (oldest first) at `level`; empty when it may.
-pub(crate) fn incompatibilities(level: &str, new: &Schema, earlier: &[Schema]) -> Vec<String> {
+/// Why data written with the first schema cannot be read with the second; empty when it can.
+pub(crate) type CanRead<S> = fn(&S, &S) -> Vec<String>;
+
+/// Avro's schema resolution as [`CanRead`].
+pub(crate) fn avro_can_read(writer: &Schema, reader: &Schema) -> Vec<String> {
+    SchemaCompatibility::can_read(writer, reader)
+        .err()
+        .map(|err| err.to_string())
+        .into_iter()
+        .collect()
+}
+
+/// Why `new` may not follow `earlier` (oldest first) at `level`, data being read as `can_read`
+/// says; empty when it may.
+pub(crate) fn incompatibilities<S>(level: &str, new: &S, earlier: &[S], can_read: CanRead<S>) -> Vec<String> {
     let (backward, forward) = match level.trim_end_matches("_TRANSITIVE") {
         "BACKWARD" => (true, false),
         "FORWARD" => (false, true),
@@ -21,17 +35,21 @@ pub(crate) fn incompatibilities(level: &str, new: &Schema, earlier: &[Schema]) -
     };
     let mut problems = Vec::new();
     for (n, old) in checked.iter().enumerate() {
-        if backward && let Err(err) = SchemaCompatibility::can_read(old, new) {
-            problems.push(format!(
-                "the new schema cannot read data written with earlier schema {}: {err}",
-                n + 1
-            ));
+        if backward {
+            for err in can_read(old, new) {
+                problems.push(format!(
+                    "the new schema cannot read data written with earlier schema {}: {err}",
+                    n + 1
+                ));
+            }
         }
-        if forward && let Err(err) = SchemaCompatibility::can_read(new, old) {
-            problems.push(format!(
-                "earlier schema {} cannot read data written with the new schema: {err}",
-                n + 1
-            ));
+        if forward {
+            for err in can_read(new, old) {
+                problems.push(format!(
+                    "earlier schema {} cannot read data written with the new schema: {err}",
+                    n + 1
+                ));
+            }
         }
     }
     problems
@@ -50,6 +68,8 @@ mod tests {
 
     #[test]
     fn each_level_checks_its_direction() {
+        let incompatibilities =
+            |level, new: &Schema, earlier: &[Schema]| incompatibilities(level, new, earlier, avro_can_read);
         let v1 = schema(r#"{"name": "id", "type": "long"}"#);
         let with_default =
             schema(r#"{"name": "id", "type": "long"}, {"name": "note", "type": "string", "default": ""}"#);

@@ -7,9 +7,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use kconnect_protobuf_schema::prost_reflect::FileDescriptor;
 use serde::{Deserialize, Serialize};
 
 use crate::RegistryError;
+use crate::compatibility::{avro_can_read, incompatibilities};
+use crate::protobuf_compatibility::breaking_changes;
 use crate::records::Record;
 use crate::schema_text::{canonical, parse_avro};
 
@@ -323,13 +326,17 @@ impl State {
         })
     }
 
-    /// A stored Protobuf schema as a base64 `FileDescriptorProto`, compiled with the schemas it
-    /// references (Confluent's `format=serialized`).
-    pub(crate) fn serialized(&self, schema: &Schema) -> Result<String, RegistryError> {
+    /// A stored Protobuf schema, compiled with the schemas it references.
+    fn protobuf(&self, schema: &Schema) -> Result<FileDescriptor, RegistryError> {
         let referenced = self.referenced_texts(&schema.references)?;
-        let file = kconnect_protobuf_schema::compile(&schema.text, &referenced)
-            .map_err(|e| RegistryError::InvalidSchema(format!("{}, details: {e}", schema.text)))?;
-        Ok(kconnect_protobuf_schema::serialized(&file))
+        kconnect_protobuf_schema::compile(&schema.text, &referenced)
+            .map_err(|e| RegistryError::InvalidSchema(format!("{}, details: {e}", schema.text)))
+    }
+
+    /// A stored Protobuf schema as a base64 `FileDescriptorProto` (Confluent's
+    /// `format=serialized`).
+    pub(crate) fn serialized(&self, schema: &Schema) -> Result<String, RegistryError> {
+        Ok(kconnect_protobuf_schema::serialized(&self.protobuf(schema)?))
     }
 
     /// A stored Avro schema, parsed with the schemas it references.
@@ -357,19 +364,24 @@ impl State {
         earlier: &[&Entry],
         level: &str,
     ) -> Result<Vec<String>, RegistryError> {
-        if schema.schema_type != "AVRO" {
-            return Ok(Vec::new());
-        }
         let earlier = earlier
             .iter()
             .map(|entry| &self.schemas[&entry.id])
-            .filter(|earlier| earlier.schema_type == "AVRO")
-            .map(|earlier| self.avro(earlier))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(crate::compatibility::incompatibilities(
-            level,
-            &self.avro(schema)?,
-            &earlier,
-        ))
+            .filter(|earlier| earlier.schema_type == schema.schema_type);
+        Ok(match schema.schema_type.as_str() {
+            "AVRO" => {
+                let earlier = earlier
+                    .map(|earlier| self.avro(earlier))
+                    .collect::<Result<Vec<_>, _>>()?;
+                incompatibilities(level, &self.avro(schema)?, &earlier, avro_can_read)
+            }
+            "PROTOBUF" => {
+                let earlier = earlier
+                    .map(|earlier| self.protobuf(earlier))
+                    .collect::<Result<Vec<_>, _>>()?;
+                incompatibilities(level, &self.protobuf(schema)?, &earlier, breaking_changes)
+            }
+            _ => Vec::new(),
+        })
     }
 }

@@ -21,7 +21,16 @@ pub(super) fn unsupported(what: &str) -> ConnectError {
 
 /// The Connect schema of the Avro schema `json`.
 pub(crate) fn connect_schema(json: &Json) -> Result<SchemaRef> {
-    Reading::default().schema(json, None)
+    connect_schema_referencing(json, &[])
+}
+
+/// The Connect schema of the Avro schema `json`, which may name the records of `referenced`.
+pub(crate) fn connect_schema_referencing(json: &Json, referenced: &[Json]) -> Result<SchemaRef> {
+    let mut reading = Reading::default();
+    for schema in referenced {
+        reading.schema(schema, None)?;
+    }
+    reading.schema(json, None)
 }
 
 /// The records read so far, by full name, for the names that refer back to them.

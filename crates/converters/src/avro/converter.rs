@@ -6,7 +6,7 @@ use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef, Value};
 
 use super::binary::write_datum;
 use super::connect::connect_value;
-use super::connect_schema::connect_schema;
+use super::connect_schema::connect_schema_referencing;
 use super::data::{avro_schema, avro_value};
 use crate::confluent::{Format, SchemaConverter};
 
@@ -29,6 +29,8 @@ pub enum AvroWriter {
 /// A schema records are read with: its Avro form and its Connect form.
 pub struct AvroReader {
     avro: AvroSchema,
+    /// The schemas it references, which name the records it uses.
+    referenced: Vec<AvroSchema>,
     connect: SchemaRef,
 }
 
@@ -53,12 +55,20 @@ impl Format for AvroFormat {
         Ok(AvroWriter::Registered(AvroSchema::parse_str(text).map_err(avro_error)?))
     }
 
-    fn reader(&self, text: &str) -> Result<AvroReader> {
-        let json: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ConnectError::data(format!("the schema is not JSON: {e}")))?;
+    fn reader(&self, text: &str, referenced: &[(String, String)]) -> Result<AvroReader> {
+        let json = |text: &str| -> Result<serde_json::Value> {
+            serde_json::from_str(text).map_err(|e| ConnectError::data(format!("the schema is not JSON: {e}")))
+        };
+        let referenced_json = referenced
+            .iter()
+            .map(|(_, text)| json(text))
+            .collect::<Result<Vec<_>>>()?;
+        let (avro, referenced) =
+            AvroSchema::parse_str_with_list(text, referenced.iter().map(|(_, text)| text)).map_err(avro_error)?;
         Ok(AvroReader {
-            connect: connect_schema(&json)?,
-            avro: AvroSchema::parse(&json).map_err(avro_error)?,
+            connect: connect_schema_referencing(&json(text)?, &referenced_json)?,
+            avro,
+            referenced,
         })
     }
 
@@ -74,7 +84,13 @@ impl Format for AvroFormat {
     }
 
     fn read(&self, reader: &AvroReader, mut record: &[u8]) -> Result<SchemaAndValue> {
-        let value = apache_avro::from_avro_datum(&reader.avro, &mut record, None).map_err(avro_error)?;
+        let value = if reader.referenced.is_empty() {
+            apache_avro::from_avro_datum(&reader.avro, &mut record, None)
+        } else {
+            let referenced = reader.referenced.iter().collect();
+            apache_avro::from_avro_datum_schemata(&reader.avro, referenced, &mut record, None)
+        }
+        .map_err(avro_error)?;
         Ok(SchemaAndValue::new(
             Some(reader.connect.clone()),
             connect_value(&reader.connect, value)?,

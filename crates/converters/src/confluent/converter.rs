@@ -51,8 +51,9 @@ pub trait Format: Default + Send + Sync + 'static {
     fn writer(&self, schema: &SchemaRef) -> Result<(String, Self::Writer)>;
     /// The writer of the schema registered as `text`.
     fn writer_of_text(&self, text: &str) -> Result<Self::Writer>;
-    /// The reader of the schema registered as `text`.
-    fn reader(&self, text: &str) -> Result<Self::Reader>;
+    /// The reader of the schema registered as `text`, referencing the schemas `referenced` as
+    /// `(name, text)`, each after those it references.
+    fn reader(&self, text: &str, referenced: &[(String, String)]) -> Result<Self::Reader>;
     /// Appends `value`, under `schema`, to `out`.
     fn write(&self, writer: &Self::Writer, schema: &SchemaRef, value: &Value, out: &mut Vec<u8>) -> Result<()>;
     /// The Connect data of one record (after the wire format's header).
@@ -221,8 +222,8 @@ impl<F: Format> SchemaConverter<F> {
 
     fn reader(&self, id: i32) -> Result<Arc<F::Reader>> {
         self.readers.get_or_try_insert(&SchemaId(id), |_| {
-            let text = self.client.schema(id, F::SCHEMA_TYPE)?;
-            Ok(Arc::new(self.format.reader(&text)?))
+            let registered = self.client.schema(id, F::SCHEMA_TYPE)?;
+            Ok(Arc::new(self.format.reader(&registered.text, &registered.referenced)?))
         })
     }
 }

@@ -2,6 +2,8 @@
 //! in turn, basic authentication): registering a schema under a subject, and reading one by id.
 //! Calls block, as converters do; they are made only for schemas not yet cached.
 
+use std::collections::HashSet;
+
 use kconnect_api::{ConnectError, Result};
 use serde_json::{Value, json};
 
@@ -138,10 +140,55 @@ impl RegistryClient {
         Ok((id_of(&answer)?, schema_of(&answer, schema_type)?))
     }
 
-    /// The schema text with `id`, which must be of `schema_type`.
-    pub fn schema(&self, id: i32, schema_type: &str) -> Result<String> {
-        schema_of(&self.call("GET", &format!("/schemas/ids/{id}"), None)?, schema_type)
+    /// The schema with `id`, which must be of `schema_type`, with the schemas it references.
+    pub fn schema(&self, id: i32, schema_type: &str) -> Result<RegisteredSchema> {
+        let answer = self.call("GET", &format!("/schemas/ids/{id}"), None)?;
+        let mut referenced = Vec::new();
+        self.resolve(&answer["references"], &mut referenced, &mut HashSet::new())?;
+        Ok(RegisteredSchema {
+            text: schema_of(&answer, schema_type)?,
+            referenced,
+        })
     }
+
+    /// Appends the schemas `references` names (each after the ones it references) to `out`.
+    fn resolve(
+        &self,
+        references: &Value,
+        out: &mut Vec<(String, String)>,
+        seen: &mut HashSet<(String, i64)>,
+    ) -> Result<()> {
+        for reference in references.as_array().into_iter().flatten() {
+            let (Some(name), Some(subject), Some(version)) = (
+                reference["name"].as_str(),
+                reference["subject"].as_str(),
+                reference["version"].as_i64(),
+            ) else {
+                return Err(ConnectError::data(format!(
+                    "a schema reference the converter cannot follow: {reference}"
+                )));
+            };
+            if !seen.insert((subject.to_string(), version)) {
+                continue;
+            }
+            let answer = self.call(
+                "GET",
+                &format!("/subjects/{}/versions/{version}", encode(subject)),
+                None,
+            )?;
+            self.resolve(&answer["references"], out, seen)?;
+            let text = answer["schema"].as_str().unwrap_or_default().to_string();
+            out.push((name.to_string(), text));
+        }
+        Ok(())
+    }
+}
+
+/// A registered schema's text, and the schemas it references as `(name, text)`, each after those
+/// it references in turn.
+pub(crate) struct RegisteredSchema {
+    pub text: String,
+    pub referenced: Vec<(String, String)>,
 }
 
 /// The body of a call that carries a schema: its type is left out for Avro, as Confluent's clients do.

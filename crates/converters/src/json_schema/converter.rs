@@ -78,7 +78,8 @@ impl Format for JsonSchemaFormat {
         Ok(())
     }
 
-    fn reader(&self, text: &str) -> Result<SchemaRef> {
+    /// References are not followed: a `$ref` is refused by name.
+    fn reader(&self, text: &str, _referenced: &[(String, String)]) -> Result<SchemaRef> {
         connect_schema(&serde_json::from_str(text).map_err(not_json)?, &self.settings)
     }
 

@@ -39,8 +39,8 @@ pub struct ProtobufReader {
     schemas: Mutex<HashMap<Vec<i32>, (MessageDescriptor, SchemaRef)>>,
 }
 
-fn compile(text: &str) -> Result<FileDescriptor> {
-    kconnect_protobuf_schema::compile(text, &[])
+fn compile(text: &str, referenced: &[(String, String)]) -> Result<FileDescriptor> {
+    kconnect_protobuf_schema::compile(text, referenced)
         .map_err(|err| ConnectError::data(format!("ProtobufConverter: the schema does not compile: {err}")))
 }
 
@@ -115,7 +115,7 @@ impl Format for ProtobufFormat {
 
     fn writer(&self, schema: &SchemaRef) -> Result<(String, ProtobufWriter)> {
         let (text, name) = proto_text(schema)?;
-        let file = compile(&text)?;
+        let file = compile(&text, &[])?;
         let message = file
             .parent_pool()
             .get_message_by_name(&name)
@@ -125,16 +125,16 @@ impl Format for ProtobufFormat {
     }
 
     fn writer_of_text(&self, text: &str) -> Result<ProtobufWriter> {
-        let message = message_at(&compile(text)?, &[0])?;
+        let message = message_at(&compile(text, &[])?, &[0])?;
         Ok(ProtobufWriter {
             message,
             indexes: vec![0],
         })
     }
 
-    fn reader(&self, text: &str) -> Result<ProtobufReader> {
+    fn reader(&self, text: &str, referenced: &[(String, String)]) -> Result<ProtobufReader> {
         Ok(ProtobufReader {
-            file: compile(text)?,
+            file: compile(text, referenced)?,
             schemas: Mutex::new(HashMap::new()),
         })
     }
@@ -238,7 +238,7 @@ mod tests {
             .unwrap();
         assert_eq!(bytes[0], 0, "the first message's index");
 
-        let read = format.read(&format.reader(&text).unwrap(), &bytes).unwrap();
+        let read = format.read(&format.reader(&text, &[]).unwrap(), &bytes).unwrap();
         let read_schema = read.schema.unwrap();
         assert_eq!(read_schema.name.as_deref(), Some("Order"));
         let Value::Struct(read) = read.value else { panic!() };
@@ -278,7 +278,7 @@ mod tests {
             .write(&writer, &schema, &Value::Struct(record), &mut bytes)
             .unwrap();
         assert_eq!(bytes, [0], "nothing set, nothing written");
-        let read = format.read(&format.reader(&text).unwrap(), &bytes).unwrap();
+        let read = format.read(&format.reader(&text, &[]).unwrap(), &bytes).unwrap();
         assert_eq!(read.schema.unwrap().name.as_deref(), Some("shop.Order"));
         let Value::Struct(read) = read.value else { panic!() };
         assert_eq!(
