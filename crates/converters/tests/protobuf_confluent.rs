@@ -102,8 +102,13 @@ print(SchemaRegistryClient({"url": sys.argv[1]}).test_compatibility(
 "#;
 
 fn converter(url: &str) -> ProtobufConverter {
+    converter_with(url, &[])
+}
+
+fn converter_with(url: &str, keys: &[(&str, &str)]) -> ProtobufConverter {
     let mut converter = ProtobufConverter::default();
-    let config: ConfigMap = [("schema.registry.url".to_string(), url.to_string())].into();
+    let mut config: ConfigMap = [("schema.registry.url".to_string(), url.to_string())].into();
+    config.extend(keys.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     converter.configure(&config, false).unwrap();
     converter
 }
@@ -228,6 +233,12 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
         panic!("the referenced file's message as a struct: {:?}", payment[8])
     };
     assert_eq!(customer.values(), [Value::String("Ada".into())]);
+    let unindexed = converter_with(&url, &[("generate.index.for.unions", "false")]);
+    let (unindexed_schema, _) = read_struct(&unindexed, "payments", &written);
+    assert_eq!(
+        unindexed_schema.fields[0].name, "method",
+        "generate.index.for.unions=false"
+    );
 
     // Evolution, as Confluent's client asks it (BACKWARD): fields added or dropped are fine, a
     // field whose type changes group is not.

@@ -22,19 +22,50 @@ use super::proto_text::{
 const FIELD_META: &str = "confluent.field_meta";
 
 /// How messages are read into Connect schemas.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Naming {
-    /// Structs take the message's full name, not its simple one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadOptions {
+    /// Structs take the message's full name, not its simple one (`enhanced.protobuf.schema.support`).
     pub full_names: bool,
+    /// A `oneof`'s field is named `<name>_<index>`, not `<name>` (`generate.index.for.unions`).
+    pub union_indexes: bool,
+    /// `google.protobuf.*Value` wrappers read as their optional primitive, and the other scalars
+    /// as required (`wrapper.for.nullables`).
+    pub wrappers: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            full_names: false,
+            union_indexes: true,
+            wrappers: false,
+        }
+    }
 }
 
 /// The Connect schema of `message`.
-pub(crate) fn connect_schema(message: &MessageDescriptor, naming: Naming) -> Result<SchemaRef> {
+pub(crate) fn connect_schema(message: &MessageDescriptor, options: ReadOptions) -> Result<SchemaRef> {
     Reading {
-        naming,
+        options,
         seen: HashMap::new(),
     }
     .message(message)
+}
+
+/// The primitive a `google.protobuf.*Value` wrapper stands for.
+pub(crate) fn wrapped(message: &MessageDescriptor) -> Option<SchemaType> {
+    Some(match message.full_name() {
+        "google.protobuf.DoubleValue" => SchemaType::Float64,
+        "google.protobuf.FloatValue" => SchemaType::Float32,
+        "google.protobuf.Int64Value" | "google.protobuf.UInt64Value" | "google.protobuf.UInt32Value" => {
+            SchemaType::Int64
+        }
+        "google.protobuf.Int32Value" => SchemaType::Int32,
+        "google.protobuf.BoolValue" => SchemaType::Boolean,
+        "google.protobuf.StringValue" => SchemaType::String,
+        "google.protobuf.BytesValue" => SchemaType::Bytes,
+        _ => return None,
+    })
 }
 
 /// The `oneof`s a message has in its source (not proto3 `optional`'s synthetic ones).
@@ -42,9 +73,9 @@ pub(crate) fn real_oneofs(message: &MessageDescriptor) -> impl Iterator<Item = O
     message.oneofs().filter(|oneof| !oneof.is_synthetic())
 }
 
-/// The field name of a `oneof`'s union struct: its name and its index in the message.
-pub(crate) fn union_field_name(oneof: &OneofDescriptor, index: usize) -> String {
-    format!("{}_{index}", oneof.name())
+/// The name of a `oneof`'s union struct.
+pub(crate) fn union_name(oneof: &OneofDescriptor) -> String {
+    format!("{UNION_PREFIX}{}", oneof.name())
 }
 
 /// Whether a field belongs to a `oneof` of the source.
@@ -90,7 +121,7 @@ pub(crate) fn meta_parameter(field: &FieldDescriptor, key: &str) -> Option<Strin
 }
 
 struct Reading {
-    naming: Naming,
+    options: ReadOptions,
     /// Structs read, by full message name, for messages that contain themselves.
     seen: HashMap<String, SchemaRef>,
 }
@@ -100,18 +131,23 @@ impl Reading {
         if let Some(schema) = self.seen.get(message.full_name()) {
             return Ok(schema.clone());
         }
-        let name = if self.naming.full_names {
+        let name = if self.options.full_names {
             message.full_name()
         } else {
             message.name()
         };
         let mut builder = SchemaBuilder::struct_().name(name);
         for (index, oneof) in real_oneofs(message).enumerate() {
-            let mut union = SchemaBuilder::struct_().name(format!("{UNION_PREFIX}{}", oneof.name()));
+            let mut union = SchemaBuilder::struct_().name(union_name(&oneof));
             for field in oneof.fields() {
                 union = union.field(field.name(), self.field(&field)?);
             }
-            builder = builder.field(union_field_name(&oneof, index), union.optional().build());
+            let name = if self.options.union_indexes {
+                format!("{}_{index}", oneof.name())
+            } else {
+                oneof.name().to_string()
+            };
+            builder = builder.field(name, union.optional().build());
         }
         for field in message.fields().filter(|field| !in_real_oneof(field)) {
             builder = builder.field(field.name(), self.field(&field)?);
@@ -156,12 +192,14 @@ impl Reading {
             Kind::Message(message) => self.message_field(field, message)?,
         };
         let entries = matches!(&kind, Kind::Message(message) if is_entry(message));
+        // With wrappers, only a plain scalar is required: a message, enum or repeated field is not.
+        let nullable = !self.options.wrappers || field.is_list() || matches!(&kind, Kind::Message(_) | Kind::Enum(_));
         let schema = if field.is_list() && !entries {
             SchemaBuilder::array(optional(schema)).build()
         } else {
             schema
         };
-        let mut tagged = (*optional(schema)).clone();
+        let mut tagged = (*if nullable { optional(schema) } else { schema }).clone();
         tagged.parameters.insert(TAG.into(), field.number().to_string());
         Ok(Arc::new(tagged))
     }
@@ -180,6 +218,11 @@ impl Reading {
             DATE_TYPE => date_schema().build(),
             TIME_TYPE => time_schema().build(),
             TIMESTAMP_TYPE => timestamp_schema().build(),
+            _ if self.options.wrappers
+                && let Some(primitive) = wrapped(message) =>
+            {
+                SchemaBuilder::new(primitive).build()
+            }
             _ if is_entry(message) => {
                 let fields: Vec<FieldDescriptor> = message.fields().collect();
                 SchemaBuilder::map(self.field(&fields[0])?, self.field(&fields[1])?).build()

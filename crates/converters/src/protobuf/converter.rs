@@ -10,13 +10,15 @@ use kconnect_api::{ConfigDef, ConnectError, Result, SchemaAndValue, SchemaRef, V
 use kconnect_protobuf_schema::prost_reflect::{DynamicMessage, FileDescriptor, MessageDescriptor};
 use prost::Message;
 
-use super::connect_schema::{Naming, connect_schema};
+use super::connect_schema::{ReadOptions, connect_schema};
 use super::data::{to_connect, to_message};
 use super::indexes;
 use super::proto_text::proto_text;
 use crate::confluent::{Format, SchemaConverter};
 
 const ENHANCED: &str = "enhanced.protobuf.schema.support";
+const UNION_INDEXES: &str = "generate.index.for.unions";
+const WRAPPERS: &str = "wrapper.for.nullables";
 
 /// Confluent's ProtobufConverter.
 pub type ProtobufConverter = SchemaConverter<ProtobufFormat>;
@@ -24,7 +26,7 @@ pub type ProtobufConverter = SchemaConverter<ProtobufFormat>;
 /// Protobuf as the [`SchemaConverter`]'s format.
 #[derive(Default)]
 pub struct ProtobufFormat {
-    naming: Naming,
+    options: ReadOptions,
 }
 
 /// The message records are written as, and its indexes in its file.
@@ -78,13 +80,13 @@ fn indexes_of(message: &MessageDescriptor) -> Vec<i32> {
 }
 
 impl ProtobufReader {
-    fn message(&self, indexes: Vec<i32>, naming: Naming) -> Result<(MessageDescriptor, SchemaRef)> {
+    fn message(&self, indexes: Vec<i32>, options: ReadOptions) -> Result<(MessageDescriptor, SchemaRef)> {
         let mut schemas = self.schemas.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(found) = schemas.get(&indexes) {
             return Ok(found.clone());
         }
         let message = message_at(&self.file, &indexes)?;
-        let schema = connect_schema(&message, naming)?;
+        let schema = connect_schema(&message, options)?;
         schemas.insert(indexes, (message.clone(), schema.clone()));
         Ok((message, schema))
     }
@@ -98,23 +100,40 @@ impl Format for ProtobufFormat {
     type Reader = ProtobufReader;
 
     fn define(def: ConfigDef) -> ConfigDef {
-        def.define(
-            ConfigKey::new(ENHANCED, ConfigType::Boolean)
-                .default_value(ConfigValue::Boolean(false))
+        let flag = |name, default, doc| {
+            ConfigKey::new(name, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(default))
                 .importance(Importance::Medium)
-                .doc(
-                    "Read messages into structs named by their full names (with the package), not their simple names.",
-                ),
-        )
+                .doc(doc)
+        };
+        def.define(flag(
+            ENHANCED,
+            false,
+            "Read messages into structs named by their full names (with the package), not their simple names.",
+        ))
+        .define(flag(
+            UNION_INDEXES,
+            true,
+            "Name a oneof's struct field <oneof>_<index>; false names it <oneof>.",
+        ))
+        .define(flag(
+            WRAPPERS,
+            false,
+            "Write optional primitives as google.protobuf wrappers (Int32Value, StringValue, ...), so that null survives; read wrappers as optional primitives and other scalars as required.",
+        ))
     }
 
     fn configure(&mut self, parsed: &ParsedConfig) -> Result<()> {
-        self.naming.full_names = parsed.get_boolean(ENHANCED)?;
+        self.options = ReadOptions {
+            full_names: parsed.get_boolean(ENHANCED)?,
+            union_indexes: parsed.get_boolean(UNION_INDEXES)?,
+            wrappers: parsed.get_boolean(WRAPPERS)?,
+        };
         Ok(())
     }
 
     fn writer(&self, schema: &SchemaRef) -> Result<(String, ProtobufWriter)> {
-        let (text, name) = proto_text(schema)?;
+        let (text, name) = proto_text(schema, self.options.wrappers)?;
         let file = compile(&text, &[])?;
         let message = file
             .parent_pool()
@@ -155,7 +174,7 @@ impl Format for ProtobufFormat {
 
     fn read(&self, reader: &ProtobufReader, record: &[u8]) -> Result<SchemaAndValue> {
         let (indexes, encoded) = indexes::read(record)?;
-        let (message, schema) = reader.message(indexes, self.naming)?;
+        let (message, schema) = reader.message(indexes, self.options)?;
         let decoded = DynamicMessage::decode(message, encoded)
             .map_err(|err| ConnectError::data(format!("ProtobufConverter: not a message of its schema: {err}")))?;
         let value = to_connect(&schema, &decoded)?;
@@ -270,7 +289,10 @@ mod tests {
             .build();
         let record = Struct::new(schema.clone()).unwrap();
         let format = ProtobufFormat {
-            naming: Naming { full_names: true },
+            options: ReadOptions {
+                full_names: true,
+                ..ReadOptions::default()
+            },
         };
         let (text, writer) = format.writer(&schema).unwrap();
         let mut bytes = Vec::new();
@@ -285,5 +307,66 @@ mod tests {
             read.values(),
             [Value::String(String::new()), Value::Array(vec![]), Value::Null]
         );
+    }
+
+    #[test]
+    fn with_wrappers_null_survives_and_plain_scalars_are_required() {
+        let schema = SchemaBuilder::struct_()
+            .name("shop.Order")
+            .field("id", Schema::int64())
+            .field("note", Schema::optional_string())
+            .field(
+                "small",
+                SchemaBuilder::new(kconnect_api::SchemaType::Int8).optional().build(),
+            )
+            .build();
+        let format = ProtobufFormat {
+            options: ReadOptions {
+                wrappers: true,
+                ..ReadOptions::default()
+            },
+        };
+        let (text, writer) = format.writer(&schema).unwrap();
+        assert!(text.contains("google.protobuf.StringValue note = 2;"), "{text}");
+        assert!(
+            text.contains("google.protobuf.Int32Value small = 3 [(confluent.field_meta)"),
+            "{text}"
+        );
+        let reader = format.reader(&text, &[]).unwrap();
+        for (note, small) in [
+            (Value::Null, Value::Int8(-2)),
+            (Value::String(String::new()), Value::Null),
+        ] {
+            let record = Struct::new(schema.clone())
+                .unwrap()
+                .put("id", 1i64)
+                .unwrap()
+                .put("note", note.clone())
+                .unwrap()
+                .put("small", small.clone())
+                .unwrap();
+            let mut bytes = Vec::new();
+            format
+                .write(&writer, &schema, &Value::Struct(record), &mut bytes)
+                .unwrap();
+            let read = format.read(&reader, &bytes).unwrap();
+            let read_schema = read.schema.unwrap();
+            assert!(
+                !read_schema.field("id").unwrap().schema.optional,
+                "a plain scalar is required"
+            );
+            assert!(read_schema.field("note").unwrap().schema.optional);
+            let Value::Struct(read) = read.value else { panic!() };
+            // As ProtobufData reads an Int32Value: INT32, its connect.type notwithstanding.
+            let small = match small {
+                Value::Int8(v) => Value::Int32(i32::from(v)),
+                other => other,
+            };
+            assert_eq!(
+                read.values(),
+                [Value::Int64(1), note, small],
+                "null and empty kept apart"
+            );
+        }
     }
 }

@@ -16,7 +16,7 @@ use kconnect_protobuf_schema::prost_reflect::{
 };
 use prost::bytes::Bytes;
 
-use super::connect_schema::{real_oneofs, union_field_name};
+use super::connect_schema::{real_oneofs, union_name, wrapped};
 use super::proto_text::UNION_PREFIX;
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
@@ -176,6 +176,13 @@ fn precision(unscaled: i128) -> u32 {
 
 /// One (non-repeated) value.
 fn single(kind: &Kind, schema: &Schema, value: &Value) -> Result<Proto> {
+    if let Kind::Message(wrapper) = kind
+        && wrapped(wrapper).is_some()
+        && let Some(inner) = wrapper.get_field_by_name("value")
+    {
+        let inner = single(&inner.kind(), schema, value)?;
+        return message_with(kind, &[("value", inner)]);
+    }
     Ok(match value {
         Value::Int8(v) => integer(kind, i64::from(*v))?,
         Value::Int16(v) => integer(kind, i64::from(*v))?,
@@ -257,8 +264,8 @@ pub(crate) fn to_connect(schema: &SchemaRef, message: &DynamicMessage) -> Result
     let mut values = Vec::with_capacity(schema.fields.len());
     for field in &schema.fields {
         if is_union(&field.schema) {
-            let set = oneofs.iter().enumerate().find_map(|(index, oneof)| {
-                (union_field_name(oneof, index) == field.name)
+            let set = oneofs.iter().find_map(|oneof| {
+                (field.schema.name.as_deref() == Some(union_name(oneof).as_str()))
                     .then(|| oneof.fields().find(|f| message.has_field(f)))
                     .flatten()
             });
@@ -301,6 +308,12 @@ fn from_proto(kind: &Kind, schema: &SchemaRef, value: &Proto) -> Result<Value> {
             logical.filter(|name| [DECIMAL_NAME, DATE_NAME, TIME_NAME, TIMESTAMP_NAME].contains(name))
     {
         return logical_value(logical, message);
+    }
+    if let Proto::Message(message) = value
+        && schema.schema_type.is_primitive()
+        && let Some(inner) = message.descriptor().get_field_by_name("value")
+    {
+        return from_proto(&inner.kind(), schema, &message.get_field(&inner));
     }
     Ok(match (schema.schema_type, value) {
         (SchemaType::Array, Proto::List(items)) => {

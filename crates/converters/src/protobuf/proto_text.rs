@@ -7,7 +7,8 @@
 //! `confluent.type.Decimal`, `google.type.Date`, `google.type.TimeOfDay` and
 //! `google.protobuf.Timestamp`, strings with `io.confluent.connect.protobuf.Enum` as enums and
 //! `io.confluent.connect.protobuf.Union.*` structs as `oneof`s. Unnamed structs and maps are
-//! `ConnectDefault1`, `ConnectDefault2`, … in the order they are met.
+//! `ConnectDefault1`, `ConnectDefault2`, … in the order they are met. With `wrapper.for.nullables`,
+//! optional primitives are `google.protobuf.*Value` wrappers, so that null is kept.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -35,15 +36,19 @@ pub(crate) const TIME_TYPE: &str = "google.type.TimeOfDay";
 pub(crate) const TIMESTAMP_TYPE: &str = "google.protobuf.Timestamp";
 const META_FILE: &str = "confluent/meta.proto";
 
-/// A Connect schema's `.proto` text, and the full name of its message.
-pub(crate) fn proto_text(schema: &Schema) -> Result<(String, String)> {
+/// A Connect schema's `.proto` text, and the full name of its message; optional primitives as
+/// wrappers when `wrappers`.
+pub(crate) fn proto_text(schema: &Schema, wrappers: bool) -> Result<(String, String)> {
     if schema.schema_type != SchemaType::Struct {
         return Err(ConnectError::data(format!(
             "the ProtobufConverter writes structs; this schema is a {}",
             schema.schema_type.name()
         )));
     }
-    let mut writing = Writing::default();
+    let mut writing = Writing {
+        wrappers,
+        ..Writing::default()
+    };
     let full_name = writing.name_or_default(schema.name.as_deref());
     let (package, name) = match full_name.rsplit_once('.') {
         Some((package, name)) => (Some(package.to_string()), name.to_string()),
@@ -74,6 +79,22 @@ pub(crate) fn proto_text(schema: &Schema) -> Result<(String, String)> {
 struct Writing {
     imports: BTreeSet<&'static str>,
     defaults: usize,
+    /// Optional primitives are wrappers.
+    wrappers: bool,
+}
+
+/// The `google.protobuf` wrapper of a primitive type.
+fn wrapper_of(schema_type: SchemaType) -> Option<&'static str> {
+    Some(match schema_type {
+        SchemaType::Int8 | SchemaType::Int16 | SchemaType::Int32 => "google.protobuf.Int32Value",
+        SchemaType::Int64 => "google.protobuf.Int64Value",
+        SchemaType::Float32 => "google.protobuf.FloatValue",
+        SchemaType::Float64 => "google.protobuf.DoubleValue",
+        SchemaType::Boolean => "google.protobuf.BoolValue",
+        SchemaType::String => "google.protobuf.StringValue",
+        SchemaType::Bytes => "google.protobuf.BytesValue",
+        _ => return None,
+    })
 }
 
 /// The last part of a dotted name.
@@ -226,17 +247,21 @@ impl Writing {
             self.imports.insert(file);
             return Ok(type_name.to_string());
         }
+        match schema.schema_type {
+            SchemaType::Int8 => params.push((CONNECT_TYPE, "int8".into())),
+            SchemaType::Int16 => params.push((CONNECT_TYPE, "int16".into())),
+            _ => {}
+        }
+        if self.wrappers
+            && schema.optional
+            && !schema.parameters.contains_key(ENUM)
+            && let Some(wrapper) = wrapper_of(schema.schema_type)
+        {
+            self.imports.insert("google/protobuf/wrappers.proto");
+            return Ok(wrapper.to_string());
+        }
         Ok(match schema.schema_type {
-            SchemaType::Int8 | SchemaType::Int16 => {
-                let connect_type = if schema.schema_type == SchemaType::Int8 {
-                    "int8"
-                } else {
-                    "int16"
-                };
-                params.push((CONNECT_TYPE, connect_type.to_string()));
-                "int32".into()
-            }
-            SchemaType::Int32 => "int32".into(),
+            SchemaType::Int8 | SchemaType::Int16 | SchemaType::Int32 => "int32".into(),
             SchemaType::Int64 => "int64".into(),
             SchemaType::Float32 => "float".into(),
             SchemaType::Float64 => "double".into(),
@@ -332,7 +357,7 @@ mod tests {
             .field("price", decimal_schema(2).build())
             .field("at", timestamp_schema().optional().build())
             .build();
-        let (text, name) = proto_text(&schema).unwrap();
+        let (text, name) = proto_text(&schema, false).unwrap();
         assert_eq!(name, "shop.Order");
         let expected = r#"syntax = "proto3";
 package shop;
@@ -366,6 +391,6 @@ message Order {
 
     #[test]
     fn only_structs_are_messages() {
-        assert!(proto_text(&Schema::int32()).is_err());
+        assert!(proto_text(&Schema::int32(), false).is_err());
     }
 }
