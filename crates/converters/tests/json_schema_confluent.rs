@@ -1,7 +1,8 @@
 //! The JsonSchemaConverter against Confluent's own JSON Schema serializers (`confluent-kafka`,
 //! PyPI) through kconnect's schema registry: what the converter writes, Confluent's
 //! JSONDeserializer reads (validating it against the registered JSON Schema) as the same record;
-//! what Confluent's JSONSerializer writes, the converter reads as the same Connect data.
+//! what Confluent's JSONSerializer writes, the converter reads as the same Connect data; and the
+//! registry answers Confluent's client's compatibility checks as Confluent's registry does.
 
 mod confluent_clients;
 
@@ -36,6 +37,16 @@ data = JSONSerializer(schema, SchemaRegistryClient({"url": sys.argv[1]}))(
     {"id": 9, "note": None, "score": 0.5, "tags": ["a", "b"]},
     SerializationContext("payments", MessageField.VALUE))
 print(data.hex())
+"#;
+
+/// Whether Confluent's client finds `payments-value` can take the Payment with its properties as
+/// given (`True`/`False`, printed).
+const COMPATIBLE: &str = r#"
+import sys
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+schema = """{"$schema": "http://json-schema.org/draft-07/schema#", "title": "shop.Payment", "type": "object",
+  "properties": %s}""" % sys.argv[2]
+print(SchemaRegistryClient({"url": sys.argv[1]}).test_compatibility("payments-value", Schema(schema, "JSON")))
 "#;
 
 fn converter(url: &str) -> JsonSchemaConverter {
@@ -104,4 +115,11 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
             Value::Array(vec!["a".into(), "b".into()]),
         ]
     );
+
+    // Evolution, as Confluent's client asks it (BACKWARD): a property dropped from an open object
+    // is fine; one added to it is not (old records may hold that name with any value).
+    let id = r#"{"id": {"type": "integer"}}"#;
+    assert_eq!(python(COMPATIBLE, &[&url, id]), "True");
+    let with_extra = r#"{"id": {"type": "integer"}, "extra": {"type": "string"}}"#;
+    assert_eq!(python(COMPATIBLE, &[&url, with_extra]), "False");
 }

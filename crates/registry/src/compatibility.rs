@@ -2,7 +2,8 @@
 //! (the new schema reads data written with the earlier one), FORWARD (the earlier reads the new's),
 //! FULL (both), against the latest version or, `_TRANSITIVE`, against every live one; NONE
 //! accepts anything. Reading is the format's: Avro's schema resolution (apache-avro's
-//! `can_read`), Protobuf's breaking changes ([`crate::protobuf_compatibility`]).
+//! `can_read`), Protobuf's and JSON Schema's breaking changes ([`crate::protobuf_compatibility`],
+//! [`crate::json_compatibility`]).
 
 use apache_avro::Schema;
 use apache_avro::schema_compatibility::SchemaCompatibility;

@@ -10,6 +10,7 @@
 mod api;
 mod compatibility;
 mod error;
+mod json_compatibility;
 mod protobuf_compatibility;
 mod records;
 mod registry;

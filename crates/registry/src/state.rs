@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::RegistryError;
 use crate::compatibility::{avro_can_read, incompatibilities};
-use crate::protobuf_compatibility::breaking_changes;
+use crate::json_compatibility::breaking_changes as json_breaking_changes;
+use crate::protobuf_compatibility::breaking_changes as protobuf_breaking_changes;
 use crate::records::Record;
 use crate::schema_text::{canonical, parse_avro};
 
@@ -379,9 +380,19 @@ impl State {
                 let earlier = earlier
                     .map(|earlier| self.protobuf(earlier))
                     .collect::<Result<Vec<_>, _>>()?;
-                incompatibilities(level, &self.protobuf(schema)?, &earlier, breaking_changes)
+                incompatibilities(level, &self.protobuf(schema)?, &earlier, protobuf_breaking_changes)
+            }
+            "JSON" => {
+                let earlier = earlier.map(json_schema).collect::<Result<Vec<_>, _>>()?;
+                incompatibilities(level, &json_schema(schema)?, &earlier, json_breaking_changes)
             }
             _ => Vec::new(),
         })
     }
+}
+
+/// A stored JSON Schema as JSON.
+fn json_schema(schema: &Schema) -> Result<serde_json::Value, RegistryError> {
+    serde_json::from_str(&schema.text)
+        .map_err(|e| RegistryError::InvalidSchema(format!("{}, details: {e}", schema.text)))
 }
