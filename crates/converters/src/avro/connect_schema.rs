@@ -13,6 +13,12 @@ use kconnect_api::{ConnectError, Result, SchemaBuilder, SchemaRef, SchemaType};
 use serde_json::Value as Json;
 
 const NAMESPACE: &str = "io.confluent.connect.avro";
+/// The parameter naming the Avro enum a string was; `ENUM.<symbol>` lists each symbol.
+pub(crate) const ENUM: &str = "io.confluent.connect.avro.Enum";
+/// The parameter keeping a record's Avro `doc`.
+pub(crate) const RECORD_DOC: &str = "io.confluent.connect.avro.record.doc";
+/// The parameter prefix keeping a field's Avro `doc`, followed by the field's name.
+pub(crate) const FIELD_DOC: &str = "io.confluent.connect.avro.field.doc.";
 
 /// The error for Avro that has no Connect form.
 pub(super) fn unsupported(what: &str) -> ConnectError {
@@ -61,6 +67,29 @@ fn with_connect_properties(mut builder: SchemaBuilder, json: &Json) -> SchemaBui
         for (key, value) in parameters {
             builder = builder.parameter(key.clone(), value.as_str().unwrap_or_default());
         }
+    }
+    builder
+}
+
+/// A string schema of an Avro enum, as AvroData reads one: its full name and symbols as
+/// parameters, and its doc and default when it has them.
+fn enum_schema(json: &Json, namespace: Option<&str>) -> SchemaBuilder {
+    let name = json["name"].as_str().unwrap_or_default();
+    let mut builder = SchemaBuilder::new(SchemaType::String);
+    if let Some(doc) = json["doc"].as_str() {
+        builder = builder.parameter(format!("io.confluent.connect.avro.enum.doc.{name}"), doc);
+    }
+    if let Some(default) = json["default"].as_str() {
+        builder = builder.parameter(format!("io.confluent.connect.avro.enum.default.{name}"), default);
+    }
+    builder = builder.parameter(ENUM, full_name(name, json["namespace"].as_str().or(namespace)));
+    for symbol in json["symbols"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+    {
+        builder = builder.parameter(format!("{ENUM}.{symbol}"), symbol);
     }
     builder
 }
@@ -130,7 +159,7 @@ impl Reading {
                 SchemaBuilder::new(SchemaType::String).build(),
                 self.schema(&json["values"], namespace)?,
             ),
-            ("enum", _) => SchemaBuilder::new(SchemaType::String),
+            ("enum", _) => enum_schema(json, namespace),
             ("fixed", _) => SchemaBuilder::new(SchemaType::Bytes),
             (primitive, _) => {
                 return Ok(with_connect_properties(
@@ -180,12 +209,15 @@ impl Reading {
             builder = builder.name(full.clone());
         }
         if let Some(doc) = json["doc"].as_str() {
-            builder = builder.doc(doc);
+            builder = builder.parameter(RECORD_DOC, doc);
         }
         for field in json["fields"].as_array().into_iter().flatten() {
             let field_name = field["name"]
                 .as_str()
                 .ok_or_else(|| unsupported("field without a name"))?;
+            if let Some(doc) = field["doc"].as_str() {
+                builder = builder.parameter(format!("{FIELD_DOC}{field_name}"), doc);
+            }
             builder = builder.field(field_name, self.schema(&field["type"], inner_namespace.as_deref())?);
         }
         let schema = with_connect_properties(builder, json).build();
@@ -231,5 +263,37 @@ mod tests {
         assert_eq!(schema.fields[2].schema.parameters["scale"], "2");
         assert_eq!(schema.fields[2].schema.parameters["connect.decimal.precision"], "10");
         assert_eq!(schema.fields[3].schema.name.as_deref(), Some(DATE_NAME));
+    }
+
+    #[test]
+    fn enums_and_docs_are_kept_as_avro_data_keeps_them() {
+        let schema = connect_schema(&json!({
+            "type": "record", "name": "Order", "namespace": "shop", "doc": "an order",
+            "fields": [{"name": "status", "doc": "where it is",
+                        "type": {"type": "enum", "name": "Status", "symbols": ["NEW", "SHIPPED"]}}]
+        }))
+        .unwrap();
+        assert_eq!(schema.parameters[RECORD_DOC], "an order");
+        assert_eq!(
+            schema.parameters["io.confluent.connect.avro.field.doc.status"],
+            "where it is"
+        );
+        let status = &schema.fields[0].schema;
+        assert_eq!(status.schema_type, SchemaType::String);
+        assert_eq!(status.parameters[ENUM], "shop.Status");
+        assert_eq!(status.parameters["io.confluent.connect.avro.Enum.SHIPPED"], "SHIPPED");
+
+        // Written again, the docs come back as Avro docs and the enum's parameters as connect.*.
+        let (_, text) = crate::avro::data::avro_schema(&schema).unwrap();
+        let json: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["doc"], "an order");
+        assert_eq!(json["fields"][0]["doc"], "where it is");
+        assert_eq!(json["fields"][0]["type"]["type"], "string");
+        assert_eq!(json["fields"][0]["type"]["connect.parameters"][ENUM], "shop.Status");
+        assert_eq!(
+            connect_schema(&json).unwrap(),
+            schema,
+            "the same Connect schema read again"
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! Connect schemas and values as Avro, the way Confluent's AvroData writes them: structs as records
 //! (named after the Connect schema, `io.confluent.connect.avro.ConnectDefault` when unnamed),
 //! optional schemas as unions with null first, Connect's logical types as Avro's, INT8 and INT16 as
-//! `int` marked with `connect.type`, maps with non-string keys as arrays of key/value records.
+//! `int` marked with `connect.type`, maps with non-string keys as arrays of key/value records, and
+//! every schema's Connect name, version, doc and parameters as `connect.*` properties.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,8 @@ use kconnect_api::logical::{DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME};
 use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
 
 use serde_json::{Map, Value as Json, json};
+
+use super::connect_schema::{FIELD_DOC, RECORD_DOC};
 
 const NAMESPACE: &str = "io.confluent.connect.avro";
 /// AvroData's precision for a Decimal without `connect.decimal.precision`.
@@ -36,45 +39,73 @@ impl SchemaJson {
         }
     }
 
-    fn logical(schema: &SchemaRef, avro_type: &str, logical: &str) -> Json {
-        json!({
-            "type": avro_type,
-            "connect.version": 1,
-            "connect.name": schema.name.as_deref().unwrap_or_default(),
-            "logicalType": logical,
-        })
-    }
-
     /// The schema, as a union with null first when it is optional.
     fn schema(&mut self, schema: &SchemaRef) -> Result<Json> {
         let inner = self.required(schema)?;
         Ok(if schema.optional { json!(["null", inner]) } else { inner })
     }
 
+    /// A non-record schema with AvroData's Connect metadata (`connect.doc`, `connect.version`,
+    /// `connect.parameters`, `connect.name`, `connect.type` for INT8 and INT16) and its logical
+    /// type; a bare type name when it has none.
     fn required(&mut self, schema: &SchemaRef) -> Result<Json> {
-        match schema.name.as_deref() {
-            Some(DECIMAL_NAME) => {
-                let scale = schema.parameters.get("scale").cloned().unwrap_or_else(|| "0".into());
-                let precision = schema
-                    .parameters
-                    .get("connect.decimal.precision")
-                    .map_or(DEFAULT_PRECISION, String::as_str);
-                let mut json = Self::logical(schema, "bytes", "decimal");
-                json["scale"] = json!(scale.parse::<u64>().unwrap_or(0));
-                json["precision"] = json!(precision.parse::<u64>().unwrap_or(64));
-                json["connect.parameters"] = json!({"scale": scale});
-                return Ok(json);
-            }
-            Some(DATE_NAME) => return Ok(Self::logical(schema, "int", "date")),
-            Some(TIME_NAME) => return Ok(Self::logical(schema, "int", "time-millis")),
-            Some(TIMESTAMP_NAME) => return Ok(Self::logical(schema, "long", "timestamp-millis")),
+        let base = self.base(schema)?;
+        if schema.schema_type == SchemaType::Struct {
+            return Ok(base);
+        }
+        let mut json = match base {
+            Json::Object(map) => map,
+            bare => Map::from_iter([("type".to_string(), bare)]),
+        };
+        if let Some(doc) = &schema.doc {
+            json.insert("connect.doc".into(), json!(doc));
+        }
+        if let Some(version) = schema.version {
+            json.insert("connect.version".into(), json!(version));
+        }
+        if !schema.parameters.is_empty() {
+            json.insert("connect.parameters".into(), json!(schema.parameters));
+        }
+        if let Some(name) = &schema.name {
+            json.insert("connect.name".into(), json!(name));
+        }
+        match schema.schema_type {
+            SchemaType::Int8 => _ = json.insert("connect.type".into(), json!("int8")),
+            SchemaType::Int16 => _ = json.insert("connect.type".into(), json!("int16")),
             _ => {}
+        }
+        let logical = match schema.name.as_deref() {
+            Some(DECIMAL_NAME) => Some("decimal"),
+            Some(DATE_NAME) => Some("date"),
+            Some(TIME_NAME) => Some("time-millis"),
+            Some(TIMESTAMP_NAME) => Some("timestamp-millis"),
+            _ => None,
+        };
+        if let Some(logical) = logical {
+            json.insert("logicalType".into(), json!(logical));
+        }
+        Ok(match json.len() {
+            1 => json.remove("type").unwrap_or_default(),
+            _ => Json::Object(json),
+        })
+    }
+
+    /// The Avro type of `schema` before its metadata.
+    fn base(&mut self, schema: &SchemaRef) -> Result<Json> {
+        if schema.name.as_deref() == Some(DECIMAL_NAME) {
+            let scale = schema
+                .parameters
+                .get("scale")
+                .map_or(0, |s| s.parse::<u64>().unwrap_or(0));
+            let precision = schema
+                .parameters
+                .get("connect.decimal.precision")
+                .map_or(DEFAULT_PRECISION, String::as_str);
+            return Ok(json!({"type": "bytes", "scale": scale, "precision": precision.parse::<u64>().unwrap_or(64)}));
         }
         Ok(match schema.schema_type {
             SchemaType::Boolean => json!("boolean"),
-            SchemaType::Int8 => json!({"type": "int", "connect.type": "int8"}),
-            SchemaType::Int16 => json!({"type": "int", "connect.type": "int16"}),
-            SchemaType::Int32 => json!("int"),
+            SchemaType::Int8 | SchemaType::Int16 | SchemaType::Int32 => json!("int"),
             SchemaType::Int64 => json!("long"),
             SchemaType::Float32 => json!("float"),
             SchemaType::Float64 => json!("double"),
@@ -116,6 +147,9 @@ impl SchemaJson {
             }
             let mut json = Map::new();
             json.insert("name".into(), json!(field.name));
+            if let Some(doc) = schema.parameters.get(&format!("{FIELD_DOC}{}", field.name)) {
+                json.insert("doc".into(), json!(doc));
+            }
             json.insert("type".into(), self.schema(&field.schema)?);
             if field.schema.optional {
                 json.insert("default".into(), Json::Null);
@@ -123,14 +157,20 @@ impl SchemaJson {
             fields.push(Json::Object(json));
         }
         let mut record = json!({"type": "record", "name": name, "fields": fields});
-        if let Some(doc) = &schema.doc {
+        if let Some(doc) = schema.parameters.get(RECORD_DOC) {
             record["doc"] = json!(doc);
         }
-        if let Some(name) = &schema.name {
-            record["connect.name"] = json!(name);
+        if let Some(doc) = &schema.doc {
+            record["connect.doc"] = json!(doc);
         }
         if let Some(version) = schema.version {
             record["connect.version"] = json!(version);
+        }
+        if !schema.parameters.is_empty() {
+            record["connect.parameters"] = json!(schema.parameters);
+        }
+        if let Some(name) = &schema.name {
+            record["connect.name"] = json!(name);
         }
         Ok(record)
     }
