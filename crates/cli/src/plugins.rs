@@ -42,7 +42,7 @@ mod tests {
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
         assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 11);
-        assert_eq!(count(&table, PluginType::Converter), 11);
+        assert_eq!(count(&table, PluginType::Converter), 12);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
         assert_eq!(count(&table, PluginType::Transformation), 29);
         assert_eq!(count(&table, PluginType::Predicate), 3);
