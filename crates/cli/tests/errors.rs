@@ -85,6 +85,11 @@ async fn bad_records_go_to_the_dead_letter_queue_or_fail_the_task() {
     assert_eq!(header(0, "stage"), "VALUE_CONVERTER");
     assert_eq!(header(0, "class.name"), "org.apache.kafka.connect.json.JsonConverter");
     assert_eq!(header(0, "offset"), "1");
+    assert!(
+        header(0, "exception.message").ends_with("(partition 0, offset 1)"),
+        "a converter's error names the message: {}",
+        header(0, "exception.message")
+    );
     assert_eq!(header(1, "stage"), "TRANSFORMATION");
     assert_eq!(header(1, "offset"), "3");
     for i in 0..2 {

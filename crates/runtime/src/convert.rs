@@ -125,24 +125,29 @@ impl TaskConverters {
         Ok(KafkaRecord { key, value, headers })
     }
 
-    /// Deserialises a consumed message into a sink record.
+    /// Deserialises a consumed message into a sink record; a converter's error names the
+    /// message's partition and offset (the converter knows only its topic).
     pub fn from_kafka(&self, message: &BorrowedMessage<'_>) -> Result<SinkRecord, StageError> {
         let topic = message.topic();
+        let failed = |stage| {
+            let failed = self.failed(stage);
+            move |error| failed(at_position(error, message.partition(), message.offset()))
+        };
         let key = self
             .key
             .to_connect(topic, message.key())
-            .map_err(self.failed(Stage::KeyConverter))?;
+            .map_err(failed(Stage::KeyConverter))?;
         let value = self
             .value
             .to_connect(topic, message.payload())
-            .map_err(self.failed(Stage::ValueConverter))?;
+            .map_err(failed(Stage::ValueConverter))?;
         let mut headers = Headers::new();
         if let Some(kafka_headers) = message.headers() {
             for header in kafka_headers.iter() {
                 let data = self
                     .header
                     .header_to_connect(topic, header.key, header.value)
-                    .map_err(self.failed(Stage::HeaderConverter))?;
+                    .map_err(failed(Stage::HeaderConverter))?;
                 headers.add(header.key, data.schema, data.value);
             }
         }
@@ -168,6 +173,17 @@ impl TaskConverters {
     }
 }
 
+/// `error` with the partition and offset of the message it is about.
+fn at_position(error: ConnectError, partition: i32, offset: i64) -> ConnectError {
+    let position = format!(" (partition {partition}, offset {offset})");
+    match error {
+        ConnectError::Data(message) => ConnectError::Data(message + &position),
+        ConnectError::Retriable(message) => ConnectError::Retriable(message + &position),
+        ConnectError::Fatal(message) => ConnectError::Fatal(message + &position),
+        other => other,
+    }
+}
+
 /// The original bytes of a consumed message, for the dead letter queue.
 pub fn failed_record(message: &BorrowedMessage<'_>) -> FailedRecord {
     FailedRecord {
@@ -185,5 +201,22 @@ pub fn failed_record(message: &BorrowedMessage<'_>) -> FailedRecord {
                     .collect()
             })
             .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_converters_error_gains_the_messages_position() {
+        let error = at_position(ConnectError::data("Unknown magic byte! topic t"), 3, 42);
+        assert_eq!(
+            error.to_string(),
+            "Unknown magic byte! topic t (partition 3, offset 42)"
+        );
+        assert!(
+            matches!(at_position(ConnectError::Retriable("down".into()), 0, 1), ConnectError::Retriable(m) if m.ends_with("offset 1)"))
+        );
     }
 }
