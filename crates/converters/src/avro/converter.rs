@@ -2,12 +2,14 @@
 //! wire format, the schemas mapped as Confluent's AvroData maps them.
 
 use apache_avro::Schema as AvroSchema;
-use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef, Value};
+use kconnect_api::config::ParsedConfig;
+use kconnect_api::{ConfigDef, ConnectError, Result, SchemaAndValue, SchemaRef, Value};
 
 use super::binary::write_datum;
 use super::connect::connect_value;
 use super::connect_schema::connect_schema_referencing;
-use super::data::{avro_schema, avro_value};
+use super::data::{avro_schema_scrubbing, avro_value};
+use crate::confluent::scrub::{SCRUB, scrub_key};
 use crate::confluent::{Format, SchemaConverter};
 
 /// Confluent's AvroConverter.
@@ -15,7 +17,10 @@ pub type AvroConverter = SchemaConverter<AvroFormat>;
 
 /// Avro as the [`SchemaConverter`]'s format.
 #[derive(Default)]
-pub struct AvroFormat;
+pub struct AvroFormat {
+    /// `scrub.invalid.names`.
+    scrub: bool,
+}
 
 /// The schema records are written with.
 pub enum AvroWriter {
@@ -46,8 +51,17 @@ impl Format for AvroFormat {
     type Writer = AvroWriter;
     type Reader = AvroReader;
 
+    fn define(def: ConfigDef) -> ConfigDef {
+        def.define(scrub_key())
+    }
+
+    fn configure(&mut self, parsed: &ParsedConfig) -> Result<()> {
+        self.scrub = parsed.get_boolean(SCRUB)?;
+        Ok(())
+    }
+
     fn writer(&self, schema: &SchemaRef) -> Result<(String, AvroWriter)> {
-        let (_, json) = avro_schema(schema)?;
+        let (_, json) = avro_schema_scrubbing(schema, self.scrub)?;
         Ok((json, AvroWriter::Own))
     }
 
@@ -102,6 +116,8 @@ impl Format for AvroFormat {
 mod tests {
     use kconnect_api::Converter;
 
+    use crate::confluent::round_trip;
+
     use super::*;
 
     #[test]
@@ -109,5 +125,27 @@ mod tests {
         let converter = AvroConverter::default();
         let err = converter.to_connect("orders", Some(b"{\"id\": 1}")).unwrap_err();
         assert!(err.to_string().contains("Unknown magic byte!"), "{err}");
+    }
+
+    #[test]
+    fn names_avro_cannot_hold_are_refused_or_scrubbed() {
+        let schema = kconnect_api::SchemaBuilder::struct_()
+            .name("shop.order-line")
+            .field("order-id", kconnect_api::Schema::int64())
+            .build();
+        let err = AvroFormat::default().writer(&schema).err().unwrap().to_string();
+        assert!(err.contains("scrub.invalid.names"), "{err}");
+
+        let record = kconnect_api::Struct::new(schema.clone())
+            .unwrap()
+            .put("order-id", 7i64)
+            .unwrap();
+        let (text, _, read) = round_trip(&AvroFormat { scrub: true }, &schema, &Value::Struct(record));
+        assert!(
+            text.contains(r#""name":"shop.order_line""#) && text.contains(r#""name":"order_id""#),
+            "{text}"
+        );
+        let Value::Struct(read) = read.value else { panic!() };
+        assert_eq!(read.get("order_id"), Some(&Value::Int64(7)));
     }
 }

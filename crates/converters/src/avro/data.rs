@@ -13,6 +13,7 @@ use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
 use serde_json::{Map, Value as Json, json};
 
 use super::connect_schema::{FIELD_DOC, RECORD_DOC};
+use crate::confluent::scrub::scrub;
 
 const NAMESPACE: &str = "io.confluent.connect.avro";
 /// AvroData's precision for a Decimal without `connect.decimal.precision`.
@@ -22,6 +23,8 @@ const DEFAULT_PRECISION: &str = "64";
 #[derive(Default)]
 struct SchemaJson {
     unnamed: usize,
+    /// Names Avro cannot hold are scrubbed instead of refused (`scrub.invalid.names`).
+    scrub: bool,
 }
 
 fn valid_name(name: &str) -> bool {
@@ -134,19 +137,27 @@ impl SchemaJson {
 
     fn record(&mut self, schema: &SchemaRef) -> Result<Json> {
         let name = match schema.name.as_deref() {
+            Some(name) if self.scrub => match name.rsplit_once('.') {
+                Some((namespace, name)) => format!("{namespace}.{}", scrub(name, true)),
+                None => scrub(name, true),
+            },
             Some(name) => name.to_string(),
             None => self.next_default("ConnectDefault"),
         };
         let mut fields = Vec::with_capacity(schema.fields.len());
         for field in &schema.fields {
-            if !valid_name(&field.name) {
+            let field_name = if self.scrub {
+                scrub(&field.name, true)
+            } else if valid_name(&field.name) {
+                field.name.clone()
+            } else {
                 return Err(ConnectError::data(format!(
-                    "field name {:?} is not a valid Avro name",
+                    "field name {:?} is not a valid Avro name (scrub.invalid.names=true makes it one)",
                     field.name
                 )));
-            }
+            };
             let mut json = Map::new();
-            json.insert("name".into(), json!(field.name));
+            json.insert("name".into(), json!(field_name));
             if let Some(doc) = schema.parameters.get(&format!("{FIELD_DOC}{}", field.name)) {
                 json.insert("doc".into(), json!(doc));
             }
@@ -179,7 +190,16 @@ impl SchemaJson {
 /// The Avro schema of records whose value schema is `schema`, parsed and as JSON text (with the
 /// logical types, defaults and `connect.*` properties that the canonical form leaves out).
 pub fn avro_schema(schema: &SchemaRef) -> Result<(apache_avro::Schema, String)> {
-    let json = SchemaJson::default().schema(schema)?;
+    avro_schema_scrubbing(schema, false)
+}
+
+/// [`avro_schema`], with names Avro cannot hold scrubbed when `scrub` (`scrub.invalid.names`).
+pub fn avro_schema_scrubbing(schema: &SchemaRef, scrub: bool) -> Result<(apache_avro::Schema, String)> {
+    let json = SchemaJson {
+        scrub,
+        ..SchemaJson::default()
+    }
+    .schema(schema)?;
     let parsed =
         apache_avro::Schema::parse(&json).map_err(|e| ConnectError::data(format!("no Avro schema for {json}: {e}")))?;
     Ok((parsed, json.to_string()))

@@ -276,6 +276,21 @@ impl<F: Format> Converter for SchemaConverter<F> {
     }
 }
 
+/// Writes `value` under `schema` with `format`'s own writer and reads it back with the reader of
+/// the text it registers: the text, the record's bytes, and what was read.
+#[cfg(test)]
+pub(crate) fn round_trip<F: Format>(
+    format: &F,
+    schema: &SchemaRef,
+    value: &Value,
+) -> (String, Vec<u8>, SchemaAndValue) {
+    let (text, writer) = format.writer(schema).unwrap();
+    let mut bytes = Vec::new();
+    format.write(&writer, schema, value, &mut bytes).unwrap();
+    let read = format.read(&format.reader(&text, &[]).unwrap(), &bytes).unwrap();
+    (text, bytes, read)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

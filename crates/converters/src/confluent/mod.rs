@@ -4,7 +4,10 @@
 
 mod converter;
 mod registry_client;
+pub(crate) mod scrub;
 mod strategy;
 mod wire;
 
+#[cfg(test)]
+pub(crate) use converter::round_trip;
 pub use converter::{Format, SchemaConverter};

@@ -14,6 +14,7 @@ use super::connect_schema::{ReadOptions, connect_schema};
 use super::data::{to_connect, to_message};
 use super::indexes;
 use super::proto_text::proto_text;
+use crate::confluent::scrub::{SCRUB, scrub_key};
 use crate::confluent::{Format, SchemaConverter};
 
 const ENHANCED: &str = "enhanced.protobuf.schema.support";
@@ -27,6 +28,8 @@ pub type ProtobufConverter = SchemaConverter<ProtobufFormat>;
 #[derive(Default)]
 pub struct ProtobufFormat {
     options: ReadOptions,
+    /// `scrub.invalid.names`.
+    scrub: bool,
 }
 
 /// The message records are written as, and its indexes in its file.
@@ -116,6 +119,7 @@ impl Format for ProtobufFormat {
             true,
             "Name a oneof's struct field <oneof>_<index>; false names it <oneof>.",
         ))
+        .define(scrub_key())
         .define(flag(
             WRAPPERS,
             false,
@@ -129,11 +133,12 @@ impl Format for ProtobufFormat {
             union_indexes: parsed.get_boolean(UNION_INDEXES)?,
             wrappers: parsed.get_boolean(WRAPPERS)?,
         };
+        self.scrub = parsed.get_boolean(SCRUB)?;
         Ok(())
     }
 
     fn writer(&self, schema: &SchemaRef) -> Result<(String, ProtobufWriter)> {
-        let (text, name) = proto_text(schema, self.options.wrappers)?;
+        let (text, name) = proto_text(schema, self.options.wrappers, self.scrub)?;
         let file = compile(&text, &[])?;
         let message = file
             .parent_pool()
@@ -185,6 +190,7 @@ impl Format for ProtobufFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::confluent::round_trip;
     use kconnect_api::logical::{Decimal, date_schema, decimal_schema, time_schema, timestamp_schema};
     use kconnect_api::{Schema, SchemaBuilder, Struct};
 
@@ -249,15 +255,8 @@ mod tests {
         for (name, _, value) in &fields {
             record.set(name, value.clone()).unwrap();
         }
-        let format = ProtobufFormat::default();
-        let (text, writer) = format.writer(&schema).unwrap();
-        let mut bytes = Vec::new();
-        format
-            .write(&writer, &schema, &Value::Struct(record.clone()), &mut bytes)
-            .unwrap();
+        let (_, bytes, read) = round_trip(&ProtobufFormat::default(), &schema, &Value::Struct(record));
         assert_eq!(bytes[0], 0, "the first message's index");
-
-        let read = format.read(&format.reader(&text, &[]).unwrap(), &bytes).unwrap();
         let read_schema = read.schema.unwrap();
         assert_eq!(read_schema.name.as_deref(), Some("Order"));
         let Value::Struct(read) = read.value else { panic!() };
@@ -293,14 +292,10 @@ mod tests {
                 full_names: true,
                 ..ReadOptions::default()
             },
+            scrub: false,
         };
-        let (text, writer) = format.writer(&schema).unwrap();
-        let mut bytes = Vec::new();
-        format
-            .write(&writer, &schema, &Value::Struct(record), &mut bytes)
-            .unwrap();
+        let (_, bytes, read) = round_trip(&format, &schema, &Value::Struct(record));
         assert_eq!(bytes, [0], "nothing set, nothing written");
-        let read = format.read(&format.reader(&text, &[]).unwrap(), &bytes).unwrap();
         assert_eq!(read.schema.unwrap().name.as_deref(), Some("shop.Order"));
         let Value::Struct(read) = read.value else { panic!() };
         assert_eq!(
@@ -325,6 +320,7 @@ mod tests {
                 wrappers: true,
                 ..ReadOptions::default()
             },
+            scrub: false,
         };
         let (text, writer) = format.writer(&schema).unwrap();
         assert!(text.contains("google.protobuf.StringValue note = 2;"), "{text}");
@@ -368,5 +364,33 @@ mod tests {
                 "null and empty kept apart"
             );
         }
+    }
+
+    #[test]
+    fn names_protobuf_cannot_hold_are_scrubbed_when_asked() {
+        let schema = SchemaBuilder::struct_()
+            .name("shop.order-line")
+            .field("order-id", Schema::int64())
+            .field("_note", Schema::string())
+            .build();
+        let record = Struct::new(schema.clone())
+            .unwrap()
+            .put("order-id", 7i64)
+            .unwrap()
+            .put("_note", "n")
+            .unwrap();
+        let format = ProtobufFormat {
+            scrub: true,
+            ..ProtobufFormat::default()
+        };
+        let (text, _, read) = round_trip(&format, &schema, &Value::Struct(record));
+        assert!(text.contains("message order_line {"), "{text}");
+        assert!(
+            text.contains("int64 order_id = 1;") && text.contains("string x_note = 2;"),
+            "{text}"
+        );
+        let Value::Struct(read) = read.value else { panic!() };
+        assert_eq!(read.values(), [Value::Int64(7), Value::String("n".into())]);
+        assert!(ProtobufFormat::default().writer(&schema).is_err(), "refused unscrubbed");
     }
 }

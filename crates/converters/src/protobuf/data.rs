@@ -18,6 +18,7 @@ use prost::bytes::Bytes;
 
 use super::connect_schema::{real_oneofs, union_name, wrapped};
 use super::proto_text::UNION_PREFIX;
+use crate::confluent::scrub::scrub;
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
@@ -54,7 +55,11 @@ pub(crate) fn to_message(message: &MessageDescriptor, value: &Struct) -> Result<
         } else {
             (&field.name, &field.schema, value)
         };
-        let descriptor = message.get_field_by_name(proto_field).ok_or_else(|| {
+        // A name the schema was written with scrubbed (scrub.invalid.names) is found scrubbed.
+        let found = message
+            .get_field_by_name(proto_field)
+            .or_else(|| message.get_field_by_name(&scrub(proto_field, false)));
+        let descriptor = found.ok_or_else(|| {
             mismatch(format!(
                 "the message {} has no field {proto_field}",
                 message.full_name()

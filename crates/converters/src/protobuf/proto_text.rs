@@ -16,6 +16,8 @@ use std::fmt::Write;
 use kconnect_api::logical::{DATE_NAME, DECIMAL_NAME, SCALE_PARAMETER, TIME_NAME, TIMESTAMP_NAME};
 use kconnect_api::{ConnectError, Result, Schema, SchemaType};
 
+use crate::confluent::scrub::scrub;
+
 /// The parameter that numbers a field.
 pub(crate) const TAG: &str = "io.confluent.connect.protobuf.Tag";
 /// The parameter that makes a string an enum, naming it; `ENUM.<symbol>` gives each number.
@@ -37,8 +39,8 @@ pub(crate) const TIMESTAMP_TYPE: &str = "google.protobuf.Timestamp";
 const META_FILE: &str = "confluent/meta.proto";
 
 /// A Connect schema's `.proto` text, and the full name of its message; optional primitives as
-/// wrappers when `wrappers`.
-pub(crate) fn proto_text(schema: &Schema, wrappers: bool) -> Result<(String, String)> {
+/// wrappers when `wrappers`, names Protobuf cannot hold scrubbed when `scrub`.
+pub(crate) fn proto_text(schema: &Schema, wrappers: bool, scrub: bool) -> Result<(String, String)> {
     if schema.schema_type != SchemaType::Struct {
         return Err(ConnectError::data(format!(
             "the ProtobufConverter writes structs; this schema is a {}",
@@ -47,12 +49,13 @@ pub(crate) fn proto_text(schema: &Schema, wrappers: bool) -> Result<(String, Str
     }
     let mut writing = Writing {
         wrappers,
+        scrub,
         ..Writing::default()
     };
     let full_name = writing.name_or_default(schema.name.as_deref());
     let (package, name) = match full_name.rsplit_once('.') {
-        Some((package, name)) => (Some(package.to_string()), name.to_string()),
-        None => (None, full_name.clone()),
+        Some((package, name)) => (Some(package.to_string()), writing.name(name)),
+        None => (None, writing.name(&full_name)),
     };
     let mut body = String::new();
     writing.message(&mut body, 0, &name, schema)?;
@@ -81,6 +84,8 @@ struct Writing {
     defaults: usize,
     /// Optional primitives are wrappers.
     wrappers: bool,
+    /// Names Protobuf cannot hold are scrubbed (`scrub.invalid.names`).
+    scrub: bool,
 }
 
 /// The `google.protobuf` wrapper of a primitive type.
@@ -120,6 +125,15 @@ fn map_entry_name(name: &str) -> String {
 }
 
 impl Writing {
+    /// `name` as written: scrubbed when asked.
+    fn name(&self, name: &str) -> String {
+        if self.scrub {
+            scrub(name, false)
+        } else {
+            name.to_string()
+        }
+    }
+
     fn name_or_default(&mut self, name: Option<&str>) -> String {
         match name.filter(|name| !name.is_empty()) {
             Some(name) => name.to_string(),
@@ -169,7 +183,9 @@ impl Writing {
     /// A `oneof` of the union struct `schema`'s fields.
     fn oneof(&mut self, out: &mut String, nested: &mut Vec<String>, depth: usize, schema: &Schema) -> Result<()> {
         let indent = "  ".repeat(depth);
-        let name = unqualified(&schema.name.as_deref().unwrap_or_default()[UNION_PREFIX.len()..]).to_string();
+        let name = self.name(unqualified(
+            &schema.name.as_deref().unwrap_or_default()[UNION_PREFIX.len()..],
+        ));
         let _ = writeln!(out, "{indent}oneof {name} {{");
         for field in &schema.fields {
             let tag = field.schema.parameters.get(TAG).cloned().ok_or_else(|| {
@@ -202,6 +218,7 @@ impl Writing {
         let mut params = Vec::new();
         let type_name = self.type_of(nested, depth, name, element, &mut params)?;
         let indent = "  ".repeat(depth);
+        let name = self.name(name);
         let _ = write!(out, "{indent}{label}{type_name} {name} = {tag}");
         if !params.is_empty() {
             self.imports.insert(META_FILE);
@@ -276,7 +293,8 @@ impl Writing {
             SchemaType::Bytes => "bytes".into(),
             SchemaType::Array => return Err(ConnectError::data("an array of arrays has no Protobuf form")),
             SchemaType::Map => {
-                let entry = map_entry_name(unqualified(&self.name_or_default(schema.name.as_deref())));
+                let named = self.name_or_default(schema.name.as_deref());
+                let entry = map_entry_name(&self.name(unqualified(&named)));
                 let (key, value) = schema.entry_schemas()?;
                 let mut fields = String::new();
                 let mut inner = Vec::new();
@@ -293,8 +311,9 @@ impl Writing {
                 entry
             }
             SchemaType::Struct => {
-                let mut name = unqualified(&self.name_or_default(schema.name.as_deref())).to_string();
-                if name == field_name {
+                let named = self.name_or_default(schema.name.as_deref());
+                let mut name = self.name(unqualified(&named));
+                if name == self.name(field_name) {
                     name.push_str("Message");
                 }
                 let mut definition = String::new();
@@ -357,7 +376,7 @@ mod tests {
             .field("price", decimal_schema(2).build())
             .field("at", timestamp_schema().optional().build())
             .build();
-        let (text, name) = proto_text(&schema, false).unwrap();
+        let (text, name) = proto_text(&schema, false, false).unwrap();
         assert_eq!(name, "shop.Order");
         let expected = r#"syntax = "proto3";
 package shop;
@@ -391,6 +410,6 @@ message Order {
 
     #[test]
     fn only_structs_are_messages() {
-        assert!(proto_text(&Schema::int32(), false).is_err());
+        assert!(proto_text(&Schema::int32(), false, false).is_err());
     }
 }
