@@ -5,11 +5,13 @@
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, Validator};
 use kconnect_api::{ConfigDef, ConnectError, Result, SchemaAndValue, SchemaRef, Value};
 
-use super::schema::{connect_schema, json_schema};
+use super::schema::{SchemaOptions, connect_schema, json_schema};
 use crate::confluent::{Format, SchemaConverter};
 use crate::json::{DecimalFormat, JsonData, JsonSettings, MapEntries, data_error, from_json};
 
 const DECIMAL_FORMAT: &str = "decimal.format";
+const ADDITIONAL_PROPERTIES: &str = "object.additional.properties";
+const OPTIONAL_FOR_NONREQUIRED: &str = "use.optional.for.nonrequired";
 
 /// Confluent's JsonSchemaConverter.
 pub type JsonSchemaConverter = SchemaConverter<JsonSchemaFormat>;
@@ -17,6 +19,7 @@ pub type JsonSchemaConverter = SchemaConverter<JsonSchemaFormat>;
 /// JSON Schema as the [`SchemaConverter`]'s format.
 pub struct JsonSchemaFormat {
     settings: JsonSettings,
+    options: SchemaOptions,
 }
 
 impl JsonSchemaFormat {
@@ -36,6 +39,7 @@ impl Default for JsonSchemaFormat {
     fn default() -> Self {
         Self {
             settings: Self::default_settings(),
+            options: SchemaOptions::default(),
         }
     }
 }
@@ -60,6 +64,18 @@ impl Format for JsonSchemaFormat {
                 .importance(Importance::Low)
                 .doc("How decimals are written: BASE64 (their unscaled bytes) or NUMERIC (a JSON number)."),
         )
+        .define(
+            ConfigKey::new(ADDITIONAL_PROPERTIES, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(true))
+                .importance(Importance::Medium)
+                .doc("Whether objects allow properties they do not list; false writes \"additionalProperties\": false, so that adding an optional field is a compatible change."),
+        )
+        .define(
+            ConfigKey::new(OPTIONAL_FOR_NONREQUIRED, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(false))
+                .importance(Importance::Medium)
+                .doc("Read properties an object does not require as optional fields."),
+        )
     }
 
     fn configure(&mut self, parsed: &ParsedConfig) -> Result<()> {
@@ -67,11 +83,15 @@ impl Format for JsonSchemaFormat {
             "NUMERIC" => DecimalFormat::Numeric,
             _ => DecimalFormat::Base64,
         };
+        self.options = SchemaOptions {
+            additional_properties: parsed.get_boolean(ADDITIONAL_PROPERTIES)?,
+            optional_for_nonrequired: parsed.get_boolean(OPTIONAL_FOR_NONREQUIRED)?,
+        };
         Ok(())
     }
 
     fn writer(&self, schema: &SchemaRef) -> Result<(String, ())> {
-        Ok((json_schema(schema, &self.settings)?.to_string(), ()))
+        Ok((json_schema(schema, &self.settings, self.options)?.to_string(), ()))
     }
 
     fn writer_of_text(&self, _text: &str) -> Result<()> {
@@ -80,7 +100,11 @@ impl Format for JsonSchemaFormat {
 
     /// References are not followed: a `$ref` is refused by name.
     fn reader(&self, text: &str, _referenced: &[(String, String)]) -> Result<SchemaRef> {
-        connect_schema(&serde_json::from_str(text).map_err(not_json)?, &self.settings)
+        connect_schema(
+            &serde_json::from_str(text).map_err(not_json)?,
+            &self.settings,
+            self.options,
+        )
     }
 
     fn write(&self, _writer: &(), schema: &SchemaRef, value: &Value, out: &mut Vec<u8>) -> Result<()> {

@@ -25,13 +25,34 @@ fn unsupported(what: &str) -> ConnectError {
     ConnectError::data(format!("JSON Schema: {what} has no Connect form in kconnect yet"))
 }
 
+/// What JsonSchemaData's own keys change.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SchemaOptions {
+    /// Objects allow properties they do not list (`object.additional.properties`); when not, they
+    /// say `"additionalProperties": false`.
+    pub additional_properties: bool,
+    /// Properties an object does not require read as optional fields
+    /// (`use.optional.for.nonrequired`).
+    pub optional_for_nonrequired: bool,
+}
+
+impl Default for SchemaOptions {
+    fn default() -> Self {
+        Self {
+            additional_properties: true,
+            optional_for_nonrequired: false,
+        }
+    }
+}
+
 /// The JSON Schema of a Connect schema; `settings` write its default values.
-pub(crate) fn json_schema(schema: &SchemaRef, settings: &JsonSettings) -> Result<Json> {
-    Writing { settings }.schema(schema, None, false)
+pub(crate) fn json_schema(schema: &SchemaRef, settings: &JsonSettings, options: SchemaOptions) -> Result<Json> {
+    Writing { settings, options }.schema(schema, None, false)
 }
 
 struct Writing<'a> {
     settings: &'a JsonSettings,
+    options: SchemaOptions,
 }
 
 /// `schema` as required.
@@ -114,7 +135,11 @@ impl Writing<'_> {
                         self.schema(&field.schema, Some(field.index), false)?,
                     );
                 }
-                json!({"type": "object", "properties": properties})
+                let mut object = json!({"type": "object", "properties": properties});
+                if !self.options.additional_properties {
+                    object["additionalProperties"] = Json::Bool(false);
+                }
+                object
             }
         })
     }
@@ -148,12 +173,13 @@ impl Writing<'_> {
 }
 
 /// The Connect schema of a JSON Schema; `settings` read its default values.
-pub(crate) fn connect_schema(json: &Json, settings: &JsonSettings) -> Result<SchemaRef> {
-    Reading { settings }.schema(json, false)
+pub(crate) fn connect_schema(json: &Json, settings: &JsonSettings, options: SchemaOptions) -> Result<SchemaRef> {
+    Reading { settings, options }.schema(json, false)
 }
 
 struct Reading<'a> {
     settings: &'a JsonSettings,
+    options: SchemaOptions,
 }
 
 impl Reading<'_> {
@@ -279,10 +305,18 @@ impl Reading<'_> {
             })
             .collect();
         fields.sort_by_key(|(index, ..)| *index);
+        let required: Vec<&str> = json
+            .get("required")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .collect();
         fields
             .into_iter()
             .try_fold(SchemaBuilder::struct_(), |builder, (_, name, schema)| {
-                Ok(builder.field(name, self.schema(&schema, false)?))
+                let optional = self.options.optional_for_nonrequired && !required.contains(&name.as_str());
+                Ok(builder.field(name, self.schema(&schema, optional)?))
             })
     }
 }
@@ -328,7 +362,7 @@ mod tests {
             .field("note", Schema::optional_string())
             .build();
         assert_eq!(
-            json_schema(&schema, &settings()).unwrap(),
+            json_schema(&schema, &settings(), SchemaOptions::default()).unwrap(),
             json!({"type": "object", "title": "shop.Order", "properties": {
                 "id": {"type": "integer", "connect.type": "int32", "connect.index": 0},
                 "note": {"oneOf": [{"type": "null"}, {"type": "string"}], "connect.index": 1},
@@ -369,17 +403,54 @@ mod tests {
                     .build(),
             )
             .build();
-        let json = json_schema(&schema, &settings()).unwrap();
-        assert_eq!(connect_schema(&json, &settings()).unwrap(), schema);
+        let json = json_schema(&schema, &settings(), SchemaOptions::default()).unwrap();
+        assert_eq!(
+            connect_schema(&json, &settings(), SchemaOptions::default()).unwrap(),
+            schema
+        );
     }
 
     #[test]
     fn what_connect_cannot_hold_is_named() {
-        let err = connect_schema(&json!({"$ref": "#/definitions/a"}), &settings()).unwrap_err();
+        let err = connect_schema(
+            &json!({"$ref": "#/definitions/a"}),
+            &settings(),
+            SchemaOptions::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("$ref"), "{err}");
         let either = json!({"oneOf": [{"type": "string"}, {"type": "integer"}]});
-        assert!(connect_schema(&either, &settings()).is_err());
+        assert!(connect_schema(&either, &settings(), SchemaOptions::default()).is_err());
         let nullable = json!({"type": ["string", "null"]});
-        assert!(connect_schema(&nullable, &settings()).unwrap().optional);
+        assert!(
+            connect_schema(&nullable, &settings(), SchemaOptions::default())
+                .unwrap()
+                .optional
+        );
+    }
+
+    #[test]
+    fn objects_can_be_closed_and_unrequired_properties_read_as_optional() {
+        let schema = SchemaBuilder::struct_().field("id", Schema::int64()).build();
+        let closed = SchemaOptions {
+            additional_properties: false,
+            ..SchemaOptions::default()
+        };
+        let json = json_schema(&schema, &settings(), closed).unwrap();
+        assert_eq!(json["additionalProperties"], false);
+        let open = json_schema(&schema, &settings(), SchemaOptions::default()).unwrap();
+        assert!(open.get("additionalProperties").is_none());
+
+        let written = json!({"type": "object", "required": ["id"],
+                             "properties": {"id": {"type": "integer"}, "note": {"type": "string"}}});
+        let optional = SchemaOptions {
+            optional_for_nonrequired: true,
+            ..SchemaOptions::default()
+        };
+        let read = connect_schema(&written, &settings(), optional).unwrap();
+        assert!(!read.field("id").unwrap().schema.optional);
+        assert!(read.field("note").unwrap().schema.optional);
+        let read = connect_schema(&written, &settings(), SchemaOptions::default()).unwrap();
+        assert!(!read.field("note").unwrap().schema.optional, "as written, by default");
     }
 }
