@@ -27,21 +27,26 @@ pub(super) fn unsupported(what: &str) -> ConnectError {
 
 /// The Connect schema of the Avro schema `json`.
 pub(crate) fn connect_schema(json: &Json) -> Result<SchemaRef> {
-    connect_schema_referencing(json, &[])
+    connect_schema_referencing(json, &[], true)
 }
 
-/// The Connect schema of the Avro schema `json`, which may name the records of `referenced`.
-pub(crate) fn connect_schema_referencing(json: &Json, referenced: &[Json]) -> Result<SchemaRef> {
-    let mut reading = Reading::default();
+/// The Connect schema of the Avro schema `json`, which may name the records of `referenced`;
+/// docs and parameters are read only with `metadata` (`connect.meta.data`).
+pub(crate) fn connect_schema_referencing(json: &Json, referenced: &[Json], metadata: bool) -> Result<SchemaRef> {
+    let mut reading = Reading {
+        metadata,
+        named: HashMap::new(),
+    };
     for schema in referenced {
         reading.schema(schema, None)?;
     }
     reading.schema(json, None)
 }
 
-/// The records read so far, by full name, for the names that refer back to them.
-#[derive(Default)]
+/// How a schema is read: the records read so far, by full name, for the names that refer back to
+/// them, and whether docs and parameters are read (`connect.meta.data`).
 struct Reading {
+    metadata: bool,
     named: HashMap<String, SchemaRef>,
 }
 
@@ -52,13 +57,16 @@ fn full_name(name: &str, namespace: Option<&str>) -> String {
     }
 }
 
-/// The `connect.*` properties of `json` on `builder`.
-fn with_connect_properties(mut builder: SchemaBuilder, json: &Json) -> SchemaBuilder {
+/// The `connect.*` properties of `json` on `builder`: its doc and parameters only with `metadata`.
+fn with_connect_properties(mut builder: SchemaBuilder, json: &Json, metadata: bool) -> SchemaBuilder {
     if let Some(name) = json["connect.name"].as_str() {
         builder = builder.name(name);
     }
     if let Some(version) = json["connect.version"].as_i64() {
         builder = builder.version(version as i32);
+    }
+    if !metadata {
+        return builder;
     }
     if let Some(doc) = json["connect.doc"].as_str() {
         builder = builder.doc(doc);
@@ -73,13 +81,13 @@ fn with_connect_properties(mut builder: SchemaBuilder, json: &Json) -> SchemaBui
 
 /// A string schema of an Avro enum, as AvroData reads one: its full name and symbols as
 /// parameters, and its doc and default when it has them.
-fn enum_schema(json: &Json, namespace: Option<&str>) -> SchemaBuilder {
+fn enum_schema(json: &Json, namespace: Option<&str>, metadata: bool) -> SchemaBuilder {
     let name = json["name"].as_str().unwrap_or_default();
     let mut builder = SchemaBuilder::new(SchemaType::String);
-    if let Some(doc) = json["doc"].as_str() {
+    if let Some(doc) = json["doc"].as_str().filter(|_| metadata) {
         builder = builder.parameter(format!("io.confluent.connect.avro.enum.doc.{name}"), doc);
     }
-    if let Some(default) = json["default"].as_str() {
+    if let Some(default) = json["default"].as_str().filter(|_| metadata) {
         builder = builder.parameter(format!("io.confluent.connect.avro.enum.default.{name}"), default);
     }
     builder = builder.parameter(ENUM, full_name(name, json["namespace"].as_str().or(namespace)));
@@ -159,17 +167,18 @@ impl Reading {
                 SchemaBuilder::new(SchemaType::String).build(),
                 self.schema(&json["values"], namespace)?,
             ),
-            ("enum", _) => enum_schema(json, namespace),
+            ("enum", _) => enum_schema(json, namespace, self.metadata),
             ("fixed", _) => SchemaBuilder::new(SchemaType::Bytes),
             (primitive, _) => {
                 return Ok(with_connect_properties(
                     SchemaBuilder::new(self.named_or_primitive(primitive, namespace)?.schema_type),
                     json,
+                    self.metadata,
                 )
                 .build());
             }
         };
-        let builder = with_connect_properties(builder, json);
+        let builder = with_connect_properties(builder, json, self.metadata);
         // Connect's logical types keep their own names whatever `connect.name` says.
         Ok(match json["logicalType"].as_str() {
             Some("date") => builder.name(DATE_NAME).build(),
@@ -194,7 +203,7 @@ impl Reading {
             ),
             _ => SchemaBuilder::array(self.schema(items, namespace)?),
         };
-        Ok(with_connect_properties(builder, json).build())
+        Ok(with_connect_properties(builder, json, self.metadata).build())
     }
 
     fn record(&mut self, json: &Json, namespace: Option<&str>) -> Result<SchemaRef> {
@@ -208,19 +217,19 @@ impl Reading {
         if !full.starts_with(&format!("{NAMESPACE}.ConnectDefault")) {
             builder = builder.name(full.clone());
         }
-        if let Some(doc) = json["doc"].as_str() {
+        if let Some(doc) = json["doc"].as_str().filter(|_| self.metadata) {
             builder = builder.parameter(RECORD_DOC, doc);
         }
         for field in json["fields"].as_array().into_iter().flatten() {
             let field_name = field["name"]
                 .as_str()
                 .ok_or_else(|| unsupported("field without a name"))?;
-            if let Some(doc) = field["doc"].as_str() {
+            if let Some(doc) = field["doc"].as_str().filter(|_| self.metadata) {
                 builder = builder.parameter(format!("{FIELD_DOC}{field_name}"), doc);
             }
             builder = builder.field(field_name, self.schema(&field["type"], inner_namespace.as_deref())?);
         }
-        let schema = with_connect_properties(builder, json).build();
+        let schema = with_connect_properties(builder, json, self.metadata).build();
         self.named.insert(full, schema.clone());
         Ok(schema)
     }

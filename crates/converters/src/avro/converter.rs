@@ -2,15 +2,17 @@
 //! wire format, the schemas mapped as Confluent's AvroData maps them.
 
 use apache_avro::Schema as AvroSchema;
-use kconnect_api::config::ParsedConfig;
+use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig};
 use kconnect_api::{ConfigDef, ConnectError, Result, SchemaAndValue, SchemaRef, Value};
 
 use super::binary::write_datum;
 use super::connect::connect_value;
 use super::connect_schema::connect_schema_referencing;
-use super::data::{avro_schema_scrubbing, avro_value};
+use super::data::{AvroOptions, avro_schema_with, avro_value};
 use crate::confluent::scrub::{SCRUB, scrub_key};
 use crate::confluent::{Format, SchemaConverter};
+
+const META_DATA: &str = "connect.meta.data";
 
 /// Confluent's AvroConverter.
 pub type AvroConverter = SchemaConverter<AvroFormat>;
@@ -18,8 +20,7 @@ pub type AvroConverter = SchemaConverter<AvroFormat>;
 /// Avro as the [`SchemaConverter`]'s format.
 #[derive(Default)]
 pub struct AvroFormat {
-    /// `scrub.invalid.names`.
-    scrub: bool,
+    options: AvroOptions,
 }
 
 /// The schema records are written with.
@@ -52,16 +53,24 @@ impl Format for AvroFormat {
     type Reader = AvroReader;
 
     fn define(def: ConfigDef) -> ConfigDef {
-        def.define(scrub_key())
+        def.define(scrub_key()).define(
+            ConfigKey::new(META_DATA, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(true))
+                .importance(Importance::Low)
+                .doc("Write the connect.* properties (name, version, doc, parameters, INT8/INT16) that bring Connect schemas back as they were; read them."),
+        )
     }
 
     fn configure(&mut self, parsed: &ParsedConfig) -> Result<()> {
-        self.scrub = parsed.get_boolean(SCRUB)?;
+        self.options = AvroOptions {
+            scrub: parsed.get_boolean(SCRUB)?,
+            metadata: parsed.get_boolean(META_DATA)?,
+        };
         Ok(())
     }
 
     fn writer(&self, schema: &SchemaRef) -> Result<(String, AvroWriter)> {
-        let (_, json) = avro_schema_scrubbing(schema, self.scrub)?;
+        let (_, json) = avro_schema_with(schema, self.options)?;
         Ok((json, AvroWriter::Own))
     }
 
@@ -80,7 +89,7 @@ impl Format for AvroFormat {
         let (avro, referenced) =
             AvroSchema::parse_str_with_list(text, referenced.iter().map(|(_, text)| text)).map_err(avro_error)?;
         Ok(AvroReader {
-            connect: connect_schema_referencing(&json(text)?, &referenced_json)?,
+            connect: connect_schema_referencing(&json(text)?, &referenced_json, self.options.metadata)?,
             avro,
             referenced,
         })
@@ -140,12 +149,63 @@ mod tests {
             .unwrap()
             .put("order-id", 7i64)
             .unwrap();
-        let (text, _, read) = round_trip(&AvroFormat { scrub: true }, &schema, &Value::Struct(record));
+        let (text, _, read) = round_trip(
+            &AvroFormat {
+                options: AvroOptions {
+                    scrub: true,
+                    ..AvroOptions::default()
+                },
+            },
+            &schema,
+            &Value::Struct(record),
+        );
         assert!(
             text.contains(r#""name":"shop.order_line""#) && text.contains(r#""name":"order_id""#),
             "{text}"
         );
         let Value::Struct(read) = read.value else { panic!() };
         assert_eq!(read.get("order_id"), Some(&Value::Int64(7)));
+    }
+
+    #[test]
+    fn without_connect_meta_data_only_avro_is_written() {
+        let schema = kconnect_api::SchemaBuilder::struct_()
+            .name("shop.Order")
+            .doc("an order")
+            .field("small", kconnect_api::Schema::int8())
+            .field(
+                "zone",
+                kconnect_api::SchemaBuilder::new(kconnect_api::SchemaType::String)
+                    .name("io.debezium.time.ZonedTimestamp")
+                    .build(),
+            )
+            .build();
+        let record = kconnect_api::Struct::new(schema.clone())
+            .unwrap()
+            .put("small", Value::Int8(3))
+            .unwrap()
+            .put("zone", "2026-12-05T00:00:00Z")
+            .unwrap();
+        let bare = AvroFormat {
+            options: AvroOptions {
+                metadata: false,
+                ..AvroOptions::default()
+            },
+        };
+        let (text, _, read) = round_trip(&bare, &schema, &Value::Struct(record.clone()));
+        assert!(!text.contains("connect."), "{text}");
+        let read_schema = read.schema.unwrap();
+        assert_eq!(
+            read_schema.field("small").unwrap().schema.schema_type,
+            kconnect_api::SchemaType::Int32
+        );
+        assert_eq!(read_schema.field("zone").unwrap().schema.name, None);
+
+        let (text, _, read) = round_trip(&AvroFormat::default(), &schema, &Value::Struct(record));
+        assert!(
+            text.contains(r#""connect.name":"io.debezium.time.ZonedTimestamp""#),
+            "{text}"
+        );
+        assert_eq!(read.schema.unwrap(), schema, "with connect.meta.data, the same schema");
     }
 }

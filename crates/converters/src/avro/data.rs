@@ -23,14 +23,48 @@ const DEFAULT_PRECISION: &str = "64";
 #[derive(Default)]
 struct SchemaJson {
     unnamed: usize,
+    options: AvroOptions,
+}
+
+/// What AvroData's own keys change when Connect schemas are written as Avro.
+#[derive(Debug, Clone, Copy)]
+pub struct AvroOptions {
     /// Names Avro cannot hold are scrubbed instead of refused (`scrub.invalid.names`).
-    scrub: bool,
+    pub scrub: bool,
+    /// The `connect.*` properties are written (`connect.meta.data`); without them an INT8 or
+    /// INT16 reads back as INT32, and names, docs and parameters of non-records are lost.
+    pub metadata: bool,
+}
+
+impl Default for AvroOptions {
+    fn default() -> Self {
+        Self {
+            scrub: false,
+            metadata: true,
+        }
+    }
 }
 
 fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A schema's Connect doc, version, parameters and name as `connect.*` properties.
+fn connect_metadata(schema: &SchemaRef, json: &mut Map<String, Json>) {
+    if let Some(doc) = &schema.doc {
+        json.insert("connect.doc".into(), json!(doc));
+    }
+    if let Some(version) = schema.version {
+        json.insert("connect.version".into(), json!(version));
+    }
+    if !schema.parameters.is_empty() {
+        json.insert("connect.parameters".into(), json!(schema.parameters));
+    }
+    if let Some(name) = &schema.name {
+        json.insert("connect.name".into(), json!(name));
+    }
 }
 
 impl SchemaJson {
@@ -60,22 +94,13 @@ impl SchemaJson {
             Json::Object(map) => map,
             bare => Map::from_iter([("type".to_string(), bare)]),
         };
-        if let Some(doc) = &schema.doc {
-            json.insert("connect.doc".into(), json!(doc));
-        }
-        if let Some(version) = schema.version {
-            json.insert("connect.version".into(), json!(version));
-        }
-        if !schema.parameters.is_empty() {
-            json.insert("connect.parameters".into(), json!(schema.parameters));
-        }
-        if let Some(name) = &schema.name {
-            json.insert("connect.name".into(), json!(name));
-        }
-        match schema.schema_type {
-            SchemaType::Int8 => _ = json.insert("connect.type".into(), json!("int8")),
-            SchemaType::Int16 => _ = json.insert("connect.type".into(), json!("int16")),
-            _ => {}
+        if self.options.metadata {
+            connect_metadata(schema, &mut json);
+            match schema.schema_type {
+                SchemaType::Int8 => _ = json.insert("connect.type".into(), json!("int8")),
+                SchemaType::Int16 => _ = json.insert("connect.type".into(), json!("int16")),
+                _ => {}
+            }
         }
         let logical = match schema.name.as_deref() {
             Some(DECIMAL_NAME) => Some("decimal"),
@@ -137,7 +162,7 @@ impl SchemaJson {
 
     fn record(&mut self, schema: &SchemaRef) -> Result<Json> {
         let name = match schema.name.as_deref() {
-            Some(name) if self.scrub => match name.rsplit_once('.') {
+            Some(name) if self.options.scrub => match name.rsplit_once('.') {
                 Some((namespace, name)) => format!("{namespace}.{}", scrub(name, true)),
                 None => scrub(name, true),
             },
@@ -146,7 +171,7 @@ impl SchemaJson {
         };
         let mut fields = Vec::with_capacity(schema.fields.len());
         for field in &schema.fields {
-            let field_name = if self.scrub {
+            let field_name = if self.options.scrub {
                 scrub(&field.name, true)
             } else if valid_name(&field.name) {
                 field.name.clone()
@@ -171,17 +196,10 @@ impl SchemaJson {
         if let Some(doc) = schema.parameters.get(RECORD_DOC) {
             record["doc"] = json!(doc);
         }
-        if let Some(doc) = &schema.doc {
-            record["connect.doc"] = json!(doc);
-        }
-        if let Some(version) = schema.version {
-            record["connect.version"] = json!(version);
-        }
-        if !schema.parameters.is_empty() {
-            record["connect.parameters"] = json!(schema.parameters);
-        }
-        if let Some(name) = &schema.name {
-            record["connect.name"] = json!(name);
+        if self.options.metadata
+            && let Json::Object(map) = &mut record
+        {
+            connect_metadata(schema, map);
         }
         Ok(record)
     }
@@ -190,13 +208,13 @@ impl SchemaJson {
 /// The Avro schema of records whose value schema is `schema`, parsed and as JSON text (with the
 /// logical types, defaults and `connect.*` properties that the canonical form leaves out).
 pub fn avro_schema(schema: &SchemaRef) -> Result<(apache_avro::Schema, String)> {
-    avro_schema_scrubbing(schema, false)
+    avro_schema_with(schema, AvroOptions::default())
 }
 
-/// [`avro_schema`], with names Avro cannot hold scrubbed when `scrub` (`scrub.invalid.names`).
-pub fn avro_schema_scrubbing(schema: &SchemaRef, scrub: bool) -> Result<(apache_avro::Schema, String)> {
+/// [`avro_schema`] as AvroData's `options` have it.
+pub(crate) fn avro_schema_with(schema: &SchemaRef, options: AvroOptions) -> Result<(apache_avro::Schema, String)> {
     let json = SchemaJson {
-        scrub,
+        options,
         ..SchemaJson::default()
     }
     .schema(schema)?;
