@@ -154,6 +154,16 @@ impl Schema {
         bytes, optional_bytes => Bytes,
     );
 
+    /// `schema`, optional: itself when it is already, else a copy that is.
+    pub fn optional_of(schema: &SchemaRef) -> SchemaRef {
+        if schema.optional {
+            return schema.clone();
+        }
+        let mut optional = (**schema).clone();
+        optional.optional = true;
+        Arc::new(optional)
+    }
+
     /// An array's element schema (a map's value schema); a data error for a schema without one.
     pub fn element_schema(&self) -> Result<&SchemaRef> {
         self.value_schema

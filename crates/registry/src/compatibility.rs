@@ -20,19 +20,31 @@ pub(crate) fn avro_can_read(writer: &Schema, reader: &Schema) -> Vec<String> {
         .collect()
 }
 
-/// Why `new` may not follow `earlier` (oldest first) at `level`, data being read as `can_read`
+/// The directions `level` checks: (BACKWARD, FORWARD); none for NONE.
+fn directions(level: &str) -> Option<(bool, bool)> {
+    match level.trim_end_matches("_TRANSITIVE") {
+        "BACKWARD" => Some((true, false)),
+        "FORWARD" => Some((false, true)),
+        "FULL" => Some((true, true)),
+        _ => None,
+    }
+}
+
+/// The earlier versions (oldest first) `level` checks a new one against: the latest, every one
+/// when `_TRANSITIVE`, none for NONE; so that only those are parsed.
+pub(crate) fn checked<'a, T>(level: &str, earlier: &'a [T]) -> &'a [T] {
+    match (directions(level), level.ends_with("_TRANSITIVE")) {
+        (None, _) => &[],
+        (Some(_), true) => earlier,
+        (Some(_), false) => &earlier[earlier.len().saturating_sub(1)..],
+    }
+}
+
+/// Why `new` may not follow the `checked` versions at `level`, data being read as `can_read`
 /// says; empty when it may.
-pub(crate) fn incompatibilities<S>(level: &str, new: &S, earlier: &[S], can_read: CanRead<S>) -> Vec<String> {
-    let (backward, forward) = match level.trim_end_matches("_TRANSITIVE") {
-        "BACKWARD" => (true, false),
-        "FORWARD" => (false, true),
-        "FULL" => (true, true),
-        _ => return Vec::new(),
-    };
-    let checked = match (level.ends_with("_TRANSITIVE"), earlier.last()) {
-        (true, _) => earlier,
-        (false, Some(_)) => &earlier[earlier.len() - 1..],
-        (false, None) => earlier,
+pub(crate) fn incompatibilities<S>(level: &str, new: &S, checked: &[S], can_read: CanRead<S>) -> Vec<String> {
+    let Some((backward, forward)) = directions(level) else {
+        return Vec::new();
     };
     let mut problems = Vec::new();
     for (n, old) in checked.iter().enumerate() {
@@ -69,8 +81,9 @@ mod tests {
 
     #[test]
     fn each_level_checks_its_direction() {
-        let incompatibilities =
-            |level, new: &Schema, earlier: &[Schema]| incompatibilities(level, new, earlier, avro_can_read);
+        let incompatibilities = |level, new: &Schema, earlier: &[Schema]| {
+            incompatibilities(level, new, checked(level, earlier), avro_can_read)
+        };
         let v1 = schema(r#"{"name": "id", "type": "long"}"#);
         let with_default =
             schema(r#"{"name": "id", "type": "long"}, {"name": "note", "type": "string", "default": ""}"#);

@@ -11,7 +11,7 @@ use kconnect_protobuf_schema::prost_reflect::FileDescriptor;
 use serde::{Deserialize, Serialize};
 
 use crate::RegistryError;
-use crate::compatibility::{avro_can_read, incompatibilities};
+use crate::compatibility::{avro_can_read, checked, incompatibilities};
 use crate::json_compatibility::breaking_changes as json_breaking_changes;
 use crate::protobuf_compatibility::breaking_changes as protobuf_breaking_changes;
 use crate::records::Record;
@@ -358,32 +358,43 @@ impl State {
     }
 
     /// Why `schema` may not follow the live versions `earlier` (oldest first) of `subject` at
-    /// `level` (Avro schemas only); empty when it may.
+    /// `level` (Avro, Protobuf and JSON Schema; other types pass); empty when it may.
     pub(crate) fn incompatibilities(
         &self,
         schema: &Schema,
         earlier: &[&Entry],
         level: &str,
     ) -> Result<Vec<String>, RegistryError> {
-        let earlier = earlier
+        let same_type: Vec<&Schema> = earlier
             .iter()
             .map(|entry| &self.schemas[&entry.id])
-            .filter(|earlier| earlier.schema_type == schema.schema_type);
+            .filter(|earlier| earlier.schema_type == schema.schema_type)
+            .collect();
+        // Only the versions the level checks are parsed, and nothing when none is.
+        let earlier = checked(level, &same_type);
+        if earlier.is_empty() {
+            return Ok(Vec::new());
+        }
         Ok(match schema.schema_type.as_str() {
             "AVRO" => {
                 let earlier = earlier
+                    .iter()
                     .map(|earlier| self.avro(earlier))
                     .collect::<Result<Vec<_>, _>>()?;
                 incompatibilities(level, &self.avro(schema)?, &earlier, avro_can_read)
             }
             "PROTOBUF" => {
                 let earlier = earlier
+                    .iter()
                     .map(|earlier| self.protobuf(earlier))
                     .collect::<Result<Vec<_>, _>>()?;
                 incompatibilities(level, &self.protobuf(schema)?, &earlier, protobuf_breaking_changes)
             }
             "JSON" => {
-                let earlier = earlier.map(json_schema).collect::<Result<Vec<_>, _>>()?;
+                let earlier = earlier
+                    .iter()
+                    .map(|earlier| json_schema(earlier))
+                    .collect::<Result<Vec<_>, _>>()?;
                 incompatibilities(level, &json_schema(schema)?, &earlier, json_breaking_changes)
             }
             _ => Vec::new(),

@@ -3,7 +3,7 @@
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance};
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectRecord, Result, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, Struct,
+    ConfigDef, ConfigMap, ConnectRecord, Result, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, Struct,
     Transformation, Value,
 };
 use kconnect_memo::SchemaMemo;
@@ -46,9 +46,7 @@ impl Flatten {
             if field.schema.schema_type == SchemaType::Struct {
                 self.flatten_schema(&name, &field.schema, optional, out);
             } else if optional && !field.schema.optional {
-                let mut relaxed = (*field.schema).clone();
-                relaxed.optional = true;
-                out.push((name, std::sync::Arc::new(relaxed)));
+                out.push((name, Schema::optional_of(&field.schema)));
             } else {
                 out.push((name, field.schema.clone()));
             }

@@ -16,7 +16,7 @@ use arrow_array::{
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field, Fields, Schema as ArrowSchema, TimeUnit};
 use kconnect_api::logical::{DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME};
-use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
+use kconnect_api::{ConnectError, Result, Schema, SchemaRef, SchemaType, Value};
 
 /// The widest DECIMAL Arrow's 128-bit decimals hold, for Decimals without a declared precision.
 const MAX_PRECISION: u8 = 38;
@@ -292,9 +292,7 @@ fn structs(schema: &SchemaRef, fields: Fields, values: &[&Value], nulls: Option<
 
 /// A required field's column below nullable parents: nulls where the parent is null.
 fn column_under_null_parents(schema: &SchemaRef, values: &[&Value]) -> Result<ArrayRef> {
-    let mut relaxed = (**schema).clone();
-    relaxed.optional = true;
-    column(&Arc::new(relaxed), values)
+    column(&Schema::optional_of(schema), values)
 }
 
 /// The rows' struct values as one Arrow batch.

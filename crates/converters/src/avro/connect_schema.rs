@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use kconnect_api::logical::{
     DATE_NAME, TIME_NAME, TIMESTAMP_NAME, date_schema, decimal_schema, time_schema, timestamp_schema,
 };
-use kconnect_api::{ConnectError, Result, SchemaBuilder, SchemaRef, SchemaType};
+use kconnect_api::{ConnectError, Result, Schema, SchemaBuilder, SchemaRef, SchemaType};
 use serde_json::Value as Json;
 
 const NAMESPACE: &str = "io.confluent.connect.avro";
@@ -109,11 +109,7 @@ impl Reading {
             Json::Array(variants) => {
                 let others: Vec<&Json> = variants.iter().filter(|v| v.as_str() != Some("null")).collect();
                 match (variants.len(), others.as_slice()) {
-                    (2, [inner]) => {
-                        let mut optional = (*self.schema(inner, namespace)?).clone();
-                        optional.optional = true;
-                        Ok(std::sync::Arc::new(optional))
-                    }
+                    (2, [inner]) => Ok(Schema::optional_of(&self.schema(inner, namespace)?)),
                     _ => Err(unsupported("union other than with null")),
                 }
             }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use kconnect_api::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
-use kconnect_api::{Result, SchemaBuilder, SchemaRef, SchemaType};
+use kconnect_api::{ConnectError, Result, Schema, SchemaBuilder, SchemaRef, SchemaType};
 use kconnect_protobuf_schema::prost_reflect::{
     DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, OneofDescriptor, Value as Proto,
 };
@@ -74,7 +74,7 @@ pub(crate) fn real_oneofs(message: &MessageDescriptor) -> impl Iterator<Item = O
 }
 
 /// The name of a `oneof`'s union struct.
-pub(crate) fn union_name(oneof: &OneofDescriptor) -> String {
+fn union_name(oneof: &OneofDescriptor) -> String {
     format!("{UNION_PREFIX}{}", oneof.name())
 }
 
@@ -122,14 +122,22 @@ pub(crate) fn meta_parameter(field: &FieldDescriptor, key: &str) -> Option<Strin
 
 struct Reading {
     options: ReadOptions,
-    /// Structs read, by full message name, for messages that contain themselves.
-    seen: HashMap<String, SchemaRef>,
+    /// Structs read (`None` while being read), by full message name: a message used twice is
+    /// read once, and one that contains itself is refused (a Connect schema cannot).
+    seen: HashMap<String, Option<SchemaRef>>,
 }
 
 impl Reading {
     fn message(&mut self, message: &MessageDescriptor) -> Result<SchemaRef> {
-        if let Some(schema) = self.seen.get(message.full_name()) {
-            return Ok(schema.clone());
+        match self.seen.get(message.full_name()) {
+            Some(Some(schema)) => return Ok(schema.clone()),
+            Some(None) => {
+                return Err(ConnectError::data(format!(
+                    "ProtobufConverter: the message {} contains itself, which a Connect schema cannot",
+                    message.full_name()
+                )));
+            }
+            None => _ = self.seen.insert(message.full_name().to_string(), None),
         }
         let name = if self.options.full_names {
             message.full_name()
@@ -153,7 +161,7 @@ impl Reading {
             builder = builder.field(field.name(), self.field(&field)?);
         }
         let schema = builder.build();
-        self.seen.insert(message.full_name().to_string(), schema.clone());
+        self.seen.insert(message.full_name().to_string(), Some(schema.clone()));
         Ok(schema)
     }
 
@@ -195,11 +203,12 @@ impl Reading {
         // With wrappers, only a plain scalar is required: a message, enum or repeated field is not.
         let nullable = !self.options.wrappers || field.is_list() || matches!(&kind, Kind::Message(_) | Kind::Enum(_));
         let schema = if field.is_list() && !entries {
-            SchemaBuilder::array(optional(schema)).build()
+            SchemaBuilder::array(Schema::optional_of(&schema)).build()
         } else {
             schema
         };
-        let mut tagged = (*if nullable { optional(schema) } else { schema }).clone();
+        let mut tagged = (*schema).clone();
+        tagged.optional |= nullable;
         tagged.parameters.insert(TAG.into(), field.number().to_string());
         Ok(Arc::new(tagged))
     }
@@ -232,12 +241,22 @@ impl Reading {
     }
 }
 
-/// `schema`, optional.
-fn optional(schema: SchemaRef) -> SchemaRef {
-    if schema.optional {
-        return schema;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_that_contains_itself_is_refused_and_one_used_twice_is_read_once() {
+        let file = kconnect_protobuf_schema::compile(
+            "syntax = \"proto3\"; message Node { Node child = 1; } message Pair { Leaf a = 1; Leaf b = 2; } message Leaf { int32 v = 1; }",
+            &[],
+        )
+        .unwrap();
+        let node = file.messages().next().unwrap();
+        let err = connect_schema(&node, ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("Node contains itself"), "{err}");
+        let pair = file.messages().nth(1).unwrap();
+        let schema = connect_schema(&pair, ReadOptions::default()).unwrap();
+        assert_eq!(schema.fields[0].schema.fields, schema.fields[1].schema.fields);
     }
-    let mut optional = (*schema).clone();
-    optional.optional = true;
-    Arc::new(optional)
 }

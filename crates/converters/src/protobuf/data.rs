@@ -16,7 +16,7 @@ use kconnect_protobuf_schema::prost_reflect::{
 };
 use prost::bytes::Bytes;
 
-use super::connect_schema::{real_oneofs, union_name, wrapped};
+use super::connect_schema::{real_oneofs, wrapped};
 use super::proto_text::UNION_PREFIX;
 use crate::confluent::scrub::scrub;
 
@@ -270,9 +270,14 @@ pub(crate) fn to_connect(schema: &SchemaRef, message: &DynamicMessage) -> Result
     for field in &schema.fields {
         if is_union(&field.schema) {
             let set = oneofs.iter().find_map(|oneof| {
-                (field.schema.name.as_deref() == Some(union_name(oneof).as_str()))
-                    .then(|| oneof.fields().find(|f| message.has_field(f)))
-                    .flatten()
+                (field
+                    .schema
+                    .name
+                    .as_deref()
+                    .and_then(|name| name.strip_prefix(UNION_PREFIX))
+                    == Some(oneof.name()))
+                .then(|| oneof.fields().find(|f| message.has_field(f)))
+                .flatten()
             });
             let value = match set {
                 Some(member) => {

@@ -4,7 +4,7 @@
 //! Debezium change events pass unchanged.
 
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Validator};
-use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
+use kconnect_api::schema::{Schema, SchemaBuilder, SchemaRef, SchemaType};
 use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, ConnectRecord, Result, SchemaAndValue, Struct, Transformation, Value,
 };
@@ -154,9 +154,7 @@ impl ExtractNewRecordState {
         }
         for reference in &self.fields {
             if let Some((schema, value)) = reference.lookup(envelope) {
-                let mut optional = (*schema).clone();
-                optional.optional = true;
-                fields.push((&reference.added_as, std::sync::Arc::new(optional), value.clone()));
+                fields.push((&reference.added_as, Schema::optional_of(&schema), value.clone()));
             }
         }
         rebuild_as(&self.schemas, row.schema(), false, fields)
