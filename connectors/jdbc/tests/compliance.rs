@@ -135,6 +135,7 @@ async fn source_passes(db: Database, label: &str) {
         },
         batch: BATCH,
         arrival: DEFAULT_ARRIVAL,
+        worker: String::new(),
     };
     let mut system = SourceTable::new(db, table).await;
     check_source(case, &mut system).await.assert_passed();
@@ -163,6 +164,7 @@ async fn sink_passes(db: Database, label: &str) {
         },
         batch: BATCH,
         arrival: DEFAULT_ARRIVAL,
+        worker: String::new(),
     };
     let mut system = SinkTable::new(db, table).await;
     check_sink(case, &mut system).await.assert_passed();

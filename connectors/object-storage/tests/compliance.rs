@@ -87,6 +87,7 @@ async fn the_s3_sink_passes_the_harness() {
         },
         batch: 40,
         arrival: DEFAULT_ARRIVAL,
+        worker: String::new(),
     };
     check_sink(case, &mut Bucket { store }).await.assert_passed();
 }

@@ -71,6 +71,7 @@ async fn the_cdc_source_passes() {
         },
         batch: 40,
         arrival: DEFAULT_ARRIVAL,
+        worker: String::new(),
     };
     check_source(case, &mut CapturedTable).await.assert_passed();
     drop_slots(&[SLOT], &[SLOT]).await;

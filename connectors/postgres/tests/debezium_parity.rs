@@ -65,9 +65,7 @@ const PREFIXES: [&str; 8] = ["dbz", "kc", "dbzu", "kcu", "dbzm", "kcm", "dbzn", 
 /// Debezium on Apache Kafka Connect, standalone, on `bootstrap`, with its files in `dir`, running
 /// `connectors` (each a connector's properties).
 fn start_debezium(dir: &Path, bootstrap: &str, connectors: &[String]) -> WorkerProcess {
-    let launcher = std::env::var_os("APACHE_CONNECT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/apache-connect"));
+    let launcher = kconnect_test_kit::apache_connect();
     let worker = dir.join("debezium-worker.properties");
     std::fs::write(
         &worker,

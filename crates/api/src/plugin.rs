@@ -9,6 +9,9 @@
 //! (`org.apache.kafka.connect.file.FileStreamSourceConnector`, `FileStreamSourceConnector`,
 //! `FileStreamSource`; `org.apache.kafka.connect.transforms.InsertField$Value`, `InsertField$Value`).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::config_provider::ConfigProvider;
@@ -38,11 +41,14 @@ pub enum PluginType {
     Predicate,
 }
 
-/// Makes a new, unstarted connector.
-#[derive(Clone, Copy)]
-enum ConnectorFactory {
-    Source(fn() -> Box<dyn SourceConnector>),
-    Sink(fn() -> Box<dyn SinkConnector>),
+/// Makes a new, unstarted connector of either direction: a function of a built-in family, or a
+/// closure over what a plugin loaded at run time needs (the JVM that hosts a Java connector).
+#[derive(Clone)]
+pub enum ConnectorFactory {
+    /// Makes a source connector.
+    Source(Arc<dyn Fn() -> Box<dyn SourceConnector> + Send + Sync>),
+    /// Makes a sink connector.
+    Sink(Arc<dyn Fn() -> Box<dyn SinkConnector> + Send + Sync>),
 }
 
 /// Makes a new, unconfigured converter.
@@ -101,28 +107,47 @@ impl ChainRecord for SinkRecord {
     }
 }
 
-/// One plugin: its class name, the names it is also found by, and its factory.
+/// A plugin's class name, type and version, as `GET /connector-plugins` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PluginClass<'a> {
+    /// The class name.
+    pub class: &'a str,
+    /// The plugin type.
+    pub plugin_type: PluginType,
+    /// The plugin's own version, for a plugin loaded at run time; `None` for a built-in one,
+    /// whose version is the binary's.
+    pub version: Option<&'a str>,
+}
+
+/// One plugin: its class name (also found by its simple name, and that less the type's
+/// `suffix`), its version when it has its own, and its factory.
 #[derive(Clone)]
 struct Entry<F> {
-    class: &'static str,
-    aliases: [&'static str; 2],
+    class: Cow<'static, str>,
+    suffix: &'static str,
+    version: Option<Arc<str>>,
     create: F,
 }
 
 impl<F> Entry<F> {
-    /// An entry found by `class`, its simple name, and its simple name less `suffix`.
-    fn new(class: &'static str, suffix: &str, create: F) -> Self {
-        let simple = class.rsplit('.').next().unwrap_or(class);
-        let short = simple.strip_suffix(suffix).filter(|s| !s.is_empty()).unwrap_or(simple);
+    /// A built-in entry found by `class`, its simple name, and its simple name less `suffix`.
+    fn new(class: &'static str, suffix: &'static str, create: F) -> Self {
         Self {
-            class,
-            aliases: [simple, short],
+            class: Cow::Borrowed(class),
+            suffix,
+            version: None,
             create,
         }
     }
 
     fn matches(&self, name: &str) -> bool {
-        name == self.class || self.aliases.contains(&name)
+        let class: &str = &self.class;
+        let simple = class.rsplit('.').next().unwrap_or(class);
+        let short = simple
+            .strip_suffix(self.suffix)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(simple);
+        name == class || name == simple || name == short
     }
 }
 
@@ -159,14 +184,27 @@ impl PluginTable {
 
     /// Adds a source connector under its class name.
     pub fn source_connector(mut self, class: &'static str, create: fn() -> Box<dyn SourceConnector>) -> Self {
-        let entry = Entry::new(class, "Connector", ConnectorFactory::Source(create));
+        let entry = Entry::new(class, "Connector", ConnectorFactory::Source(Arc::new(create)));
         merge(&mut self.connectors, vec![entry]);
         self
     }
 
     /// Adds a sink connector under its class name.
     pub fn sink_connector(mut self, class: &'static str, create: fn() -> Box<dyn SinkConnector>) -> Self {
-        let entry = Entry::new(class, "Connector", ConnectorFactory::Sink(create));
+        let entry = Entry::new(class, "Connector", ConnectorFactory::Sink(Arc::new(create)));
+        merge(&mut self.connectors, vec![entry]);
+        self
+    }
+
+    /// Adds a connector found at run time (a Java plugin on `plugin.path`) under its class name,
+    /// with its own version.
+    pub fn loaded_connector(mut self, class: String, version: String, create: ConnectorFactory) -> Self {
+        let entry = Entry {
+            class: Cow::Owned(class),
+            suffix: "Connector",
+            version: Some(version.into()),
+            create,
+        };
         merge(&mut self.connectors, vec![entry]);
         self
     }
@@ -233,15 +271,15 @@ impl PluginTable {
 
     /// A new connector named `name` (any of its names).
     pub fn connector(&self, name: &str) -> Option<ConnectorKind> {
-        find(&self.connectors, name).map(|entry| match entry.create {
+        find(&self.connectors, name).map(|entry| match &entry.create {
             ConnectorFactory::Source(create) => ConnectorKind::Source(create()),
             ConnectorFactory::Sink(create) => ConnectorKind::Sink(create()),
         })
     }
 
     /// The class name of connector `name`.
-    pub fn connector_class(&self, name: &str) -> Option<&'static str> {
-        find(&self.connectors, name).map(|entry| entry.class)
+    pub fn connector_class(&self, name: &str) -> Option<&str> {
+        find(&self.connectors, name).map(|entry| &*entry.class)
     }
 
     /// A new, unconfigured converter named `name`.
@@ -265,8 +303,8 @@ impl PluginTable {
     }
 
     /// The class names of every config provider, which the REST API does not list.
-    pub fn config_provider_classes(&self) -> Vec<&'static str> {
-        self.config_providers.iter().map(|entry| entry.class).collect()
+    pub fn config_provider_classes(&self) -> Vec<&str> {
+        self.config_providers.iter().map(|entry| &*entry.class).collect()
     }
 
     /// A new, unconfigured predicate named `name`, for records of type `R`.
@@ -274,30 +312,26 @@ impl PluginTable {
         find(&self.predicates, name).map(|entry| R::predicate(&entry.create))
     }
 
-    /// Every plugin's class name and type: connectors, converters, header converters,
+    /// Every plugin's class name, type and version: connectors, converters, header converters,
     /// transformations, then predicates, each in the order added.
-    pub fn classes(&self) -> Vec<(&'static str, PluginType)> {
-        let mut classes: Vec<_> = self
-            .connectors
-            .iter()
-            .map(|e| match e.create {
-                ConnectorFactory::Source(_) => (e.class, PluginType::Source),
-                ConnectorFactory::Sink(_) => (e.class, PluginType::Sink),
+    pub fn classes(&self) -> Vec<PluginClass<'_>> {
+        fn listed<F>(entries: &[Entry<F>], kind: impl Fn(&F) -> PluginType) -> impl Iterator<Item = PluginClass<'_>> {
+            entries.iter().map(move |e| PluginClass {
+                class: &e.class,
+                plugin_type: kind(&e.create),
+                version: e.version.as_deref(),
             })
-            .collect();
-        classes.extend(self.converters.iter().map(|e| (e.class, PluginType::Converter)));
-        classes.extend(
-            self.header_converters
-                .iter()
-                .map(|e| (e.class, PluginType::HeaderConverter)),
-        );
-        classes.extend(
-            self.transformations
-                .iter()
-                .map(|e| (e.class, PluginType::Transformation)),
-        );
-        classes.extend(self.predicates.iter().map(|e| (e.class, PluginType::Predicate)));
-        classes
+        }
+        let connector_type = |factory: &ConnectorFactory| match factory {
+            ConnectorFactory::Source(_) => PluginType::Source,
+            ConnectorFactory::Sink(_) => PluginType::Sink,
+        };
+        listed(&self.connectors, connector_type)
+            .chain(listed(&self.converters, |_| PluginType::Converter))
+            .chain(listed(&self.header_converters, |_| PluginType::HeaderConverter))
+            .chain(listed(&self.transformations, |_| PluginType::Transformation))
+            .chain(listed(&self.predicates, |_| PluginType::Predicate))
+            .collect()
     }
 }
 
@@ -359,7 +393,7 @@ mod tests {
             || Box::new(Identity),
             || Box::new(Identity),
         ));
-        let classes: Vec<_> = merged.classes().into_iter().map(|(class, _)| class).collect();
+        let classes: Vec<_> = merged.classes().into_iter().map(|c| c.class).collect();
         assert_eq!(classes, ["org.example.transforms.Identity$Value", "org.example.Other"]);
     }
 }

@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use kconnect_api::PluginTable;
 use kconnect_distributed::{DistributedConfig, DistributedHerder};
-use kconnect_runtime::PluginRegistry;
 use kconnect_runtime::properties::read_config_file;
 
 use crate::schema_registry::start_beside_embedded_broker;
@@ -14,10 +14,11 @@ use crate::setup::{identify_cluster, serve_rest, start_embedded_broker, worker_c
 /// the REST API, and runs until SIGINT or SIGTERM; then hands its work over by leaving the group.
 pub async fn run(
     worker_file: &Path,
-    registry: PluginRegistry,
+    plugins: PluginTable,
     logging: Arc<crate::logging::Logging>,
 ) -> anyhow::Result<()> {
     let mut settings = DistributedConfig::new(read_config_file(worker_file)?)?;
+    let registry = crate::plugins::worker_registry(plugins, settings.worker.originals())?;
     registry.check_worker_converters(&settings.worker)?;
     let broker = start_embedded_broker(&mut settings.worker).await?;
     let cluster_id = identify_cluster(&mut settings.worker, &broker).await;

@@ -21,7 +21,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use kconnect_api::PluginTable;
-use kconnect_runtime::PluginRegistry;
 
 /// Apache Kafka Connect, rebuilt in Rust.
 #[derive(Parser)]
@@ -55,7 +54,6 @@ enum Command {
 pub fn run(plugins: PluginTable, args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
     let cli = Cli::parse_from(args);
     let logging = std::sync::Arc::new(logging::Logging::install());
-    let registry = PluginRegistry::new(plugins);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -65,10 +63,8 @@ pub fn run(plugins: PluginTable, args: impl IntoIterator<Item = impl Into<OsStri
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Standalone { worker, connectors } => {
-                standalone::run(&worker, &connectors, registry, logging).await
-            }
-            Command::Distributed { worker } => distributed::run(&worker, registry, logging).await,
+            Command::Standalone { worker, connectors } => standalone::run(&worker, &connectors, plugins, logging).await,
+            Command::Distributed { worker } => distributed::run(&worker, plugins, logging).await,
             Command::Broker(args) => broker_cmd::run(args).await,
             Command::Registry(args) => registry_cmd::run(args).await,
         }

@@ -4,7 +4,8 @@
 //! its own cargo feature (all on by default), so `--no-default-features --features file` builds a
 //! binary with FileStream alone.
 
-use kconnect_api::PluginTable;
+use kconnect_api::{ConfigMap, PluginTable};
+use kconnect_runtime::PluginRegistry;
 
 /// Every plugin built into this binary.
 pub fn builtin_plugins() -> PluginTable {
@@ -22,6 +23,29 @@ pub fn builtin_plugins() -> PluginTable {
     table
 }
 
+/// The plugins a worker configured with `worker` runs: those of `table` and, with the `java`
+/// feature, the Java connectors of its `plugin.path` (built-in ones win a class both have unless
+/// `kconnect.plugins.prefer=java`).
+#[cfg(feature = "java")]
+pub fn worker_registry(table: PluginTable, worker: &ConfigMap) -> anyhow::Result<PluginRegistry> {
+    use kconnect_java::{JavaPlugins, JavaSettings, Prefer};
+    let settings = JavaSettings::from_worker(worker)?;
+    let Some(java) = JavaPlugins::load(&settings)? else {
+        return Ok(PluginRegistry::new(table));
+    };
+    let table = match settings.prefer {
+        Prefer::Native => table.merge(java.table),
+        Prefer::Java => java.table.merge(table),
+    };
+    Ok(PluginRegistry::new(table))
+}
+
+/// The plugins a worker runs: those of `table` (this binary has no Java plugin support).
+#[cfg(not(feature = "java"))]
+pub fn worker_registry(table: PluginTable, _worker: &ConfigMap) -> anyhow::Result<PluginRegistry> {
+    Ok(PluginRegistry::new(table))
+}
+
 #[cfg(all(
     test,
     feature = "file",
@@ -35,7 +59,7 @@ mod tests {
     use super::*;
 
     fn count(table: &PluginTable, kind: PluginType) -> usize {
-        table.classes().iter().filter(|(_, k)| *k == kind).count()
+        table.classes().iter().filter(|c| c.plugin_type == kind).count()
     }
 
     #[test]

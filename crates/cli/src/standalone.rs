@@ -4,23 +4,26 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use kconnect_api::PluginTable;
 use kconnect_runtime::connector_config::check_connector_config;
 use kconnect_runtime::properties::read_config_file;
-use kconnect_runtime::{Herder, PluginRegistry, StandaloneHerder, Worker, WorkerConfig};
+use kconnect_runtime::{Herder, StandaloneHerder, Worker, WorkerConfig};
 use kconnect_storage::{FileOffsetStore, TargetStateFile};
 
 use crate::schema_registry::start_beside_embedded_broker;
 use crate::setup::{identify_cluster, serve_rest, start_embedded_broker, worker_client};
 
-/// Reads and validates every configuration against the plugins of `registry`, starts the embedded broker when needed, the REST API
+/// Reads and validates every configuration against the plugins of `plugins` (and the Java
+/// plugins of the worker's plugin.path), starts the embedded broker when needed, the REST API
 /// and the connectors, and runs until SIGINT or SIGTERM.
 pub async fn run(
     worker_file: &Path,
     connector_files: &[PathBuf],
-    registry: PluginRegistry,
+    plugins: PluginTable,
     logging: Arc<crate::logging::Logging>,
 ) -> anyhow::Result<()> {
     let mut config = WorkerConfig::new(read_config_file(worker_file)?)?;
+    let registry = crate::plugins::worker_registry(plugins, config.originals())?;
     registry.check_worker_converters(&config)?;
     let mut connectors = Vec::new();
     for file in connector_files {

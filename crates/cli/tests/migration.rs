@@ -8,21 +8,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kconnect_test_kit::{
-    BrokerProcess, RestApi, WorkerProcess, append_lines, create_topic, free_port, numbered_lines, read_lines,
-    wait_until,
+    BrokerProcess, RestApi, WorkerProcess, apache_connect, append_lines, create_topic, free_port, numbered_lines,
+    read_lines, wait_until,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
 const TIMEOUT: Duration = Duration::from_secs(120);
-
-/// The reference runtime's launcher.
-fn apache_connect() -> PathBuf {
-    std::env::var_os("APACHE_CONNECT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/apache-connect"))
-}
 
 /// One worker file both runtimes read: Apache's keys, including the two only Java needs.
 fn worker_properties(bootstrap: &str, port: u16, plugins: &Path) -> String {

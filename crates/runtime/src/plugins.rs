@@ -54,7 +54,7 @@ impl PluginRegistry {
     }
 
     /// The Apache class name of connector `name`.
-    pub fn connector_class(&self, name: &str) -> Option<&'static str> {
+    pub fn connector_class(&self, name: &str) -> Option<&str> {
         self.table.connector_class(name)
     }
 
@@ -144,11 +144,11 @@ impl PluginRegistry {
         self.table
             .classes()
             .into_iter()
-            .filter(|(_, kind)| !connectors_only || matches!(kind, PluginType::Source | PluginType::Sink))
-            .map(|(class, plugin_type)| PluginInfo {
-                class_name: class.to_string(),
-                plugin_type,
-                version: env!("CARGO_PKG_VERSION").to_string(),
+            .filter(|c| !connectors_only || matches!(c.plugin_type, PluginType::Source | PluginType::Sink))
+            .map(|c| PluginInfo {
+                class_name: c.class.to_string(),
+                plugin_type: c.plugin_type,
+                version: c.version.unwrap_or(env!("CARGO_PKG_VERSION")).to_string(),
             })
             .collect()
     }

@@ -94,7 +94,7 @@ pub fn worker_config_def() -> ConfigDef {
             ConfigKey::new("plugin.path", ConfigType::List)
                 .default_value(ConfigValue::Null)
                 .importance(Importance::Low)
-                .doc("Accepted for compatibility and ignored: kconnect's plugins are built in."),
+                .doc("Directories of Java plugins (jars, or directories of jars), whose connectors kconnect runs in a JVM beside the worker; built-in plugins need nothing here."),
         )
         .define(optional_string(ADVERTISED_HOST, "The host name given out as this worker's id."))
         .define(optional_string(

@@ -1,6 +1,7 @@
 //! Helpers every kconnect integration test uses: free ports, an in-process embedded broker, worker
 //! processes started from config files, and waiting for what arrives.
 
+mod apache_jars;
 mod broker_process;
 pub mod child_worker;
 pub mod compliance;
@@ -20,6 +21,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+pub use apache_jars::{apache_connect, apache_jar, apache_jars};
 pub use broker_process::BrokerProcess;
 pub use java_stores::{JavaStores, STORE_PASSWORD, java_stores};
 pub use kafka::{

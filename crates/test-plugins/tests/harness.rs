@@ -63,6 +63,7 @@ async fn scripted_source(name: &str, extra: &[(&str, &str)], arrival: Duration) 
         },
         batch: BATCH,
         arrival,
+        worker: String::new(),
     };
     check_source(case, &mut RecordCount(count)).await
 }
@@ -114,6 +115,7 @@ async fn scripted_sink(name: &str, extra: &[(&str, &str)], arrival: Duration) ->
         },
         batch: BATCH,
         arrival,
+        worker: String::new(),
     };
     check_sink(case, &mut JsonLines(output)).await
 }

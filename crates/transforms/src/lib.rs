@@ -125,10 +125,11 @@ mod tests {
             32,
             "26 of Apache's transformations, 3 of Debezium's and 3 predicates"
         );
-        for (class, kind) in classes {
+        for listed in classes {
+            let class = listed.class;
             let short = class.rsplit('.').next().unwrap();
             for name in [class, short] {
-                match kind {
+                match listed.plugin_type {
                     PluginType::Transformation => {
                         assert!(table.new_transformation::<SourceRecord>(name).is_some(), "{name}");
                         assert!(table.new_transformation::<SinkRecord>(name).is_some(), "{name}");

@@ -39,14 +39,15 @@ pub(super) struct Harness {
 
 impl Harness {
     /// Starts a broker and writes the worker's and the connector's files; `connector` is the
-    /// connector's configuration without its name.
-    pub async fn new(name: &str, connector: &ConfigMap) -> Self {
+    /// connector's configuration without its name, `worker` lines the worker's file adds.
+    pub async fn new(name: &str, connector: &ConfigMap, worker: &str) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let broker_options = broker_options(&dir.path().join("broker"));
         let broker = start_with(broker_options.clone()).await;
         let bootstrap = broker.bootstrap_servers();
         let port = free_port();
-        let worker_file = worker_file(dir.path(), "worker", &bootstrap, port, false, WORKER_EXTRA);
+        let extra = format!("{WORKER_EXTRA}{worker}\n");
+        let worker_file = worker_file(dir.path(), "worker", &bootstrap, port, false, &extra);
         let connector_file = dir.path().join("connector.json");
         let mut config = connector.clone();
         config.insert("name".into(), name.into());

@@ -18,6 +18,7 @@
 //! The worker runs from the test binary itself (see [`crate::child_worker`]): the test file must
 //! name its plugin table with [`worker_entry!`](crate::worker_entry).
 
+pub mod file_stream;
 mod harness;
 mod isolation;
 mod sink;

@@ -42,6 +42,8 @@ pub struct SinkCase {
     pub batch: usize,
     /// How long records may take to arrive.
     pub arrival: Duration,
+    /// Lines the worker's properties add (`plugin.path` for a Java connector); usually none.
+    pub worker: String,
 }
 
 /// What records `0..count` become.
@@ -129,7 +131,7 @@ pub async fn check_sink(case: SinkCase, system: &mut impl SinkSystem) -> Report 
     ] {
         config.insert(key.into(), value.into());
     }
-    let harness = Harness::new(&case.name, &config).await;
+    let harness = Harness::new(&case.name, &config, &case.worker).await;
     let (topic, b) = (case.topic.clone(), case.batch);
     create_topic(&harness.bootstrap, &topic).await;
     create_topic(&harness.bootstrap, DLQ_TOPIC).await;

@@ -52,6 +52,8 @@ pub struct SourceCase {
     pub batch: usize,
     /// How long records may take to arrive.
     pub arrival: Duration,
+    /// Lines the worker's properties add (`plugin.path` for a Java connector); usually none.
+    pub worker: String,
 }
 
 /// Reads `topic` until `want` records arrived, then a moment longer for any extra.
@@ -150,7 +152,7 @@ pub async fn check_source(case: SourceCase, system: &mut impl SourceSystem) -> R
     let mut config = case.config.clone();
     config.insert("topic.creation.default.partitions".into(), case.partitions.to_string());
     config.insert("topic.creation.default.replication.factor".into(), "1".into());
-    let harness = Harness::new(&case.name, &config).await;
+    let harness = Harness::new(&case.name, &config, &case.worker).await;
     let (bootstrap, topic, b) = (harness.bootstrap.clone(), case.topic.clone(), case.batch);
 
     system.write(0..b).await;

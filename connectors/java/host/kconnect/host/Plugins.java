@@ -1,0 +1,192 @@
+package kconnect.host;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.provider.ConfigProvider;
+import org.apache.kafka.connect.connector.Connector;
+import org.apache.kafka.connect.sink.SinkConnector;
+import org.apache.kafka.connect.source.SourceConnector;
+import org.apache.kafka.connect.storage.Converter;
+import org.apache.kafka.connect.storage.HeaderConverter;
+import org.apache.kafka.connect.transforms.Transformation;
+import org.apache.kafka.connect.transforms.predicates.Predicate;
+
+/**
+ * The plugins of plugin.path, found as Apache's {@code plugin.discovery=service_load} finds them:
+ * each jar or directory directly under a plugin.path entry (or an entry that is itself a jar) is a
+ * plugin location with its own {@link PluginLoader}, and its ServiceLoader manifests name its
+ * plugins. Plugins on the host's own class path are found too, as Apache finds those on the
+ * worker's.
+ */
+final class Plugins {
+    /** The service interfaces discovery looks for, with the type name the REST API uses. */
+    private static final Map<Class<?>, String> TYPES = new LinkedHashMap<>();
+
+    static {
+        TYPES.put(SourceConnector.class, "source");
+        TYPES.put(SinkConnector.class, "sink");
+        TYPES.put(Converter.class, "converter");
+        TYPES.put(HeaderConverter.class, "header_converter");
+        TYPES.put(Transformation.class, "transformation");
+        TYPES.put(Predicate.class, "predicate");
+        TYPES.put(ConfigProvider.class, "config_provider");
+    }
+
+    private final Map<String, ClassLoader> loaders = new LinkedHashMap<>();
+    private final List<Map<String, Object>> descriptions = new ArrayList<>();
+
+    Plugins(List<String> pluginPath) throws IOException {
+        ClassLoader host = Plugins.class.getClassLoader();
+        discover(host);
+        for (String entry : pluginPath) {
+            for (Path location : locations(Paths.get(entry.trim()))) {
+                URL[] urls = urls(location);
+                discover(new PluginLoader(location.toString(), urls, host));
+            }
+        }
+    }
+
+    /** Every plugin as discovery describes it: class, type, version, location, config keys. */
+    List<Map<String, Object>> descriptions() {
+        return descriptions;
+    }
+
+    /** The loader of plugin {@code className}. */
+    ClassLoader loader(String className) {
+        ClassLoader loader = loaders.get(className);
+        if (loader == null) {
+            throw new IllegalArgumentException("no plugin " + className + " on plugin.path");
+        }
+        return loader;
+    }
+
+    /** A new instance of plugin {@code className}, made with its own loader as context loader. */
+    Object newInstance(String className) throws Exception {
+        ClassLoader loader = loader(className);
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(loader);
+        try {
+            return Class.forName(className, true, loader).getDeclaredConstructor().newInstance();
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+    }
+
+    private static List<Path> locations(Path entry) throws IOException {
+        if (!Files.exists(entry)) {
+            System.err.println("kconnect host: plugin.path entry " + entry + " does not exist");
+            return List.of();
+        }
+        if (!Files.isDirectory(entry)) {
+            return isArchive(entry) ? List.of(entry) : List.of();
+        }
+        try (Stream<Path> children = Files.list(entry)) {
+            return children.filter(p -> Files.isDirectory(p) || isArchive(p)).sorted().collect(Collectors.toList());
+        }
+    }
+
+    private static boolean isArchive(Path path) {
+        String name = path.getFileName().toString().toLowerCase();
+        return name.endsWith(".jar") || name.endsWith(".zip");
+    }
+
+    /** The class path of a location: the archive, or a directory's archives and the directory itself. */
+    private static URL[] urls(Path location) throws IOException {
+        List<URL> urls = new ArrayList<>();
+        if (Files.isDirectory(location)) {
+            try (Stream<Path> files = Files.walk(location)) {
+                for (Path file : files.filter(Plugins::isArchive).sorted().collect(Collectors.toList())) {
+                    urls.add(file.toUri().toURL());
+                }
+            }
+            urls.add(new File(location.toString() + File.separator).toURI().toURL());
+        } else {
+            urls.add(location.toUri().toURL());
+        }
+        return urls.toArray(new URL[0]);
+    }
+
+    private void discover(ClassLoader loader) {
+        for (Map.Entry<Class<?>, String> type : TYPES.entrySet()) {
+            ServiceLoader<?> services = ServiceLoader.load(type.getKey(), loader);
+            for (ServiceLoader.Provider<?> provider : services.stream().collect(Collectors.toList())) {
+                Class<?> plugin;
+                try {
+                    plugin = provider.type();
+                } catch (ServiceConfigurationError | LinkageError broken) {
+                    System.err.println("kconnect host: skipping a plugin of " + type.getKey().getName() + ": " + broken);
+                    continue;
+                }
+                if (plugin.getClassLoader() != loader || loaders.containsKey(plugin.getName())) {
+                    continue;
+                }
+                loaders.put(plugin.getName(), loader);
+                describe(plugin, type.getValue(), loader);
+            }
+        }
+    }
+
+    private void describe(Class<?> plugin, String type, ClassLoader loader) {
+        Map<String, Object> description = new LinkedHashMap<>();
+        description.put("class", plugin.getName());
+        description.put("type", type);
+        description.put("location", loader instanceof PluginLoader ? ((PluginLoader) loader).location() : "classpath");
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(loader);
+        try {
+            Object instance = plugin.getDeclaredConstructor().newInstance();
+            description.put("version", version(instance));
+            description.put("config", ConfigJson.keys(configDef(instance)));
+        } catch (Throwable unusable) {
+            description.put("version", "undefined");
+            description.put("config", List.of());
+            description.put("error", unusable.toString());
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+        descriptions.add(description);
+    }
+
+    private static String version(Object instance) {
+        if (instance instanceof Connector) {
+            return ((Connector) instance).version();
+        }
+        if (instance instanceof org.apache.kafka.connect.components.Versioned) {
+            return ((org.apache.kafka.connect.components.Versioned) instance).version();
+        }
+        return "undefined";
+    }
+
+    private static ConfigDef configDef(Object instance) {
+        if (instance instanceof Connector) {
+            return ((Connector) instance).config();
+        }
+        if (instance instanceof Converter) {
+            return new ConfigDef();
+        }
+        if (instance instanceof HeaderConverter) {
+            return ((HeaderConverter) instance).config();
+        }
+        if (instance instanceof Transformation) {
+            return ((Transformation<?>) instance).config();
+        }
+        if (instance instanceof Predicate) {
+            return ((Predicate<?>) instance).config();
+        }
+        return new ConfigDef();
+    }
+}

@@ -1,0 +1,196 @@
+//! The worker keys of Java plugins: where they are, what the JVM needs to run them, and which of
+//! a class found both natively and on `plugin.path` runs.
+
+use std::path::{Path, PathBuf};
+
+use kconnect_api::config::{PluginConfig, Validator};
+use kconnect_api::{ConfigDef, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance, Result};
+
+/// Apache's plugin.path: directories of plugins, or plugin jars.
+pub const PLUGIN_PATH: &str = "plugin.path";
+/// kconnect's: the JVM's own class path, where the Connect API comes from.
+pub const CLASSPATH: &str = "kconnect.java.classpath";
+/// kconnect's: options of the JVM (heap, flags).
+pub const JAVA_OPTS: &str = "kconnect.java.opts";
+/// kconnect's: which plugin runs when a class is both built in and on plugin.path.
+pub const PREFER: &str = "kconnect.plugins.prefer";
+
+/// What to do with a class both built in and on `plugin.path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefer {
+    /// The built-in plugin runs (the default).
+    Native,
+    /// The Java plugin runs.
+    Java,
+}
+
+/// The worker's Java plugin settings.
+#[derive(Debug, Clone)]
+pub struct JavaSettings {
+    /// The entries of `plugin.path`.
+    pub plugin_path: Vec<PathBuf>,
+    /// Jars and directories of jars the JVM runs with: Kafka's `libs` (connect-api,
+    /// kafka-clients, slf4j-api at least).
+    pub classpath: Vec<PathBuf>,
+    /// JVM options, split on whitespace.
+    pub java_opts: Vec<String>,
+    /// Which plugin wins a class found twice.
+    pub prefer: Prefer,
+}
+
+impl PluginConfig for JavaSettings {
+    fn definition() -> ConfigDef {
+        ConfigDef::new()
+            .define(
+                ConfigKey::new(PLUGIN_PATH, ConfigType::List)
+                    .default_value(ConfigValue::List(Vec::new()))
+                    .importance(Importance::Low)
+                    .doc("Directories of Java plugins (each jar, or directory of jars, directly inside is one plugin with its own class loader), or plugin jars themselves. Their connectors run in a JVM beside the worker; without jars here no JVM starts."),
+            )
+            .define(
+                ConfigKey::new(CLASSPATH, ConfigType::List)
+                    .default_value(ConfigValue::List(Vec::new()))
+                    .importance(Importance::Low)
+                    .doc("kconnect only: jars, or directories of jars, the JVM hosting Java plugins runs with: Kafka's libs directory, or at least connect-api, kafka-clients and slf4j-api."),
+            )
+            .define(
+                ConfigKey::new(JAVA_OPTS, ConfigType::String)
+                    .default_value(ConfigValue::String(String::new()))
+                    .importance(Importance::Low)
+                    .doc("kconnect only: options of the JVM hosting Java plugins, such as -Xmx512m."),
+            )
+            .define(
+                ConfigKey::new(PREFER, ConfigType::String)
+                    .default_value(ConfigValue::String("native".into()))
+                    .validator(Validator::OneOfIgnoreCase(vec!["native".into(), "java".into()]))
+                    .importance(Importance::Low)
+                    .doc("kconnect only: which plugin runs when a class is both built in and on plugin.path: native or java."),
+            )
+    }
+
+    fn from_parsed(parsed: &kconnect_api::config::ParsedConfig) -> Result<Self> {
+        let paths = |key| parsed.list(key).into_iter().map(PathBuf::from).collect();
+        Ok(Self {
+            plugin_path: paths(PLUGIN_PATH),
+            classpath: paths(CLASSPATH),
+            java_opts: parsed
+                .get_string(JAVA_OPTS)?
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            prefer: if parsed.get_string(PREFER)?.eq_ignore_ascii_case("java") {
+                Prefer::Java
+            } else {
+                Prefer::Native
+            },
+        })
+    }
+}
+
+impl JavaSettings {
+    /// The settings of a worker configuration (unknown keys are the worker's business).
+    pub fn from_worker(config: &ConfigMap) -> Result<Self> {
+        let own: ConfigMap = config
+            .iter()
+            .filter(|(key, _)| Self::definition().key(key).is_some())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Self::parse(&own)
+    }
+
+    /// Whether `plugin.path` holds anything a JVM could load: a jar, a zip or a class file.
+    pub fn has_java_plugins(&self) -> bool {
+        self.plugin_path.iter().any(|entry| holds_java(entry, 3))
+    }
+
+    /// The JVM's class path: each jar named, and every jar of each directory named.
+    pub fn classpath_jars(&self) -> Vec<PathBuf> {
+        let mut jars = Vec::new();
+        for entry in &self.classpath {
+            if entry.is_dir() {
+                let mut found: Vec<PathBuf> = std::fs::read_dir(entry)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| is_archive(p))
+                    .collect();
+                found.sort();
+                jars.extend(found);
+            } else {
+                jars.push(entry.clone());
+            }
+        }
+        jars
+    }
+}
+
+fn is_archive(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("jar") || e.eq_ignore_ascii_case("zip"))
+}
+
+fn holds_java(path: &Path, depth: usize) -> bool {
+    if path.is_file() {
+        return is_archive(path) || path.extension().is_some_and(|e| e == "class");
+    }
+    depth > 0
+        && std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|entry| holds_java(&entry.path(), depth - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> JavaSettings {
+        let config: ConfigMap = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        JavaSettings::from_worker(&config).unwrap()
+    }
+
+    #[test]
+    fn defaults_prefer_native_and_find_no_plugins() {
+        let settings = settings(&[("bootstrap.servers", "x:9092")]);
+        assert_eq!(settings.prefer, Prefer::Native);
+        assert!(!settings.has_java_plugins());
+    }
+
+    #[test]
+    fn a_jar_in_a_plugin_directory_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let plugin = dir.path().join("my-connector");
+        std::fs::create_dir(&plugin).unwrap();
+        let settings = settings(&[(PLUGIN_PATH, dir.path().to_str().unwrap()), (PREFER, "JAVA")]);
+        assert!(!settings.has_java_plugins(), "an empty directory holds no plugin");
+        std::fs::write(plugin.join("my-connector-1.0.jar"), b"").unwrap();
+        assert!(settings.has_java_plugins());
+        assert_eq!(settings.prefer, Prefer::Java);
+    }
+
+    #[test]
+    fn a_bad_preference_names_its_key() {
+        let config: ConfigMap = [(PREFER.to_string(), "jvm".to_string())].into();
+        let err = JavaSettings::from_worker(&config).unwrap_err().to_string();
+        assert!(err.contains(PREFER), "{err}");
+    }
+
+    #[test]
+    fn the_classpath_lists_the_jars_of_a_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.jar"), b"").unwrap();
+        std::fs::write(dir.path().join("a.jar"), b"").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"").unwrap();
+        let settings = settings(&[(CLASSPATH, &format!("{},/x/c.jar", dir.path().display()))]);
+        let names: Vec<_> = settings
+            .classpath_jars()
+            .into_iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        assert_eq!(names.len(), 3);
+        assert!(names[0].ends_with("a.jar") && names[1].ends_with("b.jar") && names[2] == "/x/c.jar");
+    }
+}

@@ -1,0 +1,86 @@
+//! Java Kafka Connect plugins under kconnect: the connectors of `plugin.path` run in a JVM beside
+//! the worker, behind the same plugin table as the built-in ones, with kconnect's converters,
+//! transformations, error handling, offsets and REST API around them.
+//!
+//! Without jars on `plugin.path` nothing here starts a JVM or needs Java. With them, the worker
+//! compiles the host (its sources are in `host/`, compiled once into kconnect's cache) against
+//! `kconnect.java.classpath`, starts it, and asks it what plugin.path holds; each connector found
+//! becomes a table entry whose instances run in that JVM, which lives as long as the table (and
+//! exits by itself when the worker's end of its standard input closes, so a killed worker leaves
+//! no JVM behind). A JVM that dies fails the tasks it ran, and the next start of a connector or
+//! task starts a new one.
+
+mod codec;
+pub mod config;
+mod connector;
+pub mod error;
+mod launcher;
+mod pool;
+mod protocol;
+mod sink;
+mod source;
+mod wire;
+
+use std::sync::Arc;
+
+use kconnect_api::{ConnectorFactory, PluginTable};
+
+pub use config::{JavaSettings, Prefer};
+use connector::{JavaConnector, JavaPlugin, Sink, Source};
+pub use error::JavaError;
+use launcher::Launcher;
+pub use pool::Description;
+use pool::JvmPool;
+
+/// The Java plugins of a worker: the table of its connectors, and the JVM they run in.
+pub struct JavaPlugins {
+    /// Every runnable Java plugin, each under its class name.
+    pub table: PluginTable,
+    /// Everything discovery found, runnable here or not.
+    pub found: Vec<Description>,
+}
+
+impl JavaPlugins {
+    /// Starts the JVM and discovers the plugins of `settings`' plugin.path; `None` when
+    /// plugin.path holds no jar, and then no JVM starts.
+    pub fn load(settings: &JavaSettings) -> Result<Option<Self>, JavaError> {
+        if !settings.has_java_plugins() {
+            return Ok(None);
+        }
+        let launcher = Launcher::prepare(settings)?;
+        let plugin_path = settings
+            .plugin_path
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect();
+        let pool = Arc::new(JvmPool::new(launcher, plugin_path));
+        let (_, found) = pool.jvm_and_plugins()?;
+        let found = found.unwrap_or_default();
+        let mut table = PluginTable::new();
+        for plugin in &found {
+            if let Some(error) = &plugin.error {
+                tracing::warn!(class = %plugin.class, location = %plugin.location, "a Java plugin cannot be used: {error}");
+                continue;
+            }
+            let java = JavaPlugin {
+                pool: pool.clone(),
+                class: plugin.class.clone(),
+                version: plugin.version.clone(),
+                keys: Arc::new(plugin.config.clone()),
+            };
+            let factory = match plugin.plugin_type.as_str() {
+                "source" => {
+                    ConnectorFactory::Source(Arc::new(move || Box::new(JavaConnector::<Source>::new(java.clone()))))
+                }
+                "sink" => ConnectorFactory::Sink(Arc::new(move || Box::new(JavaConnector::<Sink>::new(java.clone())))),
+                other => {
+                    tracing::info!(class = %plugin.class, "found a Java {other} on plugin.path; kconnect runs Java connectors, and uses its own {other}s");
+                    continue;
+                }
+            };
+            tracing::info!(class = %plugin.class, version = %plugin.version, location = %plugin.location, "Java connector found");
+            table = table.loaded_connector(plugin.class.clone(), plugin.version.clone(), factory);
+        }
+        Ok(Some(Self { table, found }))
+    }
+}
