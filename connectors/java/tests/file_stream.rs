@@ -7,33 +7,14 @@ use std::path::Path;
 
 use kconnect_test_kit::compliance::file_stream::{InputFile, OutputFile, sink_case, source_case};
 use kconnect_test_kit::compliance::{check_sink, check_source};
-use kconnect_test_kit::{apache_jar, apache_jars};
+use kconnect_test_kit::{java_plugin_worker, plugin_directory};
 
 // No built-in FileStream here: the class names resolve to the jar's connectors alone.
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_api::PluginTable::new());
 
-/// Worker lines that put Apache's connect-file jar on plugin.path (a plugin directory of its own)
-/// and the Connect API on the JVM's class path.
+/// Worker lines that put Apache's connect-file jar on plugin.path, a plugin directory of its own.
 fn java_worker(dir: &Path) -> String {
-    let plugin = dir.join("plugins").join("connect-file");
-    std::fs::create_dir_all(&plugin).unwrap();
-    let jar = apache_jar("connect-file-");
-    std::fs::copy(&jar, plugin.join(jar.file_name().unwrap())).unwrap();
-    let api: Vec<String> = apache_jars()
-        .into_iter()
-        .filter(|jar| {
-            let name = jar.file_name().unwrap().to_string_lossy();
-            ["connect-api-", "kafka-clients-", "slf4j-api-"]
-                .iter()
-                .any(|p| name.starts_with(p))
-        })
-        .map(|jar| jar.display().to_string())
-        .collect();
-    format!(
-        "plugin.path={}\nkconnect.java.classpath={}\n",
-        dir.join("plugins").display(),
-        api.join(",")
-    )
+    java_plugin_worker(&plugin_directory(dir, "connect-file", &["connect-file-"]))
 }
 
 #[tokio::test(flavor = "multi_thread")]

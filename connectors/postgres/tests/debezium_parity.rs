@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kconnect_test_kit::{ConsumedRecord, TestWorker, WorkerProcess, consume_records, free_port};
-use serde_json::Value;
+use kconnect_test_kit::debezium::{assert_same_events, debezium_event, start_debezium};
+use kconnect_test_kit::{TestWorker, consume_records};
 
 use common::{drop_slots, sql};
 
@@ -61,102 +60,6 @@ const MODES: [(&str, &str, &str); 2] = [
 
 /// Every connector's prefix: Debezium's and kconnect's, as they are, unwrapped and in other modes.
 const PREFIXES: [&str; 8] = ["dbz", "kc", "dbzu", "kcu", "dbzm", "kcm", "dbzn", "kcn"];
-
-/// Debezium on Apache Kafka Connect, standalone, on `bootstrap`, with its files in `dir`, running
-/// `connectors` (each a connector's properties).
-fn start_debezium(dir: &Path, bootstrap: &str, connectors: &[String]) -> WorkerProcess {
-    let launcher = kconnect_test_kit::apache_connect();
-    let worker = dir.join("debezium-worker.properties");
-    std::fs::write(
-        &worker,
-        format!(
-            "bootstrap.servers={bootstrap}\noffset.storage.file.filename={}\noffset.flush.interval.ms=500\n\
-             key.converter=org.apache.kafka.connect.json.JsonConverter\n\
-             value.converter=org.apache.kafka.connect.json.JsonConverter\n\
-             listeners=http://127.0.0.1:{}\nplugin.path={}\nplugin.discovery=service_load\n",
-            dir.join("debezium.offsets").display(),
-            free_port(),
-            dir.display()
-        ),
-    )
-    .unwrap();
-    let mut files = String::new();
-    for (n, properties) in connectors.iter().enumerate() {
-        let file = dir.join(format!("debezium-{n}.properties"));
-        std::fs::write(&file, properties).unwrap();
-        files = format!("{files} {}", file.display());
-    }
-    let script = format!(
-        "APACHE_CONNECT_DEBEZIUM=1 exec {} standalone {}{files}",
-        launcher.display(),
-        worker.display(),
-    );
-    WorkerProcess::spawn(
-        Path::new("/bin/sh"),
-        &[PathBuf::from("-c"), PathBuf::from(script)],
-        &dir.join("debezium.log"),
-    )
-}
-
-/// A record as JSON, with kconnect's prefix written as Debezium's.
-fn parsed(text: Option<&str>, prefix: &str) -> Value {
-    text.filter(|t| !t.is_empty()).map_or(Value::Null, |t| {
-        serde_json::from_str(
-            &t.replace(&format!("\"{prefix}."), "\"dbz.")
-                .replace(&format!("\"{prefix}\""), "\"dbz\""),
-        )
-        .unwrap()
-    })
-}
-
-/// The value without what depends on when and where it ran: the envelope's and source's times
-/// and version, and for snapshot rows the snapshot's own transaction and position.
-fn comparable(mut value: Value) -> Value {
-    if let Some(row) = value.get_mut("payload").and_then(Value::as_object_mut)
-        && row.get("__op").is_some_and(|op| op == "r")
-    {
-        row.remove("__source_ts_ms");
-    }
-    if let Some(payload) = value.get_mut("payload").and_then(Value::as_object_mut) {
-        for key in ["ts_ms", "ts_us", "ts_ns"] {
-            payload.remove(key);
-        }
-        let snapshot = payload.get("op").is_some_and(|op| op == "r");
-        if let Some(source) = payload.get_mut("source").and_then(Value::as_object_mut) {
-            for key in ["version", "ts_ms", "ts_us", "ts_ns"] {
-                source.remove(key);
-            }
-            if snapshot {
-                for key in ["txId", "lsn", "sequence"] {
-                    source.remove(key);
-                }
-            }
-        }
-    }
-    value
-}
-
-/// The headers, by name and value.
-fn headers(record: &ConsumedRecord) -> Vec<(String, String)> {
-    record.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-}
-
-/// Asserts that kconnect's records (topic prefix `prefix`) are Debezium's (`their_prefix`).
-fn assert_same(theirs: &[ConsumedRecord], ours: &[ConsumedRecord], prefix: &str, their_prefix: &str) {
-    for (index, (their, our)) in theirs.iter().zip(ours).enumerate() {
-        assert_eq!(
-            parsed(our.key.as_deref(), prefix),
-            parsed(their.key.as_deref(), their_prefix),
-            "{prefix} record {index}: key"
-        );
-        assert_eq!(headers(our), headers(their), "{prefix} record {index}: headers");
-        assert_eq!(
-            comparable(parsed(Some(&our.value), prefix)),
-            comparable(parsed(Some(&their.value), their_prefix)),
-            "{prefix} record {index}: value"
-        );
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn events_equal_debeziums_for_every_column_type() {
@@ -217,11 +120,11 @@ async fn events_equal_debeziums_for_every_column_type() {
     let ours = consume_records(&worker.bootstrap, "kc.public.parity_types", 12, WAIT).await;
     assert_eq!(ours.len(), theirs.len(), "as many records\n{}", logs());
     assert_eq!(theirs.len(), 12, "{}", logs());
-    let toasted = parsed(Some(&ours[10].value), "kc");
+    let toasted = debezium_event(Some(&ours[10].value), "kc");
     assert_eq!(toasted["payload"]["after"]["note"], "__debezium_unavailable_value");
-    let added = parsed(Some(&ours[11].value), "kc");
+    let added = debezium_event(Some(&ours[11].value), "kc");
     assert_eq!(added["payload"]["after"]["extra"], 5);
-    assert_same(&theirs, &ours, "kc", "dbz");
+    assert_same_events(&theirs, &ours, "kc", "dbz");
     for (prefix, their_prefix, _) in MODES {
         let theirs = consume_records(
             &worker.bootstrap,
@@ -232,12 +135,12 @@ async fn events_equal_debeziums_for_every_column_type() {
         .await;
         let ours = consume_records(&worker.bootstrap, &format!("{prefix}.public.parity_types"), 12, WAIT).await;
         assert_eq!((theirs.len(), ours.len()), (12, 12), "{prefix}\n{}", logs());
-        assert_same(&theirs, &ours, prefix, their_prefix);
+        assert_same_events(&theirs, &ours, prefix, their_prefix);
     }
     let theirs = consume_records(&worker.bootstrap, "dbzu.public.parity_types", 9, WAIT).await;
     let ours = consume_records(&worker.bootstrap, "kcu.public.parity_types", 9, WAIT).await;
     assert_eq!((theirs.len(), ours.len()), (9, 9), "unwrapped\n{}", logs());
-    assert_same(&theirs, &ours, "kcu", "dbzu");
+    assert_same_events(&theirs, &ours, "kcu", "dbzu");
     drop(debezium);
     drop(worker);
     drop_slots(&slots, &slots).await;
@@ -300,7 +203,7 @@ async fn assert_topic_same(bootstrap: &str, prefixes: (&str, &str), topic: &str,
         (count, count),
         "{topic}\n{logs}"
     );
-    assert_same(&their_records, &our_records, ours, theirs);
+    assert_same_events(&their_records, &our_records, ours, theirs);
 }
 
 #[tokio::test(flavor = "multi_thread")]

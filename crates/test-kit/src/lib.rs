@@ -6,8 +6,10 @@ mod broker_process;
 pub mod child_worker;
 pub mod compliance;
 pub mod databases;
+pub mod debezium;
 mod java_stores;
 mod kafka;
+pub mod postgres_cdc;
 mod postgres_server;
 mod process;
 mod quickstart;
@@ -21,7 +23,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-pub use apache_jars::{apache_connect, apache_jar, apache_jars};
+pub use apache_jars::{apache_connect, apache_jars, apache_jars_named, java_plugin_worker, plugin_directory};
 pub use broker_process::BrokerProcess;
 pub use java_stores::{JavaStores, STORE_PASSWORD, java_stores};
 pub use kafka::{

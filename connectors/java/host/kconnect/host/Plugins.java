@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,42 +122,52 @@ final class Plugins {
     }
 
     private void discover(ClassLoader loader) {
-        for (Map.Entry<Class<?>, String> type : TYPES.entrySet()) {
-            ServiceLoader<?> services = ServiceLoader.load(type.getKey(), loader);
-            for (ServiceLoader.Provider<?> provider : services.stream().collect(Collectors.toList())) {
-                Class<?> plugin;
-                try {
-                    plugin = provider.type();
-                } catch (ServiceConfigurationError | LinkageError broken) {
-                    System.err.println("kconnect host: skipping a plugin of " + type.getKey().getName() + ": " + broken);
-                    continue;
-                }
-                if (plugin.getClassLoader() != loader || loaders.containsKey(plugin.getName())) {
-                    continue;
-                }
-                loaders.put(plugin.getName(), loader);
-                describe(plugin, type.getValue(), loader);
-            }
-        }
-    }
-
-    private void describe(Class<?> plugin, String type, ClassLoader loader) {
-        Map<String, Object> description = new LinkedHashMap<>();
-        description.put("class", plugin.getName());
-        description.put("type", type);
-        description.put("location", loader instanceof PluginLoader ? ((PluginLoader) loader).location() : "classpath");
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
         Thread.currentThread().setContextClassLoader(loader);
         try {
-            Object instance = plugin.getDeclaredConstructor().newInstance();
-            description.put("version", version(instance));
-            description.put("config", ConfigJson.keys(configDef(instance)));
+            for (Map.Entry<Class<?>, String> type : TYPES.entrySet()) {
+                Iterator<?> providers = ServiceLoader.load(type.getKey(), loader).iterator();
+                while (true) {
+                    Object plugin;
+                    try {
+                        if (!providers.hasNext()) {
+                            break;
+                        }
+                        plugin = providers.next();
+                    } catch (ServiceConfigurationError | LinkageError broken) {
+                        // As Apache: a plugin that cannot load is skipped, the others still are found.
+                        System.err.println("kconnect host: skipping a " + type.getKey().getSimpleName() + " of "
+                            + location(loader) + ": " + broken);
+                        continue;
+                    }
+                    Class<?> found = plugin.getClass();
+                    if (found.getClassLoader() == loader && !loaders.containsKey(found.getName())) {
+                        loaders.put(found.getName(), loader);
+                        describe(plugin, type.getValue(), loader);
+                    }
+                }
+            }
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+    }
+
+    private static String location(ClassLoader loader) {
+        return loader instanceof PluginLoader ? ((PluginLoader) loader).location() : "classpath";
+    }
+
+    private void describe(Object plugin, String type, ClassLoader loader) {
+        Map<String, Object> description = new LinkedHashMap<>();
+        description.put("class", plugin.getClass().getName());
+        description.put("type", type);
+        description.put("location", location(loader));
+        try {
+            description.put("version", version(plugin));
+            description.put("config", ConfigJson.keys(configDef(plugin)));
         } catch (Throwable unusable) {
             description.put("version", "undefined");
             description.put("config", List.of());
             description.put("error", unusable.toString());
-        } finally {
-            Thread.currentThread().setContextClassLoader(previous);
         }
         descriptions.add(description);
     }

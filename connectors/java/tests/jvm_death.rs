@@ -1,0 +1,102 @@
+//! A JVM killed under a running Java connector fails only what ran in it: the Java connector's
+//! task is FAILED with the JVM's death in its trace, a built-in connector of the same worker goes
+//! on moving records, the REST API answers, and restarting the task starts a new JVM that resumes
+//! from the committed offsets.
+
+use std::time::Duration;
+
+use kconnect_test_kit::{
+    TestWorker, append_lines, consume_records, java_plugin_worker, numbered_lines, plugin_directory,
+};
+use reqwest::Method;
+
+kconnect_test_kit::worker_entry!(kconnect::run, kconnect_api::PluginTable::new());
+
+const WAIT: Duration = Duration::from_secs(60);
+/// The embedded broker creates no topic by itself.
+const TOPIC_CREATION: &str = "topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n";
+
+/// The host JVMs whose parent is process `parent`.
+fn host_jvms(parent: u32) -> Vec<u32> {
+    let output = std::process::Command::new("pgrep")
+        .args(["-P", &parent.to_string(), "-f", "kconnect.host.Host"])
+        .output()
+        .expect("pgrep");
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .filter_map(|pid| pid.parse().ok())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_jvm_fails_its_tasks_alone_and_a_restart_brings_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.txt");
+    append_lines(&input, numbered_lines(0, 100));
+    let plugin_path = plugin_directory(dir.path(), "connect-file", &["connect-file-"]);
+    let java = format!(
+        "name=java-file\nconnector.class=org.apache.kafka.connect.file.FileStreamSourceConnector\n\
+         file={}\ntopic=java-lines\n{TOPIC_CREATION}",
+        input.display()
+    );
+    let native = format!(
+        "name=native\nconnector.class={}\ntopic=native-records\nrecords=1000000\nbatch.size=1\npoll.delay.ms=20\n\
+         {TOPIC_CREATION}",
+        kconnect_test_plugins::SCRIPTED_SOURCE
+    );
+    let worker_lines = format!("{}offset.flush.interval.ms=500\n", java_plugin_worker(&plugin_path));
+    let worker = TestWorker::start_with(false, &worker_lines, &[&java, &native]).await;
+    let first = consume_records(&worker.bootstrap, "java-lines", 100, WAIT).await;
+    assert_eq!(first.len(), 100, "{}", worker.process.log());
+    // Let an offset flush record the lines read.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let jvms = host_jvms(worker.process.pid());
+    assert_eq!(jvms.len(), 1, "one JVM hosts the worker's Java plugins: {jvms:?}");
+    let native_before = consume_records(&worker.bootstrap, "native-records", 1, WAIT).await;
+    assert!(!native_before.is_empty(), "{}", worker.process.log());
+    std::process::Command::new("kill")
+        .args(["-9", &jvms[0].to_string()])
+        .status()
+        .unwrap();
+
+    let failed = worker.rest.wait_for_task_state("java-file", "FAILED", WAIT).await;
+    assert_eq!(failed["state"], "FAILED", "{failed}\n{}", worker.process.log());
+    let trace = failed["trace"].as_str().unwrap_or_default();
+    assert!(trace.contains("JVM"), "the trace says the JVM is gone: {trace}");
+    let native = worker.rest.state("native").await;
+    assert_eq!(native["tasks"][0]["state"], "RUNNING", "{native}");
+    let count = |records: Vec<_>| records.len();
+    let moved = count(consume_records(&worker.bootstrap, "native-records", 100_000, Duration::from_secs(2)).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let moved_later =
+        count(consume_records(&worker.bootstrap, "native-records", 100_000, Duration::from_secs(2)).await);
+    assert!(
+        moved_later > moved,
+        "the built-in connector goes on: {moved} then {moved_later}"
+    );
+
+    let (status, body, _) = worker
+        .rest
+        .call(
+            Method::POST,
+            "/connectors/java-file/restart?includeTasks=true&onlyFailed=true",
+            None,
+        )
+        .await;
+    assert!(status < 300, "{status} {body}");
+    let running = worker.rest.wait_for_task_state("java-file", "RUNNING", WAIT).await;
+    assert_eq!(running["state"], "RUNNING", "{running}\n{}", worker.process.log());
+    assert_eq!(host_jvms(worker.process.pid()).len(), 1, "a new JVM runs it");
+    append_lines(&input, numbered_lines(100, 50));
+    let all = consume_records(&worker.bootstrap, "java-lines", 150, WAIT).await;
+    let values: Vec<&str> = all.iter().map(|r| r.value.as_str()).collect();
+    assert!(all.len() >= 150, "{} records\n{}", all.len(), worker.process.log());
+    for line in numbered_lines(100, 50) {
+        assert!(
+            values.iter().any(|v| v.contains(&line)),
+            "{line} arrives after the restart"
+        );
+    }
+    assert_eq!(all.len(), 150, "resumed from the committed offset, not from the start");
+}
