@@ -349,10 +349,8 @@ fn read_schema_and_value(input: &mut Reader<'_>) -> Result<SchemaAndValue, JavaE
     Ok(SchemaAndValue::new(schema, value))
 }
 
-/// Reads a source record the JVM's task polled.
-pub fn read_source_record(input: &mut Reader<'_>) -> Result<SourceRecord, JavaError> {
-    let partition = read_offset_map(input)?.unwrap_or_default();
-    let offset = read_offset_map(input)?.unwrap_or_default();
+/// Reads what every record has: topic, partition, key, value, timestamp and headers.
+pub fn read_core(input: &mut Reader<'_>) -> Result<RecordCore, JavaError> {
     let topic = input.string()?;
     let kafka_partition = input.optional_i32()?;
     let key = read_schema_and_value(input)?;
@@ -369,7 +367,54 @@ pub fn read_source_record(input: &mut Reader<'_>) -> Result<SourceRecord, JavaEr
     core.key = key;
     core.timestamp = timestamp;
     core.headers = headers;
-    Ok(SourceRecord::new(partition, offset, core))
+    Ok(core)
+}
+
+fn write_core(out: &mut Writer, core: &RecordCore) {
+    out.string(&core.topic).optional_i32(core.kafka_partition);
+    write_schema_and_value(out, &core.key);
+    write_schema_and_value(out, &core.value);
+    out.optional_i64(core.timestamp);
+    write_headers(out, &core.headers);
+}
+
+fn write_headers(out: &mut Writer, headers: &Headers) {
+    out.count(headers.len());
+    for Header { key, schema, value } in headers.iter() {
+        out.string(key);
+        write_schema(out, schema.as_ref());
+        write_value(out, value);
+    }
+}
+
+/// Reads a source record the JVM's task polled.
+pub fn read_source_record(input: &mut Reader<'_>) -> Result<SourceRecord, JavaError> {
+    let partition = read_offset_map(input)?.unwrap_or_default();
+    let offset = read_offset_map(input)?.unwrap_or_default();
+    Ok(SourceRecord::new(partition, offset, read_core(input)?))
+}
+
+/// A record of either kind as a Java transformation or predicate receives it: a source record
+/// (kind 0) with its source partition and offset, or a sink record (kind 1).
+pub trait ChainWire {
+    /// Writes the record, its kind first.
+    fn write_chain(&self, out: &mut Writer);
+}
+
+impl ChainWire for SourceRecord {
+    fn write_chain(&self, out: &mut Writer) {
+        out.u8(0);
+        write_offset_map(out, &self.source_partition);
+        write_offset_map(out, &self.source_offset);
+        write_core(out, &self.core);
+    }
+}
+
+impl ChainWire for SinkRecord {
+    fn write_chain(&self, out: &mut Writer) {
+        out.u8(1);
+        write_sink_record(out, self);
+    }
 }
 
 /// Writes a sink record for the JVM's task.

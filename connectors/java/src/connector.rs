@@ -31,6 +31,15 @@ pub struct JavaPlugin {
     pub keys: Arc<Vec<ConfigKeyInfo>>,
 }
 
+impl JavaPlugin {
+    /// The plugin's keys as a ConfigDef.
+    pub fn config_def(&self) -> ConfigDef {
+        self.keys
+            .iter()
+            .fold(ConfigDef::new(), |def, key| def.define(config_key(key)))
+    }
+}
+
 /// The direction of a [`JavaConnector`].
 pub trait Direction: Send + Sync + 'static {}
 

@@ -10,6 +10,7 @@
 //! no JVM behind). A JVM that dies fails the tasks it ran, and the next start of a connector or
 //! task starts a new one.
 
+mod chain;
 mod codec;
 pub mod config;
 mod connector;
@@ -23,8 +24,9 @@ mod wire;
 
 use std::sync::Arc;
 
-use kconnect_api::{ConnectorFactory, PluginTable};
+use kconnect_api::{ConnectorFactory, PluginTable, PredicateFactory, TransformationFactory};
 
+use chain::{JavaPredicate, JavaTransformation};
 pub use config::{JavaSettings, Prefer};
 use connector::{JavaConnector, JavaPlugin, Sink, Source};
 pub use error::JavaError;
@@ -68,19 +70,43 @@ impl JavaPlugins {
                 version: plugin.version.clone(),
                 keys: Arc::new(plugin.config.clone()),
             };
-            let factory = match plugin.plugin_type.as_str() {
-                "source" => {
-                    ConnectorFactory::Source(Arc::new(move || Box::new(JavaConnector::<Source>::new(java.clone()))))
-                }
-                "sink" => ConnectorFactory::Sink(Arc::new(move || Box::new(JavaConnector::<Sink>::new(java.clone())))),
+            let (class, version) = (plugin.class.clone(), plugin.version.clone());
+            table = match plugin.plugin_type.as_str() {
+                "source" => table.loaded_connector(class, version, source_connector(java)),
+                "sink" => table.loaded_connector(class, version, sink_connector(java)),
+                "transformation" => table.loaded_transformation(class, version, transformation(java)),
+                "predicate" => table.loaded_predicate(class, version, predicate(java)),
                 other => {
-                    tracing::info!(class = %plugin.class, "found a Java {other} on plugin.path; kconnect runs Java connectors, and uses its own {other}s");
+                    tracing::info!(class = %plugin.class, "found a Java {other} on plugin.path; kconnect uses its own {other}s");
                     continue;
                 }
             };
-            tracing::info!(class = %plugin.class, version = %plugin.version, location = %plugin.location, "Java connector found");
-            table = table.loaded_connector(plugin.class.clone(), plugin.version.clone(), factory);
+            tracing::info!(class = %plugin.class, version = %plugin.version, location = %plugin.location, "Java {} found", plugin.plugin_type);
         }
         Ok(Some(Self { table, found }))
     }
+}
+
+fn source_connector(plugin: JavaPlugin) -> ConnectorFactory {
+    ConnectorFactory::Source(Arc::new(move || Box::new(JavaConnector::<Source>::new(plugin.clone()))))
+}
+
+fn sink_connector(plugin: JavaPlugin) -> ConnectorFactory {
+    ConnectorFactory::Sink(Arc::new(move || Box::new(JavaConnector::<Sink>::new(plugin.clone()))))
+}
+
+fn transformation(plugin: JavaPlugin) -> TransformationFactory {
+    let sink = plugin.clone();
+    TransformationFactory::new(
+        move || Box::new(JavaTransformation::new(plugin.clone())),
+        move || Box::new(JavaTransformation::new(sink.clone())),
+    )
+}
+
+fn predicate(plugin: JavaPlugin) -> PredicateFactory {
+    let sink = plugin.clone();
+    PredicateFactory::new(
+        move || Box::new(JavaPredicate::new(plugin.clone())),
+        move || Box::new(JavaPredicate::new(sink.clone())),
+    )
 }

@@ -50,6 +50,14 @@ pub mod op {
     pub const SINK_PUT: u8 = 13;
     /// Offsets to commit: handle, offsets; answers the offsets safe to commit.
     pub const SINK_PRE_COMMIT: u8 = 14;
+    /// Create and configure a transformation or predicate: handle, class, config.
+    pub const CHAIN_START: u8 = 15;
+    /// Apply a transformation: handle, record; answers whether a record follows, and its core.
+    pub const TRANSFORM: u8 = 16;
+    /// Test a predicate: handle, record; answers a boolean.
+    pub const TEST: u8 = 17;
+    /// Close a transformation or predicate: handle.
+    pub const CHAIN_CLOSE: u8 = 18;
     /// The answer to a call of the JVM.
     pub const CALL_REPLY: u8 = 127;
 }
@@ -215,9 +223,14 @@ impl Jvm {
         lock(&self.child).id()
     }
 
+    /// A new handle, for a plugin that asks nothing of the runtime.
+    pub fn next_handle(&self) -> u64 {
+        self.shared.next_handle.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// A new handle whose calls and events `handler` answers.
     pub fn register(&self, handler: Arc<dyn Handler>) -> u64 {
-        let handle = self.shared.next_handle.fetch_add(1, Ordering::Relaxed);
+        let handle = self.next_handle();
         lock(&self.shared.handlers).insert(handle, handler);
         handle
     }

@@ -81,6 +81,15 @@ impl Writer {
         self.bytes(text.as_bytes())
     }
 
+    /// An integer that may be absent.
+    pub fn optional_i32(&mut self, value: Option<i32>) -> &mut Self {
+        self.bool(value.is_some());
+        if let Some(value) = value {
+            self.i32(value);
+        }
+        self
+    }
+
     /// A long that may be absent.
     pub fn optional_i64(&mut self, value: Option<i64>) -> &mut Self {
         self.bool(value.is_some());

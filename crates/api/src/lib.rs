@@ -30,7 +30,9 @@ pub use connector::{Connector, ConnectorContext, ConnectorKind};
 pub use converter::{Converter, HeaderConverter};
 pub use error::{ConnectError, Result};
 pub use header::{Header, Headers};
-pub use plugin::{ChainRecord, ConnectorFactory, PluginClass, PluginTable, PluginType};
+pub use plugin::{
+    ChainRecord, ConnectorFactory, PluginClass, PluginTable, PluginType, PredicateFactory, TransformationFactory,
+};
 pub use record::{ConnectRecord, OffsetMap, RecordCore, SchemaAndValue, SinkRecord, SourceRecord};
 pub use schema::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType};
 pub use sink::{SinkConnector, SinkTask, SinkTaskContext, TopicPartition};

@@ -58,18 +58,49 @@ type HeaderConverterFactory = fn() -> Box<dyn HeaderConverter>;
 /// Makes a new, unconfigured config provider.
 type ConfigProviderFactory = fn() -> Box<dyn ConfigProvider>;
 
+/// Makes a new, unconfigured value: a function of a built-in family, or a closure over what a
+/// plugin loaded at run time needs.
+type Make<T> = Arc<dyn Fn() -> T + Send + Sync>;
+
 /// Makes a new transformation for source records and one for sink records.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TransformationFactory {
-    source: fn() -> Box<dyn Transformation<SourceRecord>>,
-    sink: fn() -> Box<dyn Transformation<SinkRecord>>,
+    source: Make<Box<dyn Transformation<SourceRecord>>>,
+    sink: Make<Box<dyn Transformation<SinkRecord>>>,
+}
+
+impl TransformationFactory {
+    /// The factory of a transformation made by `source` for source records and `sink` for sink
+    /// records.
+    pub fn new(
+        source: impl Fn() -> Box<dyn Transformation<SourceRecord>> + Send + Sync + 'static,
+        sink: impl Fn() -> Box<dyn Transformation<SinkRecord>> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            source: Arc::new(source),
+            sink: Arc::new(sink),
+        }
+    }
 }
 
 /// Makes a new predicate for source records and one for sink records.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PredicateFactory {
-    source: fn() -> Box<dyn Predicate<SourceRecord>>,
-    sink: fn() -> Box<dyn Predicate<SinkRecord>>,
+    source: Make<Box<dyn Predicate<SourceRecord>>>,
+    sink: Make<Box<dyn Predicate<SinkRecord>>>,
+}
+
+impl PredicateFactory {
+    /// The factory of a predicate made by `source` for source records and `sink` for sink records.
+    pub fn new(
+        source: impl Fn() -> Box<dyn Predicate<SourceRecord>> + Send + Sync + 'static,
+        sink: impl Fn() -> Box<dyn Predicate<SinkRecord>> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            source: Arc::new(source),
+            sink: Arc::new(sink),
+        }
+    }
 }
 
 /// The records a transformation chain runs on: source and sink records, each taking its own
@@ -140,6 +171,16 @@ impl<F> Entry<F> {
         }
     }
 
+    /// An entry found at run time, with its own version.
+    fn loaded(class: String, suffix: &'static str, version: String, create: F) -> Self {
+        Self {
+            class: Cow::Owned(class),
+            suffix,
+            version: Some(version.into()),
+            create,
+        }
+    }
+
     fn matches(&self, name: &str) -> bool {
         let class: &str = &self.class;
         let simple = class.rsplit('.').next().unwrap_or(class);
@@ -199,13 +240,25 @@ impl PluginTable {
     /// Adds a connector found at run time (a Java plugin on `plugin.path`) under its class name,
     /// with its own version.
     pub fn loaded_connector(mut self, class: String, version: String, create: ConnectorFactory) -> Self {
-        let entry = Entry {
-            class: Cow::Owned(class),
-            suffix: "Connector",
-            version: Some(version.into()),
-            create,
-        };
-        merge(&mut self.connectors, vec![entry]);
+        merge(
+            &mut self.connectors,
+            vec![Entry::loaded(class, "Connector", version, create)],
+        );
+        self
+    }
+
+    /// Adds a transformation found at run time under its class name, with its own version.
+    pub fn loaded_transformation(mut self, class: String, version: String, create: TransformationFactory) -> Self {
+        merge(
+            &mut self.transformations,
+            vec![Entry::loaded(class, "", version, create)],
+        );
+        self
+    }
+
+    /// Adds a predicate found at run time under its class name, with its own version.
+    pub fn loaded_predicate(mut self, class: String, version: String, create: PredicateFactory) -> Self {
+        merge(&mut self.predicates, vec![Entry::loaded(class, "", version, create)]);
         self
     }
 
@@ -232,7 +285,7 @@ impl PluginTable {
         source: fn() -> Box<dyn Transformation<SourceRecord>>,
         sink: fn() -> Box<dyn Transformation<SinkRecord>>,
     ) -> Self {
-        let entry = Entry::new(class, "", TransformationFactory { source, sink });
+        let entry = Entry::new(class, "", TransformationFactory::new(source, sink));
         merge(&mut self.transformations, vec![entry]);
         self
     }
@@ -244,7 +297,7 @@ impl PluginTable {
         source: fn() -> Box<dyn Predicate<SourceRecord>>,
         sink: fn() -> Box<dyn Predicate<SinkRecord>>,
     ) -> Self {
-        let entry = Entry::new(class, "", PredicateFactory { source, sink });
+        let entry = Entry::new(class, "", PredicateFactory::new(source, sink));
         merge(&mut self.predicates, vec![entry]);
         self
     }

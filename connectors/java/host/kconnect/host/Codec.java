@@ -11,6 +11,7 @@ import java.util.Map;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
@@ -362,6 +363,38 @@ final class Codec {
         long originalOffset = in.i64();
         return new SinkRecord(topic, partition, keySchema, key, valueSchema, value, offset, timestamp,
             timestampType, headers, originalTopic, originalPartition, originalOffset);
+    }
+
+    /**
+     * A record a transformation or predicate is applied to: a source record (kind 0) with its
+     * source partition and offset, or a sink record (kind 1) as {@link #readSinkRecord} reads it.
+     */
+    static ConnectRecord<?> readChainRecord(Wire.In in) throws IOException {
+        if (in.u8() == 1) {
+            return readSinkRecord(in);
+        }
+        Map<String, Object> partition = readOffsetMap(in);
+        Map<String, Object> offset = readOffsetMap(in);
+        String topic = in.string();
+        Integer kafkaPartition = in.optionalI32();
+        Schema keySchema = readSchema(in);
+        Object key = readValue(in, keySchema);
+        Schema valueSchema = readSchema(in);
+        Object value = readValue(in, valueSchema);
+        Long timestamp = in.optionalI64();
+        Headers headers = readHeaders(in);
+        return new SourceRecord(partition, offset, topic, kafkaPartition, keySchema, key, valueSchema, value,
+            timestamp, headers);
+    }
+
+    /** What a transformation may change of a record: topic, partition, key, value, timestamp, headers. */
+    static void writeRecordCore(Wire.Out out, ConnectRecord<?> record) throws IOException {
+        out.string(record.topic());
+        out.optionalI32(record.kafkaPartition());
+        writeSchemaAndValue(out, record.keySchema(), record.key());
+        writeSchemaAndValue(out, record.valueSchema(), record.value());
+        out.optionalI64(record.timestamp());
+        writeHeaders(out, record.headers());
     }
 
     private static TimestampType timestampType(int tag) {

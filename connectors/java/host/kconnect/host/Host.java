@@ -30,6 +30,9 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
+import org.apache.kafka.connect.connector.ConnectRecord;
+import org.apache.kafka.connect.transforms.Transformation;
+import org.apache.kafka.connect.transforms.predicates.Predicate;
 
 /**
  * The JVM side of kconnect's Java plugin host: reads requests from standard input, runs the
@@ -53,6 +56,10 @@ public final class Host {
     static final int SINK_CLOSE = 12;
     static final int SINK_PUT = 13;
     static final int SINK_PRE_COMMIT = 14;
+    static final int CHAIN_START = 15;
+    static final int TRANSFORM = 16;
+    static final int TEST = 17;
+    static final int CHAIN_CLOSE = 18;
     static final int CALL_REPLY = 127;
     // Frames the host sends.
     static final int OK = 0;
@@ -124,7 +131,8 @@ public final class Host {
             }
             case CONNECTOR_START:
             case SOURCE_START:
-            case SINK_START: {
+            case SINK_START:
+            case CHAIN_START: {
                 long handle = request.i64();
                 String className = request.string();
                 Map<String, String> config = request.stringMap();
@@ -218,9 +226,42 @@ public final class Host {
                 instance.submit(() -> answer(id, () -> preCommit((SinkTask) instance.plugin, offsets)));
                 return;
             }
+            case TRANSFORM: {
+                ConnectRecord<?> record = Codec.readChainRecord(request);
+                instance.submit(() -> answer(id, () -> transform(instance, record)));
+                return;
+            }
+            case TEST: {
+                ConnectRecord<?> record = Codec.readChainRecord(request);
+                instance.submit(() -> answer(id, () -> test(instance, record)));
+                return;
+            }
+            case CHAIN_CLOSE:
+                instance.submit(() -> answer(id, () -> {
+                    instances.remove(handle);
+                    ((AutoCloseable) instance.plugin).close();
+                    instance.close();
+                    return new Wire.Out();
+                }));
+                return;
             default:
                 fail(id, new IllegalArgumentException("unknown request " + op));
         }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Wire.Out transform(Instance instance, ConnectRecord record) throws IOException {
+        Object transformed = ((Transformation) instance.plugin).apply(record);
+        Wire.Out reply = new Wire.Out().bool(transformed != null);
+        if (transformed != null) {
+            Codec.writeRecordCore(reply, (ConnectRecord<?>) transformed);
+        }
+        return reply;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Wire.Out test(Instance instance, ConnectRecord record) throws IOException {
+        return new Wire.Out().bool(((Predicate) instance.plugin).test(record));
     }
 
     /** A request's work, run on the thread the request belongs to. */
@@ -310,6 +351,15 @@ public final class Host {
 
     private Wire.Out create(int op, long handle, String className, Map<String, String> config) throws Exception {
         ClassLoader loader = plugins.loader(className);
+        if (op == CHAIN_START) {
+            org.apache.kafka.common.Configurable plugin = (org.apache.kafka.common.Configurable) plugins.newInstance(className);
+            Instance instance = new Instance(handle, plugin, loader);
+            instances.put(handle, instance);
+            return instance.submit(() -> {
+                plugin.configure(config);
+                return new Wire.Out();
+            }).get();
+        }
         Connector connector = (Connector) plugins.newInstance(className);
         if (op == CONNECTOR_START) {
             Instance instance = new Instance(handle, connector, loader);
