@@ -20,7 +20,7 @@ struct Configured {
 
 impl Configured {
     fn start(plugin: &JavaPlugin, config: &ConfigMap) -> Result<Self, JavaError> {
-        let jvm = plugin.pool.jvm()?;
+        let jvm = plugin.pool.shared()?;
         let handle = jvm.next_handle();
         let mut request = Writer::new();
         request

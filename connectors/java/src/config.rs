@@ -14,6 +14,20 @@ pub const CLASSPATH: &str = "kconnect.java.classpath";
 pub const JAVA_OPTS: &str = "kconnect.java.opts";
 /// kconnect's: which plugin runs when a class is both built in and on plugin.path.
 pub const PREFER: &str = "kconnect.plugins.prefer";
+/// kconnect's: one JVM for all Java plugins, or one per connector.
+pub const ISOLATION: &str = "kconnect.java.isolation";
+/// kconnect's, in a task configuration: the connector whose JVM the task runs in.
+pub const TASK_CONNECTOR: &str = "kconnect.java.connector";
+
+/// How Java connectors share JVMs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// One JVM for every Java plugin of the worker (the default).
+    Worker,
+    /// A JVM per connector, for it and its tasks, with the connector's own `kconnect.java.opts`:
+    /// one connector's out-of-memory or crash takes no other down.
+    Connector,
+}
 
 /// What to do with a class both built in and on `plugin.path`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +50,8 @@ pub struct JavaSettings {
     pub java_opts: Vec<String>,
     /// Which plugin wins a class found twice.
     pub prefer: Prefer,
+    /// How connectors share JVMs.
+    pub isolation: Isolation,
 }
 
 impl PluginConfig for JavaSettings {
@@ -57,7 +73,14 @@ impl PluginConfig for JavaSettings {
                 ConfigKey::new(JAVA_OPTS, ConfigType::String)
                     .default_value(ConfigValue::String(String::new()))
                     .importance(Importance::Low)
-                    .doc("kconnect only: options of the JVM hosting Java plugins, such as -Xmx512m."),
+                    .doc("kconnect only: options of the JVM hosting Java plugins, such as -Xmx512m. In a connector's configuration, with kconnect.java.isolation=connector: options of that connector's own JVM, after the worker's."),
+            )
+            .define(
+                ConfigKey::new(ISOLATION, ConfigType::String)
+                    .default_value(ConfigValue::String("worker".into()))
+                    .validator(Validator::OneOfIgnoreCase(vec!["worker".into(), "connector".into()]))
+                    .importance(Importance::Low)
+                    .doc("kconnect only: worker runs every Java plugin in one JVM; connector gives each Java connector (and its tasks) a JVM of its own, started with the kconnect.java.opts of the connector's configuration after the worker's, so that one connector running out of memory or crashing fails no other."),
             )
             .define(
                 ConfigKey::new(PREFER, ConfigType::String)
@@ -82,6 +105,11 @@ impl PluginConfig for JavaSettings {
                 Prefer::Java
             } else {
                 Prefer::Native
+            },
+            isolation: if parsed.get_string(ISOLATION)?.eq_ignore_ascii_case("connector") {
+                Isolation::Connector
+            } else {
+                Isolation::Worker
             },
         })
     }

@@ -12,7 +12,7 @@ use kconnect_api::{
 };
 
 use crate::error::JavaError;
-use crate::pool::JvmPool;
+use crate::pool::{JvmPool, Scope};
 use crate::protocol::{Handler, Jvm, op};
 use crate::sink::JavaSinkTask;
 use crate::source::JavaSourceTask;
@@ -53,6 +53,7 @@ impl Direction for Sink {}
 /// A connector that runs in the JVM.
 pub struct JavaConnector<D: Direction> {
     plugin: JavaPlugin,
+    scope: Scope,
     running: Option<(Arc<Jvm>, u64)>,
     direction: PhantomData<D>,
 }
@@ -62,6 +63,7 @@ impl<D: Direction> JavaConnector<D> {
     pub fn new(plugin: JavaPlugin) -> Self {
         Self {
             plugin,
+            scope: Scope::default(),
             running: None,
             direction: PhantomData,
         }
@@ -159,7 +161,7 @@ impl<D: Direction> Connector for JavaConnector<D> {
 
     /// The plugin's own `validate`, run in the JVM.
     fn validate(&self, config: &ConfigMap) -> ConfigInfos {
-        let validated = self.plugin.pool.jvm().and_then(|jvm| {
+        let validated = self.plugin.pool.shared().and_then(|jvm| {
             let mut request = Writer::new();
             request.string(&self.plugin.class).string_map(config.iter());
             let answer = jvm.request_blocking(op::VALIDATE, request)?;
@@ -180,7 +182,8 @@ impl<D: Direction> Connector for JavaConnector<D> {
     }
 
     async fn start(&mut self, context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
-        let jvm = self.plugin.pool.jvm()?;
+        self.scope = Scope::of_connector(&config);
+        let jvm = self.plugin.pool.jvm(&self.scope)?;
         let handle = jvm.register(Arc::new(ConnectorEvents { context }));
         let mut request = Writer::new();
         request
@@ -201,9 +204,10 @@ impl<D: Direction> Connector for JavaConnector<D> {
         request.i64(*handle as i64).count(max_tasks);
         let answer = jvm.request_blocking(op::TASK_CONFIGS, request)?;
         let mut input = Reader::new(&answer);
-        let configs = (0..input.count()?)
+        let mut configs = (0..input.count()?)
             .map(|_| input.string_map())
             .collect::<Result<Vec<_>, JavaError>>()?;
+        configs.iter_mut().for_each(|config| self.scope.mark_task(config));
         Ok(configs)
     }
 
@@ -215,6 +219,7 @@ impl<D: Direction> Connector for JavaConnector<D> {
         request.i64(handle as i64);
         let stopped = jvm.request(op::CONNECTOR_STOP, request).await;
         jvm.unregister(handle);
+        self.plugin.pool.release(&self.scope);
         stopped.map(drop).map_err(Into::into)
     }
 }

@@ -66,12 +66,14 @@ impl Launcher {
         })
     }
 
-    /// Starts a host JVM with piped standard streams. A JVM that runs out of memory exits, so
-    /// that its connectors fail and restart instead of limping on.
-    pub fn spawn(&self) -> Result<std::process::Child, JavaError> {
+    /// Starts a host JVM with piped standard streams, with the worker's options and then
+    /// `connector_options`. A JVM that runs out of memory exits, so that its connectors fail and
+    /// restart instead of limping on.
+    pub fn spawn(&self, connector_options: &[String]) -> Result<std::process::Child, JavaError> {
         Command::new(&self.java)
             .arg("-XX:+ExitOnOutOfMemoryError")
             .args(&self.options)
+            .args(connector_options)
             .arg("-cp")
             .arg(&self.classpath)
             .arg(MAIN_CLASS)

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use kconnect_api::{ConnectorFactory, PluginTable, PredicateFactory, TransformationFactory};
 
 use chain::{JavaPredicate, JavaTransformation};
-pub use config::{JavaSettings, Prefer};
+pub use config::{Isolation, JavaSettings, Prefer};
 use connector::{JavaConnector, JavaPlugin, Sink, Source};
 pub use error::JavaError;
 use launcher::Launcher;
@@ -55,8 +55,8 @@ impl JavaPlugins {
             .iter()
             .map(|path| path.display().to_string())
             .collect();
-        let pool = Arc::new(JvmPool::new(launcher, plugin_path));
-        let (_, found) = pool.jvm_and_plugins()?;
+        let pool = Arc::new(JvmPool::new(launcher, plugin_path, settings.isolation));
+        let (_, found) = pool.jvm_and_plugins(&Default::default())?;
         let found = found.unwrap_or_default();
         let mut table = PluginTable::new();
         for plugin in &found {

@@ -11,6 +11,7 @@ use kconnect_api::{ConnectError, Result, SinkRecord, SinkTask, SinkTaskContext, 
 use crate::codec::{read_partitions, write_partitions, write_sink_record};
 use crate::connector::JavaPlugin;
 use crate::error::JavaError;
+use crate::pool::Scope;
 use crate::protocol::{Handler, Jvm, op};
 use crate::wire::{Reader, Writer};
 
@@ -107,8 +108,8 @@ impl JavaSinkTask {
 #[async_trait]
 impl SinkTask for JavaSinkTask {
     async fn start(&mut self, context: Arc<dyn SinkTaskContext>) -> Result<()> {
-        let jvm = self.plugin.pool.jvm()?;
-        let config = context.configs().clone();
+        let (scope, config) = Scope::of_task(context.configs());
+        let jvm = self.plugin.pool.jvm(&scope)?;
         let events = Arc::new(SinkEvents {
             context,
             errant: Mutex::new(Vec::new()),

@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use crate::codec::{read_offset_map, read_source_record, write_offset_map};
 use crate::connector::JavaPlugin;
 use crate::error::JavaError;
+use crate::pool::Scope;
 use crate::protocol::{Handler, Jvm, op};
 use crate::wire::{Reader, Writer};
 
@@ -93,8 +94,8 @@ impl JavaSourceTask {
 #[async_trait]
 impl SourceTask for JavaSourceTask {
     async fn start(&mut self, context: Arc<dyn SourceTaskContext>) -> Result<()> {
-        let jvm = self.plugin.pool.jvm()?;
-        let config = context.configs().clone();
+        let (scope, config) = Scope::of_task(context.configs());
+        let jvm = self.plugin.pool.jvm(&scope)?;
         let handle = jvm.register(Arc::new(SourceCalls { context }));
         let mut request = Writer::new();
         request

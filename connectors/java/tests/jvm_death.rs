@@ -18,8 +18,13 @@ const TOPIC_CREATION: &str = "topic.creation.default.partitions=1\ntopic.creatio
 
 /// The host JVMs whose parent is process `parent`.
 fn host_jvms(parent: u32) -> Vec<u32> {
+    host_jvms_running(parent, "kconnect.host.Host")
+}
+
+/// The host JVMs whose parent is process `parent` and whose command line matches `pattern`.
+fn host_jvms_running(parent: u32, pattern: &str) -> Vec<u32> {
     let output = std::process::Command::new("pgrep")
-        .args(["-P", &parent.to_string(), "-f", "kconnect.host.Host"])
+        .args(["-P", &parent.to_string(), "-f", pattern])
         .output()
         .expect("pgrep");
     String::from_utf8_lossy(&output.stdout)
@@ -99,4 +104,60 @@ async fn a_killed_jvm_fails_its_tasks_alone_and_a_restart_brings_them_back() {
         );
     }
     assert_eq!(all.len(), 150, "resumed from the committed offset, not from the start");
+}
+
+/// A FileStream source named `name` reading `input` into topic `name`, with `extra` lines.
+fn file_source(name: &str, input: &std::path::Path, extra: &str) -> String {
+    format!(
+        "name={name}\nconnector.class=org.apache.kafka.connect.file.FileStreamSourceConnector\n\
+         file={}\ntopic={name}\n{TOPIC_CREATION}{extra}",
+        input.display()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_jvm_per_connector_a_killed_jvm_fails_its_connector_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("first.txt"), dir.path().join("second.txt"));
+    append_lines(&first, numbered_lines(0, 10));
+    append_lines(&second, numbered_lines(0, 10));
+    let plugin_path = plugin_directory(dir.path(), "connect-file", &["connect-file-"]);
+    let worker_lines = format!(
+        "{}kconnect.java.isolation=connector\nkconnect.java.opts=-Xmx128m\n",
+        java_plugin_worker(&plugin_path)
+    );
+    let connectors = [
+        file_source("first", &first, "kconnect.java.opts=-Xmx96m -Dkconnect.test=first\n"),
+        file_source("second", &second, ""),
+    ];
+    let connectors: Vec<&str> = connectors.iter().map(String::as_str).collect();
+    let worker = TestWorker::start_with(false, &worker_lines, &connectors).await;
+    for topic in ["first", "second"] {
+        let records = consume_records(&worker.bootstrap, topic, 10, WAIT).await;
+        assert_eq!(records.len(), 10, "{topic}\n{}", worker.process.log());
+    }
+    let pid = worker.process.pid();
+    assert_eq!(
+        host_jvms(pid).len(),
+        3,
+        "the worker's JVM (validation, transformations) and one per connector"
+    );
+    let first_jvm = host_jvms_running(pid, "Xmx96m -Dkconnect.test=first");
+    assert_eq!(first_jvm.len(), 1, "the first connector's JVM has its own options");
+    std::process::Command::new("kill")
+        .args(["-9", &first_jvm[0].to_string()])
+        .status()
+        .unwrap();
+
+    let failed = worker.rest.wait_for_task_state("first", "FAILED", WAIT).await;
+    assert_eq!(failed["state"], "FAILED", "{failed}\n{}", worker.process.log());
+    append_lines(&second, numbered_lines(10, 5));
+    let records = consume_records(&worker.bootstrap, "second", 15, WAIT).await;
+    assert_eq!(
+        records.len(),
+        15,
+        "the other Java connector goes on\n{}",
+        worker.process.log()
+    );
+    assert_eq!(worker.rest.state("second").await["tasks"][0]["state"], "RUNNING");
 }
