@@ -46,17 +46,31 @@ def wait_port(port, timeout=60):
     raise RuntimeError(f"nothing listens on {port}")
 
 
+def process_tree(pid):
+    """A process and its live descendants: a worker and the JVM it hosts Java plugins in."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [pid] + [p for child in children for p in process_tree(int(child))]
+
+
 def cpu_seconds(pid):
-    """user+sys CPU seconds of a process and its reaped children (JVM threads are in the process)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / CLK_TCK
+    """user+sys CPU seconds of a process tree, with its reaped children (JVM threads are in the
+    JVM's process)."""
+    total = 0
+    for process in process_tree(pid):
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        total += sum(int(x) for x in fields[11:15])
+    return total / CLK_TCK
 
 
 def peak_rss_mb(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """The peak RSS (VmHWM) of a process tree: the sum of each process's own peak, an upper bound
+    of the tree's."""
+    total = 0
+    for process in process_tree(pid):
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def line_count(path):

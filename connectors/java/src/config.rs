@@ -67,7 +67,7 @@ impl PluginConfig for JavaSettings {
                 ConfigKey::new(CLASSPATH, ConfigType::List)
                     .default_value(ConfigValue::List(Vec::new()))
                     .importance(Importance::Low)
-                    .doc("kconnect only: jars, or directories of jars, the JVM hosting Java plugins runs with: Kafka's libs directory, or at least connect-api, kafka-clients and slf4j-api."),
+                    .doc("kconnect only: jars, or directories of jars, the JVM hosting Java plugins runs with: Kafka's libs directory, or at least connect-api, kafka-clients and slf4j-api. Empty: $KAFKA_HOME/libs."),
             )
             .define(
                 ConfigKey::new(JAVA_OPTS, ConfigType::String)
@@ -131,10 +131,16 @@ impl JavaSettings {
         self.plugin_path.iter().any(|entry| holds_java(entry, 3))
     }
 
-    /// The JVM's class path: each jar named, and every jar of each directory named.
+    /// The JVM's class path: each jar named, and every jar of each directory named; with none
+    /// named, the jars of `$KAFKA_HOME/libs`.
     pub fn classpath_jars(&self) -> Vec<PathBuf> {
+        let kafka_libs = std::env::var_os("KAFKA_HOME").map(|home| vec![Path::new(&home).join("libs")]);
+        let entries = match (&self.classpath[..], kafka_libs) {
+            ([], Some(libs)) => libs,
+            (named, _) => named.to_vec(),
+        };
         let mut jars = Vec::new();
-        for entry in &self.classpath {
+        for entry in &entries {
             if entry.is_dir() {
                 let mut found: Vec<PathBuf> = std::fs::read_dir(entry)
                     .into_iter()

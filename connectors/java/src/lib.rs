@@ -31,60 +31,59 @@ pub use config::{Isolation, JavaSettings, Prefer};
 use connector::{JavaConnector, JavaPlugin, Sink, Source};
 pub use error::JavaError;
 use launcher::Launcher;
-pub use pool::Description;
 use pool::JvmPool;
 
-/// The Java plugins of a worker: the table of its connectors, and the JVM they run in.
-pub struct JavaPlugins {
-    /// Every runnable Java plugin, each under its class name.
-    pub table: PluginTable,
-    /// Everything discovery found, runnable here or not.
-    pub found: Vec<Description>,
-}
-
-impl JavaPlugins {
-    /// Starts the JVM and discovers the plugins of `settings`' plugin.path; `None` when
-    /// plugin.path holds no jar, and then no JVM starts.
-    pub fn load(settings: &JavaSettings) -> Result<Option<Self>, JavaError> {
-        if !settings.has_java_plugins() {
-            return Ok(None);
+/// Starts the JVM and discovers the plugins of `settings`' plugin.path: the table of those
+/// kconnect can run, each under its class name. `None` when plugin.path holds no jar, and then no
+/// JVM starts.
+pub fn plugins(settings: &JavaSettings) -> Result<Option<PluginTable>, JavaError> {
+    if !settings.has_java_plugins() {
+        return Ok(None);
+    }
+    if settings.classpath_jars().is_empty() {
+        // An Apache worker file names its plugin.path and nothing kconnect needs to host it:
+        // the worker still runs, with its built-in plugins.
+        tracing::warn!(
+            "plugin.path holds Java plugins, but neither {} nor KAFKA_HOME names the Connect API's jars (Kafka's libs directory): running built-in plugins only",
+            config::CLASSPATH
+        );
+        return Ok(None);
+    }
+    let launcher = Launcher::prepare(settings)?;
+    let plugin_path = settings
+        .plugin_path
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect();
+    let pool = Arc::new(JvmPool::new(launcher, plugin_path, settings.isolation));
+    let (_, found) = pool.jvm_and_plugins(&Default::default())?;
+    let found = found.unwrap_or_default();
+    let mut table = PluginTable::new();
+    for plugin in &found {
+        if let Some(error) = &plugin.error {
+            tracing::warn!(class = %plugin.class, location = %plugin.location, "a Java plugin cannot be used: {error}");
+            continue;
         }
-        let launcher = Launcher::prepare(settings)?;
-        let plugin_path = settings
-            .plugin_path
-            .iter()
-            .map(|path| path.display().to_string())
-            .collect();
-        let pool = Arc::new(JvmPool::new(launcher, plugin_path, settings.isolation));
-        let (_, found) = pool.jvm_and_plugins(&Default::default())?;
-        let found = found.unwrap_or_default();
-        let mut table = PluginTable::new();
-        for plugin in &found {
-            if let Some(error) = &plugin.error {
-                tracing::warn!(class = %plugin.class, location = %plugin.location, "a Java plugin cannot be used: {error}");
+        let java = JavaPlugin {
+            pool: pool.clone(),
+            class: plugin.class.clone(),
+            version: plugin.version.clone(),
+            keys: Arc::new(plugin.config.clone()),
+        };
+        let (class, version) = (plugin.class.clone(), plugin.version.clone());
+        table = match plugin.plugin_type.as_str() {
+            "source" => table.loaded_connector(class, version, source_connector(java)),
+            "sink" => table.loaded_connector(class, version, sink_connector(java)),
+            "transformation" => table.loaded_transformation(class, version, transformation(java)),
+            "predicate" => table.loaded_predicate(class, version, predicate(java)),
+            other => {
+                tracing::info!(class = %plugin.class, "found a Java {other} on plugin.path; kconnect uses its own {other}s");
                 continue;
             }
-            let java = JavaPlugin {
-                pool: pool.clone(),
-                class: plugin.class.clone(),
-                version: plugin.version.clone(),
-                keys: Arc::new(plugin.config.clone()),
-            };
-            let (class, version) = (plugin.class.clone(), plugin.version.clone());
-            table = match plugin.plugin_type.as_str() {
-                "source" => table.loaded_connector(class, version, source_connector(java)),
-                "sink" => table.loaded_connector(class, version, sink_connector(java)),
-                "transformation" => table.loaded_transformation(class, version, transformation(java)),
-                "predicate" => table.loaded_predicate(class, version, predicate(java)),
-                other => {
-                    tracing::info!(class = %plugin.class, "found a Java {other} on plugin.path; kconnect uses its own {other}s");
-                    continue;
-                }
-            };
-            tracing::info!(class = %plugin.class, version = %plugin.version, location = %plugin.location, "Java {} found", plugin.plugin_type);
-        }
-        Ok(Some(Self { table, found }))
+        };
+        tracing::info!(class = %plugin.class, version = %plugin.version, location = %plugin.location, "Java {} found", plugin.plugin_type);
     }
+    Ok(Some(table))
 }
 
 fn source_connector(plugin: JavaPlugin) -> ConnectorFactory {

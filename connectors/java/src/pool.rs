@@ -17,7 +17,7 @@ use crate::wire::{Reader, Writer};
 
 /// A plugin the JVM found on plugin.path, as its discovery describes it.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Description {
+pub(crate) struct Description {
     /// The class name.
     pub class: String,
     /// `source`, `sink`, `converter`, `header_converter`, `transformation`, `predicate` or

@@ -115,12 +115,16 @@ impl SinkTask for JavaSinkTask {
             errant: Mutex::new(Vec::new()),
         });
         let handle = jvm.register(events.clone());
+        let mut request = Writer::new();
+        request
+            .i64(handle as i64)
+            .string(&self.plugin.class)
+            .string_map(config.iter());
+        if let Err(err) = jvm.request(op::SINK_START, request).await {
+            jvm.unregister(handle);
+            return Err(err.into());
+        }
         self.running = Some((jvm, handle, events));
-        let class = self.plugin.class.clone();
-        self.request(op::SINK_START, |request| {
-            request.string(&class).string_map(config.iter());
-        })
-        .await?;
         Ok(())
     }
 
@@ -176,6 +180,9 @@ impl SinkTask for JavaSinkTask {
     }
 
     async fn stop(&mut self) -> Result<()> {
+        if self.running.is_none() {
+            return Ok(());
+        }
         let stopped = self.request(op::TASK_STOP, |_| {}).await;
         if let Some((jvm, handle, _)) = self.running.take() {
             jvm.unregister(handle);

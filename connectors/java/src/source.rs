@@ -102,8 +102,11 @@ impl SourceTask for JavaSourceTask {
             .i64(handle as i64)
             .string(&self.plugin.class)
             .string_map(config.iter());
-        self.running = Some((jvm.clone(), handle));
-        jvm.request(op::SOURCE_START, request).await?;
+        if let Err(err) = jvm.request(op::SOURCE_START, request).await {
+            jvm.unregister(handle);
+            return Err(err.into());
+        }
+        self.running = Some((jvm, handle));
         Ok(())
     }
 

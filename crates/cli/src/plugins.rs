@@ -28,14 +28,25 @@ pub fn builtin_plugins() -> PluginTable {
 /// `kconnect.plugins.prefer=java`).
 #[cfg(feature = "java")]
 pub fn worker_registry(table: PluginTable, worker: &ConfigMap) -> anyhow::Result<PluginRegistry> {
-    use kconnect_java::{JavaPlugins, JavaSettings, Prefer};
+    use kconnect_java::{JavaSettings, Prefer};
     let settings = JavaSettings::from_worker(worker)?;
-    let Some(java) = JavaPlugins::load(&settings)? else {
+    let Some(java) = kconnect_java::plugins(&settings)? else {
         return Ok(PluginRegistry::new(table));
     };
+    let built_in: std::collections::HashSet<&str> = table.classes().iter().map(|c| c.class).collect();
+    for both in java.classes().iter().filter(|c| built_in.contains(c.class)) {
+        let runs = match settings.prefer {
+            Prefer::Native => "the built-in one",
+            Prefer::Java => "the jar's",
+        };
+        tracing::info!(
+            class = both.class,
+            "built in and on plugin.path: {runs} runs (kconnect.plugins.prefer)"
+        );
+    }
     let table = match settings.prefer {
-        Prefer::Native => table.merge(java.table),
-        Prefer::Java => java.table.merge(table),
+        Prefer::Native => table.merge(java),
+        Prefer::Java => java.merge(table),
     };
     Ok(PluginRegistry::new(table))
 }

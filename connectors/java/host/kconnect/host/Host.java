@@ -353,27 +353,17 @@ public final class Host {
         ClassLoader loader = plugins.loader(className);
         if (op == CHAIN_START) {
             org.apache.kafka.common.Configurable plugin = (org.apache.kafka.common.Configurable) plugins.newInstance(className);
-            Instance instance = new Instance(handle, plugin, loader);
-            instances.put(handle, instance);
-            return instance.submit(() -> {
-                plugin.configure(config);
-                return new Wire.Out();
-            }).get();
+            return started(new Instance(handle, plugin, loader), () -> plugin.configure(config));
         }
         Connector connector = (Connector) plugins.newInstance(className);
         if (op == CONNECTOR_START) {
-            Instance instance = new Instance(handle, connector, loader);
-            instances.put(handle, instance);
-            return instance.submit(() -> {
+            return started(new Instance(handle, connector, loader), () -> {
                 connector.initialize(new Contexts.Connector(this, handle));
                 connector.start(config);
-                return new Wire.Out();
-            }).get();
+            });
         }
         Task task = instantiateTask(connector, loader);
-        Instance instance = new Instance(handle, task, loader);
-        instances.put(handle, instance);
-        return instance.submit(() -> {
+        return started(new Instance(handle, task, loader), () -> {
             if (op == SOURCE_START) {
                 uncommitted.put(handle, new java.util.ArrayDeque<>());
                 ((SourceTask) task).initialize(new Contexts.SourceTask(this, handle, config));
@@ -381,8 +371,32 @@ public final class Host {
                 ((SinkTask) task).initialize(new Contexts.SinkTask(this, handle, config));
             }
             task.start(config);
+        });
+    }
+
+    /** What starts an instance, on its own thread. */
+    private interface Start {
+        void run() throws Exception;
+    }
+
+    /**
+     * Keeps {@code instance} and runs {@code start} on its thread; an instance whose start failed
+     * is forgotten and its thread ended (the worker forgets its handle too).
+     */
+    private Wire.Out started(Instance instance, Start start) throws Exception {
+        instances.put(instance.handle, instance);
+        try {
+            instance.submit(() -> {
+                start.run();
+                return null;
+            }).get();
             return new Wire.Out();
-        }).get();
+        } catch (Exception failed) {
+            instances.remove(instance.handle);
+            uncommitted.remove(instance.handle);
+            instance.close();
+            throw failed;
+        }
     }
 
     private static Task instantiateTask(Connector connector, ClassLoader loader) throws Exception {
