@@ -164,6 +164,11 @@ def standalone(workdir, name, bootstrap, rest_port, connector, worker_extra=""):
     return [str(KCONNECT), "standalone", str(worker), str(properties)]
 
 
+def head_commit():
+    """The commit a report measured (12 hex digits)."""
+    return subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+
 def publish(text, name):
     """Prints a report and writes it to bench/results/<name>.md."""
     print(text)
@@ -318,7 +323,7 @@ def report(results):
         ("peak RSS (MB)", "peak_rss_mb", "{:,.0f}"),
         ("start to first record (s)", "first_record_s", "{:,.2f}"),
     ]
-    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = head_commit()
     lines = [
         f"# kconnect vs Apache Kafka Connect 3.9 — {datetime.date.today()}",
         "",

@@ -22,10 +22,9 @@ import datetime
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from bench import APACHE, KCONNECT, ROOT, TARGET, cpu_seconds, free_port, peak_rss_mb, publish, wait_port
+from bench import APACHE, KCONNECT, TARGET, cpu_seconds, head_commit, free_port, peak_rss_mb, publish, wait_port
 
 ROWS = int(os.environ.get("BENCH_CDC_ROWS", "1000000"))
 RATE = int(os.environ.get("BENCH_CDC_RATE", "5000"))
@@ -176,7 +175,7 @@ def main():
 
 
 def report(results):
-    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = head_commit()
     names = [r for r in ("debezium", "kconnect") if r in results]
     header = " | ".join({"debezium": "Debezium 3.0.7 on Apache 3.9", "kconnect": "kconnect"}[r] for r in names)
     lines = [

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 from bench import (
-    JSON_CONVERTER, KCONNECT, RECORDS, ROOT, SMTS, free_port, memory_broker, pipeline, publish, run,
+    JSON_CONVERTER, KCONNECT, RECORDS, SMTS, free_port, head_commit, memory_broker, pipeline, publish, run,
     wait_port, worker_file, write_input,
 )
 from pathlib import Path
@@ -68,7 +68,7 @@ def main():
 
 
 def report(results):
-    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = head_commit()
     json_run = results["JsonConverter (schemas)"]
     formats = [label for label in results if label != "JsonConverter (schemas)"]
     lines = [

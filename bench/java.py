@@ -14,7 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import APACHE, KCONNECT, RECORDS, ROOT, free_port, memory_broker, pipeline, publish, run, worker_file, write_input
+from bench import (
+    APACHE, KCONNECT, RECORDS, free_port, head_commit, memory_broker, pipeline, publish, run, worker_file, write_input,
+)
 
 ROWS = [
     ("records/s", "records_per_s", "{:,.0f}"),
@@ -75,7 +77,7 @@ def main():
 
 
 def report(results):
-    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = head_commit()
     labels = list(results)
     apache = results["Apache Kafka Connect 3.9"]
     lines = [

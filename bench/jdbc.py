@@ -14,7 +14,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from bench import CEILING, ROOT, TARGET, free_port, measure, metric_total, memory_broker, publish, standalone
+from bench import CEILING, TARGET, free_port, head_commit, measure, metric_total, memory_broker, publish, standalone
 
 ROWS = int(os.environ.get("BENCH_JDBC_ROWS", "1000000"))
 URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
@@ -142,7 +142,7 @@ def sample_record():
 
 
 def report(source, sink, row_bytes, record_bytes, consumer, task_alone):
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = head_commit()
     lines = [
         f"# JDBC connectors on PostgreSQL, {datetime.date.today()} (commit {commit})",
         "",

@@ -25,7 +25,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from bench import ROOT, TARGET, cpu_seconds, free_port, memory_broker, metric_total, peak_rss_mb, publish, standalone
+from bench import TARGET, cpu_seconds, free_port, head_commit, memory_broker, metric_total, peak_rss_mb, publish, standalone
 
 RECORDS = int(os.environ.get("BENCH_STORAGE_RECORDS", "1000000"))
 S3 = os.environ.get("KCONNECT_S3_URL", "http://127.0.0.1:9000")
@@ -203,7 +203,7 @@ def main():
 
 
 def report(results, record_bytes, ceiling, consumed):
-    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = head_commit()
     today = datetime.date.today().isoformat()
     lines = [
         f"# Object storage sinks into S3 (moto) — {today}",

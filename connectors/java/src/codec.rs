@@ -9,6 +9,7 @@
 
 use kconnect_api::logical::{DATE_NAME, Decimal, TIME_NAME};
 use kconnect_api::record::TimestampType;
+use kconnect_api::values::from_json;
 use kconnect_api::{
     Header, Headers, OffsetMap, RecordCore, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, SinkRecord,
     SourceRecord, Struct, TopicPartition, Value,
@@ -281,21 +282,10 @@ pub fn read_value(input: &mut Reader<'_>, schema: Option<&SchemaRef>) -> Result<
 /// A schemaless map of a source partition or offset, as Java's `Map<String, ?>`: JSON integers
 /// as Long, other numbers as Double, as Apache's JsonConverter reads offsets back.
 pub fn write_offset_map(out: &mut Writer, map: &OffsetMap) {
-    fn value(json: &serde_json::Value) -> Value {
-        match json {
-            serde_json::Value::Null => Value::Null,
-            serde_json::Value::Bool(b) => Value::Boolean(*b),
-            serde_json::Value::Number(n) => n
-                .as_i64()
-                .map_or_else(|| Value::Float64(n.as_f64().unwrap_or_default()), Value::Int64),
-            serde_json::Value::String(s) => Value::String(s.clone()),
-            serde_json::Value::Array(items) => Value::Array(items.iter().map(value).collect()),
-            serde_json::Value::Object(map) => {
-                Value::Map(map.iter().map(|(k, v)| (Value::String(k.clone()), value(v))).collect())
-            }
-        }
-    }
-    write_value(out, &value(&serde_json::Value::Object(map.clone())));
+    let entries = map
+        .iter()
+        .map(|(key, value)| (Value::String(key.clone()), from_json(value)));
+    write_value(out, &Value::Map(entries.collect()));
 }
 
 /// Reads a schemaless map written by the JVM as an offset map; Java's null reads as `None`.
@@ -457,8 +447,6 @@ pub fn read_partitions(input: &mut Reader<'_>) -> Result<Vec<TopicPartition>, Ja
 
 #[cfg(test)]
 mod tests {
-    use kconnect_api::Schema;
-    use kconnect_api::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
 
     use super::*;
 
@@ -476,54 +464,7 @@ mod tests {
 
     #[test]
     fn a_struct_of_every_type_reads_back_equal() {
-        let schema = SchemaBuilder::struct_()
-            .name("com.example.Row")
-            .version(2)
-            .doc("a row")
-            .parameter("k", "v")
-            .field("i8", Schema::int8())
-            .field("i16", Schema::int16())
-            .field("i64", Schema::optional_int64())
-            .field("f32", Schema::float32())
-            .field("f64", Schema::float64())
-            .field("flag", Schema::boolean())
-            .field(
-                "name",
-                SchemaBuilder::new(SchemaType::String)
-                    .optional()
-                    .default_value("x".into())
-                    .build(),
-            )
-            .field("blob", Schema::bytes())
-            .field("list", SchemaBuilder::array(Schema::int32()).build())
-            .field("map", SchemaBuilder::map(Schema::string(), Schema::int64()).build())
-            .field("price", decimal_schema(2).build())
-            .field("day", date_schema().build())
-            .field("time", time_schema().build())
-            .field("at", timestamp_schema().build())
-            .build();
-        let value = Value::Struct(
-            Struct::with_values(
-                schema.clone(),
-                vec![
-                    Value::Int8(-3),
-                    Value::Int16(300),
-                    Value::Null,
-                    Value::Float32(1.25),
-                    Value::Float64(-2.5),
-                    Value::Boolean(true),
-                    Value::String("héllo".into()),
-                    Value::Bytes(vec![0, 255]),
-                    Value::Array(vec![Value::Int32(1), Value::Int32(2)]),
-                    Value::Map(vec![(Value::String("a".into()), Value::Int64(7))]),
-                    Value::Decimal(Decimal::new(-12345, 2)),
-                    Value::Date(-1),
-                    Value::Time(3_600_000),
-                    Value::Timestamp(1_700_000_000_123),
-                ],
-            )
-            .unwrap(),
-        );
+        let (schema, value) = kconnect_test_kit::every_type_row();
         let (read_schema, read_value) = round_trip(&schema, &value);
         assert_eq!(read_schema, schema);
         assert_eq!(read_value, value);

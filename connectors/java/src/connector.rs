@@ -184,16 +184,10 @@ impl<D: Direction> Connector for JavaConnector<D> {
     async fn start(&mut self, context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
         self.scope = Scope::of_connector(&config);
         let jvm = self.plugin.pool.jvm(&self.scope)?;
-        let handle = jvm.register(Arc::new(ConnectorEvents { context }));
-        let mut request = Writer::new();
-        request
-            .i64(handle as i64)
-            .string(&self.plugin.class)
-            .string_map(config.iter());
-        if let Err(err) = jvm.request(op::CONNECTOR_START, request).await {
-            jvm.unregister(handle);
-            return Err(err.into());
-        }
+        let events = Arc::new(ConnectorEvents { context });
+        let handle = jvm
+            .start(op::CONNECTOR_START, events, &self.plugin.class, &config)
+            .await?;
         self.running = Some((jvm, handle));
         Ok(())
     }
@@ -215,12 +209,9 @@ impl<D: Direction> Connector for JavaConnector<D> {
         let Some((jvm, handle)) = self.running.take() else {
             return Ok(());
         };
-        let mut request = Writer::new();
-        request.i64(handle as i64);
-        let stopped = jvm.request(op::CONNECTOR_STOP, request).await;
-        jvm.unregister(handle);
+        let stopped = jvm.stop(op::CONNECTOR_STOP, handle).await;
         self.plugin.pool.release(&self.scope);
-        stopped.map(drop).map_err(Into::into)
+        Ok(stopped?)
     }
 }
 

@@ -15,6 +15,7 @@ use std::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use kconnect_api::ConfigMap;
 use tokio::sync::oneshot;
 
 use crate::error::JavaError;
@@ -253,6 +254,38 @@ impl Jvm {
             return Err(err);
         }
         Ok(receiver)
+    }
+
+    /// Registers `handler` under a new handle and has the JVM create and start plugin `class`
+    /// with `config` under it (`op` is [`op::CONNECTOR_START`], [`op::SOURCE_START`] or
+    /// [`op::SINK_START`]); a handle whose start failed is forgotten again.
+    pub async fn start(
+        &self,
+        op: u8,
+        handler: Arc<dyn Handler>,
+        class: &str,
+        config: &ConfigMap,
+    ) -> Result<u64, JavaError> {
+        let handle = self.register(handler);
+        let mut request = Writer::new();
+        request.i64(handle as i64).string(class).string_map(config.iter());
+        match self.request(op, request).await {
+            Ok(_) => Ok(handle),
+            Err(err) => {
+                self.unregister(handle);
+                Err(err)
+            }
+        }
+    }
+
+    /// Has the JVM stop the instance under `handle` (`op` is [`op::CONNECTOR_STOP`] or
+    /// [`op::TASK_STOP`]), and forgets the handle whatever the answer.
+    pub async fn stop(&self, op: u8, handle: u64) -> Result<(), JavaError> {
+        let mut request = Writer::new();
+        request.i64(handle as i64);
+        let stopped = self.request(op, request).await;
+        self.unregister(handle);
+        stopped.map(drop)
     }
 
     /// Sends request `op` and waits for its answer.

@@ -114,16 +114,9 @@ impl SinkTask for JavaSinkTask {
             context,
             errant: Mutex::new(Vec::new()),
         });
-        let handle = jvm.register(events.clone());
-        let mut request = Writer::new();
-        request
-            .i64(handle as i64)
-            .string(&self.plugin.class)
-            .string_map(config.iter());
-        if let Err(err) = jvm.request(op::SINK_START, request).await {
-            jvm.unregister(handle);
-            return Err(err.into());
-        }
+        let handle = jvm
+            .start(op::SINK_START, events.clone(), &self.plugin.class, &config)
+            .await?;
         self.running = Some((jvm, handle, events));
         Ok(())
     }
@@ -180,13 +173,9 @@ impl SinkTask for JavaSinkTask {
     }
 
     async fn stop(&mut self) -> Result<()> {
-        if self.running.is_none() {
+        let Some((jvm, handle, _)) = self.running.take() else {
             return Ok(());
-        }
-        let stopped = self.request(op::TASK_STOP, |_| {}).await;
-        if let Some((jvm, handle, _)) = self.running.take() {
-            jvm.unregister(handle);
-        }
-        stopped.map(drop).map_err(Into::into)
+        };
+        Ok(jvm.stop(op::TASK_STOP, handle).await?)
     }
 }

@@ -96,16 +96,8 @@ impl SourceTask for JavaSourceTask {
     async fn start(&mut self, context: Arc<dyn SourceTaskContext>) -> Result<()> {
         let (scope, config) = Scope::of_task(context.configs());
         let jvm = self.plugin.pool.jvm(&scope)?;
-        let handle = jvm.register(Arc::new(SourceCalls { context }));
-        let mut request = Writer::new();
-        request
-            .i64(handle as i64)
-            .string(&self.plugin.class)
-            .string_map(config.iter());
-        if let Err(err) = jvm.request(op::SOURCE_START, request).await {
-            jvm.unregister(handle);
-            return Err(err.into());
-        }
+        let calls = Arc::new(SourceCalls { context });
+        let handle = jvm.start(op::SOURCE_START, calls, &self.plugin.class, &config).await?;
         self.running = Some((jvm, handle));
         Ok(())
     }
@@ -143,10 +135,6 @@ impl SourceTask for JavaSourceTask {
         let Some((jvm, handle)) = self.running.take() else {
             return Ok(());
         };
-        let mut request = Writer::new();
-        request.i64(handle as i64);
-        let stopped = jvm.request(op::TASK_STOP, request).await;
-        jvm.unregister(handle);
-        stopped.map(drop).map_err(Into::into)
+        Ok(jvm.stop(op::TASK_STOP, handle).await?)
     }
 }

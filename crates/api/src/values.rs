@@ -105,7 +105,9 @@ fn integer(n: i64) -> SchemaAndValue {
     }
 }
 
-fn from_json(json: &serde_json::Value) -> Value {
+/// A schemaless Connect value from JSON, as Apache's schemaless JsonConverter reads it: integers
+/// as INT64, other numbers as FLOAT64, objects as maps with string keys.
+pub fn from_json(json: &serde_json::Value) -> Value {
     match json {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Boolean(*b),

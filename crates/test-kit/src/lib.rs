@@ -5,6 +5,7 @@ mod apache_jars;
 mod broker_process;
 pub mod child_worker;
 pub mod compliance;
+mod connect_data;
 pub mod databases;
 pub mod debezium;
 mod java_stores;
@@ -25,6 +26,7 @@ use std::time::{Duration, Instant};
 
 pub use apache_jars::{apache_connect, apache_jars, apache_jars_named, java_plugin_worker, plugin_directory};
 pub use broker_process::BrokerProcess;
+pub use connect_data::every_type_row;
 pub use java_stores::{JavaStores, STORE_PASSWORD, java_stores};
 pub use kafka::{
     ConsumedRecord, ProducedRecord, broker_options, consume_records, consume_values, create_topic,

@@ -411,7 +411,7 @@ final class Codec {
         return (Map<String, Object>) readValue(in, null);
     }
 
-    static void writeTopicPartitions(Wire.Out out, java.util.Collection<TopicPartition> partitions) throws IOException {
+    static void writeTopicPartitions(Wire.Out out, java.util.Collection<TopicPartition> partitions) {
         out.i32(partitions.size());
         for (TopicPartition partition : partitions) {
             out.string(partition.topic()).i32(partition.partition());

@@ -66,11 +66,7 @@ final class Contexts {
 
         @Override
         public void raiseError(Exception error) {
-            try {
-                host.event(RAISE_ERROR, handle, new Wire.Out().string(stackTrace(error)));
-            } catch (IOException unreachable) {
-                throw new UncheckedIOException(unreachable);
-            }
+            host.event(RAISE_ERROR, handle, new Wire.Out().string(stackTrace(error)));
         }
 
         @Override
@@ -149,13 +145,9 @@ final class Contexts {
         }
 
         private static Wire.Out partitions(TopicPartition... partitions) {
-            try {
-                Wire.Out out = new Wire.Out();
-                Codec.writeTopicPartitions(out, List.of(partitions));
-                return out;
-            } catch (IOException unreachable) {
-                throw new UncheckedIOException(unreachable);
-            }
+            Wire.Out out = new Wire.Out();
+            Codec.writeTopicPartitions(out, List.of(partitions));
+            return out;
         }
 
         @Override
@@ -165,15 +157,11 @@ final class Contexts {
 
         @Override
         public void offset(Map<TopicPartition, Long> offsets) {
-            try {
-                Wire.Out out = new Wire.Out().i32(offsets.size());
-                for (Map.Entry<TopicPartition, Long> entry : offsets.entrySet()) {
-                    out.string(entry.getKey().topic()).i32(entry.getKey().partition()).i64(entry.getValue());
-                }
-                send(SEEK, out);
-            } catch (IOException unreachable) {
-                throw new UncheckedIOException(unreachable);
+            Wire.Out out = new Wire.Out().i32(offsets.size());
+            for (Map.Entry<TopicPartition, Long> entry : offsets.entrySet()) {
+                out.string(entry.getKey().topic()).i32(entry.getKey().partition()).i64(entry.getValue());
             }
+            send(SEEK, out);
         }
 
         @Override
@@ -183,11 +171,7 @@ final class Contexts {
 
         @Override
         public void timeout(long timeoutMs) {
-            try {
-                send(TIMEOUT, new Wire.Out().i64(timeoutMs));
-            } catch (IOException unreachable) {
-                throw new UncheckedIOException(unreachable);
-            }
+            send(TIMEOUT, new Wire.Out().i64(timeoutMs));
         }
 
         @Override
@@ -222,12 +206,8 @@ final class Contexts {
         /** Reports a record of the batch being put by where Kafka holds it, with the error. */
         @Override
         public Future<Void> report(SinkRecord record, Throwable error) {
-            try {
-                send(ERRANT, new Wire.Out().string(record.originalTopic()).i32(record.originalKafkaPartition())
-                    .i64(record.originalKafkaOffset()).string(String.valueOf(error)));
-            } catch (IOException unreachable) {
-                throw new UncheckedIOException(unreachable);
-            }
+            send(ERRANT, new Wire.Out().string(record.originalTopic()).i32(record.originalKafkaPartition())
+                .i64(record.originalKafkaOffset()).string(String.valueOf(error)));
             return CompletableFuture.completedFuture(null);
         }
     }

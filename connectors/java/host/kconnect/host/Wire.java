@@ -2,7 +2,6 @@ package kconnect.host;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -97,72 +96,64 @@ final class Wire {
         }
     }
 
-    /** Builds one frame. */
+    /** Builds one frame (in memory: nothing here can fail). */
     static final class Out {
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
-        private final DataOutputStream out = new DataOutputStream(buffer);
 
-        Out u8(int value) throws IOException {
-            out.writeByte(value);
+        Out u8(int value) {
+            buffer.write(value);
             return this;
         }
 
-        Out i16(short value) throws IOException {
-            out.writeShort(value);
-            return this;
+        Out i16(short value) {
+            return u8(value >>> 8).u8(value);
         }
 
-        Out i32(int value) throws IOException {
-            out.writeInt(value);
-            return this;
+        Out i32(int value) {
+            return u8(value >>> 24).u8(value >>> 16).u8(value >>> 8).u8(value);
         }
 
-        Out i64(long value) throws IOException {
-            out.writeLong(value);
-            return this;
+        Out i64(long value) {
+            return i32((int) (value >>> 32)).i32((int) value);
         }
 
-        Out f32(float value) throws IOException {
-            out.writeFloat(value);
-            return this;
+        Out f32(float value) {
+            return i32(Float.floatToIntBits(value));
         }
 
-        Out f64(double value) throws IOException {
-            out.writeDouble(value);
-            return this;
+        Out f64(double value) {
+            return i64(Double.doubleToLongBits(value));
         }
 
-        Out bool(boolean value) throws IOException {
-            out.writeByte(value ? 1 : 0);
-            return this;
+        Out bool(boolean value) {
+            return u8(value ? 1 : 0);
         }
 
-        Out bytes(byte[] bytes) throws IOException {
+        Out bytes(byte[] bytes) {
             if (bytes == null) {
-                out.writeInt(-1);
-            } else {
-                out.writeInt(bytes.length);
-                out.write(bytes);
+                return i32(-1);
             }
+            i32(bytes.length);
+            buffer.write(bytes, 0, bytes.length);
             return this;
         }
 
-        Out string(String text) throws IOException {
+        Out string(String text) {
             return bytes(text == null ? null : text.getBytes(StandardCharsets.UTF_8));
         }
 
-        Out optionalI32(Integer value) throws IOException {
+        Out optionalI32(Integer value) {
             bool(value != null);
             return value == null ? this : i32(value);
         }
 
-        Out optionalI64(Long value) throws IOException {
+        Out optionalI64(Long value) {
             bool(value != null);
             return value == null ? this : i64(value);
         }
 
-        Out stringMap(Map<String, String> map) throws IOException {
-            out.writeInt(map.size());
+        Out stringMap(Map<String, String> map) {
+            i32(map.size());
             for (Map.Entry<String, String> entry : map.entrySet()) {
                 string(entry.getKey());
                 string(entry.getValue());
