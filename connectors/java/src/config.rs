@@ -16,6 +16,8 @@ pub const JAVA_OPTS: &str = "kconnect.java.opts";
 pub const PREFER: &str = "kconnect.plugins.prefer";
 /// kconnect's: one JVM for all Java plugins, or one per connector.
 pub const ISOLATION: &str = "kconnect.java.isolation";
+/// kconnect's: how long a JVM may leave a ping unanswered before it is killed.
+pub const ANSWER_TIMEOUT: &str = "kconnect.java.answer.timeout.ms";
 /// kconnect's, in a task configuration: the connector whose JVM the task runs in.
 pub const TASK_CONNECTOR: &str = "kconnect.java.connector";
 
@@ -52,6 +54,8 @@ pub struct JavaSettings {
     pub prefer: Prefer,
     /// How connectors share JVMs.
     pub isolation: Isolation,
+    /// How long a JVM may leave a ping unanswered before it is killed.
+    pub answer_timeout: std::time::Duration,
 }
 
 impl PluginConfig for JavaSettings {
@@ -83,6 +87,13 @@ impl PluginConfig for JavaSettings {
                     .doc("kconnect only: worker runs every Java plugin in one JVM; connector gives each Java connector (and its tasks) a JVM of its own, started with the kconnect.java.opts of the connector's configuration after the worker's, so that one connector running out of memory or crashing fails no other."),
             )
             .define(
+                ConfigKey::new(ANSWER_TIMEOUT, ConfigType::Long)
+                    .default_value(ConfigValue::Long(30_000))
+                    .validator(Validator::AtLeast(100.0))
+                    .importance(Importance::Low)
+                    .doc("kconnect only: a JVM hosting Java plugins that leaves a ping unanswered this long (its reader thread answers, whatever the plugins do) is killed, and the tasks it ran fail with why."),
+            )
+            .define(
                 ConfigKey::new(PREFER, ConfigType::String)
                     .default_value(ConfigValue::String("native".into()))
                     .validator(Validator::OneOfIgnoreCase(vec!["native".into(), "java".into()]))
@@ -111,6 +122,7 @@ impl PluginConfig for JavaSettings {
             } else {
                 Isolation::Worker
             },
+            answer_timeout: parsed.get_millis(ANSWER_TIMEOUT)?,
         })
     }
 }

@@ -20,6 +20,7 @@ mod pool;
 mod protocol;
 mod sink;
 mod source;
+mod watchdog;
 mod wire;
 
 use std::sync::Arc;
@@ -55,7 +56,7 @@ pub fn plugins(settings: &JavaSettings) -> Result<Option<PluginTable>, JavaError
         .iter()
         .map(|path| path.display().to_string())
         .collect();
-    let pool = Arc::new(JvmPool::new(launcher, plugin_path, settings.isolation));
+    let pool = Arc::new(JvmPool::new(launcher, plugin_path, settings));
     let (_, found) = pool.jvm_and_plugins(&Default::default())?;
     let found = found.unwrap_or_default();
     let mut table = PluginTable::new();

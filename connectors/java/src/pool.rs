@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -9,7 +10,7 @@ use kconnect_api::config::ConfigKeyInfo;
 
 use kconnect_api::ConfigMap;
 
-use crate::config::{Isolation, JAVA_OPTS, TASK_CONNECTOR};
+use crate::config::{Isolation, JAVA_OPTS, JavaSettings, TASK_CONNECTOR};
 use crate::error::JavaError;
 use crate::launcher::Launcher;
 use crate::protocol::{Jvm, op};
@@ -92,17 +93,19 @@ pub struct JvmPool {
     launcher: Launcher,
     plugin_path: Vec<String>,
     isolation: Isolation,
+    answer_timeout: Duration,
     running: Mutex<HashMap<String, Arc<Jvm>>>,
 }
 
 impl JvmPool {
     /// A pool that starts JVMs with `launcher`, each scanning `plugin_path`, one per worker or
-    /// per connector as `isolation` says.
-    pub fn new(launcher: Launcher, plugin_path: Vec<String>, isolation: Isolation) -> Self {
+    /// per connector and killed when they stop answering, as `settings` say.
+    pub fn new(launcher: Launcher, plugin_path: Vec<String>, settings: &JavaSettings) -> Self {
         Self {
             launcher,
             plugin_path,
-            isolation,
+            isolation: settings.isolation,
+            answer_timeout: settings.answer_timeout,
             running: Mutex::new(HashMap::new()),
         }
     }
@@ -142,7 +145,7 @@ impl JvmPool {
             return Ok((jvm.clone(), None));
         }
         let options = if key.is_empty() { &[][..] } else { &scope.java_opts[..] };
-        let jvm = Arc::new(Jvm::attach(self.launcher.spawn(options)?)?);
+        let jvm = Arc::new(Jvm::attach(self.launcher.spawn(options)?, self.answer_timeout)?);
         let mut request = Writer::new();
         request.strings(&self.plugin_path);
         let answer = jvm.request_blocking(op::DISCOVER, request)?;

@@ -14,6 +14,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use kconnect_api::ConfigMap;
 use tokio::sync::oneshot;
@@ -59,6 +60,8 @@ pub mod op {
     pub const TEST: u8 = 17;
     /// Close a transformation or predicate: handle.
     pub const CHAIN_CLOSE: u8 = 18;
+    /// Are you there? Answered by the JVM's reader thread, whatever its plugins are doing.
+    pub const PING: u8 = 19;
     /// The answer to a call of the JVM.
     pub const CALL_REPLY: u8 = 127;
 }
@@ -84,7 +87,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-struct Shared {
+pub(crate) struct Shared {
+    child: Mutex<Child>,
     stdin: Mutex<ChildStdin>,
     pending: Mutex<HashMap<u64, Pending>>,
     handlers: Mutex<HashMap<u64, Arc<dyn Handler>>>,
@@ -94,6 +98,8 @@ struct Shared {
     gone: Mutex<Option<String>>,
     /// The last lines the JVM wrote to standard error.
     last_words: Mutex<VecDeque<String>>,
+    /// Why the worker killed the JVM, if it did.
+    killed_because: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -111,6 +117,37 @@ impl Shared {
             .map_err(|err| self.gone_error(&err.to_string()))
     }
 
+    /// Sends request `op` and returns where its answer will arrive.
+    pub(crate) fn send(
+        &self,
+        op: u8,
+        payload: Writer,
+    ) -> Result<oneshot::Receiver<Result<Vec<u8>, JavaError>>, JavaError> {
+        if let Some(why) = lock(&self.gone).clone() {
+            return Err(JavaError::Gone(why));
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (sender, receiver) = oneshot::channel();
+        lock(&self.pending).insert(id, sender);
+        if let Err(err) = self.write_frame(id, op, &payload.into_bytes()) {
+            lock(&self.pending).remove(&id);
+            return Err(err);
+        }
+        Ok(receiver)
+    }
+
+    /// Whether the JVM is gone.
+    pub(crate) fn is_gone(&self) -> bool {
+        lock(&self.gone).is_some()
+    }
+
+    /// Kills the JVM, `why` being what its connectors' tasks will say.
+    pub(crate) fn kill(&self, why: String) {
+        tracing::warn!("{why}");
+        *lock(&self.killed_because) = Some(why);
+        let _ = lock(&self.child).kill();
+    }
+
     fn gone_error(&self, fallback: &str) -> JavaError {
         let why = lock(&self.gone).clone().unwrap_or_else(|| fallback.to_string());
         JavaError::Gone(why)
@@ -122,6 +159,7 @@ impl Shared {
 
     /// Marks the JVM gone and fails every request waiting on it.
     fn die(&self, why: String) {
+        let why = lock(&self.killed_because).take().unwrap_or(why);
         let words = self.last_words();
         let why = if words.is_empty() {
             why
@@ -184,17 +222,19 @@ impl Shared {
 /// A running JVM hosting Java plugins. Dropping it ends the JVM.
 pub struct Jvm {
     shared: Arc<Shared>,
-    child: Mutex<Child>,
 }
 
 impl Jvm {
-    /// Takes over `child`, a JVM running `kconnect.host.Host` with piped standard streams.
-    pub fn attach(mut child: Child) -> Result<Self, JavaError> {
+    /// Takes over `child`, a JVM running `kconnect.host.Host` with piped standard streams, and
+    /// kills it when it does not answer a ping within `answer_timeout`.
+    pub fn attach(mut child: Child, answer_timeout: Duration) -> Result<Self, JavaError> {
         let missing = || JavaError::Start("the JVM's standard streams are not piped".into());
         let stdin = child.stdin.take().ok_or_else(missing)?;
         let stdout = child.stdout.take().ok_or_else(missing)?;
         let stderr = child.stderr.take().ok_or_else(missing)?;
+        let pid = child.id();
         let shared = Arc::new(Shared {
+            child: Mutex::new(child),
             stdin: Mutex::new(stdin),
             pending: Mutex::new(HashMap::new()),
             handlers: Mutex::new(HashMap::new()),
@@ -202,16 +242,17 @@ impl Jvm {
             next_handle: AtomicU64::new(1),
             gone: Mutex::new(None),
             last_words: Mutex::new(VecDeque::new()),
+            killed_because: Mutex::new(None),
         });
-        let pid = child.id();
         let errors = shared.clone();
         spawn_thread("kconnect-jvm-stderr", move || forward_stderr(stderr, &errors))?;
         let frames = shared.clone();
         spawn_thread("kconnect-jvm-reader", move || read_frames(stdout, &frames, pid))?;
-        Ok(Self {
-            shared,
-            child: Mutex::new(child),
-        })
+        let watched = Arc::downgrade(&shared);
+        spawn_thread("kconnect-jvm-watchdog", move || {
+            crate::watchdog::watch(&watched, answer_timeout)
+        })?;
+        Ok(Self { shared })
     }
 
     /// Why the JVM is gone, if it is.
@@ -221,7 +262,7 @@ impl Jvm {
 
     /// The JVM's process id.
     pub fn pid(&self) -> u32 {
-        lock(&self.child).id()
+        lock(&self.shared.child).id()
     }
 
     /// A new handle, for a plugin that asks nothing of the runtime.
@@ -243,17 +284,7 @@ impl Jvm {
 
     /// Sends request `op` and returns where its answer will arrive.
     pub fn send(&self, op: u8, payload: Writer) -> Result<oneshot::Receiver<Result<Vec<u8>, JavaError>>, JavaError> {
-        if let Some(why) = self.gone() {
-            return Err(JavaError::Gone(why));
-        }
-        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let (sender, receiver) = oneshot::channel();
-        lock(&self.shared.pending).insert(id, sender);
-        if let Err(err) = self.shared.write_frame(id, op, &payload.into_bytes()) {
-            lock(&self.shared.pending).remove(&id);
-            return Err(err);
-        }
-        Ok(receiver)
+        self.shared.send(op, payload)
     }
 
     /// Registers `handler` under a new handle and has the JVM create and start plugin `class`
@@ -312,7 +343,7 @@ fn answered(
 
 impl Drop for Jvm {
     fn drop(&mut self) {
-        let mut child = lock(&self.child);
+        let mut child = lock(&self.shared.child);
         let _ = child.kill();
         let _ = child.wait();
     }

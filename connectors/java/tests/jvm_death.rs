@@ -161,3 +161,43 @@ async fn with_a_jvm_per_connector_a_killed_jvm_fails_its_connector_alone() {
     );
     assert_eq!(worker.rest.state("second").await["tasks"][0]["state"], "RUNNING");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jvm_that_stops_answering_is_killed_and_its_tasks_fail_with_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.txt");
+    append_lines(&input, numbered_lines(0, 10));
+    let plugin_path = plugin_directory(dir.path(), "connect-file", &["connect-file-"]);
+    let worker_lines = format!(
+        "{}kconnect.java.answer.timeout.ms=2000\n",
+        java_plugin_worker(&plugin_path)
+    );
+    let worker = TestWorker::start_with(false, &worker_lines, &[&file_source("stopped", &input, "")]).await;
+    let records = consume_records(&worker.bootstrap, "stopped", 10, WAIT).await;
+    assert_eq!(records.len(), 10, "{}", worker.process.log());
+    let jvms = host_jvms(worker.process.pid());
+    assert_eq!(jvms.len(), 1);
+    // A stopped process answers nothing, as a JVM lost in garbage collection.
+    std::process::Command::new("kill")
+        .args(["-STOP", &jvms[0].to_string()])
+        .status()
+        .unwrap();
+
+    let failed = worker.rest.wait_for_task_state("stopped", "FAILED", WAIT).await;
+    assert_eq!(failed["state"], "FAILED", "{failed}\n{}", worker.process.log());
+    let trace = failed["trace"].as_str().unwrap_or_default();
+    assert!(trace.contains("did not answer for 2000 ms"), "{trace}");
+    let (status, body, _) = worker
+        .rest
+        .call(
+            Method::POST,
+            "/connectors/stopped/restart?includeTasks=true&onlyFailed=true",
+            None,
+        )
+        .await;
+    assert!(status < 300, "{status} {body}");
+    let running = worker.rest.wait_for_task_state("stopped", "RUNNING", WAIT).await;
+    assert_eq!(running["state"], "RUNNING", "{running}");
+    let jvms_now = host_jvms(worker.process.pid());
+    assert!(!jvms_now.contains(&jvms[0]), "the stopped JVM is gone: {jvms_now:?}");
+}

@@ -60,6 +60,7 @@ public final class Host {
     static final int TRANSFORM = 16;
     static final int TEST = 17;
     static final int CHAIN_CLOSE = 18;
+    static final int PING = 19;
     static final int CALL_REPLY = 127;
     // Frames the host sends.
     static final int OK = 0;
@@ -110,6 +111,11 @@ public final class Host {
                 if (call != null) {
                     call.complete(java.util.Arrays.copyOfRange(frame, 9, frame.length));
                 }
+                continue;
+            }
+            if (op == PING) {
+                // Answered here, not on a plugin's thread: a busy plugin is not a JVM that stopped.
+                send(id, OK, new byte[0]);
                 continue;
             }
             dispatch(id, op, request);
