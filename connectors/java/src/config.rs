@@ -12,6 +12,8 @@ pub const PLUGIN_PATH: &str = "plugin.path";
 pub const CLASSPATH: &str = "kconnect.java.classpath";
 /// kconnect's: options of the JVM (heap, flags).
 pub const JAVA_OPTS: &str = "kconnect.java.opts";
+/// Apache's: how plugins are found (`service_load`, `only_scan`, `hybrid_warn`, `hybrid_fail`).
+pub const DISCOVERY: &str = "plugin.discovery";
 /// kconnect's: which plugin runs when a class is both built in and on plugin.path.
 pub const PREFER: &str = "kconnect.plugins.prefer";
 /// kconnect's: one JVM for all Java plugins, or one per connector.
@@ -45,6 +47,8 @@ pub enum Prefer {
 pub struct JavaSettings {
     /// The entries of `plugin.path`.
     pub plugin_path: Vec<PathBuf>,
+    /// How plugins are found, as `plugin.discovery` names it.
+    pub discovery: String,
     /// Jars and directories of jars the JVM runs with: Kafka's `libs` (connect-api,
     /// kafka-clients, slf4j-api at least).
     pub classpath: Vec<PathBuf>,
@@ -66,6 +70,15 @@ impl PluginConfig for JavaSettings {
                     .default_value(ConfigValue::List(Vec::new()))
                     .importance(Importance::Low)
                     .doc("Directories of Java plugins (each jar, or directory of jars, directly inside is one plugin with its own class loader), or plugin jars themselves. Their connectors run in a JVM beside the worker; without jars here no JVM starts."),
+            )
+            .define(
+                ConfigKey::new(DISCOVERY, ConfigType::String)
+                    .default_value(ConfigValue::String("hybrid_warn".into()))
+                    .validator(Validator::OneOfIgnoreCase(
+                        ["only_scan", "hybrid_warn", "hybrid_fail", "service_load"].map(String::from).to_vec(),
+                    ))
+                    .importance(Importance::Low)
+                    .doc("How the plugins of plugin.path are found: service_load by their ServiceLoader manifests, only_scan by scanning their classes, hybrid_warn both, warning about a plugin only the scan found, hybrid_fail both, failing the start on one."),
             )
             .define(
                 ConfigKey::new(CLASSPATH, ConfigType::List)
@@ -106,6 +119,7 @@ impl PluginConfig for JavaSettings {
         let paths = |key| parsed.list(key).into_iter().map(PathBuf::from).collect();
         Ok(Self {
             plugin_path: paths(PLUGIN_PATH),
+            discovery: parsed.get_string(DISCOVERY)?.to_ascii_lowercase(),
             classpath: paths(CLASSPATH),
             java_opts: parsed
                 .get_string(JAVA_OPTS)?

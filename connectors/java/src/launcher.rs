@@ -10,7 +10,8 @@ use crate::config::{CLASSPATH, JavaSettings};
 use crate::error::JavaError;
 
 /// The host's Java sources, compiled at first use.
-const HOST_SOURCES: [(&str, &str); 9] = [
+const HOST_SOURCES: [(&str, &str); 10] = [
+    ("ClassScan.java", include_str!("../host/kconnect/host/ClassScan.java")),
     ("Codec.java", include_str!("../host/kconnect/host/Codec.java")),
     ("ConfigJson.java", include_str!("../host/kconnect/host/ConfigJson.java")),
     ("Contexts.java", include_str!("../host/kconnect/host/Contexts.java")),

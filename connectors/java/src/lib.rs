@@ -51,12 +51,7 @@ pub fn plugins(settings: &JavaSettings) -> Result<Option<PluginTable>, JavaError
         return Ok(None);
     }
     let launcher = Launcher::prepare(settings)?;
-    let plugin_path = settings
-        .plugin_path
-        .iter()
-        .map(|path| path.display().to_string())
-        .collect();
-    let pool = Arc::new(JvmPool::new(launcher, plugin_path, settings));
+    let pool = Arc::new(JvmPool::new(launcher, settings));
     let (_, found) = pool.jvm_and_plugins(&Default::default())?;
     let found = found.unwrap_or_default();
     let mut table = PluginTable::new();

@@ -92,18 +92,25 @@ fn java_opts(config: &ConfigMap) -> Vec<String> {
 pub struct JvmPool {
     launcher: Launcher,
     plugin_path: Vec<String>,
+    discovery: String,
     isolation: Isolation,
     answer_timeout: Duration,
     running: Mutex<HashMap<String, Arc<Jvm>>>,
 }
 
 impl JvmPool {
-    /// A pool that starts JVMs with `launcher`, each scanning `plugin_path`, one per worker or
-    /// per connector and killed when they stop answering, as `settings` say.
-    pub fn new(launcher: Launcher, plugin_path: Vec<String>, settings: &JavaSettings) -> Self {
+    /// A pool that starts JVMs with `launcher`, each discovering the plugins of `settings`'
+    /// plugin.path, one per worker or per connector and killed when they stop answering, as
+    /// `settings` say.
+    pub fn new(launcher: Launcher, settings: &JavaSettings) -> Self {
         Self {
             launcher,
-            plugin_path,
+            plugin_path: settings
+                .plugin_path
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect(),
+            discovery: settings.discovery.clone(),
             isolation: settings.isolation,
             answer_timeout: settings.answer_timeout,
             running: Mutex::new(HashMap::new()),
@@ -147,7 +154,7 @@ impl JvmPool {
         let options = if key.is_empty() { &[][..] } else { &scope.java_opts[..] };
         let jvm = Arc::new(Jvm::attach(self.launcher.spawn(options)?, self.answer_timeout)?);
         let mut request = Writer::new();
-        request.strings(&self.plugin_path);
+        request.strings(&self.plugin_path).string(&self.discovery);
         let answer = jvm.request_blocking(op::DISCOVER, request)?;
         let json = Reader::new(&answer).string()?;
         let plugins: Vec<Description> = serde_json::from_str(&json)

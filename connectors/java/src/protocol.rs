@@ -24,7 +24,7 @@ use crate::wire::{Reader, Writer};
 
 /// The requests the worker sends (`Host.java` names them the same).
 pub mod op {
-    /// Scan plugin.path: the plugin paths; answers the plugins found, as JSON.
+    /// Scan plugin.path: the plugin paths, the discovery mode; answers the plugins found, as JSON.
     pub const DISCOVER: u8 = 1;
     /// Validate a connector configuration: class, config; answers ConfigInfo JSON.
     pub const VALIDATE: u8 = 2;

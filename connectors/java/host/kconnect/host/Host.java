@@ -126,7 +126,8 @@ public final class Host {
         switch (op) {
             case DISCOVER: {
                 List<String> pluginPath = request.strings();
-                control.submit(() -> answer(id, () -> discover(pluginPath)));
+                String mode = request.string();
+                control.submit(() -> answer(id, () -> discover(pluginPath, mode)));
                 return;
             }
             case VALIDATE: {
@@ -336,8 +337,8 @@ public final class Host {
         return both;
     }
 
-    private Wire.Out discover(List<String> pluginPath) throws IOException {
-        plugins = new Plugins(pluginPath);
+    private Wire.Out discover(List<String> pluginPath, String mode) throws IOException {
+        plugins = new Plugins(pluginPath, mode);
         return new Wire.Out().string(Json.write(plugins.descriptions()));
     }
 

@@ -50,14 +50,59 @@ final class Plugins {
     private final Map<String, ClassLoader> loaders = new LinkedHashMap<>();
     private final List<Map<String, Object>> descriptions = new ArrayList<>();
 
-    Plugins(List<String> pluginPath) throws IOException {
+    /**
+     * Discovers the plugins of {@code pluginPath} as Apache's {@code plugin.discovery} mode
+     * {@code mode} says: {@code service_load} by manifests, {@code only_scan} by scanning every
+     * class, {@code hybrid_warn} and {@code hybrid_fail} both, warning about (or failing on) a
+     * plugin only the scan found. The host's own class path is read by its manifests alone.
+     */
+    Plugins(List<String> pluginPath, String mode) throws IOException {
         ClassLoader host = Plugins.class.getClassLoader();
         discover(host);
+        boolean manifests = !mode.equalsIgnoreCase("only_scan");
+        boolean scan = !mode.equalsIgnoreCase("service_load");
+        List<String> unlisted = new ArrayList<>();
         for (String entry : pluginPath) {
             for (Path location : locations(Paths.get(entry.trim()))) {
                 URL[] urls = urls(location);
-                discover(new PluginLoader(location.toString(), urls, host));
+                PluginLoader loader = new PluginLoader(location.toString(), urls, host);
+                if (manifests) {
+                    discover(loader);
+                }
+                if (scan) {
+                    unlisted.addAll(ClassScan.plugins(location, loader, TYPES.keySet(), loaders.keySet()).stream()
+                        .filter(plugin -> adopt(plugin, loader))
+                        .map(Class::getName)
+                        .collect(Collectors.toList()));
+                }
             }
+        }
+        if (manifests && !unlisted.isEmpty()) {
+            String message = "plugins named in no ServiceLoader manifest, found by the class scan of plugin.discovery="
+                + mode + ": " + unlisted;
+            if (mode.equalsIgnoreCase("hybrid_fail")) {
+                throw new IllegalStateException(message);
+            }
+            System.err.println("kconnect host: " + message);
+        }
+    }
+
+    /** Describes a plugin the class scan found; false when it cannot be made. */
+    private boolean adopt(Class<?> plugin, ClassLoader loader) {
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(loader);
+        try {
+            Object instance = plugin.getDeclaredConstructor().newInstance();
+            String type = TYPES.entrySet().stream().filter(t -> t.getKey().isInstance(instance))
+                .map(Map.Entry::getValue).findFirst().orElseThrow();
+            loaders.put(plugin.getName(), loader);
+            describe(instance, type, loader);
+            return true;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException unusable) {
+            System.err.println("kconnect host: skipping " + plugin.getName() + ": " + unusable);
+            return false;
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
         }
     }
 
