@@ -81,6 +81,9 @@ struct ConnectorEvents {
     context: Arc<dyn ConnectorContext>,
 }
 
+/// Apache's key of the task class in a task configuration, which `taskClass()` names.
+const TASK_CLASS: &str = "task.class";
+
 /// The events `Contexts.java` sends about connectors.
 const RECONFIGURE: u8 = 1;
 const RAISE_ERROR: u8 = 2;
@@ -198,10 +201,14 @@ impl<D: Direction> Connector for JavaConnector<D> {
         request.i64(*handle as i64).count(max_tasks);
         let answer = jvm.request_blocking(op::TASK_CONFIGS, request)?;
         let mut input = Reader::new(&answer);
+        let task_class = input.string()?;
         let mut configs = (0..input.count()?)
             .map(|_| input.string_map())
             .collect::<Result<Vec<_>, JavaError>>()?;
-        configs.iter_mut().for_each(|config| self.scope.mark_task(config));
+        for config in &mut configs {
+            config.insert(TASK_CLASS.into(), task_class.clone());
+            self.scope.mark_task(config);
+        }
         Ok(configs)
     }
 

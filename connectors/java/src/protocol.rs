@@ -30,7 +30,8 @@ pub mod op {
     pub const VALIDATE: u8 = 2;
     /// Create and start a connector: handle, class, config.
     pub const CONNECTOR_START: u8 = 3;
-    /// A started connector's task configs: handle, max tasks.
+    /// A started connector's task configs: handle, max tasks; answers the task class, then the
+    /// configs.
     pub const TASK_CONFIGS: u8 = 4;
     /// Stop a connector: handle.
     pub const CONNECTOR_STOP: u8 = 5;

@@ -93,6 +93,11 @@ async fn debeziums_postgres_jar_writes_what_it_writes_on_apache_and_resumes() {
     let ours = consume_records(&worker.bootstrap, &ours_topic, 6, WAIT).await;
     assert_eq!((theirs.len(), ours.len()), (6, 6), "{}", logs(&worker));
     assert_same_events(&theirs, &ours, OURS, THEIRS);
+    let (_, tasks) = worker.rest.get(&format!("/connectors/{OURS}/tasks")).await;
+    assert_eq!(
+        tasks[0]["config"]["task.class"], "io.debezium.connector.postgresql.PostgresConnectorTask",
+        "the jar's taskClass(), as Apache stores it: {tasks}"
+    );
 
     // A graceful restart: the changes made while it is down arrive once, and no snapshot again.
     worker.process.signal("TERM");

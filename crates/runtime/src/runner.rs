@@ -134,14 +134,17 @@ fn generate_task_configs(
 
 /// Adds what the runtime puts in every task config: `task.class`, and a sink's topics.
 fn complete_task_config(worker: &Worker, config: &ConfigMap, connector_type: &str, mut task: ConfigMap) -> ConfigMap {
-    let class = worker
-        .registry
-        .connector_class(&config[CONNECTOR_CLASS])
-        .unwrap_or_default();
-    let task_class = class
-        .strip_suffix("Connector")
-        .map_or_else(|| format!("{class}Task"), |base| format!("{base}Task"));
-    task.insert("task.class".into(), task_class);
+    // A connector that knows its task class (a Java connector, from `taskClass()`) names it;
+    // for the built-in ones it is derived from the connector's class, as Apache's are named.
+    task.entry("task.class".into()).or_insert_with(|| {
+        let class = worker
+            .registry
+            .connector_class(&config[CONNECTOR_CLASS])
+            .unwrap_or_default();
+        class
+            .strip_suffix("Connector")
+            .map_or_else(|| format!("{class}Task"), |base| format!("{base}Task"))
+    });
     if connector_type == "sink" {
         for key in [TOPICS, TOPICS_REGEX] {
             if let Some(value) = config.get(key) {

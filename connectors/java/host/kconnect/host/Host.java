@@ -418,7 +418,7 @@ public final class Host {
 
     private static Wire.Out taskConfigs(Connector connector, int maxTasks) throws IOException {
         List<Map<String, String>> configs = connector.taskConfigs(maxTasks);
-        Wire.Out reply = new Wire.Out().i32(configs.size());
+        Wire.Out reply = new Wire.Out().string(connector.taskClass().getName()).i32(configs.size());
         for (Map<String, String> config : configs) {
             reply.stringMap(config);
         }
