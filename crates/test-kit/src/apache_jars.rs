@@ -60,7 +60,8 @@ pub fn plugin_directory(dir: &Path, name: &str, prefixes: &[&str]) -> PathBuf {
 }
 
 /// The worker lines that run Java plugins from `plugin_path` with the Connect API (and Jackson,
-/// which Kafka's libs give plugins such as Debezium) on the JVM's class path.
+/// which Kafka's libs give plugins such as Debezium, and a logging binding, so that the plugins'
+/// errors reach the worker's log) on the JVM's class path.
 pub fn java_plugin_worker(plugin_path: &Path) -> String {
     let api = apache_jars_named(&[
         "connect-api-",
@@ -69,6 +70,9 @@ pub fn java_plugin_worker(plugin_path: &Path) -> String {
         "jackson-core-",
         "jackson-databind-",
         "jackson-annotations-",
+        "log4j-slf4j2-impl-",
+        "log4j-api-",
+        "log4j-core-",
     ]);
     let api: Vec<String> = api.iter().map(|jar| jar.display().to_string()).collect();
     format!(
