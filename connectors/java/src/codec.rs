@@ -9,6 +9,7 @@
 
 use kconnect_api::logical::{DATE_NAME, Decimal, TIME_NAME};
 use kconnect_api::record::TimestampType;
+use kconnect_api::sink::CommitOffsets;
 use kconnect_api::values::from_json;
 use kconnect_api::{
     Header, Headers, OffsetMap, RecordCore, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, SinkRecord,
@@ -419,15 +420,25 @@ pub fn write_sink_record(out: &mut Writer, record: &SinkRecord) {
         TimestampType::LogAppendTime => 2,
         TimestampType::NoTimestampType => 0,
     });
-    out.count(record.headers.len());
-    for Header { key, schema, value } in record.headers.iter() {
-        out.string(key);
-        write_schema(out, schema.as_ref());
-        write_value(out, value);
-    }
+    write_headers(out, &record.headers);
     out.string(&record.original_topic)
         .i32(record.original_kafka_partition)
         .i64(record.original_kafka_offset);
+}
+
+/// Writes offsets as a count and (topic, partition, offset) triples.
+pub fn write_partition_offsets(out: &mut Writer, offsets: &CommitOffsets) {
+    out.count(offsets.len());
+    for (partition, offset) in offsets {
+        out.string(&partition.topic).i32(partition.partition).i64(*offset);
+    }
+}
+
+/// Reads offsets written as [`write_partition_offsets`] writes them.
+pub fn read_partition_offsets(input: &mut Reader<'_>) -> Result<CommitOffsets, JavaError> {
+    (0..input.count()?)
+        .map(|_| Ok((TopicPartition::new(input.string()?, input.i32()?), input.i64()?)))
+        .collect()
 }
 
 /// Writes topic partitions as a count and (topic, partition) pairs.
@@ -447,7 +458,6 @@ pub fn read_partitions(input: &mut Reader<'_>) -> Result<Vec<TopicPartition>, Ja
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
 
     fn round_trip(schema: &SchemaRef, value: &Value) -> (SchemaRef, Value) {

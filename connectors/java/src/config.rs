@@ -121,11 +121,7 @@ impl PluginConfig for JavaSettings {
             plugin_path: paths(PLUGIN_PATH),
             discovery: parsed.get_string(DISCOVERY)?.to_ascii_lowercase(),
             classpath: paths(CLASSPATH),
-            java_opts: parsed
-                .get_string(JAVA_OPTS)?
-                .split_whitespace()
-                .map(str::to_string)
-                .collect(),
+            java_opts: split_java_opts(parsed.get_string(JAVA_OPTS)?),
             prefer: if parsed.get_string(PREFER)?.eq_ignore_ascii_case("java") {
                 Prefer::Java
             } else {
@@ -144,9 +140,10 @@ impl PluginConfig for JavaSettings {
 impl JavaSettings {
     /// The settings of a worker configuration (unknown keys are the worker's business).
     pub fn from_worker(config: &ConfigMap) -> Result<Self> {
+        let definition = Self::definition();
         let own: ConfigMap = config
             .iter()
-            .filter(|(key, _)| Self::definition().key(key).is_some())
+            .filter(|(key, _)| definition.key(key).is_some())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         Self::parse(&own)
@@ -183,6 +180,11 @@ impl JavaSettings {
         }
         jars
     }
+}
+
+/// JVM options as `kconnect.java.opts` gives them: separated by whitespace.
+pub(crate) fn split_java_opts(opts: &str) -> Vec<String> {
+    opts.split_whitespace().map(str::to_string).collect()
 }
 
 fn is_archive(path: &Path) -> bool {

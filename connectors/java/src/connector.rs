@@ -28,16 +28,20 @@ pub struct JavaPlugin {
     /// The plugin's own version.
     pub version: String,
     /// Its configuration keys, as discovery described them.
-    pub keys: Arc<Vec<ConfigKeyInfo>>,
+    pub config_def: Arc<ConfigDef>,
 }
 
 impl JavaPlugin {
-    /// The plugin's keys as a ConfigDef.
+    /// The plugin's keys.
     pub fn config_def(&self) -> ConfigDef {
-        self.keys
-            .iter()
-            .fold(ConfigDef::new(), |def, key| def.define(config_key(key)))
+        (*self.config_def).clone()
     }
+}
+
+/// The ConfigDef of the keys discovery describes in the REST API's shape.
+pub fn config_def(keys: &[ConfigKeyInfo]) -> ConfigDef {
+    keys.iter()
+        .fold(ConfigDef::new(), |def, key| def.define(config_key(key)))
 }
 
 /// The direction of a [`JavaConnector`].
@@ -156,10 +160,7 @@ impl<D: Direction> Connector for JavaConnector<D> {
     }
 
     fn config_def(&self) -> ConfigDef {
-        self.plugin
-            .keys
-            .iter()
-            .fold(ConfigDef::new(), |def, key| def.define(config_key(key)))
+        self.plugin.config_def()
     }
 
     /// The plugin's own `validate`, run in the JVM.

@@ -10,7 +10,7 @@ use crate::config::{CLASSPATH, JavaSettings};
 use crate::error::JavaError;
 
 /// The host's Java sources, compiled at first use.
-const HOST_SOURCES: [(&str, &str); 10] = [
+const HOST_SOURCES: [(&str, &str); 11] = [
     ("ClassScan.java", include_str!("../host/kconnect/host/ClassScan.java")),
     ("Codec.java", include_str!("../host/kconnect/host/Codec.java")),
     ("ConfigJson.java", include_str!("../host/kconnect/host/ConfigJson.java")),
@@ -18,6 +18,7 @@ const HOST_SOURCES: [(&str, &str); 10] = [
     ("Host.java", include_str!("../host/kconnect/host/Host.java")),
     ("Instance.java", include_str!("../host/kconnect/host/Instance.java")),
     ("Json.java", include_str!("../host/kconnect/host/Json.java")),
+    ("LoaderSwap.java", include_str!("../host/kconnect/host/LoaderSwap.java")),
     (
         "PluginLoader.java",
         include_str!("../host/kconnect/host/PluginLoader.java"),
@@ -38,10 +39,10 @@ pub struct Launcher {
 }
 
 impl Launcher {
-    /// Finds Java, checks the class path holds the Connect API, and compiles the host if this
-    /// version of it was not compiled against this class path before.
-    pub fn prepare(settings: &JavaSettings) -> Result<Self, JavaError> {
-        let jars = settings.classpath_jars();
+    /// Finds Java, checks that the class path `jars` holds the Connect API, and compiles the host
+    /// if this version of it was not compiled against these jars before; JVMs start with
+    /// `settings`' options.
+    pub fn prepare(settings: &JavaSettings, jars: Vec<PathBuf>) -> Result<Self, JavaError> {
         let has_connect_api = jars.iter().any(|jar| {
             jar.file_name()
                 .and_then(|n| n.to_str())

@@ -41,7 +41,8 @@ pub fn plugins(settings: &JavaSettings) -> Result<Option<PluginTable>, JavaError
     if !settings.has_java_plugins() {
         return Ok(None);
     }
-    if settings.classpath_jars().is_empty() {
+    let jars = settings.classpath_jars();
+    if jars.is_empty() {
         // An Apache worker file names its plugin.path and nothing kconnect needs to host it:
         // the worker still runs, with its built-in plugins.
         tracing::warn!(
@@ -50,7 +51,7 @@ pub fn plugins(settings: &JavaSettings) -> Result<Option<PluginTable>, JavaError
         );
         return Ok(None);
     }
-    let launcher = Launcher::prepare(settings)?;
+    let launcher = Launcher::prepare(settings, jars)?;
     let pool = Arc::new(JvmPool::new(launcher, settings));
     let (_, found) = pool.jvm_and_plugins(&Default::default())?;
     let found = found.unwrap_or_default();
@@ -64,7 +65,7 @@ pub fn plugins(settings: &JavaSettings) -> Result<Option<PluginTable>, JavaError
             pool: pool.clone(),
             class: plugin.class.clone(),
             version: plugin.version.clone(),
-            keys: Arc::new(plugin.config.clone()),
+            config_def: Arc::new(connector::config_def(&plugin.config)),
         };
         let (class, version) = (plugin.class.clone(), plugin.version.clone());
         table = match plugin.plugin_type.as_str() {

@@ -4,13 +4,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use kconnect_api::ConfigMap;
+use kconnect_api::config::ConfigKeyInfo;
 use serde::Deserialize;
 
-use kconnect_api::config::ConfigKeyInfo;
-
-use kconnect_api::ConfigMap;
-
-use crate::config::{Isolation, JAVA_OPTS, JavaSettings, TASK_CONNECTOR};
+use crate::config::{Isolation, JAVA_OPTS, JavaSettings, TASK_CONNECTOR, split_java_opts};
 use crate::error::JavaError;
 use crate::launcher::Launcher;
 use crate::protocol::{Jvm, op};
@@ -82,7 +80,7 @@ impl Scope {
 fn java_opts(config: &ConfigMap) -> Vec<String> {
     config
         .get(JAVA_OPTS)
-        .map(|opts| opts.split_whitespace().map(str::to_string).collect())
+        .map(|opts| split_java_opts(opts))
         .unwrap_or_default()
 }
 

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use kconnect_api::sink::CommitOffsets;
 use kconnect_api::{ConnectError, Result, SinkRecord, SinkTask, SinkTaskContext, TopicPartition};
 
-use crate::codec::{read_partitions, write_partitions, write_sink_record};
+use crate::codec::{
+    read_partition_offsets, read_partitions, write_partition_offsets, write_partitions, write_sink_record,
+};
 use crate::connector::JavaPlugin;
 use crate::error::JavaError;
 use crate::pool::Scope;
@@ -49,9 +51,8 @@ impl Handler for SinkEvents {
                 .context
                 .timeout(Duration::from_millis(u64::try_from(payload.i64()?).unwrap_or_default())),
             SEEK => {
-                for _ in 0..payload.count()? {
-                    let partition = TopicPartition::new(payload.string()?, payload.i32()?);
-                    self.context.offset(partition, payload.i64()?);
+                for (partition, offset) in read_partition_offsets(payload)? {
+                    self.context.offset(partition, offset);
                 }
             }
             PAUSE => self.context.pause(&read_partitions(payload)?),
@@ -153,17 +154,10 @@ impl SinkTask for JavaSinkTask {
     async fn pre_commit(&mut self, offsets: CommitOffsets) -> Result<CommitOffsets> {
         let answer = self
             .request(op::SINK_PRE_COMMIT, |request| {
-                request.count(offsets.len());
-                for (partition, offset) in &offsets {
-                    request.string(&partition.topic).i32(partition.partition).i64(*offset);
-                }
+                write_partition_offsets(request, &offsets)
             })
             .await?;
-        let mut input = Reader::new(&answer);
-        let committable = (0..input.count()?)
-            .map(|_| Ok((TopicPartition::new(input.string()?, input.i32()?), input.i64()?)))
-            .collect::<Result<CommitOffsets, JavaError>>()?;
-        Ok(committable)
+        Ok(read_partition_offsets(&mut Reader::new(&answer))?)
     }
 
     async fn close(&mut self, partitions: &[TopicPartition]) -> Result<()> {

@@ -41,14 +41,18 @@ pub enum PluginType {
     Predicate,
 }
 
-/// Makes a new, unstarted connector of either direction: a function of a built-in family, or a
-/// closure over what a plugin loaded at run time needs (the JVM that hosts a Java connector).
+/// Makes a new, unconfigured value: a function of a built-in family, or a closure over what a
+/// plugin loaded at run time needs.
+type Make<T> = Arc<dyn Fn() -> T + Send + Sync>;
+
+/// Makes a new, unstarted connector of either direction (for a plugin loaded at run time, a
+/// closure over the JVM that hosts a Java connector).
 #[derive(Clone)]
 pub enum ConnectorFactory {
     /// Makes a source connector.
-    Source(Arc<dyn Fn() -> Box<dyn SourceConnector> + Send + Sync>),
+    Source(Make<Box<dyn SourceConnector>>),
     /// Makes a sink connector.
-    Sink(Arc<dyn Fn() -> Box<dyn SinkConnector> + Send + Sync>),
+    Sink(Make<Box<dyn SinkConnector>>),
 }
 
 /// Makes a new, unconfigured converter.
@@ -57,10 +61,6 @@ type ConverterFactory = fn() -> Box<dyn Converter>;
 type HeaderConverterFactory = fn() -> Box<dyn HeaderConverter>;
 /// Makes a new, unconfigured config provider.
 type ConfigProviderFactory = fn() -> Box<dyn ConfigProvider>;
-
-/// Makes a new, unconfigured value: a function of a built-in family, or a closure over what a
-/// plugin loaded at run time needs.
-type Make<T> = Arc<dyn Fn() -> T + Send + Sync>;
 
 /// Makes a new transformation for source records and one for sink records.
 #[derive(Clone)]

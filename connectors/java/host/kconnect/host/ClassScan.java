@@ -68,7 +68,7 @@ final class ClassScan {
                 String path = location.relativize(file).toString();
                 if (path.endsWith(".class")) {
                     names.add(className(path.replace(java.io.File.separatorChar, '/')));
-                } else if (path.endsWith(".jar") || path.endsWith(".zip")) {
+                } else if (Plugins.isArchive(file)) {
                     addJar(file, names);
                 }
             }

@@ -344,16 +344,11 @@ public final class Host {
 
     private Wire.Out validate(String className, Map<String, String> config) throws Exception {
         Connector connector = (Connector) plugins.newInstance(className);
-        Instance scratch = new Instance(0, connector, plugins.loader(className));
-        try {
-            String infos = scratch.withLoader(() -> {
-                Config result = connector.validate(config);
-                return Json.write(ConfigJson.infos(connector.config(), result));
-            });
-            return new Wire.Out().string(infos);
-        } finally {
-            scratch.close();
-        }
+        String infos = LoaderSwap.with(plugins.loader(className), () -> {
+            Config result = connector.validate(config);
+            return Json.write(ConfigJson.infos(connector.config(), result));
+        });
+        return new Wire.Out().string(infos);
     }
 
     private Wire.Out create(int op, long handle, String className, Map<String, String> config) throws Exception {
@@ -369,7 +364,7 @@ public final class Host {
                 connector.start(config);
             });
         }
-        Task task = instantiateTask(connector, loader);
+        Task task = LoaderSwap.with(loader, () -> connector.taskClass().getDeclaredConstructor().newInstance());
         return started(new Instance(handle, task, loader), () -> {
             if (op == SOURCE_START) {
                 uncommitted.put(handle, new java.util.ArrayDeque<>());
@@ -403,16 +398,6 @@ public final class Host {
             uncommitted.remove(instance.handle);
             instance.close();
             throw failed;
-        }
-    }
-
-    private static Task instantiateTask(Connector connector, ClassLoader loader) throws Exception {
-        ClassLoader previous = Thread.currentThread().getContextClassLoader();
-        Thread.currentThread().setContextClassLoader(loader);
-        try {
-            return connector.taskClass().getDeclaredConstructor().newInstance();
-        } finally {
-            Thread.currentThread().setContextClassLoader(previous);
         }
     }
 

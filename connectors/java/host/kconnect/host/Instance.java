@@ -35,13 +35,7 @@ final class Instance {
 
     /** Runs {@code work} on the calling thread with the plugin's class loader as context loader. */
     <T> T withLoader(Callable<T> work) throws Exception {
-        ClassLoader previous = Thread.currentThread().getContextClassLoader();
-        Thread.currentThread().setContextClassLoader(loader);
-        try {
-            return work.call();
-        } finally {
-            Thread.currentThread().setContextClassLoader(previous);
-        }
+        return LoaderSwap.with(loader, work::call);
     }
 
     /** Lets the thread end once what was submitted ran. */

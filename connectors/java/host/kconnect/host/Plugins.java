@@ -89,10 +89,8 @@ final class Plugins {
 
     /** Describes a plugin the class scan found; false when it cannot be made. */
     private boolean adopt(Class<?> plugin, ClassLoader loader) {
-        ClassLoader previous = Thread.currentThread().getContextClassLoader();
-        Thread.currentThread().setContextClassLoader(loader);
         try {
-            Object instance = plugin.getDeclaredConstructor().newInstance();
+            Object instance = LoaderSwap.with(loader, () -> plugin.getDeclaredConstructor().newInstance());
             String type = TYPES.entrySet().stream().filter(t -> t.getKey().isInstance(instance))
                 .map(Map.Entry::getValue).findFirst().orElseThrow();
             loaders.put(plugin.getName(), loader);
@@ -101,8 +99,6 @@ final class Plugins {
         } catch (ReflectiveOperationException | LinkageError | RuntimeException unusable) {
             System.err.println("kconnect host: skipping " + plugin.getName() + ": " + unusable);
             return false;
-        } finally {
-            Thread.currentThread().setContextClassLoader(previous);
         }
     }
 
@@ -123,13 +119,7 @@ final class Plugins {
     /** A new instance of plugin {@code className}, made with its own loader as context loader. */
     Object newInstance(String className) throws Exception {
         ClassLoader loader = loader(className);
-        ClassLoader previous = Thread.currentThread().getContextClassLoader();
-        Thread.currentThread().setContextClassLoader(loader);
-        try {
-            return Class.forName(className, true, loader).getDeclaredConstructor().newInstance();
-        } finally {
-            Thread.currentThread().setContextClassLoader(previous);
-        }
+        return LoaderSwap.with(loader, () -> Class.forName(className, true, loader).getDeclaredConstructor().newInstance());
     }
 
     private static List<Path> locations(Path entry) throws IOException {
@@ -145,7 +135,7 @@ final class Plugins {
         }
     }
 
-    private static boolean isArchive(Path path) {
+    static boolean isArchive(Path path) {
         String name = path.getFileName().toString().toLowerCase();
         return name.endsWith(".jar") || name.endsWith(".zip");
     }
@@ -167,33 +157,35 @@ final class Plugins {
     }
 
     private void discover(ClassLoader loader) {
-        ClassLoader previous = Thread.currentThread().getContextClassLoader();
-        Thread.currentThread().setContextClassLoader(loader);
-        try {
+        LoaderSwap.with(loader, () -> {
             for (Map.Entry<Class<?>, String> type : TYPES.entrySet()) {
-                Iterator<?> providers = ServiceLoader.load(type.getKey(), loader).iterator();
-                while (true) {
-                    Object plugin;
-                    try {
-                        if (!providers.hasNext()) {
-                            break;
-                        }
-                        plugin = providers.next();
-                    } catch (ServiceConfigurationError | LinkageError broken) {
-                        // As Apache: a plugin that cannot load is skipped, the others still are found.
-                        System.err.println("kconnect host: skipping a " + type.getKey().getSimpleName() + " of "
-                            + location(loader) + ": " + broken);
-                        continue;
-                    }
-                    Class<?> found = plugin.getClass();
-                    if (found.getClassLoader() == loader && !loaders.containsKey(found.getName())) {
-                        loaders.put(found.getName(), loader);
-                        describe(plugin, type.getValue(), loader);
-                    }
-                }
+                discover(loader, type.getKey(), type.getValue());
             }
-        } finally {
-            Thread.currentThread().setContextClassLoader(previous);
+            return null;
+        });
+    }
+
+    /** The plugins of {@code type} that {@code loader}'s own ServiceLoader manifests name. */
+    private void discover(ClassLoader loader, Class<?> service, String type) {
+        Iterator<?> providers = ServiceLoader.load(service, loader).iterator();
+        while (true) {
+            Object plugin;
+            try {
+                if (!providers.hasNext()) {
+                    return;
+                }
+                plugin = providers.next();
+            } catch (ServiceConfigurationError | LinkageError broken) {
+                // As Apache: a plugin that cannot load is skipped, the others still are found.
+                System.err.println("kconnect host: skipping a " + service.getSimpleName() + " of "
+                    + location(loader) + ": " + broken);
+                continue;
+            }
+            Class<?> found = plugin.getClass();
+            if (found.getClassLoader() == loader && !loaders.containsKey(found.getName())) {
+                loaders.put(found.getName(), loader);
+                describe(plugin, type, loader);
+            }
         }
     }
 
