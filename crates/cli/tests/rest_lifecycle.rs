@@ -297,6 +297,15 @@ async fn a_stopped_connector_stays_stopped_after_a_worker_restart() {
 
     let worker = quickstart.start();
     quickstart.wait_for_rest(&worker);
-    assert_eq!(api.state("local-file-source").await["connector"]["state"], "STOPPED");
-    assert_eq!(api.state("local-file-sink").await["connector"]["state"], "PAUSED");
+    // The REST API answers before the worker has created the connectors of its files: wait until
+    // each has a state, then it must be the one it had.
+    let known = |status: &serde_json::Value| !status["connector"]["state"].is_null();
+    let source = api
+        .wait_for_status("local-file-source", Duration::from_secs(30), known)
+        .await;
+    assert_eq!(source["connector"]["state"], "STOPPED");
+    let sink = api
+        .wait_for_status("local-file-sink", Duration::from_secs(30), known)
+        .await;
+    assert_eq!(sink["connector"]["state"], "PAUSED");
 }
