@@ -20,6 +20,8 @@ pub fn builtin_plugins() -> PluginTable {
     let table = table.merge(kconnect_postgres::plugins());
     #[cfg(feature = "object-storage")]
     let table = table.merge(kconnect_object_storage::plugins());
+    #[cfg(feature = "rabbitmq")]
+    let table = table.merge(kconnect_queues::plugins());
     table
 }
 
@@ -62,7 +64,8 @@ pub fn worker_registry(table: PluginTable, _worker: &ConfigMap) -> anyhow::Resul
     feature = "file",
     feature = "jdbc",
     feature = "postgres",
-    feature = "object-storage"
+    feature = "object-storage",
+    feature = "rabbitmq"
 ))]
 mod tests {
     use kconnect_api::{PluginType, SinkRecord, SourceRecord};
@@ -76,7 +79,7 @@ mod tests {
     #[test]
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
-        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 11);
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 13);
         assert_eq!(count(&table, PluginType::Converter), 12);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
         assert_eq!(count(&table, PluginType::Transformation), 29);
@@ -99,6 +102,10 @@ mod tests {
             "io.confluent.connect.s3.source.S3SourceConnector",
             "GcsSource",
             "AzureBlobStorageSourceConnector",
+            "io.confluent.connect.rabbitmq.RabbitMQSourceConnector",
+            "RabbitMQSource",
+            "io.confluent.connect.rabbitmq.sink.RabbitMQSinkConnector",
+            "RabbitMQSinkConnector",
         ] {
             assert!(table.connector(name).is_some(), "{name}");
         }

@@ -107,7 +107,9 @@ async fn rest_basics_answer_as_apache_does() {
             "io.confluent.connect.azure.blob.AzureBlobStorageSinkConnector",
             "io.confluent.connect.s3.source.S3SourceConnector",
             "io.confluent.connect.gcs.GcsSourceConnector",
-            "io.confluent.connect.azure.blob.storage.AzureBlobStorageSourceConnector"
+            "io.confluent.connect.azure.blob.storage.AzureBlobStorageSourceConnector",
+            "io.confluent.connect.rabbitmq.RabbitMQSourceConnector",
+            "io.confluent.connect.rabbitmq.sink.RabbitMQSinkConnector"
         ]
     );
     assert_eq!(plugins[0]["type"], "source");

@@ -1,0 +1,138 @@
+//! The sink connector and task every queue system shares: `put` returns only once the queue
+//! confirmed every record of the batch, so the runtime commits Kafka offsets only for published
+//! messages. A lost connection is a retriable failure: the runtime redelivers the batch and the
+//! next `put` reconnects (a message confirmed just before the loss is then published again: at
+//! least once).
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use kconnect_api::config::PluginConfig;
+use kconnect_api::{
+    ConfigDef, ConfigInfos, ConfigMap, ConnectError, Connector, ConnectorContext, Result, SinkConnector, SinkRecord,
+    SinkTask, SinkTaskContext,
+};
+
+/// A queue system's sink side: a connection that publishes.
+#[async_trait]
+pub(crate) trait QueueSink: Send + Sized + 'static {
+    /// The connector's keys, parsed.
+    type Config: PluginConfig + Clone + Send + Sync + 'static;
+
+    /// The connector's version.
+    const VERSION: &'static str;
+
+    /// Connects. An unreachable server or refused login is an error naming the key at fault.
+    async fn connect(config: &Self::Config) -> Result<Self>;
+
+    /// Publishes the records in order and returns once the queue confirmed each. A record the
+    /// queue cannot take (its value is not bytes) goes to `context`'s errant record reporter; a
+    /// lost connection is a [`ConnectError::Retriable`] failure.
+    async fn publish(&mut self, records: &[SinkRecord], context: &dyn SinkTaskContext) -> Result<()>;
+
+    /// Closes the connection.
+    async fn close(self) -> Result<()>;
+}
+
+/// The connector: checks the keys and hands each task the same configuration.
+pub(crate) struct QueueSinkConnector<S: QueueSink> {
+    config: ConfigMap,
+    system: PhantomData<fn() -> S>,
+}
+
+impl<S: QueueSink> Default for QueueSinkConnector<S> {
+    fn default() -> Self {
+        Self {
+            config: ConfigMap::new(),
+            system: PhantomData,
+        }
+    }
+}
+
+#[async_trait]
+impl<S: QueueSink> Connector for QueueSinkConnector<S> {
+    fn version(&self) -> String {
+        S::VERSION.into()
+    }
+
+    fn config_def(&self) -> ConfigDef {
+        S::Config::definition()
+    }
+
+    fn validate(&self, config: &ConfigMap) -> ConfigInfos {
+        S::Config::validate(config)
+    }
+
+    async fn start(&mut self, _context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
+        S::Config::parse(&config)?;
+        self.config = config;
+        Ok(())
+    }
+
+    fn task_configs(&self, max_tasks: usize) -> Result<Vec<ConfigMap>> {
+        Ok(vec![self.config.clone(); max_tasks.max(1)])
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl<S: QueueSink> SinkConnector for QueueSinkConnector<S> {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::new(QueueSinkTask::<S> {
+            config: None,
+            publisher: None,
+            context: None,
+        })
+    }
+}
+
+/// The task: one connection, reopened after a loss.
+pub(crate) struct QueueSinkTask<S: QueueSink> {
+    config: Option<S::Config>,
+    publisher: Option<S>,
+    context: Option<Arc<dyn SinkTaskContext>>,
+}
+
+#[async_trait]
+impl<S: QueueSink> SinkTask for QueueSinkTask<S> {
+    async fn start(&mut self, context: Arc<dyn SinkTaskContext>) -> Result<()> {
+        let config = S::Config::parse(context.configs())?;
+        self.publisher = Some(S::connect(&config).await?);
+        self.config = Some(config);
+        self.context = Some(context);
+        Ok(())
+    }
+
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let (Some(config), Some(context)) = (&self.config, &self.context) else {
+            return Err(ConnectError::Fatal("not started".into()));
+        };
+        let publisher = match &mut self.publisher {
+            Some(publisher) => publisher,
+            None => {
+                let reconnected = S::connect(config)
+                    .await
+                    .map_err(|error| ConnectError::Retriable(error.to_string()))?;
+                self.publisher.insert(reconnected)
+            }
+        };
+        let published = publisher.publish(records, context.as_ref()).await;
+        if matches!(&published, Err(error) if error.is_retriable()) {
+            self.publisher = None;
+        }
+        published
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        match self.publisher.take() {
+            Some(publisher) => publisher.close().await,
+            None => Ok(()),
+        }
+    }
+}
