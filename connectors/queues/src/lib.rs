@@ -5,6 +5,8 @@
 
 mod body;
 mod inbox;
+#[cfg(feature = "mqtt")]
+mod mqtt;
 mod queue_sink;
 mod queue_source;
 #[cfg(feature = "rabbitmq")]
@@ -15,5 +17,7 @@ pub fn plugins() -> kconnect_api::PluginTable {
     let table = kconnect_api::PluginTable::new();
     #[cfg(feature = "rabbitmq")]
     let table = table.merge(rabbitmq::plugins());
+    #[cfg(feature = "mqtt")]
+    let table = table.merge(mqtt::plugins());
     table
 }

@@ -23,6 +23,11 @@ pub(crate) trait QueueSink: Send + Sized + 'static {
     /// The connector's version.
     const VERSION: &'static str;
 
+    /// The configurations of the tasks: `max_tasks` copies of the connector's by default.
+    fn task_configs(raw: &ConfigMap, max_tasks: usize) -> Vec<ConfigMap> {
+        vec![raw.clone(); max_tasks.max(1)]
+    }
+
     /// Connects. An unreachable server or refused login is an error naming the key at fault.
     async fn connect(config: &Self::Config) -> Result<Self>;
 
@@ -71,7 +76,7 @@ impl<S: QueueSink> Connector for QueueSinkConnector<S> {
     }
 
     fn task_configs(&self, max_tasks: usize) -> Result<Vec<ConfigMap>> {
-        Ok(vec![self.config.clone(); max_tasks.max(1)])
+        Ok(S::task_configs(&self.config, max_tasks))
     }
 
     async fn stop(&mut self) -> Result<()> {

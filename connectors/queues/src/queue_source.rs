@@ -37,8 +37,8 @@ pub(crate) trait QueueSource: Send + Sync + 'static {
     /// The connector's version.
     const VERSION: &'static str;
 
-    /// How many tasks run for `max_tasks`.
-    fn task_count(config: &Self::Config, max_tasks: usize) -> usize;
+    /// The configurations of the tasks for `max_tasks`, from the connector's (`raw`, and parsed).
+    fn task_configs(raw: &ConfigMap, config: &Self::Config, max_tasks: usize) -> Vec<ConfigMap>;
 
     /// At most this many messages wait between consumer and task, and at most this many records
     /// one poll returns.
@@ -102,7 +102,7 @@ impl<S: QueueSource> Connector for QueueSourceConnector<S> {
             .config
             .as_ref()
             .ok_or_else(|| ConnectError::Fatal("not started".into()))?;
-        Ok(vec![raw.clone(); S::task_count(parsed, max_tasks)])
+        Ok(S::task_configs(raw, parsed, max_tasks))
     }
 
     async fn stop(&mut self) -> Result<()> {

@@ -9,9 +9,7 @@ use kconnect_api::ConfigMap;
 use kconnect_test_kit::compliance::{
     DEFAULT_ARRIVAL, Expected, SinkCase, SinkSystem, SourceCase, SourceSystem, Validation, check_sink, check_source,
 };
-use kconnect_test_kit::{
-    ProducedRecord, TestWorker, consume_records, create_topic, produce_records, produce_values, venv_python,
-};
+use kconnect_test_kit::{ProducedRecord, TestWorker, consume_records, create_topic, produce_records, produce_values};
 use lapin::Channel;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions};
 use lapin::types::FieldTable;
@@ -19,7 +17,7 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::{WAIT, channel, drain, fresh_queue, publish};
+use common::{WAIT, channel, drain, fresh_queue, publish, python};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_queues::plugins());
 
@@ -146,25 +144,11 @@ async fn the_rabbitmq_sink_passes() {
     check_sink(case, &mut system).await.assert_passed();
 }
 
-/// Runs a Python script with pika in the tests' venv; returns what it printed.
-fn pika(script: &str) -> String {
-    let output = std::process::Command::new(venv_python())
-        .args(["-c", script])
-        .output()
-        .expect("the tests' venv has python (.ci/services)");
-    assert!(
-        output.status.success(),
-        "pika script failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn messages_published_by_pika_arrive_with_their_properties() {
     let queue = "kconnect-pika-source";
     fresh_queue(&channel().await, queue).await;
-    pika(&format!(
+    python(&format!(
         r#"
 import pika
 connection = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1"))
@@ -235,7 +219,7 @@ async fn records_reach_a_pika_consumer_with_key_metadata_and_headers() {
             }),
         )
         .await;
-    let printed = pika(&format!(
+    let printed = python(&format!(
         r#"
 import json, time, pika
 connection = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1"))

@@ -20,7 +20,7 @@ pub fn builtin_plugins() -> PluginTable {
     let table = table.merge(kconnect_postgres::plugins());
     #[cfg(feature = "object-storage")]
     let table = table.merge(kconnect_object_storage::plugins());
-    #[cfg(feature = "rabbitmq")]
+    #[cfg(any(feature = "rabbitmq", feature = "mqtt"))]
     let table = table.merge(kconnect_queues::plugins());
     table
 }
@@ -65,7 +65,8 @@ pub fn worker_registry(table: PluginTable, _worker: &ConfigMap) -> anyhow::Resul
     feature = "jdbc",
     feature = "postgres",
     feature = "object-storage",
-    feature = "rabbitmq"
+    feature = "rabbitmq",
+    feature = "mqtt"
 ))]
 mod tests {
     use kconnect_api::{PluginType, SinkRecord, SourceRecord};
@@ -79,7 +80,7 @@ mod tests {
     #[test]
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
-        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 13);
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 15);
         assert_eq!(count(&table, PluginType::Converter), 12);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
         assert_eq!(count(&table, PluginType::Transformation), 29);
@@ -106,6 +107,8 @@ mod tests {
             "RabbitMQSource",
             "io.confluent.connect.rabbitmq.sink.RabbitMQSinkConnector",
             "RabbitMQSinkConnector",
+            "io.confluent.connect.mqtt.MqttSourceConnector",
+            "MqttSink",
         ] {
             assert!(table.connector(name).is_some(), "{name}");
         }

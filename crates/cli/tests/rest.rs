@@ -109,7 +109,9 @@ async fn rest_basics_answer_as_apache_does() {
             "io.confluent.connect.gcs.GcsSourceConnector",
             "io.confluent.connect.azure.blob.storage.AzureBlobStorageSourceConnector",
             "io.confluent.connect.rabbitmq.RabbitMQSourceConnector",
-            "io.confluent.connect.rabbitmq.sink.RabbitMQSinkConnector"
+            "io.confluent.connect.rabbitmq.sink.RabbitMQSinkConnector",
+            "io.confluent.connect.mqtt.MqttSourceConnector",
+            "io.confluent.connect.mqtt.MqttSinkConnector"
         ]
     );
     assert_eq!(plugins[0]["type"], "source");

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use kconnect_api::{ConnectError, Headers, OffsetMap, RecordCore, Result, Schema, SchemaAndValue, SourceRecord, Value};
+use kconnect_api::{
+    ConfigMap, ConnectError, Headers, OffsetMap, RecordCore, Result, Schema, SchemaAndValue, SourceRecord, Value,
+};
 use lapin::Acker;
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions};
@@ -59,8 +61,8 @@ impl QueueSource for RabbitMqSource {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     /// Every task consumes every queue: RabbitMQ spreads the messages over them.
-    fn task_count(_config: &SourceConfig, max_tasks: usize) -> usize {
-        max_tasks.max(1)
+    fn task_configs(raw: &ConfigMap, _config: &SourceConfig, max_tasks: usize) -> Vec<ConfigMap> {
+        vec![raw.clone(); max_tasks.max(1)]
     }
 
     fn capacity(config: &SourceConfig) -> usize {

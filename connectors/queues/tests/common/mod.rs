@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use kconnect_test_kit::{ConsumedRecord, consume_records};
+use kconnect_test_kit::{ConsumedRecord, consume_records, venv_python};
 use lapin::options::{
     BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
@@ -101,4 +101,19 @@ pub async fn consume_each(bootstrap: &str, topic: &str, expected: &BTreeSet<Stri
         records = consume_records(bootstrap, topic, expected.len() + duplicates, Duration::from_secs(10)).await;
     }
     records
+}
+
+/// Runs a Python script in the tests' venv (pika, paho-mqtt: `.ci/services`); returns what it
+/// printed.
+pub fn python(script: &str) -> String {
+    let output = std::process::Command::new(venv_python())
+        .args(["-c", script])
+        .output()
+        .expect("the tests' venv has python (.ci/services)");
+    assert!(
+        output.status.success(),
+        "python script failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
 }
