@@ -5,86 +5,21 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::mqtt::Client;
 use common::{WAIT, python};
 use kconnect_api::ConfigMap;
 use kconnect_test_kit::compliance::{
     DEFAULT_ARRIVAL, Expected, SinkCase, SinkSystem, SourceCase, SourceSystem, Validation, check_sink, check_source,
 };
 use kconnect_test_kit::{ProducedRecord, TestWorker, consume_records, create_topic, produce_records};
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::{Value, json};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_queues::plugins());
 
 fn config(pairs: &[(&str, &str)]) -> ConfigMap {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-}
-
-/// A client of the machine's Mosquitto, its event loop driven in the background; every message
-/// it receives is kept, in order.
-struct Client {
-    client: AsyncClient,
-    received: Arc<Mutex<Vec<String>>>,
-}
-
-impl Client {
-    async fn connect(id: &str, clean: bool) -> Self {
-        let mut options = MqttOptions::new(id, "127.0.0.1", 1883);
-        options.set_clean_session(clean).set_keep_alive(Duration::from_secs(30));
-        let (client, mut events) = AsyncClient::new(options, 1000);
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let (connected, mut ready) = tokio::sync::watch::channel(false);
-        let kept = received.clone();
-        tokio::spawn(async move {
-            while let Ok(event) = events.poll().await {
-                match event {
-                    Event::Incoming(Packet::ConnAck(_)) => {
-                        let _ = connected.send(true);
-                    }
-                    Event::Incoming(Packet::Publish(publish)) => {
-                        kept.lock()
-                            .unwrap()
-                            .push(String::from_utf8_lossy(&publish.payload).into_owned());
-                    }
-                    _ => {}
-                }
-            }
-        });
-        ready.wait_for(|up| *up).await.unwrap();
-        Self { client, received }
-    }
-
-    /// Makes client `id` a fresh persistent session subscribed to `filter` at QoS 1, as a
-    /// deployment has once its connector first ran: the broker keeps what is published from then
-    /// on for the task. (MQTT delivers nothing published before a subscription exists, and a
-    /// task reports RUNNING before it has subscribed.)
-    async fn prepare_session(id: &str, filter: &str) {
-        let forget = Self::connect(id, true).await;
-        forget.client.disconnect().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let session = Self::connect(id, false).await;
-        session.subscribe(filter).await;
-        session.client.disconnect().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-
-    async fn publish(&self, topic: &str, bodies: impl IntoIterator<Item = String>) {
-        for body in bodies {
-            self.client.publish(topic, QoS::AtLeastOnce, false, body).await.unwrap();
-        }
-    }
-
-    async fn subscribe(&self, filter: &str) {
-        self.client.subscribe(filter, QoS::AtLeastOnce).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-
-    fn received(&self) -> Vec<String> {
-        self.received.lock().unwrap().clone()
-    }
 }
 
 const SOURCE_TOPIC: &str = "kconnect/compliance/source";

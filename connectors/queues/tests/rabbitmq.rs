@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::{WAIT, channel, drain, fresh_queue, publish, python};
+use common::rabbitmq::{channel, drain, fresh_queue, publish};
+use common::{WAIT, python};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_queues::plugins());
 

@@ -8,7 +8,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{AMQP, WAIT, channel, consume_each, drain, fresh_queue, publish};
+use common::rabbitmq::{AMQP, channel, drain, fresh_queue, publish};
+use common::{WAIT, consume_each};
 use kconnect_test_kit::{TestWorker, create_topic, produce_values};
 use lapin::{Connection, ConnectionProperties};
 use serde_json::json;
