@@ -11,6 +11,7 @@ mod queue_sink;
 mod queue_source;
 #[cfg(feature = "rabbitmq")]
 mod rabbitmq;
+mod source_keys;
 
 /// Every queue connector this build has.
 pub fn plugins() -> kconnect_api::PluginTable {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::mqtt::Client;
-use common::{WAIT, consume_each};
+use common::{WAIT, assert_each_arrived, consume_each, numbered, start_restart_pair};
 use kconnect_test_kit::{TestWorker, create_topic, produce_values};
 use serde_json::json;
 
@@ -56,7 +56,13 @@ async fn a_mosquitto_restart_loses_no_message_either_way() {
     let worker = TestWorker::start(false).await;
     create_topic(&worker.bootstrap, "restart-in").await;
     create_topic(&worker.bootstrap, "restart-out").await;
-    let common = [
+    let source = json!({
+        "connector.class": "MqttSource",
+        "mqtt.topics": "kconnect/restart/in",
+        "kafka.topic": "restart-out",
+    });
+    let sink = json!({"connector.class": "MqttSink", "topics": "restart-in"});
+    let shared = [
         ("mqtt.server.uri", "tcp://127.0.0.1:1883"),
         ("mqtt.qos", "1"),
         ("mqtt.clean.session.enabled", "false"),
@@ -65,22 +71,8 @@ async fn a_mosquitto_restart_loses_no_message_either_way() {
             "org.apache.kafka.connect.converters.ByteArrayConverter",
         ),
     ];
-    let mut source = json!({
-        "connector.class": "MqttSource",
-        "mqtt.topics": "kconnect/restart/in",
-        "kafka.topic": "restart-out",
-    });
-    let mut sink = json!({"connector.class": "MqttSink", "topics": "restart-in"});
-    for (key, value) in common {
-        source[key] = value.into();
-        sink[key] = value.into();
-    }
-    worker.create("restart-source", source).await;
-    worker.create("restart-sink", sink).await;
-    worker.expect_running_tasks("restart-source", 1).await;
-    worker.expect_running_tasks("restart-sink", 1).await;
+    start_restart_pair(&worker, source, sink, &shared).await;
 
-    let numbered = |range: std::ops::Range<usize>| range.map(|n| format!("m-{n}")).collect::<Vec<_>>();
     let publisher = Client::connect("kconnect-restart-publisher", true).await;
     publisher.publish("kconnect/restart/in", numbered(0..150)).await;
     produce_values(&worker.bootstrap, "restart-in", numbered(0..150)).await;
@@ -91,18 +83,12 @@ async fn a_mosquitto_restart_loses_no_message_either_way() {
 
     let expected: BTreeSet<String> = numbered(0..300).into_iter().collect();
     let arrived = consume_each(&worker.bootstrap, "restart-out", &expected).await;
-    let distinct: BTreeSet<String> = arrived.iter().map(|r| r.value.clone()).collect();
-    assert_eq!(distinct, expected, "source lost messages\n{}", worker.process.log());
-    let duplicates = arrived.len() - distinct.len();
-    eprintln!("source: {duplicates} duplicates after the restart");
-    assert!(duplicates <= 150, "only messages in flight at the restart come again");
+    let values: Vec<String> = arrived.into_iter().map(|r| r.value).collect();
+    assert_each_arrived("source", &values, &expected, 150, &worker.process.log());
 
     let deadline = std::time::Instant::now() + WAIT;
     while subscriber.received().iter().collect::<BTreeSet<_>>().len() < 300 && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let received = subscriber.received();
-    let distinct: BTreeSet<String> = received.iter().cloned().collect();
-    assert_eq!(distinct, expected, "sink lost records\n{}", worker.process.log());
-    eprintln!("sink: {} duplicates after the restart", received.len() - distinct.len());
+    assert_each_arrived("sink", &subscriber.received(), &expected, 150, &worker.process.log());
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::rabbitmq::{AMQP, channel, drain, fresh_queue, publish};
-use common::{WAIT, consume_each};
+use common::{WAIT, assert_each_arrived, consume_each, numbered, start_restart_pair};
 use kconnect_test_kit::{TestWorker, create_topic, produce_values};
 use lapin::{Connection, ConnectionProperties};
 use serde_json::json;
@@ -44,34 +44,26 @@ async fn a_rabbitmq_restart_loses_no_message_either_way() {
     let worker = TestWorker::start(false).await;
     create_topic(&worker.bootstrap, "restart-in").await;
     create_topic(&worker.bootstrap, "restart-out").await;
-    let recovery = [
+    let source = json!({
+        "connector.class": "RabbitMQSource",
+        "rabbitmq.queue": source_queue,
+        "kafka.topic": "restart-out",
+    });
+    let sink = json!({
+        "connector.class": "RabbitMQSink",
+        "topics": "restart-in",
+        "rabbitmq.exchange": "",
+        "rabbitmq.routing.key": sink_queue,
+    });
+    let shared = [
         ("rabbitmq.network.recovery.interval.ms", "500"),
         (
             "value.converter",
             "org.apache.kafka.connect.converters.ByteArrayConverter",
         ),
     ];
-    let mut source = json!({
-        "connector.class": "RabbitMQSource",
-        "rabbitmq.queue": source_queue,
-        "kafka.topic": "restart-out",
-    });
-    let mut sink = json!({
-        "connector.class": "RabbitMQSink",
-        "topics": "restart-in",
-        "rabbitmq.exchange": "",
-        "rabbitmq.routing.key": sink_queue,
-    });
-    for (key, value) in recovery {
-        source[key] = value.into();
-        sink[key] = value.into();
-    }
-    worker.create("restart-source", source).await;
-    worker.create("restart-sink", sink).await;
-    worker.expect_running_tasks("restart-source", 1).await;
-    worker.expect_running_tasks("restart-sink", 1).await;
+    start_restart_pair(&worker, source, sink, &shared).await;
 
-    let numbered = |range: std::ops::Range<usize>| range.map(|n| format!("m-{n}")).collect::<Vec<_>>();
     publish(&channel, source_queue, numbered(0..300)).await;
     produce_values(&worker.bootstrap, "restart-in", numbered(0..300)).await;
     restart_rabbitmq().await;
@@ -81,11 +73,8 @@ async fn a_rabbitmq_restart_loses_no_message_either_way() {
 
     let expected: BTreeSet<String> = numbered(0..600).into_iter().collect();
     let arrived = consume_each(&worker.bootstrap, "restart-out", &expected).await;
-    let distinct: BTreeSet<String> = arrived.iter().map(|r| r.value.clone()).collect();
-    assert_eq!(distinct, expected, "source lost messages\n{}", worker.process.log());
-    let duplicates = arrived.len() - distinct.len();
-    eprintln!("source: {duplicates} duplicates after the restart");
-    assert!(duplicates <= 300, "only messages in flight at the restart come again");
+    let values: Vec<String> = arrived.into_iter().map(|r| r.value).collect();
+    assert_each_arrived("source", &values, &expected, 300, &worker.process.log());
 
     let mut published = Vec::new();
     let deadline = std::time::Instant::now() + WAIT;
@@ -93,10 +82,5 @@ async fn a_rabbitmq_restart_loses_no_message_either_way() {
         published.extend(drain(&channel, sink_queue).await);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let distinct: BTreeSet<String> = published.iter().cloned().collect();
-    assert_eq!(distinct, expected, "sink lost records\n{}", worker.process.log());
-    eprintln!(
-        "sink: {} duplicates after the restart",
-        published.len() - distinct.len()
-    );
+    assert_each_arrived("sink", &published, &expected, 300, &worker.process.log());
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
 use kconnect_api::{ConfigDef, ConfigMap, ConnectError, Result};
 
+use crate::source_keys::{KAFKA_TOPIC, consumed, kafka_topic, names, names_something};
+
 pub(crate) const SERVER_URI: &str = "mqtt.server.uri";
 pub(crate) const USERNAME: &str = "mqtt.username";
 const PASSWORD: &str = "mqtt.password";
@@ -14,7 +16,6 @@ const CONNECT_TIMEOUT: &str = "mqtt.connect.timeout.seconds";
 const KEEP_ALIVE: &str = "mqtt.keepalive.interval.seconds";
 const QOS: &str = "mqtt.qos";
 pub(crate) const TOPICS: &str = "mqtt.topics";
-const KAFKA_TOPIC: &str = "kafka.topic";
 const RETAIN: &str = "mqtt.retain.enabled";
 /// The task's place among the connector's tasks, set by the connector in each task's
 /// configuration: it names the task's MQTT client.
@@ -210,39 +211,22 @@ impl SourceConfig {
 
 impl PluginConfig for SourceConfig {
     fn definition() -> ConfigDef {
-        connection_keys()
-            .define(
-                ConfigKey::new(TOPICS, ConfigType::List)
-                    .importance(Importance::High)
-                    .doc("The MQTT topics to subscribe to; + and # wildcards allowed.")
-                    .group("Source", 0),
-            )
-            .define(
-                ConfigKey::new(KAFKA_TOPIC, ConfigType::String)
-                    .validator(Validator::NonEmptyString)
-                    .importance(Importance::High)
-                    .doc("The Kafka topic to write the data to.")
-                    .group("Source", 1),
-            )
+        connection_keys().define(kafka_topic()).define(consumed(
+            TOPICS,
+            "The MQTT topic filters to subscribe to; + and # wildcards allowed.",
+        ))
     }
 
     fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
         Ok(Self {
             connection: ConnectionConfig::from_parsed(parsed)?,
-            topics: parsed
-                .list(TOPICS)
-                .into_iter()
-                .filter(|t| !t.trim().is_empty())
-                .collect(),
+            topics: names(parsed, TOPICS),
             kafka_topic: parsed.get_string(KAFKA_TOPIC)?.to_string(),
         })
     }
 
     fn cross_checks(&self) -> Vec<(&'static str, String)> {
-        if self.topics.is_empty() {
-            return vec![(TOPICS, "names no topic: give at least one topic filter".into())];
-        }
-        Vec::new()
+        names_something(TOPICS, &self.topics, "topic filter")
     }
 }
 

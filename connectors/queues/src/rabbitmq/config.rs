@@ -6,6 +6,8 @@ use std::time::Duration;
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
 use kconnect_api::{ConfigDef, Result};
 
+use crate::source_keys::{KAFKA_TOPIC, consumed, kafka_topic, names, names_something};
+
 pub(crate) const HOST: &str = "rabbitmq.host";
 pub(crate) const PORT: &str = "rabbitmq.port";
 pub(crate) const USERNAME: &str = "rabbitmq.username";
@@ -19,7 +21,6 @@ const FRAME_MAX: &str = "rabbitmq.requested.frame.max";
 const AUTOMATIC_RECOVERY: &str = "rabbitmq.automatic.recovery.enabled";
 const RECOVERY_INTERVAL: &str = "rabbitmq.network.recovery.interval.ms";
 
-const TOPIC: &str = "kafka.topic";
 pub(crate) const QUEUE: &str = "rabbitmq.queue";
 const PREFETCH_COUNT: &str = "rabbitmq.prefetch.count";
 const PREFETCH_GLOBAL: &str = "rabbitmq.prefetch.global";
@@ -207,19 +208,12 @@ pub(crate) struct SourceConfig {
 impl PluginConfig for SourceConfig {
     fn definition() -> ConfigDef {
         connection_keys()
-            .define(
-                ConfigKey::new(TOPIC, ConfigType::String)
-                    .validator(Validator::NonEmptyString)
-                    .importance(Importance::High)
-                    .doc("Kafka topic to write the messages to.")
-                    .group("Kafka", 0),
-            )
-            .define(
-                ConfigKey::new(QUEUE, ConfigType::List)
-                    .importance(Importance::High)
-                    .doc("The RabbitMQ queues to consume from; they must exist. Every task consumes every queue (competing consumers).")
-                    .group("Source", 0),
-            )
+            .define(kafka_topic())
+            .define(consumed(
+                QUEUE,
+                "The RabbitMQ queues to consume from; they must exist. Every task consumes every queue \
+                 (competing consumers).",
+            ))
             .define(
                 ConfigKey::new(PREFETCH_COUNT, ConfigType::Int)
                     .default_value(ConfigValue::Int(0))
@@ -229,7 +223,7 @@ impl PluginConfig for SourceConfig {
                         "Maximum number of messages the server delivers before they are acknowledged; \
                          0 (unlimited in RabbitMQ) is bounded at 2000 by kconnect so memory stays bounded.",
                     )
-                    .group("Source", 1),
+                    .group("Source", 2),
             )
             .define(
                 ConfigKey::new(PREFETCH_GLOBAL, ConfigType::Boolean)
@@ -244,18 +238,15 @@ impl PluginConfig for SourceConfig {
         let prefetch = parsed.get_int(PREFETCH_COUNT)? as u16;
         Ok(Self {
             connection: ConnectionConfig::from_parsed(parsed)?,
-            topic: parsed.get_string(TOPIC)?.to_string(),
-            queues: parsed.list(QUEUE),
+            topic: parsed.get_string(KAFKA_TOPIC)?.to_string(),
+            queues: names(parsed, QUEUE),
             prefetch: if prefetch == 0 { BOUNDED_PREFETCH } else { prefetch },
             prefetch_global: parsed.get_boolean(PREFETCH_GLOBAL)?,
         })
     }
 
     fn cross_checks(&self) -> Vec<(&'static str, String)> {
-        if self.queues.iter().all(|q| q.trim().is_empty()) {
-            return vec![(QUEUE, "names no queue: give at least one queue to consume".into())];
-        }
-        Vec::new()
+        names_something(QUEUE, &self.queues, "queue")
     }
 }
 
@@ -367,7 +358,7 @@ mod tests {
 
     #[test]
     fn the_source_takes_confluents_defaults_and_bounds_the_prefetch() {
-        let parsed = SourceConfig::parse(&config(&[(TOPIC, "t"), (QUEUE, "a, b")])).unwrap();
+        let parsed = SourceConfig::parse(&config(&[(KAFKA_TOPIC, "t"), (QUEUE, "a, b")])).unwrap();
         assert_eq!(parsed.queues, ["a", "b"]);
         assert_eq!(parsed.connection.address(), "localhost:5672");
         assert_eq!(parsed.connection.virtual_host, "/");
@@ -375,7 +366,7 @@ mod tests {
         assert_eq!(parsed.prefetch, BOUNDED_PREFETCH);
         assert_eq!(parsed.connection.recovery_interval, Some(Duration::from_secs(10)));
         let no_recovery = SourceConfig::parse(&config(&[
-            (TOPIC, "t"),
+            (KAFKA_TOPIC, "t"),
             (QUEUE, "a"),
             (PREFETCH_COUNT, "10"),
             (AUTOMATIC_RECOVERY, "false"),
@@ -387,9 +378,9 @@ mod tests {
 
     #[test]
     fn bad_source_configs_name_their_key() {
-        let error = SourceConfig::parse(&config(&[(TOPIC, "t")])).unwrap_err();
+        let error = SourceConfig::parse(&config(&[(KAFKA_TOPIC, "t")])).unwrap_err();
         assert!(error.to_string().contains(QUEUE), "{error}");
-        let error = SourceConfig::parse(&config(&[(TOPIC, "t"), (QUEUE, "q"), (PORT, "x")])).unwrap_err();
+        let error = SourceConfig::parse(&config(&[(KAFKA_TOPIC, "t"), (QUEUE, "q"), (PORT, "x")])).unwrap_err();
         assert!(error.to_string().contains(PORT), "{error}");
     }
 

@@ -9,7 +9,8 @@ pub mod rabbitmq;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use kconnect_test_kit::{ConsumedRecord, consume_records, venv_python};
+use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records, venv_python};
+use serde_json::Value;
 
 /// How long a test waits for what it expects.
 pub const WAIT: Duration = Duration::from_secs(60);
@@ -43,4 +44,35 @@ pub fn python(script: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
+}
+
+/// `m-<n>` for each `n` of `range`: the messages and records the restart tests move.
+pub fn numbered(range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|n| format!("m-{n}")).collect()
+}
+
+/// Creates `restart-source` (writing `restart-out`) and `restart-sink` (reading `restart-in`),
+/// both with the `shared` settings, and waits until each runs its task.
+pub async fn start_restart_pair(worker: &TestWorker, mut source: Value, mut sink: Value, shared: &[(&str, &str)]) {
+    for (key, value) in shared {
+        source[*key] = (*value).into();
+        sink[*key] = (*value).into();
+    }
+    worker.create("restart-source", source).await;
+    worker.create("restart-sink", sink).await;
+    worker.expect_running_tasks("restart-source", 1).await;
+    worker.expect_running_tasks("restart-sink", 1).await;
+}
+
+/// Checks that `got` holds every value of `expected` (and nothing else), and that no more than
+/// `max_duplicates` came twice; prints how many did.
+pub fn assert_each_arrived(label: &str, got: &[String], expected: &BTreeSet<String>, max_duplicates: usize, log: &str) {
+    let distinct: BTreeSet<String> = got.iter().cloned().collect();
+    assert_eq!(&distinct, expected, "{label} lost messages\n{log}");
+    let duplicates = got.len() - distinct.len();
+    eprintln!("{label}: {duplicates} duplicates after the restart");
+    assert!(
+        duplicates <= max_duplicates,
+        "{label}: only messages in flight at the restart come again"
+    );
 }
