@@ -7,6 +7,8 @@ mod body;
 mod inbox;
 #[cfg(feature = "mqtt")]
 mod mqtt;
+#[cfg(feature = "nats")]
+mod nats;
 mod queue_sink;
 mod queue_source;
 #[cfg(feature = "rabbitmq")]
@@ -20,5 +22,7 @@ pub fn plugins() -> kconnect_api::PluginTable {
     let table = table.merge(rabbitmq::plugins());
     #[cfg(feature = "mqtt")]
     let table = table.merge(mqtt::plugins());
+    #[cfg(feature = "nats")]
+    let table = table.merge(nats::plugins());
     table
 }

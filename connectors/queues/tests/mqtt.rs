@@ -8,10 +8,10 @@ mod common;
 use std::time::Duration;
 
 use common::mqtt::Client;
-use common::{WAIT, python};
+use common::{Published, TextMessages, WAIT, python};
 use kconnect_api::ConfigMap;
 use kconnect_test_kit::compliance::{
-    DEFAULT_ARRIVAL, Expected, SinkCase, SinkSystem, SourceCase, SourceSystem, Validation, check_sink, check_source,
+    DEFAULT_ARRIVAL, Expected, SinkCase, SourceCase, SourceSystem, Validation, check_sink, check_source,
 };
 use kconnect_test_kit::{ProducedRecord, TestWorker, consume_records, create_topic, produce_records};
 use serde_json::{Value, json};
@@ -78,21 +78,8 @@ async fn the_mqtt_source_passes() {
 /// A subscriber to the MQTT topic the sink publishes to (named as the Kafka topic).
 struct SinkTopic(Client);
 
-impl SinkSystem for SinkTopic {
-    fn record(&self, number: usize) -> String {
-        format!("\"record-{number}\"")
-    }
-
-    fn entry(&self, number: usize) -> String {
-        format!("record-{number}")
-    }
-
-    /// A JSON object is not bytes: MQTT payloads are.
-    fn rejected(&self) -> Option<String> {
-        Some(r#"{"not":"bytes"}"#.into())
-    }
-
-    async fn read(&mut self) -> Vec<String> {
+impl Published for SinkTopic {
+    async fn published(&mut self) -> Vec<String> {
         self.0.received()
     }
 }
@@ -118,7 +105,9 @@ async fn the_mqtt_sink_passes() {
         arrival: DEFAULT_ARRIVAL,
         worker: String::new(),
     };
-    check_sink(case, &mut SinkTopic(subscriber)).await.assert_passed();
+    check_sink(case, &mut TextMessages(SinkTopic(subscriber)))
+        .await
+        .assert_passed();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use futures::StreamExt;
 use kconnect_api::ConfigMap;
 use kconnect_test_kit::compliance::{
-    DEFAULT_ARRIVAL, Expected, SinkCase, SinkSystem, SourceCase, SourceSystem, Validation, check_sink, check_source,
+    DEFAULT_ARRIVAL, Expected, SinkCase, SourceCase, SourceSystem, Validation, check_sink, check_source,
 };
 use kconnect_test_kit::{ProducedRecord, TestWorker, consume_records, create_topic, produce_records, produce_values};
 use lapin::Channel;
@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 mod common;
 
 use common::rabbitmq::{channel, drain, fresh_queue, publish};
-use common::{WAIT, python};
+use common::{Published, TextMessages, WAIT, python};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_queues::plugins());
 
@@ -91,21 +91,8 @@ struct SinkQueue {
     seen: Vec<String>,
 }
 
-impl SinkSystem for SinkQueue {
-    fn record(&self, number: usize) -> String {
-        format!("\"record-{number}\"")
-    }
-
-    fn entry(&self, number: usize) -> String {
-        format!("record-{number}")
-    }
-
-    /// A JSON object is not bytes: RabbitMQ messages are.
-    fn rejected(&self) -> Option<String> {
-        Some(r#"{"not":"bytes"}"#.into())
-    }
-
-    async fn read(&mut self) -> Vec<String> {
+impl Published for SinkQueue {
+    async fn published(&mut self) -> Vec<String> {
         let more = drain(&self.channel, &self.queue).await;
         self.seen.extend(more);
         self.seen.clone()
@@ -137,11 +124,11 @@ async fn the_rabbitmq_sink_passes() {
         arrival: DEFAULT_ARRIVAL,
         worker: String::new(),
     };
-    let mut system = SinkQueue {
+    let mut system = TextMessages(SinkQueue {
         channel,
         queue: queue.into(),
         seen: Vec::new(),
-    };
+    });
     check_sink(case, &mut system).await.assert_passed();
 }
 

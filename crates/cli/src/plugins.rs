@@ -20,7 +20,7 @@ pub fn builtin_plugins() -> PluginTable {
     let table = table.merge(kconnect_postgres::plugins());
     #[cfg(feature = "object-storage")]
     let table = table.merge(kconnect_object_storage::plugins());
-    #[cfg(any(feature = "rabbitmq", feature = "mqtt"))]
+    #[cfg(any(feature = "rabbitmq", feature = "mqtt", feature = "nats"))]
     let table = table.merge(kconnect_queues::plugins());
     table
 }
@@ -66,7 +66,8 @@ pub fn worker_registry(table: PluginTable, _worker: &ConfigMap) -> anyhow::Resul
     feature = "postgres",
     feature = "object-storage",
     feature = "rabbitmq",
-    feature = "mqtt"
+    feature = "mqtt",
+    feature = "nats"
 ))]
 mod tests {
     use kconnect_api::{PluginType, SinkRecord, SourceRecord};
@@ -80,7 +81,7 @@ mod tests {
     #[test]
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
-        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 15);
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 17);
         assert_eq!(count(&table, PluginType::Converter), 12);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
         assert_eq!(count(&table, PluginType::Transformation), 29);
@@ -109,6 +110,8 @@ mod tests {
             "RabbitMQSinkConnector",
             "io.confluent.connect.mqtt.MqttSourceConnector",
             "MqttSink",
+            "io.kconnect.connect.nats.NatsSourceConnector",
+            "NatsSink",
         ] {
             assert!(table.connector(name).is_some(), "{name}");
         }

@@ -111,7 +111,9 @@ async fn rest_basics_answer_as_apache_does() {
             "io.confluent.connect.rabbitmq.RabbitMQSourceConnector",
             "io.confluent.connect.rabbitmq.sink.RabbitMQSinkConnector",
             "io.confluent.connect.mqtt.MqttSourceConnector",
-            "io.confluent.connect.mqtt.MqttSinkConnector"
+            "io.confluent.connect.mqtt.MqttSinkConnector",
+            "io.kconnect.connect.nats.NatsSourceConnector",
+            "io.kconnect.connect.nats.NatsSinkConnector"
         ]
     );
     assert_eq!(plugins[0]["type"], "source");

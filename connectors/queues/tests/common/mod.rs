@@ -9,6 +9,7 @@ pub mod rabbitmq;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use kconnect_test_kit::compliance::SinkSystem;
 use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records, venv_python};
 use serde_json::Value;
 
@@ -75,4 +76,33 @@ pub fn assert_each_arrived(label: &str, got: &[String], expected: &BTreeSet<Stri
         duplicates <= max_duplicates,
         "{label}: only messages in flight at the restart come again"
     );
+}
+
+/// Where a queue sink's messages can be read back: every message so far, as text, in order.
+pub trait Published: Send {
+    /// The messages published so far.
+    fn published(&mut self) -> impl Future<Output = Vec<String>> + Send;
+}
+
+/// A queue as the sink compliance harness sees it: record `n` is the JSON string `"record-n"`,
+/// published as the text `record-n`; a JSON object is not bytes, which queue messages are, so the
+/// sink rejects it.
+pub struct TextMessages<P>(pub P);
+
+impl<P: Published> SinkSystem for TextMessages<P> {
+    fn record(&self, number: usize) -> String {
+        format!("\"record-{number}\"")
+    }
+
+    fn entry(&self, number: usize) -> String {
+        format!("record-{number}")
+    }
+
+    fn rejected(&self) -> Option<String> {
+        Some(r#"{"not":"bytes"}"#.into())
+    }
+
+    async fn read(&mut self) -> Vec<String> {
+        self.0.published().await
+    }
 }

@@ -1,0 +1,88 @@
+//! The NATS sink: publishes each record's value to `nats.subject` (the record's topic by
+//! default), its headers as NATS headers. Through JetStream (the default) a batch is done once the
+//! stream acknowledged every message; on core NATS once every message was flushed to the server.
+
+use async_nats::jetstream::Context;
+use async_nats::{Client, HeaderMap};
+use async_trait::async_trait;
+use kconnect_api::{Result, SinkRecord, SinkTaskContext};
+
+use super::client::{connect, lost};
+use super::config::SinkConfig;
+use crate::body::{message_body, text_of};
+use crate::queue_sink::QueueSink;
+
+/// A connection publishing.
+pub(crate) struct NatsSink {
+    client: Client,
+    jetstream: Option<Context>,
+    subject: Option<String>,
+}
+
+#[async_trait]
+impl QueueSink for NatsSink {
+    type Config = SinkConfig;
+
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    async fn connect(config: &SinkConfig) -> Result<Self> {
+        let client = connect(&config.connection, "kconnect-nats-sink").await?;
+        let jetstream = config.jetstream.then(|| async_nats::jetstream::new(client.clone()));
+        Ok(Self {
+            client,
+            jetstream,
+            subject: config.subject.clone(),
+        })
+    }
+
+    async fn publish(&mut self, records: &[SinkRecord], context: &dyn SinkTaskContext) -> Result<()> {
+        let mut acks = Vec::new();
+        for record in records {
+            let body = match message_body(&record.core.value.value) {
+                Ok(body) => body,
+                Err(error) => {
+                    context.report_errant(record, error);
+                    continue;
+                }
+            };
+            let subject = self.subject.clone().unwrap_or_else(|| record.core.topic.clone());
+            let headers = nats_headers(record);
+            match &self.jetstream {
+                Some(jetstream) => {
+                    let ack = jetstream
+                        .publish_with_headers(subject, headers, body.into())
+                        .await
+                        .map_err(lost)?;
+                    acks.push(ack);
+                }
+                None => self
+                    .client
+                    .publish_with_headers(subject, headers, body.into())
+                    .await
+                    .map_err(lost)?,
+            }
+        }
+        for ack in acks {
+            ack.await.map_err(lost)?;
+        }
+        self.client.flush().await.map_err(lost)
+    }
+
+    async fn close(self) -> Result<()> {
+        if let Err(error) = self.client.flush().await {
+            tracing::debug!(%error, "flushing the NATS connection");
+        }
+        Ok(())
+    }
+}
+
+/// The record's headers as NATS headers, each value as text.
+fn nats_headers(record: &SinkRecord) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for header in record.core.headers.iter() {
+        if let Some(value) = text_of(&header.value) {
+            headers.append(header.key.as_str(), value.as_str());
+        }
+    }
+    headers
+}
