@@ -1,6 +1,25 @@
-//! What a Kafka record's key or value becomes as a queue message's bytes or text.
+//! What a Kafka record's key or value becomes as a queue message's bytes or text, and what a
+//! queue message becomes as a source record.
 
-use kconnect_api::{ConnectError, Result, Value};
+use std::sync::Arc;
+
+use kconnect_api::{ConnectError, Headers, OffsetMap, RecordCore, Result, Schema, SchemaAndValue, SourceRecord, Value};
+
+/// A queue message as a record of `topic`: its body the value (BYTES), `key` the key (optional
+/// STRING), with `headers`, in the task's source `partition`; its offset is left for the inbox to
+/// number.
+pub(crate) fn message_record(
+    partition: Arc<OffsetMap>,
+    topic: &str,
+    key: String,
+    body: Vec<u8>,
+    headers: Headers,
+) -> SourceRecord {
+    let mut core = RecordCore::new(topic, SchemaAndValue::new(Some(Schema::bytes()), Value::Bytes(body)));
+    core.key = SchemaAndValue::new(Some(Schema::optional_string()), Value::String(key));
+    core.headers = headers;
+    SourceRecord::new(partition, OffsetMap::new(), core)
+}
 
 /// The message body of a record value: bytes as they are, text as UTF-8, nothing (a tombstone) as
 /// an empty body. Anything else is a data error naming the converters that give bytes.

@@ -14,6 +14,8 @@ use kconnect_api::{
     SinkTask, SinkTaskContext,
 };
 
+use crate::body::message_body;
+
 /// A queue system's sink side: a connection that publishes.
 #[async_trait]
 pub(crate) trait QueueSink: Send + Sized + 'static {
@@ -31,13 +33,20 @@ pub(crate) trait QueueSink: Send + Sized + 'static {
     /// Connects. An unreachable server or refused login is an error naming the key at fault.
     async fn connect(config: &Self::Config) -> Result<Self>;
 
-    /// Publishes the records in order and returns once the queue confirmed each. A record the
-    /// queue cannot take (its value is not bytes) goes to `context`'s errant record reporter; a
-    /// lost connection is a [`ConnectError::Retriable`] failure.
-    async fn publish(&mut self, records: &[SinkRecord], context: &dyn SinkTaskContext) -> Result<()>;
+    /// Publishes the messages in order and returns once the queue confirmed each; a lost
+    /// connection is a [`ConnectError::Retriable`] failure.
+    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<()>;
 
     /// Closes the connection.
     async fn close(self) -> Result<()>;
+}
+
+/// A record the queue can take, with its message body.
+pub(crate) struct Publishable<'a> {
+    /// The record (its topic, key and headers, for the systems that publish them).
+    pub record: &'a SinkRecord,
+    /// Its value as the message body.
+    pub body: Vec<u8>,
 }
 
 /// The connector: checks the keys and hands each task the same configuration.
@@ -118,6 +127,17 @@ impl<S: QueueSink> SinkTask for QueueSinkTask<S> {
         let (Some(config), Some(context)) = (&self.config, &self.context) else {
             return Err(ConnectError::Fatal("not started".into()));
         };
+        // A record whose value is not a message body goes to the errant record reporter.
+        let mut messages = Vec::with_capacity(records.len());
+        for record in records {
+            match message_body(&record.core.value.value) {
+                Ok(body) => messages.push(Publishable { record, body }),
+                Err(error) => context.report_errant(record, error),
+            }
+        }
+        if messages.is_empty() {
+            return Ok(());
+        }
         let publisher = match &mut self.publisher {
             Some(publisher) => publisher,
             None => {
@@ -127,7 +147,7 @@ impl<S: QueueSink> SinkTask for QueueSinkTask<S> {
                 self.publisher.insert(reconnected)
             }
         };
-        let published = publisher.publish(records, context.as_ref()).await;
+        let published = publisher.publish(&messages).await;
         if matches!(&published, Err(error) if error.is_retriable()) {
             self.publisher = None;
         }

@@ -37,8 +37,11 @@ pub(crate) trait QueueSource: Send + Sync + 'static {
     /// The connector's version.
     const VERSION: &'static str;
 
-    /// The configurations of the tasks for `max_tasks`, from the connector's (`raw`, and parsed).
-    fn task_configs(raw: &ConfigMap, config: &Self::Config, max_tasks: usize) -> Vec<ConfigMap>;
+    /// The configurations of the tasks for `max_tasks`, from the connector's (`raw`, and parsed):
+    /// `max_tasks` copies by default, every task consuming everything (competing consumers).
+    fn task_configs(raw: &ConfigMap, _config: &Self::Config, max_tasks: usize) -> Vec<ConfigMap> {
+        vec![raw.clone(); max_tasks.max(1)]
+    }
 
     /// At most this many messages wait between consumer and task, and at most this many records
     /// one poll returns.
@@ -196,6 +199,7 @@ async fn keep_consuming<S: QueueSource>(
     deliveries: Deliveries<S::Ack>,
     stop: CancellationToken,
 ) {
+    let retry = S::reconnect_after(&config);
     let mut session = Some(first);
     loop {
         let current = match session.take() {
@@ -207,7 +211,7 @@ async fn keep_consuming<S: QueueSource>(
                 }
                 Err(error) => {
                     tracing::warn!(%error, "cannot reconnect to the queue server yet");
-                    if !pause(S::reconnect_after(&config), &stop).await {
+                    if !pause(retry, &stop).await {
                         return;
                     }
                     continue;
@@ -221,14 +225,12 @@ async fn keep_consuming<S: QueueSource>(
         if stop.is_cancelled() {
             return;
         }
-        match S::reconnect_after(&config) {
-            Some(_) => tracing::warn!(%error, "lost the queue server; reconnecting"),
-            None => {
-                let _ = deliveries.send(Err(error)).await;
-                return;
-            }
+        if retry.is_none() {
+            let _ = deliveries.send(Err(error)).await;
+            return;
         }
-        if !pause(S::reconnect_after(&config), &stop).await {
+        tracing::warn!(%error, "lost the queue server; reconnecting");
+        if !pause(retry, &stop).await {
             return;
         }
     }

@@ -4,13 +4,12 @@
 //! PUBCOMP at QoS 2; at QoS 0, once each was written to the connection).
 
 use async_trait::async_trait;
-use kconnect_api::{ConfigMap, Result, SinkRecord, SinkTaskContext};
+use kconnect_api::{ConfigMap, Result};
 use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet, QoS};
 
 use super::client::{connect, lost, qos};
 use super::config::{SinkConfig, numbered_tasks};
-use crate::body::message_body;
-use crate::queue_sink::QueueSink;
+use crate::queue_sink::{Publishable, QueueSink};
 
 /// A connected client publishing.
 pub(crate) struct MqttSink {
@@ -40,22 +39,15 @@ impl QueueSink for MqttSink {
         })
     }
 
-    async fn publish(&mut self, records: &[SinkRecord], context: &dyn SinkTaskContext) -> Result<()> {
-        let mut messages = Vec::with_capacity(records.len());
-        for record in records {
-            match message_body(&record.core.value.value) {
-                Ok(body) => messages.push((record.core.topic.as_str(), body)),
-                Err(error) => context.report_errant(record, error),
-            }
-        }
+    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<()> {
         let (client, events) = (&self.client, &mut self.events);
         let (mut sent, mut done) = (0, 0);
         while done < messages.len() {
             let next = messages.get(sent);
             tokio::select! {
                 published = async {
-                    let (topic, body) = next.expect("guarded");
-                    client.publish(*topic, self.qos, self.retain, body.clone()).await
+                    let Publishable { record, body } = next.expect("guarded");
+                    client.publish(record.core.topic.as_str(), self.qos, self.retain, body.clone()).await
                 }, if next.is_some() => {
                     published.map_err(lost)?;
                     sent += 1;

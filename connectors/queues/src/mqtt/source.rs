@@ -11,14 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use kconnect_api::{
-    ConfigMap, ConnectError, Headers, OffsetMap, RecordCore, Result, Schema, SchemaAndValue, SourceRecord, Value,
-};
+use kconnect_api::{ConfigMap, ConnectError, Headers, OffsetMap, Result, Value};
 use rumqttc::{AsyncClient, Event, Outgoing, Packet, Publish, QoS, SubscribeReasonCode};
 use tokio_util::sync::CancellationToken;
 
 use super::client::{Connected, connect, lost, qos};
 use super::config::{SourceConfig, TOPICS};
+use crate::body::message_record;
 use crate::inbox::{Acknowledge, Deliveries, Received};
 use crate::queue_source::QueueSource;
 
@@ -191,14 +190,8 @@ fn received(publish: Publish, client: &AsyncClient, partition: &Arc<OffsetMap>, 
         .add("mqtt.qos", None, Value::Int32(qos as i32))
         .add("mqtt.retained", None, Value::Boolean(retain))
         .add("mqtt.duplicate", None, Value::Boolean(dup));
-    let mut core = RecordCore::new(
-        topic,
-        SchemaAndValue::new(Some(Schema::bytes()), Value::Bytes(payload.to_vec())),
-    );
-    core.key = SchemaAndValue::new(Some(Schema::optional_string()), Value::String(mqtt_topic));
-    core.headers = headers;
     Received {
-        record: SourceRecord::new(partition.clone(), OffsetMap::new(), core),
+        record: message_record(partition.clone(), topic, mqtt_topic, payload.to_vec(), headers),
         ack: MqttAck {
             client: client.clone(),
             qos,

@@ -5,12 +5,12 @@
 use async_nats::jetstream::Context;
 use async_nats::{Client, HeaderMap};
 use async_trait::async_trait;
-use kconnect_api::{Result, SinkRecord, SinkTaskContext};
+use kconnect_api::{Result, SinkRecord};
 
 use super::client::{connect, lost};
 use super::config::SinkConfig;
-use crate::body::{message_body, text_of};
-use crate::queue_sink::QueueSink;
+use crate::body::text_of;
+use crate::queue_sink::{Publishable, QueueSink};
 
 /// A connection publishing.
 pub(crate) struct NatsSink {
@@ -35,29 +35,22 @@ impl QueueSink for NatsSink {
         })
     }
 
-    async fn publish(&mut self, records: &[SinkRecord], context: &dyn SinkTaskContext) -> Result<()> {
+    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<()> {
         let mut acks = Vec::new();
-        for record in records {
-            let body = match message_body(&record.core.value.value) {
-                Ok(body) => body,
-                Err(error) => {
-                    context.report_errant(record, error);
-                    continue;
-                }
-            };
+        for Publishable { record, body } in messages {
             let subject = self.subject.clone().unwrap_or_else(|| record.core.topic.clone());
             let headers = nats_headers(record);
             match &self.jetstream {
                 Some(jetstream) => {
                     let ack = jetstream
-                        .publish_with_headers(subject, headers, body.into())
+                        .publish_with_headers(subject, headers, body.clone().into())
                         .await
                         .map_err(lost)?;
                     acks.push(ack);
                 }
                 None => self
                     .client
-                    .publish_with_headers(subject, headers, body.into())
+                    .publish_with_headers(subject, headers, body.clone().into())
                     .await
                     .map_err(lost)?,
             }

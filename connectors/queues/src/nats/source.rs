@@ -14,13 +14,12 @@ use async_nats::{Client, HeaderMap, Subject};
 use async_trait::async_trait;
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use kconnect_api::{
-    ConfigMap, ConnectError, Headers, OffsetMap, RecordCore, Result, Schema, SchemaAndValue, SourceRecord, Value,
-};
+use kconnect_api::{ConnectError, Headers, OffsetMap, Result, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::client::{connect, lost};
 use super::config::{STREAM, SUBJECTS, SourceConfig};
+use crate::body::message_record;
 use crate::inbox::{Acknowledge, Deliveries, Received};
 use crate::queue_source::QueueSource;
 
@@ -65,12 +64,6 @@ impl QueueSource for NatsSource {
     type Ack = NatsAck;
 
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-
-    /// Every task consumes everything: JetStream spreads messages over the durable consumer's
-    /// pullers, core NATS over the queue group's members.
-    fn task_configs(raw: &ConfigMap, _config: &SourceConfig, max_tasks: usize) -> Vec<ConfigMap> {
-        vec![raw.clone(); max_tasks.max(1)]
-    }
 
     fn capacity(config: &SourceConfig) -> usize {
         config.max_ack_pending
@@ -211,17 +204,9 @@ fn received(incoming: Incoming, client: &Client, partition: &Arc<OffsetMap>, top
         (Some(_), Some(reply)) => NatsAck(Some((client.clone(), reply))),
         _ => NatsAck(None),
     };
-    let mut core = RecordCore::new(
-        topic,
-        SchemaAndValue::new(Some(Schema::bytes()), Value::Bytes(message.payload.to_vec())),
-    );
-    core.key = SchemaAndValue::new(
-        Some(Schema::optional_string()),
-        Value::String(message.subject.to_string()),
-    );
-    core.headers = headers;
+    let key = message.subject.to_string();
     Received {
-        record: SourceRecord::new(partition.clone(), OffsetMap::new(), core),
+        record: message_record(partition.clone(), topic, key, message.payload.to_vec(), headers),
         ack,
     }
 }

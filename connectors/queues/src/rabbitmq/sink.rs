@@ -3,7 +3,7 @@
 //! committable) only once RabbitMQ confirmed every message of it.
 
 use async_trait::async_trait;
-use kconnect_api::{ConnectError, Result, SinkRecord, SinkTaskContext, Value};
+use kconnect_api::{ConnectError, Result, SinkRecord, Value};
 use lapin::Confirmation;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
@@ -11,8 +11,8 @@ use lapin::{BasicProperties, Channel, Connection};
 
 use super::client::{connect, lost};
 use super::config::SinkConfig;
-use crate::body::{message_body, text_of};
-use crate::queue_sink::QueueSink;
+use crate::body::text_of;
+use crate::queue_sink::{Publishable, QueueSink};
 
 /// A connection publishing with confirms on one channel.
 pub(crate) struct RabbitMqSink {
@@ -41,23 +41,16 @@ impl QueueSink for RabbitMqSink {
         })
     }
 
-    async fn publish(&mut self, records: &[SinkRecord], context: &dyn SinkTaskContext) -> Result<()> {
-        let mut confirms = Vec::with_capacity(records.len());
-        for record in records {
-            let body = match message_body(&record.core.value.value) {
-                Ok(body) => body,
-                Err(error) => {
-                    context.report_errant(record, error);
-                    continue;
-                }
-            };
+    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<()> {
+        let mut confirms = Vec::with_capacity(messages.len());
+        for Publishable { record, body } in messages {
             let confirm = self
                 .channel
                 .basic_publish(
                     self.config.exchange.as_str().into(),
                     self.config.routing_key.as_str().into(),
                     BasicPublishOptions::default(),
-                    &body,
+                    body,
                     self.properties(record),
                 )
                 .await

@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use kconnect_api::{
-    ConfigMap, ConnectError, Headers, OffsetMap, RecordCore, Result, Schema, SchemaAndValue, SourceRecord, Value,
-};
+use kconnect_api::{ConnectError, Headers, OffsetMap, Result, Value};
 use lapin::Acker;
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions};
@@ -23,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::{connect, lost};
 use super::config::{QUEUE, SourceConfig};
+use crate::body::message_record;
 use crate::inbox::{Acknowledge, Deliveries, Received};
 use crate::queue_source::QueueSource;
 
@@ -59,11 +58,6 @@ impl QueueSource for RabbitMqSource {
     type Ack = RabbitMqAck;
 
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-
-    /// Every task consumes every queue: RabbitMQ spreads the messages over them.
-    fn task_configs(raw: &ConfigMap, _config: &SourceConfig, max_tasks: usize) -> Vec<ConfigMap> {
-        vec![raw.clone(); max_tasks.max(1)]
-    }
 
     fn capacity(config: &SourceConfig) -> usize {
         usize::from(config.prefetch)
@@ -191,13 +185,11 @@ fn received(delivery: Delivery, partition: Arc<OffsetMap>, topic: &str) -> Recei
             add(name.as_str(), connect_value(value));
         }
     }
-    let mut core = RecordCore::new(topic, SchemaAndValue::new(Some(Schema::bytes()), Value::Bytes(data)));
-    core.key = SchemaAndValue::new(Some(Schema::optional_string()), Value::String(routing_key.to_string()));
+    let mut record = message_record(partition, topic, routing_key.to_string(), data, headers);
     // AMQP timestamps are seconds.
-    core.timestamp = properties.timestamp().map(|seconds| seconds as i64 * 1000);
-    core.headers = headers;
+    record.core.timestamp = properties.timestamp().map(|seconds| seconds as i64 * 1000);
     Received {
-        record: SourceRecord::new(partition, OffsetMap::new(), core),
+        record,
         ack: RabbitMqAck(acker),
     }
 }
