@@ -15,6 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use kconnect_api::{ConnectError, Result, SourceRecord};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 /// The source offset key carrying a record's number among the task's deliveries, by which
 /// `commit_record` finds its acknowledgement.
@@ -37,6 +38,15 @@ pub(crate) struct Received<A> {
 
 /// The consumer's end of the channel: messages, or the error that ended consuming.
 pub(crate) type Deliveries<A> = mpsc::Sender<Result<Received<A>>>;
+
+/// Hands `received` to the task unless `stop` comes first; false when consuming should end
+/// (stopped, or the task is gone).
+pub(crate) async fn deliver<A>(deliveries: &Deliveries<A>, received: Received<A>, stop: &CancellationToken) -> bool {
+    tokio::select! {
+        () = stop.cancelled() => false,
+        sent = deliveries.send(Ok(received)) => sent.is_ok(),
+    }
+}
 
 /// The task's end: messages not yet polled, and those polled but not yet in Kafka.
 pub(crate) struct Inbox<A> {

@@ -3,6 +3,22 @@
 //! its record (through `commit_record`); a sink's `put` returns only after the queue confirmed
 //! every publish, so Kafka offsets are committed only for published messages.
 
+// The shared helpers serve some systems each: a build without all of them leaves some unused.
+#![cfg_attr(
+    not(all(
+        feature = "rabbitmq",
+        feature = "activemq",
+        feature = "mqtt",
+        feature = "nats",
+        feature = "redis"
+    )),
+    allow(dead_code)
+)]
+
+#[cfg(feature = "activemq")]
+mod activemq;
+#[cfg(any(feature = "redis", feature = "activemq"))]
+mod batched_acks;
 mod body;
 mod inbox;
 #[cfg(feature = "mqtt")]
@@ -13,16 +29,24 @@ mod queue_sink;
 mod queue_source;
 #[cfg(feature = "rabbitmq")]
 mod rabbitmq;
+#[cfg(feature = "redis")]
+mod redis;
 mod source_keys;
+#[cfg(any(feature = "mqtt", feature = "redis"))]
+mod task_numbers;
 
 /// Every queue connector this build has.
 pub fn plugins() -> kconnect_api::PluginTable {
     let table = kconnect_api::PluginTable::new();
     #[cfg(feature = "rabbitmq")]
     let table = table.merge(rabbitmq::plugins());
+    #[cfg(feature = "activemq")]
+    let table = table.merge(activemq::plugins());
     #[cfg(feature = "mqtt")]
     let table = table.merge(mqtt::plugins());
     #[cfg(feature = "nats")]
     let table = table.merge(nats::plugins());
+    #[cfg(feature = "redis")]
+    let table = table.merge(redis::plugins());
     table
 }

@@ -21,6 +21,8 @@ use crate::body::message_body;
 pub(crate) trait QueueSink: Send + Sized + 'static {
     /// The connector's keys, parsed.
     type Config: PluginConfig + Clone + Send + Sync + 'static;
+    /// What one record becomes for the system (a message body, a command).
+    type Message: Send + Sync;
 
     /// The connector's version.
     const VERSION: &'static str;
@@ -30,23 +32,36 @@ pub(crate) trait QueueSink: Send + Sized + 'static {
         vec![raw.clone(); max_tasks.max(1)]
     }
 
+    /// What `record` becomes; a data error sends the record to the errant record reporter.
+    fn message(&self, record: &SinkRecord) -> Result<Self::Message>;
+
     /// Connects. An unreachable server or refused login is an error naming the key at fault.
     async fn connect(config: &Self::Config) -> Result<Self>;
 
-    /// Publishes the messages in order and returns once the queue confirmed each; a lost
-    /// connection is a [`ConnectError::Retriable`] failure.
-    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<()>;
+    /// Publishes the messages in order and returns once the queue confirmed each, with those the
+    /// system refused one by one (by their index in `messages`, for the errant record reporter);
+    /// a lost connection is a [`ConnectError::Retriable`] failure.
+    async fn publish(&mut self, messages: &[Publishable<'_, Self::Message>]) -> Result<Refusals>;
 
     /// Closes the connection.
     async fn close(self) -> Result<()>;
 }
 
-/// A record the queue can take, with its message body.
-pub(crate) struct Publishable<'a> {
+/// A record the queue can take, with what it becomes (its value as a message body by default).
+pub(crate) struct Publishable<'a, M = Vec<u8>> {
     /// The record (its topic, key and headers, for the systems that publish them).
     pub record: &'a SinkRecord,
-    /// Its value as the message body.
-    pub body: Vec<u8>,
+    /// What the record becomes.
+    pub message: M,
+}
+
+/// The messages a system refused one by one, by index, with why.
+pub(crate) type Refusals = Vec<(usize, ConnectError)>;
+
+/// A record's value as a message body: the [`QueueSink::message`] of the systems that publish
+/// bytes.
+pub(crate) fn body_message(record: &SinkRecord) -> Result<Vec<u8>> {
+    message_body(&record.core.value.value)
 }
 
 /// The connector: checks the keys and hands each task the same configuration.
@@ -127,17 +142,6 @@ impl<S: QueueSink> SinkTask for QueueSinkTask<S> {
         let (Some(config), Some(context)) = (&self.config, &self.context) else {
             return Err(ConnectError::Fatal("not started".into()));
         };
-        // A record whose value is not a message body goes to the errant record reporter.
-        let mut messages = Vec::with_capacity(records.len());
-        for record in records {
-            match message_body(&record.core.value.value) {
-                Ok(body) => messages.push(Publishable { record, body }),
-                Err(error) => context.report_errant(record, error),
-            }
-        }
-        if messages.is_empty() {
-            return Ok(());
-        }
         let publisher = match &mut self.publisher {
             Some(publisher) => publisher,
             None => {
@@ -147,11 +151,32 @@ impl<S: QueueSink> SinkTask for QueueSinkTask<S> {
                 self.publisher.insert(reconnected)
             }
         };
-        let published = publisher.publish(&messages).await;
-        if matches!(&published, Err(error) if error.is_retriable()) {
-            self.publisher = None;
+        // A record the system cannot take goes to the errant record reporter.
+        let mut messages = Vec::with_capacity(records.len());
+        for record in records {
+            match publisher.message(record) {
+                Ok(message) => messages.push(Publishable { record, message }),
+                Err(error) if error.is_data() => context.report_errant(record, error),
+                Err(error) => return Err(error),
+            }
         }
-        published
+        if messages.is_empty() {
+            return Ok(());
+        }
+        match publisher.publish(&messages).await {
+            Ok(refusals) => {
+                for (index, error) in refusals {
+                    context.report_errant(messages[index].record, error);
+                }
+                Ok(())
+            }
+            Err(error) => {
+                if error.is_retriable() {
+                    self.publisher = None;
+                }
+                Err(error)
+            }
+        }
     }
 
     async fn stop(&mut self) -> Result<()> {

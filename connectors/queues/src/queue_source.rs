@@ -9,8 +9,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use kconnect_api::config::PluginConfig;
 use kconnect_api::{
-    ConfigDef, ConfigInfos, ConfigMap, ConnectError, Connector, ConnectorContext, RecordMetadata, Result,
-    SourceConnector, SourceRecord, SourceTask, SourceTaskContext,
+    ConfigDef, ConfigInfos, ConfigMap, ConnectError, Connector, ConnectorContext, OffsetStorageReader, RecordMetadata,
+    Result, SourceConnector, SourceRecord, SourceTask, SourceTaskContext,
 };
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +21,8 @@ use crate::inbox::{Acknowledge, Deliveries, Inbox};
 /// Kafka acknowledged back (and so their messages are acknowledged to the queue) between polls,
 /// so on a quiet queue this is how long an acknowledgement can wait.
 const POLL_WAIT: Duration = Duration::from_millis(100);
+/// How long a source waits before reconnecting, unless its system says otherwise.
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 /// How long stopping waits for the consumer to close its session.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -43,13 +45,19 @@ pub(crate) trait QueueSource: Send + Sync + 'static {
         vec![raw.clone(); max_tasks.max(1)]
     }
 
+    /// Lets the configuration take what Kafka Connect stored for the task (where a stream
+    /// resumes from, say) before the first connection; nothing by default.
+    fn resume(_config: &mut Self::Config, _offsets: &dyn OffsetStorageReader) {}
+
     /// At most this many messages wait between consumer and task, and at most this many records
     /// one poll returns.
     fn capacity(config: &Self::Config) -> usize;
 
     /// How long to wait before reconnecting after the server went away, or `None` when the
-    /// connector is configured not to reconnect (the task then fails).
-    fn reconnect_after(config: &Self::Config) -> Option<Duration>;
+    /// connector is configured not to reconnect (the task then fails); a second by default.
+    fn reconnect_after(_config: &Self::Config) -> Option<Duration> {
+        Some(RECONNECT_AFTER)
+    }
 
     /// Connects and subscribes. An unreachable server or refused login is an error naming the
     /// key at fault.
@@ -145,7 +153,8 @@ impl<S: QueueSource> Default for QueueSourceTask<S> {
 #[async_trait]
 impl<S: QueueSource> SourceTask for QueueSourceTask<S> {
     async fn start(&mut self, context: Arc<dyn SourceTaskContext>) -> Result<()> {
-        let config = S::Config::parse(context.configs())?;
+        let mut config = S::Config::parse(context.configs())?;
+        S::resume(&mut config, context.offset_storage_reader());
         let session = S::connect(&config).await?;
         let capacity = S::capacity(&config);
         let (deliveries, inbox) = Inbox::new(capacity);

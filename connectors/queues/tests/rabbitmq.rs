@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 mod common;
 
 use common::rabbitmq::{channel, drain, fresh_queue, publish};
-use common::{Published, TextMessages, WAIT, python};
+use common::{Published, TextMessages, WAIT, expect_failure_naming, python};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_queues::plugins());
 
@@ -253,12 +253,7 @@ async fn an_unreachable_server_or_a_missing_queue_fails_the_task_naming_the_key(
             }),
         )
         .await;
-    let status = worker.rest.wait_for_task_state("nowhere", "FAILED", WAIT).await;
-    let trace = status["trace"].as_str().unwrap_or_default().to_string();
-    assert!(
-        trace.contains("rabbitmq.host") && trace.contains("localhost:"),
-        "{status}"
-    );
+    expect_failure_naming(&worker, "nowhere", &["rabbitmq.host", "localhost:"]).await;
     worker
         .create(
             "no-queue",
@@ -269,12 +264,7 @@ async fn an_unreachable_server_or_a_missing_queue_fails_the_task_naming_the_key(
             }),
         )
         .await;
-    let status = worker.rest.wait_for_task_state("no-queue", "FAILED", WAIT).await;
-    let trace = status["trace"].as_str().unwrap_or_default().to_string();
-    assert!(
-        trace.contains("rabbitmq.queue") && trace.contains("kconnect-no-such-queue"),
-        "{status}"
-    );
+    expect_failure_naming(&worker, "no-queue", &["rabbitmq.queue", "kconnect-no-such-queue"]).await;
 }
 
 /// Consumes with lapin's own consumer as a user would, to see the sink's messages are persistent.

@@ -20,7 +20,13 @@ pub fn builtin_plugins() -> PluginTable {
     let table = table.merge(kconnect_postgres::plugins());
     #[cfg(feature = "object-storage")]
     let table = table.merge(kconnect_object_storage::plugins());
-    #[cfg(any(feature = "rabbitmq", feature = "mqtt", feature = "nats"))]
+    #[cfg(any(
+        feature = "rabbitmq",
+        feature = "activemq",
+        feature = "mqtt",
+        feature = "nats",
+        feature = "redis"
+    ))]
     let table = table.merge(kconnect_queues::plugins());
     table
 }
@@ -66,8 +72,10 @@ pub fn worker_registry(table: PluginTable, _worker: &ConfigMap) -> anyhow::Resul
     feature = "postgres",
     feature = "object-storage",
     feature = "rabbitmq",
+    feature = "activemq",
     feature = "mqtt",
-    feature = "nats"
+    feature = "nats",
+    feature = "redis"
 ))]
 mod tests {
     use kconnect_api::{PluginType, SinkRecord, SourceRecord};
@@ -81,7 +89,7 @@ mod tests {
     #[test]
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
-        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 17);
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 23);
         assert_eq!(count(&table, PluginType::Converter), 12);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
         assert_eq!(count(&table, PluginType::Transformation), 29);
@@ -108,10 +116,16 @@ mod tests {
             "RabbitMQSource",
             "io.confluent.connect.rabbitmq.sink.RabbitMQSinkConnector",
             "RabbitMQSinkConnector",
+            "io.confluent.connect.activemq.ActiveMQSourceConnector",
+            "ActiveMqSinkConnector",
+            "io.confluent.connect.activemq.ActiveMQSinkConnector",
             "io.confluent.connect.mqtt.MqttSourceConnector",
             "MqttSink",
             "io.kconnect.connect.nats.NatsSourceConnector",
             "NatsSink",
+            "com.redis.kafka.connect.RedisStreamSourceConnector",
+            "com.redis.kafka.connect.RedisSourceConnector",
+            "RedisSinkConnector",
         ] {
             assert!(table.connector(name).is_some(), "{name}");
         }

@@ -110,10 +110,16 @@ async fn rest_basics_answer_as_apache_does() {
             "io.confluent.connect.azure.blob.storage.AzureBlobStorageSourceConnector",
             "io.confluent.connect.rabbitmq.RabbitMQSourceConnector",
             "io.confluent.connect.rabbitmq.sink.RabbitMQSinkConnector",
+            "io.confluent.connect.activemq.ActiveMQSourceConnector",
+            "io.confluent.connect.jms.ActiveMqSinkConnector",
+            "io.confluent.connect.activemq.ActiveMQSinkConnector",
             "io.confluent.connect.mqtt.MqttSourceConnector",
             "io.confluent.connect.mqtt.MqttSinkConnector",
             "io.kconnect.connect.nats.NatsSourceConnector",
-            "io.kconnect.connect.nats.NatsSinkConnector"
+            "io.kconnect.connect.nats.NatsSinkConnector",
+            "com.redis.kafka.connect.RedisStreamSourceConnector",
+            "com.redis.kafka.connect.RedisSourceConnector",
+            "com.redis.kafka.connect.RedisSinkConnector"
         ]
     );
     assert_eq!(plugins[0]["type"], "source");

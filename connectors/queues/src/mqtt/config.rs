@@ -7,6 +7,7 @@ use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Parse
 use kconnect_api::{ConfigDef, ConfigMap, ConnectError, Result};
 
 use crate::source_keys::{KAFKA_TOPIC, consumed, kafka_topic, names, names_something};
+use crate::task_numbers::numbered_tasks;
 
 pub(crate) const SERVER_URI: &str = "mqtt.server.uri";
 pub(crate) const USERNAME: &str = "mqtt.username";
@@ -168,18 +169,6 @@ impl ConnectionConfig {
     }
 }
 
-/// `count` (at least one) copies of `raw`, each with its task number, which names its MQTT client:
-/// two clients with one id would take the connection from each other.
-pub(crate) fn numbered_tasks(raw: &ConfigMap, count: usize) -> Vec<ConfigMap> {
-    (0..count.max(1))
-        .map(|task| {
-            let mut config = raw.clone();
-            config.insert(TASK_NUMBER.into(), task.to_string());
-            config
-        })
-        .collect()
-}
-
 /// `io.confluent.connect.mqtt.MqttSourceConnector`'s configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SourceConfig {
@@ -194,7 +183,7 @@ impl SourceConfig {
     /// distributes them); each task's number names its client.
     pub fn task_configs(&self, raw: &ConfigMap, max_tasks: usize) -> Vec<ConfigMap> {
         let tasks = max_tasks.clamp(1, self.topics.len().max(1));
-        let mut configs = numbered_tasks(raw, tasks);
+        let mut configs = numbered_tasks(raw, tasks, TASK_NUMBER);
         for (task, config) in configs.iter_mut().enumerate() {
             let topics: Vec<&str> = self
                 .topics

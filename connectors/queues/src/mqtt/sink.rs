@@ -4,12 +4,13 @@
 //! PUBCOMP at QoS 2; at QoS 0, once each was written to the connection).
 
 use async_trait::async_trait;
-use kconnect_api::{ConfigMap, Result};
+use kconnect_api::{ConfigMap, Result, SinkRecord};
 use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet, QoS};
 
 use super::client::{connect, lost, qos};
-use super::config::{SinkConfig, numbered_tasks};
-use crate::queue_sink::{Publishable, QueueSink};
+use super::config::{SinkConfig, TASK_NUMBER};
+use crate::queue_sink::{Publishable, QueueSink, Refusals, body_message};
+use crate::task_numbers::numbered_tasks;
 
 /// A connected client publishing.
 pub(crate) struct MqttSink {
@@ -22,11 +23,16 @@ pub(crate) struct MqttSink {
 #[async_trait]
 impl QueueSink for MqttSink {
     type Config = SinkConfig;
+    type Message = Vec<u8>;
 
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     fn task_configs(raw: &ConfigMap, max_tasks: usize) -> Vec<ConfigMap> {
-        numbered_tasks(raw, max_tasks)
+        numbered_tasks(raw, max_tasks, TASK_NUMBER)
+    }
+
+    fn message(&self, record: &SinkRecord) -> Result<Vec<u8>> {
+        body_message(record)
     }
 
     async fn connect(config: &SinkConfig) -> Result<Self> {
@@ -39,14 +45,14 @@ impl QueueSink for MqttSink {
         })
     }
 
-    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<()> {
+    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<Refusals> {
         let (client, events) = (&self.client, &mut self.events);
         let (mut sent, mut done) = (0, 0);
         while done < messages.len() {
             let next = messages.get(sent);
             tokio::select! {
                 published = async {
-                    let Publishable { record, body } = next.expect("guarded");
+                    let Publishable { record, message: body } = next.expect("guarded");
                     client.publish(record.core.topic.as_str(), self.qos, self.retain, body.clone()).await
                 }, if next.is_some() => {
                     published.map_err(lost)?;
@@ -59,7 +65,7 @@ impl QueueSink for MqttSink {
                 }
             }
         }
-        Ok(())
+        Ok(Refusals::new())
     }
 
     async fn close(self) -> Result<()> {

@@ -18,13 +18,11 @@ use tokio_util::sync::CancellationToken;
 use super::client::{Connected, connect, lost, qos};
 use super::config::{SourceConfig, TOPICS};
 use crate::body::message_record;
-use crate::inbox::{Acknowledge, Deliveries, Received};
+use crate::inbox::{Acknowledge, Deliveries, Received, deliver};
 use crate::queue_source::QueueSource;
 
 /// Messages waiting between the client and the task.
 const CAPACITY: usize = 2000;
-/// How long to wait before reconnecting to a broker that went away.
-const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 /// How long a stopping task lets its last acknowledgements reach the broker.
 const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -76,10 +74,6 @@ impl QueueSource for MqttSource {
         CAPACITY
     }
 
-    fn reconnect_after(_config: &SourceConfig) -> Option<Duration> {
-        Some(RECONNECT_AFTER)
-    }
-
     /// Connects and, unless the broker resumed a persistent session (which keeps its
     /// subscriptions; subscribing again would send retained messages again), subscribes.
     async fn connect(config: &SourceConfig) -> Result<Session> {
@@ -124,9 +118,8 @@ impl QueueSource for MqttSource {
                     }
                 }
             };
-            tokio::select! {
-                () = stop.cancelled() => break,
-                sent = deliveries.send(Ok(record(publish))) => if sent.is_err() { break },
+            if !deliver(deliveries, record(publish), stop).await {
+                break;
             }
         }
         // The acknowledgements queued before the disconnect go out first.

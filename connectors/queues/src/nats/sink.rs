@@ -10,7 +10,7 @@ use kconnect_api::{Result, SinkRecord};
 use super::client::{connect, lost};
 use super::config::SinkConfig;
 use crate::body::text_of;
-use crate::queue_sink::{Publishable, QueueSink};
+use crate::queue_sink::{Publishable, QueueSink, Refusals, body_message};
 
 /// A connection publishing.
 pub(crate) struct NatsSink {
@@ -22,8 +22,13 @@ pub(crate) struct NatsSink {
 #[async_trait]
 impl QueueSink for NatsSink {
     type Config = SinkConfig;
+    type Message = Vec<u8>;
 
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    fn message(&self, record: &SinkRecord) -> Result<Vec<u8>> {
+        body_message(record)
+    }
 
     async fn connect(config: &SinkConfig) -> Result<Self> {
         let client = connect(&config.connection, "kconnect-nats-sink").await?;
@@ -35,9 +40,9 @@ impl QueueSink for NatsSink {
         })
     }
 
-    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<()> {
+    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<Refusals> {
         let mut acks = Vec::new();
-        for Publishable { record, body } in messages {
+        for Publishable { record, message: body } in messages {
             let subject = self.subject.clone().unwrap_or_else(|| record.core.topic.clone());
             let headers = nats_headers(record);
             match &self.jetstream {
@@ -58,7 +63,8 @@ impl QueueSink for NatsSink {
         for ack in acks {
             ack.await.map_err(lost)?;
         }
-        self.client.flush().await.map_err(lost)
+        self.client.flush().await.map_err(lost)?;
+        Ok(Refusals::new())
     }
 
     async fn close(self) -> Result<()> {

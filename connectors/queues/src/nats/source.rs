@@ -7,7 +7,6 @@
 //! `nats.delivered` (above 1: a redelivery).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_nats::jetstream::consumer::{AckPolicy, pull};
 use async_nats::{Client, HeaderMap, Subject};
@@ -20,11 +19,8 @@ use tokio_util::sync::CancellationToken;
 use super::client::{connect, lost};
 use super::config::{STREAM, SUBJECTS, SourceConfig};
 use crate::body::message_record;
-use crate::inbox::{Acknowledge, Deliveries, Received};
+use crate::inbox::{Acknowledge, Deliveries, Received, deliver};
 use crate::queue_source::QueueSource;
-
-/// How long to wait before reconnecting after the server went away.
-const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 /// The NATS side of the shared queue source.
 pub(crate) struct NatsSource;
@@ -69,10 +65,6 @@ impl QueueSource for NatsSource {
         config.max_ack_pending
     }
 
-    fn reconnect_after(_config: &SourceConfig) -> Option<Duration> {
-        Some(RECONNECT_AFTER)
-    }
-
     async fn connect(config: &SourceConfig) -> Result<Session> {
         let client = connect(&config.connection, "kconnect-nats-source").await?;
         let mut partition = OffsetMap::new();
@@ -114,9 +106,8 @@ impl QueueSource for NatsSource {
                 None => return Err(ConnectError::Retriable("the NATS subscription ended".into())),
             };
             let delivery = received(incoming, &client, &partition, &config.kafka_topic);
-            tokio::select! {
-                () = stop.cancelled() => break,
-                sent = deliveries.send(Ok(delivery)) => if sent.is_err() { break },
+            if !deliver(deliveries, delivery, stop).await {
+                break;
             }
         }
         // Acknowledgements queued before the stop reach the server.

@@ -12,7 +12,7 @@ use lapin::{BasicProperties, Channel, Connection};
 use super::client::{connect, lost};
 use super::config::SinkConfig;
 use crate::body::text_of;
-use crate::queue_sink::{Publishable, QueueSink};
+use crate::queue_sink::{Publishable, QueueSink, Refusals, body_message};
 
 /// A connection publishing with confirms on one channel.
 pub(crate) struct RabbitMqSink {
@@ -24,8 +24,13 @@ pub(crate) struct RabbitMqSink {
 #[async_trait]
 impl QueueSink for RabbitMqSink {
     type Config = SinkConfig;
+    type Message = Vec<u8>;
 
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    fn message(&self, record: &SinkRecord) -> Result<Vec<u8>> {
+        body_message(record)
+    }
 
     async fn connect(config: &SinkConfig) -> Result<Self> {
         let connection = connect(&config.connection, "kconnect-rabbitmq-sink").await?;
@@ -41,9 +46,9 @@ impl QueueSink for RabbitMqSink {
         })
     }
 
-    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<()> {
+    async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<Refusals> {
         let mut confirms = Vec::with_capacity(messages.len());
-        for Publishable { record, body } in messages {
+        for Publishable { record, message: body } in messages {
             let confirm = self
                 .channel
                 .basic_publish(
@@ -67,7 +72,7 @@ impl QueueSink for RabbitMqSink {
                 Confirmation::Ack(_) | Confirmation::NotRequested => {}
             }
         }
-        Ok(())
+        Ok(Refusals::new())
     }
 
     async fn close(self) -> Result<()> {

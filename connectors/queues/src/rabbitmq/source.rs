@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use super::client::{connect, lost};
 use super::config::{QUEUE, SourceConfig};
 use crate::body::message_record;
-use crate::inbox::{Acknowledge, Deliveries, Received};
+use crate::inbox::{Acknowledge, Deliveries, Received, deliver};
 use crate::queue_source::QueueSource;
 
 /// Prefix of every record header the source writes.
@@ -127,9 +127,8 @@ impl QueueSource for RabbitMqSource {
                 Some((_, Err(error))) => return Err(lost(error)),
                 None => return Err(ConnectError::Retriable("RabbitMQ cancelled the consumer".into())),
             };
-            tokio::select! {
-                () = stop.cancelled() => break,
-                sent = deliveries.send(Ok(delivery)) => if sent.is_err() { break },
+            if !deliver(deliveries, delivery, stop).await {
+                break;
             }
         }
         // Messages not acknowledged go back to their queues when the connection closes.

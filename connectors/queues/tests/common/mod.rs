@@ -1,8 +1,10 @@
 //! What the queue tests share: reading a topic until every expected value arrived, Python clients,
-//! and each system's own helpers (RabbitMQ through lapin, MQTT through rumqttc).
+//! and each system's own helpers (RabbitMQ through lapin, MQTT through rumqttc, ActiveMQ through
+//! stomp.py).
 
 #![allow(dead_code, reason = "each test binary uses a part of it")]
 
+pub mod activemq;
 pub mod mqtt;
 pub mod rabbitmq;
 
@@ -76,6 +78,16 @@ pub fn assert_each_arrived(label: &str, got: &[String], expected: &BTreeSet<Stri
         duplicates <= max_duplicates,
         "{label}: only messages in flight at the restart come again"
     );
+}
+
+/// Waits for connector `name`'s task to fail and checks that its trace names each of `words` (the
+/// key at fault, the address).
+pub async fn expect_failure_naming(worker: &TestWorker, name: &str, words: &[&str]) {
+    let task = worker.rest.wait_for_task_state(name, "FAILED", WAIT).await;
+    let trace = task["trace"].as_str().unwrap_or_default();
+    for word in words {
+        assert!(trace.contains(word), "{name}: the trace names no {word}: {task}");
+    }
 }
 
 /// Where a queue sink's messages can be read back: every message so far, as text, in order.
