@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::activemq::{URL, drain, send_texts};
+use common::activemq::{PORT, URL, drain, send_texts};
 use common::{Published, TextMessages, WAIT, expect_failure_naming, python};
 use kconnect_api::ConfigMap;
 use kconnect_test_kit::compliance::{
@@ -29,7 +29,7 @@ impl SourceSystem for SourceQueue {
     async fn write(&mut self, numbers: std::ops::Range<usize>) {
         let bodies: Vec<String> = numbers.map(|n| format!("message-{n}")).collect();
         let queue = self.0;
-        tokio::task::spawn_blocking(move || send_texts(queue, &bodies))
+        tokio::task::spawn_blocking(move || send_texts(PORT, queue, &bodies))
             .await
             .unwrap();
     }
@@ -46,7 +46,7 @@ impl SourceSystem for SourceQueue {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_activemq_source_passes_with_stomp_py_messages() {
     let queue = "kconnect.compliance.source";
-    tokio::task::spawn_blocking(move || drain(queue)).await.unwrap();
+    tokio::task::spawn_blocking(move || drain(PORT, queue)).await.unwrap();
     let case = SourceCase {
         name: "activemq-source".into(),
         config: config(&[
@@ -89,7 +89,7 @@ struct SinkQueue {
 impl Published for SinkQueue {
     async fn published(&mut self) -> Vec<String> {
         let queue = self.queue;
-        let more = tokio::task::spawn_blocking(move || drain(queue)).await.unwrap();
+        let more = tokio::task::spawn_blocking(move || drain(PORT, queue)).await.unwrap();
         self.taken.extend(more);
         self.taken.clone()
     }
@@ -98,7 +98,7 @@ impl Published for SinkQueue {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_activemq_sink_passes_with_receipts() {
     let queue = "kconnect.compliance.sink";
-    tokio::task::spawn_blocking(move || drain(queue)).await.unwrap();
+    tokio::task::spawn_blocking(move || drain(PORT, queue)).await.unwrap();
     let case = SinkCase {
         name: "activemq-sink".into(),
         config: config(&[
@@ -126,7 +126,7 @@ async fn the_activemq_sink_passes_with_receipts() {
 #[tokio::test(flavor = "multi_thread")]
 async fn text_and_bytes_messages_become_confluents_jms_records() {
     let queue = "kconnect.jms.shape";
-    tokio::task::spawn_blocking(move || drain(queue)).await.unwrap();
+    tokio::task::spawn_blocking(move || drain(PORT, queue)).await.unwrap();
     let worker = TestWorker::start(false).await;
     create_topic(&worker.bootstrap, "jms-shape").await;
     worker
