@@ -6,82 +6,30 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::{Child, Command};
 use std::time::Duration;
 
+use common::redis::RedisServer;
 use common::{WAIT, assert_each_arrived, consume_each, numbered, start_restart_pair};
-use kconnect_test_kit::{TestWorker, create_topic, free_port, produce_values};
+use kconnect_test_kit::{TestWorker, create_topic, produce_values};
 use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_queues::plugins());
 
-/// A `redis-server` keeping every write in its append-only file, in a directory of its own.
-struct DurableRedis {
-    port: u16,
-    dir: tempfile::TempDir,
-    process: Option<Child>,
+/// A `redis-server` keeping every write in its append-only file.
+async fn durable_redis() -> RedisServer {
+    RedisServer::start(|_, port| {
+        ["--port", &port.to_string(), "--appendonly", "yes", "--appendfsync", "always"]
+            .map(String::from)
+            .to_vec()
+    })
+    .await
 }
 
-impl DurableRedis {
-    async fn start() -> Self {
-        let mut redis = Self {
-            port: free_port(),
-            dir: tempfile::tempdir().unwrap(),
-            process: None,
-        };
-        redis.run().await;
-        redis
-    }
-
-    fn uri(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    async fn run(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", ""])
-            .args(["--appendonly", "yes", "--appendfsync", "always"])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .spawn()
-            .expect("redis-server (Debian's redis-server package)");
-        self.process = Some(child);
-        for _ in 0..100 {
-            if self.connection().await.is_some() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("redis-server on {} did not start", self.port);
-    }
-
-    async fn connection(&self) -> Option<MultiplexedConnection> {
-        let client = redis::Client::open(self.uri()).ok()?;
-        let mut connection = client.get_multiplexed_async_connection().await.ok()?;
-        let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut connection).await;
-        pong.ok().map(|_| connection)
-    }
-
-    /// Kills the server (what it acknowledged is in its append-only file) and starts it again.
-    async fn restart(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            process.kill().unwrap();
-            process.wait().unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        self.run().await;
-    }
-}
-
-impl Drop for DurableRedis {
-    fn drop(&mut self) {
-        if let Some(process) = &mut self.process {
-            let _ = process.kill();
-            let _ = process.wait();
-        }
-    }
+async fn connection(server: &RedisServer) -> MultiplexedConnection {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{}", server.port)).unwrap();
+    client.get_multiplexed_async_connection().await.unwrap()
 }
 
 async fn add_entries(redis: &mut MultiplexedConnection, stream: &str, values: Vec<String>) {
@@ -92,7 +40,8 @@ async fn add_entries(redis: &mut MultiplexedConnection, stream: &str, values: Ve
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redis_restart_loses_no_entry_either_way() {
-    let mut server = DurableRedis::start().await;
+    let mut server = durable_redis().await;
+    let uri = format!("redis://127.0.0.1:{}", server.port);
     let worker = TestWorker::start(false).await;
     create_topic(&worker.bootstrap, "restart-in").await;
     create_topic(&worker.bootstrap, "restart-out").await;
@@ -107,7 +56,7 @@ async fn a_redis_restart_loses_no_entry_either_way() {
         "redis.key": "restart-sink",
     });
     let shared = [
-        ("redis.uri", server.uri()),
+        ("redis.uri", uri),
         ("value.converter", "org.apache.kafka.connect.json.JsonConverter".into()),
         ("value.converter.schemas.enable", "false".into()),
     ];
@@ -115,11 +64,11 @@ async fn a_redis_restart_loses_no_entry_either_way() {
     start_restart_pair(&worker, source, sink, &shared).await;
 
     let records = |range| numbered(range).into_iter().map(|n| json!({ "n": n }).to_string());
-    let mut redis = server.connection().await.unwrap();
+    let mut redis = connection(&server).await;
     add_entries(&mut redis, "restart-source", numbered(0..300)).await;
     produce_values(&worker.bootstrap, "restart-in", records(0..300)).await;
     server.restart().await;
-    let mut redis = server.connection().await.unwrap();
+    let mut redis = connection(&server).await;
     add_entries(&mut redis, "restart-source", numbered(300..600)).await;
     produce_values(&worker.bootstrap, "restart-in", records(300..600)).await;
 

@@ -12,6 +12,11 @@ const PORT: &str = "redis.port";
 const USERNAME: &str = "redis.username";
 pub(crate) const PASSWORD: &str = "redis.password";
 const TLS: &str = "redis.tls";
+const INSECURE: &str = "redis.insecure";
+pub(crate) const CA_CERT: &str = "redis.cacert";
+pub(crate) const CLIENT_CERT: &str = "redis.key.cert";
+pub(crate) const CLIENT_KEY: &str = "redis.key.file";
+const KEY_PASSWORD: &str = "redis.key.password";
 const TIMEOUT: &str = "redis.timeout";
 const CLUSTER: &str = "redis.cluster";
 
@@ -79,6 +84,14 @@ pub(crate) struct ConnectionConfig {
     /// Both the connect and the command timeout.
     pub timeout: Duration,
     pub cluster: bool,
+    /// TLS: accept any server certificate.
+    pub insecure: bool,
+    /// TLS: the CA certificate file (PEM) to verify the server with; empty for the system's roots.
+    pub ca_cert: String,
+    /// TLS: the client certificate chain and its (unencrypted PKCS#8) key, PEM files; empty for none.
+    pub client_cert: String,
+    pub client_key: String,
+    key_password_given: bool,
 }
 
 fn connection_keys() -> ConfigDef {
@@ -135,6 +148,36 @@ fn connection_keys() -> ConfigDef {
             ConfigValue::Boolean(false),
             "Connect to a Redis Cluster (not supported by kconnect yet).",
         ))
+        .define(key(
+            INSECURE,
+            ConfigType::Boolean,
+            ConfigValue::Boolean(false),
+            "TLS: accept any server certificate (no verification).",
+        ))
+        .define(key(
+            CA_CERT,
+            ConfigType::String,
+            text(""),
+            "TLS: the CA certificate file (PEM) to verify the server with; empty for the system's roots.",
+        ))
+        .define(key(
+            CLIENT_CERT,
+            ConfigType::String,
+            text(""),
+            "TLS: the client certificate chain file (PEM) to authenticate with.",
+        ))
+        .define(key(
+            CLIENT_KEY,
+            ConfigType::String,
+            text(""),
+            "TLS: the client's private key file (PKCS#8 PEM, unencrypted).",
+        ))
+        .define(key(
+            KEY_PASSWORD,
+            ConfigType::Password,
+            ConfigValue::Password(String::new()),
+            "The password of an encrypted private key: not supported, give an unencrypted key.",
+        ))
 }
 
 impl ConnectionConfig {
@@ -154,18 +197,37 @@ impl ConnectionConfig {
             password: parsed.get_string(PASSWORD)?.to_string(),
             timeout: Duration::from_secs(parsed.get_long(TIMEOUT)? as u64),
             cluster: parsed.get_boolean(CLUSTER)?,
+            insecure: parsed.get_boolean(INSECURE)?,
+            ca_cert: parsed.get_string(CA_CERT)?.trim().to_string(),
+            client_cert: parsed.get_string(CLIENT_CERT)?.trim().to_string(),
+            client_key: parsed.get_string(CLIENT_KEY)?.trim().to_string(),
+            key_password_given: !parsed.get_string(KEY_PASSWORD)?.is_empty(),
         })
     }
 
+    /// Whether the connection is TLS (`rediss://`).
+    pub fn tls(&self) -> bool {
+        self.uri.starts_with("rediss://")
+    }
+
     fn cross_checks(&self) -> Vec<(&'static str, String)> {
+        let mut broken = Vec::new();
         if self.cluster {
-            vec![(
+            broken.push((
                 CLUSTER,
                 "kconnect does not reach Redis Cluster yet: name one node's redis.uri".into(),
-            )]
-        } else {
-            Vec::new()
+            ));
         }
+        if self.client_cert.is_empty() != self.client_key.is_empty() {
+            broken.push((CLIENT_KEY, format!("{CLIENT_CERT} and {CLIENT_KEY} go together")));
+        }
+        if self.key_password_given {
+            broken.push((
+                KEY_PASSWORD,
+                "encrypted private keys are not supported: give an unencrypted PKCS#8 key".into(),
+            ));
+        }
+        broken
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod activemq;
 pub mod mqtt;
 pub mod rabbitmq;
+pub mod redis;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
