@@ -41,12 +41,20 @@ async fn main() -> RedisResult<()> {
             let group = "bench-ceiling";
             let _: RedisResult<()> = redis.xgroup_destroy(stream, group).await;
             let () = redis.xgroup_create(stream, group, "0").await?;
-            let options = StreamReadOptions::default().group(group, "ceiling").count(BATCH).block(100);
+            let options = StreamReadOptions::default()
+                .group(group, "ceiling")
+                .count(BATCH)
+                .block(100);
             let started = Instant::now();
             let mut read = 0;
             while read < count {
                 let reply: StreamReadReply = redis.xread_options(&[stream], &[">"], &options).await?;
-                let ids: Vec<String> = reply.keys.into_iter().flat_map(|key| key.ids).map(|entry| entry.id).collect();
+                let ids: Vec<String> = reply
+                    .keys
+                    .into_iter()
+                    .flat_map(|key| key.ids)
+                    .map(|entry| entry.id)
+                    .collect();
                 if !ids.is_empty() {
                     let _: i64 = redis.xack(stream, group, &ids).await?;
                 }

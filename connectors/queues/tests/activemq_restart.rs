@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::activemq::{Broker, drain, send_texts};
+use common::activemq::{drain, own_broker, send_texts};
 use common::{WAIT, assert_each_arrived, consume_each, numbered, start_restart_pair};
 use kconnect_test_kit::{TestWorker, create_topic, produce_values};
 use serde_json::json;
@@ -24,7 +24,7 @@ async fn send(port: u16, queue: &'static str, bodies: Vec<String>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_activemq_restart_loses_no_message_either_way() {
     let (source_queue, sink_queue) = ("kconnect.restart.source", "kconnect.restart.sink");
-    let mut broker = Broker::start().await;
+    let mut broker = own_broker().await;
     let worker = TestWorker::start(false).await;
     create_topic(&worker.bootstrap, "restart-in").await;
     create_topic(&worker.bootstrap, "restart-out").await;
@@ -42,7 +42,7 @@ async fn an_activemq_restart_loses_no_message_either_way() {
         "topics": "restart-in",
         "jms.destination.name": sink_queue,
     });
-    let url = broker.url();
+    let url = format!("stomp://127.0.0.1:{}", broker.port);
     let shared = [
         ("activemq.url", url.as_str()),
         ("value.converter", "org.apache.kafka.connect.storage.StringConverter"),

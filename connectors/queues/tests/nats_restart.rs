@@ -7,78 +7,35 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, Context};
+use common::own_server::OwnServer;
 use common::{WAIT, assert_each_arrived, consume_each, numbered, start_restart_pair};
-use kconnect_test_kit::{TestWorker, create_topic, free_port, produce_values};
+use kconnect_test_kit::{TestWorker, create_topic, produce_values};
 use serde_json::json;
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_queues::plugins());
 
 /// A `nats-server` with JetStream keeping its streams on disk.
-struct NatsServer {
-    port: u16,
-    dir: tempfile::TempDir,
-    process: Option<Child>,
+async fn durable_nats() -> OwnServer {
+    OwnServer::start(|dir, port| {
+        let mut command = Command::new("nats-server");
+        command
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(dir);
+        command
+    })
+    .await
 }
 
-impl NatsServer {
-    async fn start() -> Self {
-        let mut server = Self {
-            port: free_port(),
-            dir: tempfile::tempdir().unwrap(),
-            process: None,
-        };
-        server.run().await;
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
-    }
-
-    async fn run(&mut self) {
-        let child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-js", "-sd"])
-            .arg(self.dir.path())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("nats-server (Debian's nats-server package)");
-        self.process = Some(child);
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("nats-server on {} did not start", self.port);
-    }
-
-    async fn jetstream(&self) -> Context {
-        jetstream::new(async_nats::connect(self.url()).await.unwrap())
-    }
-
-    /// Kills the server (JetStream has what it acknowledged on disk) and starts it again.
-    async fn restart(&mut self) {
-        self.stop();
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        self.run().await;
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            let _ = process.kill();
-            let _ = process.wait();
-        }
-    }
+async fn jetstream(server: &OwnServer) -> Context {
+    jetstream::new(async_nats::connect(url(server)).await.unwrap())
 }
 
-impl Drop for NatsServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
+fn url(server: &OwnServer) -> String {
+    format!("nats://127.0.0.1:{}", server.port)
 }
 
 async fn publish(js: &Context, subject: &'static str, values: Vec<String>) {
@@ -108,8 +65,8 @@ async fn stored(js: &Context, name: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_nats_restart_loses_no_message_either_way() {
-    let mut server = NatsServer::start().await;
-    let js = server.jetstream().await;
+    let mut server = durable_nats().await;
+    let js = jetstream(&server).await;
     for (name, subject) in [("RESTART_SOURCE", "restart.source"), ("RESTART_SINK", "restart.sink")] {
         js.create_stream(jetstream::stream::Config {
             name: name.into(),
@@ -133,17 +90,20 @@ async fn a_nats_restart_loses_no_message_either_way() {
         "topics": "restart-in",
         "nats.subject": "restart.sink",
     });
-    let url = server.url();
+    let url = url(&server);
     let shared = [
         ("nats.servers", url.as_str()),
-        ("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.converters.ByteArrayConverter",
+        ),
     ];
     start_restart_pair(&worker, source, sink, &shared).await;
 
     publish(&js, "restart.source", numbered(0..300)).await;
     produce_values(&worker.bootstrap, "restart-in", numbered(0..300)).await;
     server.restart().await;
-    let js = server.jetstream().await;
+    let js = jetstream(&server).await;
     publish(&js, "restart.source", numbered(300..600)).await;
     produce_values(&worker.bootstrap, "restart-in", numbered(300..600)).await;
 

@@ -6,9 +6,10 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::process::Command;
 use std::time::Duration;
 
-use common::redis::RedisServer;
+use common::own_server::OwnServer;
 use common::{WAIT, assert_each_arrived, consume_each, numbered, start_restart_pair};
 use kconnect_test_kit::{TestWorker, create_topic, produce_values};
 use redis::AsyncCommands;
@@ -18,16 +19,19 @@ use serde_json::{Value, json};
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_queues::plugins());
 
 /// A `redis-server` keeping every write in its append-only file.
-async fn durable_redis() -> RedisServer {
-    RedisServer::start(|_, port| {
-        ["--port", &port.to_string(), "--appendonly", "yes", "--appendfsync", "always"]
-            .map(String::from)
-            .to_vec()
+async fn durable_redis() -> OwnServer {
+    OwnServer::start(|dir, port| {
+        let mut command = Command::new("redis-server");
+        command
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+            .args(["--appendonly", "yes", "--appendfsync", "always", "--dir"])
+            .arg(dir);
+        command
     })
     .await
 }
 
-async fn connection(server: &RedisServer) -> MultiplexedConnection {
+async fn connection(server: &OwnServer) -> MultiplexedConnection {
     let client = redis::Client::open(format!("redis://127.0.0.1:{}", server.port)).unwrap();
     client.get_multiplexed_async_connection().await.unwrap()
 }

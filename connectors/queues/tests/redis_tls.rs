@@ -5,9 +5,13 @@
 
 mod common;
 
-use common::redis::RedisServer;
+use std::process::Command;
+
+use common::own_server::OwnServer;
 use common::{WAIT, expect_failure_naming};
-use kconnect_test_kit::{ProducedRecord, TestWorker, consume_records, create_topic, produce_records, test_certificates};
+use kconnect_test_kit::{
+    ProducedRecord, TestWorker, consume_records, create_topic, produce_records, test_certificates,
+};
 use redis::{AsyncCommands, Client, ClientTlsConfig, TlsCertificates};
 use serde_json::json;
 
@@ -15,23 +19,29 @@ kconnect_test_kit::worker_entry!(kconnect::run, kconnect_queues::plugins());
 
 #[tokio::test(flavor = "multi_thread")]
 async fn source_and_sink_work_over_mutual_tls_and_an_unknown_ca_is_refused() {
-    let server = RedisServer::start(|dir, port| {
+    let server = OwnServer::start(|dir, port| {
         let (ca, cert, key) = test_certificates(dir);
-        let path = |p: std::path::PathBuf| p.display().to_string();
-        vec![
-            "--port".into(),
-            "0".into(),
-            "--tls-port".into(),
-            port.to_string(),
-            "--tls-cert-file".into(),
-            path(cert),
-            "--tls-key-file".into(),
-            path(key),
-            "--tls-ca-cert-file".into(),
-            path(ca),
-            "--tls-auth-clients".into(),
-            "yes".into(),
-        ]
+        let mut command = Command::new("redis-server");
+        command
+            .args([
+                "--port",
+                "0",
+                "--tls-port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .arg("--tls-cert-file")
+            .arg(cert)
+            .arg("--tls-key-file")
+            .arg(key)
+            .arg("--tls-ca-cert-file")
+            .arg(ca)
+            .args(["--tls-auth-clients", "yes", "--dir"])
+            .arg(dir);
+        command
     })
     .await;
     let file = |name: &str| server.dir.path().join(name).display().to_string();
@@ -80,7 +90,11 @@ async fn source_and_sink_work_over_mutual_tls_and_an_unknown_ca_is_refused() {
         .await;
     let records = consume_records(&worker.bootstrap, "from-tls", 1, WAIT).await;
     assert_eq!(records.len(), 1, "{}", worker.process.log());
-    assert!(records[0].value.contains(r#""greeting":"hello""#), "{}", records[0].value);
+    assert!(
+        records[0].value.contains(r#""greeting":"hello""#),
+        "{}",
+        records[0].value
+    );
 
     let record = ProducedRecord {
         key: Some("k".into()),

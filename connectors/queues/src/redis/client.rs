@@ -20,10 +20,9 @@ pub(crate) async fn connect(config: &ConnectionConfig) -> Result<MultiplexedConn
         .get_multiplexed_async_connection_with_config(&options)
         .await
         .map_err(|error| match error.kind() {
-            ErrorKind::AuthenticationFailed => ConnectError::config(
-                PASSWORD,
-                format!("Redis at {} refused the login: {error}", config.uri),
-            ),
+            ErrorKind::AuthenticationFailed => {
+                ConnectError::config(PASSWORD, format!("Redis at {} refused the login: {error}", config.uri))
+            }
             _ => ConnectError::config(
                 config.address_key,
                 format!("cannot connect to Redis at {}: {error}", config.uri),
@@ -76,7 +75,10 @@ fn certificates(config: &ConnectionConfig) -> Result<TlsCertificates> {
             .map(Some)
             .map_err(|error| ConnectError::config(key, format!("{path}: {error}")))
     };
-    let client_tls = match (read(CLIENT_CERT, &config.client_cert)?, read(CLIENT_KEY, &config.client_key)?) {
+    let client_tls = match (
+        read(CLIENT_CERT, &config.client_cert)?,
+        read(CLIENT_KEY, &config.client_key)?,
+    ) {
         (Some(client_cert), Some(client_key)) => Some(ClientTlsConfig {
             client_cert,
             client_key,

@@ -1,9 +1,9 @@
 //! ActiveMQ through stomp.py: the machine's (STOMP on 127.0.0.1:61613, `.ci/services`), or a
 //! broker of a test's own.
 
-use std::process::{Child, Command};
-use std::time::Duration;
+use std::process::Command;
 
+use super::own_server::OwnServer;
 use super::python;
 
 /// The machine's broker's STOMP port.
@@ -54,25 +54,12 @@ print(json.dumps(bodies))
 }
 
 /// An ActiveMQ of the test's own (Debian's, as `.ci/services` runs it): STOMP only, on a free
-/// port, messages kept in KahaDB in a directory of its own.
-pub struct Broker {
-    pub port: u16,
-    dir: tempfile::TempDir,
-    process: Option<Child>,
-}
-
-impl Broker {
-    pub async fn start() -> Self {
-        let mut broker = Self {
-            port: kconnect_test_kit::free_port(),
-            dir: tempfile::tempdir().unwrap(),
-            process: None,
-        };
-        let data = broker.dir.path().join("data");
-        std::fs::write(
-            broker.dir.path().join("activemq.xml"),
-            format!(
-                r#"<beans xmlns="http://www.springframework.org/schema/beans"
+/// port, messages kept in KahaDB in the server's directory.
+pub async fn own_broker() -> OwnServer {
+    OwnServer::start(|dir, port| {
+        let data = dir.join("data");
+        let config = format!(
+            r#"<beans xmlns="http://www.springframework.org/schema/beans"
   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
   xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
   http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
@@ -81,60 +68,19 @@ impl Broker {
     <transportConnectors><transportConnector name="stomp" uri="stomp://127.0.0.1:{port}"/></transportConnectors>
   </broker>
 </beans>"#,
-                data = data.display(),
-                port = broker.port
-            ),
-        )
-        .unwrap();
-        broker.run().await;
-        broker
-    }
-
-    /// `activemq.url` for this broker.
-    pub fn url(&self) -> String {
-        format!("stomp://127.0.0.1:{}", self.port)
-    }
-
-    async fn run(&mut self) {
-        let base = self.dir.path();
-        let child = Command::new("java")
+            data = data.display()
+        );
+        std::fs::write(dir.join("activemq.xml"), config).unwrap();
+        let mut command = Command::new("java");
+        command
             .arg("-Xmx256m")
             .arg("-Dactivemq.home=/usr/share/activemq")
-            .arg(format!("-Dactivemq.base={}", base.display()))
-            .arg(format!("-Dactivemq.conf={}", base.display()))
-            .arg(format!("-Dactivemq.data={}", base.join("data").display()))
+            .arg(format!("-Dactivemq.base={}", dir.display()))
+            .arg(format!("-Dactivemq.conf={}", dir.display()))
+            .arg(format!("-Dactivemq.data={}", data.display()))
             .args(["-jar", "/usr/share/activemq/bin/activemq.jar", "start"])
-            .arg(format!("xbean:file:{}", base.join("activemq.xml").display()))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("java and Debian's activemq (.ci/services)");
-        self.process = Some(child);
-        for _ in 0..300 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("ActiveMQ on {} did not start", self.port);
-    }
-
-    /// Kills the broker (persistent messages are in KahaDB) and starts it again.
-    pub async fn restart(&mut self) {
-        self.stop();
-        self.run().await;
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            let _ = process.kill();
-            let _ = process.wait();
-        }
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        self.stop();
-    }
+            .arg(format!("xbean:file:{}", dir.join("activemq.xml").display()));
+        command
+    })
+    .await
 }

@@ -6,8 +6,8 @@
 
 pub mod activemq;
 pub mod mqtt;
+pub mod own_server;
 pub mod rabbitmq;
-pub mod redis;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
