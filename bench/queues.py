@@ -12,12 +12,16 @@ fast as it can, with no Kafka. Target (issue 24): at least 70% of the ceiling ea
   connectors use (`connectors/queues/examples/rabbitmq_ceiling.rs`).
 - Redis (the machine's): stream entries of one 100-byte field, a consumer group; ceiling redis-rs
   (`connectors/queues/examples/redis_ceiling.rs`), pipelined XADD and XREADGROUP/XACK by 500.
+- NATS (the machine's, JetStream): messages on a file-storage stream; the source reads it through a
+  durable pull consumer acknowledging each message after Kafka; the sink publishes through
+  JetStream; ceiling async-nats (`connectors/queues/examples/nats_ceiling.rs`), publishing with
+  acknowledgements awaited per 2,000 and consuming with an acknowledgement each.
 - ActiveMQ (a broker of the benchmark's own, Debian's ActiveMQ with KahaDB, STOMP and OpenWire):
   persistent BytesMessages; kconnect speaks STOMP, the ceiling is ActiveMQ's own Java client over
   OpenWire (`activemq.jar producer` / `consumer`, client acknowledgements), the fastest client
   of the system there is.
 
-`BENCH_SYSTEMS` (rabbitmq,redis,activemq by default) picks systems; a run of some writes a report
+`BENCH_SYSTEMS` (rabbitmq,redis,nats,activemq by default) picks systems; a run of some writes a report
 named after them. ActiveMQ moves `BENCH_ACTIVEMQ_RECORDS` (100,000) messages: its own Java producer
 sends persistent messages one synchronous round trip each (about 3,000/s here), so a million would
 take six minutes per fill.
@@ -137,6 +141,45 @@ class Redis:
         subprocess.run(["redis-cli", "del", "bench-source", "bench-sink"], capture_output=True)
 
 
+class Nats:
+    name = "NATS"
+    records = RECORDS
+    ceilings = ("async-nats pull consumer, an acknowledgement each", "async-nats JetStream publish, acks per 2,000")
+    connection = {"nats.servers": "nats://127.0.0.1:4222"}
+
+    def prepare(self):
+        self.publish_ceiling = example("nats_ceiling", "publish", "BENCH_CEILING", RECORDS)
+        self.consume_ceiling = example("nats_ceiling", "consume", "BENCH_CEILING", RECORDS)
+        example("nats_ceiling", "publish", "BENCH_SOURCE", RECORDS)
+        example("nats_ceiling", "publish", "BENCH_SINK", 0)
+
+    def source(self):
+        return {
+            "connector.class": "io.kconnect.connect.nats.NatsSourceConnector",
+            "nats.stream": "BENCH_SOURCE",
+            "nats.subjects": "bench_source.in",
+            "kafka.topic": "bench-from-nats",
+            "value.converter": BYTES,
+        }, "bench-from-nats"
+
+    def sink(self, topic):
+        return {
+            "connector.class": "io.kconnect.connect.nats.NatsSinkConnector",
+            "topics": topic,
+            "nats.subject": "bench_sink.in",
+            "value.converter": BYTES,
+        }
+
+    def written(self):
+        output = subprocess.run(
+            [str(EXAMPLES / "nats_ceiling"), "count", "BENCH_SINK", "0"], capture_output=True, text=True, check=True
+        ).stdout
+        return int(output.strip().split("=")[1])
+
+    def close(self):
+        pass
+
+
 class ActiveMq:
     name = "ActiveMQ"
     records = int(os.environ.get("BENCH_ACTIVEMQ_RECORDS", "100000"))
@@ -242,8 +285,8 @@ def main():
     workdir = Path(os.environ.get("BENCH_DIR", "/tmp/kconnect-bench-queues"))
     subprocess.run(["rm", "-rf", str(workdir)], check=True)
     workdir.mkdir(parents=True)
-    chosen = os.environ.get("BENCH_SYSTEMS", "rabbitmq,redis,activemq").split(",")
-    makers = {"rabbitmq": RabbitMq, "redis": Redis, "activemq": lambda: ActiveMq(workdir)}
+    chosen = os.environ.get("BENCH_SYSTEMS", "rabbitmq,redis,nats,activemq").split(",")
+    makers = {"rabbitmq": RabbitMq, "redis": Redis, "nats": Nats, "activemq": lambda: ActiveMq(workdir)}
     broker, bootstrap = memory_broker(workdir)
     rows = []
     try:

@@ -17,10 +17,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::inbox::{Acknowledge, Deliveries, Inbox};
 
-/// How long `poll` waits for a first message before returning none. The runtime hands records
-/// Kafka acknowledged back (and so their messages are acknowledged to the queue) between polls,
-/// so on a quiet queue this is how long an acknowledgement can wait.
+/// How long `poll` waits for a first message before returning none, when no record waits for
+/// Kafka.
 const POLL_WAIT: Duration = Duration::from_millis(100);
+/// How long `poll` waits while records wait for Kafka. The runtime hands records Kafka
+/// acknowledged back (and so their messages are acknowledged to the queue) between polls; a queue
+/// that stops delivering until it has acknowledgements (a full prefetch or ack window) would
+/// otherwise stall for a whole `POLL_WAIT` each round.
+const ACK_WAIT: Duration = Duration::from_millis(5);
 /// How long a source waits before reconnecting, unless its system says otherwise.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 /// How long stopping waits for the consumer to close its session.
@@ -171,7 +175,12 @@ impl<S: QueueSource> SourceTask for QueueSourceTask<S> {
             .inbox
             .as_mut()
             .ok_or_else(|| ConnectError::Fatal("not started".into()))?;
-        inbox.poll(self.batch, POLL_WAIT).await
+        let wait = if inbox.unacknowledged() > 0 {
+            ACK_WAIT
+        } else {
+            POLL_WAIT
+        };
+        inbox.poll(self.batch, wait).await
     }
 
     async fn commit_record(&mut self, record: &SourceRecord, _metadata: Option<RecordMetadata>) -> Result<()> {
