@@ -16,12 +16,17 @@ fast as it can, with no Kafka. Target (issue 24): at least 70% of the ceiling ea
   durable pull consumer acknowledging each message after Kafka; the sink publishes through
   JetStream; ceiling async-nats (`connectors/queues/examples/nats_ceiling.rs`), publishing with
   acknowledgements awaited per 2,000 and consuming with an acknowledgement each.
+- MQTT (a Mosquitto of the benchmark's own, no limit on queued messages, 1,000 in flight): QoS 1
+  messages queued for the source task's persistent session, which it resumes; the sink publishes at
+  QoS 1 to a topic a persistent session holds; ceiling rumqttc, the client the connectors use
+  (`connectors/queues/examples/mqtt_ceiling.rs`), resuming a session and acknowledging each, and
+  publishing with 1,000 in flight.
 - ActiveMQ (a broker of the benchmark's own, Debian's ActiveMQ with KahaDB, STOMP and OpenWire):
   persistent BytesMessages; kconnect speaks STOMP, the ceiling is ActiveMQ's own Java client over
   OpenWire (`activemq.jar producer` / `consumer`, client acknowledgements), the fastest client
   of the system there is.
 
-`BENCH_SYSTEMS` (rabbitmq,redis,nats,activemq by default) picks systems; a run of some writes a report
+`BENCH_SYSTEMS` (rabbitmq,redis,nats,mqtt,activemq by default) picks systems; a run of some writes a report
 named after them. ActiveMQ moves `BENCH_ACTIVEMQ_RECORDS` (100,000) messages: its own Java producer
 sends persistent messages one synchronous round trip each (about 3,000/s here), so a million would
 take six minutes per fill.
@@ -180,6 +185,73 @@ class Nats:
         pass
 
 
+class Mqtt:
+    name = "MQTT"
+    records = RECORDS
+    ceilings = (
+        "rumqttc resuming a persistent session, acknowledging each (QoS 1)",
+        "rumqttc publishing at QoS 1, 1,000 in flight",
+    )
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        conf = workdir / "mosquitto.conf"
+        conf.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            "max_queued_messages 0\nmax_inflight_messages 1000\n"
+        )
+        self.broker = subprocess.Popen(
+            ["mosquitto", "-c", str(conf)], stdout=open(workdir / "mosquitto.log", "w"), stderr=subprocess.STDOUT
+        )
+        deadline = time.time() + 30
+        while socket.socket().connect_ex(("127.0.0.1", self.port)) != 0:
+            if time.time() > deadline:
+                raise RuntimeError("Mosquitto did not start")
+            time.sleep(0.1)
+        self.connection = {"mqtt.server.uri": f"tcp://127.0.0.1:{self.port}", "mqtt.qos": "1"}
+
+    def tool(self, *args):
+        return subprocess.run(
+            [str(EXAMPLES / "mqtt_ceiling"), args[0], str(self.port), *map(str, args[1:])],
+            capture_output=True, text=True, check=True,
+        ).stdout
+
+    def rate(self, *args):
+        return float(self.tool(*args).strip().split("=")[1])
+
+    def prepare(self):
+        self.tool("session", "bench/ceiling", "ceiling-consumer")
+        self.publish_ceiling = self.rate("publish", "bench/ceiling", RECORDS)
+        self.consume_ceiling = self.rate("consume", "ceiling-consumer", RECORDS)
+        # The source's task is client `mqtt-source-0`; the sink publishes to its Kafka topic's name.
+        self.tool("session", "bench/source", "mqtt-source-0")
+        self.tool("publish", "bench/source", RECORDS)
+        self.tool("session", "bench-from-mqtt", "sink-check")
+
+    def source(self):
+        return {
+            "connector.class": "io.confluent.connect.mqtt.MqttSourceConnector",
+            "mqtt.topics": "bench/source",
+            "mqtt.clean.session.enabled": "false",
+            "kafka.topic": "bench-from-mqtt",
+            "value.converter": BYTES,
+        }, "bench-from-mqtt"
+
+    def sink(self, topic):
+        return {
+            "connector.class": "io.confluent.connect.mqtt.MqttSinkConnector",
+            "topics": topic,
+            "value.converter": BYTES,
+        }
+
+    def written(self):
+        return int(self.tool("count", "sink-check").strip().split("=")[1])
+
+    def close(self):
+        self.broker.terminate()
+        self.broker.wait(timeout=30)
+
+
 class ActiveMq:
     name = "ActiveMQ"
     records = int(os.environ.get("BENCH_ACTIVEMQ_RECORDS", "100000"))
@@ -285,8 +357,14 @@ def main():
     workdir = Path(os.environ.get("BENCH_DIR", "/tmp/kconnect-bench-queues"))
     subprocess.run(["rm", "-rf", str(workdir)], check=True)
     workdir.mkdir(parents=True)
-    chosen = os.environ.get("BENCH_SYSTEMS", "rabbitmq,redis,nats,activemq").split(",")
-    makers = {"rabbitmq": RabbitMq, "redis": Redis, "nats": Nats, "activemq": lambda: ActiveMq(workdir)}
+    chosen = os.environ.get("BENCH_SYSTEMS", "rabbitmq,redis,nats,mqtt,activemq").split(",")
+    makers = {
+        "rabbitmq": RabbitMq,
+        "redis": Redis,
+        "nats": Nats,
+        "mqtt": lambda: Mqtt(workdir),
+        "activemq": lambda: ActiveMq(workdir),
+    }
     broker, bootstrap = memory_broker(workdir)
     rows = []
     try:

@@ -20,6 +20,8 @@ mod activemq;
 #[cfg(any(feature = "redis", feature = "activemq"))]
 mod batched_acks;
 mod body;
+#[cfg(any(feature = "redis", feature = "nats"))]
+mod default_crypto;
 mod inbox;
 #[cfg(feature = "mqtt")]
 mod mqtt;
@@ -34,6 +36,8 @@ mod redis;
 mod source_keys;
 #[cfg(any(feature = "mqtt", feature = "redis"))]
 mod task_numbers;
+#[cfg(any(feature = "rabbitmq", feature = "mqtt"))]
+mod tls_stores;
 
 /// Every queue connector this build has.
 pub fn plugins() -> kconnect_api::PluginTable {

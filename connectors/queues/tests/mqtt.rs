@@ -250,7 +250,8 @@ async fn topic_filters_are_shared_out_to_tasks_and_bad_configurations_name_their
             Some(
                 &json!({
                     "connector.class": "MqttSourceConnector",
-                    "mqtt.server.uri": "ssl://127.0.0.1:8883",
+                    "mqtt.server.uri": "ws://127.0.0.1:8000",
+                    "mqtt.protocol.version": "3",
                     "mqtt.topics": "a",
                     "kafka.topic": "k",
                 })
@@ -259,7 +260,7 @@ async fn topic_filters_are_shared_out_to_tasks_and_bad_configurations_name_their
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(answer["error_count"], 1, "{answer}");
+    assert_eq!(answer["error_count"], 2, "{answer}");
     worker
         .create(
             "nowhere",

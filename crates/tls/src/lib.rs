@@ -1,8 +1,10 @@
-//! HTTPS for kconnect's REST API with Apache's `ssl.*` keys: PEM, PKCS12 and JKS keystores and
-//! truststores, client certificates (`ssl.client.auth`), and the HTTP client workers call each
-//! other with, trusting the same truststore.
+//! TLS with Apache's `ssl.*` keys: PEM, PKCS12 and JKS keystores and truststores, client
+//! certificates (`ssl.client.auth`), HTTPS for kconnect's REST API, the HTTP client workers call
+//! each other with (feature `http-client`), and the client configurations connectors reach their
+//! systems with.
 
 mod client;
+mod pem;
 mod server;
 mod settings;
 mod store;
@@ -13,7 +15,10 @@ use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 
+#[cfg(feature = "http-client")]
 pub use client::worker_http_client;
+pub use client::{ClientConfigError, client_config};
+pub use pem::{certificates_pem, private_key_pem};
 pub use server::server_config;
 pub use settings::{ClientAuth, HttpsSettings};
 pub use store::{Identity, StoreFile, StoreType};

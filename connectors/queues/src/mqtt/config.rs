@@ -6,8 +6,10 @@ use std::time::Duration;
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
 use kconnect_api::{ConfigDef, ConfigMap, ConnectError, Result};
 
+use super::protocol::Version;
 use crate::source_keys::{KAFKA_TOPIC, consumed, kafka_topic, names, names_something};
 use crate::task_numbers::numbered_tasks;
+use crate::tls_stores::{ClientStores, StoreKeys};
 
 pub(crate) const SERVER_URI: &str = "mqtt.server.uri";
 pub(crate) const USERNAME: &str = "mqtt.username";
@@ -18,10 +20,23 @@ const KEEP_ALIVE: &str = "mqtt.keepalive.interval.seconds";
 const QOS: &str = "mqtt.qos";
 pub(crate) const TOPICS: &str = "mqtt.topics";
 const RETAIN: &str = "mqtt.retain.enabled";
+/// kconnect's own: Confluent's connectors speak MQTT 3.1.1 only.
+const PROTOCOL_VERSION: &str = "mqtt.protocol.version";
 /// The task's place among the connector's tasks, set by the connector in each task's
 /// configuration: it names the task's MQTT client.
 pub(crate) const TASK_NUMBER: &str = "kconnect.mqtt.task";
 const CONNECTOR_NAME: &str = "name";
+/// The stores of an `ssl://` broker, as Confluent's MQTT connectors name them (Java KeyStore
+/// files there; JKS, PKCS12 or PEM here, the format read off the file).
+const STORE_KEYS: StoreKeys = StoreKeys {
+    truststore_location: "mqtt.ssl.trust.store.path",
+    truststore_password: "mqtt.ssl.trust.store.password",
+    truststore_type: None,
+    keystore_location: "mqtt.ssl.key.store.path",
+    keystore_password: "mqtt.ssl.key.store.password",
+    keystore_type: None,
+    key_password: "mqtt.ssl.key.password",
+};
 
 /// How to reach the broker, shared by source and sink.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,9 +49,12 @@ pub(crate) struct ConnectionConfig {
     pub connect_timeout: Duration,
     pub keep_alive: Duration,
     pub qos: u8,
+    pub version: Version,
     /// The MQTT client id: `<connector>-<task>`, stable across restarts so a persistent session
     /// (`mqtt.clean.session.enabled=false`) is found again.
     pub client_id: String,
+    /// The stores to connect over TLS with (an `ssl://` broker); `None` for plain TCP.
+    pub tls: Option<ClientStores>,
 }
 
 impl ConnectionConfig {
@@ -53,12 +71,13 @@ fn connection_keys() -> ConfigDef {
             .doc(doc)
             .group("Connection", 0)
     };
-    ConfigDef::new()
+    let definition = ConfigDef::new()
         .define(key(
             SERVER_URI,
             ConfigType::List,
             Importance::High,
-            "MQTT brokers to connect to, as tcp://host:port; the first one is used.",
+            "MQTT brokers to connect to, as tcp://host:port or ssl://host:port (TLS, with the \
+             mqtt.ssl.* stores); the first one is used.",
         ))
         .define(
             key(
@@ -118,40 +137,67 @@ fn connection_keys() -> ConfigDef {
             .default_value(ConfigValue::Int(0))
             .validator(Validator::Between(0.0, 2.0)),
         )
+        .define(
+            key(
+                PROTOCOL_VERSION,
+                ConfigType::String,
+                Importance::Medium,
+                "The MQTT version to speak: 3.1.1, or 5 (user properties become Kafka headers and Kafka \
+                 headers user properties; a kept session never expires).",
+            )
+            .default_value(ConfigValue::String("3.1.1".into()))
+            .validator(Validator::one_of(&["3.1.1", "5"])),
+        );
+    ClientStores::define(definition, STORE_KEYS, "Security")
 }
 
-/// The broker of `tcp://host:port` (or a bare `host:port`); `ssl://` is not served yet.
-fn broker(uris: &[String]) -> Result<(String, u16)> {
+/// Where the broker is, and whether it speaks TLS.
+#[derive(Debug, PartialEq, Eq)]
+struct Broker {
+    host: String,
+    port: u16,
+    tls: bool,
+}
+
+/// The broker of `tcp://host:port`, `ssl://host:port` (also `mqtt://`, `mqtts://`) or a bare
+/// `host:port`; the port defaults to 1883, 8883 with TLS.
+fn broker(uris: &[String]) -> Result<Broker> {
     let uri = uris
         .iter()
         .map(|u| u.trim())
         .find(|u| !u.is_empty())
         .ok_or_else(|| ConnectError::config(SERVER_URI, "names no broker"))?;
-    let rest = match uri.split_once("://") {
-        Some(("tcp" | "mqtt", rest)) => rest,
+    let (rest, tls) = match uri.split_once("://") {
+        Some(("tcp" | "mqtt", rest)) => (rest, false),
+        Some(("ssl" | "mqtts", rest)) => (rest, true),
         Some((scheme, _)) => {
             return Err(ConnectError::config(
                 SERVER_URI,
-                format!("{uri}: scheme {scheme}:// is not supported (tcp:// only; TLS is not served yet)"),
+                format!("{uri}: scheme {scheme}:// is not supported (tcp:// or ssl://)"),
             ));
         }
-        None => uri,
+        None => (uri, false),
     };
-    let (host, port) = match rest.trim_end_matches('/').rsplit_once(':') {
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = match rest.rsplit_once(':') {
         Some((host, port)) => {
             let port = port
                 .parse()
                 .map_err(|_| ConnectError::config(SERVER_URI, format!("{uri}: {port:?} is not a port")))?;
             (host, port)
         }
-        None => (rest.trim_end_matches('/'), 1883),
+        None => (rest, if tls { 8883 } else { 1883 }),
     };
-    Ok((host.to_string(), port))
+    Ok(Broker {
+        host: host.to_string(),
+        port,
+        tls,
+    })
 }
 
 impl ConnectionConfig {
     fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
-        let (host, port) = broker(&parsed.list(SERVER_URI))?;
+        let Broker { host, port, tls } = broker(&parsed.list(SERVER_URI))?;
         let originals = parsed.originals();
         let name = originals.get(CONNECTOR_NAME).map_or("kconnect", String::as_str);
         let task = originals.get(TASK_NUMBER).map_or("0", String::as_str);
@@ -164,7 +210,12 @@ impl ConnectionConfig {
             connect_timeout: Duration::from_secs(parsed.get_int(CONNECT_TIMEOUT)? as u64),
             keep_alive: Duration::from_secs(parsed.get_int(KEEP_ALIVE)? as u64),
             qos: parsed.get_int(QOS)? as u8,
+            version: match parsed.get_string(PROTOCOL_VERSION)? {
+                "5" => Version::V5,
+                _ => Version::V311,
+            },
             client_id: format!("{name}-{task}"),
+            tls: tls.then(|| ClientStores::read(parsed, STORE_KEYS)).transpose()?,
         })
     }
 }
@@ -256,12 +307,19 @@ mod tests {
 
     #[test]
     fn the_broker_comes_from_the_first_uri() {
+        let at = |host: &str, port, tls| Broker {
+            host: host.into(),
+            port,
+            tls,
+        };
         assert_eq!(
             broker(&["tcp://127.0.0.1:1884".into()]).unwrap(),
-            ("127.0.0.1".into(), 1884)
+            at("127.0.0.1", 1884, false)
         );
-        assert_eq!(broker(&["localhost".into()]).unwrap(), ("localhost".into(), 1883));
-        let error = broker(&["ssl://h:8883".into()]).unwrap_err();
+        assert_eq!(broker(&["localhost".into()]).unwrap(), at("localhost", 1883, false));
+        assert_eq!(broker(&["ssl://h".into()]).unwrap(), at("h", 8883, true));
+        assert_eq!(broker(&["mqtts://h:8884/".into()]).unwrap(), at("h", 8884, true));
+        let error = broker(&["ws://h:8000".into()]).unwrap_err();
         assert!(error.to_string().contains(SERVER_URI), "{error}");
         assert!(broker(&[]).is_err());
     }

@@ -1,7 +1,8 @@
-//! MQTT 3.1.1: Confluent's MQTT source and sink connectors, under their class names.
+//! MQTT 3.1.1 and 5: Confluent's MQTT source and sink connectors, under their class names.
 
 mod client;
 mod config;
+mod protocol;
 mod sink;
 mod source;
 

@@ -3,7 +3,8 @@
 //! has its record.
 //!
 //! A record's value is the payload (bytes), its key the MQTT topic the message was published to;
-//! headers `mqtt.message.id`, `mqtt.qos`, `mqtt.retained` and `mqtt.duplicate` carry the rest. The
+//! headers `mqtt.message.id`, `mqtt.qos`, `mqtt.retained` and `mqtt.duplicate` carry the rest (with
+//! MQTT 5 also `mqtt.content.type`, and each user property as a header of its own name). The
 //! task's records share one source partition, `{"mqtt.client.id": <client>}`, so they come back in
 //! the order they arrived and are acknowledged in that order, as MQTT requires.
 
@@ -12,11 +13,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use kconnect_api::{ConfigMap, ConnectError, Headers, OffsetMap, Result, Value};
-use rumqttc::{AsyncClient, Event, Outgoing, Packet, Publish, QoS, SubscribeReasonCode};
 use tokio_util::sync::CancellationToken;
 
-use super::client::{Connected, connect, lost, qos};
+use super::client::{Connected, connect, lost};
 use super::config::{SourceConfig, TOPICS};
+use super::protocol::{Client, Happened, Message};
 use crate::body::message_record;
 use crate::inbox::{Acknowledge, Deliveries, Received, deliver};
 use crate::queue_source::QueueSource;
@@ -32,26 +33,24 @@ pub(crate) struct MqttSource;
 /// A connected, subscribed client, with the messages that arrived while it subscribed.
 pub(crate) struct Session {
     connected: Connected,
-    early: Vec<Publish>,
+    early: Vec<Message>,
     partition: Arc<OffsetMap>,
 }
 
 /// Acknowledges one QoS 1 or 2 message (QoS 0 messages have nothing to acknowledge).
 pub(crate) struct MqttAck {
-    client: AsyncClient,
-    qos: QoS,
+    client: Client,
+    qos: u8,
     pkid: u16,
 }
 
 #[async_trait]
 impl Acknowledge for MqttAck {
     async fn acknowledge(self) -> Result<()> {
-        if self.qos == QoS::AtMostOnce {
+        if self.qos == 0 {
             return Ok(());
         }
-        let mut publish = Publish::new("", self.qos, Vec::new());
-        publish.pkid = self.pkid;
-        if let Err(error) = self.client.ack(&publish).await {
+        if let Err(error) = self.client.ack(self.qos, self.pkid).await {
             tracing::debug!(%error, "cannot acknowledge on a closed connection; the broker delivers the message again");
         }
         Ok(())
@@ -102,7 +101,7 @@ impl QueueSource for MqttSource {
             early,
             partition,
         } = session;
-        let record = |publish: Publish| received(publish, &client, &partition, &config.kafka_topic);
+        let record = |message: Message| received(message, &client, &partition, &config.kafka_topic);
         let mut backlog = early.into_iter();
         loop {
             let publish = match backlog.next() {
@@ -113,7 +112,7 @@ impl QueueSource for MqttSource {
                         event = events.poll() => event.map_err(lost)?,
                     };
                     match event {
-                        Event::Incoming(Packet::Publish(publish)) => publish,
+                        Happened::Message(message) => message,
                         _ => continue,
                     }
                 }
@@ -126,7 +125,7 @@ impl QueueSource for MqttSource {
         let _ = client.disconnect().await;
         let _ = tokio::time::timeout(DISCONNECT_TIMEOUT, async {
             while let Ok(event) = events.poll().await {
-                if matches!(event, Event::Outgoing(Outgoing::Disconnect)) {
+                if matches!(event, Happened::Disconnected) {
                     break;
                 }
             }
@@ -138,25 +137,23 @@ impl QueueSource for MqttSource {
 
 /// Subscribes to every topic filter and waits for the broker's answer; messages that arrive
 /// meanwhile (a retained one, say) are kept in `early`.
-async fn subscribe(config: &SourceConfig, connected: &mut Connected, early: &mut Vec<Publish>) -> Result<()> {
-    let level = qos(config.connection.qos);
+async fn subscribe(config: &SourceConfig, connected: &mut Connected, early: &mut Vec<Message>) -> Result<()> {
+    let level = config.connection.qos;
     for topic in &config.topics {
-        connected.client.subscribe(topic.as_str(), level).await.map_err(lost)?;
+        connected.client.subscribe(topic, level).await.map_err(lost)?;
     }
     let mut answered = 0;
     let waiting = async {
         while answered < config.topics.len() {
             match connected.events.poll().await.map_err(lost)? {
-                Event::Incoming(Packet::SubAck(suback)) => {
-                    if suback.return_codes.contains(&SubscribeReasonCode::Failure) {
-                        return Err(ConnectError::config(
-                            TOPICS,
-                            format!("the MQTT broker refused the subscription to {:?}", config.topics),
-                        ));
-                    }
-                    answered += 1;
+                Happened::Subscribed { refused: true } => {
+                    return Err(ConnectError::config(
+                        TOPICS,
+                        format!("the MQTT broker refused the subscription to {:?}", config.topics),
+                    ));
                 }
-                Event::Incoming(Packet::Publish(publish)) => early.push(publish),
+                Happened::Subscribed { refused: false } => answered += 1,
+                Happened::Message(message) => early.push(message),
                 _ => {}
             }
         }
@@ -168,21 +165,29 @@ async fn subscribe(config: &SourceConfig, connected: &mut Connected, early: &mut
 }
 
 /// A message as a record of `topic`, with its acknowledgement.
-fn received(publish: Publish, client: &AsyncClient, partition: &Arc<OffsetMap>, topic: &str) -> Received<MqttAck> {
-    let Publish {
-        dup,
+fn received(message: Message, client: &Client, partition: &Arc<OffsetMap>, topic: &str) -> Received<MqttAck> {
+    let Message {
+        topic: mqtt_topic,
+        payload,
         qos,
         retain,
-        topic: mqtt_topic,
+        dup,
         pkid,
-        payload,
-    } = publish;
+        user_properties,
+        content_type,
+    } = message;
     let mut headers = Headers::new();
     headers
         .add("mqtt.message.id", None, Value::Int32(i32::from(pkid)))
-        .add("mqtt.qos", None, Value::Int32(qos as i32))
+        .add("mqtt.qos", None, Value::Int32(i32::from(qos)))
         .add("mqtt.retained", None, Value::Boolean(retain))
         .add("mqtt.duplicate", None, Value::Boolean(dup));
+    if let Some(content_type) = content_type {
+        headers.add_string("mqtt.content.type", content_type);
+    }
+    for (name, value) in user_properties {
+        headers.add_string(name, value);
+    }
     Received {
         record: message_record(partition.clone(), topic, mqtt_topic, payload.to_vec(), headers),
         ack: MqttAck {

@@ -14,6 +14,10 @@ pub(crate) const USERNAME: &str = "nats.username";
 const PASSWORD: &str = "nats.password";
 const TOKEN: &str = "nats.token";
 const CONNECT_TIMEOUT: &str = "nats.connect.timeout.ms";
+const TLS_REQUIRED: &str = "nats.tls.required";
+pub(crate) const TLS_CA_FILE: &str = "nats.tls.ca.file";
+pub(crate) const TLS_CERT_FILE: &str = "nats.tls.cert.file";
+pub(crate) const TLS_KEY_FILE: &str = "nats.tls.key.file";
 pub(crate) const SUBJECTS: &str = "nats.subjects";
 pub(crate) const STREAM: &str = "nats.stream";
 const DURABLE_NAME: &str = "nats.durable.name";
@@ -31,8 +35,32 @@ pub(crate) struct ConnectionConfig {
     pub password: String,
     pub token: String,
     pub connect_timeout: Duration,
+    pub tls: TlsFiles,
     /// The connector's name: the durable consumer's and the queue group's by default.
     pub connector: String,
+}
+
+/// TLS as NATS clients configure it: PEM files, TLS required or taken where the server offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct TlsFiles {
+    /// Connect only over TLS (also implied by a `tls://` server).
+    pub required: bool,
+    /// The certificates that sign the server's (PEM), beside the system's.
+    pub ca_file: String,
+    /// The client certificate (PEM) and its key, for servers that verify clients.
+    pub cert_file: String,
+    pub key_file: String,
+}
+
+impl TlsFiles {
+    /// A client certificate comes with its key.
+    fn checks(&self) -> Vec<(&'static str, String)> {
+        match (self.cert_file.is_empty(), self.key_file.is_empty()) {
+            (false, true) => vec![(TLS_KEY_FILE, "is required with nats.tls.cert.file".into())],
+            (true, false) => vec![(TLS_CERT_FILE, "is required with nats.tls.key.file".into())],
+            _ => Vec::new(),
+        }
+    }
 }
 
 fn connection_keys() -> ConfigDef {
@@ -71,6 +99,28 @@ fn connection_keys() -> ConfigDef {
                 .doc("How long to wait for a server to accept the connection, in milliseconds.")
                 .group("Connection", 2),
         )
+        .define(
+            ConfigKey::new(TLS_REQUIRED, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(false))
+                .importance(Importance::Medium)
+                .doc("Connect only over TLS (a tls:// server requires it too).")
+                .group("Security", 0),
+        )
+        .define(text(
+            TLS_CA_FILE,
+            ConfigType::String,
+            "The certificates (PEM) that sign the server's, trusted beside the system's.",
+        ))
+        .define(text(
+            TLS_CERT_FILE,
+            ConfigType::String,
+            "The client certificate (PEM) for a server that verifies clients; with nats.tls.key.file.",
+        ))
+        .define(text(
+            TLS_KEY_FILE,
+            ConfigType::String,
+            "The client certificate's key (PEM).",
+        ))
 }
 
 impl ConnectionConfig {
@@ -82,6 +132,12 @@ impl ConnectionConfig {
             password: parsed.get_string(PASSWORD)?.to_string(),
             token: parsed.get_string(TOKEN)?.to_string(),
             connect_timeout: parsed.get_millis(CONNECT_TIMEOUT)?,
+            tls: TlsFiles {
+                required: parsed.get_boolean(TLS_REQUIRED)?,
+                ca_file: parsed.get_string(TLS_CA_FILE)?.to_string(),
+                cert_file: parsed.get_string(TLS_CERT_FILE)?.to_string(),
+                key_file: parsed.get_string(TLS_KEY_FILE)?.to_string(),
+            },
             connector: parsed
                 .originals()
                 .get(CONNECTOR_NAME)
@@ -160,7 +216,9 @@ impl PluginConfig for SourceConfig {
     }
 
     fn cross_checks(&self) -> Vec<(&'static str, String)> {
-        names_something(SUBJECTS, &self.subjects, "subject")
+        let mut checks = names_something(SUBJECTS, &self.subjects, "subject");
+        checks.extend(self.connection.tls.checks());
+        checks
     }
 }
 
@@ -204,6 +262,10 @@ impl PluginConfig for SinkConfig {
             subject: (!subject.is_empty()).then(|| subject.to_string()),
             jetstream: parsed.get_boolean(JETSTREAM)?,
         })
+    }
+
+    fn cross_checks(&self) -> Vec<(&'static str, String)> {
+        self.connection.tls.checks()
     }
 }
 

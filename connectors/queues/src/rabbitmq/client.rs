@@ -1,10 +1,12 @@
 //! Connecting to RabbitMQ over AMQP 0-9-1 (lapin), with failures told apart by the key at fault.
 
 use kconnect_api::{ConnectError, Result};
-use lapin::uri::{AMQPAuthority, AMQPQueryString, AMQPUri, AMQPUserInfo};
+use lapin::tcp::{OwnedIdentity, OwnedTLSConfig};
+use lapin::uri::{AMQPAuthority, AMQPQueryString, AMQPScheme, AMQPUri, AMQPUserInfo};
 use lapin::{Connection, ConnectionProperties};
 
 use super::config::{ConnectionConfig, HOST, USERNAME, VIRTUAL_HOST};
+use crate::tls_stores::{ClientStores, PemStores};
 
 /// Opens a connection: TCP within `rabbitmq.connection.timeout.ms`, then the AMQP handshake within
 /// `rabbitmq.handshake.timeout.ms` (a server still starting up accepts connections it does not
@@ -30,9 +32,22 @@ pub(crate) async fn connect(config: &ConnectionConfig, name: &str) -> Result<Con
         },
         ..AMQPUri::default()
     };
+    let tls = match &config.tls {
+        Some(stores) => tls_config(stores)?,
+        None => OwnedTLSConfig::default(),
+    };
+    let uri = AMQPUri {
+        scheme: if config.tls.is_some() {
+            AMQPScheme::AMQPS
+        } else {
+            AMQPScheme::AMQP
+        },
+        ..uri
+    };
     reachable(config).await?;
     let properties = ConnectionProperties::default().with_connection_name(name.into());
-    let connecting = Connection::connect_uri(uri, properties);
+    let runtime = lapin::runtime::default_runtime().map_err(|error| ConnectError::Retriable(error.to_string()))?;
+    let connecting = Connection::connect_uri_with_config(uri, properties, tls, runtime);
     let connected = if config.handshake_timeout.is_zero() {
         connecting.await
     } else {
@@ -50,6 +65,19 @@ pub(crate) async fn connect(config: &ConnectionConfig, name: &str) -> Result<Con
             })?
     };
     connected.map_err(|error| connect_error(config, &error))
+}
+
+/// The stores as lapin takes them: PEM text trusted beside the system's roots, and the client
+/// certificate and key.
+fn tls_config(stores: &ClientStores) -> Result<OwnedTLSConfig> {
+    let PemStores { trusted, identity } = stores.pem()?;
+    Ok(OwnedTLSConfig {
+        identity: identity.map(|(chain, key)| OwnedIdentity::PKCS8 {
+            pem: chain.into_bytes(),
+            key: key.into_bytes(),
+        }),
+        cert_chain: trusted,
+    })
 }
 
 /// Checks that the server accepts TCP connections within `rabbitmq.connection.timeout.ms`, so that

@@ -7,6 +7,7 @@ use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, Parse
 use kconnect_api::{ConfigDef, Result};
 
 use crate::source_keys::{KAFKA_TOPIC, consumed, kafka_topic, names, names_something};
+use crate::tls_stores::{ClientStores, StoreKeys};
 
 pub(crate) const HOST: &str = "rabbitmq.host";
 pub(crate) const PORT: &str = "rabbitmq.port";
@@ -20,6 +21,18 @@ const CHANNEL_MAX: &str = "rabbitmq.requested.channel.max";
 const FRAME_MAX: &str = "rabbitmq.requested.frame.max";
 const AUTOMATIC_RECOVERY: &str = "rabbitmq.automatic.recovery.enabled";
 const RECOVERY_INTERVAL: &str = "rabbitmq.network.recovery.interval.ms";
+const SECURITY_PROTOCOL: &str = "rabbitmq.security.protocol";
+/// The stores of `rabbitmq.security.protocol=SSL`: Apache's `ssl.*` keys under `rabbitmq.https.`,
+/// as Confluent's connectors name them.
+const STORE_KEYS: StoreKeys = StoreKeys {
+    truststore_location: "rabbitmq.https.ssl.truststore.location",
+    truststore_password: "rabbitmq.https.ssl.truststore.password",
+    truststore_type: Some("rabbitmq.https.ssl.truststore.type"),
+    keystore_location: "rabbitmq.https.ssl.keystore.location",
+    keystore_password: "rabbitmq.https.ssl.keystore.password",
+    keystore_type: Some("rabbitmq.https.ssl.keystore.type"),
+    key_password: "rabbitmq.https.ssl.key.password",
+};
 
 pub(crate) const QUEUE: &str = "rabbitmq.queue";
 const PREFETCH_COUNT: &str = "rabbitmq.prefetch.count";
@@ -52,6 +65,9 @@ pub(crate) struct ConnectionConfig {
     /// Reconnect after a lost connection (`rabbitmq.automatic.recovery.enabled`), after this
     /// interval; `None` fails the task instead.
     pub recovery_interval: Option<Duration>,
+    /// The stores to connect over TLS with (`rabbitmq.security.protocol=SSL`); `None` for plain
+    /// TCP.
+    pub tls: Option<ClientStores>,
 }
 
 fn connection_keys() -> ConfigDef {
@@ -62,7 +78,7 @@ fn connection_keys() -> ConfigDef {
             .doc(doc)
             .group("Connection", 0)
     };
-    ConfigDef::new()
+    let definition = ConfigDef::new()
         .define(key(
             HOST,
             ConfigType::String,
@@ -168,6 +184,18 @@ fn connection_keys() -> ConfigDef {
             )
             .validator(Validator::AtLeast(0.0)),
         )
+        .define(
+            ConfigKey::new(SECURITY_PROTOCOL, ConfigType::String)
+                .default_value(ConfigValue::String("PLAINTEXT".into()))
+                .validator(Validator::one_of_ignore_case(&["PLAINTEXT", "SSL"]))
+                .importance(Importance::Medium)
+                .doc(
+                    "PLAINTEXT or SSL (AMQP over TLS, usually on port 5671, with the rabbitmq.https.ssl.* \
+                     stores); with PLAINTEXT the stores are ignored.",
+                )
+                .group("Security", 0),
+        );
+    ClientStores::define(definition, STORE_KEYS, "Security")
 }
 
 impl ConnectionConfig {
@@ -185,6 +213,11 @@ impl ConnectionConfig {
             channel_max: parsed.get_int(CHANNEL_MAX)? as u16,
             frame_max: parsed.get_int(FRAME_MAX)? as u32,
             recovery_interval: recovery.then(|| parsed.get_millis(RECOVERY_INTERVAL)).transpose()?,
+            tls: parsed
+                .get_string(SECURITY_PROTOCOL)?
+                .eq_ignore_ascii_case("SSL")
+                .then(|| ClientStores::read(parsed, STORE_KEYS))
+                .transpose()?,
         })
     }
 

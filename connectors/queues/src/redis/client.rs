@@ -45,7 +45,7 @@ fn client(config: &ConnectionConfig) -> Result<Client> {
         return Client::open(info).map_err(bad_address);
     }
     // redis-rs builds its TLS configuration from the process's default rustls provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::default_crypto::choose_ring();
     if config.insecure {
         info = insecure(info);
     }

@@ -1,7 +1,8 @@
-//! A server process of a test's own (Redis, NATS, ActiveMQ), on a free port with a directory of
+//! A server process of a test's own (Redis, NATS, ActiveMQ, Mosquitto, RabbitMQ), on a free port with a directory of
 //! its own, for what the machine's servers cannot show undisturbed: a kill and restart that keeps
 //! data, TLS.
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -33,7 +34,9 @@ impl OwnServer {
 
     async fn run(&mut self) {
         let mut command = (self.launch)(self.dir.path(), self.port);
+        // Its own process group: a server started through a script dies with the script.
         let child = command
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -57,7 +60,8 @@ impl OwnServer {
 
     fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {
-            let _ = process.kill();
+            let group = format!("-{}", process.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
             let _ = process.wait();
         }
     }

@@ -35,8 +35,17 @@ pub trait PluginConfig: Sized {
     fn validate(config: &ConfigMap) -> ConfigInfos {
         let definition = Self::definition();
         let mut infos: Vec<ConfigInfo> = definition.validate(config);
-        let typed = definition.parse(config).and_then(|parsed| Self::from_parsed(&parsed));
-        for (key, message) in typed.map(|typed| typed.cross_checks()).unwrap_or_default() {
+        let broken = match definition.parse(config).map(|parsed| Self::from_parsed(&parsed)) {
+            Ok(Ok(typed)) => typed
+                .cross_checks()
+                .into_iter()
+                .map(|(key, message)| (key.to_string(), message))
+                .collect(),
+            // A value every key's own rules accept, that the typed configuration refuses.
+            Ok(Err(ConnectError::Config { key, message })) => vec![(key, message)],
+            _ => Vec::new(),
+        };
+        for (key, message) in broken {
             if let Some(info) = infos.iter_mut().find(|info| info.definition.name == key) {
                 info.value.errors.push(message);
             }
@@ -65,9 +74,13 @@ mod tests {
         }
 
         fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
+            let high = parsed.get_int("high")?;
+            if high == i32::MAX {
+                return Err(ConnectError::config("high", "leaves no room above it"));
+            }
             Ok(Self {
                 low: parsed.get_int("low")?,
-                high: parsed.get_int("high")?,
+                high,
             })
         }
 
@@ -91,6 +104,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("low") && err.contains("above high"), "{err}");
+    }
+
+    #[test]
+    fn validate_names_the_key_the_typed_configuration_refuses() {
+        let infos = Range::validate(&props(&[("high", &i32::MAX.to_string())]));
+        assert_eq!(infos.error_count, 1);
+        let high = infos.configs.iter().find(|c| c.value.name == "high").unwrap();
+        assert_eq!(high.value.errors, ["leaves no room above it"]);
     }
 
     #[test]
