@@ -1,16 +1,17 @@
-//! The sink task loop: consume → convert → put; consumer offsets committed only after `pre_commit`
-//! returned them.
+//! The sink task loop: consume → convert → put, the next batch fetched and converted while the
+//! task puts one; consumer offsets committed only after `pre_commit` returned them.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use kconnect_api::sink::CommitOffsets;
-use kconnect_api::{SinkRecord, SinkTask, TopicPartition};
+use kconnect_api::{SinkRecord, SinkTask, SinkTaskContext, TopicPartition};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::message::BorrowedMessage;
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::TopicPartitionList;
 use rdkafka::types::RDKafkaErrorCode;
@@ -205,127 +206,193 @@ impl SinkRunner {
         tracing::info!(task = %self.spec.name(), "sink task started");
         let mut flush = tokio::time::interval(self.worker.config.offset_flush_interval());
         flush.tick().await;
+        // A batch fetched and converted while the task was putting the one before.
+        let mut prefetched: Option<Batch> = None;
         loop {
-            let paused = *target.borrow_and_update() == TargetState::Paused;
+            // A change that came while the task was putting is applied now.
+            let changed = target.has_changed().unwrap_or(false);
+            let state = *target.borrow_and_update();
+            if changed {
+                self.apply_target(state)?;
+            }
+            let paused = state == TargetState::Paused;
             self.consumer
                 .context()
                 .connector_paused
                 .store(paused, Ordering::Relaxed);
             self.errors.metrics.time_in_state.set_paused(paused);
-            self.handle_rebalances(paused).await?;
-            self.apply_task_pauses(paused)?;
-            let context = self.context.clone();
-            let batch = {
-                let mut stream = self.consumer.stream().ready_chunks(MAX_BATCH);
-                tokio::select! {
-                    biased;
-                    () = stop.cancelled() => return Ok(()),
-                    _ = flush.tick() => None,
-                    () = target_changed(&mut target, stop) => {
-                        drop(stream);
-                        self.apply_target(*target.borrow())?;
-                        continue;
-                    }
-                    () = context.pauses_changed() => continue,
-                    batch = stream.next() => batch,
-                }
-            };
-            match batch {
-                Some(messages) => {
-                    self.errors.metrics.sink_record_read.add(messages.len());
-                    let mut records = Vec::with_capacity(messages.len());
-                    let mut offsets = Vec::with_capacity(messages.len());
-                    for message in messages {
-                        let message = match message {
-                            Ok(message) => message,
-                            Err(err) if is_missing_topic(&err) => {
-                                tracing::warn!(task = %self.spec.name(), error = %err, "a subscribed topic does not exist yet; waiting for it");
-                                continue;
-                            }
-                            Err(err) if is_transient(&err) => {
-                                tracing::warn!(task = %self.spec.name(), error = %err, "the consumer reports a transient error; it recovers by itself");
-                                continue;
-                            }
-                            Err(err) => return Err(err.into()),
-                        };
-                        let processed = self
-                            .errors
-                            .retry(|| self.transforms.apply(self.converters.from_kafka(&message)?))
-                            .await;
-                        match processed {
-                            Ok(Some(record)) => records.push(record),
-                            Ok(None) => {}
-                            Err(failure) => self.errors.handle(failure, Some(&failed_record(&message))).await?,
-                        }
-                        offsets.push((
-                            TopicPartition::new(
-                                rdkafka::Message::topic(&message),
-                                rdkafka::Message::partition(&message),
-                            ),
-                            rdkafka::Message::offset(&message) + 1,
-                        ));
-                    }
-                    // The batch's poll may have assigned partitions: the task opens them before
-                    // it is given their records.
-                    self.handle_rebalances(paused).await?;
-                    let putting = Instant::now();
-                    if !self.deliver(&mut records, &mut offsets, &target, stop).await? {
-                        // Stopped while waiting to redeliver: these records' offsets stay
-                        // uncommitted, to be read again.
-                        return Ok(());
-                    }
-                    let sent = records.len();
-                    let metrics = &self.errors.metrics;
-                    metrics.progress.mark();
-                    metrics.batch(sent, putting.elapsed());
-                    metrics.sink_record_send.add(sent);
-                    self.uncommitted += sent;
-                    metrics.active_records.set(self.uncommitted);
-                    self.report_errant().await?;
-                    self.current.extend(offsets);
-                    self.apply_rewinds()?;
-                    self.apply_task_pauses(paused)?;
-                    if self.context.take_commit_request() {
+            if let Some(assignment) = self.handle_rebalances(paused).await?
+                && let Some(next) = &mut prefetched
+            {
+                next.retain_assigned(&assignment);
+            }
+            self.apply_task_requests(paused, &mut prefetched)?;
+            let mut batch = match prefetched.take() {
+                // Stopping drops it: its offsets stay uncommitted, to be read again.
+                Some(_) if stop.is_cancelled() => return Ok(()),
+                Some(batch) => {
+                    if flush.tick().now_or_never().is_some() {
                         self.commit(CommitMode::Async).await?;
                     }
+                    batch
                 }
-                None => self.commit(CommitMode::Async).await?,
+                None => {
+                    let context = self.context.clone();
+                    let messages = {
+                        let mut stream = self.consumer.stream().ready_chunks(MAX_BATCH);
+                        tokio::select! {
+                            biased;
+                            () = stop.cancelled() => return Ok(()),
+                            _ = flush.tick() => None,
+                            () = target_changed(&mut target, stop) => {
+                                drop(stream);
+                                self.apply_target(*target.borrow())?;
+                                continue;
+                            }
+                            () = context.pauses_changed() => continue,
+                            messages = stream.next() => messages,
+                        }
+                    };
+                    let Some(messages) = messages else {
+                        self.commit(CommitMode::Async).await?;
+                        continue;
+                    };
+                    convert(messages, &self.converters, &self.transforms, &self.errors, &self.spec).await?
+                }
+            };
+            // The batch's poll may have assigned partitions: the task opens them before it is
+            // given their records. Records of partitions revoked meanwhile leave the batch.
+            if let Some(assignment) = self.handle_rebalances(paused).await? {
+                batch.retain_assigned(&assignment);
+            }
+            let putting = Instant::now();
+            let (delivered, next) = self.deliver(&mut batch, &target, stop).await?;
+            if !delivered {
+                // Stopped while waiting to redeliver: these records' offsets stay uncommitted,
+                // to be read again.
+                return Ok(());
+            }
+            prefetched = next;
+            let sent = batch.records.len();
+            let metrics = &self.errors.metrics;
+            metrics.progress.mark();
+            metrics.batch(sent, putting.elapsed());
+            metrics.sink_record_send.add(sent);
+            self.uncommitted += sent;
+            metrics.active_records.set(self.uncommitted);
+            self.report_errant().await?;
+            self.current.extend(batch.offsets);
+            self.apply_task_requests(paused, &mut prefetched)?;
+            if self.context.take_commit_request() {
+                self.commit(CommitMode::Async).await?;
             }
         }
     }
 
-    /// Calls `put`, redelivering the same batch after a retriable failure once the back-off the
-    /// task asked for (`SinkTaskContext::timeout`) is over. The consumer keeps polling meanwhile,
-    /// every partition paused, so a slow external system costs no rebalance (Apache's
-    /// pause-and-redeliver); records and offsets of partitions revoked meanwhile leave the batch.
-    /// Returns false when the task was stopped before the batch was delivered.
+    /// Calls `put`, fetching and converting the next batch while the task works on this one, so
+    /// that the task's waits on its system overlap the worker's own work; after a retriable
+    /// failure, redelivers the batch. Returns whether the batch was delivered (false when the task
+    /// was stopped first), and the next batch if one was fetched.
     async fn deliver(
         &mut self,
-        records: &mut Vec<SinkRecord>,
-        offsets: &mut Vec<(TopicPartition, i64)>,
+        batch: &mut Batch,
+        target: &watch::Receiver<TargetState>,
+        stop: &CancellationToken,
+    ) -> Result<(bool, Option<Batch>), RuntimeError> {
+        // A failure converting the next batch fails the task once this one is put.
+        let mut next: Option<Result<Batch, RuntimeError>> = None;
+        let first = {
+            let mut put = std::pin::pin!(self.task.put(&batch.records));
+            let mut stream = self.consumer.stream().ready_chunks(MAX_BATCH);
+            loop {
+                tokio::select! {
+                    biased;
+                    result = &mut put => break result,
+                    messages = stream.next(), if next.is_none() => {
+                        if let Some(messages) = messages {
+                            let converted = convert(messages, &self.converters, &self.transforms, &self.errors, &self.spec);
+                            next = Some(converted.await);
+                        }
+                    }
+                }
+            }
+        };
+        let mut next = next.transpose()?;
+        let delivered = match first {
+            Ok(()) => true,
+            Err(err) if err.is_retriable() => {
+                let delivered = self.redeliver(err, batch, target, stop).await?;
+                if let Some(next) = &mut next {
+                    next.retain_assigned(&self.context.assignment());
+                }
+                delivered
+            }
+            Err(err) => return Err(err.into()),
+        };
+        Ok((delivered, next))
+    }
+
+    /// Calls `put` again after a retriable failure, once the back-off the task asked for
+    /// (`SinkTaskContext::timeout`) is over, until it succeeds. The consumer keeps polling
+    /// meanwhile, every partition paused, so a slow external system costs no rebalance (Apache's
+    /// pause-and-redeliver); records and offsets of partitions revoked meanwhile leave the batch.
+    /// Returns false when the task was stopped before the batch was delivered.
+    async fn redeliver(
+        &mut self,
+        failure: kconnect_api::ConnectError,
+        batch: &mut Batch,
         target: &watch::Receiver<TargetState>,
         stop: &CancellationToken,
     ) -> Result<bool, RuntimeError> {
+        let mut failure = failure;
         loop {
-            match self.task.put(records).await {
+            if stop.is_cancelled() {
+                return Ok(false);
+            }
+            let backoff = self.context.take_timeout().unwrap_or(DEFAULT_RETRY_BACKOFF);
+            tracing::warn!(task = %self.spec.name(), error = %failure, ?backoff, "put failed, redelivering");
+            let assignment = self.wait_polling(backoff, stop).await?;
+            batch.retain_assigned(&assignment);
+            if stop.is_cancelled() {
+                return Ok(false);
+            }
+            self.resume_unless_paused(*target.borrow())?;
+            match self.task.put(&batch.records).await {
                 Ok(()) => return Ok(true),
-                Err(err) if err.is_retriable() && stop.is_cancelled() => return Ok(false),
-                Err(err) if err.is_retriable() => {
-                    let backoff = self.context.take_timeout().unwrap_or(DEFAULT_RETRY_BACKOFF);
-                    tracing::warn!(task = %self.spec.name(), error = %err, ?backoff, "put failed, redelivering");
-                    let assignment = self.wait_polling(backoff, stop).await?;
-                    records.retain(|r| {
-                        assignment.contains(&TopicPartition::new(&r.original_topic, r.original_kafka_partition))
-                    });
-                    offsets.retain(|(partition, _)| assignment.contains(partition));
-                    if stop.is_cancelled() {
-                        return Ok(false);
-                    }
-                    self.resume_unless_paused(*target.borrow())?;
-                }
+                Err(err) if err.is_retriable() => failure = err,
                 Err(err) => return Err(err.into()),
             }
         }
+    }
+
+    /// Applies the rewinds and partition pauses the task asked for. A prefetched batch loses the
+    /// records of those partitions: a rewound one is read again from where the task said, a
+    /// paused one from its first record once resumed.
+    fn apply_task_requests(
+        &mut self,
+        connector_paused: bool,
+        prefetched: &mut Option<Batch>,
+    ) -> Result<(), RuntimeError> {
+        let rewound = self.apply_rewinds()?;
+        let newly_paused = self.apply_task_pauses(connector_paused)?;
+        let Some(batch) = prefetched else {
+            return Ok(());
+        };
+        for partition in &newly_paused {
+            if let Some(first) = batch.first_offset(partition) {
+                self.consumer.seek(
+                    &partition.topic,
+                    partition.partition,
+                    Offset::Offset(first),
+                    SEEK_TIMEOUT,
+                )?;
+            }
+        }
+        let dropped: BTreeSet<TopicPartition> = rewound.into_iter().chain(newly_paused).collect();
+        if !dropped.is_empty() {
+            batch.retain(|partition| !dropped.contains(partition));
+        }
+        Ok(())
     }
 
     /// Polls the consumer for `backoff` with every assigned partition paused, handling the
@@ -400,7 +467,9 @@ impl SinkRunner {
         Ok(())
     }
 
-    fn apply_rewinds(&mut self) -> Result<(), RuntimeError> {
+    /// Seeks to the offsets the task asked for; returns their partitions.
+    fn apply_rewinds(&mut self) -> Result<Vec<TopicPartition>, RuntimeError> {
+        let mut rewound = Vec::new();
         for (partition, offset) in self.context.take_rewinds() {
             self.consumer.seek(
                 &partition.topic,
@@ -408,9 +477,10 @@ impl SinkRunner {
                 Offset::Offset(offset),
                 SEEK_TIMEOUT,
             )?;
-            self.current.insert(partition, offset);
+            self.current.insert(partition.clone(), offset);
+            rewound.push(partition);
         }
-        Ok(())
+        Ok(rewound)
     }
 
     /// Pauses consumption of every assigned partition, or resumes every one the task itself has
@@ -444,10 +514,10 @@ impl SinkRunner {
 
     /// Pauses the partitions the task newly paused and resumes those it resumed (unless the whole
     /// connector is paused). librdkafka drops what it fetched of a paused partition and fetches
-    /// again from the record after the last one given to the task.
-    fn apply_task_pauses(&mut self, connector_paused: bool) -> Result<(), RuntimeError> {
+    /// again from the record after the last one taken from it. Returns the newly paused ones.
+    fn apply_task_pauses(&mut self, connector_paused: bool) -> Result<Vec<TopicPartition>, RuntimeError> {
         let Some(paused) = self.context.take_pauses() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let newly_paused: Vec<TopicPartition> = paused.difference(&self.task_paused).cloned().collect();
         let resumed: Vec<TopicPartition> = self.task_paused.difference(&paused).cloned().collect();
@@ -461,14 +531,15 @@ impl SinkRunner {
             tracing::info!(task = %self.spec.name(), paused = ?newly_paused, resumed = ?resumed, "the task paused or resumed partitions");
         }
         self.task_paused = paused;
-        Ok(())
+        Ok(newly_paused)
     }
 
-    /// Opens assigned and closes revoked partitions, if the consumer saw a rebalance.
-    async fn handle_rebalances(&mut self, paused: bool) -> Result<(), RuntimeError> {
+    /// Opens assigned and closes revoked partitions, if the consumer saw a rebalance; returns the
+    /// assignment then.
+    async fn handle_rebalances(&mut self, paused: bool) -> Result<Option<BTreeSet<TopicPartition>>, RuntimeError> {
         let events = std::mem::take(&mut *self.consumer.context().events.lock().unwrap_or_else(|e| e.into_inner()));
         if events.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let mut assigned_any = false;
         for event in events {
@@ -513,11 +584,11 @@ impl SinkRunner {
             .metrics
             .partition_count
             .store(assignment.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        self.context.set_assignment(assignment);
+        self.context.set_assignment(assignment.clone());
         if assigned_any {
             self.context.retain_assigned_pauses();
         }
-        Ok(())
+        Ok(Some(assignment))
     }
 
     /// Asks the task which offsets are safe (`pre_commit`) and commits them to the consumer group.
@@ -569,6 +640,76 @@ impl SinkRunner {
         tracing::info!(task = %self.spec.name(), "sink task stopped");
         committed
     }
+}
+
+/// Records converted for one `put`, and for every message fetched (a skipped or failed one too)
+/// the offset after it, to commit once the records are put.
+struct Batch {
+    records: Vec<SinkRecord>,
+    offsets: Vec<(TopicPartition, i64)>,
+}
+
+impl Batch {
+    /// Drops the records and offsets of partitions not in `assignment`.
+    fn retain_assigned(&mut self, assignment: &BTreeSet<TopicPartition>) {
+        self.retain(|partition| assignment.contains(partition));
+    }
+
+    /// Keeps the records and offsets of the partitions `keep` says.
+    fn retain(&mut self, keep: impl Fn(&TopicPartition) -> bool) {
+        self.records
+            .retain(|r| keep(&TopicPartition::new(&r.original_topic, r.original_kafka_partition)));
+        self.offsets.retain(|(partition, _)| keep(partition));
+    }
+
+    /// The offset of the first message of `partition` in the batch.
+    fn first_offset(&self, partition: &TopicPartition) -> Option<i64> {
+        self.offsets
+            .iter()
+            .find(|(p, _)| p == partition)
+            .map(|(_, after)| after - 1)
+    }
+}
+
+/// Converts and transforms fetched messages into a batch; a record that fails goes where
+/// `errors.*` says.
+async fn convert(
+    messages: Vec<KafkaResult<BorrowedMessage<'_>>>,
+    converters: &TaskConverters,
+    transforms: &TransformationChain<SinkRecord>,
+    errors: &ErrorHandler,
+    spec: &TaskSpec,
+) -> Result<Batch, RuntimeError> {
+    errors.metrics.sink_record_read.add(messages.len());
+    let mut records = Vec::with_capacity(messages.len());
+    let mut offsets = Vec::with_capacity(messages.len());
+    for message in messages {
+        let message = match message {
+            Ok(message) => message,
+            Err(err) if is_missing_topic(&err) => {
+                tracing::warn!(task = %spec.name(), error = %err, "a subscribed topic does not exist yet; waiting for it");
+                continue;
+            }
+            Err(err) if is_transient(&err) => {
+                tracing::warn!(task = %spec.name(), error = %err, "the consumer reports a transient error; it recovers by itself");
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let processed = errors
+            .retry(|| transforms.apply(converters.from_kafka(&message)?))
+            .await;
+        match processed {
+            Ok(Some(record)) => records.push(record),
+            Ok(None) => {}
+            Err(failure) => errors.handle(failure, Some(&failed_record(&message))).await?,
+        }
+        offsets.push((
+            TopicPartition::new(rdkafka::Message::topic(&message), rdkafka::Message::partition(&message)),
+            rdkafka::Message::offset(&message) + 1,
+        ));
+    }
+    Ok(Batch { records, offsets })
 }
 
 /// Whether a consumer error only says a subscribed topic does not exist (yet): the consumer picks
@@ -645,5 +786,19 @@ mod tests {
         assert!(!is_transient(&KafkaError::MessageConsumptionFatal(
             RDKafkaErrorCode::Fatal
         )));
+    }
+
+    #[test]
+    fn a_batch_keeps_the_partitions_asked_for_and_knows_where_each_starts() {
+        let (a, b) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let mut batch = Batch {
+            records: Vec::new(),
+            offsets: vec![(a.clone(), 11), (b.clone(), 6), (a.clone(), 12), (b.clone(), 7)],
+        };
+        assert_eq!(batch.first_offset(&a), Some(10));
+        assert_eq!(batch.first_offset(&b), Some(5));
+        batch.retain_assigned(&BTreeSet::from([b.clone()]));
+        assert_eq!(batch.offsets, [(b.clone(), 6), (b, 7)]);
+        assert_eq!(batch.first_offset(&a), None);
     }
 }
