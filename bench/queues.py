@@ -26,7 +26,7 @@ fast as it can, with no Kafka. Target (issue 24): at least 70% of the ceiling ea
   OpenWire (`activemq.jar producer` / `consumer`, client acknowledgements), the fastest client
   of the system there is.
 
-`BENCH_SYSTEMS` (rabbitmq,redis,nats,mqtt,activemq by default) picks systems; a run of some writes a report
+`BENCH_SYSTEMS` (rabbitmq,redis,nats,activemq by default; mqtt when named) picks systems; a run of some writes a report
 named after them. ActiveMQ moves `BENCH_ACTIVEMQ_RECORDS` (100,000) messages: its own Java producer
 sends persistent messages one synchronous round trip each (about 3,000/s here), so a million would
 take six minutes per fill.
@@ -357,7 +357,8 @@ def main():
     workdir = Path(os.environ.get("BENCH_DIR", "/tmp/kconnect-bench-queues"))
     subprocess.run(["rm", "-rf", str(workdir)], check=True)
     workdir.mkdir(parents=True)
-    chosen = os.environ.get("BENCH_SYSTEMS", "rabbitmq,redis,nats,mqtt,activemq").split(",")
+    # MQTT only when asked: its run stalls on a million queued messages (bench/README.md).
+    chosen = os.environ.get("BENCH_SYSTEMS", "rabbitmq,redis,nats,activemq").split(",")
     makers = {
         "rabbitmq": RabbitMq,
         "redis": Redis,
@@ -378,7 +379,7 @@ def main():
     finally:
         broker.terminate()
         broker.wait(timeout=30)
-    report(rows, "" if len(chosen) == len(makers) else "-" + "-".join(chosen))
+    report(rows, "" if set(chosen) == set(makers) else "-" + "-".join(chosen))
 
 
 def report(rows, suffix):

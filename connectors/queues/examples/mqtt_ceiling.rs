@@ -17,8 +17,10 @@ use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 
-/// Requests the client queues before its event loop sends them.
-const REQUESTS: usize = 10_000;
+/// Requests the client queues before its event loop sends them: more than the messages that can
+/// await an acknowledgement (65,535 packet ids), since the loop that acknowledges also drives the
+/// event loop (a full queue would wait for itself), as the connectors' clients have.
+const REQUESTS: usize = 70_000;
 
 /// A client of the broker on `port`, connected (its CONNACK seen).
 async fn connect(port: u16, id: &str, clean: bool) -> (AsyncClient, EventLoop) {

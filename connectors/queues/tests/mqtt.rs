@@ -8,13 +8,13 @@ mod common;
 use std::time::Duration;
 
 use common::mqtt::Client;
-use common::{Published, TextMessages, WAIT, expect_failure_naming, python};
+use common::{Published, PythonJob, TextMessages, WAIT, expect_failure_naming, python};
 use kconnect_api::ConfigMap;
 use kconnect_test_kit::compliance::{
     DEFAULT_ARRIVAL, Expected, SinkCase, SourceCase, SourceSystem, Validation, check_sink, check_source,
 };
 use kconnect_test_kit::{ProducedRecord, TestWorker, consume_records, create_topic, produce_records};
-use serde_json::{Value, json};
+use serde_json::json;
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_queues::plugins());
 
@@ -169,18 +169,13 @@ publish.multiple([
         headers: Vec::new(),
     });
     produce_records(&worker.bootstrap, "to-paho", None, records).await;
-    let subscriber = std::process::Command::new(kconnect_test_kit::venv_python())
-        .args([
-            "-c",
-            r#"
+    let subscriber = PythonJob::start(
+        r#"
 import json, paho.mqtt.subscribe as subscribe
 messages = subscribe.simple("to-paho", qos=1, msg_count=3, hostname="127.0.0.1", client_id="kconnect-paho-subscriber")
 print(json.dumps([{"payload": m.payload.decode(), "qos": m.qos, "retain": m.retain} for m in messages]))
 "#,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     worker
         .create(
@@ -194,10 +189,7 @@ print(json.dumps([{"payload": m.payload.decode(), "qos": m.qos, "retain": m.reta
             }),
         )
         .await;
-    let output = tokio::task::spawn_blocking(move || subscriber.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let got = subscriber.json().await;
     assert_eq!(
         got,
         json!([

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{WAIT, python};
+use common::{PythonJob, WAIT, python};
 use kconnect_test_kit::{ProducedRecord, TestWorker, consume_records, create_topic, produce_records};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -99,10 +99,8 @@ async fn the_mqtt_5_sink_sends_kafka_headers_as_user_properties() {
         headers: vec![("trace".into(), format!("t-{n}"))],
     });
     produce_records(&worker.bootstrap, "to-v5", None, records).await;
-    let subscriber = std::process::Command::new(kconnect_test_kit::venv_python())
-        .args([
-            "-c",
-            r#"
+    let subscriber = PythonJob::start(
+        r#"
 import json, threading, paho.mqtt.client as mqtt
 got, done = [], threading.Event()
 def on_connect(client, userdata, flags, reason, properties):
@@ -119,10 +117,7 @@ done.wait(60)
 client.loop_stop()
 print(json.dumps(got))
 "#,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     worker
         .create(
@@ -138,10 +133,7 @@ print(json.dumps(got))
             }),
         )
         .await;
-    let output = tokio::task::spawn_blocking(move || subscriber.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let got = subscriber.json().await;
     let expected: Vec<BTreeMap<&str, Value>> = (0..2)
         .map(|n| {
             BTreeMap::from([

@@ -8,8 +8,11 @@ use rumqttc::v5;
 use rumqttc::v5::mqttbytes::v5 as packets;
 use rumqttc::{Outgoing, TlsConfiguration, Transport};
 
-/// Requests (publishes, acknowledgements) the client queues before its event loop sends them.
-const REQUEST_CAPACITY: usize = 10_000;
+/// Requests (publishes, acknowledgements) the client queues before its event loop sends them:
+/// more than the 65,535 messages (MQTT's packet ids) that can await an acknowledgement, so that
+/// acknowledging never waits for the event loop, which the source drives only between messages
+/// it hands on (a full queue would wait for itself). A sink queues at most a batch.
+const REQUEST_CAPACITY: usize = 70_000;
 /// The largest packet accepted or sent: 256 MiB, MQTT's own limit.
 const MAX_PACKET: usize = 256 * 1024 * 1024;
 /// QoS 1 and 2 publishes of ours the broker has not acknowledged yet, at most (rumqttc's default

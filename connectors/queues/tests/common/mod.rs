@@ -50,6 +50,30 @@ pub fn python(script: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// A Python script of the tests' venv running in the background (a subscriber waiting for what a
+/// sink publishes), whose printed JSON is read once it ends.
+pub struct PythonJob(std::process::Child);
+
+impl PythonJob {
+    pub fn start(script: &str) -> Self {
+        let child = std::process::Command::new(venv_python())
+            .args(["-c", script])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the tests' venv has python (.ci/services)");
+        Self(child)
+    }
+
+    /// Waits for the script to end; what it printed, as JSON.
+    pub async fn json(self) -> Value {
+        let Self(child) = self;
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+}
+
 /// `m-<n>` for each `n` of `range`: the messages and records the restart tests move.
 pub fn numbered(range: std::ops::Range<usize>) -> Vec<String> {
     range.map(|n| format!("m-{n}")).collect()
