@@ -34,12 +34,13 @@ take six minutes per fill.
 
 import datetime
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
 
-from bench import RECORDS, TARGET, free_port, head_commit, measure, memory_broker, metric_total, publish, standalone
+from bench import (
+    RECORDS, TARGET, free_port, head_commit, measure, memory_broker, metric_total, publish, standalone, wait_port,
+)
 
 EXAMPLES = TARGET / "release" / "examples"
 BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
@@ -203,11 +204,7 @@ class Mqtt:
         self.broker = subprocess.Popen(
             ["mosquitto", "-c", str(conf)], stdout=open(workdir / "mosquitto.log", "w"), stderr=subprocess.STDOUT
         )
-        deadline = time.time() + 30
-        while socket.socket().connect_ex(("127.0.0.1", self.port)) != 0:
-            if time.time() > deadline:
-                raise RuntimeError("Mosquitto did not start")
-            time.sleep(0.1)
+        wait_port(self.port, timeout=30)
         self.connection = {"mqtt.server.uri": f"tcp://127.0.0.1:{self.port}", "mqtt.qos": "1"}
 
     def tool(self, *args):
@@ -284,11 +281,7 @@ class ActiveMq:
              "start", f"xbean:file:{self.base}/activemq.xml"],
             stdout=open(self.base / "broker.log", "w"), stderr=subprocess.STDOUT,
         )
-        deadline = time.time() + 60
-        while socket.socket().connect_ex(("127.0.0.1", self.stomp)) != 0:
-            if time.time() > deadline:
-                raise RuntimeError("ActiveMQ did not start")
-            time.sleep(0.2)
+        wait_port(self.stomp)
         self.connection = {"activemq.url": f"stomp://127.0.0.1:{self.stomp}"}
 
     def tool(self, verb, queue, *options):

@@ -53,16 +53,12 @@ impl ClientStores {
             let Some(path) = text(location)? else {
                 return Ok(None);
             };
-            let store_type =
-                match kind {
-                    Some(key) => match text(key)? {
-                        Some(name) => Some(StoreType::named(&name).ok_or_else(|| {
-                            ConnectError::config(key, format!("{name} is not one of JKS, PKCS12, PEM"))
-                        })?),
-                        None => None,
-                    },
-                    None => None,
-                };
+            let store_type = match kind {
+                Some(key) => text(key)?
+                    .map(|name| StoreType::named(&name).map_err(|err| ConnectError::config(key, err)))
+                    .transpose()?,
+                None => None,
+            };
             Ok(Some(StoreFile::new(
                 Path::new(&path),
                 store_type,

@@ -339,12 +339,11 @@ impl SinkRunner {
     /// Returns false when the task was stopped before the batch was delivered.
     async fn redeliver(
         &mut self,
-        failure: kconnect_api::ConnectError,
+        mut failure: kconnect_api::ConnectError,
         batch: &mut Batch,
         target: &watch::Receiver<TargetState>,
         stop: &CancellationToken,
     ) -> Result<bool, RuntimeError> {
-        let mut failure = failure;
         loop {
             if stop.is_cancelled() {
                 return Ok(false);

@@ -40,13 +40,9 @@ impl HttpsSettings {
                 return Ok(None);
             };
             let type_key = format!("ssl.{kind}.type");
-            let store_type = match get(&type_key) {
-                Some(name) => Some(
-                    StoreType::named(&name)
-                        .ok_or_else(|| format!("{prefix}{type_key}: {name} is not one of JKS, PKCS12, PEM"))?,
-                ),
-                None => None,
-            };
+            let store_type = get(&type_key)
+                .map(|name| StoreType::named(&name).map_err(|err| format!("{prefix}{type_key}: {err}")))
+                .transpose()?;
             let password = get(&format!("ssl.{kind}.password"));
             Ok(Some(StoreFile::new(
                 Path::new(&location),

@@ -20,13 +20,14 @@ pub enum StoreType {
 }
 
 impl StoreType {
-    /// The type `name` names, as Apache spells it (case-insensitive).
-    pub fn named(name: &str) -> Option<Self> {
+    /// The type `name` names, as Apache spells it (case-insensitive); another name is an error
+    /// saying which are known.
+    pub fn named(name: &str) -> Result<Self, String> {
         match name.to_ascii_uppercase().as_str() {
-            "PEM" => Some(Self::Pem),
-            "PKCS12" => Some(Self::Pkcs12),
-            "JKS" => Some(Self::Jks),
-            _ => None,
+            "PEM" => Ok(Self::Pem),
+            "PKCS12" => Ok(Self::Pkcs12),
+            "JKS" => Ok(Self::Jks),
+            _ => Err(format!("{name} is not one of JKS, PKCS12, PEM")),
         }
     }
 
@@ -214,8 +215,11 @@ mod tests {
         assert_eq!(StoreType::detect(&[0xFE, 0xED, 0xFE, 0xED, 0, 0]), StoreType::Jks);
         assert_eq!(StoreType::detect(&[0x30, 0x82]), StoreType::Pkcs12);
         assert_eq!(StoreType::detect(b"-----BEGIN CERTIFICATE-----"), StoreType::Pem);
-        assert_eq!(StoreType::named("pkcs12"), Some(StoreType::Pkcs12));
-        assert_eq!(StoreType::named("BCFKS"), None);
+        assert_eq!(StoreType::named("pkcs12"), Ok(StoreType::Pkcs12));
+        assert_eq!(
+            StoreType::named("BCFKS"),
+            Err("BCFKS is not one of JKS, PKCS12, PEM".to_string())
+        );
     }
 
     #[test]

@@ -166,19 +166,21 @@ impl Client {
         properties: Vec<(String, String)>,
     ) -> Result<(), String> {
         match self {
-            Self::V311(client) => client.publish(topic, qos3(qos), retain, payload).await,
+            Self::V311(client) => client
+                .publish(topic, qos3(qos), retain, payload)
+                .await
+                .map_err(|error| error.to_string()),
             Self::V5(client) => {
                 let properties = packets::PublishProperties {
                     user_properties: properties,
                     ..packets::PublishProperties::default()
                 };
-                return client
+                client
                     .publish_with_properties(topic, qos5(qos), retain, payload, properties)
                     .await
-                    .map_err(|error| error.to_string());
+                    .map_err(|error| error.to_string())
             }
         }
-        .map_err(|error| error.to_string())
     }
 
     /// Queues the acknowledgement of message `pkid` received at `qos` (nothing at QoS 0).

@@ -104,8 +104,8 @@ impl QueueSource for MqttSource {
         let record = |message: Message| received(message, &client, &partition, &config.kafka_topic);
         let mut backlog = early.into_iter();
         loop {
-            let publish = match backlog.next() {
-                Some(publish) => publish,
+            let message = match backlog.next() {
+                Some(message) => message,
                 None => {
                     let event = tokio::select! {
                         () = stop.cancelled() => break,
@@ -117,7 +117,7 @@ impl QueueSource for MqttSource {
                     }
                 }
             };
-            if !deliver(deliveries, record(publish), stop).await {
+            if !deliver(deliveries, record(message), stop).await {
                 break;
             }
         }

@@ -30,19 +30,15 @@ pub(crate) async fn connect(config: &ConnectionConfig, name: &str) -> Result<Con
                 .then_some(config.connection_timeout.as_millis() as u64),
             ..AMQPQueryString::default()
         },
-        ..AMQPUri::default()
-    };
-    let tls = match &config.tls {
-        Some(stores) => tls_config(stores)?,
-        None => OwnedTLSConfig::default(),
-    };
-    let uri = AMQPUri {
         scheme: if config.tls.is_some() {
             AMQPScheme::AMQPS
         } else {
             AMQPScheme::AMQP
         },
-        ..uri
+    };
+    let tls = match &config.tls {
+        Some(stores) => tls_config(stores)?,
+        None => OwnedTLSConfig::default(),
     };
     reachable(config).await?;
     let properties = ConnectionProperties::default().with_connection_name(name.into());
