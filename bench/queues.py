@@ -350,8 +350,7 @@ def main():
     workdir = Path(os.environ.get("BENCH_DIR", "/tmp/kconnect-bench-queues"))
     subprocess.run(["rm", "-rf", str(workdir)], check=True)
     workdir.mkdir(parents=True)
-    # MQTT only when asked: its run stalls on a million queued messages (bench/README.md).
-    chosen = os.environ.get("BENCH_SYSTEMS", "rabbitmq,redis,nats,activemq").split(",")
+    chosen = os.environ.get("BENCH_SYSTEMS", "rabbitmq,redis,nats,mqtt,activemq").split(",")
     makers = {
         "rabbitmq": RabbitMq,
         "redis": Redis,

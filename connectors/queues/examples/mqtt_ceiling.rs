@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 
-/// Requests the client queues before its event loop sends them: more than the messages that can
-/// await an acknowledgement (65,535 packet ids), since the loop that acknowledges also drives the
-/// event loop (a full queue would wait for itself), as the connectors' clients have.
-const REQUESTS: usize = 70_000;
+/// Requests the client queues before its event loop sends them: no limit, since the loop that
+/// acknowledges also drives the event loop (a full queue would wait for itself) and a broker may
+/// send more than its in-flight window, as the connectors' clients have.
+/// (Four billion: flume adds one to a channel's capacity, so not `usize::MAX`.)
+const REQUESTS: usize = u32::MAX as usize;
 
 /// A client of the broker on `port`, connected (its CONNACK seen).
 async fn connect(port: u16, id: &str, clean: bool) -> (AsyncClient, EventLoop) {

@@ -1,7 +1,7 @@
 //! The NATS source and sink against the machine's NATS server with JetStream (127.0.0.1:4222): the
 //! compliance harness through JetStream both ways (a durable consumer whose acknowledgements wait
-//! for Kafka; publishes acknowledged by the stream), core NATS subscriptions, headers both ways,
-//! and bad configurations named by key.
+//! for Kafka; publishes acknowledged by the stream), core NATS subscriptions, headers both ways, a
+//! batch larger than JetStream's acknowledgement window, and bad configurations named by key.
 
 mod common;
 
@@ -146,6 +146,41 @@ async fn the_nats_sink_passes_through_jetstream() {
     check_sink(case, &mut TextMessages(SinkStream(stream)))
         .await
         .assert_passed();
+}
+
+/// More records than a JetStream context lets await acknowledgement (5,000), in one batch: the sink
+/// must not wait on an acknowledgement it has not started awaiting.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_larger_than_the_acknowledgement_window_is_published_whole_and_in_order() {
+    const RECORDS: usize = 12_000;
+    let js = jetstream().await;
+    let mut stream = fresh_stream(&js, "KCONNECT_LARGE_BATCH", &["nats-large-batch"]).await;
+    let worker = TestWorker::start(false).await;
+    create_topic(&worker.bootstrap, "nats-large-batch").await;
+    let records = (0..RECORDS).map(|n| ProducedRecord {
+        key: None,
+        value: format!("record-{n}"),
+        headers: Vec::new(),
+    });
+    // All in the topic first, so that the task's first batch is as large as a batch gets.
+    produce_records(&worker.bootstrap, "nats-large-batch", None, records).await;
+    worker
+        .create(
+            "nats-large-batch",
+            json!({
+                "connector.class": "NatsSink",
+                "topics": "nats-large-batch",
+                "nats.servers": SERVER,
+                "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+            }),
+        )
+        .await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while stream.info().await.unwrap().state.messages < RECORDS as u64 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let expected: Vec<String> = (0..RECORDS).map(|n| format!("record-{n}")).collect();
+    assert_eq!(stored(&mut stream).await, expected, "{}", worker.process.log());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -20,6 +20,7 @@ pub mod offsets_api;
 pub mod panics;
 pub mod plugins;
 pub mod properties;
+mod ready_batch;
 pub mod reconfiguration;
 pub mod runner;
 pub mod sink_task;

@@ -24,14 +24,13 @@ use crate::convert::{TaskConverters, failed_record};
 use crate::error::RuntimeError;
 use crate::error_handling::{ErrorHandler, FailedRecord, Stage, StageError};
 use crate::kafka::{admin_config, consumer_config};
+use crate::ready_batch::{message_size, ready_batch};
 use crate::target_state::{TargetState, target_changed};
 use crate::task_context::SinkContext;
 use crate::topics::{TopicCreator, lists_topic};
 use crate::transform_chain::TransformationChain;
 use crate::worker::{TaskSpec, Worker};
 
-/// The most records given to one `put`.
-const MAX_BATCH: usize = 2_000;
 const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(300);
 const SEEK_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest the consumer goes unpolled while a batch waits to be redelivered.
@@ -239,7 +238,7 @@ impl SinkRunner {
                 None => {
                     let context = self.context.clone();
                     let messages = {
-                        let mut stream = self.consumer.stream().ready_chunks(MAX_BATCH);
+                        let mut stream = self.consumer.stream();
                         tokio::select! {
                             biased;
                             () = stop.cancelled() => return Ok(()),
@@ -250,7 +249,7 @@ impl SinkRunner {
                                 continue;
                             }
                             () = context.pauses_changed() => continue,
-                            messages = stream.next() => messages,
+                            messages = ready_batch(&mut stream, message_size) => messages,
                         }
                     };
                     let Some(messages) = messages else {
@@ -303,12 +302,12 @@ impl SinkRunner {
         let mut next: Option<Result<Batch, RuntimeError>> = None;
         let first = {
             let mut put = std::pin::pin!(self.task.put(&batch.records));
-            let mut stream = self.consumer.stream().ready_chunks(MAX_BATCH);
+            let mut stream = self.consumer.stream();
             loop {
                 tokio::select! {
                     biased;
                     result = &mut put => break result,
-                    messages = stream.next(), if next.is_none() => {
+                    messages = ready_batch(&mut stream, message_size), if next.is_none() => {
                         if let Some(messages) = messages {
                             let converted = convert(messages, &self.converters, &self.transforms, &self.errors, &self.spec);
                             next = Some(converted.await);

@@ -103,25 +103,9 @@ impl QueueSink for ActiveMqSink {
             awaited.insert(self.receipts.to_string());
             frames.push(message.clone().header("receipt", self.receipts.to_string()));
         }
-        send_all(&self.writer, frames).await?;
-        while !awaited.is_empty() {
-            match self.reader.next().await {
-                Some(Ok(frame)) if frame.command == "RECEIPT" => {
-                    if let Some(id) = frame.get("receipt-id") {
-                        awaited.remove(id);
-                    }
-                }
-                Some(Ok(frame)) if frame.command == "ERROR" => {
-                    return Err(ConnectError::config(
-                        DESTINATION_NAME,
-                        format!("ActiveMQ refused a message: {}", error_text(&frame)),
-                    ));
-                }
-                Some(Ok(_)) => {}
-                Some(Err(error)) => return Err(lost(error)),
-                None => return Err(lost("the broker closed the connection")),
-            }
-        }
+        // Receipts are read while frames are written: a broker whose receipts nobody reads stops
+        // reading frames once its socket is full.
+        tokio::try_join!(send_all(&self.writer, frames), receipts(&mut self.reader, awaited))?;
         Ok(Refusals::new())
     }
 
@@ -129,4 +113,28 @@ impl QueueSink for ActiveMqSink {
         disconnect(&self.writer, std::time::Duration::from_secs(2)).await;
         Ok(())
     }
+}
+
+/// Reads frames until every receipt of `awaited` came; an ERROR frame is ActiveMQ refusing a
+/// message.
+async fn receipts(reader: &mut Reader, mut awaited: HashSet<String>) -> Result<()> {
+    while !awaited.is_empty() {
+        match reader.next().await {
+            Some(Ok(frame)) if frame.command == "RECEIPT" => {
+                if let Some(id) = frame.get("receipt-id") {
+                    awaited.remove(id);
+                }
+            }
+            Some(Ok(frame)) if frame.command == "ERROR" => {
+                return Err(ConnectError::config(
+                    DESTINATION_NAME,
+                    format!("ActiveMQ refused a message: {}", error_text(&frame)),
+                ));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return Err(lost(error)),
+            None => return Err(lost("the broker closed the connection")),
+        }
+    }
+    Ok(())
 }

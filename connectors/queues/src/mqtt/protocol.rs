@@ -8,11 +8,15 @@ use rumqttc::v5;
 use rumqttc::v5::mqttbytes::v5 as packets;
 use rumqttc::{Outgoing, TlsConfiguration, Transport};
 
-/// Requests (publishes, acknowledgements) the client queues before its event loop sends them:
-/// more than the 65,535 messages (MQTT's packet ids) that can await an acknowledgement, so that
-/// acknowledging never waits for the event loop, which the source drives only between messages
-/// it hands on (a full queue would wait for itself). A sink queues at most a batch.
-const REQUEST_CAPACITY: usize = 70_000;
+/// Requests (publishes, acknowledgements) the client queues before its event loop sends them: no
+/// limit, so that acknowledging never waits for the event loop, which the source drives only
+/// between messages it hands on (a full queue would wait for itself). The queue holds what the
+/// broker sent unacknowledged: its in-flight window, or more from a broker that ignores it
+/// (Mosquitto 2.0.11 sends a resumed session's whole queue once the first acknowledgements come,
+/// reusing packet ids, and rumqttc sends one request per turn of its loop, against up to ten
+/// messages read). A sink queues at most a batch.
+/// (Four billion: flume adds one to a channel's capacity, so not `usize::MAX`.)
+const REQUEST_CAPACITY: usize = u32::MAX as usize;
 /// The largest packet accepted or sent: 256 MiB, MQTT's own limit.
 const MAX_PACKET: usize = 256 * 1024 * 1024;
 /// QoS 1 and 2 publishes of ours the broker has not acknowledged yet, at most (rumqttc's default

@@ -2,7 +2,10 @@
 //! default), its headers as NATS headers. Through JetStream (the default) a batch is done once the
 //! stream acknowledged every message; on core NATS once every message was flushed to the server.
 
+use std::collections::VecDeque;
+
 use async_nats::jetstream::Context;
+use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::{Client, HeaderMap};
 use async_trait::async_trait;
 use kconnect_api::{Result, SinkRecord};
@@ -11,6 +14,11 @@ use super::client::{connect, lost};
 use super::config::SinkConfig;
 use crate::body::text_of;
 use crate::queue_sink::{Publishable, QueueSink, Refusals, body_message};
+
+/// JetStream acknowledgements awaited at most at once: below the 5,000 a JetStream context lets
+/// be outstanding, past which its next publish waits for one of them (and would wait for ever on
+/// an acknowledgement nobody awaits yet).
+const ACKS_IN_FLIGHT: usize = 4_000;
 
 /// A connection publishing.
 pub(crate) struct NatsSink {
@@ -41,17 +49,22 @@ impl QueueSink for NatsSink {
     }
 
     async fn publish(&mut self, messages: &[Publishable<'_>]) -> Result<Refusals> {
-        let mut acks = Vec::new();
+        let mut acks: VecDeque<PublishAckFuture> = VecDeque::with_capacity(messages.len().min(ACKS_IN_FLIGHT));
         for Publishable { record, message: body } in messages {
             let subject = self.subject.clone().unwrap_or_else(|| record.core.topic.clone());
             let headers = nats_headers(record);
             match &self.jetstream {
                 Some(jetstream) => {
+                    if acks.len() == ACKS_IN_FLIGHT
+                        && let Some(oldest) = acks.pop_front()
+                    {
+                        oldest.await.map_err(lost)?;
+                    }
                     let ack = jetstream
                         .publish_with_headers(subject, headers, body.clone().into())
                         .await
                         .map_err(lost)?;
-                    acks.push(ack);
+                    acks.push_back(ack);
                 }
                 None => self
                     .client
