@@ -15,9 +15,9 @@ use super::config::SinkConfig;
 use crate::body::text_of;
 use crate::queue_sink::{Publishable, QueueSink, Refusals, body_message};
 
-/// JetStream acknowledgements awaited at most at once: below the 5,000 a JetStream context lets
-/// be outstanding, past which its next publish waits for one of them (and would wait for ever on
-/// an acknowledgement nobody awaits yet).
+/// JetStream acknowledgements outstanding at most: the sink's context lets no more be, and the
+/// sink awaits the oldest before it publishes past them (a publish past the context's limit waits
+/// for an acknowledgement, for ever if nobody awaits one yet).
 const ACKS_IN_FLIGHT: usize = 4_000;
 
 /// A connection publishing.
@@ -40,7 +40,11 @@ impl QueueSink for NatsSink {
 
     async fn connect(config: &SinkConfig) -> Result<Self> {
         let client = connect(&config.connection, "kconnect-nats-sink").await?;
-        let jetstream = config.jetstream.then(|| async_nats::jetstream::new(client.clone()));
+        let jetstream = config.jetstream.then(|| {
+            async_nats::jetstream::ContextBuilder::new()
+                .max_ack_inflight(ACKS_IN_FLIGHT)
+                .build(client.clone())
+        });
         Ok(Self {
             client,
             jetstream,
