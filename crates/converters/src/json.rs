@@ -4,6 +4,7 @@
 mod cache;
 mod data;
 mod schema;
+mod schemaless;
 
 use std::sync::{Arc, LazyLock};
 
@@ -16,6 +17,7 @@ use kconnect_memo::SchemaMemo;
 pub(crate) use data::{JsonData, data_error};
 pub use data::{from_json, to_json};
 pub use schema::{schema_from_json, schema_to_json};
+use schemaless::Schemaless;
 
 const SCHEMAS_ENABLE: &str = "schemas.enable";
 const DECIMAL_FORMAT: &str = "decimal.format";
@@ -187,14 +189,18 @@ impl JsonConverter {
             return Ok(SchemaAndValue::NULL);
         };
         if !self.settings.schemas_enable {
-            let json: serde_json::Value = serde_json::from_slice(bytes).map_err(serialization_error)?;
-            return Ok(SchemaAndValue::new(None, from_json(None, &json, &self.settings)?));
+            let Schemaless(value) = serde_json::from_slice(bytes).map_err(serialization_error)?;
+            return Ok(SchemaAndValue::new(None, value));
         }
         let envelope: Envelope<'_> = serde_json::from_slice(bytes).map_err(|err| match err.classify() {
             serde_json::error::Category::Data => ConnectError::data(ENVELOPE_REQUIRED),
             _ => serialization_error(err),
         })?;
         let schema = self.schemas.schema(envelope.schema.get())?;
+        if schema.is_none() {
+            let Schemaless(value) = serde_json::from_str(envelope.payload.get()).map_err(serialization_error)?;
+            return Ok(SchemaAndValue::new(None, value));
+        }
         let payload: serde_json::Value = serde_json::from_str(envelope.payload.get()).map_err(serialization_error)?;
         let value = from_json(schema.as_ref(), &payload, &self.settings)?;
         Ok(SchemaAndValue::new(schema, value))

@@ -320,3 +320,36 @@ fn outgoing_happened(outgoing: Outgoing) -> Happened {
         _ => Happened::Other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The source acknowledges from its task while its consumer, which drives the event loop, may
+    /// be waiting for the task: acknowledgements queue without the loop running, more of them than
+    /// the 70,000 a flooding Mosquitto once had waiting when the task stopped.
+    #[tokio::test]
+    async fn acknowledgements_queue_without_the_event_loop_running() {
+        for version in [Version::V311, Version::V5] {
+            let (client, _events) = client(Options {
+                version,
+                client_id: "acknowledging",
+                host: "127.0.0.1",
+                port: 1,
+                keep_alive: Duration::from_secs(30),
+                clean_session: false,
+                credentials: None,
+                tls: None,
+            });
+            let acknowledging = async {
+                for n in 0..150_000u32 {
+                    let pkid = (n % u32::from(u16::MAX)) as u16 + 1;
+                    client.ack(1, pkid).await.unwrap();
+                }
+            };
+            tokio::time::timeout(Duration::from_secs(10), acknowledging)
+                .await
+                .expect("an acknowledgement waited for the event loop");
+        }
+    }
+}
