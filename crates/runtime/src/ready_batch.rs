@@ -58,8 +58,7 @@ mod tests {
         let half = MAX_BATCH_BYTES / 2;
         assert_eq!(ready_batch(&mut large, |_| half).await.unwrap().len(), 2);
 
-        let (sender, receiver) = futures::channel::mpsc::unbounded();
-        let mut receiver = receiver;
+        let (sender, mut receiver) = futures::channel::mpsc::unbounded();
         sender.unbounded_send(1).unwrap();
         sender.unbounded_send(2).unwrap();
         assert_eq!(

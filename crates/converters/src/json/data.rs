@@ -7,9 +7,10 @@ use base64::engine::general_purpose::STANDARD;
 use kconnect_api::logical::{self, Decimal};
 use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Struct, Value};
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value as Json;
 
+use super::schemaless::Schemaless;
 use super::{DecimalFormat, JsonSettings, MapEntries};
 
 /// A Connect value under its schema (or none), serialised straight to JSON text without building
@@ -336,20 +337,8 @@ fn decode_base64(text: &str) -> Result<Vec<u8>> {
         .map_err(|err| ConnectError::data(format!("Invalid bytes field: {err}")))
 }
 
+/// A JSON tree read without a schema, as [`Schemaless`] reads JSON text.
 fn schemaless(json: &Json) -> Value {
-    match json {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Boolean(*b),
-        Json::Number(n) => n
-            .as_i64()
-            .map_or_else(|| Value::Float64(n.as_f64().unwrap_or_default()), Value::Int64),
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(items) => Value::Array(items.iter().map(schemaless).collect()),
-        Json::Object(object) => Value::Map(
-            object
-                .iter()
-                .map(|(k, v)| (Value::String(k.clone()), schemaless(v)))
-                .collect(),
-        ),
-    }
+    let Schemaless(value) = Schemaless::deserialize(json).expect("the schemaless reader takes every JSON tree");
+    value
 }

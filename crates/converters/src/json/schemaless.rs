@@ -1,6 +1,6 @@
-//! Schemaless JSON read straight into the Connect value JsonConverter gives for it (INT64,
-//! FLOAT64, BOOLEAN, STRING, ARRAY or MAP), without building a JSON tree first: a sink reading
-//! schemaless JSON spent as long copying the tree as parsing it.
+//! Schemaless JSON as the Connect value JsonConverter gives for it (INT64, FLOAT64, BOOLEAN,
+//! STRING, ARRAY or MAP): read straight from text, without building a JSON tree first (a sink
+//! reading schemaless JSON spent as long copying the tree as parsing it), or from a tree.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -130,6 +130,20 @@ mod tests {
     fn through_a_tree(text: &str) -> Value {
         let json: serde_json::Value = serde_json::from_str(text).unwrap();
         from_json(None, &json, &JsonSettings::default()).unwrap()
+    }
+
+    #[test]
+    fn numbers_become_int64_unless_fractional_or_too_large() {
+        assert_eq!(
+            read("[1, -2, 2.5, 3.0, 18446744073709551615]"),
+            Value::Array(vec![
+                Value::Int64(1),
+                Value::Int64(-2),
+                Value::Float64(2.5),
+                Value::Float64(3.0),
+                Value::Float64(18446744073709551615.0),
+            ])
+        );
     }
 
     #[test]
