@@ -12,19 +12,21 @@ use kconnect_api::metrics::Gauge;
 use kconnect_api::{ConnectError, Result, SourceRecord};
 use pgwire_replication::{Lsn, ReplicationClient, ReplicationEvent};
 use sqlx::postgres::PgConnection;
-use tokio::sync::mpsc;
 
 use crate::client;
-use crate::config::{PostgresCdcConfig, SnapshotMode};
+use crate::config::PostgresCdcConfig;
 use crate::envelope::{SourceInfo, TableShape};
-use crate::events::{Change, Events, Op, now_micros};
-use crate::filters::table_id;
-use crate::heartbeat::Heartbeats;
+use crate::events::{Change, Events, Op};
 use crate::incremental::{Incremental, Signal};
 use crate::offsets::{self, Position};
 use crate::pgoutput::{self, Message};
 use crate::snapshot::SnapshotFrom;
 use crate::transactions::Transactions;
+use kconnect_cdc::filters::table_id;
+use kconnect_cdc::heartbeat::Heartbeats;
+use kconnect_cdc::modes::SnapshotMode;
+use kconnect_cdc::now_micros;
+use kconnect_cdc::pump::Outbox;
 
 /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
@@ -40,8 +42,8 @@ pub struct Capture {
     pub config: PostgresCdcConfig,
     /// Where the last committed offset left off.
     pub position: Option<Position>,
-    /// The records, in order; an error ends the capture.
-    pub records: mpsc::Sender<Result<SourceRecord>>,
+    /// Where the records go, in order.
+    pub outbox: Outbox,
     /// The LSN up to which events are committed to Kafka.
     pub confirmed: Arc<AtomicU64>,
     /// Where the slot's lag in bytes is reported (`slot-lag-bytes`), when the worker shows it.
@@ -49,29 +51,17 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Runs until the task drops the receiver or the capture fails (the error goes to the task).
-    pub async fn run(self) {
-        let records = self.records.clone();
-        if let Err(error) = self.capture().await {
-            let _ = records.send(Err(error)).await;
-        }
-    }
-
     /// Hands `batch` to the task, in order; an error once the task stopped.
     pub(crate) async fn send(&self, batch: Vec<SourceRecord>) -> Result<()> {
-        for record in batch {
-            if self.records.send(Ok(record)).await.is_err() {
-                return Err(ConnectError::Fatal("the task stopped".into()));
-            }
-        }
-        Ok(())
+        self.outbox.send(batch).await
     }
 
-    async fn capture(self) -> Result<()> {
+    /// Runs until the task stops it or the capture fails.
+    pub async fn capture(self) -> Result<()> {
         let mut sql = client::connect_sql(&self.config.connection).await?;
         client::check_server(&mut sql).await?;
-        let tables = client::captured_tables(&mut sql, &self.config.tables).await?;
-        if self.config.tables.has_includes() && tables.is_empty() {
+        let tables = client::captured_tables(&mut sql, &self.config.common.tables).await?;
+        if self.config.common.tables.has_includes() && tables.is_empty() {
             return Err(ConnectError::config(
                 "table.include.list",
                 "no table of the database matches schema.include.list, table.include.list and the exclude lists",
@@ -80,7 +70,7 @@ impl Capture {
         client::ensure_publication(&mut sql, &self.config, &tables).await?;
         let slot_exists = client::slot_exists(&mut sql, &self.config.slot_name).await?;
         let completed = self.position.as_ref().is_some_and(|p| p.snapshot_completed);
-        let snapshots = self.config.snapshot_mode.snapshots(completed);
+        let snapshots = self.config.common.snapshot_mode.snapshots(completed);
         let mut session = client::replication_session(&self.config).await?;
         let events = Events::new(&self.config);
         if !slot_exists {
@@ -90,12 +80,12 @@ impl Capture {
             }
         } else if snapshots {
             let unfinished = self.position.as_ref().and_then(|p| p.unfinished_snapshot.clone());
-            match unfinished.filter(|_| self.config.snapshot_mode != SnapshotMode::Always) {
+            match unfinished.filter(|_| self.config.common.snapshot_mode != SnapshotMode::Always) {
                 Some((start, progress)) => self.snapshot(SnapshotFrom::Resumed(start, progress)).await?,
                 None => self.snapshot(SnapshotFrom::Now).await?,
             }
         }
-        if !self.config.snapshot_mode.streams() {
+        if !self.config.common.snapshot_mode.streams() {
             tracing::info!("snapshot.mode=initial_only: the snapshot is complete and nothing is streamed");
             std::future::pending::<()>().await;
         }
@@ -116,8 +106,8 @@ impl Capture {
     async fn stream(&self, mut session: ReplicationClient, mut sql: PgConnection, events: &Events) -> Result<()> {
         let mut shapes: HashMap<u32, Option<TableShape>> = HashMap::new();
         let mut signal_relation: Option<u32> = None;
-        let mut metadata = self.config.transaction_topic.as_ref().map(|topic| {
-            let partition = Arc::new(offsets::partition(&self.config.topic_prefix));
+        let mut metadata = self.config.common.transaction_topic.as_ref().map(|topic| {
+            let partition = Arc::new(kconnect_cdc::partition(&self.config.common.topic_prefix));
             Transactions::new(topic.clone(), partition)
         });
         let progress = self.position.as_ref().and_then(|p| p.incremental.clone());
@@ -129,9 +119,12 @@ impl Capture {
         let mut quiet_at = 0u64;
         // The position of the last event handed to the task.
         let mut last_emitted = self.position.as_ref().map_or(0, Position::flushable);
-        let heartbeats = Heartbeats::new(&self.config.heartbeat_topic_prefix, &self.config.topic_prefix);
+        let heartbeats = Heartbeats::new(
+            &self.config.common.heartbeat_topic_prefix,
+            &self.config.common.topic_prefix,
+        );
         let mut feedback = tokio::time::interval(FEEDBACK_EVERY);
-        let mut beat = self.config.heartbeat_interval.map(tokio::time::interval);
+        let mut beat = self.config.common.heartbeat_interval.map(tokio::time::interval);
         let measures_lag = self.config.slot_max_lag_bytes.is_some() || self.slot_lag.is_some();
         let mut lag_check = measures_lag.then(|| tokio::time::interval(LAG_CHECK_EVERY));
         loop {
@@ -210,12 +203,12 @@ impl Capture {
             let (commit_lsn, xid, committed_at) = transaction;
             let (relation, op, before, after, kind) = match pgoutput::decode(&data)? {
                 Message::Relation(mut relation) => {
-                    if self.config.signal_table.as_deref()
+                    if self.config.common.signal_table.as_deref()
                         == Some(table_id(&relation.namespace, &relation.name).as_str())
                     {
                         signal_relation = Some(relation.id);
                     }
-                    let captured = self.config.tables.captures(&relation.namespace, &relation.name);
+                    let captured = self.config.common.tables.captures(&relation.namespace, &relation.name);
                     let shape = if captured {
                         // pgoutput flags the replica identity's columns (every one with
                         // REPLICA IDENTITY FULL); events are keyed by the primary key.
@@ -309,7 +302,7 @@ impl Capture {
         (quiet_at, last_commit_end, tx_id): (u64, Option<u64>, i64),
         incremental: &Incremental,
     ) -> Result<()> {
-        if let Some(query) = &self.config.heartbeat_action_query {
+        if let Some(query) = &self.config.common.heartbeat_action_query {
             let ran = sqlx::query(query).execute(&mut *sql).await;
             if let Err(err) = ran {
                 tracing::warn!(error = %err, "heartbeat.action.query failed");

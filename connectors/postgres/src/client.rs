@@ -10,9 +10,9 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::{Connection as _, Row};
 
 use crate::config::{Connection, PostgresCdcConfig, PublicationMode};
-use crate::filters::TableFilter;
 use crate::pgoutput::{Relation, RelationColumn};
 use crate::types::ColumnFacts;
+use kconnect_cdc::filters::TableFilter;
 
 fn database_error(what: &str, err: impl std::fmt::Display) -> ConnectError {
     ConnectError::Retriable(format!("{what}: {err}"))
@@ -131,7 +131,7 @@ pub async fn ensure_publication(
                 .map(|(s, t)| format!("{}.{}", quote(s), quote(t)))
                 .collect();
             // The signal table's rows must stream for signals (and snapshot windows) to arrive.
-            if let Some((schema, table)) = config.signal_table.as_deref().and_then(|t| t.split_once('.'))
+            if let Some((schema, table)) = config.common.signal_table.as_deref().and_then(|t| t.split_once('.'))
                 && !tables.iter().any(|(s, t)| s == schema && t == table)
             {
                 listed.push(format!("{}.{}", quote(schema), quote(table)));

@@ -1,13 +1,12 @@
-//! The connector's keys, named and defaulted as Debezium 3.0's PostgreSQL connector's, and the typed
+//! The connector's keys, named and defaulted as Debezium 3.0's PostgreSQL connector's (the ones
+//! every Debezium relational connector shares come from `kconnect_cdc::config`), and the typed
 //! configuration its tasks run with.
 
-use std::time::Duration;
+use kconnect_api::config::{ConfigValue, ParsedConfig, PluginConfig, Validator};
+use kconnect_api::{ConfigDef, ConfigType, Result};
+use kconnect_cdc::config::{CommonConfig, Dialect, boolean, choice, define_common, key, string};
 
-use crate::filters::{ColumnFilter, MessageKeys, TableFilter, patterns};
-use kconnect_api::config::{ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
-use kconnect_api::{ConfigDef, ConfigKey, ConfigType, Result};
-
-use crate::modes::{BinaryMode, DecimalMode, HstoreMode, IntervalMode, TimePrecision, ValueModes};
+use crate::modes::{HstoreMode, IntervalMode, TimePrecision, ValueModes};
 
 const HOSTNAME: &str = "database.hostname";
 const PORT: &str = "database.port";
@@ -15,85 +14,25 @@ const USER: &str = "database.user";
 const PASSWORD: &str = "database.password";
 const DBNAME: &str = "database.dbname";
 const SSLMODE: &str = "database.sslmode";
-/// `topic.prefix`: the logical server name every topic starts with, and the source partition.
-pub const TOPIC_PREFIX: &str = "topic.prefix";
 const PLUGIN_NAME: &str = "plugin.name";
 const SLOT_NAME: &str = "slot.name";
 const SLOT_DROP_ON_STOP: &str = "slot.drop.on.stop";
 const PUBLICATION_NAME: &str = "publication.name";
 const PUBLICATION_AUTOCREATE: &str = "publication.autocreate.mode";
-const SCHEMA_INCLUDE: &str = "schema.include.list";
-const SCHEMA_EXCLUDE: &str = "schema.exclude.list";
-const TABLE_INCLUDE: &str = "table.include.list";
-const TABLE_EXCLUDE: &str = "table.exclude.list";
-const COLUMN_INCLUDE: &str = "column.include.list";
-const COLUMN_EXCLUDE: &str = "column.exclude.list";
-const MESSAGE_KEY_COLUMNS: &str = "message.key.columns";
-const SKIP_UNCHANGED: &str = "skip.messages.without.change";
-const SNAPSHOT_MODE: &str = "snapshot.mode";
-const SNAPSHOT_FETCH_SIZE: &str = "snapshot.fetch.size";
-const SNAPSHOT_MAX_THREADS: &str = "snapshot.max.threads";
-const TOMBSTONES_ON_DELETE: &str = "tombstones.on.delete";
-const DECIMAL_HANDLING: &str = "decimal.handling.mode";
-const TIME_PRECISION: &str = "time.precision.mode";
-const BINARY_HANDLING: &str = "binary.handling.mode";
 const INTERVAL_HANDLING: &str = "interval.handling.mode";
 const HSTORE_HANDLING: &str = "hstore.handling.mode";
-const MAX_BATCH_SIZE: &str = "max.batch.size";
-const MAX_QUEUE_SIZE: &str = "max.queue.size";
-const POLL_INTERVAL: &str = "poll.interval.ms";
 const UNAVAILABLE_PLACEHOLDER: &str = "unavailable.value.placeholder";
-const HEARTBEAT_INTERVAL: &str = "heartbeat.interval.ms";
-const HEARTBEAT_ACTION_QUERY: &str = "heartbeat.action.query";
-const HEARTBEAT_TOPIC_PREFIX: &str = "topic.heartbeat.prefix";
 const SLOT_MAX_LAG: &str = "slot.max.lag.bytes";
-const SIGNAL_TABLE: &str = "signal.data.collection";
-const TRANSACTION_METADATA: &str = "provide.transaction.metadata";
-const TRANSACTION_TOPIC: &str = "topic.transaction";
-const INCREMENTAL_CHUNK: &str = "incremental.snapshot.chunk.size";
 
-/// `snapshot.mode`: when the tables' existing rows are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SnapshotMode {
-    /// `initial`: once, when no offset was committed yet; then stream.
-    Initial,
-    /// `always`: at every start; then stream.
-    Always,
-    /// `initial_only`: once, and never stream.
-    InitialOnly,
-    /// `no_data` (and its older name `never`): stream only.
-    NoData,
-    /// `when_needed`: when no offset was committed yet (or it can no longer be resumed); then stream.
-    WhenNeeded,
-}
-
-impl SnapshotMode {
-    const NAMES: [&'static str; 6] = ["initial", "always", "initial_only", "no_data", "never", "when_needed"];
-
-    fn named(name: &str) -> Self {
-        match name {
-            "always" => Self::Always,
-            "initial_only" => Self::InitialOnly,
-            "no_data" | "never" => Self::NoData,
-            "when_needed" => Self::WhenNeeded,
-            _ => Self::Initial,
-        }
-    }
-
-    /// Whether a snapshot is taken, given whether an earlier one completed.
-    pub fn snapshots(self, completed_before: bool) -> bool {
-        match self {
-            Self::Always => true,
-            Self::NoData => false,
-            Self::Initial | Self::InitialOnly | Self::WhenNeeded => !completed_before,
-        }
-    }
-
-    /// Whether changes are streamed after the snapshot.
-    pub fn streams(self) -> bool {
-        self != Self::InitialOnly
-    }
-}
+/// PostgreSQL's namespaces are schemas (`schema.include.list`, `schema.exclude.list`).
+const DIALECT: Dialect = Dialect {
+    noun: "schema",
+    include_key: "schema.include.list",
+    exclude_key: "schema.exclude.list",
+    system: &["pg_catalog", "information_schema"],
+    binary_types: "bytea",
+    time_precisions: &TimePrecision::NAMES,
+};
 
 /// `publication.autocreate.mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,8 +67,8 @@ pub struct Connection {
 pub struct PostgresCdcConfig {
     /// Where to connect.
     pub connection: Connection,
-    /// `topic.prefix`.
-    pub topic_prefix: String,
+    /// The keys every Debezium relational connector shares.
+    pub common: CommonConfig,
     /// `slot.name`.
     pub slot_name: String,
     /// `slot.drop.on.stop`.
@@ -138,68 +77,17 @@ pub struct PostgresCdcConfig {
     pub publication_name: String,
     /// `publication.autocreate.mode`.
     pub publication_mode: PublicationMode,
-    /// The tables captured.
-    pub tables: TableFilter,
-    /// `column.include.list` / `column.exclude.list`: the columns in events' rows.
-    pub columns: ColumnFilter,
-    /// `message.key.columns`: the columns that key a table's events instead of its primary key.
-    pub message_keys: MessageKeys,
-    /// `skip.messages.without.change`.
-    pub skip_unchanged: bool,
-    /// `snapshot.mode`.
-    pub snapshot_mode: SnapshotMode,
-    /// `snapshot.fetch.size`: the rows of one chunk of a table.
-    pub snapshot_fetch_size: usize,
-    /// `snapshot.max.threads`: tables read at once.
-    pub snapshot_max_threads: usize,
-    /// `tombstones.on.delete`.
-    pub tombstones_on_delete: bool,
-    /// `decimal.handling.mode`, `time.precision.mode`, `binary.handling.mode` and
-    /// `interval.handling.mode`.
+    /// `decimal.handling.mode`, `time.precision.mode`, `binary.handling.mode`,
+    /// `interval.handling.mode` and `hstore.handling.mode`.
     pub modes: ValueModes,
-    /// `max.batch.size`.
-    pub max_batch_size: usize,
-    /// `max.queue.size`: the events read ahead of the task's polls, at most.
-    pub max_queue_size: usize,
-    /// `poll.interval.ms`.
-    pub poll_interval: Duration,
     /// `unavailable.value.placeholder`.
     pub unavailable_placeholder: String,
-    /// `heartbeat.interval.ms`; `None` when 0 (off).
-    pub heartbeat_interval: Option<Duration>,
-    /// `heartbeat.action.query`, when set.
-    pub heartbeat_action_query: Option<String>,
-    /// `topic.heartbeat.prefix`.
-    pub heartbeat_topic_prefix: String,
     /// `slot.max.lag.bytes` (kconnect's own); `None` when 0 (off).
     pub slot_max_lag_bytes: Option<u64>,
-    /// `signal.data.collection`: the signal table (`schema.table`), when set.
-    pub signal_table: Option<String>,
-    /// `incremental.snapshot.chunk.size`.
-    pub incremental_chunk_size: usize,
-    /// With `provide.transaction.metadata`, the topic of the transactions' `BEGIN` and `END`
-    /// records: `<topic.prefix>.<topic.transaction>`.
-    pub transaction_topic: Option<String>,
-}
-
-fn key(name: &str, kind: ConfigType, default: Option<ConfigValue>, doc: &str) -> ConfigKey {
-    let key = ConfigKey::new(name, kind).importance(Importance::Medium).doc(doc);
-    match default {
-        Some(value) => key.default_value(value),
-        None => key,
-    }
-}
-
-fn string(name: &str, default: &str, doc: &str) -> ConfigKey {
-    key(name, ConfigType::String, Some(ConfigValue::String(default.into())), doc)
-}
-
-fn list(name: &str, doc: &str) -> ConfigKey {
-    key(name, ConfigType::List, Some(ConfigValue::List(Vec::new())), doc)
 }
 
 fn definition() -> ConfigDef {
-    ConfigDef::new()
+    let postgres = ConfigDef::new()
         .define(key(
             HOSTNAME,
             ConfigType::String,
@@ -240,194 +128,45 @@ fn definition() -> ConfigDef {
                 "verify-full",
             ])),
         )
-        .define(
-            key(
-                TOPIC_PREFIX,
-                ConfigType::String,
-                None,
-                "The logical name of the server: every topic starts with it",
-            )
-            .validator(Validator::NonEmptyString),
-        )
-        .define(
-            string(
-                PLUGIN_NAME,
-                "pgoutput",
-                "The logical decoding plugin: pgoutput (built into PostgreSQL 10 and later)",
-            )
-            .validator(Validator::one_of(&["pgoutput"])),
-        )
+        .define(choice(
+            PLUGIN_NAME,
+            &["pgoutput"],
+            "The logical decoding plugin: pgoutput (built into PostgreSQL 10 and later)",
+        ))
         .define(string(SLOT_NAME, "debezium", "The replication slot's name"))
-        .define(key(
+        .define(boolean(
             SLOT_DROP_ON_STOP,
-            ConfigType::Boolean,
-            Some(ConfigValue::Boolean(false)),
+            false,
             "Whether the slot is dropped when the task stops",
         ))
         .define(string(PUBLICATION_NAME, "dbz_publication", "The publication streamed"))
-        .define(
-            string(
-                PUBLICATION_AUTOCREATE,
-                "all_tables",
-                "Whether the publication is created when missing: all_tables, disabled, filtered",
-            )
-            .validator(Validator::one_of(&["all_tables", "disabled", "filtered"])),
-        )
-        .define(list(
-            SCHEMA_INCLUDE,
-            "Regular expressions of the schemas captured; empty for all",
+        .define(choice(
+            PUBLICATION_AUTOCREATE,
+            &["all_tables", "disabled", "filtered"],
+            "Whether the publication is created when missing: all_tables, disabled, filtered",
         ))
-        .define(list(SCHEMA_EXCLUDE, "Regular expressions of the schemas not captured"))
-        .define(list(
-            TABLE_INCLUDE,
-            "Regular expressions of the schema.table names captured; empty for all",
+        .define(choice(
+            INTERVAL_HANDLING,
+            &["numeric", "string"],
+            "How interval columns are carried: numeric (microseconds) or string (ISO 8601)",
         ))
-        .define(list(
-            TABLE_EXCLUDE,
-            "Regular expressions of the schema.table names not captured",
-        ))
-        .define(list(
-            COLUMN_INCLUDE,
-            "Regular expressions of the schema.table.column names in events' rows; empty for all",
-        ))
-        .define(list(
-            COLUMN_EXCLUDE,
-            "Regular expressions of the schema.table.column names left out of events' rows",
-        ))
-        .define(string(
-            MESSAGE_KEY_COLUMNS,
-            "",
-            "Columns that key a table's events instead of its primary key: <schema.table regex>:<column>,<column>;…",
-        ))
-        .define(key(
-            SKIP_UNCHANGED,
-            ConfigType::Boolean,
-            Some(ConfigValue::Boolean(false)),
-            "Whether an update that changed none of the included columns is skipped (needs REPLICA IDENTITY FULL)",
-        ))
-        .define(
-            string(
-                SNAPSHOT_MODE,
-                "initial",
-                "When existing rows are read: initial, always, initial_only, no_data, never, when_needed",
-            )
-            .validator(Validator::one_of(&SnapshotMode::NAMES)),
-        )
-        .define(key(
-            SNAPSHOT_FETCH_SIZE,
-            ConfigType::Int,
-            Some(ConfigValue::Int(10_240)),
-            "Rows read at a time in a snapshot: a table with a primary key is read in chunks of this many rows in key order, and a task started again resumes after the last chunk committed",
-        ))
-        .define(
-            key(
-                SNAPSHOT_MAX_THREADS,
-                ConfigType::Int,
-                Some(ConfigValue::Int(1)),
-                "How many tables the snapshot reads at once, each on its own connection sharing one consistent snapshot",
-            )
-            .validator(Validator::AtLeast(1.0)),
-        )
-        .define(key(
-            TOMBSTONES_ON_DELETE,
-            ConfigType::Boolean,
-            Some(ConfigValue::Boolean(true)),
-            "Whether a delete is followed by a tombstone",
-        ))
-        .define(
-            string(
-                DECIMAL_HANDLING,
-                "precise",
-                "How NUMERIC columns are carried: precise, double, string",
-            )
-            .validator(Validator::one_of(&["precise", "double", "string"])),
-        )
-        .define(
-            string(
-                TIME_PRECISION,
-                "adaptive",
-                "How dates, times and timestamps are carried: adaptive (Debezium's types, in milliseconds or microseconds as the column's precision says), adaptive_time_microseconds (times always in microseconds), connect (Connect's Date, Time and Timestamp, in milliseconds)",
-            )
-            .validator(Validator::one_of(&["adaptive", "adaptive_time_microseconds", "connect"])),
-        )
-        .define(
-            string(
-                BINARY_HANDLING,
-                "bytes",
-                "How bytea columns are carried: bytes, base64, base64-url-safe, hex",
-            )
-            .validator(Validator::one_of(&["bytes", "base64", "base64-url-safe", "hex"])),
-        )
-        .define(
-            string(
-                INTERVAL_HANDLING,
-                "numeric",
-                "How interval columns are carried: numeric (microseconds) or string (ISO 8601)",
-            )
-            .validator(Validator::one_of(&["numeric", "string"])),
-        )
-        .define(
-            string(
-                HSTORE_HANDLING,
-                "json",
-                "How hstore columns are carried: json (a JSON object string) or map",
-            )
-            .validator(Validator::one_of(&["json", "map"])),
-        )
-        .define(key(
-            MAX_BATCH_SIZE,
-            ConfigType::Int,
-            Some(ConfigValue::Int(2048)),
-            "The most events a poll returns",
-        ))
-        .define(key(
-            MAX_QUEUE_SIZE,
-            ConfigType::Int,
-            Some(ConfigValue::Int(8192)),
-            "The most events read ahead of the task's polls; larger than max.batch.size",
-        ))
-        .define(key(
-            POLL_INTERVAL,
-            ConfigType::Long,
-            Some(ConfigValue::Long(500)),
-            "How long a poll waits for events",
+        .define(choice(
+            HSTORE_HANDLING,
+            &["json", "map"],
+            "How hstore columns are carried: json (a JSON object string) or map",
         ))
         .define(string(
             UNAVAILABLE_PLACEHOLDER,
             "__debezium_unavailable_value",
             "What an unchanged TOASTed value the server did not send becomes",
         ))
-        .define(key(HEARTBEAT_INTERVAL, ConfigType::Int, Some(ConfigValue::Int(0)), "Milliseconds between heartbeats; 0 for none"))
-        .define(string(HEARTBEAT_ACTION_QUERY, "", "A statement run on the database before each heartbeat"))
-        .define(string(HEARTBEAT_TOPIC_PREFIX, "__debezium-heartbeat", "Heartbeats go to <prefix>.<topic.prefix>"))
         .define(key(
             SLOT_MAX_LAG,
             ConfigType::Long,
             Some(ConfigValue::Long(0)),
             "kconnect only: the task fails when the slot holds more WAL than this many bytes (checked every 10 s); 0 for no limit",
-        ))
-        .define(string(
-            SIGNAL_TABLE,
-            "",
-            "The signal table (schema.table, columns id, type, data): an execute-snapshot row inserted there starts an incremental snapshot",
-        ))
-        .define(key(
-            TRANSACTION_METADATA,
-            ConfigType::Boolean,
-            Some(ConfigValue::Boolean(false)),
-            "Whether each transaction's BEGIN and END go to <topic.prefix>.<topic.transaction> and change events carry their transaction block",
-        ))
-        .define(string(
-            TRANSACTION_TOPIC,
-            "transaction",
-            "The transaction metadata topic's name after <topic.prefix>.",
-        ))
-        .define(key(
-            INCREMENTAL_CHUNK,
-            ConfigType::Int,
-            Some(ConfigValue::Int(1024)),
-            "The rows an incremental snapshot reads at a time",
-        ))
+        ));
+    define_common(postgres, &DIALECT)
 }
 
 impl PluginConfig for PostgresCdcConfig {
@@ -436,6 +175,7 @@ impl PluginConfig for PostgresCdcConfig {
     }
 
     fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
+        let common = CommonConfig::from_parsed(parsed, &DIALECT)?;
         Ok(Self {
             connection: Connection {
                 host: parsed.get_string(HOSTNAME)?.to_string(),
@@ -445,7 +185,6 @@ impl PluginConfig for PostgresCdcConfig {
                 dbname: parsed.get_string(DBNAME)?.to_string(),
                 sslmode: parsed.get_string(SSLMODE)?.to_string(),
             },
-            topic_prefix: parsed.get_string(TOPIC_PREFIX)?.to_string(),
             slot_name: parsed.get_string(SLOT_NAME)?.to_string(),
             slot_drop_on_stop: parsed.get_boolean(SLOT_DROP_ON_STOP)?,
             publication_name: parsed.get_string(PUBLICATION_NAME)?.to_string(),
@@ -454,37 +193,10 @@ impl PluginConfig for PostgresCdcConfig {
                 "filtered" => PublicationMode::Filtered,
                 _ => PublicationMode::AllTables,
             },
-            tables: TableFilter::new(
-                patterns(parsed, SCHEMA_INCLUDE)?,
-                patterns(parsed, SCHEMA_EXCLUDE)?,
-                patterns(parsed, TABLE_INCLUDE)?,
-                patterns(parsed, TABLE_EXCLUDE)?,
-            ),
-            columns: ColumnFilter::new(patterns(parsed, COLUMN_INCLUDE)?, patterns(parsed, COLUMN_EXCLUDE)?),
-            message_keys: MessageKeys::parse(parsed.get_string(MESSAGE_KEY_COLUMNS)?)
-                .map_err(|err| kconnect_api::ConnectError::config(MESSAGE_KEY_COLUMNS, err))?,
-            skip_unchanged: parsed.get_boolean(SKIP_UNCHANGED)?,
-            snapshot_mode: SnapshotMode::named(parsed.get_string(SNAPSHOT_MODE)?),
-            snapshot_fetch_size: parsed.get_int(SNAPSHOT_FETCH_SIZE)?.max(1) as usize,
-            snapshot_max_threads: parsed.get_int(SNAPSHOT_MAX_THREADS)?.max(1) as usize,
-            tombstones_on_delete: parsed.get_boolean(TOMBSTONES_ON_DELETE)?,
             modes: ValueModes {
-                decimals: match parsed.get_string(DECIMAL_HANDLING)? {
-                    "double" => DecimalMode::Double,
-                    "string" => DecimalMode::String,
-                    _ => DecimalMode::Precise,
-                },
-                time_precision: match parsed.get_string(TIME_PRECISION)? {
-                    "adaptive_time_microseconds" => TimePrecision::AdaptiveTimeMicroseconds,
-                    "connect" => TimePrecision::Connect,
-                    _ => TimePrecision::Adaptive,
-                },
-                binary: match parsed.get_string(BINARY_HANDLING)? {
-                    "base64" => BinaryMode::Base64,
-                    "base64-url-safe" => BinaryMode::Base64UrlSafe,
-                    "hex" => BinaryMode::Hex,
-                    _ => BinaryMode::Bytes,
-                },
+                decimals: common.decimals,
+                time_precision: common.time_precision,
+                binary: common.binary,
                 interval: match parsed.get_string(INTERVAL_HANDLING)? {
                     "string" => IntervalMode::String,
                     _ => IntervalMode::Numeric,
@@ -494,30 +206,9 @@ impl PluginConfig for PostgresCdcConfig {
                     _ => HstoreMode::Json,
                 },
             },
-            max_batch_size: parsed.get_int(MAX_BATCH_SIZE)?.max(1) as usize,
-            max_queue_size: {
-                let (queue, batch) = (parsed.get_int(MAX_QUEUE_SIZE)?, parsed.get_int(MAX_BATCH_SIZE)?);
-                if queue <= batch {
-                    return Err(kconnect_api::ConnectError::config(
-                        MAX_QUEUE_SIZE,
-                        format!("{queue} must be larger than max.batch.size ({batch})"),
-                    ));
-                }
-                queue as usize
-            },
-            poll_interval: parsed.get_millis(POLL_INTERVAL)?,
             unavailable_placeholder: parsed.get_string(UNAVAILABLE_PLACEHOLDER)?.to_string(),
-            heartbeat_interval: Some(parsed.get_millis(HEARTBEAT_INTERVAL)?).filter(|d| !d.is_zero()),
-            heartbeat_action_query: Some(parsed.get_string(HEARTBEAT_ACTION_QUERY)?.to_string())
-                .filter(|q| !q.is_empty()),
-            heartbeat_topic_prefix: parsed.get_string(HEARTBEAT_TOPIC_PREFIX)?.to_string(),
             slot_max_lag_bytes: Some(parsed.get_long(SLOT_MAX_LAG)?.max(0) as u64).filter(|b| *b > 0),
-            signal_table: Some(parsed.get_string(SIGNAL_TABLE)?.to_string()).filter(|t| !t.is_empty()),
-            incremental_chunk_size: parsed.get_int(INCREMENTAL_CHUNK)?.max(1) as usize,
-            transaction_topic: parsed.get_boolean(TRANSACTION_METADATA)?.then(|| {
-                let suffix = parsed.get_string(TRANSACTION_TOPIC).unwrap_or("transaction");
-                format!("{}.{suffix}", parsed.get_string(TOPIC_PREFIX).unwrap_or_default())
-            }),
+            common,
         })
     }
 }
@@ -525,6 +216,7 @@ impl PluginConfig for PostgresCdcConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kconnect_cdc::modes::SnapshotMode;
 
     fn config(pairs: &[(&str, &str)]) -> kconnect_api::ConfigMap {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -544,10 +236,10 @@ mod tests {
         let parsed = PostgresCdcConfig::parse(&config(&minimal())).unwrap();
         assert_eq!(parsed.slot_name, "debezium");
         assert_eq!(parsed.publication_name, "dbz_publication");
-        assert_eq!(parsed.snapshot_mode, SnapshotMode::Initial);
-        assert!(parsed.tombstones_on_delete);
-        assert!(parsed.tables.captures("public", "people"));
-        assert!(!parsed.tables.captures("pg_catalog", "pg_class"));
+        assert_eq!(parsed.common.snapshot_mode, SnapshotMode::Initial);
+        assert!(parsed.common.tombstones_on_delete);
+        assert!(parsed.common.tables.captures("public", "people"));
+        assert!(!parsed.common.tables.captures("pg_catalog", "pg_class"));
     }
 
     #[test]
@@ -576,7 +268,7 @@ mod tests {
         let mut pairs = minimal();
         pairs.push(("table.include.list", "public.orders.*"));
         pairs.push(("table.exclude.list", "public.orders_archive"));
-        let tables = PostgresCdcConfig::parse(&config(&pairs)).unwrap().tables;
+        let tables = PostgresCdcConfig::parse(&config(&pairs)).unwrap().common.tables;
         assert!(tables.captures("public", "orders"));
         assert!(tables.captures("public", "orders_2024"));
         assert!(!tables.captures("public", "orders_archive"));

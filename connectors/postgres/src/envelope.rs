@@ -1,20 +1,19 @@
-//! Debezium's change events: a table's key and value schemas, the `source` block and the envelope
-//! (`before`, `after`, `source`, `transaction`, `op`, `ts_ms`, `ts_us`, `ts_ns`).
+//! A PostgreSQL table's change events: its columns' types, the rows and keys of its tuples, and
+//! the PostgreSQL `source` block, inside the envelope every CDC connector shares.
 
-use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
+use kconnect_api::schema::{Schema, SchemaRef};
 use kconnect_api::{Result, Struct, Value};
+use kconnect_cdc::envelope::{CommonSource, TableSchemas, source_schema_builder};
 
 use crate::pgoutput::{Datum, Relation};
 use std::collections::HashMap;
 
 use crate::config::PostgresCdcConfig;
-use crate::filters::table_id;
 use crate::types::{ColumnFacts, ColumnType, column_type};
+use kconnect_cdc::filters::table_id;
 
 /// The `source` block's schema name.
 const SOURCE_SCHEMA: &str = "io.debezium.connector.postgresql.Source";
-/// The values `source.snapshot` may take.
-const SNAPSHOT_VALUES: &str = "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental";
 
 /// A captured table's shape: its topic, columns and the schemas of its events.
 #[derive(Debug, Clone)]
@@ -33,9 +32,7 @@ pub struct TableShape {
     value_columns: Vec<usize>,
     /// The columns keys carry: the primary key's, or `message.key.columns`.
     key_columns: Vec<usize>,
-    key_schema: Option<SchemaRef>,
-    value_schema: SchemaRef,
-    envelope_schema: SchemaRef,
+    schemas: TableSchemas,
 }
 
 /// What the `source` block says of one event.
@@ -55,44 +52,12 @@ pub struct SourceInfo {
 
 /// The `source` block's schema.
 pub fn source_schema() -> SchemaRef {
-    let string = || SchemaBuilder::new(SchemaType::String).build();
-    let optional_long = || SchemaBuilder::new(SchemaType::Int64).optional().build();
-    SchemaBuilder::struct_()
-        .name(SOURCE_SCHEMA)
-        .field("version", string())
-        .field("connector", string())
-        .field("name", string())
-        .field("ts_ms", SchemaBuilder::new(SchemaType::Int64).build())
-        .field(
-            "snapshot",
-            SchemaBuilder::new(SchemaType::String)
-                .optional()
-                .name("io.debezium.data.Enum")
-                .version(1)
-                .parameter("allowed", SNAPSHOT_VALUES)
-                .default_value(Value::String("false".into()))
-                .build(),
-        )
-        .field("db", string())
-        .field("sequence", SchemaBuilder::new(SchemaType::String).optional().build())
-        .field("ts_us", optional_long())
-        .field("ts_ns", optional_long())
-        .field("schema", string())
-        .field("table", string())
-        .field("txId", optional_long())
-        .field("lsn", optional_long())
-        .field("xmin", optional_long())
-        .build()
-}
-
-fn transaction_schema() -> SchemaRef {
-    SchemaBuilder::struct_()
-        .optional()
-        .name("event.block")
-        .version(1)
-        .field("id", SchemaBuilder::new(SchemaType::String).build())
-        .field("total_order", SchemaBuilder::new(SchemaType::Int64).build())
-        .field("data_collection_order", SchemaBuilder::new(SchemaType::Int64).build())
+    source_schema_builder(SOURCE_SCHEMA)
+        .field("schema", Schema::string())
+        .field("table", Schema::string())
+        .field("txId", Schema::optional_int64())
+        .field("lsn", Schema::optional_int64())
+        .field("xmin", Schema::optional_int64())
         .build()
 }
 
@@ -106,7 +71,7 @@ impl TableShape {
         source: SchemaRef,
     ) -> Self {
         let (schema, table) = (relation.namespace.as_str(), relation.name.as_str());
-        let name = format!("{}.{schema}.{table}", config.topic_prefix);
+        let name = format!("{}.{schema}.{table}", config.common.topic_prefix);
         let unknown = ColumnFacts::default();
         let columns: Vec<(String, ColumnType)> = relation
             .columns
@@ -120,41 +85,20 @@ impl TableShape {
             })
             .collect();
         let value_columns: Vec<usize> = (0..columns.len())
-            .filter(|i| config.columns.keeps(schema, table, &columns[*i].0))
+            .filter(|i| config.common.columns.keeps(schema, table, &columns[*i].0))
             .collect();
         // Custom message keys take the named columns in the table's order, as Debezium's.
-        let key_columns: Vec<usize> = match config.message_keys.of(schema, table) {
+        let key_columns: Vec<usize> = match config.common.message_keys.of(schema, table) {
             Some(names) => (0..columns.len()).filter(|i| names.contains(&columns[*i].0)).collect(),
             None => (0..columns.len()).filter(|i| relation.columns[*i].in_key).collect(),
         };
-        let key_schema = (!key_columns.is_empty()).then(|| {
-            key_columns
+        let fields = |indexes: &[usize]| -> Vec<(&str, SchemaRef)> {
+            indexes
                 .iter()
-                .fold(SchemaBuilder::struct_().name(format!("{name}.Key")), |builder, i| {
-                    builder.field(columns[*i].0.clone(), columns[*i].1.schema.clone())
-                })
-                .build()
-        });
-        let value_schema = value_columns
-            .iter()
-            .fold(
-                SchemaBuilder::struct_().optional().name(format!("{name}.Value")),
-                |builder, i| builder.field(columns[*i].0.clone(), columns[*i].1.schema.clone()),
-            )
-            .build();
-        let optional_long = || SchemaBuilder::new(SchemaType::Int64).optional().build();
-        let envelope_schema = SchemaBuilder::struct_()
-            .name(format!("{name}.Envelope"))
-            .version(2)
-            .field("before", value_schema.clone())
-            .field("after", value_schema.clone())
-            .field("source", source)
-            .field("transaction", transaction_schema())
-            .field("op", SchemaBuilder::new(SchemaType::String).build())
-            .field("ts_ms", optional_long())
-            .field("ts_us", optional_long())
-            .field("ts_ns", optional_long())
-            .build();
+                .map(|i| (columns[*i].0.as_str(), columns[*i].1.schema.clone()))
+                .collect()
+        };
+        let schemas = TableSchemas::new(name.clone(), &fields(&value_columns), &fields(&key_columns), source);
         Self {
             schema: relation.namespace.clone(),
             table: relation.name.clone(),
@@ -163,20 +107,13 @@ impl TableShape {
             columns,
             value_columns,
             key_columns,
-            key_schema,
-            value_schema,
-            envelope_schema,
+            schemas,
         }
     }
 
-    /// The key schema; `None` for a table without a primary key.
-    pub fn key_schema(&self) -> Option<SchemaRef> {
-        self.key_schema.clone()
-    }
-
-    /// The envelope schema.
-    pub fn envelope_schema(&self) -> SchemaRef {
-        self.envelope_schema.clone()
+    /// The schemas of the table's events.
+    pub fn schemas(&self) -> &TableSchemas {
+        &self.schemas
     }
 
     fn datum_value(&self, index: usize, datum: &Datum, placeholder: &str) -> Result<Value> {
@@ -196,58 +133,40 @@ impl TableShape {
             .iter()
             .map(|i| self.datum_value(*i, tuple.get(*i).unwrap_or(&Datum::Null), placeholder))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Value::Struct(Struct::with_values(self.value_schema.clone(), values)?))
+        self.schemas.row(values)
     }
 
     /// The key struct of `tuple`; null for a table without a primary key.
     pub fn key(&self, tuple: &[Datum]) -> Result<Value> {
-        let Some(schema) = &self.key_schema else {
+        if self.schemas.key_schema().is_none() {
             return Ok(Value::Null);
-        };
+        }
         let values = self
             .key_columns
             .iter()
             .map(|i| self.datum_value(*i, tuple.get(*i).unwrap_or(&Datum::Null), ""))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Value::Struct(Struct::with_values(schema.clone(), values)?))
+        self.schemas.key(values)
     }
 
     /// The `source` block of an event of this table.
     pub fn source(&self, schema: &SchemaRef, server: &str, db: &str, info: &SourceInfo) -> Result<Value> {
-        let values = vec![
-            Value::String(env!("CARGO_PKG_VERSION").to_string()),
-            Value::String("postgresql".into()),
-            Value::String(server.to_string()),
-            Value::Int64(info.ts_us / 1_000),
-            Value::String(info.snapshot.to_string()),
-            Value::String(db.to_string()),
-            info.sequence.clone().map_or(Value::Null, Value::String),
-            Value::Int64(info.ts_us),
-            Value::Int64(info.ts_us * 1_000),
+        let common = CommonSource {
+            connector: "postgresql",
+            server,
+            ts_us: info.ts_us,
+            snapshot: info.snapshot,
+            db,
+            sequence: info.sequence.as_deref(),
+        };
+        let mut values = common.values();
+        values.extend([
             Value::String(self.schema.clone()),
             Value::String(self.table.clone()),
             info.tx_id.map_or(Value::Null, Value::Int64),
             info.lsn.map_or(Value::Null, Value::Int64),
             Value::Null,
-        ];
+        ]);
         Ok(Value::Struct(Struct::with_values(schema.clone(), values)?))
-    }
-
-    /// The envelope of one change: `op` is `r`, `c`, `u` or `d`; `now_us` is when it was processed.
-    pub fn envelope(&self, before: Value, after: Value, source: Value, op: &str, now_us: i64) -> Result<Value> {
-        let values = vec![
-            before,
-            after,
-            source,
-            Value::Null,
-            Value::String(op.to_string()),
-            Value::Int64(now_us / 1_000),
-            Value::Int64(now_us),
-            Value::Int64(now_us * 1_000),
-        ];
-        Ok(Value::Struct(Struct::with_values(
-            self.envelope_schema.clone(),
-            values,
-        )?))
     }
 }

@@ -23,10 +23,11 @@ use crate::chunks::TableChunks;
 use crate::client::{self, quote};
 use crate::config::PostgresCdcConfig;
 use crate::envelope::{SourceInfo, TableShape};
-use crate::events::{Change, Events, Op, now_micros};
-use crate::filters::table_id;
-use crate::offsets::strings;
+use crate::events::{Change, Events, Op};
 use crate::pgoutput::{Datum, Tuple};
+use kconnect_cdc::filters::table_id;
+use kconnect_cdc::now_micros;
+use kconnect_cdc::strings;
 
 /// kconnect's offset key: the tables an incremental snapshot has still to read, and the key of
 /// the last row it emitted of the first of them.
@@ -183,7 +184,7 @@ impl Incremental {
     ) -> Result<Vec<SourceRecord>> {
         match signal.kind.as_str() {
             "execute-snapshot" => {
-                let captured = client::captured_tables(sql, &config.tables).await?;
+                let captured = client::captured_tables(sql, &config.common.tables).await?;
                 for wanted in signal.tables() {
                     let known = captured.iter().any(|(s, t)| table_id(s, t) == wanted);
                     if !known {
@@ -290,7 +291,7 @@ impl Incremental {
                 };
                 self.current = Some(current);
             }
-            let Some(signals) = config.signal_table.as_deref() else {
+            let Some(signals) = config.common.signal_table.as_deref() else {
                 // Resumed from an offset after signal.data.collection was removed: windows need it.
                 tracing::warn!(
                     "an incremental snapshot was under way, but signal.data.collection is not set; it is dropped"
@@ -340,7 +341,7 @@ impl Incremental {
         };
         let relation = client::relation_of(sql, schema, table).await?;
         let key = client::primary_key(sql, relation.id).await?;
-        let Some(chunks) = TableChunks::new(&relation, &key, config.incremental_chunk_size) else {
+        let Some(chunks) = TableChunks::new(&relation, &key, config.common.incremental_chunk_size) else {
             tracing::warn!(table = %id, "an incremental snapshot needs a primary key; the table is skipped");
             return Ok(None);
         };

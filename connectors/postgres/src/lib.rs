@@ -9,8 +9,6 @@ pub mod client;
 pub mod config;
 pub mod envelope;
 pub mod events;
-pub mod filters;
-pub mod heartbeat;
 pub mod hstore;
 pub mod incremental;
 pub mod interval;
@@ -22,11 +20,11 @@ pub mod source;
 pub mod transactions;
 pub mod types;
 
-pub use source::PostgresCdcConnector;
+pub use source::{PostgresCdcConnector, PostgresCdcTask};
 
 /// The connector, under Debezium's class name.
 pub fn plugins() -> kconnect_api::PluginTable {
     kconnect_api::PluginTable::new().source_connector("io.debezium.connector.postgresql.PostgresConnector", || {
-        Box::new(PostgresCdcConnector::default())
+        Box::new(PostgresCdcConnector::new(|| Box::new(PostgresCdcTask::default())))
     })
 }

@@ -8,13 +8,6 @@ use serde_json::Value;
 use crate::incremental::IncrementalProgress;
 use crate::snapshot::SnapshotProgress;
 
-/// The source partition of every event of a connector.
-pub fn partition(server: &str) -> OffsetMap {
-    let mut partition = OffsetMap::new();
-    partition.insert("server".into(), server.into());
-    partition
-}
-
 /// The facts every offset of one snapshot shares: where it stands in the WAL, its transaction
 /// and when it started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,15 +62,6 @@ pub fn streamed(
     offset.insert("ts_usec".into(), ts_usec.into());
     offset.insert(TXN_COMMIT.into(), commit_lsn.into());
     offset
-}
-
-/// The strings of a JSON array, as kconnect's own offset keys hold lists; `None` for anything else.
-pub(crate) fn strings(value: &Value) -> Option<Vec<String>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|item| item.as_str().map(str::to_string))
-        .collect()
 }
 
 /// kconnect's offset key: the commit LSN of the last event's transaction.

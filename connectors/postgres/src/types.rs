@@ -6,34 +6,22 @@ use kconnect_api::logical::{Decimal, date_schema, decimal_schema, time_schema, t
 use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
 use kconnect_api::{ConnectError, Result, Struct, Value};
 
+use kconnect_cdc::semantic::{
+    DATE, ENUM, JSON, MICRO_TIME, MICRO_TIMESTAMP, TIME, TIMESTAMP, ZONED_TIMESTAMP, decimal_at_scale, iso_fraction,
+};
+
 use crate::hstore;
 use crate::interval::Interval;
 use crate::modes::{BinaryMode, DecimalMode, HstoreMode, IntervalMode, TimePrecision, ValueModes};
 
-/// `io.debezium.time.Date`: days since the epoch.
-const DATE: &str = "io.debezium.time.Date";
-/// `io.debezium.time.Time`: milliseconds since midnight.
-const TIME: &str = "io.debezium.time.Time";
-/// `io.debezium.time.MicroTime`: microseconds since midnight.
-const MICRO_TIME: &str = "io.debezium.time.MicroTime";
-/// `io.debezium.time.Timestamp`: milliseconds since the epoch, no time zone.
-const TIMESTAMP: &str = "io.debezium.time.Timestamp";
-/// `io.debezium.time.MicroTimestamp`: microseconds since the epoch, no time zone.
-const MICRO_TIMESTAMP: &str = "io.debezium.time.MicroTimestamp";
-/// `io.debezium.time.ZonedTimestamp`: an ISO-8601 string in UTC.
-const ZONED_TIMESTAMP: &str = "io.debezium.time.ZonedTimestamp";
 /// `io.debezium.time.ZonedTime`: an ISO-8601 time with its offset.
 const ZONED_TIME: &str = "io.debezium.time.ZonedTime";
 /// `io.debezium.time.MicroDuration`: an interval in microseconds.
 const MICRO_DURATION: &str = "io.debezium.time.MicroDuration";
 /// `io.debezium.time.Interval`: an interval in ISO 8601 (`P1Y2M3DT4H5M6.5S`).
 const INTERVAL: &str = "io.debezium.time.Interval";
-/// `io.debezium.data.Json`.
-const JSON: &str = "io.debezium.data.Json";
 /// `io.debezium.data.Uuid`.
 const UUID: &str = "io.debezium.data.Uuid";
-/// `io.debezium.data.Enum`: an enum type's label.
-const ENUM: &str = "io.debezium.data.Enum";
 /// `io.debezium.data.VariableScaleDecimal`: a numeric without a declared scale.
 const VARIABLE_SCALE_DECIMAL: &str = "io.debezium.data.VariableScaleDecimal";
 
@@ -344,16 +332,6 @@ fn zoned_timestamp(text: &str) -> Result<String> {
     ))
 }
 
-/// A fraction of a second as Java's ISO-8601 formatters print it: none when zero, else only the
-/// digits needed.
-fn iso_fraction(nanos: u32) -> String {
-    if nanos == 0 {
-        return String::new();
-    }
-    let digits = format!("{nanos:09}");
-    format!(".{}", digits.trim_end_matches('0'))
-}
-
 /// A timetz text as Debezium's ZonedTime: ISO-8601 in UTC with `Z`.
 fn zoned_time(text: &str) -> Result<String> {
     let (local, offset) = normalized_offset(text).ok_or_else(|| bad(text, "a time with time zone"))?;
@@ -376,11 +354,7 @@ impl ColumnType {
             Kind::Int64 => Value::Int64(text.parse().map_err(|_| number("a bigint"))?),
             Kind::Float32 => Value::Float32(text.parse().map_err(|_| number("a real"))?),
             Kind::Float64 | Kind::NumericDouble => Value::Float64(text.parse().map_err(|_| number("a double"))?),
-            Kind::Decimal(scale) => {
-                let parsed = Decimal::parse(text)?;
-                let factor = 10i128.pow((scale - parsed.scale).max(0) as u32);
-                Value::Decimal(Decimal::new(parsed.unscaled * factor, scale))
-            }
+            Kind::Decimal(scale) => Value::Decimal(decimal_at_scale(text, scale)?),
             Kind::VariableDecimal => {
                 let parsed = Decimal::parse(text)?;
                 Value::Struct(Struct::with_values(

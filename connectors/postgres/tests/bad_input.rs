@@ -5,8 +5,7 @@
 mod common;
 
 use kconnect_test_kit::TestWorker;
-use kconnect_test_kit::test_worker::WAIT;
-use reqwest::Method;
+use kconnect_test_kit::cdc::{failure_trace, validation_errors};
 use serde_json::{Value, json};
 
 use common::sql;
@@ -25,19 +24,6 @@ fn config(extra: &[(&str, &str)]) -> Value {
     config
 }
 
-/// The errors the validate endpoint reports for `key`.
-async fn errors_of(worker: &TestWorker, config: Value, key: &str) -> Vec<String> {
-    let path = "/connector-plugins/PostgresConnector/config/validate";
-    let (_, answer, _) = worker.rest.call(Method::PUT, path, Some(&config.to_string())).await;
-    answer["configs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["value"]["name"] == key)
-        .map(|c| serde_json::from_value(c["value"]["errors"].clone()).unwrap())
-        .unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn mistakes_are_named() {
     sql(&[
@@ -48,24 +34,32 @@ async fn mistakes_are_named() {
     let worker = TestWorker::start(false).await;
     let mut without_prefix = config(&[]);
     without_prefix.as_object_mut().unwrap().remove("topic.prefix");
-    assert!(!errors_of(&worker, without_prefix, "topic.prefix").await.is_empty());
-    let decoderbufs = errors_of(&worker, config(&[("plugin.name", "decoderbufs")]), "plugin.name").await;
+    assert!(
+        !validation_errors(&worker, "PostgresConnector", &without_prefix, "topic.prefix")
+            .await
+            .is_empty()
+    );
+    let decoderbufs = config(&[("plugin.name", "decoderbufs")]);
+    let decoderbufs = validation_errors(&worker, "PostgresConnector", &decoderbufs, "plugin.name").await;
     assert!(decoderbufs.iter().any(|e| e.contains("decoderbufs")), "{decoderbufs:?}");
 
-    worker
-        .create(
-            "nothing",
-            config(&[("table.include.list", "public.no_such_table_anywhere")]),
-        )
-        .await;
-    let task = worker.rest.wait_for_task_state("nothing", "FAILED", WAIT).await;
-    let trace = task["trace"].as_str().unwrap_or_default();
-    assert!(trace.contains("table.include.list"), "{task}\n{}", worker.process.log());
+    let trace = failure_trace(
+        &worker,
+        "nothing",
+        config(&[("table.include.list", "public.no_such_table_anywhere")]),
+    )
+    .await;
+    assert!(
+        trace.contains("table.include.list"),
+        "{trace}\n{}",
+        worker.process.log()
+    );
 
-    worker
-        .create("unprivileged", config(&[("database.user", "kconnect_no_replication")]))
-        .await;
-    let task = worker.rest.wait_for_task_state("unprivileged", "FAILED", WAIT).await;
-    let trace = task["trace"].as_str().unwrap_or_default();
-    assert!(trace.contains("REPLICATION"), "{task}\n{}", worker.process.log());
+    let trace = failure_trace(
+        &worker,
+        "unprivileged",
+        config(&[("database.user", "kconnect_no_replication")]),
+    )
+    .await;
+    assert!(trace.contains("REPLICATION"), "{trace}\n{}", worker.process.log());
 }

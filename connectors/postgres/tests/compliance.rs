@@ -6,8 +6,8 @@ mod common;
 
 use std::ops::Range;
 
-use kconnect_api::ConfigMap;
-use kconnect_test_kit::compliance::{DEFAULT_ARRIVAL, Expected, SourceCase, SourceSystem, Validation, check_source};
+use kconnect_test_kit::cdc::{compliance_case, compliance_row};
+use kconnect_test_kit::compliance::{Expected, SourceSystem, check_source};
 
 use common::{drop_slots, sql};
 
@@ -26,12 +26,7 @@ impl SourceSystem for CapturedTable {
     }
 
     fn expected(&self, number: usize) -> Expected {
-        let id = number + 1;
-        Expected {
-            key: Some(format!(r#"{{"id":{id}}}"#)),
-            value: format!(r#"{{"id":{id},"name":"row-{number}"}}"#),
-            headers: Vec::new(),
-        }
+        compliance_row(number)
     }
 }
 
@@ -43,7 +38,7 @@ async fn the_cdc_source_passes() {
         &format!("CREATE TABLE {TABLE} (id BIGINT PRIMARY KEY, name TEXT)"),
     ])
     .await;
-    let config: ConfigMap = [
+    let config = [
         ("connector.class", "io.debezium.connector.postgresql.PostgresConnector"),
         ("database.hostname", "127.0.0.1"),
         ("database.user", "postgres"),
@@ -53,26 +48,8 @@ async fn the_cdc_source_passes() {
         ("publication.name", SLOT),
         ("publication.autocreate.mode", "filtered"),
         ("table.include.list", "public.compliance_cdc"),
-        ("transforms", "unwrap"),
-        ("transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let case = SourceCase {
-        name: "postgres-cdc".into(),
-        config,
-        topic: format!("compliance.public.{TABLE}"),
-        partitions: 1,
-        validation: Validation {
-            required: "database.hostname",
-            typed: "database.port",
-            one_of: Some("snapshot.mode"),
-        },
-        batch: 40,
-        arrival: DEFAULT_ARRIVAL,
-        worker: String::new(),
-    };
+    ];
+    let case = compliance_case("postgres-cdc", &config, format!("compliance.public.{TABLE}"));
     check_source(case, &mut CapturedTable).await.assert_passed();
     drop_slots(&[SLOT], &[SLOT]).await;
 }

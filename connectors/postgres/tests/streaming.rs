@@ -8,6 +8,7 @@ mod common;
 
 use std::time::Duration;
 
+use kconnect_test_kit::cdc::{change_summary, expected_changes};
 use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records};
 use serde_json::Value;
 use sqlx::Connection;
@@ -48,34 +49,7 @@ fn connector() -> String {
 
 /// `(op, id, name)` of each record; a tombstone is `("tombstone", key id, "")`.
 fn summary(records: &[ConsumedRecord]) -> Vec<(String, i64, String)> {
-    records
-        .iter()
-        .map(|record| {
-            let key: Value = serde_json::from_str(record.key.as_deref().unwrap_or("null")).unwrap();
-            let id = key["payload"]["id"].as_i64().unwrap_or(-1);
-            if record.value.is_empty() {
-                return ("tombstone".to_string(), id, String::new());
-            }
-            let value: Value = serde_json::from_str(&record.value).unwrap();
-            let payload = &value["payload"];
-            let row = if payload["op"] == "d" {
-                &payload["before"]
-            } else {
-                &payload["after"]
-            };
-            (
-                payload["op"].as_str().unwrap().to_string(),
-                id,
-                row["name"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn expected(rows: &[(&str, i64, &str)]) -> Vec<(String, i64, String)> {
-    rows.iter()
-        .map(|(op, id, name)| (op.to_string(), *id, name.to_string()))
-        .collect()
+    change_summary(records, "name")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -95,7 +69,7 @@ async fn snapshot_then_changes_as_debezium_events_resuming_after_a_kill() {
     let snapshot = consume_records(&bootstrap, TOPIC, 3, WAIT).await;
     assert_eq!(
         summary(&snapshot),
-        expected(&[("r", 1, "ada"), ("r", 2, "alan"), ("r", 3, "grace")]),
+        expected_changes(&[("r", 1, "ada"), ("r", 2, "alan"), ("r", 3, "grace")]),
         "{}",
         worker.process.log()
     );
@@ -127,7 +101,7 @@ async fn snapshot_then_changes_as_debezium_events_resuming_after_a_kill() {
     let changes = consume_records(&bootstrap, TOPIC, 7, WAIT).await;
     assert_eq!(
         summary(&changes[3..]),
-        expected(&[
+        expected_changes(&[
             ("c", 4, "edsger"),
             ("u", 1, "ada lovelace"),
             ("d", 2, ""),
@@ -163,7 +137,7 @@ async fn snapshot_then_changes_as_debezium_events_resuming_after_a_kill() {
     let all = consume_records(&bootstrap, TOPIC, 100, Duration::from_secs(3)).await;
     assert_eq!(
         summary(&all[7..]),
-        expected(&[("c", 5, "barbara")]),
+        expected_changes(&[("c", 5, "barbara")]),
         "after the restart, only what was new: no snapshot again, nothing twice\n{}",
         worker.process.log()
     );
@@ -179,7 +153,7 @@ async fn snapshot_then_changes_as_debezium_events_resuming_after_a_kill() {
     let more = consume_records(&bootstrap, TOPIC, 12, WAIT).await;
     assert_eq!(
         summary(&more[8..]),
-        expected(&[
+        expected_changes(&[
             ("u", 3, "grace hopper"),
             ("d", 3, "grace hopper"),
             ("tombstone", 3, ""),

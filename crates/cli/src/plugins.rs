@@ -18,6 +18,8 @@ pub fn builtin_plugins() -> PluginTable {
     let table = table.merge(kconnect_jdbc::plugins());
     #[cfg(feature = "postgres")]
     let table = table.merge(kconnect_postgres::plugins());
+    #[cfg(feature = "mysql")]
+    let table = table.merge(kconnect_mysql::plugins());
     #[cfg(feature = "object-storage")]
     let table = table.merge(kconnect_object_storage::plugins());
     #[cfg(any(
@@ -70,6 +72,7 @@ pub fn worker_registry(table: PluginTable, _worker: &ConfigMap) -> anyhow::Resul
     feature = "file",
     feature = "jdbc",
     feature = "postgres",
+    feature = "mysql",
     feature = "object-storage",
     feature = "rabbitmq",
     feature = "activemq",
@@ -89,7 +92,7 @@ mod tests {
     #[test]
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
-        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 23);
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 25);
         assert_eq!(count(&table, PluginType::Converter), 12);
         assert_eq!(count(&table, PluginType::HeaderConverter), 8);
         assert_eq!(count(&table, PluginType::Transformation), 29);
@@ -105,6 +108,10 @@ mod tests {
             "io.debezium.connector.postgresql.PostgresConnector",
             "PostgresConnector",
             "Postgres",
+            "io.debezium.connector.mysql.MySqlConnector",
+            "MySqlConnector",
+            "io.debezium.connector.mariadb.MariaDbConnector",
+            "MariaDb",
             "io.confluent.connect.s3.S3SinkConnector",
             "S3Sink",
             "GcsSinkConnector",

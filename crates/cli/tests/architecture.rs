@@ -15,9 +15,10 @@ const WORKER_CRATES: [&str; 7] = [
     "tansu",
 ];
 /// The plugin crates that are not connector families.
-const OTHER_PLUGIN_CRATES: [&str; 6] = [
+const OTHER_PLUGIN_CRATES: [&str; 7] = [
     "api",
     "memo",
+    "cdc",
     "converters",
     "transforms",
     "config-providers",

@@ -3,6 +3,7 @@
 
 mod apache_jars;
 mod broker_process;
+pub mod cdc;
 pub mod child_worker;
 pub mod compliance;
 mod connect_data;

@@ -2,11 +2,9 @@
 //! exported one when the slot was just created), each row an `r` event marked as Debezium marks
 //! them. `snapshot.max.threads` readers share the tables, each on its own connection importing
 //! the same snapshot; tables are read in primary key chunks (`table.rs`), and the progress goes
-//! into the offsets (`progress.rs`), so a task killed in the middle resumes after the last
+//! into the offsets (`kconnect_cdc::snapshot`), so a task killed in the middle resumes after the last
 //! committed chunk instead of starting over.
 
-mod emitter;
-mod progress;
 mod table;
 
 use std::collections::VecDeque;
@@ -16,15 +14,16 @@ use kconnect_api::{ConnectError, Result};
 use sqlx::postgres::PgConnection;
 use tokio::task::JoinSet;
 
-pub use progress::{SnapshotProgress, TableState};
+pub use kconnect_cdc::snapshot::{SnapshotProgress, TableState};
 
 use crate::capture::Capture;
 use crate::client;
 use crate::config::PostgresCdcConfig;
-use crate::events::{Events, now_micros};
-use crate::filters::table_id;
+use crate::events::Events;
 use crate::offsets::SnapshotStart;
-use emitter::Emitter;
+use kconnect_cdc::filters::table_id;
+use kconnect_cdc::now_micros;
+use kconnect_cdc::snapshot::Emitter;
 
 fn failed(err: sqlx::Error) -> ConnectError {
     ConnectError::Retriable(format!("reading the snapshot: {err}"))
@@ -75,12 +74,12 @@ impl Capture {
             }
             SnapshotFrom::Now => (started_at(&mut first, None).await?, SnapshotProgress::default()),
         };
-        let tables: VecDeque<(String, String)> = client::captured_tables(&mut first, &self.config.tables)
+        let tables: VecDeque<(String, String)> = client::captured_tables(&mut first, &self.config.common.tables)
             .await?
             .into_iter()
             .filter(|(schema, table)| !resume.is_done(&table_id(schema, table)))
             .collect();
-        let readers = self.config.snapshot_max_threads.min(tables.len()).max(1);
+        let readers = self.config.common.snapshot_max_threads.min(tables.len()).max(1);
         tracing::info!(tables = tables.len(), readers, "snapshot started");
         let mut connections = vec![first];
         for _ in 1..readers {
@@ -92,7 +91,11 @@ impl Capture {
         let shared = Arc::new(Shared {
             config: self.config.clone(),
             start,
-            emitter: Emitter::new(start, resume.clone(), self.records.clone()),
+            emitter: Emitter::new(
+                Box::new(move |last, progress| crate::offsets::snapshot(start, last, progress)),
+                resume.clone(),
+                self.outbox.clone(),
+            ),
             resume,
             tables: Mutex::new(tables),
         });

@@ -8,13 +8,12 @@ use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord};
 use sqlx::postgres::PgConnection;
 
 use super::Shared;
-use super::emitter::Marker;
-use super::progress::TableState;
 use crate::chunks::{TableChunks, select_all, tuple};
 use crate::client;
 use crate::envelope::{SourceInfo, TableShape};
 use crate::events::{Change, Events, Op};
 use crate::pgoutput::Datum;
+use kconnect_cdc::snapshot::{KeyedRecord, TableRun};
 
 fn failed(err: sqlx::Error) -> ConnectError {
     ConnectError::Retriable(format!("reading the snapshot: {err}"))
@@ -33,79 +32,72 @@ pub(super) async fn read_table(
     let facts = client::column_facts(sql, relation.id).await?;
     let key = client::primary_key(sql, relation.id).await?;
     let shape = TableShape::new(config, &relation, &facts, events.source_schema());
-    let chunks = TableChunks::new(&relation, &key, config.snapshot_fetch_size);
-    let mut run = TableRun {
+    let chunks = TableChunks::new(&relation, &key, config.common.snapshot_fetch_size);
+    let records = Rows {
         shared,
         events,
         shape: &shape,
-        table: shape.data_collection.clone(),
         chunks: chunks.as_ref(),
-        held: None,
-        started: false,
     };
+    let mut run = TableRun::new(&shared.emitter, shape.data_collection.clone());
     match &chunks {
         Some(chunks) => {
             let mut after = shared
                 .resume
-                .resume_key(&run.table)
+                .resume_key(&shape.data_collection)
                 .filter(|key| chunks.fits(key))
                 .map(<[String]>::to_vec);
             if let Some(key) = &after {
-                tracing::info!(table = %run.table, ?key, "resuming the table's snapshot after the last committed row");
+                tracing::info!(table = %shape.data_collection, ?key, "resuming the table's snapshot after the last committed row");
             }
             // The next chunk is read while this one is converted and handed over.
             let mut tuples = chunks.read(sql, after.as_deref(), None).await?;
             while tuples.len() == chunks.size() {
                 after = tuples.last().map(|last| chunks.key_of(last));
-                let (next, handed) = futures::join!(chunks.read(sql, after.as_deref(), None), run.rows(&tuples));
+                let (next, handed) = futures::join!(chunks.read(sql, after.as_deref(), None), async {
+                    run.rows(records.keyed(&tuples)?).await
+                });
                 handed?;
                 tuples = next?;
             }
-            run.rows(&tuples).await?;
+            run.rows(records.keyed(&tuples)?).await?;
         }
         None => {
-            let chunk = config.snapshot_fetch_size;
+            let chunk = config.common.snapshot_fetch_size;
             let (select, _) = select_all(&relation);
             let mut rows = sqlx::query(&select).fetch(&mut *sql);
             let mut tuples = Vec::with_capacity(chunk);
             while let Some(row) = rows.try_next().await.map_err(failed)? {
                 tuples.push(tuple(&row)?);
                 if tuples.len() == chunk {
-                    run.rows(&tuples).await?;
+                    run.rows(records.keyed(&tuples)?).await?;
                     tuples.clear();
                 }
             }
-            run.rows(&tuples).await?;
+            run.rows(records.keyed(&tuples)?).await?;
         }
     }
     run.finish().await
 }
 
-/// The last row read, not handed over yet: whether it is the table's last is known only later.
-struct Held {
-    record: SourceRecord,
-    marker: Marker,
-    key: Option<Vec<String>>,
-}
-
-/// The rows of one table on their way to the emitter.
-struct TableRun<'a> {
+/// How one table's rows become records.
+struct Rows<'a> {
     shared: &'a Shared,
     events: &'a Events,
     shape: &'a TableShape,
-    table: String,
     chunks: Option<&'a TableChunks>,
-    held: Option<Held>,
-    started: bool,
 }
 
-impl TableRun<'_> {
-    /// The primary key of `tuple` as text; `None` for a table without one.
-    fn key_of(&self, tuple: &[Datum]) -> Option<Vec<String>> {
-        self.chunks.map(|chunks| chunks.key_of(tuple))
+impl Rows<'_> {
+    /// The record of each of `tuples` with its primary key as text (none without a key).
+    fn keyed(&self, tuples: &[Vec<Datum>]) -> Result<Vec<KeyedRecord>> {
+        tuples
+            .iter()
+            .map(|tuple| Ok((self.record(tuple)?, self.chunks.map(|chunks| chunks.key_of(tuple)))))
+            .collect()
     }
 
-    fn record(&mut self, tuple: &[Datum]) -> Result<(SourceRecord, Marker)> {
+    fn record(&self, tuple: &[Datum]) -> Result<SourceRecord> {
         let start = self.shared.start;
         let info = SourceInfo {
             ts_us: start.ts_usec,
@@ -122,59 +114,9 @@ impl TableRun<'_> {
             info,
             offset: OffsetMap::new(),
         };
-        let record = self
-            .events
+        self.events
             .records(change)?
             .pop()
-            .ok_or_else(|| ConnectError::Fatal("a snapshot row made no record".into()))?;
-        let marker = if self.started {
-            Marker::Plain
-        } else {
-            Marker::FirstInTable
-        };
-        self.started = true;
-        Ok((record, marker))
-    }
-
-    /// Hands over the rows before the last of `tuples` (and the one held from before), holding
-    /// the last back.
-    async fn rows(&mut self, tuples: &[Vec<Datum>]) -> Result<()> {
-        let Some((last, before_last)) = tuples.split_last() else {
-            return Ok(());
-        };
-        let reached = match before_last.last() {
-            Some(tuple) => self.key_of(tuple),
-            None => self.held.as_ref().and_then(|held| held.key.clone()),
-        };
-        let mut batch = Vec::with_capacity(tuples.len());
-        if let Some(held) = self.held.take() {
-            batch.push((held.record, held.marker));
-        }
-        for tuple in before_last {
-            batch.push(self.record(tuple)?);
-        }
-        let (record, marker) = self.record(last)?;
-        self.held = Some(Held {
-            record,
-            marker,
-            key: self.key_of(last),
-        });
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let reached = reached.map(TableState::At);
-        self.shared.emitter.emit(&self.table, batch, reached).await
-    }
-
-    /// Hands over the table's last row, marked so, and records the table as read.
-    async fn finish(mut self) -> Result<()> {
-        let Some(held) = self.held.take() else {
-            return Ok(());
-        };
-        let batch = vec![(held.record, Marker::LastInTable)];
-        self.shared
-            .emitter
-            .emit(&self.table, batch, Some(TableState::Done))
-            .await
+            .ok_or_else(|| ConnectError::Fatal("a snapshot row made no record".into()))
     }
 }

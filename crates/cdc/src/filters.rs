@@ -1,6 +1,6 @@
 //! Which tables and columns are captured, and which columns key a table's events: the connector's
 //! include and exclude lists (regular expressions matched against whole names) and
-//! `message.key.columns`.
+//! `message.key.columns`. A table lives in a namespace: PostgreSQL's schema, MySQL's database.
 
 use kconnect_api::config::ParsedConfig;
 use kconnect_api::{ConnectError, Result};
@@ -23,59 +23,68 @@ pub fn patterns(parsed: &ParsedConfig, name: &str) -> Result<Vec<Regex>> {
         .collect()
 }
 
-/// A table's name as Debezium names data collections: `schema.table`.
-pub fn table_id(schema: &str, table: &str) -> String {
-    format!("{schema}.{table}")
+/// A table's name as Debezium names data collections: `namespace.table`.
+pub fn table_id(namespace: &str, table: &str) -> String {
+    format!("{namespace}.{table}")
 }
 
 fn any(list: &[Regex], text: &str) -> bool {
     list.iter().any(|r| r.is_match(text))
 }
 
-/// Which tables are captured: `schema.*` and `table.*` include and exclude lists, matched against
-/// the whole schema name and the whole `schema.table`.
+/// Which tables are captured: the namespace (`schema.*` or `database.*`) and `table.*` include and
+/// exclude lists, matched against the whole namespace name and the whole `namespace.table`. The
+/// server's own system namespaces are never captured.
 #[derive(Debug, Clone, Default)]
 pub struct TableFilter {
-    schema_include: Vec<Regex>,
-    schema_exclude: Vec<Regex>,
+    namespace_include: Vec<Regex>,
+    namespace_exclude: Vec<Regex>,
     table_include: Vec<Regex>,
     table_exclude: Vec<Regex>,
+    system: &'static [&'static str],
 }
 
 impl TableFilter {
-    /// The filter of the schema and table include and exclude lists.
+    /// The filter of the namespace and table include and exclude lists, never capturing `system`.
     pub fn new(
-        schema_include: Vec<Regex>,
-        schema_exclude: Vec<Regex>,
+        namespace_include: Vec<Regex>,
+        namespace_exclude: Vec<Regex>,
         table_include: Vec<Regex>,
         table_exclude: Vec<Regex>,
+        system: &'static [&'static str],
     ) -> Self {
         Self {
-            schema_include,
-            schema_exclude,
+            namespace_include,
+            namespace_exclude,
             table_include,
             table_exclude,
+            system,
         }
     }
 
     /// Whether an include list names what to capture.
     pub fn has_includes(&self) -> bool {
-        !self.schema_include.is_empty() || !self.table_include.is_empty()
+        !self.namespace_include.is_empty() || !self.table_include.is_empty()
     }
 
-    /// Whether `schema.table` is captured.
-    pub fn captures(&self, schema: &str, table: &str) -> bool {
-        let full = table_id(schema, table);
-        (self.schema_include.is_empty() || any(&self.schema_include, schema))
-            && !any(&self.schema_exclude, schema)
+    /// Whether tables of `namespace` may be captured (the namespace lists alone).
+    pub fn captures_namespace(&self, namespace: &str) -> bool {
+        (self.namespace_include.is_empty() || any(&self.namespace_include, namespace))
+            && !any(&self.namespace_exclude, namespace)
+            && !self.system.contains(&namespace)
+    }
+
+    /// Whether `namespace.table` is captured.
+    pub fn captures(&self, namespace: &str, table: &str) -> bool {
+        let full = table_id(namespace, table);
+        self.captures_namespace(namespace)
             && (self.table_include.is_empty() || any(&self.table_include, &full))
             && !any(&self.table_exclude, &full)
-            && !matches!(schema, "pg_catalog" | "information_schema")
     }
 }
 
 /// Which columns events' rows carry: `column.include.list` / `column.exclude.list`, matched
-/// against the whole `schema.table.column`.
+/// against the whole `namespace.table.column`.
 #[derive(Debug, Clone, Default)]
 pub struct ColumnFilter {
     include: Vec<Regex>,
@@ -88,14 +97,14 @@ impl ColumnFilter {
         Self { include, exclude }
     }
 
-    /// Whether rows of `schema.table` carry `column`.
-    pub fn keeps(&self, schema: &str, table: &str, column: &str) -> bool {
-        let full = format!("{schema}.{table}.{column}");
+    /// Whether rows of `namespace.table` carry `column`.
+    pub fn keeps(&self, namespace: &str, table: &str, column: &str) -> bool {
+        let full = format!("{namespace}.{table}.{column}");
         (self.include.is_empty() || any(&self.include, &full)) && !any(&self.exclude, &full)
     }
 }
 
-/// `message.key.columns`: `<schema.table regex>:<column>,<column>;…`, the columns that key a
+/// `message.key.columns`: `<namespace.table regex>:<column>,<column>;…`, the columns that key a
 /// matching table's events instead of its primary key.
 #[derive(Debug, Clone, Default)]
 pub struct MessageKeys(Vec<(Regex, Vec<String>)>);
@@ -122,9 +131,9 @@ impl MessageKeys {
         Ok(Self(keys))
     }
 
-    /// The key columns of `schema.table`, when it matches an entry.
-    pub fn of(&self, schema: &str, table: &str) -> Option<&[String]> {
-        let full = table_id(schema, table);
+    /// The key columns of `namespace.table`, when it matches an entry.
+    pub fn of(&self, namespace: &str, table: &str) -> Option<&[String]> {
+        let full = table_id(namespace, table);
         self.0
             .iter()
             .find(|(pattern, _)| pattern.is_match(&full))
@@ -151,5 +160,15 @@ mod tests {
         assert_eq!(keys.of("public", "orders_old"), None);
         assert!(MessageKeys::parse("public.orders").is_err());
         assert!(MessageKeys::parse("public.orders:").is_err());
+    }
+
+    #[test]
+    fn system_namespaces_are_never_captured() {
+        let tables = TableFilter::new(vec![], vec![], vec![], vec![], &["mysql", "sys"]);
+        assert!(tables.captures("shop", "orders"));
+        assert!(!tables.captures("mysql", "user"));
+        let only_shop = TableFilter::new(vec![whole("shop").unwrap()], vec![], vec![], vec![], &[]);
+        assert!(only_shop.captures_namespace("shop"));
+        assert!(!only_shop.captures_namespace("shop2"));
     }
 }

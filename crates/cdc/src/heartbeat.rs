@@ -1,8 +1,7 @@
 //! Debezium's heartbeats (`heartbeat.interval.ms`): a record on `<topic.heartbeat.prefix>.<topic.prefix>`
 //! every interval, whose offset carries the server's latest position while nothing captured
-//! changes, so that the slot's confirmed position (and the WAL the server keeps) moves on an idle
-//! database too. `heartbeat.action.query` runs first, for databases whose captured tables are
-//! quiet while others are busy.
+//! changes, so that the committed position (a PostgreSQL slot's, a binary log's) moves on an idle
+//! database too.
 
 use std::sync::Arc;
 
@@ -32,7 +31,7 @@ impl Heartbeats {
                 .name("io.debezium.connector.common.Heartbeat")
                 .field("ts_ms", SchemaBuilder::new(SchemaType::Int64).build())
                 .build(),
-            partition: Arc::new(crate::offsets::partition(server)),
+            partition: Arc::new(crate::partition(server)),
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::offsets::strings;
+use crate::strings;
 
 /// Where one table stands.
 #[derive(Debug, Clone, PartialEq, Eq)]

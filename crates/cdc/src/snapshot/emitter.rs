@@ -4,11 +4,15 @@
 //! every reader is done), and the progress a record's offset carries only ever grows along the
 //! records: a task started again from any committed offset reads nothing it had committed.
 
-use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord, Value};
-use tokio::sync::{Mutex, mpsc};
+use kconnect_api::{OffsetMap, Result, SourceRecord, Value};
+use tokio::sync::Mutex;
 
 use super::progress::{SnapshotProgress, TableState};
-use crate::offsets::{self, SnapshotStart};
+use crate::pump::Outbox;
+
+/// A connector's offset of a snapshot row: `last` for the snapshot's final row (which carries no
+/// progress), else with the progress so far.
+pub type SnapshotOffsets = Box<dyn Fn(bool, Option<&SnapshotProgress>) -> OffsetMap + Send + Sync>;
 
 /// Where a row stands in its table, as Debezium's `source.snapshot` marks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,18 +36,18 @@ struct State {
 
 /// The snapshot's single way to the task.
 pub struct Emitter {
-    start: SnapshotStart,
-    records: mpsc::Sender<Result<SourceRecord>>,
+    offsets: SnapshotOffsets,
+    outbox: Outbox,
     state: Mutex<State>,
 }
 
 impl Emitter {
-    /// Hands records to `records`, resuming from `progress`.
-    pub fn new(start: SnapshotStart, progress: SnapshotProgress, records: mpsc::Sender<Result<SourceRecord>>) -> Self {
-        let offset = offsets::snapshot(start, false, Some(&progress));
+    /// Hands records to `outbox` with the offsets `offsets` gives, resuming from `progress`.
+    pub fn new(offsets: SnapshotOffsets, progress: SnapshotProgress, outbox: Outbox) -> Self {
+        let offset = offsets(false, Some(&progress));
         Self {
-            start,
-            records,
+            offsets,
+            outbox,
             state: Mutex::new(State {
                 progress,
                 offset,
@@ -70,7 +74,7 @@ impl Emitter {
                 && let Some(reached) = reached.clone()
             {
                 state.progress.update(table, reached);
-                state.offset = offsets::snapshot(self.start, false, Some(&state.progress));
+                state.offset = (self.offsets)(false, Some(&state.progress));
             }
             record.source_offset = state.offset.clone();
             let marker = if state.started {
@@ -87,7 +91,7 @@ impl Emitter {
                 record = with_snapshot_marker(record, marker);
             }
             if let Some(previous) = state.held.replace(record) {
-                self.send(previous).await?;
+                self.outbox.send(vec![previous]).await?;
             }
         }
         Ok(())
@@ -97,17 +101,10 @@ impl Emitter {
     pub async fn finish(&self) -> Result<()> {
         let last = self.state.lock().await.held.take();
         if let Some(mut last) = last {
-            last.source_offset = offsets::snapshot(self.start, true, None);
-            self.send(with_snapshot_marker(last, "last")).await?;
+            last.source_offset = (self.offsets)(true, None);
+            self.outbox.send(vec![with_snapshot_marker(last, "last")]).await?;
         }
         Ok(())
-    }
-
-    async fn send(&self, record: SourceRecord) -> Result<()> {
-        self.records
-            .send(Ok(record))
-            .await
-            .map_err(|_| ConnectError::Fatal("the task stopped".into()))
     }
 }
 

@@ -1,0 +1,456 @@
+//! Streaming: the binary log read as a replica from a position, each committed row change of a
+//! captured table turned into Debezium's events. A record's offset restarts at its transaction's
+//! first event and counts the events and rows already emitted, so a task started again from any
+//! committed offset emits nothing twice; the table shapes come from the catalog and are read again
+//! after a DDL statement.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use futures::StreamExt;
+use kconnect_api::{ConnectError, Result, SourceRecord};
+use kconnect_cdc::envelope::Op;
+use kconnect_cdc::heartbeat::Heartbeats;
+use kconnect_cdc::now_micros;
+use mysql_async::binlog::events::{Event, EventData, RowsEventData, TableMapEvent};
+use mysql_async::binlog::row::BinlogRow;
+use mysql_async::prelude::Queryable;
+use mysql_async::{BinlogStreamRequest, Conn, Value as Sql};
+
+use crate::capture::{Capture, Events};
+use crate::catalog;
+use crate::client::{self, Server};
+use crate::offsets::Restart;
+use crate::table::{BinlogSource, TableShape};
+use crate::types::Origin;
+
+/// MariaDB's GTID event, which starts each transaction.
+const MARIADB_GTID_EVENT: u8 = 162;
+/// How often the server sends a heartbeat when it has nothing to send, in nanoseconds.
+const SERVER_HEARTBEAT_NANOS: u64 = 10_000_000_000;
+/// How long a silent connection is trusted: three missed server heartbeats.
+const SILENCE: Duration = Duration::from_secs(35);
+
+fn failed(what: &'static str) -> impl Fn(mysql_async::Error) -> ConnectError {
+    move |err| ConnectError::Retriable(format!("{what}: {err}"))
+}
+
+/// MariaDB's GTID set: the last GTID of each replication domain.
+#[derive(Debug, Clone, Default)]
+struct MariaGtids(BTreeMap<u32, String>);
+
+impl MariaGtids {
+    fn parse(text: Option<&str>) -> Self {
+        let domains = text
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|gtid| {
+                let gtid = gtid.trim();
+                Some((gtid.split('-').next()?.parse().ok()?, gtid.to_string()))
+            })
+            .collect();
+        Self(domains)
+    }
+
+    fn text(&self) -> Option<String> {
+        (!self.0.is_empty()).then(|| self.0.values().cloned().collect::<Vec<_>>().join(","))
+    }
+}
+
+/// A MariaDB GTID event's `domain-server-sequence`.
+fn mariadb_gtid(event: &Event) -> Option<(u32, String)> {
+    let data = event.data();
+    let sequence = u64::from_le_bytes(data.get(..8)?.try_into().ok()?);
+    let domain = u32::from_le_bytes(data.get(8..12)?.try_into().ok()?);
+    Some((domain, format!("{domain}-{}-{sequence}", event.header().server_id())))
+}
+
+/// A MySQL GTID's `uuid:number`.
+fn mysql_gtid(sid: [u8; 16], number: u64) -> String {
+    let hex: String = sid.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}:{number}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// Where the reader stands in the binary log.
+struct Cursor {
+    /// The file being read.
+    file: String,
+    /// Where the open transaction started (its restart point), and its events read so far.
+    transaction: Restart,
+    /// Whether a transaction is open, and whether it began with an explicit `BEGIN`.
+    open: Option<bool>,
+    /// The open transaction's GTID.
+    gtid: Option<String>,
+    /// MariaDB's GTID set after the last commit.
+    gtids: MariaGtids,
+    /// Where the next transaction starts: after the last commit.
+    committed: Restart,
+    /// Events and rows of the first transaction already emitted by an earlier run.
+    skip: Option<(u64, u64)>,
+    /// When the last event was written (seconds since the epoch).
+    ts_sec: i64,
+    /// Whether the stream's format description arrived: the rotate event sent before it still
+    /// carries its checksum.
+    described: bool,
+}
+
+impl Cursor {
+    fn new(start: Restart) -> Self {
+        let skip = (start.events > 0 || start.rows > 0).then_some((start.events, start.rows));
+        Self {
+            file: start.file.clone(),
+            transaction: start.clone(),
+            open: None,
+            gtid: None,
+            gtids: MariaGtids::parse(start.gtids.as_deref()),
+            committed: Restart {
+                events: 0,
+                rows: 0,
+                ..start
+            },
+            skip,
+            ts_sec: 0,
+            described: false,
+        }
+    }
+
+    /// A transaction starts at `pos`.
+    fn begin(&mut self, pos: u64, explicit: bool) {
+        self.transaction = Restart {
+            file: self.file.clone(),
+            pos,
+            events: 0,
+            rows: 0,
+            gtids: self.gtids.text(),
+        };
+        self.open = Some(explicit);
+    }
+
+    /// The open transaction committed; the next starts at `next`.
+    fn commit(&mut self, next: u64) {
+        self.open = None;
+        self.gtid = None;
+        self.skip = None;
+        self.committed = Restart {
+            file: self.file.clone(),
+            pos: next,
+            events: 0,
+            rows: 0,
+            gtids: self.gtids.text(),
+        };
+    }
+
+    /// How many of the rows of the rows event being read an earlier run emitted.
+    fn rows_emitted(&self) -> u64 {
+        match self.skip {
+            Some((events, _)) if self.transaction.events < events => u64::MAX,
+            Some((events, rows)) if self.transaction.events == events => rows,
+            _ => 0,
+        }
+    }
+}
+
+impl Capture {
+    /// Reads the binary log from `start` until the task stops or the connection fails.
+    pub(crate) async fn stream(&self, mut sql: Conn, server: &Server, events: &Events, start: Restart) -> Result<()> {
+        let config = &self.config;
+        let mut conn = client::connect(&config.connection).await?;
+        if server.mariadb {
+            conn.query_drop("SET @mariadb_slave_capability = 4")
+                .await
+                .map_err(failed("asking for MariaDB's events"))?;
+        }
+        conn.query_drop(format!("SET @master_heartbeat_period = {SERVER_HEARTBEAT_NANOS}"))
+            .await
+            .map_err(failed("asking for heartbeats"))?;
+        let host = client::replica_host(&config.common.topic_prefix);
+        let request = BinlogStreamRequest::new(config.server_id)
+            .with_filename(start.file.as_bytes())
+            .with_pos(start.pos)
+            .with_hostname(host.as_bytes());
+        let mut stream = conn
+            .get_binlog_stream(request)
+            .await
+            .map_err(failed("opening the binary log"))?;
+        tracing::info!(file = %start.file, pos = start.pos, "streaming the binary log");
+        let mut cursor = Cursor::new(start);
+        let mut shapes: HashMap<(String, String), Option<TableShape>> = HashMap::new();
+        let heartbeats = Heartbeats::new(&config.common.heartbeat_topic_prefix, &config.common.topic_prefix);
+        let mut beat = config.common.heartbeat_interval.map(tokio::time::interval);
+        loop {
+            let next = tokio::select! {
+                next = tokio::time::timeout(SILENCE, stream.next()) => next,
+                _ = async { beat.as_mut().expect("heartbeats on").tick().await }, if beat.is_some() => {
+                    if cursor.open.is_none() {
+                        if let Some(query) = &config.common.heartbeat_action_query {
+                            sql.query_drop(query).await.map_err(failed("running heartbeat.action.query"))?;
+                        }
+                        let offset = cursor.committed.offset(server.server_id, cursor.ts_sec);
+                        self.outbox.send(vec![heartbeats.record(now_micros() / 1_000, offset)?]).await?;
+                    }
+                    continue;
+                }
+            };
+            let event = match next {
+                Err(_) => {
+                    return Err(ConnectError::Retriable(format!(
+                        "the server sent nothing for {SILENCE:?}"
+                    )));
+                }
+                Ok(None) => return Err(ConnectError::Retriable("the server ended the binary log stream".into())),
+                Ok(Some(event)) => event.map_err(failed("reading the binary log"))?,
+            };
+            let records = self
+                .event(
+                    &event,
+                    &stream,
+                    &mut cursor,
+                    &mut shapes,
+                    &mut sql,
+                    events,
+                    server.checksums,
+                )
+                .await?;
+            if !records.is_empty() {
+                self.outbox.send(records).await?;
+            }
+        }
+    }
+
+    /// The records of one event, moving the cursor past it.
+    #[allow(clippy::too_many_arguments, reason = "one event, and where it is read")]
+    async fn event(
+        &self,
+        event: &Event,
+        stream: &mysql_async::BinlogStream,
+        cursor: &mut Cursor,
+        shapes: &mut HashMap<(String, String), Option<TableShape>>,
+        sql: &mut Conn,
+        events: &Events,
+        checksums: bool,
+    ) -> Result<Vec<SourceRecord>> {
+        let header = event.header();
+        let end = u64::from(header.log_pos());
+        let start = end.saturating_sub(u64::from(header.event_size()));
+        if header.timestamp() > 0 {
+            cursor.ts_sec = i64::from(header.timestamp());
+        }
+        if header.event_type_raw() == MARIADB_GTID_EVENT {
+            if let Some((domain, gtid)) = mariadb_gtid(event) {
+                cursor.begin(start, false);
+                cursor.gtids.0.insert(domain, gtid.clone());
+                cursor.gtid = Some(gtid);
+            }
+            return Ok(Vec::new());
+        }
+        let data = event
+            .read_data()
+            .map_err(|err| ConnectError::Retriable(format!("reading an event: {err}")))?;
+        let mut records = Vec::new();
+        match data {
+            Some(EventData::FormatDescriptionEvent(_)) => cursor.described = true,
+            Some(EventData::RotateEvent(rotate)) => {
+                let name = rotate.name_raw();
+                let name = match name.len().checked_sub(4) {
+                    Some(end) if !cursor.described && checksums => &name[..end],
+                    _ => name,
+                };
+                cursor.file = String::from_utf8_lossy(name).into_owned();
+                if cursor.open.is_none() {
+                    cursor.committed.file = cursor.file.clone();
+                    cursor.committed.pos = rotate.position();
+                }
+            }
+            Some(EventData::GtidEvent(gtid)) => {
+                cursor.begin(start, false);
+                cursor.gtid = Some(mysql_gtid(gtid.sid(), gtid.gno()));
+            }
+            Some(EventData::QueryEvent(query)) => {
+                let text = query.query();
+                let statement = text.trim().to_ascii_uppercase();
+                if statement == "BEGIN" {
+                    if cursor.open.is_none() {
+                        cursor.begin(start, true);
+                    } else {
+                        cursor.open = Some(true);
+                    }
+                } else if statement == "COMMIT" {
+                    cursor.commit(end);
+                } else {
+                    // A DDL statement (or one of a non-transactional engine): table shapes are
+                    // read again; outside a BEGIN it is its own transaction.
+                    if !statement.starts_with("SAVEPOINT") && !statement.starts_with("ROLLBACK") {
+                        shapes.clear();
+                    }
+                    if cursor.open != Some(true) {
+                        cursor.commit(end);
+                    }
+                }
+            }
+            Some(EventData::XidEvent(_)) => cursor.commit(end),
+            Some(EventData::RowsEvent(rows)) if cursor.open.is_some() => {
+                let table = stream
+                    .get_tme(rows.table_id())
+                    .ok_or_else(|| ConnectError::Retriable(format!("no table map for table id {}", rows.table_id())))?;
+                let name = (table.database_name().into_owned(), table.table_name().into_owned());
+                if !shapes.contains_key(&name) {
+                    let shape = self.shape(sql, &name, events).await?;
+                    shapes.insert(name.clone(), shape);
+                }
+                if let Some(shape) = shapes.get(&name).and_then(Option::as_ref) {
+                    records = self.rows(&rows, table, shape, start, server_id(event), cursor, events)?;
+                }
+            }
+            _ => {}
+        }
+        if cursor.open.is_some() {
+            cursor.transaction.events += 1;
+        }
+        Ok(records)
+    }
+
+    /// The shape of a captured table, from the catalog; `None` for a table not captured.
+    async fn shape(
+        &self,
+        sql: &mut Conn,
+        (database, table): &(String, String),
+        events: &Events,
+    ) -> Result<Option<TableShape>> {
+        if !self.config.common.tables.captures(database, table) {
+            return Ok(None);
+        }
+        let defs = catalog::tables(sql, &self.config.common.tables, Some((database, table))).await?;
+        Ok(defs
+            .first()
+            .map(|def| TableShape::new(&self.config, def, events.source_schema())))
+    }
+
+    /// The records of one rows event of a captured table.
+    #[allow(clippy::too_many_arguments, reason = "one rows event, its parts named")]
+    fn rows(
+        &self,
+        rows: &RowsEventData<'_>,
+        table: &TableMapEvent<'_>,
+        shape: &TableShape,
+        pos: u64,
+        server_id: u32,
+        cursor: &Cursor,
+        events: &Events,
+    ) -> Result<Vec<SourceRecord>> {
+        if table.columns_count() as usize != shape.width() {
+            return Err(ConnectError::Fatal(format!(
+                "{}.{} has {} columns in the binary log but {} in the catalog: its shape changed again after this event",
+                shape.database,
+                shape.table,
+                table.columns_count(),
+                shape.width()
+            )));
+        }
+        let op = match rows {
+            RowsEventData::WriteRowsEvent(_) | RowsEventData::WriteRowsEventV1(_) => Op::Create,
+            RowsEventData::UpdateRowsEvent(_) | RowsEventData::UpdateRowsEventV1(_) => Op::Update,
+            RowsEventData::DeleteRowsEvent(_) | RowsEventData::DeleteRowsEventV1(_) => Op::Delete,
+            RowsEventData::PartialUpdateRowsEvent(_) => {
+                return Err(ConnectError::Fatal(
+                    "partial JSON updates (binlog_row_value_options=PARTIAL_JSON) are not supported".into(),
+                ));
+            }
+        };
+        let emitted = cursor.rows_emitted();
+        let mut records = Vec::new();
+        for (index, images) in rows.rows(table).enumerate() {
+            let index = index as u64;
+            let (before, after) =
+                images.map_err(|err| ConnectError::Retriable(format!("reading a row event: {err}")))?;
+            if index < emitted {
+                continue;
+            }
+            let (before, after) = (image(before)?, image(after)?);
+            let at = BinlogSource {
+                ts_us: cursor.ts_sec * 1_000_000,
+                snapshot: "false",
+                server_id,
+                gtid: cursor.gtid.clone(),
+                file: cursor.file.clone(),
+                pos,
+                row: index as usize,
+            };
+            let restart = Restart {
+                events: cursor.transaction.events,
+                rows: index + 1,
+                ..cursor.transaction.clone()
+            };
+            let offset = restart.offset(server_id, cursor.ts_sec);
+            records.extend(events.records(
+                shape,
+                op,
+                before.as_deref(),
+                after.as_deref(),
+                Origin::Binlog,
+                &at,
+                offset,
+            )?);
+        }
+        Ok(records)
+    }
+}
+
+fn server_id(event: &Event) -> u32 {
+    event.header().server_id()
+}
+
+/// A row image's values.
+fn image(row: Option<BinlogRow>) -> Result<Option<Vec<Sql>>> {
+    row.map(|row| {
+        row.unwrap()
+            .into_iter()
+            .map(|value| {
+                Sql::try_from(value).map_err(|err| ConnectError::data(format!("reading a row's value: {err}")))
+            })
+            .collect()
+    })
+    .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gtid_sets_and_skips_follow_the_transactions() {
+        let gtids = MariaGtids::parse(Some("0-1-5, 1-2-9"));
+        assert_eq!(gtids.text().as_deref(), Some("0-1-5,1-2-9"));
+        assert_eq!(MariaGtids::parse(Some("")).text(), None);
+        assert_eq!(
+            mysql_gtid(
+                [
+                    0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x62
+                ],
+                23
+            ),
+            "3e11fa47-71ca-11e1-9e33-c80aa9429562:23"
+        );
+        let mut cursor = Cursor::new(Restart {
+            file: "mysql-bin.000001".into(),
+            pos: 400,
+            events: 2,
+            rows: 3,
+            gtids: Some("0-1-5".into()),
+        });
+        cursor.begin(400, false);
+        cursor.transaction.events = 1;
+        assert_eq!(cursor.rows_emitted(), u64::MAX);
+        cursor.transaction.events = 2;
+        assert_eq!(cursor.rows_emitted(), 3);
+        cursor.commit(900);
+        assert_eq!(cursor.rows_emitted(), 0);
+        assert_eq!(cursor.committed.pos, 900);
+    }
+}

@@ -1,0 +1,29 @@
+//! What the MySQL CDC tests share: statements on the machine's MariaDB (binary log on, ROW
+//! format, set by `.ci/services`), and a connector's properties.
+
+#![allow(dead_code, reason = "each test binary uses a part of it")]
+
+use std::process::Command;
+
+/// Runs `statements` on the machine's MariaDB, in database `test`.
+pub fn mariadb(statements: &str) {
+    let output = Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "test", "-e", statements])
+        .output()
+        .expect("the mariadb client");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// The properties of connector `name` (also its topic prefix, and `server_id` its replica id)
+/// capturing `tables`, writing JSON without schemas, with `extra` lines.
+pub fn schemaless_connector(name: &str, server_id: u32, tables: &str, extra: &str) -> String {
+    format!(
+        "name={name}\nconnector.class=io.debezium.connector.mariadb.MariaDbConnector\n\
+         database.hostname=127.0.0.1\ndatabase.port=3306\ndatabase.user=root\ndatabase.password=\n\
+         database.server.id={server_id}\ntopic.prefix={name}\ntable.include.list={tables}\n\
+         key.converter=org.apache.kafka.connect.json.JsonConverter\nkey.converter.schemas.enable=false\n\
+         value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n\
+         topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n\
+         offset.flush.interval.ms=500\n{extra}"
+    )
+}

@@ -1,0 +1,160 @@
+//! What a CDC task shares: its capture runs in the background and hands records over through a
+//! bounded channel; each poll takes what is there, up to `max.batch.size`. A capture that fails on
+//! something passing (a server restart, a dropped connection) starts again after a back-off,
+//! resuming after the last record polled.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord, SourceTaskContext};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// The shortest and longest wait before a failed capture starts again.
+const RETRY_BACKOFF: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(30));
+
+/// Where a capture sends its records, in order; an error ends the capture.
+#[derive(Clone)]
+pub struct Outbox(mpsc::Sender<Result<SourceRecord>>);
+
+impl Outbox {
+    /// Hands `batch` to the task, in order; an error once the task stopped.
+    pub async fn send(&self, batch: Vec<SourceRecord>) -> Result<()> {
+        for record in batch {
+            if self.0.send(Ok(record)).await.is_err() {
+                return Err(ConnectError::Fatal("the task stopped".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the task the capture failed.
+    async fn fail(&self, error: ConnectError) {
+        let _ = self.0.send(Err(error)).await;
+    }
+}
+
+/// A task's running capture, what it handed over, and where the task's committed offset stands.
+#[derive(Default)]
+pub struct Pump {
+    context: Option<Arc<dyn SourceTaskContext>>,
+    partition: OffsetMap,
+    records: Option<mpsc::Receiver<Result<SourceRecord>>>,
+    capture: Option<JoinHandle<()>>,
+    /// The offset of the last record polled: where a capture started again resumes.
+    last_polled: Option<OffsetMap>,
+    /// When the next capture may start, and the wait after it, after a failure.
+    retry: Option<(Instant, Duration)>,
+}
+
+impl Pump {
+    /// Reads the committed offsets of server `server` (`{"server": <topic.prefix>}`) through
+    /// `context`.
+    pub fn attach(&mut self, context: Arc<dyn SourceTaskContext>, server: &str) {
+        self.partition = crate::partition(server);
+        self.context = Some(context);
+    }
+
+    /// The offset the task last committed, if any.
+    pub fn committed(&self) -> Option<OffsetMap> {
+        self.context.as_ref()?.offset_storage_reader().offset(&self.partition)
+    }
+
+    /// Where a capture starts: after the last record polled, else after the committed offset.
+    pub fn resume_point(&self) -> Option<OffsetMap> {
+        let resume = self.last_polled.clone().or_else(|| self.committed());
+        if let Some(offset) = &resume {
+            tracing::info!(?offset, "resuming after this offset");
+        }
+        resume
+    }
+
+    /// Starts `capture` with an outbox of `queue` records; its error goes to the task.
+    pub fn start<F, C>(&mut self, queue: usize, capture: C)
+    where
+        C: FnOnce(Outbox) -> F,
+        F: Future<Output = Result<()>> + Send + 'static,
+    {
+        let (sender, receiver) = mpsc::channel(queue.max(1));
+        let outbox = Outbox(sender);
+        let run = capture(outbox.clone());
+        self.capture = Some(tokio::spawn(async move {
+            if let Err(error) = run.await {
+                outbox.fail(error).await;
+            }
+        }));
+        self.records = Some(receiver);
+    }
+
+    /// Whether a capture has to start again (it failed or ended), once the back-off after the
+    /// failure is waited out.
+    pub async fn due_for_restart(&self) -> bool {
+        if self.records.is_some() {
+            return false;
+        }
+        if let Some((at, _)) = self.retry {
+            tokio::time::sleep_until(at).await;
+        }
+        true
+    }
+
+    /// Ends the capture after `error` and schedules the next, or fails the task on a fatal one.
+    fn failed(&mut self, error: ConnectError) -> Result<Vec<SourceRecord>> {
+        if !error.is_retriable() {
+            return Err(error);
+        }
+        if let Some(capture) = self.capture.take() {
+            capture.abort();
+        }
+        self.records = None;
+        let wait = self
+            .retry
+            .map_or(RETRY_BACKOFF.0, |(_, wait)| (wait * 2).min(RETRY_BACKOFF.1));
+        tracing::warn!(%error, ?wait, "the capture failed; starting it again");
+        self.retry = Some((Instant::now() + wait, wait));
+        Ok(Vec::new())
+    }
+
+    /// Up to `max_batch` records, waiting at most `wait` for the first; nothing when no capture
+    /// runs.
+    pub async fn poll(&mut self, wait: Duration, max_batch: usize) -> Result<Vec<SourceRecord>> {
+        let Some(records) = self.records.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let first = match tokio::time::timeout(wait, records.recv()).await {
+            Err(_) => return Ok(Vec::new()),
+            Ok(None) => return self.failed(ConnectError::Retriable("the capture ended".into())),
+            Ok(Some(Err(error))) => return self.failed(error),
+            Ok(Some(Ok(record))) => record,
+        };
+        let mut batch = vec![first];
+        let mut failed = None;
+        while batch.len() < max_batch {
+            match records.try_recv() {
+                Ok(Ok(record)) => batch.push(record),
+                Ok(Err(error)) => {
+                    failed = Some(error);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        self.retry = None;
+        self.last_polled = batch.last().map(|record| record.source_offset.clone());
+        if let Some(error) = failed {
+            self.failed(error)?;
+        }
+        Ok(batch)
+    }
+
+    /// Stops the capture and waits for it to end.
+    pub async fn stop(&mut self) {
+        self.records = None;
+        if let Some(capture) = self.capture.take() {
+            capture.abort();
+            let _ = capture.await;
+        }
+    }
+}
