@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
-"""PostgreSQL change data capture: kconnect beside Debezium 3.0.7 on Apache Kafka Connect 3.9.
+"""Change data capture: kconnect beside Debezium 3.0.7 on Apache Kafka Connect 3.9.
 
 Both run the same Debezium connector file (JsonConverter without schemas: with them a million
 events of this table would hold about 3 GB per run in the in-memory broker) on one
-`kconnect broker --storage memory` and this machine's PostgreSQL, each with its own slot and
-publication, one after the other:
+`kconnect broker --storage memory` and this machine's PostgreSQL (BENCH_CDC_DATABASE=postgres,
+each with its own slot and publication) or MariaDB (=mariadb, each a replica of its own), one
+after the other:
 
 1. snapshot: a table of BENCH_CDC_ROWS rows (10 mixed columns) read by `snapshot.mode=initial`;
 2. streaming: the worker is stopped, BENCH_CDC_ROWS single-row updates are made (ten transactions),
-   and the worker started again reads them from the slot;
-3. latency: with the worker running, pgbench makes single-row updates, one transaction each, at
-   BENCH_CDC_RATE a second for BENCH_CDC_SECONDS seconds; each event's time from its commit
-   (`source.ts_ms`) to being read from Kafka.
+   and the worker started again reads them from the slot or the binary log;
+3. latency (PostgreSQL): with the worker running, pgbench makes single-row updates, one
+   transaction each, at BENCH_CDC_RATE a second for BENCH_CDC_SECONDS seconds; each event's time
+   from its commit (`source.ts_ms`) to being read from Kafka.
 
 Rates are records ÷ (Kafka timestamp of the last record − of the first), read by
 `crates/cli/examples/topic_watch.rs`; CPU s per million records is the worker's user+system CPU
@@ -25,38 +26,13 @@ import sys
 from pathlib import Path
 
 from bench import APACHE, KCONNECT, TARGET, cpu_seconds, head_commit, free_port, peak_rss_mb, publish, wait_port
+from cdc_databases import DATABASES, TABLE
 
 ROWS = int(os.environ.get("BENCH_CDC_ROWS", "1000000"))
 RATE = int(os.environ.get("BENCH_CDC_RATE", "5000"))
 SECONDS = int(os.environ.get("BENCH_CDC_SECONDS", "20"))
-TABLE = "bench_cdc"
 WATCH = TARGET / "release" / "examples" / "topic_watch"
-PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-v", "ON_ERROR_STOP=1", "-tAq"]
-
-
-def psql(sql):
-    return subprocess.run([*PSQL, "-c", sql], capture_output=True, text=True, check=True).stdout.strip()
-
-
-def fill_table():
-    psql(f"DROP TABLE IF EXISTS {TABLE}")
-    psql(
-        f"CREATE TABLE {TABLE} (id BIGINT PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(100), "
-        "amount NUMERIC(12,2), qty INT NOT NULL, price DOUBLE PRECISION, active BOOLEAN, "
-        "created TIMESTAMP, updated TIMESTAMPTZ, note TEXT)"
-    )
-    psql(
-        f"INSERT INTO {TABLE} SELECT i, 'customer-' || i, 'c' || i || '@example.com', i * 0.25, i % 100, "
-        "i * 1.5, i % 2 = 0, TIMESTAMP '2024-01-01' + i * INTERVAL '1 second', "
-        f"TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL '1 minute', 'note ' || i "
-        f"FROM generate_series(1, {ROWS}) AS i"
-    )
-    psql(f"VACUUM ANALYZE {TABLE}")
-
-
-def drop_slot(name):
-    psql(f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{name}'")
-    psql(f"DROP PUBLICATION IF EXISTS {name}")
+DATABASE = DATABASES[os.environ.get("BENCH_CDC_DATABASE", "postgres")]
 
 
 def files(workdir, runtime, bootstrap, rest_port):
@@ -72,11 +48,7 @@ def files(workdir, runtime, bootstrap, rest_port):
     )
     connector = workdir / f"{runtime}.properties"
     connector.write_text(
-        f"name={runtime}\nconnector.class=io.debezium.connector.postgresql.PostgresConnector\n"
-        "database.hostname=127.0.0.1\ndatabase.port=5432\ndatabase.user=postgres\ndatabase.password=\n"
-        f"database.dbname=test\ntopic.prefix={runtime}\nplugin.name=pgoutput\n"
-        f"slot.name=bench_{runtime}\npublication.name=bench_{runtime}\npublication.autocreate.mode=filtered\n"
-        f"table.include.list=public.{TABLE}\n"
+        f"name={runtime}\ntopic.prefix={runtime}\n{DATABASE.connector(runtime, workdir)}"
         "topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n"
     )
     return [str(worker), str(connector)]
@@ -121,32 +93,25 @@ def phase(watcher, worker, expected):
 
 def run(workdir, runtime, binary, bootstrap):
     print(f"running {runtime} ...", file=sys.stderr, flush=True)
-    drop_slot(f"bench_{runtime}")
-    topic = f"{runtime}.public.{TABLE}"
+    DATABASE.reset(runtime)
+    topic = f"{runtime}.{DATABASE.namespace}.{TABLE}"
     command = [str(binary), "standalone", *files(workdir, runtime, bootstrap, free_port())]
     watcher = watch(bootstrap, topic, 0, ROWS)
     worker = Worker(workdir, runtime, command)
     snapshot = phase(watcher, worker, ROWS)
     worker.stop()
-    for start in range(0, ROWS, max(ROWS // 10, 1)):
-        psql(f"UPDATE {TABLE} SET qty = qty + 1, updated = now() WHERE id > {start} AND id <= {start + ROWS // 10}")
+    DATABASE.update_all(ROWS)
     watcher = watch(bootstrap, topic, ROWS, ROWS)
     worker = Worker(workdir, runtime, command)
     streaming = phase(watcher, worker, ROWS)
-    script = workdir / "update.sql"
-    script.write_text(f"\\set id random(1, {ROWS})\nUPDATE {TABLE} SET qty = qty + 1 WHERE id = :id;\n")
-    watcher = watch(bootstrap, topic, 2 * ROWS, RATE * SECONDS, latency=True)
-    bench = subprocess.run(
-        ["pgbench", "-n", "-h", "127.0.0.1", "-U", "postgres", "-c", "4", "-j", "2", "-R", str(RATE),
-         "-T", str(SECONDS), "-f", str(script), "test"],
-        capture_output=True, text=True, check=True,
-    )
-    latency = watched(watcher)
-    latency["changes_per_s"] = next(
-        float(line.split("=")[1].split()[0]) for line in bench.stdout.splitlines() if line.startswith("tps")
-    )
+    latency = None
+    if DATABASE.steady_load:
+        watcher = watch(bootstrap, topic, 2 * ROWS, RATE * SECONDS, latency=True)
+        made = DATABASE.steady_load(workdir, ROWS, RATE, SECONDS)
+        latency = watched(watcher)
+        latency["changes_per_s"] = made
     worker.stop()
-    drop_slot(f"bench_{runtime}")
+    DATABASE.reset(runtime)
     return {"snapshot": snapshot, "streaming": streaming, "latency": latency}
 
 
@@ -155,7 +120,7 @@ def main():
     subprocess.run(["rm", "-rf", str(workdir)], check=True)
     workdir.mkdir(parents=True)
     print(f"filling {TABLE} with {ROWS:,} rows ...", file=sys.stderr, flush=True)
-    fill_table()
+    DATABASE.fill(ROWS)
     broker_port = free_port()
     bootstrap = f"127.0.0.1:{broker_port}"
     broker = subprocess.Popen(
@@ -179,10 +144,10 @@ def report(results):
     names = [r for r in ("debezium", "kconnect") if r in results]
     header = " | ".join({"debezium": "Debezium 3.0.7 on Apache 3.9", "kconnect": "kconnect"}[r] for r in names)
     lines = [
-        f"# PostgreSQL CDC: kconnect vs Debezium — {datetime.date.today()}",
+        f"# {DATABASE.name} CDC: kconnect vs Debezium — {datetime.date.today()}",
         "",
         f"Commit `{commit}`; {ROWS:,} rows of 10 columns; JsonConverter without schemas; one standalone worker per run,",
-        "`kconnect broker --storage memory`, this machine's PostgreSQL, 2 cores.",
+        f"`kconnect broker --storage memory`, this machine's {DATABASE.name}, 2 cores.",
         "",
         f"| metric | {header} |" + (" kconnect / Debezium |" if len(names) == 2 else ""),
         "|---|" + "---:|" * (len(names) + (1 if len(names) == 2 else 0)),
@@ -200,12 +165,14 @@ def report(results):
         ("changes/s pgbench made", "latency", "changes_per_s", "{:,.0f}"),
     ]
     for label, group, metric, fmt in rows:
+        if any(results[r][group] is None for r in names):
+            continue
         values = [results[r][group][metric] for r in names]
         line = f"| {label} | " + " | ".join(fmt.format(v) for v in values) + " |"
         if len(values) == 2:
             line += f" {values[1] / values[0]:.2f} |" if values[0] else " — |"
         lines.append(line)
-    publish("\n".join(lines) + "\n", f"{datetime.date.today()}-cdc")
+    publish("\n".join(lines) + "\n", f"{datetime.date.today()}-cdc{DATABASE.results_suffix}")
 
 
 if __name__ == "__main__":

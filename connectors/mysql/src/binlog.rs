@@ -388,15 +388,7 @@ impl Capture {
                 ..cursor.transaction.clone()
             };
             let offset = restart.offset(server_id, cursor.ts_sec);
-            records.extend(events.records(
-                shape,
-                op,
-                before.as_deref(),
-                after.as_deref(),
-                Origin::Binlog,
-                &at,
-                offset,
-            )?);
+            records.extend(events.records(shape, op, before, after, Origin::Binlog, &at, offset)?);
         }
         Ok(records)
     }

@@ -131,7 +131,7 @@ async fn read_table(
     shape: &TableShape,
     def: &TableDef,
     at: &BinlogSource,
-    mut after: Option<Vec<String>>,
+    after: Option<Vec<String>>,
     fetch: usize,
 ) -> Result<()> {
     let mut run = TableRun::new(emitter, def.id());
@@ -140,31 +140,41 @@ async fn read_table(
         .iter()
         .filter_map(|key| def.columns.iter().position(|c| &c.name == key))
         .collect();
-    loop {
-        let query = chunk_query(def, after.as_deref(), fetch);
-        let rows: Vec<Row> = reader.exec(query, ()).await.map_err(failed("reading a table's rows"))?;
-        let full = !key_positions.is_empty() && rows.len() == fetch;
-        let mut keyed: Vec<KeyedRecord> = Vec::with_capacity(rows.len());
-        for row in rows {
-            let image: Vec<Sql> = row.unwrap();
-            let key = (!key_positions.is_empty()).then(|| {
-                key_positions
-                    .iter()
-                    .map(|i| image[*i].as_sql(false))
-                    .collect::<Vec<_>>()
-            });
-            keyed.push((read_record(events, shape, &image, at)?, key));
-        }
-        after = keyed.last().and_then(|(_, key)| key.clone());
-        run.rows(keyed).await?;
-        if !full {
-            break;
-        }
+    let keyed = |rows: Vec<Row>| -> Result<Vec<KeyedRecord>> {
+        rows.into_iter()
+            .map(|row| {
+                let image: Vec<Sql> = row.unwrap();
+                let key = (!key_positions.is_empty()).then(|| {
+                    key_positions
+                        .iter()
+                        .map(|i| image[*i].as_sql(false))
+                        .collect::<Vec<_>>()
+                });
+                Ok((read_record(events, shape, image, at)?, key))
+            })
+            .collect()
+    };
+    let mut rows = read_chunk(reader, def, after, fetch).await?;
+    // A table with a key is read in chunks, the next read while this one is converted and handed
+    // over; one without is read in one pass.
+    while !key_positions.is_empty() && rows.len() == fetch {
+        let records = keyed(rows)?;
+        let after = records.last().and_then(|(_, key)| key.clone());
+        let (next, handed) = futures::join!(read_chunk(reader, def, after, fetch), run.rows(records));
+        handed?;
+        rows = next?;
     }
+    run.rows(keyed(rows)?).await?;
     run.finish().await
 }
 
-fn read_record(events: &Events, shape: &TableShape, image: &[Sql], at: &BinlogSource) -> Result<SourceRecord> {
+/// One chunk of `def`'s rows after `after`.
+async fn read_chunk(reader: &mut Conn, def: &TableDef, after: Option<Vec<String>>, fetch: usize) -> Result<Vec<Row>> {
+    let query = chunk_query(def, after.as_deref(), fetch);
+    reader.exec(query, ()).await.map_err(failed("reading a table's rows"))
+}
+
+fn read_record(events: &Events, shape: &TableShape, image: Vec<Sql>, at: &BinlogSource) -> Result<SourceRecord> {
     events
         .records(shape, Op::Read, None, Some(image), Origin::Query, at, OffsetMap::new())?
         .pop()

@@ -4,10 +4,13 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use kconnect_api::{Result, SourceRecord, SourceTask, SourceTaskContext};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use kconnect_api::{OffsetMap, Result, SourceTaskContext};
+use kconnect_cdc::config::CommonConfig;
 use kconnect_cdc::connector::CdcConnector;
-use kconnect_cdc::pump::Pump;
+use kconnect_cdc::pump::Outbox;
+use kconnect_cdc::task::{Capturing, CdcTask};
 
 use crate::capture::Capture;
 use crate::config::{Flavor, MySqlCdcConfig};
@@ -18,64 +21,33 @@ pub type MySqlCdcConnector = CdcConnector<MySqlCdcConfig>;
 
 /// The connector written for `flavor`'s servers.
 pub fn connector(flavor: Flavor) -> MySqlCdcConnector {
-    CdcConnector::new(move || {
-        Box::new(MySqlCdcTask {
-            flavor,
-            ..MySqlCdcTask::default()
-        })
-    })
+    CdcConnector::new(move || Box::new(CdcTask::new(MySqlCapturing { flavor })))
 }
 
-/// The task: polls what its capture produced; a capture that failed on something passing starts
-/// again after a back-off, from the last record polled.
-#[derive(Default)]
-pub struct MySqlCdcTask {
+/// What a MySQL or MariaDB task runs: the capture of `flavor`'s server.
+pub struct MySqlCapturing {
     flavor: Flavor,
-    config: Option<MySqlCdcConfig>,
-    pump: Pump,
 }
 
-impl MySqlCdcTask {
-    /// Starts a capture from where the task left off.
-    fn start_capture(&mut self, config: &MySqlCdcConfig) {
-        let position = Position::of(self.pump.resume_point().as_ref());
-        let config = config.clone();
-        self.pump.start(config.common.max_queue_size, move |outbox| {
-            Capture {
-                config,
-                position,
-                outbox,
-            }
-            .capture()
-        });
-    }
-}
+impl Capturing for MySqlCapturing {
+    type Config = MySqlCdcConfig;
+    type Capture = BoxFuture<'static, Result<()>>;
 
-#[async_trait]
-impl SourceTask for MySqlCdcTask {
-    async fn start(&mut self, context: Arc<dyn SourceTaskContext>) -> Result<()> {
-        let config = MySqlCdcConfig::parse_for(self.flavor, context.configs())?;
-        self.pump.attach(context, &config.common.topic_prefix);
-        self.start_capture(&config);
-        self.config = Some(config);
-        Ok(())
+    fn configure(&mut self, context: &Arc<dyn SourceTaskContext>) -> Result<MySqlCdcConfig> {
+        MySqlCdcConfig::parse_for(self.flavor, context.configs())
     }
 
-    /// Up to `max.batch.size` records, waiting at most `poll.interval.ms` for the first.
-    async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
-        let Some(config) = self.config.clone() else {
-            return Ok(Vec::new());
-        };
-        if self.pump.due_for_restart().await {
-            self.start_capture(&config);
+    fn common(config: &MySqlCdcConfig) -> &CommonConfig {
+        &config.common
+    }
+
+    fn capture(&self, config: MySqlCdcConfig, resume: Option<OffsetMap>, outbox: Outbox) -> Self::Capture {
+        Capture {
+            config,
+            position: Position::of(resume.as_ref()),
+            outbox,
         }
-        self.pump
-            .poll(config.common.poll_interval, config.common.max_batch_size)
-            .await
-    }
-
-    async fn stop(&mut self) -> Result<()> {
-        self.pump.stop().await;
-        Ok(())
+        .capture()
+        .boxed()
     }
 }

@@ -113,21 +113,35 @@ impl TableShape {
         &self.schemas
     }
 
-    fn values(&self, indexes: &[usize], image: &[Sql], origin: Origin) -> Result<Vec<Value>> {
-        indexes
-            .iter()
-            .map(|i| self.columns[*i].value(image.get(*i).cloned().unwrap_or(Sql::NULL), origin))
-            .collect()
-    }
-
-    /// The row struct and key of a row image (every column, in the table's order).
-    pub fn row_and_key(&self, image: &[Sql], origin: Origin) -> Result<(Value, Value)> {
-        let row = self.schemas.row(self.values(&self.value_columns, image, origin)?)?;
+    /// The row struct and key of a row image (every column, in the table's order), whose values
+    /// it takes.
+    pub fn row_and_key(&self, mut image: Vec<Sql>, origin: Origin) -> Result<(Value, Value)> {
+        let mut value_of = |i: usize, take: bool| {
+            let value = match image.get_mut(i) {
+                Some(value) if take => std::mem::replace(value, Sql::NULL),
+                Some(value) => value.clone(),
+                None => Sql::NULL,
+            };
+            self.columns[i].value(value, origin)
+        };
+        // The key's columns first, copied: the row takes every value after them.
         let key = match self.schemas.key_schema() {
-            Some(_) => self.schemas.key(self.values(&self.key_columns, image, origin)?)?,
+            Some(_) => {
+                let values = self
+                    .key_columns
+                    .iter()
+                    .map(|i| value_of(*i, false))
+                    .collect::<Result<_>>()?;
+                self.schemas.key(values)?
+            }
             None => Value::Null,
         };
-        Ok((row, key))
+        let values = self
+            .value_columns
+            .iter()
+            .map(|i| value_of(*i, true))
+            .collect::<Result<_>>()?;
+        Ok((self.schemas.row(values)?, key))
     }
 
     /// The `source` block of an event of this table.

@@ -20,11 +20,13 @@ pub mod source;
 pub mod transactions;
 pub mod types;
 
-pub use source::{PostgresCdcConnector, PostgresCdcTask};
+pub use source::{PostgresCapturing, PostgresCdcConnector, PostgresCdcTask};
 
 /// The connector, under Debezium's class name.
 pub fn plugins() -> kconnect_api::PluginTable {
     kconnect_api::PluginTable::new().source_connector("io.debezium.connector.postgresql.PostgresConnector", || {
-        Box::new(PostgresCdcConnector::new(|| Box::new(PostgresCdcTask::default())))
+        Box::new(PostgresCdcConnector::new(|| {
+            Box::new(PostgresCdcTask::new(PostgresCapturing::default()))
+        }))
     })
 }

@@ -9,6 +9,7 @@ mod common;
 
 use std::time::Duration;
 
+use kconnect_test_kit::cdc::all_records;
 use kconnect_test_kit::test_worker::WAIT;
 use kconnect_test_kit::{StartPostgresAgain, TestWorker, consume_records, postgres_cluster};
 use serde_json::{Value, json};
@@ -59,13 +60,7 @@ async fn a_database_restart_loses_and_repeats_nothing() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     postgres_cluster("start");
     sql(&["INSERT INTO cdc_outage SELECT generate_series(51, 100)"]).await;
-    let records = consume_records(&worker.bootstrap, topic, 100, Duration::from_secs(90)).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let records = if records.len() == 100 {
-        consume_records(&worker.bootstrap, topic, 101, Duration::from_secs(3)).await
-    } else {
-        records
-    };
+    let records = all_records(&worker, topic, 100).await;
     assert_eq!(
         ids(&records),
         (1..=100).collect::<Vec<_>>(),

@@ -12,6 +12,7 @@ pub mod modes;
 pub mod pump;
 pub mod semantic;
 pub mod snapshot;
+pub mod task;
 
 use kconnect_api::OffsetMap;
 use serde_json::Value;

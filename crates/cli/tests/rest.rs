@@ -102,6 +102,8 @@ async fn rest_basics_answer_as_apache_does() {
             "io.confluent.connect.jdbc.JdbcSourceConnector",
             "io.confluent.connect.jdbc.JdbcSinkConnector",
             "io.debezium.connector.postgresql.PostgresConnector",
+            "io.debezium.connector.mysql.MySqlConnector",
+            "io.debezium.connector.mariadb.MariaDbConnector",
             "io.confluent.connect.s3.S3SinkConnector",
             "io.confluent.connect.gcs.GcsSinkConnector",
             "io.confluent.connect.azure.blob.AzureBlobStorageSinkConnector",

@@ -232,3 +232,14 @@ pub fn compliance_row(number: usize) -> Expected {
         headers: Vec::new(),
     }
 }
+
+/// The records of `topic` once `count` arrived (within 90 s), read again a moment later with room
+/// for one more, so that a record sent twice shows.
+pub async fn all_records(worker: &TestWorker, topic: &str, count: usize) -> Vec<ConsumedRecord> {
+    let records = consume_records(&worker.bootstrap, topic, count, Duration::from_secs(90)).await;
+    if records.len() < count {
+        return records;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    consume_records(&worker.bootstrap, topic, count + 1, Duration::from_secs(3)).await
+}
