@@ -6,10 +6,9 @@
 //! connector, not in the bundle here) records the offset of a row as the transaction's COMMIT
 //! position with one row to skip, and after a restart skips the first row written after it.
 
-use std::process::Command;
 use std::time::Duration;
 
-use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records, java_plugin_worker, plugin_directory};
+use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records, java_plugin_worker, mariadb, plugin_directory};
 use serde_json::Value;
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_api::PluginTable::new());
@@ -30,15 +29,6 @@ const DEBEZIUM_MYSQL: [&str; 10] = [
     "mysql-connector-j-",
     "antlr4-runtime-",
 ];
-
-/// Runs `statements` on the machine's MariaDB, in database `test`.
-fn mariadb(statements: &str) {
-    let output = Command::new("mariadb")
-        .args(["-uroot", "-h127.0.0.1", "test", "-e", statements])
-        .output()
-        .expect("the mariadb client");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-}
 
 /// Each record's operation (`r`, `c`, `u`, `d`, or `tombstone`) and row id.
 fn operations(records: &[ConsumedRecord]) -> Vec<(String, i64)> {

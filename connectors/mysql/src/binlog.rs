@@ -19,7 +19,7 @@ use mysql_async::{BinlogStreamRequest, Conn, Value as Sql};
 
 use crate::capture::{Capture, Events};
 use crate::catalog;
-use crate::client::{self, Server};
+use crate::client::{self, Server, failed};
 use crate::offsets::Restart;
 use crate::table::{BinlogSource, TableShape};
 use crate::types::Origin;
@@ -30,10 +30,6 @@ const MARIADB_GTID_EVENT: u8 = 162;
 const SERVER_HEARTBEAT_NANOS: u64 = 10_000_000_000;
 /// How long a silent connection is trusted: three missed server heartbeats.
 const SILENCE: Duration = Duration::from_secs(35);
-
-fn failed(what: &'static str) -> impl Fn(mysql_async::Error) -> ConnectError {
-    move |err| ConnectError::Retriable(format!("{what}: {err}"))
-}
 
 /// MariaDB's GTID set: the last GTID of each replication domain.
 #[derive(Debug, Clone, Default)]
@@ -96,13 +92,14 @@ struct Cursor {
     skip: Option<(u64, u64)>,
     /// When the last event was written (seconds since the epoch).
     ts_sec: i64,
-    /// Whether the stream's format description arrived: the rotate event sent before it still
-    /// carries its checksum.
-    described: bool,
+    /// Whether the rotate event at the stream's start still carries its checksum: it comes
+    /// before the format description that says the events have one.
+    checksummed_rotate: bool,
 }
 
 impl Cursor {
-    fn new(start: Restart) -> Self {
+    /// A cursor at `start` of a server whose events end with a checksum when `checksums`.
+    fn new(start: Restart, checksums: bool) -> Self {
         let skip = (start.events > 0 || start.rows > 0).then_some((start.events, start.rows));
         Self {
             file: start.file.clone(),
@@ -117,7 +114,7 @@ impl Cursor {
             },
             skip,
             ts_sec: 0,
-            described: false,
+            checksummed_rotate: checksums,
         }
     }
 
@@ -180,7 +177,7 @@ impl Capture {
             .await
             .map_err(failed("opening the binary log"))?;
         tracing::info!(file = %start.file, pos = start.pos, "streaming the binary log");
-        let mut cursor = Cursor::new(start);
+        let mut cursor = Cursor::new(start, server.checksums);
         let mut shapes: HashMap<(String, String), Option<TableShape>> = HashMap::new();
         let heartbeats = Heartbeats::new(&config.common.heartbeat_topic_prefix, &config.common.topic_prefix);
         let mut beat = config.common.heartbeat_interval.map(tokio::time::interval);
@@ -208,15 +205,7 @@ impl Capture {
                 Ok(Some(event)) => event.map_err(failed("reading the binary log"))?,
             };
             let records = self
-                .event(
-                    &event,
-                    &stream,
-                    &mut cursor,
-                    &mut shapes,
-                    &mut sql,
-                    events,
-                    server.checksums,
-                )
+                .event(&event, &stream, &mut cursor, &mut shapes, &mut sql, events)
                 .await?;
             if !records.is_empty() {
                 self.outbox.send(records).await?;
@@ -225,7 +214,6 @@ impl Capture {
     }
 
     /// The records of one event, moving the cursor past it.
-    #[allow(clippy::too_many_arguments, reason = "one event, and where it is read")]
     async fn event(
         &self,
         event: &Event,
@@ -234,7 +222,6 @@ impl Capture {
         shapes: &mut HashMap<(String, String), Option<TableShape>>,
         sql: &mut Conn,
         events: &Events,
-        checksums: bool,
     ) -> Result<Vec<SourceRecord>> {
         let header = event.header();
         let end = u64::from(header.log_pos());
@@ -255,11 +242,11 @@ impl Capture {
             .map_err(|err| ConnectError::Retriable(format!("reading an event: {err}")))?;
         let mut records = Vec::new();
         match data {
-            Some(EventData::FormatDescriptionEvent(_)) => cursor.described = true,
+            Some(EventData::FormatDescriptionEvent(_)) => cursor.checksummed_rotate = false,
             Some(EventData::RotateEvent(rotate)) => {
                 let name = rotate.name_raw();
                 let name = match name.len().checked_sub(4) {
-                    Some(end) if !cursor.described && checksums => &name[..end],
+                    Some(end) if cursor.checksummed_rotate => &name[..end],
                     _ => name,
                 };
                 cursor.file = String::from_utf8_lossy(name).into_owned();
@@ -305,7 +292,7 @@ impl Capture {
                     shapes.insert(name.clone(), shape);
                 }
                 if let Some(shape) = shapes.get(&name).and_then(Option::as_ref) {
-                    records = self.rows(&rows, table, shape, start, server_id(event), cursor, events)?;
+                    records = self.rows(&rows, table, shape, start, header.server_id(), cursor, events)?;
                 }
             }
             _ => {}
@@ -364,6 +351,16 @@ impl Capture {
             }
         };
         let emitted = cursor.rows_emitted();
+        let mut at = BinlogSource {
+            ts_us: cursor.ts_sec * 1_000_000,
+            snapshot: "false",
+            server_id,
+            gtid: cursor.gtid.clone(),
+            file: cursor.file.clone(),
+            pos,
+            row: 0,
+        };
+        let mut restart = cursor.transaction.clone();
         let mut records = Vec::new();
         for (index, images) in rows.rows(table).enumerate() {
             let index = index as u64;
@@ -373,29 +370,13 @@ impl Capture {
                 continue;
             }
             let (before, after) = (image(before)?, image(after)?);
-            let at = BinlogSource {
-                ts_us: cursor.ts_sec * 1_000_000,
-                snapshot: "false",
-                server_id,
-                gtid: cursor.gtid.clone(),
-                file: cursor.file.clone(),
-                pos,
-                row: index as usize,
-            };
-            let restart = Restart {
-                events: cursor.transaction.events,
-                rows: index + 1,
-                ..cursor.transaction.clone()
-            };
+            at.row = index as usize;
+            restart.rows = index + 1;
             let offset = restart.offset(server_id, cursor.ts_sec);
             records.extend(events.records(shape, op, before, after, Origin::Binlog, &at, offset)?);
         }
         Ok(records)
     }
-}
-
-fn server_id(event: &Event) -> u32 {
-    event.header().server_id()
 }
 
 /// A row image's values.
@@ -429,13 +410,16 @@ mod tests {
             ),
             "3e11fa47-71ca-11e1-9e33-c80aa9429562:23"
         );
-        let mut cursor = Cursor::new(Restart {
-            file: "mysql-bin.000001".into(),
-            pos: 400,
-            events: 2,
-            rows: 3,
-            gtids: Some("0-1-5".into()),
-        });
+        let mut cursor = Cursor::new(
+            Restart {
+                file: "mysql-bin.000001".into(),
+                pos: 400,
+                events: 2,
+                rows: 3,
+                gtids: Some("0-1-5".into()),
+            },
+            true,
+        );
         cursor.begin(400, false);
         cursor.transaction.events = 1;
         assert_eq!(cursor.rows_emitted(), u64::MAX);

@@ -4,7 +4,7 @@
 //! bounded outbox.
 
 use kconnect_api::schema::SchemaRef;
-use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord, Value};
+use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord};
 use kconnect_cdc::changes::{ChangeRecords, RowChange};
 use kconnect_cdc::envelope::Op;
 use kconnect_cdc::modes::SnapshotMode;
@@ -57,21 +57,7 @@ impl Events {
     ) -> Result<Vec<SourceRecord>> {
         let before = before.map(|image| shape.row_and_key(image, origin)).transpose()?;
         let after = after.map(|image| shape.row_and_key(image, origin)).transpose()?;
-        let key = match (op, &before, &after) {
-            (Op::Delete, Some((_, key)), _) | (_, _, Some((_, key))) => key.clone(),
-            _ => Value::Null,
-        };
-        let old_key = match op {
-            Op::Update => before.as_ref().map(|(_, key)| key.clone()),
-            _ => None,
-        };
-        let change = RowChange {
-            op,
-            key,
-            old_key,
-            before: before.map(|(row, _)| row),
-            after: after.map(|(row, _)| row),
-        };
+        let change = RowChange::new(op, before, after);
         let source = shape.source(&self.source_schema, self.flavor, &self.server, at)?;
         self.changes
             .records(shape.schemas(), change, source, offset, now_micros())

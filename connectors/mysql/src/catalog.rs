@@ -4,8 +4,10 @@
 use mysql_async::Conn;
 use mysql_async::prelude::Queryable;
 
-use kconnect_api::{ConnectError, Result};
+use kconnect_api::Result;
 use kconnect_cdc::filters::{TableFilter, table_id};
+
+use crate::client::failed;
 
 /// One column as the catalog declares it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,10 +87,6 @@ impl TableDef {
     }
 }
 
-fn failed(err: mysql_async::Error) -> ConnectError {
-    ConnectError::Retriable(format!("reading the catalog: {err}"))
-}
-
 /// A string literal for SQL.
 pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
@@ -119,14 +117,14 @@ pub async fn tables(conn: &mut Conn, filter: &TableFilter, only: Option<(&str, &
              ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION"
         ))
         .await
-        .map_err(failed)?;
+        .map_err(failed("reading the catalog"))?;
     let keys: Vec<(String, String, String)> = conn
         .query(format!(
             "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE c \
              WHERE c.CONSTRAINT_NAME = 'PRIMARY'{only_sql} ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION"
         ))
         .await
-        .map_err(failed)?;
+        .map_err(failed("reading the catalog"))?;
     let mut tables: Vec<TableDef> = Vec::new();
     for mut row in columns {
         let text =

@@ -27,7 +27,8 @@ pub fn replica_host(topic_prefix: &str) -> String {
     format!("kconnect:{topic_prefix}")
 }
 
-fn failed(what: &str) -> impl Fn(mysql_async::Error) -> ConnectError + '_ {
+/// A server error while doing `what`, retriable: the capture starts again after a back-off.
+pub(crate) fn failed(what: &str) -> impl Fn(mysql_async::Error) -> ConnectError + '_ {
     move |err| ConnectError::Retriable(format!("{what}: {err}"))
 }
 

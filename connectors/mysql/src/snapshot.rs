@@ -14,15 +14,11 @@ use mysql_async::{Conn, Row, Value as Sql};
 
 use crate::capture::{Capture, Events};
 use crate::catalog::{self, TableDef, quote};
-use crate::client::{self, Server};
+use crate::client::{self, Server, failed};
 use crate::config::LockingMode;
 use crate::offsets::{self, Restart};
 use crate::table::{BinlogSource, TableShape};
 use crate::types::Origin;
-
-fn failed(what: &'static str) -> impl Fn(mysql_async::Error) -> ConnectError {
-    move |err| ConnectError::Retriable(format!("{what}: {err}"))
-}
 
 /// The `SELECT` of one chunk of `def`'s rows: after `after` (the key columns' SQL literals) in
 /// key order, at most `rows`; a table without a key is read in one pass.

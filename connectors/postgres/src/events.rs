@@ -65,22 +65,13 @@ impl Events {
             info,
             offset,
         } = change;
-        let row = |tuple: Option<&[Datum]>| tuple.map(|t| shape.row(t, &self.placeholder)).transpose();
-        let key = match op {
-            Op::Delete => shape.key(before.unwrap_or_default())?,
-            _ => shape.key(after.unwrap_or_default())?,
+        // Each image as its row and its key (a key-only old image leaves the other columns null).
+        let image = |tuple: Option<&[Datum]>| {
+            tuple
+                .map(|t| Ok::<_, kconnect_api::ConnectError>((shape.row(t, &self.placeholder)?, shape.key(t)?)))
+                .transpose()
         };
-        let old_key = match op {
-            Op::Update => before.map(|old| shape.key(old)).transpose()?,
-            _ => None,
-        };
-        let change = RowChange {
-            op,
-            key,
-            old_key,
-            before: row(before)?,
-            after: row(after)?,
-        };
+        let change = RowChange::new(op, image(before)?, image(after)?);
         let source = shape.source(&self.source_schema, &self.server, &self.db, &info)?;
         self.changes
             .records(shape.schemas(), change, source, offset, now_micros())

@@ -24,6 +24,29 @@ pub struct RowChange {
     pub after: Option<Value>,
 }
 
+impl RowChange {
+    /// The change `op` of a row whose old and new images are `before` and `after`, each as its
+    /// row and its key: the event is keyed by the deleted row's key or else the new row's, and an
+    /// update carries the old key too.
+    pub fn new(op: Op, before: Option<(Value, Value)>, after: Option<(Value, Value)>) -> Self {
+        let key = match (op, &before, &after) {
+            (Op::Delete, Some((_, key)), _) | (_, _, Some((_, key))) => key.clone(),
+            _ => Value::Null,
+        };
+        let old_key = match op {
+            Op::Update => before.as_ref().map(|(_, key)| key.clone()),
+            _ => None,
+        };
+        Self {
+            op,
+            key,
+            old_key,
+            before: before.map(|(row, _)| row),
+            after: after.map(|(row, _)| row),
+        }
+    }
+}
+
 /// Builds the records of one connector's changes.
 #[derive(Debug, Clone)]
 pub struct ChangeRecords {

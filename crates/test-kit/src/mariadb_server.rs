@@ -1,9 +1,19 @@
-//! The machine's MariaDB server, stopped and started by the tests of what happens while it is
-//! away. Such a test stops the server every other test uses: it belongs in a test binary of its
-//! own (cargo runs test binaries one at a time).
+//! The machine's MariaDB server: statements run through its own client, and the server stopped
+//! and started by the tests of what happens while it is away. Such a test stops the server every
+//! other test uses: it belongs in a test binary of its own (cargo runs test binaries one at a
+//! time).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+/// Runs `statements` on the machine's MariaDB, in database `test`, failing the test if they fail.
+pub fn mariadb(statements: &str) {
+    let output = Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "test", "-e", statements])
+        .output()
+        .expect("the mariadb client");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
 
 /// Whether the server answers on 127.0.0.1.
 fn answers() -> bool {

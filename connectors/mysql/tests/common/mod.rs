@@ -1,18 +1,9 @@
 //! What the MySQL CDC tests share: statements on the machine's MariaDB (binary log on, ROW
-//! format, set by `.ci/services`), and a connector's properties.
+//! format, set by `.ci/services`; test-kit's), and a connector's properties.
 
 #![allow(dead_code, reason = "each test binary uses a part of it")]
 
-use std::process::Command;
-
-/// Runs `statements` on the machine's MariaDB, in database `test`.
-pub fn mariadb(statements: &str) {
-    let output = Command::new("mariadb")
-        .args(["-uroot", "-h127.0.0.1", "test", "-e", statements])
-        .output()
-        .expect("the mariadb client");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-}
+pub use kconnect_test_kit::mariadb;
 
 /// The properties of connector `name` (also its topic prefix, and `server_id` its replica id)
 /// capturing `tables`, writing JSON without schemas, with `extra` lines.
