@@ -1,8 +1,8 @@
 //! Streaming: the binary log read as a replica from a position, each committed row change of a
 //! captured table turned into Debezium's events. A record's offset restarts at its transaction's
 //! first event and counts the events and rows already emitted, so a task started again from any
-//! committed offset emits nothing twice; the table shapes come from the catalog and are read again
-//! after a DDL statement.
+//! committed offset emits nothing twice; the tables' shapes change with each DDL statement
+//! (`ddl.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -12,15 +12,17 @@ use kconnect_api::{ConnectError, Result, SourceRecord};
 use kconnect_cdc::envelope::Op;
 use kconnect_cdc::heartbeat::Heartbeats;
 use kconnect_cdc::now_micros;
+use kconnect_cdc::transactions::Transactions;
 use mysql_async::binlog::events::{Event, EventData, RowsEventData, TableMapEvent};
 use mysql_async::binlog::row::BinlogRow;
 use mysql_async::prelude::Queryable;
 use mysql_async::{BinlogStreamRequest, Conn, Value as Sql};
 
 use crate::capture::{Capture, Events};
-use crate::catalog;
 use crate::client::{self, Server, failed};
+use crate::ddl::Statement;
 use crate::offsets::Restart;
+use crate::schemas::Schemas;
 use crate::table::{BinlogSource, TableShape};
 use crate::types::Origin;
 
@@ -72,6 +74,33 @@ fn mysql_gtid(sid: [u8; 16], number: u64) -> String {
         &hex[16..20],
         &hex[20..]
     )
+}
+
+/// What the stream keeps besides its place: the tables' shapes (every captured table's, and the
+/// event schemas of those met so far, `None` for a table not captured), and the transaction
+/// metadata when `provide.transaction.metadata` asks for it.
+struct StreamState {
+    /// By table: the table id of the table map its shape was checked against, and the shape.
+    shapes: HashMap<(String, String), (u64, Option<TableShape>)>,
+    schemas: Schemas,
+    transactions: Option<Transactions>,
+}
+
+impl StreamState {
+    /// The open transaction committed, the next starting at `end`: its `END` record when it had
+    /// captured events and transaction metadata is on.
+    fn commit(&mut self, cursor: &mut Cursor, end: u64, server_id: u32) -> Result<Vec<SourceRecord>> {
+        let id = cursor.transaction_id();
+        cursor.commit(end);
+        let Some(transactions) = self.transactions.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let offset = cursor.committed.offset(server_id, cursor.ts_sec);
+        Ok(transactions
+            .end(id, cursor.ts_sec * 1_000, || offset)?
+            .into_iter()
+            .collect())
+    }
 }
 
 /// Where the reader stands in the binary log.
@@ -144,6 +173,54 @@ impl Cursor {
         };
     }
 
+    /// Where reading again meets the statement starting at `start`: its transaction's start, or
+    /// the statement itself outside one.
+    fn statement_position(&self, start: u64) -> Restart {
+        match self.open {
+            Some(_) => self.transaction.clone(),
+            None => Restart {
+                file: self.file.clone(),
+                pos: start,
+                events: 0,
+                rows: 0,
+                gtids: self.gtids.text(),
+            },
+        }
+    }
+
+    /// Where reading starts again after the event just read: after its transaction when that
+    /// committed, else after the event inside it.
+    fn resume_after_event(&self) -> Restart {
+        match self.open {
+            Some(_) => Restart {
+                events: self.transaction.events + 1,
+                ..self.transaction.clone()
+            },
+            None => self.committed.clone(),
+        }
+    }
+
+    /// The `source` block's place of the event at `pos`, written by server `server_id`.
+    fn source(&self, server_id: u32, pos: u64) -> BinlogSource {
+        BinlogSource {
+            ts_us: self.ts_sec * 1_000_000,
+            snapshot: "false",
+            server_id,
+            gtid: self.gtid.clone(),
+            file: self.file.clone(),
+            pos,
+            row: 0,
+        }
+    }
+
+    /// The open transaction's id, as Debezium's: its GTID, else where it starts.
+    fn transaction_id(&self) -> String {
+        match &self.gtid {
+            Some(gtid) => gtid.clone(),
+            None => format!("file={},pos={}", self.transaction.file, self.transaction.pos),
+        }
+    }
+
     /// How many of the rows of the rows event being read an earlier run emitted.
     fn rows_emitted(&self) -> u64 {
         match self.skip {
@@ -155,8 +232,16 @@ impl Cursor {
 }
 
 impl Capture {
-    /// Reads the binary log from `start` until the task stops or the connection fails.
-    pub(crate) async fn stream(&self, mut sql: Conn, server: &Server, events: &Events, start: Restart) -> Result<()> {
+    /// Reads the binary log from `start` until the task stops or the connection fails. The tables'
+    /// shapes at `start` are `schemas`.
+    pub(crate) async fn stream(
+        &self,
+        mut sql: Conn,
+        server: &Server,
+        events: &Events,
+        start: Restart,
+        schemas: Schemas,
+    ) -> Result<()> {
         let config = &self.config;
         let mut conn = client::connect(&config.connection).await?;
         if server.mariadb {
@@ -178,7 +263,15 @@ impl Capture {
             .map_err(failed("opening the binary log"))?;
         tracing::info!(file = %start.file, pos = start.pos, "streaming the binary log");
         let mut cursor = Cursor::new(start, server.checksums);
-        let mut shapes: HashMap<(String, String), Option<TableShape>> = HashMap::new();
+        let mut state = StreamState {
+            shapes: HashMap::new(),
+            schemas,
+            transactions: config
+                .common
+                .transaction_topic
+                .as_ref()
+                .map(|topic| Transactions::new(topic, &config.common.topic_prefix)),
+        };
         let heartbeats = Heartbeats::new(&config.common.heartbeat_topic_prefix, &config.common.topic_prefix);
         let mut beat = config.common.heartbeat_interval.map(tokio::time::interval);
         loop {
@@ -205,7 +298,7 @@ impl Capture {
                 Ok(Some(event)) => event.map_err(failed("reading the binary log"))?,
             };
             let records = self
-                .event(&event, &stream, &mut cursor, &mut shapes, &mut sql, events)
+                .event(&event, &stream, &mut cursor, &mut state, &mut sql, events)
                 .await?;
             if !records.is_empty() {
                 self.outbox.send(records).await?;
@@ -219,7 +312,7 @@ impl Capture {
         event: &Event,
         stream: &mysql_async::BinlogStream,
         cursor: &mut Cursor,
-        shapes: &mut HashMap<(String, String), Option<TableShape>>,
+        state: &mut StreamState,
         sql: &mut Conn,
         events: &Events,
     ) -> Result<Vec<SourceRecord>> {
@@ -269,30 +362,60 @@ impl Capture {
                         cursor.open = Some(true);
                     }
                 } else if statement == "COMMIT" {
-                    cursor.commit(end);
+                    records = state.commit(cursor, end, header.server_id())?;
                 } else {
-                    // A DDL statement (or one of a non-transactional engine): table shapes are
-                    // read again; outside a BEGIN it is its own transaction.
-                    if !statement.starts_with("SAVEPOINT") && !statement.starts_with("ROLLBACK") {
-                        shapes.clear();
-                    }
+                    // A DDL statement (or one of a non-transactional engine): it may change the
+                    // tables' shapes; outside a BEGIN it is its own transaction.
+                    let ddl = !statement.starts_with("SAVEPOINT") && !statement.starts_with("ROLLBACK");
+                    let position = cursor.statement_position(start);
+                    let at = cursor.source(header.server_id(), start);
                     if cursor.open != Some(true) {
-                        cursor.commit(end);
+                        records = state.commit(cursor, end, header.server_id())?;
+                    }
+                    if ddl {
+                        let database = query.schema();
+                        let statement = Statement {
+                            database: &database,
+                            ddl: &text,
+                            position,
+                            offset: cursor.resume_after_event().offset(header.server_id(), cursor.ts_sec),
+                            at,
+                        };
+                        if self.ddl(sql, &mut state.schemas, statement, events).await? {
+                            state.shapes.clear();
+                        }
                     }
                 }
             }
-            Some(EventData::XidEvent(_)) => cursor.commit(end),
+            Some(EventData::XidEvent(_)) => records = state.commit(cursor, end, header.server_id())?,
             Some(EventData::RowsEvent(rows)) if cursor.open.is_some() => {
                 let table = stream
                     .get_tme(rows.table_id())
                     .ok_or_else(|| ConnectError::Retriable(format!("no table map for table id {}", rows.table_id())))?;
                 let name = (table.database_name().into_owned(), table.table_name().into_owned());
-                if !shapes.contains_key(&name) {
-                    let shape = self.shape(sql, &name, events).await?;
-                    shapes.insert(name.clone(), shape);
+                // A table's id changes when its definition does: its shape is checked again.
+                if state.shapes.get(&name).is_none_or(|(id, _)| *id != rows.table_id()) {
+                    let position = cursor.transaction.clone();
+                    let at = cursor.source(header.server_id(), start);
+                    let shape = self
+                        .shape(sql, &mut state.schemas, table, (&position, &at), events)
+                        .await?;
+                    state.shapes.insert(name.clone(), (rows.table_id(), shape));
                 }
-                if let Some(shape) = shapes.get(&name).and_then(Option::as_ref) {
+                if let Some((_, Some(shape))) = state.shapes.get(&name) {
                     records = self.rows(&rows, table, shape, start, header.server_id(), cursor, events)?;
+                    if let Some(transactions) = state.transactions.as_mut()
+                        && !records.is_empty()
+                    {
+                        let id = cursor.transaction_id();
+                        // BEGIN's offset is the transaction's restart before this event: committed
+                        // alone, it skips none of its rows.
+                        let offset = cursor.transaction.offset(header.server_id(), cursor.ts_sec);
+                        if let Some(begin) = transactions.begin(&id, id.clone(), cursor.ts_sec * 1_000, || offset)? {
+                            records.insert(0, begin);
+                        }
+                        transactions.annotate(&format!("{}.{}", name.0, name.1), &id, &mut records)?;
+                    }
                 }
             }
             _ => {}
@@ -301,22 +424,6 @@ impl Capture {
             cursor.transaction.events += 1;
         }
         Ok(records)
-    }
-
-    /// The shape of a captured table, from the catalog; `None` for a table not captured.
-    async fn shape(
-        &self,
-        sql: &mut Conn,
-        (database, table): &(String, String),
-        events: &Events,
-    ) -> Result<Option<TableShape>> {
-        if !self.config.common.tables.captures(database, table) {
-            return Ok(None);
-        }
-        let defs = catalog::tables(sql, &self.config.common.tables, Some((database, table))).await?;
-        Ok(defs
-            .first()
-            .map(|def| TableShape::new(&self.config, def, events.source_schema())))
     }
 
     /// The records of one rows event of a captured table.
@@ -351,15 +458,7 @@ impl Capture {
             }
         };
         let emitted = cursor.rows_emitted();
-        let mut at = BinlogSource {
-            ts_us: cursor.ts_sec * 1_000_000,
-            snapshot: "false",
-            server_id,
-            gtid: cursor.gtid.clone(),
-            file: cursor.file.clone(),
-            pos,
-            row: 0,
-        };
+        let mut at = cursor.source(server_id, pos);
         let mut restart = cursor.transaction.clone();
         let mut records = Vec::new();
         for (index, images) in rows.rows(table).enumerate() {

@@ -10,12 +10,17 @@ use kconnect_cdc::envelope::Op;
 use kconnect_cdc::modes::SnapshotMode;
 use kconnect_cdc::now_micros;
 use kconnect_cdc::pump::Outbox;
-use mysql_async::Value as Sql;
+use kconnect_cdc::schema_change::SchemaChanges;
+use mysql_async::{Conn, Value as Sql};
 
-use crate::client;
+use crate::catalog::{self, TableDef};
+use crate::client::{self, Server};
 use crate::config::{Flavor, MySqlCdcConfig};
-use crate::offsets::Position;
-use crate::table::{BinlogSource, TableShape, source_schema};
+use crate::history::{HistoryEntry, SchemaHistory};
+use crate::offsets::{self, Position, Restart};
+use crate::schemas::Schemas;
+use crate::table::{BinlogSource, TableShape, source_block, source_schema};
+use crate::table_change::{ChangeType, change_document, table_names};
 use crate::types::Origin;
 
 /// Builds the records of a connector's changes.
@@ -24,17 +29,55 @@ pub struct Events {
     server: String,
     source_schema: SchemaRef,
     changes: ChangeRecords,
+    /// `None` when `include.schema.changes` is off.
+    schema_changes: Option<SchemaChanges>,
 }
 
 impl Events {
     /// The builder of `config`'s records.
     pub fn new(config: &MySqlCdcConfig) -> Self {
+        let server = config.common.topic_prefix.clone();
+        let source_schema = source_schema(config.flavor);
         Self {
             flavor: config.flavor,
-            server: config.common.topic_prefix.clone(),
-            source_schema: source_schema(config.flavor),
+            schema_changes: config
+                .include_schema_changes
+                .then(|| SchemaChanges::new(config.flavor.connector(), &server, source_schema.clone())),
+            server,
+            source_schema,
             changes: ChangeRecords::of(&config.common),
         }
+    }
+
+    /// The schema change event of `entry`, read at `at`, resuming after it at `offset`; `None`
+    /// when `include.schema.changes` is off.
+    pub fn schema_change(
+        &self,
+        entry: &HistoryEntry,
+        at: &BinlogSource,
+        offset: OffsetMap,
+    ) -> Result<Option<SourceRecord>> {
+        let Some(schema_changes) = &self.schema_changes else {
+            return Ok(None);
+        };
+        let tables = table_names(&entry.changes);
+        let source = source_block(
+            &self.source_schema,
+            self.flavor,
+            &self.server,
+            (&entry.database, &tables),
+            at,
+        )?;
+        schema_changes
+            .record(
+                &entry.database,
+                &entry.ddl,
+                &entry.changes,
+                source,
+                offset,
+                now_micros() / 1_000,
+            )
+            .map(Some)
     }
 
     /// The `source` block's schema, which every table's envelope embeds.
@@ -72,6 +115,8 @@ pub struct Capture {
     pub position: Option<Position>,
     /// Where the records go, in order.
     pub outbox: Outbox,
+    /// Where the tables' shapes are recorded.
+    pub history: SchemaHistory,
 }
 
 impl Capture {
@@ -88,7 +133,7 @@ impl Capture {
             None => false,
         };
         let completed = committed.as_ref().is_some_and(|p| p.snapshot_completed);
-        let start = match committed {
+        let (start, schemas) = match committed {
             Some(position) if !readable && mode != SnapshotMode::WhenNeeded => {
                 return Err(ConnectError::config(
                     "snapshot.mode",
@@ -98,7 +143,10 @@ impl Capture {
                     ),
                 ));
             }
-            Some(position) if readable && !mode.snapshots(completed) => position.restart,
+            Some(position) if readable && !mode.snapshots(completed) => {
+                let schemas = self.recover(&mut sql, &server, &events, &position.restart).await?;
+                (position.restart, schemas)
+            }
             Some(position) if readable && mode != SnapshotMode::Always => {
                 let resumed = position
                     .unfinished_snapshot
@@ -106,12 +154,114 @@ impl Capture {
                 self.snapshot(&server, &events, resumed).await?
             }
             _ if mode.snapshots(false) => self.snapshot(&server, &events, None).await?,
-            _ => client::current_position(&mut sql, &server).await?,
+            _ => {
+                let now = client::current_position(&mut sql, &server).await?;
+                let schemas = self.record_catalog(&mut sql, &server, &events, &now).await?;
+                (now, schemas)
+            }
         };
         if !mode.streams() {
             tracing::info!("snapshot.mode=initial_only: the snapshot is complete and nothing is streamed");
             std::future::pending::<()>().await;
         }
-        self.stream(sql, &server, &events, start).await
+        self.stream(sql, &server, &events, start, schemas).await
+    }
+
+    /// The captured tables as they were at `at`, from the schema history; when it holds none (a
+    /// history kept in memory, or lost), from the catalog now, recorded at `at`.
+    async fn recover(&self, sql: &mut Conn, server: &Server, events: &Events, at: &Restart) -> Result<Schemas> {
+        if let Some(schemas) = self.history.recover(at, &self.config.common.tables).await? {
+            return Ok(schemas);
+        }
+        if self.config.history.is_some() {
+            tracing::warn!(
+                "the schema history holds nothing of this connector: the tables' shapes are read from the server as they are now"
+            );
+        }
+        self.record_catalog(sql, server, events, at).await
+    }
+
+    /// Reads the captured tables from the catalog and records them at `at`, outside a snapshot.
+    async fn record_catalog(&self, sql: &mut Conn, server: &Server, events: &Events, at: &Restart) -> Result<Schemas> {
+        let tables = catalog::tables(sql, &self.config.common.tables, None).await?;
+        let source = BinlogSource {
+            ts_us: now_micros(),
+            snapshot: "false",
+            server_id: server.server_id,
+            file: at.file.clone(),
+            pos: at.pos,
+            ..BinlogSource::default()
+        };
+        let ts_sec = source.ts_us / 1_000_000;
+        let offset = at.offset(server.server_id, ts_sec);
+        // Recorded as a snapshot's shapes: before any statement at `at`.
+        let position = offsets::snapshot(at, ts_sec, false, None);
+        let statements = self.create_statements(sql, &tables).await?;
+        self.record_tables(&tables, statements, events, &source, (&position, &offset))
+            .await?;
+        Ok(Schemas::new(tables))
+    }
+
+    /// The `CREATE TABLE` statement of each of `tables`.
+    pub(crate) async fn create_statements(&self, sql: &mut Conn, tables: &[TableDef]) -> Result<Vec<String>> {
+        let mut statements = Vec::with_capacity(tables.len());
+        for def in tables {
+            statements.push(catalog::create_statement(sql, def).await?);
+        }
+        Ok(statements)
+    }
+
+    /// Records each of `tables` (created by its statement of `statements`) in the schema history
+    /// at `position`, with their schema change events read at `at`, resuming at `offset`.
+    pub(crate) async fn record_tables(
+        &self,
+        tables: &[TableDef],
+        statements: Vec<String>,
+        events: &Events,
+        at: &BinlogSource,
+        (position, offset): (&OffsetMap, &OffsetMap),
+    ) -> Result<()> {
+        let entries = tables
+            .iter()
+            .zip(statements)
+            .map(|(def, ddl)| HistoryEntry {
+                position: position.clone(),
+                database: def.database.clone(),
+                ddl,
+                changes: vec![change_document(ChangeType::Create, def)],
+            })
+            .collect();
+        self.record_schema(entries, events, at, offset).await
+    }
+
+    /// Records `entries` in the schema history, then hands their schema change events (read at
+    /// `at`, resuming at `offset`) over.
+    pub(crate) async fn record_schema(
+        &self,
+        entries: Vec<HistoryEntry>,
+        events: &Events,
+        at: &BinlogSource,
+        offset: &OffsetMap,
+    ) -> Result<()> {
+        self.history.record(&entries).await?;
+        self.announce(&entries, events, at, offset).await
+    }
+
+    /// Hands the schema change events of `entries` (read at `at`, resuming at `offset`) over.
+    pub(crate) async fn announce(
+        &self,
+        entries: &[HistoryEntry],
+        events: &Events,
+        at: &BinlogSource,
+        offset: &OffsetMap,
+    ) -> Result<()> {
+        let mut records = Vec::new();
+        for entry in entries {
+            records.extend(events.schema_change(entry, at, offset.clone())?);
+        }
+        if !records.is_empty() {
+            self.outbox.send(records).await?;
+        }
+        Ok(())
     }
 }

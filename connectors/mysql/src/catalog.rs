@@ -26,6 +26,18 @@ pub struct ColumnDef {
     pub scale: Option<u32>,
     /// `DATETIME_PRECISION`: fractional second digits.
     pub fsp: Option<u32>,
+    /// `CHARACTER_SET_NAME`, for text columns.
+    pub charset: Option<String>,
+    /// Whether the column is `AUTO_INCREMENT`.
+    pub auto_increment: bool,
+    /// Whether the column is generated (`VIRTUAL` or `STORED`).
+    pub generated: bool,
+    /// Its comment, if it has one.
+    pub comment: Option<String>,
+    /// Whether it has a default (`DEFAULT NULL` included).
+    pub has_default: bool,
+    /// Its default's expression, other than NULL (a string's unquoted).
+    pub default: Option<String>,
 }
 
 impl ColumnDef {
@@ -78,12 +90,30 @@ pub struct TableDef {
     pub columns: Vec<ColumnDef>,
     /// Its primary key's columns, in the key's order.
     pub primary_key: Vec<String>,
+    /// Its default character set.
+    pub charset: Option<String>,
+    /// Its comment, if it has one.
+    pub comment: Option<String>,
 }
 
 impl TableDef {
     /// `database.table`, as Debezium names data collections.
     pub fn id(&self) -> String {
         table_id(&self.database, &self.name)
+    }
+}
+
+/// Whether a column has a default, and its expression, from `COLUMN_DEFAULT`: MariaDB spells
+/// `DEFAULT NULL` as `NULL` and quotes strings; MySQL gives SQL NULL for `DEFAULT NULL` (which a
+/// nullable column has unless it says otherwise) and strings bare.
+fn column_default(declared: Option<String>, nullable: bool) -> (bool, Option<String>) {
+    match declared {
+        None => (nullable, None),
+        Some(text) if text == "NULL" => (true, None),
+        Some(text) => match text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+            Some(quoted) => (true, Some(quoted.replace("''", "'").replace("\\\\", "\\"))),
+            None => (true, Some(text)),
+        },
     }
 }
 
@@ -110,7 +140,8 @@ pub async fn tables(conn: &mut Conn, filter: &TableFilter, only: Option<(&str, &
     let columns: Vec<mysql_async::Row> = conn
         .query(format!(
             "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, c.IS_NULLABLE, \
-             c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.DATETIME_PRECISION \
+             c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.DATETIME_PRECISION, c.CHARACTER_SET_NAME, c.EXTRA, \
+             c.COLUMN_COMMENT, t.TABLE_COLLATION, t.TABLE_COMMENT, c.COLUMN_DEFAULT \
              FROM information_schema.COLUMNS c JOIN information_schema.TABLES t \
              ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
              WHERE t.TABLE_TYPE = 'BASE TABLE'{only_sql} \
@@ -134,23 +165,42 @@ pub async fn tables(conn: &mut Conn, filter: &TableFilter, only: Option<(&str, &
         if !filter.captures(&database, &table) {
             continue;
         }
+        let given = |text: String| (!text.is_empty()).then_some(text);
+        let extra = text(&mut row, 10).to_lowercase();
+        let nullable = text(&mut row, 5) == "YES";
+        let (has_default, default) = column_default(row.take::<Option<String>, _>(14).flatten(), nullable);
         let column = ColumnDef {
             name: text(&mut row, 2),
             data_type: text(&mut row, 3).to_lowercase(),
             column_type: text(&mut row, 4).to_lowercase(),
-            nullable: text(&mut row, 5) == "YES",
+            nullable,
             precision: number(&mut row, 6),
             scale: number(&mut row, 7),
             fsp: number(&mut row, 8),
+            charset: given(text(&mut row, 9)),
+            auto_increment: extra.contains("auto_increment"),
+            generated: extra.contains("generated"),
+            comment: given(text(&mut row, 11)),
+            has_default,
+            default,
         };
         match tables.last_mut() {
             Some(last) if last.database == database && last.name == table => last.columns.push(column),
-            _ => tables.push(TableDef {
-                database,
-                name: table,
-                columns: vec![column],
-                primary_key: Vec::new(),
-            }),
+            _ => {
+                let collation = text(&mut row, 12);
+                tables.push(TableDef {
+                    database,
+                    name: table,
+                    columns: vec![column],
+                    primary_key: Vec::new(),
+                    charset: collation
+                        .split('_')
+                        .next()
+                        .map(str::to_string)
+                        .filter(|c| !c.is_empty()),
+                    comment: given(text(&mut row, 13)),
+                })
+            }
         }
     }
     for (database, table, column) in keys {
@@ -159,6 +209,19 @@ pub async fn tables(conn: &mut Conn, filter: &TableFilter, only: Option<(&str, &
         }
     }
     Ok(tables)
+}
+
+/// The `CREATE TABLE` statement of `def` (`SHOW CREATE TABLE`), as the schema history records it.
+pub async fn create_statement(conn: &mut Conn, def: &TableDef) -> Result<String> {
+    let row: Option<(String, String)> = conn
+        .query_first(format!(
+            "SHOW CREATE TABLE {}.{}",
+            quote(&def.database),
+            quote(&def.name)
+        ))
+        .await
+        .map_err(failed("reading a table's definition"))?;
+    Ok(row.map(|(_, statement)| statement).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -176,6 +239,14 @@ mod tests {
         assert!(column("int(10) unsigned").unsigned());
         assert!(column("varchar(20)").labels().is_empty());
         assert_eq!(literal("o'k"), "'o''k'");
+        assert_eq!(
+            column_default(Some("'it''s'".into()), false),
+            (true, Some("it's".into()))
+        );
+        assert_eq!(column_default(Some("NULL".into()), true), (true, None));
+        assert_eq!(column_default(None, true), (true, None));
+        assert_eq!(column_default(None, false), (false, None));
+        assert_eq!(column_default(Some("0".into()), false), (true, Some("0".into())));
         assert_eq!(quote("we`ird"), "`we``ird`");
     }
 }

@@ -97,6 +97,15 @@ pub async fn check_server(conn: &mut Conn, server_id: u32, topic_prefix: &str) -
     }
     check_grants(conn).await?;
     check_replicas(conn, server_id, topic_prefix).await?;
+    let metadata: Option<(String, String)> = conn
+        .query_first("SHOW VARIABLES LIKE 'binlog_row_metadata'")
+        .await
+        .map_err(failed("reading the server's settings"))?;
+    if metadata.is_none_or(|(_, value)| !value.eq_ignore_ascii_case("FULL")) {
+        tracing::warn!(
+            "the server writes no column names in the binary log (binlog_row_metadata is not FULL): rows written before DDL statements the connector reads late are decoded with the tables' shapes the catalog gives when it reads them"
+        );
+    }
     Ok(Server {
         mariadb: version.to_ascii_lowercase().contains("mariadb"),
         server_id: own_id,

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use kconnect_api::config::{ConfigValue, ParsedConfig, PluginConfig, Validator};
-use kconnect_api::{ConfigDef, ConfigType, ConnectError, Result};
+use kconnect_api::{ConfigDef, ConfigType, ConnectError, LogTopic, Result};
 use kconnect_cdc::config::{CommonConfig, Dialect, boolean, choice, define_common, key, list, string};
 
 const HOSTNAME: &str = "database.hostname";
@@ -22,6 +22,11 @@ const LOCKING_MODE: &str = "snapshot.locking.mode";
 const INCLUDE_SCHEMA_CHANGES: &str = "include.schema.changes";
 const HISTORY_TOPIC: &str = "schema.history.internal.kafka.topic";
 const HISTORY_SERVERS: &str = "schema.history.internal.kafka.bootstrap.servers";
+const HISTORY_CLASS: &str = "schema.history.internal";
+/// Debezium's default schema history: a Kafka topic.
+const KAFKA_HISTORY: &str = "io.debezium.storage.kafka.history.KafkaSchemaHistory";
+/// A schema history kept nowhere.
+const MEMORY_HISTORY: &str = "io.debezium.relational.history.MemorySchemaHistory";
 const GTID_INCLUDES: &str = "gtid.source.includes";
 const GTID_EXCLUDES: &str = "gtid.source.excludes";
 
@@ -117,6 +122,11 @@ pub struct MySqlCdcConfig {
     pub bigint_unsigned: BigintUnsigned,
     /// `snapshot.locking.mode`.
     pub locking: LockingMode,
+    /// Where the schema history is kept (`schema.history.internal*`): `None` with
+    /// `MemorySchemaHistory`.
+    pub history: Option<LogTopic>,
+    /// `include.schema.changes`: whether schema change events go to `<topic.prefix>`.
+    pub include_schema_changes: bool,
 }
 
 fn definition() -> ConfigDef {
@@ -169,14 +179,23 @@ fn definition() -> ConfigDef {
         .define(boolean(
             INCLUDE_SCHEMA_CHANGES,
             true,
-            "Debezium's schema change events on <topic.prefix>: accepted; kconnect does not write them yet",
+            "Whether schema change events (the DDL and the tables' shapes after it) go to the <topic.prefix> topic",
+        ))
+        .define(choice(
+            HISTORY_CLASS,
+            &[KAFKA_HISTORY, MEMORY_HISTORY],
+            "Where the schema history is kept: a Kafka topic, or (MemorySchemaHistory) nowhere, each start reading the tables' shapes from the server",
         ))
         .define(string(
             HISTORY_TOPIC,
             "",
-            "Debezium's schema history topic: accepted; kconnect reads table shapes from the server instead",
+            "The schema history topic; empty: schema-changes.<topic.prefix>",
         ))
-        .define(string(HISTORY_SERVERS, "", "The schema history topic's Kafka: accepted, unused"))
+        .define(string(
+            HISTORY_SERVERS,
+            "",
+            "The schema history topic's Kafka cluster (with schema.history.internal.producer.* and .consumer.* client keys); empty: the worker's",
+        ))
         .define(list(GTID_INCLUDES, "GTID sources to follow: accepted; kconnect resumes by file and position"))
         .define(list(GTID_EXCLUDES, "GTID sources to skip: accepted; kconnect resumes by file and position"));
     define_common(mysql, &DIALECT)
@@ -207,18 +226,13 @@ impl PluginConfig for MySqlCdcConfig {
             ));
         }
         let common = CommonConfig::from_parsed(parsed, &DIALECT)?;
-        if common.transaction_topic.is_some() {
-            return Err(ConnectError::config(
-                "provide.transaction.metadata",
-                "kconnect's MySQL connector does not write transaction metadata yet",
-            ));
-        }
         if common.signal_table.is_some() {
             return Err(ConnectError::config(
                 "signal.data.collection",
                 "kconnect's MySQL connector does not take signals (incremental snapshots) yet",
             ));
         }
+        let history = (parsed.get_string(HISTORY_CLASS)? == KAFKA_HISTORY).then(|| history_topic(parsed, &common));
         Ok(Self {
             flavor: Flavor::default(),
             connection: Connection {
@@ -240,7 +254,26 @@ impl PluginConfig for MySqlCdcConfig {
                 "none" => LockingMode::None,
                 _ => LockingMode::Minimal,
             },
+            history,
+            include_schema_changes: parsed.get_boolean(INCLUDE_SCHEMA_CHANGES)?,
         })
+    }
+}
+
+/// The schema history's topic, and the cluster it is on when it is not the worker's.
+fn history_topic(parsed: &ParsedConfig, common: &CommonConfig) -> LogTopic {
+    let topic = match parsed.get_string(HISTORY_TOPIC).unwrap_or_default() {
+        "" => format!("schema-changes.{}", common.topic_prefix),
+        topic => topic.to_string(),
+    };
+    let mut client = parsed.originals_with_prefix("schema.history.internal.consumer.");
+    client.extend(parsed.originals_with_prefix("schema.history.internal.producer."));
+    match parsed.get_string(HISTORY_SERVERS).unwrap_or_default() {
+        "" => LogTopic::new(topic),
+        servers => {
+            client.insert("bootstrap.servers".into(), servers.to_string());
+            LogTopic::new(topic).on(client)
+        }
     }
 }
 
@@ -282,6 +315,36 @@ mod tests {
         assert_eq!(parsed.locking, LockingMode::Minimal);
         assert!(parsed.common.tables.captures("inventory", "orders"));
         assert!(!parsed.common.tables.captures("mysql", "user"));
+        assert_eq!(parsed.history, Some(LogTopic::new("schema-changes.shop")));
+        assert!(parsed.include_schema_changes);
+    }
+
+    #[test]
+    fn the_schema_history_is_on_the_cluster_its_keys_name() {
+        let elsewhere = keys(
+            "",
+            &[
+                (HISTORY_TOPIC, "history.shop"),
+                (HISTORY_SERVERS, "kafka:9092"),
+                ("schema.history.internal.producer.security.protocol", "SSL"),
+            ],
+        );
+        let history = MySqlCdcConfig::parse(&elsewhere).unwrap().history.unwrap();
+        assert_eq!(history.topic, "history.shop");
+        assert_eq!(
+            history.client.get("bootstrap.servers").map(String::as_str),
+            Some("kafka:9092")
+        );
+        assert_eq!(history.client.get("security.protocol").map(String::as_str), Some("SSL"));
+        let memory = keys("", &[(HISTORY_CLASS, MEMORY_HISTORY)]);
+        assert_eq!(MySqlCdcConfig::parse(&memory).unwrap().history, None);
+        assert!(
+            error(
+                "",
+                &[(HISTORY_CLASS, "io.debezium.storage.file.history.FileSchemaHistory")]
+            )
+            .contains(HISTORY_CLASS)
+        );
     }
 
     #[test]

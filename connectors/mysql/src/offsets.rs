@@ -27,6 +27,23 @@ pub struct Restart {
 }
 
 impl Restart {
+    /// Whether this place comes no later than `other` in the binary log, as Debezium's history
+    /// compares positions: by file (its number, when both files share a base name; a base name
+    /// that changed puts this first), then position, events and rows.
+    pub fn at_or_before(&self, other: &Restart) -> bool {
+        let split = |file: &str| -> (String, u64) {
+            match file.rsplit_once('.') {
+                Some((base, number)) => (base.to_string(), number.parse().unwrap_or(0)),
+                None => (file.to_string(), 0),
+            }
+        };
+        let ((base, number), (other_base, other_number)) = (split(&self.file), split(&other.file));
+        if base != other_base {
+            return true;
+        }
+        (number, self.pos, self.events, self.rows) <= (other_number, other.pos, other.events, other.rows)
+    }
+
     /// The offset of an event written at `ts_sec` by server `server_id`, restarting here.
     pub fn offset(&self, server_id: u32, ts_sec: i64) -> OffsetMap {
         let mut offset = OffsetMap::new();
@@ -130,6 +147,13 @@ mod tests {
         let position = Position::of(Some(&unfinished)).unwrap();
         assert!(!position.snapshot_completed);
         assert_eq!(position.unfinished_snapshot, Some(progress));
+        let later = Restart {
+            file: "mysql-bin.000010".into(),
+            pos: 4,
+            ..Restart::default()
+        };
+        assert!(restart.at_or_before(&later) && !later.at_or_before(&restart));
+        assert!(restart.at_or_before(&restart));
         let last = snapshot(&restart, 5, true, None);
         assert!(Position::of(Some(&last)).unwrap().snapshot_completed);
         assert_eq!(Position::of(Some(&OffsetMap::new())), None);

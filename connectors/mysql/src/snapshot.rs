@@ -17,6 +17,7 @@ use crate::catalog::{self, TableDef, quote};
 use crate::client::{self, Server, failed};
 use crate::config::LockingMode;
 use crate::offsets::{self, Restart};
+use crate::schemas::Schemas;
 use crate::table::{BinlogSource, TableShape};
 use crate::types::Origin;
 
@@ -40,13 +41,14 @@ fn chunk_query(def: &TableDef, after: Option<&[String]>, rows: usize) -> String 
 impl Capture {
     /// Reads the captured tables and hands each row to the task as an `r` event, resuming after
     /// `resume` (with the binary log position of the snapshot it continues, `from`); the binary
-    /// log position streaming starts at.
+    /// log position streaming starts at, and the tables' shapes there. The shapes are recorded in
+    /// the schema history before any row is handed over.
     pub(crate) async fn snapshot(
         &self,
         server: &Server,
         events: &Events,
         resumed: Option<(Restart, SnapshotProgress)>,
-    ) -> Result<Restart> {
+    ) -> Result<(Restart, Schemas)> {
         let config = &self.config;
         let mut reader = client::connect(&config.connection).await?;
         reader
@@ -71,6 +73,7 @@ impl Capture {
             .map_err(failed("starting the snapshot"))?;
         let now = client::current_position(&mut reader, server).await?;
         let tables = catalog::tables(&mut reader, &config.common.tables, None).await?;
+        let statements = self.create_statements(&mut reader, &tables).await?;
         if config.locking == LockingMode::Minimal {
             reader.query_drop("UNLOCK TABLES").await.map_err(failed("unlocking"))?;
         }
@@ -90,6 +93,9 @@ impl Capture {
             pos: start.pos,
             ..BinlogSource::default()
         };
+        let offset = offsets::snapshot(&start, ts_us / 1_000_000, false, Some(&progress));
+        self.record_tables(&tables, statements, events, &at, (&offset, &offset))
+            .await?;
         for def in tables.iter().filter(|def| !progress.is_done(&def.id())) {
             let shape = TableShape::new(config, def, events.source_schema());
             let after = progress.resume_key(&def.id()).map(<[String]>::to_vec);
@@ -114,7 +120,8 @@ impl Capture {
             .map_err(failed("ending the snapshot"))?;
         emitter.finish().await?;
         tracing::info!("snapshot complete");
-        Ok(start)
+        let schemas = Schemas::new(tables);
+        Ok((start, schemas))
     }
 }
 
@@ -193,6 +200,7 @@ mod tests {
             name: "orders".into(),
             columns: vec![column("a"), column("b"), column("note")],
             primary_key: vec!["a".into(), "b".into()],
+            ..TableDef::default()
         };
         assert_eq!(
             chunk_query(&def, Some(&["1".into(), "'x'".into()]), 100),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use kconnect_api::{OffsetMap, Result, SourceTaskContext};
+use kconnect_api::{OffsetMap, Result, SourceTaskContext, TopicLog};
 use kconnect_cdc::config::CommonConfig;
 use kconnect_cdc::connector::CdcConnector;
 use kconnect_cdc::pump::Outbox;
@@ -14,6 +14,7 @@ use kconnect_cdc::task::{Capturing, CdcTask};
 
 use crate::capture::Capture;
 use crate::config::{Flavor, MySqlCdcConfig};
+use crate::history::SchemaHistory;
 use crate::offsets::Position;
 
 /// The connector: validates Debezium's keys and runs one task, as Debezium's MySQL connector.
@@ -21,12 +22,14 @@ pub type MySqlCdcConnector = CdcConnector<MySqlCdcConfig>;
 
 /// The connector written for `flavor`'s servers.
 pub fn connector(flavor: Flavor) -> MySqlCdcConnector {
-    CdcConnector::new(move || Box::new(CdcTask::new(MySqlCapturing { flavor })))
+    CdcConnector::new(move || Box::new(CdcTask::new(MySqlCapturing { flavor, history: None })))
 }
 
 /// What a MySQL or MariaDB task runs: the capture of `flavor`'s server.
 pub struct MySqlCapturing {
     flavor: Flavor,
+    /// The schema history's topic, once the task is configured (`None` with `MemorySchemaHistory`).
+    history: Option<Arc<dyn TopicLog>>,
 }
 
 impl Capturing for MySqlCapturing {
@@ -34,7 +37,13 @@ impl Capturing for MySqlCapturing {
     type Capture = BoxFuture<'static, Result<()>>;
 
     fn configure(&mut self, context: &Arc<dyn SourceTaskContext>) -> Result<MySqlCdcConfig> {
-        MySqlCdcConfig::parse_for(self.flavor, context.configs())
+        let config = MySqlCdcConfig::parse_for(self.flavor, context.configs())?;
+        self.history = config
+            .history
+            .clone()
+            .map(|topic| context.topic_log(topic))
+            .transpose()?;
+        Ok(config)
     }
 
     fn common(config: &MySqlCdcConfig) -> &CommonConfig {
@@ -43,6 +52,7 @@ impl Capturing for MySqlCapturing {
 
     fn capture(&self, config: MySqlCdcConfig, resume: Option<OffsetMap>, outbox: Outbox) -> Self::Capture {
         Capture {
+            history: SchemaHistory::new(self.history.clone(), &config.common.topic_prefix),
             config,
             position: Position::of(resume.as_ref()),
             outbox,

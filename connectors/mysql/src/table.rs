@@ -146,25 +146,41 @@ impl TableShape {
 
     /// The `source` block of an event of this table.
     pub fn source(&self, schema: &SchemaRef, flavor: Flavor, server: &str, at: &BinlogSource) -> Result<Value> {
-        let common = CommonSource {
-            connector: flavor.connector(),
-            server,
-            ts_us: at.ts_us,
-            snapshot: at.snapshot,
-            db: &self.database,
-            sequence: None,
-        };
-        let mut values = common.values();
-        values.extend([
-            Value::String(self.table.clone()),
-            Value::Int64(i64::from(at.server_id)),
-            at.gtid.clone().map_or(Value::Null, Value::String),
-            Value::String(at.file.clone()),
-            Value::Int64(at.pos as i64),
-            Value::Int32(at.row as i32),
-            Value::Null,
-            Value::Null,
-        ]);
-        Ok(Value::Struct(Struct::with_values(schema.clone(), values)?))
+        source_block(schema, flavor, server, (&self.database, &self.table), at)
     }
+}
+
+/// The `source` block (of `schema`) of an event of `flavor`'s server `server` about `table` of
+/// `database` (several tables, comma-separated, for a schema change; none, empty) read at `at`.
+pub fn source_block(
+    schema: &SchemaRef,
+    flavor: Flavor,
+    server: &str,
+    (database, table): (&str, &str),
+    at: &BinlogSource,
+) -> Result<Value> {
+    let common = CommonSource {
+        connector: flavor.connector(),
+        server,
+        ts_us: at.ts_us,
+        snapshot: at.snapshot,
+        db: database,
+        sequence: None,
+    };
+    let mut values = common.values();
+    values.extend([
+        if table.is_empty() {
+            Value::Null
+        } else {
+            Value::String(table.to_string())
+        },
+        Value::Int64(i64::from(at.server_id)),
+        at.gtid.clone().map_or(Value::Null, Value::String),
+        Value::String(at.file.clone()),
+        Value::Int64(at.pos as i64),
+        Value::Int32(at.row as i32),
+        Value::Null,
+        Value::Null,
+    ]);
+    Ok(Value::Struct(Struct::with_values(schema.clone(), values)?))
 }

@@ -398,9 +398,7 @@ mod tests {
             data_type: data_type.into(),
             column_type: column_type.into(),
             nullable: true,
-            precision: None,
-            scale: None,
-            fsp: None,
+            ..ColumnDef::default()
         }
     }
 

@@ -98,5 +98,57 @@ async fn events_equal_debeziums_for_every_column_type() {
     let theirs: Vec<ConsumedRecord> = theirs.iter().map(comparable_source).collect();
     let ours: Vec<ConsumedRecord> = ours.iter().map(comparable_source).collect();
     assert_same_events(&theirs, &ours, "kc", "dbz");
+
+    // The schema history: the table's shape after its CREATE TABLE is Debezium's.
+    let theirs: Vec<Value> = std::fs::read_to_string(&history)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let ours: Vec<Value> = consume_records(&worker.bootstrap, "schema-changes.kc", 1, WAIT)
+        .await
+        .iter()
+        .filter_map(|record| serde_json::from_str(&record.value).ok())
+        .collect();
+    let (theirs, ours) = (created_table(&theirs), created_table(&ours));
+    assert!(theirs.is_some() && ours.is_some(), "{theirs:?}\n{ours:?}\n{}", logs());
+    assert_eq!(theirs, ours);
+
+    // The schema change event of that CREATE TABLE: the same schema, the same table change.
+    let event = |topic: &'static str| {
+        let bootstrap = worker.bootstrap.clone();
+        async move {
+            // Debezium's snapshot writes statements for every table of the database: read them all.
+            consume_records(&bootstrap, topic, usize::MAX, Duration::from_secs(10))
+                .await
+                .iter()
+                .filter_map(|record| serde_json::from_str::<Value>(&record.value).ok())
+                .find(|value| {
+                    value["payload"]["ddl"]
+                        .as_str()
+                        .is_some_and(|ddl| ddl.starts_with("CREATE TABLE `parity_types`"))
+                })
+        }
+    };
+    let (theirs, ours) = (event("dbz").await, event("kc").await);
+    let (Some(theirs), Some(ours)) = (theirs, ours) else {
+        panic!("no schema change event of the CREATE TABLE\n{}", logs());
+    };
+    assert_eq!(theirs["schema"], ours["schema"]);
+    assert_eq!(theirs["payload"]["tableChanges"], ours["payload"]["tableChanges"]);
+    assert_eq!(theirs["payload"]["databaseName"], ours["payload"]["databaseName"]);
     drop(debezium);
+}
+
+/// The `tableChanges` entry of the history record that created `test.parity_types`.
+fn created_table(history: &[Value]) -> Option<Value> {
+    history
+        .iter()
+        .filter(|record| {
+            record["ddl"]
+                .as_str()
+                .is_some_and(|ddl| ddl.starts_with("CREATE TABLE"))
+        })
+        .flat_map(|record| record["tableChanges"].as_array().cloned().unwrap_or_default())
+        .find(|change| change["id"] == "\"test\".\"parity_types\"")
 }

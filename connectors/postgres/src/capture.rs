@@ -21,12 +21,12 @@ use crate::incremental::{Incremental, Signal};
 use crate::offsets::{self, Position};
 use crate::pgoutput::{self, Message};
 use crate::snapshot::SnapshotFrom;
-use crate::transactions::Transactions;
 use kconnect_cdc::filters::table_id;
 use kconnect_cdc::heartbeat::Heartbeats;
 use kconnect_cdc::modes::SnapshotMode;
 use kconnect_cdc::now_micros;
 use kconnect_cdc::pump::Outbox;
+use kconnect_cdc::transactions::Transactions;
 
 /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
@@ -106,10 +106,12 @@ impl Capture {
     async fn stream(&self, mut session: ReplicationClient, mut sql: PgConnection, events: &Events) -> Result<()> {
         let mut shapes: HashMap<u32, Option<TableShape>> = HashMap::new();
         let mut signal_relation: Option<u32> = None;
-        let mut metadata = self.config.common.transaction_topic.as_ref().map(|topic| {
-            let partition = Arc::new(kconnect_cdc::partition(&self.config.common.topic_prefix));
-            Transactions::new(topic.clone(), partition)
-        });
+        let mut metadata = self
+            .config
+            .common
+            .transaction_topic
+            .as_ref()
+            .map(|topic| Transactions::new(topic, &self.config.common.topic_prefix));
         let progress = self.position.as_ref().and_then(|p| p.incremental.clone());
         let mut incremental = Incremental::resume(progress, &mut sql, &self.config, events).await?;
         let mut transaction = (0u64, 0i64, 0i64); // commit LSN, xid, commit time (Unix µs)
@@ -187,7 +189,7 @@ impl Capture {
                             incremental.stamp(&mut offset);
                             offset
                         };
-                        if let Some(record) = metadata.end(end, committed_at / 1_000, offset)? {
+                        if let Some(record) = metadata.end(transaction_id(xid, end), committed_at / 1_000, offset)? {
                             self.send(vec![record]).await?;
                         }
                     }
@@ -283,10 +285,11 @@ impl Capture {
                     incremental.stamp(&mut offset);
                     offset
                 };
-                if let Some(begin) = metadata.begin(xid, lsn, committed_at / 1_000, offset)? {
+                let id = transaction_id(xid, lsn);
+                if let Some(begin) = metadata.begin(&xid.to_string(), id.clone(), committed_at / 1_000, offset)? {
                     records.insert(0, begin);
                 }
-                metadata.annotate(&shape.data_collection, lsn, &mut records)?;
+                metadata.annotate(&shape.data_collection, &id, &mut records)?;
             }
             self.send(records).await?;
             last_emitted = lsn;
@@ -349,4 +352,10 @@ async fn tick(interval: &mut Option<tokio::time::Interval>) {
         }
         None => std::future::pending().await,
     }
+}
+
+/// The id Debezium's PostgreSQL connector writes for transaction `xid` at `lsn`: the first
+/// event's for `BEGIN`, each event's for its block, the commit's end for `END`.
+fn transaction_id(xid: i64, lsn: u64) -> String {
+    format!("{xid}:{lsn}")
 }

@@ -17,7 +17,6 @@ pub mod offsets;
 pub mod pgoutput;
 pub mod snapshot;
 pub mod source;
-pub mod transactions;
 pub mod types;
 
 pub use source::{PostgresCapturing, PostgresCdcConnector, PostgresCdcTask};

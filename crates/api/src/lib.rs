@@ -20,6 +20,7 @@ pub mod schema;
 pub mod schema_projector;
 pub mod sink;
 pub mod source;
+pub mod topic_log;
 pub mod transform;
 pub mod value;
 pub mod values;
@@ -37,5 +38,6 @@ pub use record::{ConnectRecord, OffsetMap, RecordCore, SchemaAndValue, SinkRecor
 pub use schema::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType};
 pub use sink::{SinkConnector, SinkTask, SinkTaskContext, TopicPartition};
 pub use source::{OffsetStorageReader, RecordMetadata, SourceConnector, SourceTask, SourceTaskContext};
+pub use topic_log::{LogTopic, TopicLog};
 pub use transform::{Predicate, Transformation};
 pub use value::{Struct, Value};

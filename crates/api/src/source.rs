@@ -8,6 +8,7 @@ use crate::config::ConfigMap;
 use crate::connector::Connector;
 use crate::error::Result;
 use crate::record::{OffsetMap, SourceRecord};
+use crate::topic_log::{LogTopic, TopicLog};
 
 /// Reads the last committed offset of a source partition.
 pub trait OffsetStorageReader: Send + Sync {
@@ -51,6 +52,15 @@ pub trait SourceTaskContext: Send + Sync {
     /// nothing shows them.
     fn plugin_metrics(&self) -> Option<Arc<crate::metrics::PluginMetrics>> {
         None
+    }
+
+    /// The task's own log in `topic` (Debezium's schema history), created when missing; an error
+    /// where the runtime keeps no such logs.
+    fn topic_log(&self, topic: LogTopic) -> Result<Arc<dyn TopicLog>> {
+        Err(crate::ConnectError::Fatal(format!(
+            "this runtime keeps no task logs: topic {} cannot be used",
+            topic.topic
+        )))
     }
 }
 

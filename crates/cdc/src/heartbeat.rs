@@ -3,25 +3,24 @@
 //! changes, so that the committed position (a PostgreSQL slot's, a binary log's) moves on an idle
 //! database too.
 
-use std::sync::Arc;
-
 use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
-use kconnect_api::{OffsetMap, RecordCore, Result, SchemaAndValue, SourceRecord, Struct, Value};
+use kconnect_api::{OffsetMap, Result, SourceRecord, Struct, Value};
+
+use crate::RecordTarget;
 
 /// Builds a connector's heartbeat records.
 pub struct Heartbeats {
-    topic: String,
+    target: RecordTarget,
     server: String,
     key_schema: SchemaRef,
     value_schema: SchemaRef,
-    partition: Arc<OffsetMap>,
 }
 
 impl Heartbeats {
     /// Heartbeats of server `server` on `<prefix>.<server>`.
     pub fn new(prefix: &str, server: &str) -> Self {
         Self {
-            topic: format!("{prefix}.{server}"),
+            target: RecordTarget::new(format!("{prefix}.{server}"), server),
             server: server.to_string(),
             key_schema: SchemaBuilder::struct_()
                 .name("io.debezium.connector.common.ServerNameKey")
@@ -31,7 +30,6 @@ impl Heartbeats {
                 .name("io.debezium.connector.common.Heartbeat")
                 .field("ts_ms", SchemaBuilder::new(SchemaType::Int64).build())
                 .build(),
-            partition: Arc::new(crate::partition(server)),
         }
     }
 
@@ -39,12 +37,6 @@ impl Heartbeats {
     pub fn record(&self, now_ms: i64, offset: OffsetMap) -> Result<SourceRecord> {
         let key = Struct::with_values(self.key_schema.clone(), vec![Value::String(self.server.clone())])?;
         let value = Struct::with_values(self.value_schema.clone(), vec![Value::Int64(now_ms)])?;
-        let mut core = RecordCore::new(
-            self.topic.clone(),
-            SchemaAndValue::new(Some(self.value_schema.clone()), Value::Struct(value)),
-        );
-        core.key = SchemaAndValue::new(Some(self.key_schema.clone()), Value::Struct(key));
-        core.timestamp = Some(now_ms);
-        Ok(SourceRecord::new(self.partition.clone(), offset, core))
+        Ok(self.target.record(key, value, offset, Some(now_ms)))
     }
 }

@@ -49,6 +49,14 @@ fn apply(config: &mut ClientConfig, settings: &ConfigMap, origin: &str) {
     }
 }
 
+/// A client configuration of `settings` alone (another cluster than the worker's), without the
+/// keys librdkafka does not know.
+pub fn settings_config(settings: &ConfigMap, origin: &str) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    apply(&mut config, settings, origin);
+    config
+}
+
 /// `defaults`, then the shared security keys, the worker's `<client_prefix>.*` keys and the
 /// connector's `<client_prefix>.override.*` keys on top.
 fn layered(

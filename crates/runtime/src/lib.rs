@@ -29,6 +29,7 @@ pub mod status;
 pub mod submitted;
 pub mod target_state;
 pub mod task_context;
+pub mod task_logs;
 pub mod topics;
 pub mod transform_chain;
 pub mod worker;

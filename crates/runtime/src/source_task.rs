@@ -19,6 +19,7 @@ use crate::kafka::{admin_config, producer_config};
 use crate::submitted::{SubmittedRecords, Ticket};
 use crate::target_state::{TargetState, target_changed};
 use crate::task_context::SourceContext;
+use crate::task_logs::TaskLogs;
 use crate::topics::TopicCreator;
 use crate::transform_chain::TransformationChain;
 use crate::worker::{TaskSpec, Worker};
@@ -133,7 +134,8 @@ impl SourceRunner {
     ) -> Result<(), RuntimeError> {
         let reader = ConnectorOffsetReader::new(&self.spec.connector, self.offsets.clone());
         let plugins = self.errors.metrics.plugins.clone();
-        let context = SourceContext::reporting_to(self.spec.task_config.clone(), Arc::new(reader), plugins);
+        let logs = TaskLogs::new(&self.worker, &self.spec.connector_config);
+        let context = SourceContext::reporting_to(self.spec.task_config.clone(), Arc::new(reader), plugins, Some(logs));
         self.task.start(context).await?;
         self.started = true;
         tracing::info!(task = %self.spec.name(), "source task started");

@@ -10,8 +10,11 @@ use tokio::sync::Notify;
 
 use kconnect_api::metrics::PluginMetrics;
 use kconnect_api::{
-    ConfigMap, ConnectError, OffsetStorageReader, SinkRecord, SinkTaskContext, SourceTaskContext, TopicPartition,
+    ConfigMap, ConnectError, LogTopic, OffsetStorageReader, SinkRecord, SinkTaskContext, SourceTaskContext, TopicLog,
+    TopicPartition,
 };
+
+use crate::task_logs::TaskLogs;
 
 /// Requests a sink task made of the runtime since they were last taken.
 #[derive(Debug, Default)]
@@ -169,24 +172,28 @@ pub struct SourceContext {
     configs: ConfigMap,
     offsets: Arc<dyn OffsetStorageReader>,
     metrics: Arc<PluginMetrics>,
+    logs: Option<TaskLogs>,
 }
 
 impl SourceContext {
     /// A context for a task configured with `configs` that resumes from `offsets`.
     pub fn new(configs: ConfigMap, offsets: Arc<dyn OffsetStorageReader>) -> Arc<Self> {
-        Self::reporting_to(configs, offsets, Arc::default())
+        Self::reporting_to(configs, offsets, Arc::default(), None)
     }
 
-    /// As [`SourceContext::new`], the task's own metrics going into `metrics`.
+    /// As [`SourceContext::new`], the task's own metrics going into `metrics` and its logs, if it
+    /// keeps any, opened by `logs`.
     pub fn reporting_to(
         configs: ConfigMap,
         offsets: Arc<dyn OffsetStorageReader>,
         metrics: Arc<PluginMetrics>,
+        logs: Option<TaskLogs>,
     ) -> Arc<Self> {
         Arc::new(Self {
             configs,
             offsets,
             metrics,
+            logs,
         })
     }
 }
@@ -202,6 +209,16 @@ impl SourceTaskContext for SourceContext {
 
     fn plugin_metrics(&self) -> Option<Arc<PluginMetrics>> {
         Some(self.metrics.clone())
+    }
+
+    fn topic_log(&self, topic: LogTopic) -> kconnect_api::Result<Arc<dyn TopicLog>> {
+        match &self.logs {
+            Some(logs) => logs.open(topic),
+            None => Err(ConnectError::Fatal(format!(
+                "this task runs without Kafka: it cannot keep a log in topic {}",
+                topic.topic
+            ))),
+        }
     }
 }
 

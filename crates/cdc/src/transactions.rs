@@ -1,19 +1,18 @@
 //! Transaction metadata (`provide.transaction.metadata`), as Debezium's: a `BEGIN` and an `END`
 //! record per transaction on `<topic.prefix>.<topic.transaction>`, and in each change event the
-//! `transaction` block (the transaction's id, the event's order in it and in its table). As
-//! Debezium's, an id is `<xid>:<LSN>` with the LSN of what it is written for: the first event for
-//! `BEGIN`, each event for its block, the commit's end for `END`; `BEGIN` comes with a
-//! transaction's first captured event.
-
-use std::sync::Arc;
+//! `transaction` block (the transaction's id, the event's order in it and in its table). `BEGIN`
+//! comes with a transaction's first captured event, and no `END` follows a transaction none of
+//! whose events was captured. Each connector names its transactions as Debezium's does (the same
+//! id for every record of a MySQL transaction; PostgreSQL's ids change with the position).
 
 use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
-use kconnect_api::{OffsetMap, RecordCore, Result, SchemaAndValue, SourceRecord, Struct, Value};
+use kconnect_api::{OffsetMap, Result, SourceRecord, Struct, Value};
+
+use crate::RecordTarget;
 
 /// The transaction metadata of one connector.
 pub struct Transactions {
-    topic: String,
-    partition: Arc<OffsetMap>,
+    target: RecordTarget,
     key_schema: SchemaRef,
     value_schema: SchemaRef,
     count_schema: SchemaRef,
@@ -22,21 +21,17 @@ pub struct Transactions {
 
 /// The transaction whose events are being emitted.
 struct OpenTransaction {
-    xid: i64,
+    /// What tells it from the next (PostgreSQL's xid, MySQL's id).
+    transaction: String,
     /// Its events so far.
     total: i64,
     /// Its events per table (`schema.table`), in first-seen order.
     tables: Vec<(String, i64)>,
 }
 
-/// The id Debezium writes for transaction `xid` at `lsn`.
-fn transaction_id(xid: i64, lsn: u64) -> String {
-    format!("{xid}:{lsn}")
-}
-
 impl Transactions {
-    /// Metadata on `topic`, with the connector's source `partition`.
-    pub fn new(topic: String, partition: Arc<OffsetMap>) -> Self {
+    /// Metadata on `topic` of server `server` (its `topic.prefix`).
+    pub fn new(topic: &str, server: &str) -> Self {
         let string = || SchemaBuilder::new(SchemaType::String).build();
         let count_schema = SchemaBuilder::struct_()
             .optional()
@@ -46,8 +41,7 @@ impl Transactions {
             .field("event_count", SchemaBuilder::new(SchemaType::Int64).build())
             .build();
         Self {
-            topic,
-            partition,
+            target: RecordTarget::new(topic, server),
             key_schema: SchemaBuilder::struct_()
                 .name("io.debezium.connector.common.TransactionMetadataKey")
                 .version(1)
@@ -73,29 +67,27 @@ impl Transactions {
     fn record(&self, id: &str, value: Vec<Value>, offset: OffsetMap) -> Result<SourceRecord> {
         let key = Struct::with_values(self.key_schema.clone(), vec![Value::String(id.to_string())])?;
         let value = Struct::with_values(self.value_schema.clone(), value)?;
-        let mut core = RecordCore::new(
-            self.topic.clone(),
-            SchemaAndValue::new(Some(self.value_schema.clone()), Value::Struct(value)),
-        );
-        core.key = SchemaAndValue::new(Some(self.key_schema.clone()), Value::Struct(key));
-        Ok(SourceRecord::new(self.partition.clone(), offset, core))
+        Ok(self.target.record(key, value, offset, None))
     }
 
-    /// The `BEGIN` record of transaction `xid` (committed at `ts_ms`) when its first event, at
-    /// `lsn`, comes, with the `offset` made then; `None` for its later events.
+    /// The `BEGIN` record, with id `id`, of `transaction` (committed at `ts_ms`) when its first
+    /// event comes, with the `offset` made then; `None` for its later events.
     pub fn begin(
         &mut self,
-        xid: i64,
-        lsn: u64,
+        transaction: &str,
+        id: String,
         ts_ms: i64,
         offset: impl FnOnce() -> OffsetMap,
     ) -> Result<Option<SourceRecord>> {
-        if self.current.as_ref().is_some_and(|open| open.xid == xid) {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|open| open.transaction == transaction)
+        {
             return Ok(None);
         }
-        let id = transaction_id(xid, lsn);
         self.current = Some(OpenTransaction {
-            xid,
+            transaction: transaction.to_string(),
             total: 0,
             tables: Vec::new(),
         });
@@ -109,18 +101,12 @@ impl Transactions {
         self.record(&id, value, offset()).map(Some)
     }
 
-    /// The `END` record of the open transaction, whose commit ended at `end_lsn`, with its
-    /// counts; none when none of its events was captured.
-    pub fn end(
-        &mut self,
-        end_lsn: u64,
-        ts_ms: i64,
-        offset: impl FnOnce() -> OffsetMap,
-    ) -> Result<Option<SourceRecord>> {
-        let Some(OpenTransaction { xid, total, tables }) = self.current.take() else {
+    /// The `END` record, with id `id`, of the open transaction, with its counts; none when none
+    /// of its events was captured.
+    pub fn end(&mut self, id: String, ts_ms: i64, offset: impl FnOnce() -> OffsetMap) -> Result<Option<SourceRecord>> {
+        let Some(OpenTransaction { total, tables, .. }) = self.current.take() else {
             return Ok(None);
         };
-        let id = transaction_id(xid, end_lsn);
         let counts = tables
             .into_iter()
             .map(|(table, count)| {
@@ -138,13 +124,12 @@ impl Transactions {
         self.record(&id, value, offset()).map(Some)
     }
 
-    /// Sets the `transaction` block of each change event of `table` (`schema.table`) at `lsn` in
-    /// `records`, counting it; tombstones are not counted.
-    pub fn annotate(&mut self, table: &str, lsn: u64, records: &mut [SourceRecord]) -> Result<()> {
-        let Some(OpenTransaction { xid, total, tables }) = self.current.as_mut() else {
+    /// Sets the `transaction` block, with id `id`, of each change event of `table` (its data
+    /// collection) in `records`, counting it; tombstones are not counted.
+    pub fn annotate(&mut self, table: &str, id: &str, records: &mut [SourceRecord]) -> Result<()> {
+        let Some(OpenTransaction { total, tables, .. }) = self.current.as_mut() else {
             return Ok(());
         };
-        let id = transaction_id(*xid, lsn);
         for record in records {
             let Value::Struct(envelope) = &record.core.value.value else {
                 continue;
@@ -163,7 +148,11 @@ impl Transactions {
                     1
                 }
             };
-            let values = vec![Value::String(id.clone()), Value::Int64(*total), Value::Int64(in_table)];
+            let values = vec![
+                Value::String(id.to_string()),
+                Value::Int64(*total),
+                Value::Int64(in_table),
+            ];
             let block = Struct::with_values(block_schema, values)?;
             let annotated = envelope.clone().put("transaction", Value::Struct(block))?;
             record.core.value.value = Value::Struct(annotated);
@@ -175,6 +164,7 @@ impl Transactions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kconnect_api::{RecordCore, SchemaAndValue};
 
     fn event() -> SourceRecord {
         let block = SchemaBuilder::struct_()
@@ -205,16 +195,22 @@ mod tests {
 
     #[test]
     fn a_transaction_is_framed_and_its_events_ordered() {
-        let mut metadata = Transactions::new("srv.transaction".into(), Arc::new(OffsetMap::new()));
-        let begin = metadata.begin(7, 100, 1_000, OffsetMap::new).unwrap().unwrap();
+        let mut metadata = Transactions::new("srv.transaction", "srv");
+        let begin = metadata
+            .begin("7", "7:100".into(), 1_000, OffsetMap::new)
+            .unwrap()
+            .unwrap();
         assert_eq!(field(&begin, &["id"]), Value::String("7:100".into()));
         assert!(
-            metadata.begin(7, 120, 1_000, OffsetMap::new).unwrap().is_none(),
+            metadata
+                .begin("7", "7:120".into(), 1_000, OffsetMap::new)
+                .unwrap()
+                .is_none(),
             "one BEGIN"
         );
         let mut records = [event(), event()];
-        metadata.annotate("public.a", 100, &mut records[..1]).unwrap();
-        metadata.annotate("public.b", 120, &mut records[1..]).unwrap();
+        metadata.annotate("public.a", "7:100", &mut records[..1]).unwrap();
+        metadata.annotate("public.b", "7:120", &mut records[1..]).unwrap();
         assert_eq!(
             field(&records[1], &["transaction", "id"]),
             Value::String("7:120".into())
@@ -224,11 +220,11 @@ mod tests {
             field(&records[1], &["transaction", "data_collection_order"]),
             Value::Int64(1)
         );
-        let end = metadata.end(200, 1_000, OffsetMap::new).unwrap().unwrap();
+        let end = metadata.end("7:200".into(), 1_000, OffsetMap::new).unwrap().unwrap();
         assert_eq!(field(&end, &["id"]), Value::String("7:200".into()));
         assert_eq!(field(&end, &["event_count"]), Value::Int64(2));
         assert!(
-            metadata.end(300, 1_000, OffsetMap::new).unwrap().is_none(),
+            metadata.end("7:300".into(), 1_000, OffsetMap::new).unwrap().is_none(),
             "nothing open"
         );
     }
