@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::{ConsumedRecord, WorkerProcess, free_port};
+use crate::{ConsumedRecord, RestApi, WorkerProcess, free_port};
 
 /// Debezium on Apache Kafka Connect, standalone, on `bootstrap`, with its files in `dir`, running
 /// `connectors` (each a connector's properties).
@@ -41,6 +41,17 @@ pub fn start_debezium(dir: &Path, bootstrap: &str, connectors: &[String]) -> Wor
         &[PathBuf::from("-c"), PathBuf::from(script)],
         &dir.join("debezium.log"),
     )
+}
+
+/// The REST API of the Debezium worker [`start_debezium`] started with its files in `dir`.
+pub fn debezium_rest(dir: &Path) -> RestApi {
+    let properties = std::fs::read_to_string(dir.join("debezium-worker.properties")).unwrap();
+    let port = properties
+        .lines()
+        .find_map(|line| line.strip_prefix("listeners=http://127.0.0.1:"))
+        .and_then(|port| port.trim().parse().ok())
+        .expect("the Debezium worker's listener");
+    RestApi::new(port)
 }
 
 /// A record as JSON, with topic prefix `prefix` written as Debezium's (`dbz`).
