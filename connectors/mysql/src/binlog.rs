@@ -321,6 +321,9 @@ impl Capture {
         let start = end.saturating_sub(u64::from(header.event_size()));
         if header.timestamp() > 0 {
             cursor.ts_sec = i64::from(header.timestamp());
+            if let Some(behind) = &self.behind {
+                behind.set((now_micros() / 1_000 - cursor.ts_sec * 1_000).max(0) as f64);
+            }
         }
         if header.event_type_raw() == MARIADB_GTID_EVENT {
             if let Some((domain, gtid)) = mariadb_gtid(event) {

@@ -3,6 +3,9 @@
 //! the last committed offset left off (`binlog.rs`). Records go to the task through the pump's
 //! bounded outbox.
 
+use std::sync::Arc;
+
+use kconnect_api::metrics::Gauge;
 use kconnect_api::schema::SchemaRef;
 use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord};
 use kconnect_cdc::changes::{ChangeRecords, RowChange};
@@ -117,6 +120,9 @@ pub struct Capture {
     pub outbox: Outbox,
     /// Where the tables' shapes are recorded.
     pub history: SchemaHistory,
+    /// How far behind the server the binary log is read, in milliseconds: the time between an
+    /// event's writing and its reading.
+    pub behind: Option<Arc<Gauge>>,
 }
 
 impl Capture {

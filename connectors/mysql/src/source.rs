@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
+use kconnect_api::metrics::Gauge;
 use kconnect_api::{OffsetMap, Result, SourceTaskContext, TopicLog};
 use kconnect_cdc::config::CommonConfig;
 use kconnect_cdc::connector::CdcConnector;
@@ -22,7 +23,13 @@ pub type MySqlCdcConnector = CdcConnector<MySqlCdcConfig>;
 
 /// The connector written for `flavor`'s servers.
 pub fn connector(flavor: Flavor) -> MySqlCdcConnector {
-    CdcConnector::new(move || Box::new(CdcTask::new(MySqlCapturing { flavor, history: None })))
+    CdcConnector::new(move || {
+        Box::new(CdcTask::new(MySqlCapturing {
+            flavor,
+            history: None,
+            behind: None,
+        }))
+    })
 }
 
 /// What a MySQL or MariaDB task runs: the capture of `flavor`'s server.
@@ -30,6 +37,8 @@ pub struct MySqlCapturing {
     flavor: Flavor,
     /// The schema history's topic, once the task is configured (`None` with `MemorySchemaHistory`).
     history: Option<Arc<dyn TopicLog>>,
+    /// Where the task reports how far behind the server it reads (`milli-seconds-behind-source`).
+    behind: Option<Arc<Gauge>>,
 }
 
 impl Capturing for MySqlCapturing {
@@ -38,6 +47,9 @@ impl Capturing for MySqlCapturing {
 
     fn configure(&mut self, context: &Arc<dyn SourceTaskContext>) -> Result<MySqlCdcConfig> {
         let config = MySqlCdcConfig::parse_for(self.flavor, context.configs())?;
+        self.behind = context
+            .plugin_metrics()
+            .map(|metrics| metrics.gauge("milli-seconds-behind-source"));
         self.history = config
             .history
             .clone()
@@ -56,6 +68,7 @@ impl Capturing for MySqlCapturing {
             config,
             position: Position::of(resume.as_ref()),
             outbox,
+            behind: self.behind.clone(),
         }
         .capture()
         .boxed()

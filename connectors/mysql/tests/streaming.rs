@@ -1,7 +1,7 @@
 //! The MariaDB CDC connector through a real worker and broker against the machine's MariaDB: the
 //! snapshot, then inserts, updates and deletes as Debezium's events with Debezium's types; a worker
 //! killed and started again resumes from its committed offset with nothing lost or repeated; a
-//! column added while streaming shows in the events after it.
+//! column added while streaming shows in the events after it; heartbeats go to their topic.
 
 mod common;
 
@@ -35,7 +35,9 @@ async fn snapshot_then_changes_as_debezium_events_resuming_after_a_kill() {
           '2024-02-29 12:34:56.500', x'01ff', 4294967295, 2024, '-01:02:03.000004', 0.25), \
          (2, 'alan', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);",
     );
-    let connector = schemaless_connector("mcdc", 5501, "test.mysql_cdc_people", "");
+    // Heartbeats every second: their offsets (the position after the last commit) are committed
+    // too, and the restart below resumes from them.
+    let connector = schemaless_connector("mcdc", 5501, "test.mysql_cdc_people", "heartbeat.interval.ms=1000\n");
     let mut worker = TestWorker::start_with(false, "offset.flush.interval.ms=500\n", &[&connector]).await;
     let bootstrap = worker.bootstrap.clone();
 
@@ -138,4 +140,10 @@ async fn snapshot_then_changes_as_debezium_events_resuming_after_a_kill() {
     assert_eq!(added["after"]["note"], "new", "{added}");
     let changed: Value = serde_json::from_str(&more[9].value).unwrap();
     assert_eq!(changed["after"]["note"], "changed", "{changed}");
+    let beats = consume_records(&bootstrap, "__debezium-heartbeat.mcdc", 1, WAIT).await;
+    assert_eq!(
+        beats.first().and_then(|beat| beat.key.as_deref()),
+        Some(r#"{"serverName":"mcdc"}"#),
+        "heartbeats on __debezium-heartbeat.<topic.prefix>"
+    );
 }

@@ -1,13 +1,14 @@
 //! `provide.transaction.metadata=true` through a real worker and broker against the machine's
 //! MariaDB: each transaction that changed captured tables is framed by a `BEGIN` and an `END`
 //! record on `<topic.prefix>.transaction`, with Debezium's id (the GTID), counts per table, and in
-//! each change event the `transaction` block with its order in the transaction and in its table.
+//! each change event the `transaction` block with its order in the transaction and in its table;
+//! and how far behind the server the task reads is a metric of the task.
 
 mod common;
 
 use std::time::Duration;
 
-use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records};
+use kconnect_test_kit::{ConsumedRecord, TestWorker, consume_records, metric_value};
 use serde_json::{Value, json};
 
 use common::{mariadb, schemaless_connector};
@@ -70,6 +71,15 @@ async fn transactions_are_framed_and_their_events_ordered() {
         ])
     );
     assert_eq!(frames[1]["event_count"], 1, "the first transaction's one insert");
+
+    // How far behind the server the task reads is a metric of the task (Debezium's
+    // MilliSecondsBehindSource), here a few seconds at most.
+    let series = r#"kafka_connect_plugins_milli_seconds_behind_source{connector="mtx",task="0"}"#;
+    let behind = metric_value(&worker.rest.metrics().await, series);
+    assert!(
+        behind.is_some_and(|ms| (0.0..30_000.0).contains(&ms)),
+        "{series}: {behind:?}"
+    );
 
     let orders = values(&consume_records(&bootstrap, "mtx.test.tx_orders", 3, WAIT).await);
     let lines = values(&consume_records(&bootstrap, "mtx.test.tx_lines", 2, WAIT).await);
