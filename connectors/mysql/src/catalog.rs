@@ -8,6 +8,7 @@ use kconnect_api::Result;
 use kconnect_cdc::filters::{TableFilter, table_id};
 
 use crate::client::failed;
+use crate::defaults::column_default;
 
 /// One column as the catalog declares it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,7 +37,8 @@ pub struct ColumnDef {
     pub comment: Option<String>,
     /// Whether it has a default (`DEFAULT NULL` included).
     pub has_default: bool,
-    /// Its default's expression, other than NULL (a string's unquoted).
+    /// Its default's expression as Debezium's DDL parser keeps it (`defaults.rs`); none for NULL
+    /// or an expression.
     pub default: Option<String>,
 }
 
@@ -103,20 +105,6 @@ impl TableDef {
     }
 }
 
-/// Whether a column has a default, and its expression, from `COLUMN_DEFAULT`: MariaDB spells
-/// `DEFAULT NULL` as `NULL` and quotes strings; MySQL gives SQL NULL for `DEFAULT NULL` (which a
-/// nullable column has unless it says otherwise) and strings bare.
-fn column_default(declared: Option<String>, nullable: bool) -> (bool, Option<String>) {
-    match declared {
-        None => (nullable, None),
-        Some(text) if text == "NULL" => (true, None),
-        Some(text) => match text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
-            Some(quoted) => (true, Some(quoted.replace("''", "'").replace("\\\\", "\\"))),
-            None => (true, Some(text)),
-        },
-    }
-}
-
 /// A string literal for SQL.
 pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
@@ -137,6 +125,11 @@ pub async fn tables(conn: &mut Conn, filter: &TableFilter, only: Option<(&str, &
             literal(table)
         )
     });
+    let version: Option<String> = conn
+        .query_first("SELECT VERSION()")
+        .await
+        .map_err(failed("reading the catalog"))?;
+    let mariadb = version.is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"));
     let columns: Vec<mysql_async::Row> = conn
         .query(format!(
             "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, c.IS_NULLABLE, \
@@ -168,7 +161,8 @@ pub async fn tables(conn: &mut Conn, filter: &TableFilter, only: Option<(&str, &
         let given = |text: String| (!text.is_empty()).then_some(text);
         let extra = text(&mut row, 10).to_lowercase();
         let nullable = text(&mut row, 5) == "YES";
-        let (has_default, default) = column_default(row.take::<Option<String>, _>(14).flatten(), nullable);
+        let (has_default, default) =
+            column_default(row.take::<Option<String>, _>(14).flatten(), &extra, nullable, mariadb);
         let column = ColumnDef {
             name: text(&mut row, 2),
             data_type: text(&mut row, 3).to_lowercase(),
@@ -239,14 +233,6 @@ mod tests {
         assert!(column("int(10) unsigned").unsigned());
         assert!(column("varchar(20)").labels().is_empty());
         assert_eq!(literal("o'k"), "'o''k'");
-        assert_eq!(
-            column_default(Some("'it''s'".into()), false),
-            (true, Some("it's".into()))
-        );
-        assert_eq!(column_default(Some("NULL".into()), true), (true, None));
-        assert_eq!(column_default(None, true), (true, None));
-        assert_eq!(column_default(None, false), (false, None));
-        assert_eq!(column_default(Some("0".into()), false), (true, Some("0".into())));
         assert_eq!(quote("we`ird"), "`we``ird`");
     }
 }

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod client;
 pub mod config;
 pub mod ddl;
+pub mod defaults;
 pub mod history;
 pub mod offsets;
 pub mod schemas;

@@ -72,7 +72,10 @@ impl Capture {
             .await
             .map_err(failed("starting the snapshot"))?;
         let now = client::current_position(&mut reader, server).await?;
-        let tables = catalog::tables(&mut reader, &config.common.tables, None).await?;
+        let tables = config.common.tables.snapshot_order(
+            catalog::tables(&mut reader, &config.common.tables, None).await?,
+            TableDef::id,
+        );
         let statements = self.create_statements(&mut reader, &tables).await?;
         if config.locking == LockingMode::Minimal {
             reader.query_drop("UNLOCK TABLES").await.map_err(failed("unlocking"))?;

@@ -14,6 +14,7 @@ use mysql_async::Value as Sql;
 
 use crate::catalog::ColumnDef;
 use crate::config::BigintUnsigned;
+use crate::defaults;
 
 /// `io.debezium.data.Bits`: a BIT(n > 1) as little-endian bytes.
 const BITS: &str = "io.debezium.data.Bits";
@@ -165,10 +166,16 @@ impl ColumnType {
             Kind::Timestamp(_) => named(SchemaType::String, ZONED_TIMESTAMP),
             Kind::Year => named(SchemaType::Int32, YEAR),
         };
-        Self {
+        let mut typed = Self {
             kind,
             schema: builder.with_optional(column.nullable).build(),
+        };
+        if let Some(default) = defaults::default_value(&typed, column) {
+            let mut schema = (*typed.schema).clone();
+            schema.default_value = Some(default);
+            typed.schema = std::sync::Arc::new(schema);
         }
+        typed
     }
 
     /// The value of a column as `origin` gives it.

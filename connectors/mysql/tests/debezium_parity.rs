@@ -24,7 +24,7 @@ fn connector(prefix: &str, server_id: u32, extra: &str) -> String {
         "name={prefix}\nconnector.class=io.debezium.connector.mysql.MySqlConnector\n\
          database.hostname=127.0.0.1\ndatabase.port=3306\ndatabase.user=root\ndatabase.password=\n\
          database.server.id={server_id}\ntopic.prefix={prefix}\ndatabase.include.list=test\n\
-         table.include.list=test.parity_types\n\
+         table.include.list=test.parity_types,test.parity_defaults\n\
          key.converter=org.apache.kafka.connect.json.JsonConverter\n\
          value.converter=org.apache.kafka.connect.json.JsonConverter\n\
          topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n{extra}"
@@ -67,7 +67,17 @@ async fn events_equal_debeziums_for_every_column_type() {
          '-12:34:56', '12:34:56.789123', '2024-02-29 12:34:56', '2024-02-29 12:34:56.789', \
          '2024-02-29 12:34:56.789123', '2024-02-29 12:34:56', '2024-02-29 12:34:56.789', 2024, b'1', \
          b'101000000001', 'b', 'x,z', '{\"a\": 1}'); \
-         INSERT INTO parity_types (id, small, note) VALUES (2, 0, 'second');",
+         INSERT INTO parity_types (id, small, note) VALUES (2, 0, 'second'); \
+         DROP TABLE IF EXISTS parity_defaults; \
+         CREATE TABLE parity_defaults (id INT PRIMARY KEY, n INT NOT NULL DEFAULT 7, small SMALLINT DEFAULT -2, \
+         ubig BIGINT UNSIGNED DEFAULT 5, flag BOOLEAN DEFAULT TRUE, label VARCHAR(10) DEFAULT 'x', \
+         note VARCHAR(10) NOT NULL DEFAULT '', price DECIMAL(6,2) DEFAULT 1.50, ratio DOUBLE DEFAULT 0.5, \
+         r FLOAT DEFAULT 1.25, day DATE DEFAULT '2000-01-02', dt DATETIME DEFAULT '2020-01-02 03:04:05', \
+         dt3 DATETIME(3) DEFAULT '2020-01-02 03:04:05.678', made TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, \
+         seen TIMESTAMP NULL DEFAULT '2021-03-04 05:06:07', t TIME DEFAULT '01:02:03', made_year YEAR DEFAULT 2001, \
+         bit1 BIT(1) DEFAULT b'1', bits BIT(12) DEFAULT b'101000000001', kind ENUM('a','b') DEFAULT 'b', \
+         tags SET('x','y') DEFAULT 'x,y', computed INT DEFAULT (1 + 1)); \
+         INSERT INTO parity_defaults (id) VALUES (1);",
     );
     let worker = TestWorker::start_with(false, "", &[&connector("kc", 5511, "")]).await;
     let history = worker.dir().join("schema-history.dat");
@@ -86,18 +96,15 @@ async fn events_equal_debeziums_for_every_column_type() {
         let snapshot = consume_records(&worker.bootstrap, topic, 2, WAIT).await;
         assert_eq!(snapshot.len(), 2, "{topic}: the snapshot\n{}", logs());
     }
+    // Column defaults are the schemas' defaults, as Debezium's.
+    assert_same_topic(&worker.bootstrap, "parity_defaults", 1, &logs).await;
     mariadb(
         "UPDATE parity_types SET note = 'changed', amount = 99.99 WHERE id = 1; \
          DELETE FROM parity_types WHERE id = 2; \
          INSERT INTO parity_types (id, small, note, kind) VALUES (3, 1, 'third', 'c'); \
          UPDATE parity_types SET id = 4 WHERE id = 3;",
     );
-    let theirs = consume_records(&worker.bootstrap, "dbz.test.parity_types", 9, WAIT).await;
-    let ours = consume_records(&worker.bootstrap, "kc.test.parity_types", 9, WAIT).await;
-    assert_eq!((theirs.len(), ours.len()), (9, 9), "as many records\n{}", logs());
-    let theirs: Vec<ConsumedRecord> = theirs.iter().map(comparable_source).collect();
-    let ours: Vec<ConsumedRecord> = ours.iter().map(comparable_source).collect();
-    assert_same_events(&theirs, &ours, "kc", "dbz");
+    assert_same_topic(&worker.bootstrap, "parity_types", 9, &logs).await;
 
     // The schema history: the table's shape after its CREATE TABLE is Debezium's.
     let theirs: Vec<Value> = std::fs::read_to_string(&history)
@@ -105,14 +112,16 @@ async fn events_equal_debeziums_for_every_column_type() {
         .lines()
         .filter_map(|line| serde_json::from_str(line).ok())
         .collect();
-    let ours: Vec<Value> = consume_records(&worker.bootstrap, "schema-changes.kc", 1, WAIT)
+    let ours: Vec<Value> = consume_records(&worker.bootstrap, "schema-changes.kc", 2, WAIT)
         .await
         .iter()
         .filter_map(|record| serde_json::from_str(&record.value).ok())
         .collect();
-    let (theirs, ours) = (created_table(&theirs), created_table(&ours));
-    assert!(theirs.is_some() && ours.is_some(), "{theirs:?}\n{ours:?}\n{}", logs());
-    assert_eq!(theirs, ours);
+    for table in ["parity_types", "parity_defaults"] {
+        let (theirs, ours) = (created_table(&theirs, table), created_table(&ours, table));
+        assert!(theirs.is_some() && ours.is_some(), "{theirs:?}\n{ours:?}\n{}", logs());
+        assert_eq!(theirs, ours, "{table}");
+    }
 
     // The schema change event of that CREATE TABLE: the same schema, the same table change.
     let event = |topic: &'static str| {
@@ -140,8 +149,23 @@ async fn events_equal_debeziums_for_every_column_type() {
     drop(debezium);
 }
 
-/// The `tableChanges` entry of the history record that created `test.parity_types`.
-fn created_table(history: &[Value]) -> Option<Value> {
+/// The first `count` events of `test.<table>`, Debezium's and kconnect's, are the same.
+async fn assert_same_topic(bootstrap: &str, table: &str, count: usize, logs: &impl Fn() -> String) {
+    let theirs = consume_records(bootstrap, &format!("dbz.test.{table}"), count, WAIT).await;
+    let ours = consume_records(bootstrap, &format!("kc.test.{table}"), count, WAIT).await;
+    assert_eq!(
+        (theirs.len(), ours.len()),
+        (count, count),
+        "{table}: as many records\n{}",
+        logs()
+    );
+    let theirs: Vec<ConsumedRecord> = theirs.iter().map(comparable_source).collect();
+    let ours: Vec<ConsumedRecord> = ours.iter().map(comparable_source).collect();
+    assert_same_events(&theirs, &ours, "kc", "dbz");
+}
+
+/// The `tableChanges` entry of the history record that created `test.<table>`.
+fn created_table(history: &[Value], table: &str) -> Option<Value> {
     history
         .iter()
         .filter(|record| {
@@ -150,5 +174,5 @@ fn created_table(history: &[Value]) -> Option<Value> {
                 .is_some_and(|ddl| ddl.starts_with("CREATE TABLE"))
         })
         .flat_map(|record| record["tableChanges"].as_array().cloned().unwrap_or_default())
-        .find(|change| change["id"] == "\"test\".\"parity_types\"")
+        .find(|change| change["id"] == format!("\"test\".\"{table}\""))
 }

@@ -12,7 +12,7 @@ use sqlx::{Connection as _, Row};
 use crate::config::{Connection, PostgresCdcConfig, PublicationMode};
 use crate::pgoutput::{Relation, RelationColumn};
 use crate::types::ColumnFacts;
-use kconnect_cdc::filters::TableFilter;
+use kconnect_cdc::filters::{TableFilter, table_id};
 
 fn database_error(what: &str, err: impl std::fmt::Display) -> ConnectError {
     ConnectError::Retriable(format!("{what}: {err}"))
@@ -74,7 +74,7 @@ pub async fn check_server(sql: &mut PgConnection) -> Result<()> {
     Ok(())
 }
 
-/// The tables the filter captures: `(schema, table)`, ordered.
+/// The tables the filter captures: `(schema, table)`, in the order Debezium's snapshot reads them.
 pub async fn captured_tables(sql: &mut PgConnection, filter: &TableFilter) -> Result<Vec<(String, String)>> {
     let rows = sqlx::query(
         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -83,11 +83,12 @@ pub async fn captured_tables(sql: &mut PgConnection, filter: &TableFilter) -> Re
     .fetch_all(&mut *sql)
     .await
     .map_err(|err| database_error("listing tables", err))?;
-    Ok(rows
+    let captured = rows
         .into_iter()
         .map(|row| (row.get::<String, _>(0), row.get::<String, _>(1)))
         .filter(|(schema, table)| filter.captures(schema, table))
-        .collect())
+        .collect();
+    Ok(filter.snapshot_order(captured, |(schema, table)| table_id(schema, table)))
 }
 
 /// Quotes an identifier.

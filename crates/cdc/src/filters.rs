@@ -74,6 +74,21 @@ impl TableFilter {
             && !self.system.contains(&namespace)
     }
 
+    /// `tables` in the order Debezium's snapshot reads them: by the first pattern of
+    /// `table.include.list` each matches, in the list's order, then by `id` (`namespace.table`).
+    pub fn snapshot_order<T>(&self, mut tables: Vec<T>, id: impl Fn(&T) -> String) -> Vec<T> {
+        tables.sort_by_cached_key(|table| {
+            let id = id(table);
+            let pattern = self
+                .table_include
+                .iter()
+                .position(|pattern| pattern.is_match(&id))
+                .unwrap_or(usize::MAX);
+            (pattern, id)
+        });
+        tables
+    }
+
     /// Whether `namespace.table` is captured.
     pub fn captures(&self, namespace: &str, table: &str) -> bool {
         let full = table_id(namespace, table);
@@ -170,5 +185,16 @@ mod tests {
         let only_shop = TableFilter::new(vec![whole("shop").unwrap()], vec![], vec![], vec![], &[]);
         assert!(only_shop.captures_namespace("shop"));
         assert!(!only_shop.captures_namespace("shop2"));
+    }
+
+    #[test]
+    fn a_snapshot_reads_tables_in_the_include_lists_order() {
+        let include = vec![whole("shop.orders").unwrap(), whole("shop.a.*").unwrap()];
+        let tables = TableFilter::new(vec![], vec![], include, vec![], &[]);
+        let ids = vec!["shop.apples", "shop.orders", "shop.avocados"];
+        assert_eq!(
+            tables.snapshot_order(ids, |id| id.to_string()),
+            ["shop.orders", "shop.apples", "shop.avocados"]
+        );
     }
 }
