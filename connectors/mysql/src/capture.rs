@@ -18,7 +18,7 @@ use mysql_async::{Conn, Value as Sql};
 
 use crate::catalog::{self, TableDef};
 use crate::client::{self, Server};
-use crate::config::{Flavor, MySqlCdcConfig};
+use crate::config::{Flavor, HistoryStore, MySqlCdcConfig};
 use crate::history::{HistoryEntry, SchemaHistory};
 use crate::offsets::{self, Position, Restart};
 use crate::schemas::Schemas;
@@ -179,7 +179,7 @@ impl Capture {
         if let Some(schemas) = self.history.recover(at, &self.config.common.tables).await? {
             return Ok(schemas);
         }
-        if self.config.history.is_some() {
+        if self.config.history != HistoryStore::Memory {
             tracing::warn!(
                 "the schema history holds nothing of this connector: the tables' shapes are read from the server as they are now"
             );

@@ -2,6 +2,7 @@
 //! ones every Debezium relational connector shares come from `kconnect_cdc::config`), and the
 //! typed configuration a task runs with.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use kconnect_api::config::{ConfigValue, ParsedConfig, PluginConfig, Validator};
@@ -27,6 +28,20 @@ const HISTORY_CLASS: &str = "schema.history.internal";
 const KAFKA_HISTORY: &str = "io.debezium.storage.kafka.history.KafkaSchemaHistory";
 /// A schema history kept nowhere.
 const MEMORY_HISTORY: &str = "io.debezium.relational.history.MemorySchemaHistory";
+/// A schema history kept in a file.
+const FILE_HISTORY: &str = "io.debezium.storage.file.history.FileSchemaHistory";
+const HISTORY_FILE: &str = "schema.history.internal.file.filename";
+
+/// Where the schema history is kept (`schema.history.internal`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryStore {
+    /// `KafkaSchemaHistory`: a topic.
+    Kafka(LogTopic),
+    /// `FileSchemaHistory`: a file, one record per line.
+    File(PathBuf),
+    /// `MemorySchemaHistory`: nowhere; each start reads the tables from the server.
+    Memory,
+}
 const GTID_INCLUDES: &str = "gtid.source.includes";
 const GTID_EXCLUDES: &str = "gtid.source.excludes";
 
@@ -122,9 +137,8 @@ pub struct MySqlCdcConfig {
     pub bigint_unsigned: BigintUnsigned,
     /// `snapshot.locking.mode`.
     pub locking: LockingMode,
-    /// Where the schema history is kept (`schema.history.internal*`): `None` with
-    /// `MemorySchemaHistory`.
-    pub history: Option<LogTopic>,
+    /// Where the schema history is kept (`schema.history.internal*`).
+    pub history: HistoryStore,
     /// `include.schema.changes`: whether schema change events go to `<topic.prefix>`.
     pub include_schema_changes: bool,
 }
@@ -183,9 +197,10 @@ fn definition() -> ConfigDef {
         ))
         .define(choice(
             HISTORY_CLASS,
-            &[KAFKA_HISTORY, MEMORY_HISTORY],
-            "Where the schema history is kept: a Kafka topic, or (MemorySchemaHistory) nowhere, each start reading the tables' shapes from the server",
+            &[KAFKA_HISTORY, FILE_HISTORY, MEMORY_HISTORY],
+            "Where the schema history is kept: a Kafka topic, a file (schema.history.internal.file.filename), or (MemorySchemaHistory) nowhere, each start reading the tables' shapes from the server",
         ))
+        .define(string(HISTORY_FILE, "", "FileSchemaHistory's file"))
         .define(string(
             HISTORY_TOPIC,
             "",
@@ -232,7 +247,14 @@ impl PluginConfig for MySqlCdcConfig {
                 "kconnect's MySQL connector does not take signals (incremental snapshots) yet",
             ));
         }
-        let history = (parsed.get_string(HISTORY_CLASS)? == KAFKA_HISTORY).then(|| history_topic(parsed, &common));
+        let history = match parsed.get_string(HISTORY_CLASS)? {
+            KAFKA_HISTORY => HistoryStore::Kafka(history_topic(parsed, &common)),
+            FILE_HISTORY => match parsed.get_string(HISTORY_FILE)? {
+                "" => return Err(ConnectError::config(HISTORY_FILE, "FileSchemaHistory needs a file")),
+                file => HistoryStore::File(PathBuf::from(file)),
+            },
+            _ => HistoryStore::Memory,
+        };
         Ok(Self {
             flavor: Flavor::default(),
             connection: Connection {
@@ -315,7 +337,10 @@ mod tests {
         assert_eq!(parsed.locking, LockingMode::Minimal);
         assert!(parsed.common.tables.captures("inventory", "orders"));
         assert!(!parsed.common.tables.captures("mysql", "user"));
-        assert_eq!(parsed.history, Some(LogTopic::new("schema-changes.shop")));
+        assert_eq!(
+            parsed.history,
+            HistoryStore::Kafka(LogTopic::new("schema-changes.shop"))
+        );
         assert!(parsed.include_schema_changes);
     }
 
@@ -329,7 +354,9 @@ mod tests {
                 ("schema.history.internal.producer.security.protocol", "SSL"),
             ],
         );
-        let history = MySqlCdcConfig::parse(&elsewhere).unwrap().history.unwrap();
+        let HistoryStore::Kafka(history) = MySqlCdcConfig::parse(&elsewhere).unwrap().history else {
+            panic!("a Kafka history");
+        };
         assert_eq!(history.topic, "history.shop");
         assert_eq!(
             history.client.get("bootstrap.servers").map(String::as_str),
@@ -337,11 +364,20 @@ mod tests {
         );
         assert_eq!(history.client.get("security.protocol").map(String::as_str), Some("SSL"));
         let memory = keys("", &[(HISTORY_CLASS, MEMORY_HISTORY)]);
-        assert_eq!(MySqlCdcConfig::parse(&memory).unwrap().history, None);
+        assert_eq!(MySqlCdcConfig::parse(&memory).unwrap().history, HistoryStore::Memory);
+        let file = keys(
+            "",
+            &[(HISTORY_CLASS, FILE_HISTORY), (HISTORY_FILE, "/var/lib/history.dat")],
+        );
+        assert_eq!(
+            MySqlCdcConfig::parse(&file).unwrap().history,
+            HistoryStore::File("/var/lib/history.dat".into())
+        );
+        assert!(error("", &[(HISTORY_CLASS, FILE_HISTORY)]).contains(HISTORY_FILE));
         assert!(
             error(
                 "",
-                &[(HISTORY_CLASS, "io.debezium.storage.file.history.FileSchemaHistory")]
+                &[(HISTORY_CLASS, "io.debezium.storage.redis.history.RedisSchemaHistory")]
             )
             .contains(HISTORY_CLASS)
         );

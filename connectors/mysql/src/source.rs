@@ -10,11 +10,12 @@ use kconnect_api::metrics::Gauge;
 use kconnect_api::{OffsetMap, Result, SourceTaskContext, TopicLog};
 use kconnect_cdc::config::CommonConfig;
 use kconnect_cdc::connector::CdcConnector;
+use kconnect_cdc::file_log::FileLog;
 use kconnect_cdc::pump::Outbox;
 use kconnect_cdc::task::{Capturing, CdcTask};
 
 use crate::capture::Capture;
-use crate::config::{Flavor, MySqlCdcConfig};
+use crate::config::{Flavor, HistoryStore, MySqlCdcConfig};
 use crate::history::SchemaHistory;
 use crate::offsets::Position;
 
@@ -35,7 +36,7 @@ pub fn connector(flavor: Flavor) -> MySqlCdcConnector {
 /// What a MySQL or MariaDB task runs: the capture of `flavor`'s server.
 pub struct MySqlCapturing {
     flavor: Flavor,
-    /// The schema history's topic, once the task is configured (`None` with `MemorySchemaHistory`).
+    /// The schema history's log, once the task is configured (`None` with `MemorySchemaHistory`).
     history: Option<Arc<dyn TopicLog>>,
     /// Where the task reports how far behind the server it reads (`milli-seconds-behind-source`).
     behind: Option<Arc<Gauge>>,
@@ -50,11 +51,11 @@ impl Capturing for MySqlCapturing {
         self.behind = context
             .plugin_metrics()
             .map(|metrics| metrics.gauge("milli-seconds-behind-source"));
-        self.history = config
-            .history
-            .clone()
-            .map(|topic| context.topic_log(topic))
-            .transpose()?;
+        self.history = match &config.history {
+            HistoryStore::Kafka(topic) => Some(context.topic_log(topic.clone())?),
+            HistoryStore::File(path) => Some(Arc::new(FileLog::new(path.clone()))),
+            HistoryStore::Memory => None,
+        };
         Ok(config)
     }
 

@@ -1,8 +1,9 @@
 //! The schema history through a real worker and broker against the machine's MariaDB: the
 //! snapshot's tables and each DDL statement are recorded in Debezium's history format, a worker
 //! killed and started again after more rows and a dropped column decodes the rows written before
-//! the drop with the shape the history gives for their position, and the schema change events
-//! reach the `<topic.prefix>` topic.
+//! the drop with the shape the history gives for their position (with the history in a topic, and
+//! in a file as Debezium's `FileSchemaHistory`), and the schema change events reach the
+//! `<topic.prefix>` topic.
 
 mod common;
 
@@ -15,7 +16,6 @@ use common::{mariadb, schemaless_connector};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_mysql::plugins());
 
-const TOPIC: &str = "mhist.test.history_people";
 const WAIT: Duration = Duration::from_secs(60);
 
 /// The names of the columns of the first table change of a history record or schema change event.
@@ -31,24 +31,27 @@ fn column_names(change: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn rows_written_before_a_ddl_statement_keep_their_shape_across_a_restart() {
-    mariadb(
-        "DROP TABLE IF EXISTS history_people; \
-         CREATE TABLE history_people (id INT PRIMARY KEY, name VARCHAR(40)); \
-         INSERT INTO history_people VALUES (1, 'ada');",
-    );
-    let connector = schemaless_connector("mhist", 5521, "test.history_people", "");
+/// Connector `prefix` (replica `server_id`, with `extra` keys) captures `table`, is killed after
+/// a column was added, and started again after a row, a dropped column and another row: each row
+/// arrives with the shape it was written with. The worker, for what the test checks next.
+async fn restart_across_ddl(prefix: &str, server_id: u32, table: &str, extra: &str) -> TestWorker {
+    mariadb(&format!(
+        "DROP TABLE IF EXISTS {table}; \
+         CREATE TABLE {table} (id INT PRIMARY KEY, name VARCHAR(40)); \
+         INSERT INTO {table} VALUES (1, 'ada');"
+    ));
+    let topic = format!("{prefix}.test.{table}");
+    let connector = schemaless_connector(prefix, server_id, &format!("test.{table}"), extra);
     let mut worker = TestWorker::start_with(false, "offset.flush.interval.ms=500\n", &[&connector]).await;
     let bootstrap = worker.bootstrap.clone();
-    let snapshot = consume_records(&bootstrap, TOPIC, 1, WAIT).await;
+    let snapshot = consume_records(&bootstrap, &topic, 1, WAIT).await;
     assert_eq!(snapshot.len(), 1, "{}", worker.process.log());
 
-    mariadb(
-        "ALTER TABLE history_people ADD COLUMN age INT; \
-         INSERT INTO history_people VALUES (2, 'alan', 41);",
-    );
-    let added = consume_records(&bootstrap, TOPIC, 2, WAIT).await;
+    mariadb(&format!(
+        "ALTER TABLE {table} ADD COLUMN age INT; \
+         INSERT INTO {table} VALUES (2, 'alan', 41);"
+    ));
+    let added = consume_records(&bootstrap, &topic, 2, WAIT).await;
     let alan: Value = serde_json::from_str(&added[1].value).unwrap();
     assert_eq!(alan["after"]["age"], 41, "{alan}");
     // The offsets are flushed every 500 ms.
@@ -56,13 +59,13 @@ async fn rows_written_before_a_ddl_statement_keep_their_shape_across_a_restart()
     worker.kill();
 
     // While it is down: a row of the shape it knew last, a column dropped, a row of the new shape.
-    mariadb(
-        "INSERT INTO history_people VALUES (3, 'barbara', 35); \
-         ALTER TABLE history_people DROP COLUMN name; \
-         INSERT INTO history_people VALUES (4, 50);",
-    );
+    mariadb(&format!(
+        "INSERT INTO {table} VALUES (3, 'barbara', 35); \
+         ALTER TABLE {table} DROP COLUMN name; \
+         INSERT INTO {table} VALUES (4, 50);"
+    ));
     worker.start_again().await;
-    let all = consume_records(&bootstrap, TOPIC, 4, WAIT).await;
+    let all = consume_records(&bootstrap, &topic, 4, WAIT).await;
     assert_eq!(all.len(), 4, "{}", worker.process.log());
     let barbara: Value = serde_json::from_str(&all[2].value).unwrap();
     assert_eq!(
@@ -73,6 +76,13 @@ async fn rows_written_before_a_ddl_statement_keep_their_shape_across_a_restart()
     );
     let after_drop: Value = serde_json::from_str(&all[3].value).unwrap();
     assert_eq!(after_drop["after"], serde_json::json!({"id": 4, "age": 50}));
+    worker
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_written_before_a_ddl_statement_keep_their_shape_across_a_restart() {
+    let worker = restart_across_ddl("mhist", 5521, "history_people", "").await;
+    let bootstrap = worker.bootstrap.clone();
 
     // The history: the snapshot's CREATE TABLE, then each ALTER, with the shapes after them.
     let history: Vec<Value> = consume_records(&bootstrap, "schema-changes.mhist", 3, WAIT)
@@ -119,6 +129,27 @@ async fn rows_written_before_a_ddl_statement_keep_their_shape_across_a_restart()
     assert_eq!(dropped["ddl"], "ALTER TABLE history_people DROP COLUMN name");
     assert_eq!(dropped["source"]["table"], "history_people");
     assert_eq!(column_names(&dropped), ["id", "age"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_schema_history_keeps_the_shapes_as_a_topic_does() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let extra = format!(
+        "schema.history.internal=io.debezium.storage.file.history.FileSchemaHistory\n\
+         schema.history.internal.file.filename={}\n",
+        file.path().display()
+    );
+    restart_across_ddl("mfile", 5524, "history_file", &extra).await;
+    let records: Vec<Value> = std::fs::read_to_string(file.path())
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let shapes: Vec<Vec<String>> = records.iter().map(column_names).collect();
+    assert_eq!(
+        shapes,
+        [vec!["id", "name"], vec!["id", "name", "age"], vec!["id", "age"]]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod config;
 pub mod connector;
 pub mod envelope;
+pub mod file_log;
 pub mod filters;
 pub mod heartbeat;
 pub mod modes;
