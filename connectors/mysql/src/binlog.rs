@@ -4,11 +4,11 @@
 //! committed offset emits nothing twice; the tables' shapes change with each DDL statement
 //! (`ddl.rs`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures::StreamExt;
-use kconnect_api::{ConnectError, Result, SourceRecord};
+use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord};
 use kconnect_cdc::envelope::Op;
 use kconnect_cdc::heartbeat::Heartbeats;
 use kconnect_cdc::now_micros;
@@ -19,8 +19,11 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{BinlogStreamRequest, Conn, Value as Sql};
 
 use crate::capture::{Capture, Events};
-use crate::client::{self, Server, failed};
+use crate::catalog::literal;
+use crate::client::{self, ResumeBy, Server, failed};
 use crate::ddl::Statement;
+use crate::gtids::MariaGtids;
+use crate::incremental::{MySqlChunks, MySqlIncremental, SnapshotTable, signal_of};
 use crate::offsets::Restart;
 use crate::schemas::Schemas;
 use crate::table::{BinlogSource, TableShape};
@@ -32,28 +35,6 @@ const MARIADB_GTID_EVENT: u8 = 162;
 const SERVER_HEARTBEAT_NANOS: u64 = 10_000_000_000;
 /// How long a silent connection is trusted: three missed server heartbeats.
 const SILENCE: Duration = Duration::from_secs(35);
-
-/// MariaDB's GTID set: the last GTID of each replication domain.
-#[derive(Debug, Clone, Default)]
-struct MariaGtids(BTreeMap<u32, String>);
-
-impl MariaGtids {
-    fn parse(text: Option<&str>) -> Self {
-        let domains = text
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|gtid| {
-                let gtid = gtid.trim();
-                Some((gtid.split('-').next()?.parse().ok()?, gtid.to_string()))
-            })
-            .collect();
-        Self(domains)
-    }
-
-    fn text(&self) -> Option<String> {
-        (!self.0.is_empty()).then(|| self.0.values().cloned().collect::<Vec<_>>().join(","))
-    }
-}
 
 /// A MariaDB GTID event's `domain-server-sequence`.
 fn mariadb_gtid(event: &Event) -> Option<(u32, String)> {
@@ -77,13 +58,16 @@ fn mysql_gtid(sid: [u8; 16], number: u64) -> String {
 }
 
 /// What the stream keeps besides its place: the tables' shapes (every captured table's, and the
-/// event schemas of those met so far, `None` for a table not captured), and the transaction
-/// metadata when `provide.transaction.metadata` asks for it.
+/// event schemas of those met so far, `None` for a table not captured), the transaction
+/// metadata when `provide.transaction.metadata` asks for it, and the incremental snapshot with
+/// the connection it reads on.
 struct StreamState {
     /// By table: the table id of the table map its shape was checked against, and the shape.
     shapes: HashMap<(String, String), (u64, Option<TableShape>)>,
     schemas: Schemas,
     transactions: Option<Transactions>,
+    incremental: MySqlIncremental,
+    chunks: Option<Conn>,
 }
 
 impl StreamState {
@@ -124,6 +108,10 @@ struct Cursor {
     /// Whether the rotate event at the stream's start still carries its checksum: it comes
     /// before the format description that says the events have one.
     checksummed_rotate: bool,
+    /// Whether the stream started after a GTID state and has not committed since: the rotate
+    /// event at its start names the file but not where in it the stream starts, so the
+    /// committed place stays the start's, which a restart finds by its GTIDs again.
+    from_gtids: bool,
 }
 
 impl Cursor {
@@ -144,6 +132,7 @@ impl Cursor {
             skip,
             ts_sec: 0,
             checksummed_rotate: checksums,
+            from_gtids: false,
         }
     }
 
@@ -164,6 +153,7 @@ impl Cursor {
         self.open = None;
         self.gtid = None;
         self.skip = None;
+        self.from_gtids = false;
         self.committed = Restart {
             file: self.file.clone(),
             pos: next,
@@ -253,24 +243,48 @@ impl Capture {
             .await
             .map_err(failed("asking for heartbeats"))?;
         let host = client::replica_host(&config.common.topic_prefix);
-        let request = BinlogStreamRequest::new(config.server_id)
-            .with_filename(start.file.as_bytes())
-            .with_pos(start.pos)
-            .with_hostname(host.as_bytes());
+        let mut request = BinlogStreamRequest::new(config.server_id).with_hostname(host.as_bytes());
+        let from_gtids = match client::resume_by(&mut conn, server, &start).await? {
+            Some(ResumeBy::Gtids(gtids)) => {
+                // MariaDB starts after the connection's GTID state, whatever file it is asked for.
+                let state = gtids.text().unwrap_or_default();
+                conn.query_drop(format!("SET @slave_connect_state = {}", literal(&state)))
+                    .await
+                    .map_err(failed("asking for the binary log after a GTID state"))?;
+                tracing::info!(file = %start.file, gtids = %state, "the binary log file is not on the server: streaming the binary log after the GTID state");
+                true
+            }
+            _ => {
+                request = request.with_filename(start.file.as_bytes()).with_pos(start.pos);
+                tracing::info!(file = %start.file, pos = start.pos, "streaming the binary log");
+                false
+            }
+        };
         let mut stream = conn
             .get_binlog_stream(request)
             .await
             .map_err(failed("opening the binary log"))?;
-        tracing::info!(file = %start.file, pos = start.pos, "streaming the binary log");
         let mut cursor = Cursor::new(start, server.checksums);
+        cursor.from_gtids = from_gtids;
+        let common = &config.common;
+        let progress = self.position.as_ref().and_then(|p| p.incremental.clone());
+        let mut chunks = None;
+        let incremental = MySqlIncremental::new(
+            common.incremental_chunk_size,
+            common.signal_table.is_some(),
+            self.outbox.clone(),
+        )
+        .resume(progress, &mut self.chunks(&mut chunks, &schemas, events))
+        .await?;
         let mut state = StreamState {
             shapes: HashMap::new(),
             schemas,
-            transactions: config
-                .common
+            transactions: common
                 .transaction_topic
                 .as_ref()
-                .map(|topic| Transactions::new(topic, &config.common.topic_prefix)),
+                .map(|topic| Transactions::new(topic, &common.topic_prefix)),
+            incremental,
+            chunks,
         };
         let heartbeats = Heartbeats::new(&config.common.heartbeat_topic_prefix, &config.common.topic_prefix);
         let mut beat = config.common.heartbeat_interval.map(tokio::time::interval);
@@ -328,7 +342,7 @@ impl Capture {
         if header.event_type_raw() == MARIADB_GTID_EVENT {
             if let Some((domain, gtid)) = mariadb_gtid(event) {
                 cursor.begin(start, false);
-                cursor.gtids.0.insert(domain, gtid.clone());
+                cursor.gtids.insert(domain, gtid.clone());
                 cursor.gtid = Some(gtid);
             }
             return Ok(Vec::new());
@@ -346,7 +360,7 @@ impl Capture {
                     _ => name,
                 };
                 cursor.file = String::from_utf8_lossy(name).into_owned();
-                if cursor.open.is_none() {
+                if cursor.open.is_none() && !cursor.from_gtids {
                     cursor.committed.file = cursor.file.clone();
                     cursor.committed.pos = rotate.position();
                 }
@@ -406,7 +420,9 @@ impl Capture {
                     state.shapes.insert(name.clone(), (rows.table_id(), shape));
                 }
                 if let Some((_, Some(shape))) = state.shapes.get(&name) {
-                    records = self.rows(&rows, table, shape, start, header.server_id(), cursor, events)?;
+                    let incremental = &mut state.incremental;
+                    let at = (start, header.server_id());
+                    records = self.rows(&rows, table, shape, at, cursor, events, incremental)?;
                     if let Some(transactions) = state.transactions.as_mut()
                         && !records.is_empty()
                     {
@@ -420,6 +436,14 @@ impl Capture {
                         transactions.annotate(&format!("{}.{}", name.0, name.1), &id, &mut records)?;
                     }
                 }
+                let signals = self.config.common.signal_table.as_deref();
+                if signals == Some(format!("{}.{}", name.0, name.1).as_str()) && op_of(&rows)? == Op::Create {
+                    // The records before a signal carry the progress from before it.
+                    self.outbox.send(std::mem::take(&mut records)).await?;
+                    let at = cursor.source(header.server_id(), start);
+                    let offset = cursor.resume_after_event().offset(header.server_id(), cursor.ts_sec);
+                    records = self.signals(&rows, table, (&at, &offset), state, events).await?;
+                }
             }
             _ => {}
         }
@@ -429,17 +453,52 @@ impl Capture {
         Ok(records)
     }
 
-    /// The records of one rows event of a captured table.
+    /// The database an incremental snapshot reads, through `conn` (opened when first needed),
+    /// with the tables' shapes `schemas`.
+    fn chunks<'a>(&'a self, conn: &'a mut Option<Conn>, schemas: &'a Schemas, events: &'a Events) -> MySqlChunks<'a> {
+        MySqlChunks {
+            conn,
+            config: &self.config,
+            schemas,
+            events,
+        }
+    }
+
+    /// Acts on the signals a rows event of the signal table inserts, read at `at` and resuming at
+    /// `offset`: the records of a closed incremental snapshot window.
+    async fn signals(
+        &self,
+        rows: &RowsEventData<'_>,
+        table: &TableMapEvent<'_>,
+        (at, offset): (&BinlogSource, &OffsetMap),
+        state: &mut StreamState,
+        events: &Events,
+    ) -> Result<Vec<SourceRecord>> {
+        let mut records = Vec::new();
+        for images in rows.rows(table) {
+            let (_, after) = images.map_err(|err| ConnectError::Retriable(format!("reading a signal: {err}")))?;
+            let Some(signal) = image(after)?.as_deref().and_then(signal_of) else {
+                continue;
+            };
+            let mut chunks = self.chunks(&mut state.chunks, &state.schemas, events);
+            let build = |table: &SnapshotTable, row, offset| table.record(events, row, at, offset);
+            records.extend(state.incremental.signal(&mut chunks, signal, offset, build).await?);
+        }
+        Ok(records)
+    }
+
+    /// The records of one rows event of a captured table, read at `(pos, server_id)`; the rows
+    /// it changes are taken out of an incremental snapshot's open window.
     #[allow(clippy::too_many_arguments, reason = "one rows event, its parts named")]
     fn rows(
         &self,
         rows: &RowsEventData<'_>,
         table: &TableMapEvent<'_>,
         shape: &TableShape,
-        pos: u64,
-        server_id: u32,
+        (pos, server_id): (u64, u32),
         cursor: &Cursor,
         events: &Events,
+        incremental: &mut MySqlIncremental,
     ) -> Result<Vec<SourceRecord>> {
         if table.columns_count() as usize != shape.width() {
             return Err(ConnectError::Fatal(format!(
@@ -450,16 +509,7 @@ impl Capture {
                 shape.width()
             )));
         }
-        let op = match rows {
-            RowsEventData::WriteRowsEvent(_) | RowsEventData::WriteRowsEventV1(_) => Op::Create,
-            RowsEventData::UpdateRowsEvent(_) | RowsEventData::UpdateRowsEventV1(_) => Op::Update,
-            RowsEventData::DeleteRowsEvent(_) | RowsEventData::DeleteRowsEventV1(_) => Op::Delete,
-            RowsEventData::PartialUpdateRowsEvent(_) => {
-                return Err(ConnectError::Fatal(
-                    "partial JSON updates (binlog_row_value_options=PARTIAL_JSON) are not supported".into(),
-                ));
-            }
-        };
+        let op = op_of(rows)?;
         let emitted = cursor.rows_emitted();
         let mut at = cursor.source(server_id, pos);
         let mut restart = cursor.transaction.clone();
@@ -472,12 +522,25 @@ impl Capture {
                 continue;
             }
             let (before, after) = (image(before)?, image(after)?);
+            incremental.observe(|table| table.keys(shape, [before.as_ref(), after.as_ref()]).unwrap_or_default());
             at.row = index as usize;
             restart.rows = index + 1;
             let offset = restart.offset(server_id, cursor.ts_sec);
             records.extend(events.records(shape, op, before, after, Origin::Binlog, &at, offset)?);
         }
         Ok(records)
+    }
+}
+
+/// The operation of a rows event.
+fn op_of(rows: &RowsEventData<'_>) -> Result<Op> {
+    match rows {
+        RowsEventData::WriteRowsEvent(_) | RowsEventData::WriteRowsEventV1(_) => Ok(Op::Create),
+        RowsEventData::UpdateRowsEvent(_) | RowsEventData::UpdateRowsEventV1(_) => Ok(Op::Update),
+        RowsEventData::DeleteRowsEvent(_) | RowsEventData::DeleteRowsEventV1(_) => Ok(Op::Delete),
+        RowsEventData::PartialUpdateRowsEvent(_) => Err(ConnectError::Fatal(
+            "partial JSON updates (binlog_row_value_options=PARTIAL_JSON) are not supported".into(),
+        )),
     }
 }
 
@@ -500,9 +563,6 @@ mod tests {
 
     #[test]
     fn gtid_sets_and_skips_follow_the_transactions() {
-        let gtids = MariaGtids::parse(Some("0-1-5, 1-2-9"));
-        assert_eq!(gtids.text().as_deref(), Some("0-1-5,1-2-9"));
-        assert_eq!(MariaGtids::parse(Some("")).text(), None);
         assert_eq!(
             mysql_gtid(
                 [

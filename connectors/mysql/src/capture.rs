@@ -135,7 +135,7 @@ impl Capture {
         let mode = config.common.snapshot_mode;
         let committed = self.position.clone();
         let readable = match &committed {
-            Some(position) => client::has_binlog(&mut sql, &position.restart.file).await?,
+            Some(position) => client::resume_by(&mut sql, &server, &position.restart).await?.is_some(),
             None => false,
         };
         let completed = committed.as_ref().is_some_and(|p| p.snapshot_completed);

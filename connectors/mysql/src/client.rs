@@ -7,7 +7,9 @@ use mysql_async::{Conn, OptsBuilder, Row};
 
 use kconnect_api::{ConnectError, Result};
 
+use crate::catalog::literal;
 use crate::config::{Connection, SERVER_ID};
+use crate::gtids::MariaGtids;
 use crate::offsets::Restart;
 
 /// What the connector learned of the server.
@@ -206,8 +208,48 @@ pub async fn current_position(conn: &mut Conn, server: &Server) -> Result<Restar
     })
 }
 
+/// How a stream can start again at `restart`: from its binary log file and position while the
+/// server has that file, else (a failover to another server, the files renamed) from its GTID
+/// state on MariaDB when the server's logs still hold what follows it; `None` when neither can.
+pub async fn resume_by(conn: &mut Conn, server: &Server, restart: &Restart) -> Result<Option<ResumeBy>> {
+    if has_binlog(conn, &restart.file).await? {
+        return Ok(Some(ResumeBy::Position));
+    }
+    let gtids = MariaGtids::parse(restart.gtids.as_deref());
+    if server.mariadb && gtids.text().is_some() && has_gtids(conn, &gtids).await? {
+        return Ok(Some(ResumeBy::Gtids(gtids)));
+    }
+    Ok(None)
+}
+
+/// Where a binary log stream starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResumeBy {
+    /// The restart point's file and position.
+    Position,
+    /// MariaDB's GTID state: the transactions after it.
+    Gtids(MariaGtids),
+}
+
+/// Whether the server's binary logs still hold every transaction after MariaDB GTID state
+/// `gtids`: its first log's `Gtid_list` (the state before that log) is at or before it in every
+/// domain.
+pub async fn has_gtids(conn: &mut Conn, gtids: &MariaGtids) -> Result<bool> {
+    let files = rows(conn, "SHOW BINARY LOGS").await?;
+    let Some(first) = files.into_iter().next().and_then(|mut row| row.take::<String, _>(0)) else {
+        return Ok(false);
+    };
+    let events = rows(conn, &format!("SHOW BINLOG EVENTS IN {} LIMIT 4", literal(&first))).await?;
+    let before_first = events.into_iter().find_map(|mut event| {
+        let kind: Option<String> = event.take("Event_type");
+        let info: Option<String> = event.take("Info");
+        info.filter(|_| kind.as_deref() == Some("Gtid_list"))
+    });
+    Ok(before_first.is_some_and(|list| gtids.at_or_after(&MariaGtids::parse(Some(&list)))))
+}
+
 /// Whether the server still has binary log `file` (a purged one cannot be read from).
-pub async fn has_binlog(conn: &mut Conn, file: &str) -> Result<bool> {
+async fn has_binlog(conn: &mut Conn, file: &str) -> Result<bool> {
     let files = rows(conn, "SHOW BINARY LOGS").await?;
     Ok(files
         .into_iter()

@@ -241,10 +241,10 @@ impl PluginConfig for MySqlCdcConfig {
             ));
         }
         let common = CommonConfig::from_parsed(parsed, &DIALECT)?;
-        if common.signal_table.is_some() {
+        if common.signal_table.as_deref().is_some_and(|table| !table.contains('.')) {
             return Err(ConnectError::config(
                 "signal.data.collection",
-                "kconnect's MySQL connector does not take signals (incremental snapshots) yet",
+                "the signal table is named database.table",
             ));
         }
         let history = match parsed.get_string(HISTORY_CLASS)? {
@@ -388,7 +388,7 @@ mod tests {
         assert!(error(SERVER_ID, &[]).contains(SERVER_ID));
         assert!(error("", &[(SSL_MODE, "required")]).contains(SSL_MODE));
         assert!(error("", &[("time.precision.mode", "adaptive")]).contains("time.precision.mode"));
-        assert!(error("", &[("signal.data.collection", "shop.signals")]).contains("signal.data.collection"));
+        assert!(error("", &[("signal.data.collection", "signals")]).contains("signal.data.collection"));
         let databases = keys("", &[("database.include.list", "inventory")]);
         let tables = MySqlCdcConfig::parse(&databases).unwrap().common.tables;
         assert!(tables.captures("inventory", "orders"));

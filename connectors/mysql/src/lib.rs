@@ -1,7 +1,8 @@
 //! MySQL and MariaDB change data capture, a drop-in for Debezium's MySQL and MariaDB connectors
 //! (`io.debezium.connector.mysql.MySqlConnector`, `io.debezium.connector.mariadb.MariaDbConnector`):
 //! a consistent snapshot, then every committed INSERT, UPDATE and DELETE read from the binary log
-//! as Debezium's change events, with Debezium's offsets, schema history and schema change events.
+//! as Debezium's change events, with Debezium's offsets, schema history and schema change events,
+//! and incremental snapshots by signal.
 
 pub mod binlog;
 pub mod capture;
@@ -10,7 +11,9 @@ pub mod client;
 pub mod config;
 pub mod ddl;
 pub mod defaults;
+pub mod gtids;
 pub mod history;
+pub mod incremental;
 pub mod offsets;
 pub mod schemas;
 pub mod snapshot;

@@ -5,6 +5,7 @@
 //! event's time (`ts_sec`). A snapshot's records carry `snapshot: true` until its last.
 
 use kconnect_api::OffsetMap;
+use kconnect_cdc::incremental::IncrementalProgress;
 use kconnect_cdc::snapshot::SnapshotProgress;
 use serde_json::Value;
 
@@ -88,6 +89,8 @@ pub struct Position {
     pub snapshot_completed: bool,
     /// Where an unfinished snapshot that kconnect wrote stands: it resumes from there.
     pub unfinished_snapshot: Option<SnapshotProgress>,
+    /// Where a running incremental snapshot stands: it goes on from there.
+    pub incremental: Option<IncrementalProgress>,
 }
 
 impl Position {
@@ -115,6 +118,7 @@ impl Position {
             },
             snapshot_completed: !in_snapshot,
             unfinished_snapshot,
+            incremental: IncrementalProgress::of(offset),
         })
     }
 }

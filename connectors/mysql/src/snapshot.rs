@@ -21,9 +21,10 @@ use crate::schemas::Schemas;
 use crate::table::{BinlogSource, TableShape};
 use crate::types::Origin;
 
-/// The `SELECT` of one chunk of `def`'s rows: after `after` (the key columns' SQL literals) in
-/// key order, at most `rows`; a table without a key is read in one pass.
-fn chunk_query(def: &TableDef, after: Option<&[String]>, rows: usize) -> String {
+/// The `SELECT` of one chunk of `def`'s rows: after `after` and up to and including `upto` (the
+/// key columns' SQL literals) in key order, at most `rows`; a table without a key is read in one
+/// pass.
+pub(crate) fn chunk_query(def: &TableDef, after: Option<&[String]>, upto: Option<&[String]>, rows: usize) -> String {
     let columns: Vec<String> = def.columns.iter().map(|c| quote(&c.name)).collect();
     let from = format!("{}.{}", quote(&def.database), quote(&def.name));
     let mut query = format!("SELECT {} FROM {from}", columns.join(", "));
@@ -31,10 +32,18 @@ fn chunk_query(def: &TableDef, after: Option<&[String]>, rows: usize) -> String 
         return query;
     }
     let key: Vec<String> = def.primary_key.iter().map(|c| quote(c)).collect();
+    let key = key.join(", ");
+    let mut conditions = Vec::new();
     if let Some(after) = after {
-        query.push_str(&format!(" WHERE ({}) > ({})", key.join(", "), after.join(", ")));
+        conditions.push(format!("({key}) > ({})", after.join(", ")));
     }
-    query.push_str(&format!(" ORDER BY {} LIMIT {rows}", key.join(", ")));
+    if let Some(upto) = upto {
+        conditions.push(format!("({key}) <= ({})", upto.join(", ")));
+    }
+    if !conditions.is_empty() {
+        query.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
+    }
+    query.push_str(&format!(" ORDER BY {key} LIMIT {rows}"));
     query
 }
 
@@ -176,7 +185,7 @@ async fn read_table(
 
 /// One chunk of `def`'s rows after `after`.
 async fn read_chunk(reader: &mut Conn, def: &TableDef, after: Option<Vec<String>>, fetch: usize) -> Result<Vec<Row>> {
-    let query = chunk_query(def, after.as_deref(), fetch);
+    let query = chunk_query(def, after.as_deref(), None, fetch);
     reader.exec(query, ()).await.map_err(failed("reading a table's rows"))
 }
 
@@ -206,12 +215,16 @@ mod tests {
             ..TableDef::default()
         };
         assert_eq!(
-            chunk_query(&def, Some(&["1".into(), "'x'".into()]), 100),
+            chunk_query(&def, Some(&["1".into(), "'x'".into()]), None, 100),
             "SELECT `a`, `b`, `note` FROM `shop`.`orders` WHERE (`a`, `b`) > (1, 'x') ORDER BY `a`, `b` LIMIT 100"
+        );
+        assert_eq!(
+            chunk_query(&def, None, Some(&["9".into(), "'z'".into()]), 10),
+            "SELECT `a`, `b`, `note` FROM `shop`.`orders` WHERE (`a`, `b`) <= (9, 'z') ORDER BY `a`, `b` LIMIT 10"
         );
         def.primary_key.clear();
         assert_eq!(
-            chunk_query(&def, None, 100),
+            chunk_query(&def, None, None, 100),
             "SELECT `a`, `b`, `note` FROM `shop`.`orders`"
         );
     }

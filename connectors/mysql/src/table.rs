@@ -144,6 +144,18 @@ impl TableShape {
         Ok((self.schemas.row(values)?, key))
     }
 
+    /// The values of `columns` (indexes into a row image) as texts that are the same whichever
+    /// `origin` gave the image: how a streamed change meets a queried row of the same key.
+    pub fn texts(&self, image: &[Sql], columns: &[usize], origin: Origin) -> Result<Vec<String>> {
+        columns
+            .iter()
+            .map(|i| {
+                let value = image.get(*i).cloned().unwrap_or(Sql::NULL);
+                Ok(format!("{:?}", self.columns[*i].value(value, origin)?))
+            })
+            .collect()
+    }
+
     /// The `source` block of an event of this table.
     pub fn source(&self, schema: &SchemaRef, flavor: Flavor, server: &str, at: &BinlogSource) -> Result<Value> {
         source_block(schema, flavor, server, (&self.database, &self.table), at)

@@ -17,9 +17,9 @@ use crate::client;
 use crate::config::PostgresCdcConfig;
 use crate::envelope::{SourceInfo, TableShape};
 use crate::events::{Change, Events, Op};
-use crate::incremental::{Incremental, Signal};
+use crate::incremental::{PgChunks, PgIncremental, SnapshotTable, signal_of};
 use crate::offsets::{self, Position};
-use crate::pgoutput::{self, Message};
+use crate::pgoutput::{self, Message, Tuple};
 use crate::snapshot::SnapshotFrom;
 use kconnect_cdc::filters::table_id;
 use kconnect_cdc::heartbeat::Heartbeats;
@@ -113,7 +113,11 @@ impl Capture {
             .as_ref()
             .map(|topic| Transactions::new(topic, &self.config.common.topic_prefix));
         let progress = self.position.as_ref().and_then(|p| p.incremental.clone());
-        let mut incremental = Incremental::resume(progress, &mut sql, &self.config, events).await?;
+        let common = &self.config.common;
+        let chunk_rows = common.incremental_chunk_size;
+        let mut incremental = PgIncremental::new(chunk_rows, common.signal_table.is_some(), self.outbox.clone())
+            .resume(progress, &mut self.chunks(&mut sql, events))
+            .await?;
         let mut transaction = (0u64, 0i64, 0i64); // commit LSN, xid, commit time (Unix µs)
         let mut last_commit_end: Option<u64> = None;
         // Where the stream is when no transaction is open: heartbeats' offsets carry it.
@@ -146,7 +150,7 @@ impl Capture {
                 }
                 () = tick(&mut beat) => {
                     let quiet = (quiet_at, last_commit_end, transaction.1);
-                    self.heartbeat(&mut sql, &heartbeats, quiet, &incremental).await?;
+                    self.heartbeat(&mut sql, &heartbeats, quiet).await?;
                     continue;
                 }
                 () = tick(&mut lag_check) => {
@@ -184,11 +188,7 @@ impl Capture {
                             .is_some_and(|p| p.already_emitted(commit_lsn, xid, u64::MAX))
                     {
                         let end = end_lsn.as_u64();
-                        let offset = || {
-                            let mut offset = offsets::streamed(end, Some(end), end, xid, committed_at, "COMMIT");
-                            incremental.stamp(&mut offset);
-                            offset
-                        };
+                        let offset = || offsets::streamed(end, Some(end), end, xid, committed_at, "COMMIT");
                         if let Some(record) = metadata.end(transaction_id(xid, end), committed_at / 1_000, offset)? {
                             self.send(vec![record]).await?;
                         }
@@ -250,40 +250,53 @@ impl Capture {
             };
             let position = offsets::streamed(lsn, last_commit_end, commit_lsn, xid, committed_at, kind);
             if signal_relation == Some(relation)
-                && let Some(signal) = after.as_deref().filter(|_| op == Op::Create).and_then(Signal::of)
+                && let Some(signal) = after.as_deref().filter(|_| op == Op::Create).and_then(signal_of)
             {
-                let mut at = position.clone();
-                incremental.stamp(&mut at);
+                let build = |table: &SnapshotTable, tuple: Tuple, offset| {
+                    events.records(Change {
+                        shape: &table.shape,
+                        op: Op::Read,
+                        before: None,
+                        after: Some(&tuple),
+                        info: SourceInfo {
+                            snapshot: "incremental",
+                            ..info.clone()
+                        },
+                        offset,
+                    })
+                };
                 let records = incremental
-                    .signal(&mut sql, &self.config, events, signal, info.clone(), &at)
+                    .signal(&mut self.chunks(&mut sql, events), signal, &position, build)
                     .await?;
                 if !records.is_empty() {
                     self.send(records).await?;
                     last_emitted = lsn;
                 }
             }
-            incremental.observe(relation, [before.as_deref(), after.as_deref()]);
+            incremental.observe(|table| {
+                if table.relation == relation {
+                    table.keys([before.as_deref(), after.as_deref()])
+                } else {
+                    Vec::new()
+                }
+            });
             let Some(Some(shape)) = shapes.get(&relation) else {
                 continue;
             };
-            let mut offset = position;
-            incremental.stamp(&mut offset);
             let change = Change {
                 shape,
                 op,
                 before: before.as_deref(),
                 after: after.as_deref(),
                 info,
-                offset,
+                offset: position,
             };
             let mut records = events.records(change)?;
             if let Some(metadata) = metadata.as_mut() {
                 // BEGIN's offset is the one before this event: committed alone, it skips nothing.
                 let offset = || {
                     let before = last_commit_end.unwrap_or(0);
-                    let mut offset = offsets::streamed(before, last_commit_end, before, xid, committed_at, "BEGIN");
-                    incremental.stamp(&mut offset);
-                    offset
+                    offsets::streamed(before, last_commit_end, before, xid, committed_at, "BEGIN")
                 };
                 let id = transaction_id(xid, lsn);
                 if let Some(begin) = metadata.begin(&xid.to_string(), id.clone(), committed_at / 1_000, offset)? {
@@ -296,6 +309,15 @@ impl Capture {
         }
     }
 
+    /// The database an incremental snapshot reads, through `sql`.
+    fn chunks<'a>(&'a self, sql: &'a mut PgConnection, events: &'a Events) -> PgChunks<'a> {
+        PgChunks {
+            sql,
+            config: &self.config,
+            events,
+        }
+    }
+
     /// Runs `heartbeat.action.query` and sends a heartbeat whose offset is where the stream was
     /// when no transaction was open (`quiet_at`), if it got that far.
     async fn heartbeat(
@@ -303,7 +325,6 @@ impl Capture {
         sql: &mut PgConnection,
         heartbeats: &Heartbeats,
         (quiet_at, last_commit_end, tx_id): (u64, Option<u64>, i64),
-        incremental: &Incremental,
     ) -> Result<()> {
         if let Some(query) = &self.config.common.heartbeat_action_query {
             let ran = sqlx::query(query).execute(&mut *sql).await;
@@ -315,8 +336,7 @@ impl Capture {
             return Ok(());
         }
         let now = now_micros();
-        let mut offset = offsets::streamed(quiet_at, last_commit_end, quiet_at, tx_id, now, "COMMIT");
-        incremental.stamp(&mut offset);
+        let offset = offsets::streamed(quiet_at, last_commit_end, quiet_at, tx_id, now, "COMMIT");
         self.send(vec![heartbeats.record(now / 1_000, offset)?]).await
     }
 

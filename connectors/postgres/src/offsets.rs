@@ -5,8 +5,8 @@
 use kconnect_api::OffsetMap;
 use serde_json::Value;
 
-use crate::incremental::IncrementalProgress;
 use crate::snapshot::SnapshotProgress;
+use kconnect_cdc::incremental::IncrementalProgress;
 
 /// The facts every offset of one snapshot shares: where it stands in the WAL, its transaction
 /// and when it started.

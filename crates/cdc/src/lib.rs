@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod file_log;
 pub mod filters;
 pub mod heartbeat;
+pub mod incremental;
 pub mod modes;
 pub mod pump;
 pub mod schema_change;

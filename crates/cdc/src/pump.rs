@@ -4,7 +4,7 @@
 //! resuming after the last record polled.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord, SourceTaskContext};
@@ -17,22 +17,50 @@ const RETRY_BACKOFF: (Duration, Duration) = (Duration::from_secs(1), Duration::f
 
 /// Where a capture sends its records, in order; an error ends the capture.
 #[derive(Clone)]
-pub struct Outbox(mpsc::Sender<Result<SourceRecord>>);
+pub struct Outbox {
+    sender: mpsc::Sender<Result<SourceRecord>>,
+    /// Entries every record's offset gets, unless it has them already.
+    stamp: Arc<Mutex<OffsetMap>>,
+}
 
 impl Outbox {
+    fn new(sender: mpsc::Sender<Result<SourceRecord>>) -> Self {
+        Self {
+            sender,
+            stamp: Arc::default(),
+        }
+    }
+
     /// Hands `batch` to the task, in order; an error once the task stopped.
-    pub async fn send(&self, batch: Vec<SourceRecord>) -> Result<()> {
+    pub async fn send(&self, mut batch: Vec<SourceRecord>) -> Result<()> {
+        let stamp = self.stamp.lock().map(|stamp| stamp.clone()).unwrap_or_default();
+        for record in &mut batch {
+            for (key, value) in &stamp {
+                if !record.source_offset.contains_key(key) {
+                    record.source_offset.insert(key.clone(), value.clone());
+                }
+            }
+        }
         for record in batch {
-            if self.0.send(Ok(record)).await.is_err() {
+            if self.sender.send(Ok(record)).await.is_err() {
                 return Err(ConnectError::Fatal("the task stopped".into()));
             }
         }
         Ok(())
     }
 
+    /// Has every record sent from now on carry `entries` in its offset, unless it has them
+    /// already: what a capture tracks beside its place in the log (an incremental snapshot's
+    /// progress), which a restart must find in whichever offset was committed last.
+    pub fn stamp_offsets(&self, entries: OffsetMap) {
+        if let Ok(mut stamp) = self.stamp.lock() {
+            *stamp = entries;
+        }
+    }
+
     /// Tells the task the capture failed.
     async fn fail(&self, error: ConnectError) {
-        let _ = self.0.send(Err(error)).await;
+        let _ = self.sender.send(Err(error)).await;
     }
 }
 
@@ -78,7 +106,7 @@ impl Pump {
         F: Future<Output = Result<()>> + Send + 'static,
     {
         let (sender, receiver) = mpsc::channel(queue.max(1));
-        let outbox = Outbox(sender);
+        let outbox = Outbox::new(sender);
         let run = capture(outbox.clone());
         self.capture = Some(tokio::spawn(async move {
             if let Err(error) = run.await {

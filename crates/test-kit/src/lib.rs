@@ -9,6 +9,7 @@ pub mod compliance;
 mod connect_data;
 pub mod databases;
 pub mod debezium;
+pub mod incremental_snapshot;
 mod java_stores;
 mod kafka;
 mod mariadb_server;
@@ -35,7 +36,7 @@ pub use kafka::{
     create_topic_with_partitions, produce_records, produce_to_partition, produce_values, start_broker,
     start_sasl_broker, start_with,
 };
-pub use mariadb_server::{StartMariaDbAgain, mariadb, start_mariadb, stop_mariadb};
+pub use mariadb_server::{StartMariaDbAgain, mariadb, mariadb_rows, start_mariadb, stop_mariadb};
 pub use postgres_server::{StartPostgresAgain, postgres_cluster};
 pub use process::WorkerProcess;
 pub use quickstart::{ARRIVAL_TIMEOUT, Quickstart};

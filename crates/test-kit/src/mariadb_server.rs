@@ -15,6 +15,20 @@ pub fn mariadb(statements: &str) {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
+/// The rows `query` reads from the machine's MariaDB (in database `test`), each a list of its
+/// columns' texts.
+pub fn mariadb_rows(query: &str) -> Vec<Vec<String>> {
+    let output = Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "test", "-N", "-B", "-e", query])
+        .output()
+        .expect("the mariadb client");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| line.split('\t').map(str::to_string).collect())
+        .collect()
+}
+
 /// Whether the server answers on 127.0.0.1.
 fn answers() -> bool {
     Command::new("mariadb-admin")
