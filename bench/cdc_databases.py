@@ -20,6 +20,8 @@ class Postgres:
     """PostgreSQL through logical replication, each runtime with its own slot and publication."""
 
     name = "PostgreSQL"
+    latency_args = ["--latency"]
+    load_name = "pgbench"
     namespace = "public"
     results_suffix = ""
 
@@ -71,10 +73,15 @@ class Postgres:
 
 class MariaDb:
     """MariaDB through its binary log, each runtime a replica with its own server id. The binary
-    log times events in whole seconds, so the latency phase (commit to Kafka, from `source.ts_ms`)
-    is not run."""
+    log times events in whole seconds, so the latency phase times each change by the row itself:
+    the steady load's updates set `note` to the update's time in microseconds."""
 
     name = "MariaDB"
+    latency_args = ["--latency-field", "note"]
+    load_name = "the load procedure"
+    # Sessions the steady load runs in: each commit waits for its log flush, which concurrent
+    # commits share.
+    sessions = 8
     namespace = "test"
     results_suffix = "-mariadb"
 
@@ -107,7 +114,35 @@ class MariaDb:
         for start in range(0, rows, max(rows // 10, 1)):
             mariadb(f"UPDATE {TABLE} SET qty = qty + 1, updated = now() WHERE id > {start} AND id <= {start + rows // 10}")
 
-    steady_load = None
+    def steady_load(self, workdir, rows, rate, seconds):
+        """Single-row updates, one transaction each, at `rate` a second in all from `sessions`
+        sessions of a stored procedure that paces itself; the rate reached."""
+        script = workdir / "steady_updates.sql"
+        script.write_text(
+            "DELIMITER //\n"
+            "CREATE OR REPLACE PROCEDURE bench_steady_updates(n_rows BIGINT, rate INT, seconds INT)\n"
+            "BEGIN\n"
+            "  DECLARE done BIGINT DEFAULT 0;\n"
+            "  DECLARE started DECIMAL(20,6) DEFAULT UNIX_TIMESTAMP(SYSDATE(6));\n"
+            "  DECLARE ahead DECIMAL(20,6);\n"
+            "  WHILE done < rate * seconds DO\n"
+            "    SET @id = 1 + FLOOR(RAND() * n_rows);\n"
+            f"    UPDATE {TABLE} SET qty = qty + 1, note = FLOOR(UNIX_TIMESTAMP(SYSDATE(6)) * 1000000) WHERE id = @id;\n"
+            "    SET done = done + 1;\n"
+            "    IF done % 25 = 0 THEN\n"
+            "      SET ahead = started + done / rate - UNIX_TIMESTAMP(SYSDATE(6));\n"
+            "      IF ahead > 0 THEN DO SLEEP(ahead); END IF;\n"
+            "    END IF;\n"
+            "  END WHILE;\n"
+            "  SELECT done / (UNIX_TIMESTAMP(SYSDATE(6)) - started);\n"
+            "END//\n"
+            "DELIMITER ;\n"
+        )
+        with open(script) as statements:
+            subprocess.run(MARIADB[:-2], stdin=statements, capture_output=True, text=True, check=True)
+        call = f"CALL bench_steady_updates({rows}, {rate / self.sessions}, {seconds})"
+        loads = [subprocess.Popen([*MARIADB, call], stdout=subprocess.PIPE, text=True) for _ in range(self.sessions)]
+        return sum(float(load.communicate()[0].strip()) for load in loads)
 
 
 DATABASES = {"postgres": Postgres(), "mariadb": MariaDb()}

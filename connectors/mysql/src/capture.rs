@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use kconnect_api::metrics::Gauge;
 use kconnect_api::schema::SchemaRef;
-use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord};
+use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord, Value};
 use kconnect_cdc::changes::{ChangeRecords, RowChange};
 use kconnect_cdc::envelope::Op;
 use kconnect_cdc::modes::SnapshotMode;
@@ -104,9 +104,24 @@ impl Events {
         let before = before.map(|image| shape.row_and_key(image, origin)).transpose()?;
         let after = after.map(|image| shape.row_and_key(image, origin)).transpose()?;
         let change = RowChange::new(op, before, after);
-        let source = shape.source(&self.source_schema, self.flavor, &self.server, at)?;
+        let source = self.source(shape, at)?;
         self.changes
             .records(shape.schemas(), change, source, offset, now_micros())
+    }
+
+    /// The `source` block of an event of `shape`'s table read at `at`.
+    pub fn source(&self, shape: &TableShape, at: &BinlogSource) -> Result<Value> {
+        shape.source(&self.source_schema, self.flavor, &self.server, at)
+    }
+
+    /// The `r` record of a row a snapshot query read (`image`) of `shape`'s table, with `source`
+    /// (built once for every row read at one place) as its `source` block.
+    pub fn snapshot_record(&self, shape: &TableShape, image: Vec<Sql>, source: &Value) -> Result<SourceRecord> {
+        let change = RowChange::new(Op::Read, None, Some(shape.row_and_key(image, Origin::Query)?));
+        self.changes
+            .records(shape.schemas(), change, source.clone(), OffsetMap::new(), now_micros())?
+            .pop()
+            .ok_or_else(|| ConnectError::Fatal("a snapshot row made no record".into()))
     }
 }
 

@@ -5,8 +5,7 @@
 //! killed in the middle resumes after the last committed chunk; streaming then starts at the
 //! snapshot's position.
 
-use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord};
-use kconnect_cdc::envelope::Op;
+use kconnect_api::{ConnectError, Result};
 use kconnect_cdc::now_micros;
 use kconnect_cdc::snapshot::{Emitter, KeyedRecord, SnapshotProgress, TableRun};
 use mysql_async::prelude::Queryable;
@@ -19,7 +18,6 @@ use crate::config::LockingMode;
 use crate::offsets::{self, Restart};
 use crate::schemas::Schemas;
 use crate::table::{BinlogSource, TableShape};
-use crate::types::Origin;
 
 /// The `SELECT` of one chunk of `def`'s rows: after `after` and up to and including `upto` (the
 /// key columns' SQL literals) in key order, at most `rows`; a table without a key is read in one
@@ -150,6 +148,7 @@ async fn read_table(
     fetch: usize,
 ) -> Result<()> {
     let mut run = TableRun::new(emitter, def.id());
+    let source = events.source(shape, at)?;
     let key_positions: Vec<usize> = def
         .primary_key
         .iter()
@@ -165,7 +164,7 @@ async fn read_table(
                         .map(|i| image[*i].as_sql(false))
                         .collect::<Vec<_>>()
                 });
-                Ok((read_record(events, shape, image, at)?, key))
+                Ok((events.snapshot_record(shape, image, &source)?, key))
             })
             .collect()
     };
@@ -187,13 +186,6 @@ async fn read_table(
 async fn read_chunk(reader: &mut Conn, def: &TableDef, after: Option<Vec<String>>, fetch: usize) -> Result<Vec<Row>> {
     let query = chunk_query(def, after.as_deref(), None, fetch);
     reader.exec(query, ()).await.map_err(failed("reading a table's rows"))
-}
-
-fn read_record(events: &Events, shape: &TableShape, image: Vec<Sql>, at: &BinlogSource) -> Result<SourceRecord> {
-    events
-        .records(shape, Op::Read, None, Some(image), Origin::Query, at, OffsetMap::new())?
-        .pop()
-        .ok_or_else(|| ConnectError::Fatal("a snapshot row made no record".into()))
 }
 
 #[cfg(test)]

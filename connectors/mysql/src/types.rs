@@ -2,7 +2,7 @@
 //! schema (with Debezium's semantic names) and the conversion of its values, as the binary log
 //! writes them and as the snapshot's binary protocol reads them.
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use kconnect_api::logical::{Decimal, date_schema, decimal_schema, time_schema, timestamp_schema};
 use kconnect_api::schema::{SchemaBuilder, SchemaRef, SchemaType};
 use kconnect_api::{ConnectError, Result, Value};
@@ -386,13 +386,34 @@ fn epoch_micros_of_text(text: &str) -> Option<i64> {
 /// Debezium's ZonedTimestamp in UTC: exactly `fsp` fraction digits when the column has them,
 /// else only those needed.
 fn zoned_timestamp(micros: i64, fsp: u32) -> String {
+    use std::fmt::Write;
     let at = DateTime::from_timestamp_micros(micros).unwrap_or_default();
     let nanos = at.timestamp_subsec_nanos();
-    let fraction = match fsp {
-        0 => iso_fraction(nanos),
-        digits => format!(".{}", &format!("{nanos:09}")[..digits.min(9) as usize]),
-    };
-    format!("{}{fraction}Z", at.format("%Y-%m-%dT%H:%M:%S"))
+    // Written field by field: chrono's format string is parsed again on every call.
+    let mut text = String::with_capacity(32);
+    let _ = write!(
+        text,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    );
+    match fsp.min(9) {
+        0 => text.push_str(&iso_fraction(nanos)),
+        digits => {
+            let _ = write!(
+                text,
+                ".{:0width$}",
+                nanos / 10u32.pow(9 - digits),
+                width = digits as usize
+            );
+        }
+    }
+    text.push('Z');
+    text
 }
 
 #[cfg(test)]
@@ -486,6 +507,10 @@ mod tests {
             value(column("year", "year(4)"), Sql::Bytes(b"2024".to_vec()), Origin::Binlog),
             Value::Int32(2024)
         );
+        assert_eq!(zoned_timestamp(1_709_210_096_000_123, 6), "2024-02-29T12:34:56.000123Z");
+        assert_eq!(zoned_timestamp(1_709_210_096_120_000, 2), "2024-02-29T12:34:56.12Z");
+        assert_eq!(zoned_timestamp(1_709_210_096_120_000, 0), "2024-02-29T12:34:56.12Z");
+        assert_eq!(zoned_timestamp(0, 0), "1970-01-01T00:00:00Z");
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! and prints `count=<n> first_ms=<t> last_ms=<t>` (the records' Kafka timestamps, so a rate does
 //! not depend on how fast this reader is). With `--latency` it also reads each value's
 //! `payload.source.ts_ms` (a JsonConverter change event's commit time) and prints the time from
-//! commit to record received as `p50_ms=<n> p99_ms=<n> max_ms=<n>`.
+//! commit to record received as `p50_ms=<n> p99_ms=<n> max_ms=<n>`; with `--latency-field NAME`
+//! the change's time is the row's own column `NAME` instead (`after.NAME`, microseconds since the
+//! epoch, a number or its text), for a source that times its events in whole seconds.
 //!
-//! `cargo run --release --example topic_watch -- BOOTSTRAP TOPIC OFFSET COUNT IDLE [--latency]`
+//! `cargo run --release --example topic_watch -- BOOTSTRAP TOPIC OFFSET COUNT IDLE [--latency | --latency-field NAME]`
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -20,11 +22,28 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// The commit time in a change event's JSON, with or without its schema.
-fn commit_ms(value: &[u8]) -> Option<i64> {
-    let event: serde_json::Value = serde_json::from_slice(value).ok()?;
-    let payload = event.get("payload").unwrap_or(&event);
-    payload.get("source")?.get("ts_ms")?.as_i64()
+/// Where a change event's time is read from.
+enum ChangeTime {
+    /// `source.ts_ms`: the commit's time, in milliseconds.
+    Commit,
+    /// `after.<field>`: the row's own time, in microseconds.
+    Field(String),
+}
+
+impl ChangeTime {
+    /// The change's time in a change event's JSON (with or without its schema), in milliseconds.
+    fn of(&self, value: &[u8]) -> Option<i64> {
+        let event: serde_json::Value = serde_json::from_slice(value).ok()?;
+        let payload = event.get("payload").unwrap_or(&event);
+        match self {
+            Self::Commit => payload.get("source")?.get("ts_ms")?.as_i64(),
+            Self::Field(field) => {
+                let value = payload.get("after")?.get(field)?;
+                let micros = value.as_i64().or_else(|| value.as_str()?.parse().ok())?;
+                Some(micros / 1_000)
+            }
+        }
+    }
 }
 
 fn percentile(sorted: &[i64], share: f64) -> i64 {
@@ -37,14 +56,17 @@ fn percentile(sorted: &[i64], share: f64) -> i64 {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: topic_watch BOOTSTRAP TOPIC OFFSET COUNT IDLE [--latency]";
+    let usage = "usage: topic_watch BOOTSTRAP TOPIC OFFSET COUNT IDLE [--latency | --latency-field NAME]";
     let [_, bootstrap, topic, offset, count, idle, ..] = args.as_slice() else {
         panic!("{usage}");
     };
     let offset: i64 = offset.parse().expect("OFFSET");
     let count: usize = count.parse().expect("COUNT");
     let idle = Duration::from_secs(idle.parse().expect("IDLE"));
-    let latency = args.iter().any(|a| a == "--latency");
+    let latency = match args.iter().position(|a| a == "--latency-field") {
+        Some(at) => Some(ChangeTime::Field(args.get(at + 1).expect(usage).clone())),
+        None => args.iter().any(|a| a == "--latency").then_some(ChangeTime::Commit),
+    };
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", format!("topic-watch-{}", std::process::id()))
@@ -72,12 +94,14 @@ async fn main() {
         first_ms.get_or_insert(at);
         last_ms = at;
         seen += 1;
-        if latency && let Some(committed) = message.payload().and_then(commit_ms) {
+        if let Some(time) = &latency
+            && let Some(committed) = message.payload().and_then(|value| time.of(value))
+        {
             latencies.push(received - committed);
         }
     }
     let mut line = format!("count={seen} first_ms={} last_ms={last_ms}", first_ms.unwrap_or(0));
-    if latency {
+    if latency.is_some() {
         latencies.sort_unstable();
         line += &format!(
             " p50_ms={} p99_ms={} max_ms={}",

@@ -69,6 +69,7 @@ impl Emitter {
     ) -> Result<()> {
         let mut state = self.state.lock().await;
         let count = rows.len();
+        let mut ready = Vec::with_capacity(count);
         for (n, (mut record, marker)) in rows.into_iter().enumerate() {
             if n + 1 == count
                 && let Some(reached) = reached.clone()
@@ -90,11 +91,9 @@ impl Emitter {
             if let Some(marker) = marker {
                 record = with_snapshot_marker(record, marker);
             }
-            if let Some(previous) = state.held.replace(record) {
-                self.outbox.send(vec![previous]).await?;
-            }
+            ready.extend(state.held.replace(record));
         }
-        Ok(())
+        self.outbox.send(ready).await
     }
 
     /// Hands over the record held back, marked as the snapshot's last, once every reader is done.
