@@ -3,8 +3,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use kconnect_api::OffsetMap;
 use kconnect_api::{ConnectError, RecordMetadata, SourceRecord, SourceTask};
-use kconnect_storage::{ConnectorOffsetReader, OffsetStore, offset_key, offset_value};
+use kconnect_storage::{ConnectorOffsetReader, OffsetStore, StorageError, offset_key, offset_value};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
@@ -83,6 +84,13 @@ pub async fn run_source_task(
     result.and(shutdown)
 }
 
+/// An offset write under way, off the poll loop as Apache's committer thread is: its outcome with
+/// how long it took, and the offsets it writes (kept for the next commit if it fails).
+struct PendingOffsets {
+    handle: tokio::task::JoinHandle<(Result<(), StorageError>, Duration)>,
+    offsets: Vec<(Arc<OffsetMap>, OffsetMap)>,
+}
+
 struct SourceRunner {
     worker: Arc<Worker>,
     spec: TaskSpec,
@@ -95,6 +103,8 @@ struct SourceRunner {
     errors: ErrorHandler,
     /// The connector's offset store (its own, or the worker's).
     offsets: Arc<dyn OffsetStore>,
+    /// The offset write under way, if any.
+    writing: Option<PendingOffsets>,
     started: bool,
 }
 
@@ -123,6 +133,7 @@ impl SourceRunner {
             transforms,
             errors,
             offsets,
+            writing: None,
             started: false,
         })
     }
@@ -172,6 +183,9 @@ impl SourceRunner {
                 },
             }
             self.complete_acked().await?;
+            if self.writing.as_ref().is_some_and(|write| write.handle.is_finished()) {
+                self.finish_offset_write().await?;
+            }
             self.wait_for_room(stop).await?;
         }
     }
@@ -258,41 +272,56 @@ impl SourceRunner {
         Ok(())
     }
 
-    /// Writes the committable offsets to the offset store, then calls the task's `commit`. Offsets
-    /// that cannot be written (the offsets topic's broker is away) are kept for the next commit,
-    /// and the task goes on, as Apache's does.
+    /// Starts writing the committable offsets to the offset store once the write before it ended
+    /// (the task's `commit` follows each write, in [`Self::finish_offset_write`]). The write runs
+    /// off the reactor threads (the file store writes and fsyncs, the Kafka store waits for the
+    /// broker) while the task goes on polling, as it does in Apache's runtime.
     async fn commit_offsets(&mut self) -> Result<(), RuntimeError> {
+        self.finish_offset_write().await?;
         self.complete_acked().await?;
         let offsets = self.acks.submitted().take_committable();
-        if !offsets.is_empty() {
-            let writes = offsets
-                .iter()
-                .map(|(partition, offset)| (offset_key(&self.spec.connector, partition), Some(offset_value(offset))))
-                .collect();
-            let committing = Instant::now();
-            // Off the reactor threads: the file store writes and fsyncs, the Kafka store waits
-            // for the broker.
-            let store = self.offsets.clone();
-            let written = tokio::task::spawn_blocking(move || store.set(writes))
-                .await
-                .unwrap_or_else(|err| {
-                    Err(kconnect_storage::StorageError::Io {
-                        path: "offsets".into(),
-                        source: std::io::Error::other(err.to_string()),
-                    })
-                });
-            let metrics = &self.errors.metrics;
-            match written {
-                Ok(()) => {
-                    metrics.committed(committing.elapsed());
-                    tracing::debug!(task = %self.spec.name(), partitions = offsets.len(), "committed source offsets");
-                }
-                Err(err) => {
-                    metrics.commit_failed(committing.elapsed());
-                    tracing::error!(task = %self.spec.name(), error = %err, "could not commit source offsets; they are kept for the next commit");
-                    self.acks.submitted().restore_committable(offsets);
-                    return Ok(());
-                }
+        if offsets.is_empty() {
+            self.task.commit().await?;
+            return Ok(());
+        }
+        let writes = offsets
+            .iter()
+            .map(|(partition, offset)| (offset_key(&self.spec.connector, partition), Some(offset_value(offset))))
+            .collect();
+        let store = self.offsets.clone();
+        let handle = tokio::task::spawn_blocking(move || {
+            let began = Instant::now();
+            (store.set(writes), began.elapsed())
+        });
+        self.writing = Some(PendingOffsets { handle, offsets });
+        Ok(())
+    }
+
+    /// Waits for the offset write under way, if any, then calls the task's `commit`. Offsets that
+    /// could not be written (the offsets topic's broker is away) are kept for the next commit, and
+    /// the task goes on, as Apache's does.
+    async fn finish_offset_write(&mut self) -> Result<(), RuntimeError> {
+        let Some(write) = self.writing.take() else {
+            return Ok(());
+        };
+        let (written, took) = write.handle.await.unwrap_or_else(|err| {
+            let failed = StorageError::Io {
+                path: "offsets".into(),
+                source: std::io::Error::other(err.to_string()),
+            };
+            (Err(failed), Duration::ZERO)
+        });
+        let metrics = &self.errors.metrics;
+        match written {
+            Ok(()) => {
+                metrics.committed(took);
+                tracing::debug!(task = %self.spec.name(), partitions = write.offsets.len(), "committed source offsets");
+            }
+            Err(err) => {
+                metrics.commit_failed(took);
+                tracing::error!(task = %self.spec.name(), error = %err, "could not commit source offsets; they are kept for the next commit");
+                self.acks.submitted().restore_committable(write.offsets);
+                return Ok(());
             }
         }
         self.task.commit().await?;
@@ -315,7 +344,10 @@ impl SourceRunner {
         if in_flight > 0 {
             tracing::warn!(task = %self.spec.name(), in_flight, "stopping with unacknowledged records; their offsets are not committed");
         }
-        let committed = self.commit_offsets().await;
+        let committed = match self.commit_offsets().await {
+            Ok(()) => self.finish_offset_write().await,
+            failed => failed,
+        };
         if self.started {
             self.task
                 .stop()
