@@ -115,8 +115,9 @@ struct Cursor {
 }
 
 impl Cursor {
-    /// A cursor at `start` of a server whose events end with a checksum when `checksums`.
-    fn new(start: Restart, checksums: bool) -> Self {
+    /// A cursor at `start` of a server whose events end with a checksum when `checksums`; the
+    /// stream started after `start`'s GTID state when `from_gtids`.
+    fn new(start: Restart, checksums: bool, from_gtids: bool) -> Self {
         let skip = (start.events > 0 || start.rows > 0).then_some((start.events, start.rows));
         Self {
             file: start.file.clone(),
@@ -132,7 +133,7 @@ impl Cursor {
             skip,
             ts_sec: 0,
             checksummed_rotate: checksums,
-            from_gtids: false,
+            from_gtids,
         }
     }
 
@@ -222,14 +223,15 @@ impl Cursor {
 }
 
 impl Capture {
-    /// Reads the binary log from `start` until the task stops or the connection fails. The tables'
-    /// shapes at `start` are `schemas`.
+    /// Reads the binary log from `start` (by its file and position, or after its GTID state, as
+    /// `by` says) until the task stops or the connection fails. The tables' shapes at `start` are
+    /// `schemas`.
     pub(crate) async fn stream(
         &self,
         mut sql: Conn,
         server: &Server,
         events: &Events,
-        start: Restart,
+        (start, by): (Restart, ResumeBy),
         schemas: Schemas,
     ) -> Result<()> {
         let config = &self.config;
@@ -244,8 +246,8 @@ impl Capture {
             .map_err(failed("asking for heartbeats"))?;
         let host = client::replica_host(&config.common.topic_prefix);
         let mut request = BinlogStreamRequest::new(config.server_id).with_hostname(host.as_bytes());
-        let from_gtids = match client::resume_by(&mut conn, server, &start).await? {
-            Some(ResumeBy::Gtids(gtids)) => {
+        let from_gtids = match by {
+            ResumeBy::Gtids(gtids) => {
                 // MariaDB starts after the connection's GTID state, whatever file it is asked for.
                 let state = gtids.text().unwrap_or_default();
                 conn.query_drop(format!("SET @slave_connect_state = {}", literal(&state)))
@@ -254,7 +256,7 @@ impl Capture {
                 tracing::info!(file = %start.file, gtids = %state, "the binary log file is not on the server: streaming the binary log after the GTID state");
                 true
             }
-            _ => {
+            ResumeBy::Position => {
                 request = request.with_filename(start.file.as_bytes()).with_pos(start.pos);
                 tracing::info!(file = %start.file, pos = start.pos, "streaming the binary log");
                 false
@@ -264,8 +266,7 @@ impl Capture {
             .get_binlog_stream(request)
             .await
             .map_err(failed("opening the binary log"))?;
-        let mut cursor = Cursor::new(start, server.checksums);
-        cursor.from_gtids = from_gtids;
+        let mut cursor = Cursor::new(start, server.checksums, from_gtids);
         let common = &config.common;
         let progress = self.position.as_ref().and_then(|p| p.incremental.clone());
         let mut chunks = None;
@@ -581,6 +582,7 @@ mod tests {
                 gtids: Some("0-1-5".into()),
             },
             true,
+            false,
         );
         cursor.begin(400, false);
         cursor.transaction.events = 1;

@@ -17,7 +17,7 @@ use kconnect_cdc::schema_change::SchemaChanges;
 use mysql_async::{Conn, Value as Sql};
 
 use crate::catalog::{self, TableDef};
-use crate::client::{self, Server};
+use crate::client::{self, ResumeBy, Server};
 use crate::config::{Flavor, HistoryStore, MySqlCdcConfig};
 use crate::history::{HistoryEntry, SchemaHistory};
 use crate::offsets::{self, Position, Restart};
@@ -149,10 +149,12 @@ impl Capture {
         let events = Events::new(config);
         let mode = config.common.snapshot_mode;
         let committed = self.position.clone();
-        let readable = match &committed {
-            Some(position) => client::resume_by(&mut sql, &server, &position.restart).await?.is_some(),
-            None => false,
+        let resume = match &committed {
+            Some(position) => client::resume_by(&mut sql, &server, &position.restart).await?,
+            None => None,
         };
+        let readable = resume.is_some();
+        let committed_restart = committed.as_ref().map(|p| p.restart.clone());
         let completed = committed.as_ref().is_some_and(|p| p.snapshot_completed);
         let (start, schemas) = match committed {
             Some(position) if !readable && mode != SnapshotMode::WhenNeeded => {
@@ -185,7 +187,13 @@ impl Capture {
             tracing::info!("snapshot.mode=initial_only: the snapshot is complete and nothing is streamed");
             std::future::pending::<()>().await;
         }
-        self.stream(sql, &server, &events, start, schemas).await
+        // A stream from the committed position starts as that position can be read; one from a
+        // position the server just gave, by it.
+        let by = match resume {
+            Some(by) if committed_restart.as_ref() == Some(&start) => by,
+            _ => ResumeBy::Position,
+        };
+        self.stream(sql, &server, &events, (start, by), schemas).await
     }
 
     /// The captured tables as they were at `at`, from the schema history; when it holds none (a
