@@ -41,6 +41,20 @@ pub enum PluginType {
     Predicate,
 }
 
+impl PluginType {
+    /// The type as the REST API names it (`source`, `header_converter`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Source => "source",
+            Self::Sink => "sink",
+            Self::Converter => "converter",
+            Self::HeaderConverter => "header_converter",
+            Self::Transformation => "transformation",
+            Self::Predicate => "predicate",
+        }
+    }
+}
+
 /// Makes a new, unconfigured value: a function of a built-in family, or a closure over what a
 /// plugin loaded at run time needs.
 type Make<T> = Arc<dyn Fn() -> T + Send + Sync>;
@@ -148,6 +162,29 @@ pub struct PluginClass<'a> {
     /// The plugin's own version, for a plugin loaded at run time; `None` for a built-in one,
     /// whose version is the binary's.
     pub version: Option<&'a str>,
+    /// The type's suffix, which the shortest alias leaves out.
+    suffix: &'static str,
+}
+
+impl<'a> PluginClass<'a> {
+    /// The other names the plugin is found by, as Apache's aliases: the simple class name, and
+    /// that less the type's suffix (`FileStreamSource` for `FileStreamSourceConnector`).
+    pub fn aliases(&self) -> Vec<&'a str> {
+        let (simple, short) = short_names(self.class, self.suffix);
+        let mut aliases = vec![simple];
+        if short != simple {
+            aliases.push(short);
+        }
+        aliases.retain(|alias| *alias != self.class);
+        aliases
+    }
+}
+
+/// The simple name of `class` and that less `suffix` (unless nothing would be left).
+fn short_names<'a>(class: &'a str, suffix: &str) -> (&'a str, &'a str) {
+    let simple = class.rsplit('.').next().unwrap_or(class);
+    let short = simple.strip_suffix(suffix).filter(|s| !s.is_empty()).unwrap_or(simple);
+    (simple, short)
 }
 
 /// One plugin: its class name (also found by its simple name, and that less the type's
@@ -183,11 +220,7 @@ impl<F> Entry<F> {
 
     fn matches(&self, name: &str) -> bool {
         let class: &str = &self.class;
-        let simple = class.rsplit('.').next().unwrap_or(class);
-        let short = simple
-            .strip_suffix(self.suffix)
-            .filter(|s| !s.is_empty())
-            .unwrap_or(simple);
+        let (simple, short) = short_names(class, self.suffix);
         name == class || name == simple || name == short
     }
 }
@@ -373,6 +406,7 @@ impl PluginTable {
                 class: &e.class,
                 plugin_type: kind(&e.create),
                 version: e.version.as_deref(),
+                suffix: e.suffix,
             })
         }
         let connector_type = |factory: &ConnectorFactory| match factory {
@@ -429,6 +463,8 @@ mod tests {
         }
         assert!(table.new_transformation::<SourceRecord>("Value").is_none());
         assert!(table.new_predicate::<SourceRecord>("Identity$Value").is_none());
+        assert_eq!(table.classes()[0].aliases(), ["Identity$Value"]);
+        assert_eq!(table.classes()[0].plugin_type.name(), "transformation");
     }
 
     #[test]

@@ -1,17 +1,22 @@
 //! The `kconnect` command: `standalone` and `distributed` run a worker, `broker` runs the embedded
-//! broker alone, `registry` the schema registry.
+//! broker alone, `registry` the schema registry; `validate` checks configurations offline,
+//! `plugins` lists the plugins, `docs` prints the configuration reference and `completions` a
+//! shell's completion script.
 //!
 //! The binary is [`run`] with [`builtin_plugins`]: the plugin table of every connector family this
 //! build has a cargo feature on for. A test runs the same command with a table of its own.
 
 mod broker_cmd;
 mod distributed;
+mod docs_cmd;
 mod logging;
 mod plugins;
+mod plugins_cmd;
 mod registry_cmd;
 mod schema_registry;
 mod setup;
 mod standalone;
+mod validate_cmd;
 
 pub use plugins::builtin_plugins;
 
@@ -19,7 +24,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use kconnect_api::PluginTable;
 
 /// Apache Kafka Connect, rebuilt in Rust.
@@ -48,6 +53,28 @@ enum Command {
     Broker(broker_cmd::BrokerArgs),
     /// Runs the schema registry (Confluent's REST API) on its own, kept in a Kafka topic.
     Registry(registry_cmd::RegistryArgs),
+    /// Checks a worker configuration and connector configurations offline, naming each problem's
+    /// key; exits non-zero when any has one: WORKER.properties [CONNECTOR.(properties|json)...]
+    Validate {
+        /// The worker configuration (a distributed worker's when it sets group.id).
+        worker: PathBuf,
+        /// Connector configurations to check.
+        connectors: Vec<PathBuf>,
+    },
+    /// Prints the configuration reference of the worker and of every built-in plugin (Markdown),
+    /// as docs/reference/configuration.md holds it.
+    Docs,
+    /// Prints the shell completion script of the command for SHELL (bash, zsh, fish, elvish,
+    /// powershell), e.g. `kconnect completions bash > /etc/bash_completion.d/kconnect`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Lists the plugins with their types, classes, versions and aliases: [WORKER.properties]
+    Plugins {
+        /// A worker configuration whose plugin.path Java plugins are listed too.
+        worker: Option<PathBuf>,
+    },
 }
 
 /// Runs the `kconnect` command line `args` (the program name first) with the plugins of `plugins`.
@@ -67,6 +94,13 @@ pub fn run(plugins: PluginTable, args: impl IntoIterator<Item = impl Into<OsStri
             Command::Distributed { worker } => distributed::run(&worker, plugins, logging).await,
             Command::Broker(args) => broker_cmd::run(args).await,
             Command::Registry(args) => registry_cmd::run(args).await,
+            Command::Validate { worker, connectors } => validate_cmd::run(&worker, &connectors, plugins).await,
+            Command::Plugins { worker } => plugins_cmd::run(worker.as_deref(), plugins),
+            Command::Docs => docs_cmd::run(plugins),
+            Command::Completions { shell } => {
+                clap_complete::generate(shell, &mut Cli::command(), "kconnect", &mut std::io::stdout());
+                Ok(())
+            }
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));

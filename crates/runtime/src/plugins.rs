@@ -48,6 +48,11 @@ impl PluginRegistry {
         Self { table }
     }
 
+    /// Every plugin, as the table the registry was made of.
+    pub fn table(&self) -> &PluginTable {
+        &self.table
+    }
+
     /// A new connector named `name` (any alias).
     pub fn connector(&self, name: &str) -> Result<ConnectorKind, RuntimeError> {
         self.table.connector(name).ok_or_else(|| unknown("Connector", name))
