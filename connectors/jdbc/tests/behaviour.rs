@@ -194,7 +194,7 @@ async fn read_ids(
                 Some(Value::Int32(id)) => (*id).into(),
                 other => panic!("id {other:?}"),
             });
-            last = Some(record.source_offset.clone());
+            last = Some((*record.source_offset).clone());
         }
     }
     task.stop().await.unwrap();

@@ -16,7 +16,7 @@ async fn round_trip(db: Database, source: &str, target: &str) {
     assert_eq!(records.len(), ROWS);
     assert_eq!(records[0].topic, format!("db-{source}"));
     assert_eq!(
-        serde_json::Value::Object(records.last().unwrap().source_offset.clone()),
+        serde_json::Value::Object((*records.last().unwrap().source_offset).clone()),
         serde_json::json!({"incrementing": ROWS as i64})
     );
     let (mut sink, context) = start_sink(

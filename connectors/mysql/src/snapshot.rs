@@ -1,9 +1,13 @@
 //! The snapshot: every captured table read inside one consistent-snapshot transaction, whose
 //! binary log position is read under a global read lock (`snapshot.locking.mode=minimal`: only
-//! while the position is read). Tables with a primary key are read in chunks of
-//! `snapshot.fetch.size` rows in key order, and the progress goes into the offsets, so a task
-//! killed in the middle resumes after the last committed chunk; streaming then starts at the
-//! snapshot's position.
+//! while the position is read). `snapshot.max.threads` readers share the tables, each on its own
+//! connection whose transaction began under that lock, so all see the same data. Tables with a
+//! primary key are read in chunks of `snapshot.fetch.size` rows in key order, and the progress goes
+//! into the offsets, so a task killed in the middle resumes after the last committed chunk;
+//! streaming then starts at the snapshot's position.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
 
 use kconnect_api::{ConnectError, Result};
 use kconnect_cdc::now_micros;
@@ -58,10 +62,6 @@ impl Capture {
     ) -> Result<(Restart, Schemas)> {
         let config = &self.config;
         let mut reader = client::connect(&config.connection).await?;
-        reader
-            .query_drop("SET SESSION time_zone = '+00:00'")
-            .await
-            .map_err(failed("setting the snapshot's time zone"))?;
         if config.locking != LockingMode::None {
             reader.query_drop("FLUSH TABLES WITH READ LOCK").await.map_err(|err| {
                 ConnectError::config(
@@ -70,25 +70,28 @@ impl Capture {
                 )
             })?;
         }
-        reader
-            .query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            .await
-            .map_err(failed("starting the snapshot"))?;
-        reader
-            .query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")
-            .await
-            .map_err(failed("starting the snapshot"))?;
+        begin(&mut reader).await?;
         let now = client::current_position(&mut reader, server).await?;
         let tables = config.common.tables.snapshot_order(
             catalog::tables(&mut reader, &config.common.tables, None).await?,
             TableDef::id,
         );
         let statements = self.create_statements(&mut reader, &tables).await?;
-        if config.locking == LockingMode::Minimal {
-            reader.query_drop("UNLOCK TABLES").await.map_err(failed("unlocking"))?;
-        }
         let (start, progress) = resumed.unwrap_or((now, SnapshotProgress::default()));
-        tracing::info!(file = %start.file, pos = start.pos, tables = tables.len(), "snapshot started");
+        let pending: VecDeque<&TableDef> = tables.iter().filter(|def| !progress.is_done(&def.id())).collect();
+        let mut readers = vec![reader];
+        for _ in 1..self.reader_count(pending.len()) {
+            let mut reader = client::connect(&config.connection).await?;
+            begin(&mut reader).await?;
+            readers.push(reader);
+        }
+        if config.locking == LockingMode::Minimal {
+            readers[0]
+                .query_drop("UNLOCK TABLES")
+                .await
+                .map_err(failed("unlocking"))?;
+        }
+        tracing::info!(file = %start.file, pos = start.pos, tables = tables.len(), readers = readers.len(), "snapshot started");
         let ts_us = now_micros();
         let offset_start = start.clone();
         let emitter = Emitter::new(
@@ -106,28 +109,27 @@ impl Capture {
         let offset = offsets::snapshot(&start, ts_us / 1_000_000, false, Some(&progress));
         self.record_tables(&tables, statements, events, &at, (&offset, &offset))
             .await?;
-        for def in tables.iter().filter(|def| !progress.is_done(&def.id())) {
-            let shape = TableShape::new(config, def, events.source_schema());
-            let after = progress.resume_key(&def.id()).map(<[String]>::to_vec);
-            read_table(
-                &mut reader,
-                events,
-                &emitter,
-                &shape,
-                def,
-                &at,
-                after,
-                config.common.snapshot_fetch_size,
-            )
-            .await?;
-        }
+        let queue = Mutex::new(pending);
+        let snapshot = Snapshot {
+            events,
+            emitter: &emitter,
+            at: &at,
+            progress: &progress,
+            queue: &queue,
+        };
+        futures::future::try_join_all(readers.iter_mut().map(|reader| self.read_tables(reader, &snapshot))).await?;
         if config.locking == LockingMode::Extended {
-            reader.query_drop("UNLOCK TABLES").await.map_err(failed("unlocking"))?;
+            readers[0]
+                .query_drop("UNLOCK TABLES")
+                .await
+                .map_err(failed("unlocking"))?;
         }
-        reader
-            .query_drop("COMMIT")
-            .await
-            .map_err(failed("ending the snapshot"))?;
+        for reader in &mut readers {
+            reader
+                .query_drop("COMMIT")
+                .await
+                .map_err(failed("ending the snapshot"))?;
+        }
         emitter.finish().await?;
         tracing::info!("snapshot complete");
         let schemas = Schemas::new(tables);
@@ -135,18 +137,82 @@ impl Capture {
     }
 }
 
+/// What every reader of one snapshot shares.
+struct Snapshot<'a> {
+    events: &'a Events,
+    emitter: &'a Emitter,
+    /// Where the rows were read, for their `source` blocks.
+    at: &'a BinlogSource,
+    /// Where an earlier run of the snapshot left off.
+    progress: &'a SnapshotProgress,
+    /// The tables no reader has taken yet.
+    queue: &'a Mutex<VecDeque<&'a TableDef>>,
+}
+
+impl Capture {
+    /// How many readers read `tables` tables: `snapshot.max.threads` at most, and one when no
+    /// global read lock makes the readers' transactions begin at one point.
+    fn reader_count(&self, tables: usize) -> usize {
+        let wanted = self.config.common.snapshot_max_threads.min(tables).max(1);
+        if wanted > 1 && self.config.locking == LockingMode::None {
+            tracing::warn!(
+                "snapshot.max.threads above 1 needs the global read lock to give every reader the same data: with snapshot.locking.mode=none one reader reads every table"
+            );
+            return 1;
+        }
+        wanted
+    }
+
+    /// One reader: takes tables until none is left.
+    async fn read_tables(&self, reader: &mut Conn, snapshot: &Snapshot<'_>) -> Result<()> {
+        loop {
+            let next = snapshot.queue.lock().expect("the table queue").pop_front();
+            let Some(def) = next else { return Ok(()) };
+            let shape = TableShape::new(&self.config, def, snapshot.events.source_schema());
+            let after = snapshot.progress.resume_key(&def.id()).map(<[String]>::to_vec);
+            let table = TableRead {
+                shape: &shape,
+                def,
+                at: snapshot.at,
+                fetch: self.config.common.snapshot_fetch_size,
+            };
+            read_table(reader, snapshot.events, snapshot.emitter, table, after).await?;
+        }
+    }
+}
+
+/// Begins `reader`'s consistent-snapshot transaction, its times in UTC.
+async fn begin(reader: &mut Conn) -> Result<()> {
+    for statement in [
+        "SET SESSION time_zone = '+00:00'",
+        "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+        "START TRANSACTION WITH CONSISTENT SNAPSHOT",
+    ] {
+        reader
+            .query_drop(statement)
+            .await
+            .map_err(failed("starting the snapshot"))?;
+    }
+    Ok(())
+}
+
+/// One table to read: its shape and definition, where it is read, how many rows a chunk has.
+struct TableRead<'a> {
+    shape: &'a TableShape,
+    def: &'a TableDef,
+    at: &'a BinlogSource,
+    fetch: usize,
+}
+
 /// Reads one table's rows in chunks and hands them to `emitter`.
-#[allow(clippy::too_many_arguments, reason = "one table's reading, its parts named")]
 async fn read_table(
     reader: &mut Conn,
     events: &Events,
     emitter: &Emitter,
-    shape: &TableShape,
-    def: &TableDef,
-    at: &BinlogSource,
+    table: TableRead<'_>,
     after: Option<Vec<String>>,
-    fetch: usize,
 ) -> Result<()> {
+    let TableRead { shape, def, at, fetch } = table;
     let mut run = TableRun::new(emitter, def.id());
     let source = events.source(shape, at)?;
     let key_positions: Vec<usize> = def

@@ -2,7 +2,7 @@
 //! only the rows after the last chunk whose offset was committed, then streams from the binary log
 //! position the first snapshot began at, so every row arrives, no committed row arrives twice, and
 //! the changes made while the worker was down arrive too. A table without a primary key is read
-//! again whole.
+//! again whole. Two readers share the tables (`snapshot.max.threads=2`).
 
 mod common;
 
@@ -31,7 +31,7 @@ async fn a_kill_during_the_snapshot_resumes_after_the_last_committed_chunk() {
         "mysnapkill",
         5504,
         "test.mysql_cdc_big,test.mysql_cdc_keyless",
-        "snapshot.fetch.size=1000\n",
+        "snapshot.fetch.size=1000\nsnapshot.max.threads=2\n",
     );
     let mut worker = TestWorker::start_with(false, "offset.flush.interval.ms=200\n", &[&connector]).await;
     let (committed, partial) =

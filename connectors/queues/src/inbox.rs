@@ -100,7 +100,7 @@ impl<A: Acknowledge> Inbox<A> {
         let number = self.next;
         self.next += 1;
         let mut record = received.record;
-        record.source_offset.insert(DELIVERY_FIELD.into(), number.into());
+        record.source_offset_mut().insert(DELIVERY_FIELD.into(), number.into());
         self.unacked.insert(number, received.ack);
         records.push(record);
     }

@@ -87,19 +87,30 @@ pub struct SourceRecord {
     /// Where in the source this record came from (a file, a table). Shared: a task emits many
     /// records of one partition, and sharing it saves building and dropping a map per record.
     pub source_partition: Arc<OffsetMap>,
-    /// The position in that source partition to resume after this record.
-    pub source_offset: OffsetMap,
+    /// The position in that source partition to resume after this record. Shared too: records
+    /// polled together often resume at one place, and the runtime keeps each offset until Kafka
+    /// acknowledges its record.
+    pub source_offset: Arc<OffsetMap>,
 }
 
 impl SourceRecord {
-    /// A record with the given source partition (a map, or one shared by the task's records) and
-    /// offset and the record body.
-    pub fn new(source_partition: impl Into<Arc<OffsetMap>>, source_offset: OffsetMap, core: RecordCore) -> Self {
+    /// A record with the given source partition and offset (each a map, or one shared with other
+    /// records) and the record body.
+    pub fn new(
+        source_partition: impl Into<Arc<OffsetMap>>,
+        source_offset: impl Into<Arc<OffsetMap>>,
+        core: RecordCore,
+    ) -> Self {
         Self {
             core,
             source_partition: source_partition.into(),
-            source_offset,
+            source_offset: source_offset.into(),
         }
+    }
+
+    /// The offset, to change: the record's own copy when it shared it.
+    pub fn source_offset_mut(&mut self) -> &mut OffsetMap {
+        Arc::make_mut(&mut self.source_offset)
     }
 }
 

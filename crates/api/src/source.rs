@@ -91,7 +91,8 @@ pub trait SourceTask: Send {
     }
 
     /// Called for each record once Kafka acknowledged it (or a transformation dropped it, with
-    /// `None`).
+    /// `None`). The record is the one polled, with its topic, partition, timestamp, source
+    /// partition and offset; its key, value and headers were released once it was sent or dropped.
     async fn commit_record(&mut self, _record: &SourceRecord, _metadata: Option<RecordMetadata>) -> Result<()> {
         Ok(())
     }

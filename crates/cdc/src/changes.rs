@@ -97,7 +97,7 @@ impl ChangeRecords {
         &self,
         table: &TableSchemas,
         change: RowChange,
-        source: Value,
+        source: &Value,
         offset: OffsetMap,
         now_us: i64,
     ) -> Result<Vec<SourceRecord>> {
@@ -199,7 +199,7 @@ mod tests {
             after: None,
         };
         let records = changes
-            .records(&table, delete, Value::Null, OffsetMap::new(), 0)
+            .records(&table, delete, &Value::Null, OffsetMap::new(), 0)
             .unwrap();
         assert_eq!(records.len(), 2);
         assert!(records[1].core.value.value.is_null());
@@ -211,7 +211,7 @@ mod tests {
             after: Some(row(&table, 2, "a")),
         };
         let records = changes
-            .records(&table, moved, Value::Null, OffsetMap::new(), 0)
+            .records(&table, moved, &Value::Null, OffsetMap::new(), 0)
             .unwrap();
         assert_eq!(records.len(), 3, "{:?}", ops(&records));
         assert_eq!(records[0].core.key.value, key(1));
@@ -225,7 +225,7 @@ mod tests {
         };
         assert!(
             changes
-                .records(&table, unchanged, Value::Null, OffsetMap::new(), 0)
+                .records(&table, unchanged, &Value::Null, OffsetMap::new(), 0)
                 .unwrap()
                 .is_empty()
         );

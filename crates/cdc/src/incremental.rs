@@ -337,8 +337,9 @@ impl<T: Send + Sync, R: Send> Incremental<T, R> {
             self.current = None;
         }
         if let Some(last) = records.last_mut() {
-            last.source_offset = offset.clone();
-            self.stamp(&mut last.source_offset);
+            let mut offset = offset.clone();
+            self.stamp(&mut offset);
+            last.source_offset = offset.into();
         }
         Ok(records)
     }

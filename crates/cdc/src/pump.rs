@@ -34,11 +34,24 @@ impl Outbox {
     /// Hands `batch` to the task, in order; an error once the task stopped.
     pub async fn send(&self, mut batch: Vec<SourceRecord>) -> Result<()> {
         let stamp = self.stamp.lock().map(|stamp| stamp.clone()).unwrap_or_default();
-        for record in &mut batch {
-            for (key, value) in &stamp {
-                if !record.source_offset.contains_key(key) {
-                    record.source_offset.insert(key.clone(), value.clone());
+        if !stamp.is_empty() {
+            // Records that share an offset share its stamped copy.
+            let mut stamped: Option<(Arc<OffsetMap>, Arc<OffsetMap>)> = None;
+            for record in &mut batch {
+                if let Some((unstamped, copy)) = &stamped
+                    && Arc::ptr_eq(unstamped, &record.source_offset)
+                {
+                    record.source_offset = copy.clone();
+                    continue;
                 }
+                let unstamped = record.source_offset.clone();
+                let offset = record.source_offset_mut();
+                for (key, value) in &stamp {
+                    if !offset.contains_key(key) {
+                        offset.insert(key.clone(), value.clone());
+                    }
+                }
+                stamped = Some((unstamped, record.source_offset.clone()));
             }
         }
         for record in batch {
@@ -72,7 +85,7 @@ pub struct Pump {
     records: Option<mpsc::Receiver<Result<SourceRecord>>>,
     capture: Option<JoinHandle<()>>,
     /// The offset of the last record polled: where a capture started again resumes.
-    last_polled: Option<OffsetMap>,
+    last_polled: Option<Arc<OffsetMap>>,
     /// When the next capture may start, and the wait after it, after a failure.
     retry: Option<(Instant, Duration)>,
 }
@@ -92,7 +105,7 @@ impl Pump {
 
     /// Where a capture starts: after the last record polled, else after the committed offset.
     pub fn resume_point(&self) -> Option<OffsetMap> {
-        let resume = self.last_polled.clone().or_else(|| self.committed());
+        let resume = self.last_polled.as_deref().cloned().or_else(|| self.committed());
         if let Some(offset) = &resume {
             tracing::info!(?offset, "resuming after this offset");
         }

@@ -17,7 +17,7 @@ use crate::convert::{KafkaRecord, TaskConverters};
 use crate::error::RuntimeError;
 use crate::error_handling::{ErrorHandler, FailedRecord};
 use crate::kafka::{admin_config, producer_config};
-use crate::submitted::{SubmittedRecords, Ticket};
+use crate::submitted::{SubmittedRecords, Ticket, without_body};
 use crate::target_state::{TargetState, target_changed};
 use crate::task_context::SourceContext;
 use crate::task_logs::TaskLogs;
@@ -191,7 +191,8 @@ impl SourceRunner {
     }
 
     /// Transforms, converts and produces each record. The record as the task polled it is what
-    /// tracks the offset and comes back to [`SourceTask::commit_record`], as in Apache.
+    /// tracks the offset and comes back to [`SourceTask::commit_record`], as in Apache, though
+    /// without its key, value and headers: those are released once the record is sent.
     async fn send_all(&mut self, records: Vec<SourceRecord>) -> Result<(), RuntimeError> {
         for original in records {
             let transformed = if self.transforms.is_empty() {
@@ -231,6 +232,7 @@ impl SourceRunner {
             let partition = record.kafka_partition;
             let timestamp = record.timestamp;
             drop(transformed);
+            let original = without_body(original);
             let ticket = self.acks.submitted().submit(original);
             produce(&self.producer, &topic, partition, timestamp, &bytes, ticket).await?;
             self.errors.metrics.source_record_write.add(1);
@@ -241,6 +243,7 @@ impl SourceRunner {
     /// Counts a record that is not sent (dropped by a transformation or tolerated as failed) as
     /// done, so its offset still commits in order.
     fn skip(&self, record: SourceRecord) {
+        let record = without_body(record);
         let mut submitted = self.acks.submitted();
         let ticket = submitted.submit(record);
         submitted.ack(ticket, None);

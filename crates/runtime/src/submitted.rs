@@ -8,7 +8,16 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
-use kconnect_api::{OffsetMap, RecordMetadata, SourceRecord};
+use kconnect_api::{Headers, OffsetMap, RecordMetadata, SchemaAndValue, SourceRecord};
+
+/// `record` with its key, value and headers released: what a sent record is kept as until Kafka
+/// acknowledges it (its topic, partition, timestamp and source offset).
+pub fn without_body(mut record: SourceRecord) -> SourceRecord {
+    record.core.key = SchemaAndValue::NULL;
+    record.core.value = SchemaAndValue::NULL;
+    record.core.headers = Headers::new();
+    record
+}
 
 /// Identifies a submitted record in the delivery callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +37,7 @@ struct PartitionQueue {
     key: Vec<u8>,
     front_seq: u64,
     entries: VecDeque<Entry>,
-    committable: Option<OffsetMap>,
+    committable: Option<Arc<OffsetMap>>,
 }
 
 /// The in-flight records of one source task.
@@ -136,7 +145,11 @@ impl SubmittedRecords {
         let taken = self
             .partitions
             .values_mut()
-            .filter_map(|q| q.committable.take().map(|offset| (q.partition.clone(), offset)))
+            .filter_map(|q| {
+                q.committable
+                    .take()
+                    .map(|offset| (q.partition.clone(), Arc::unwrap_or_clone(offset)))
+            })
             .collect();
         let idle: Vec<u64> = self
             .partitions
@@ -160,7 +173,7 @@ impl SubmittedRecords {
     pub fn restore_committable(&mut self, offsets: Vec<(Arc<OffsetMap>, OffsetMap)>) {
         for (partition, offset) in offsets {
             let index = self.partition_index(&partition);
-            self.queue(index).committable.get_or_insert(offset);
+            self.queue(index).committable.get_or_insert(Arc::new(offset));
         }
     }
 

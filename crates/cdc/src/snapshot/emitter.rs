@@ -4,6 +4,8 @@
 //! every reader is done), and the progress a record's offset carries only ever grows along the
 //! records: a task started again from any committed offset reads nothing it had committed.
 
+use std::sync::Arc;
+
 use kconnect_api::{OffsetMap, Result, SourceRecord, Value};
 use tokio::sync::Mutex;
 
@@ -27,8 +29,8 @@ pub enum Marker {
 
 struct State {
     progress: SnapshotProgress,
-    /// The offset of a record that follows the progress so far.
-    offset: OffsetMap,
+    /// The offset of a record that follows the progress so far, shared by every such record.
+    offset: Arc<OffsetMap>,
     /// The last record handed over, kept back until another follows: the snapshot's last is marked.
     held: Option<SourceRecord>,
     started: bool,
@@ -44,7 +46,7 @@ pub struct Emitter {
 impl Emitter {
     /// Hands records to `outbox` with the offsets `offsets` gives, resuming from `progress`.
     pub fn new(offsets: SnapshotOffsets, progress: SnapshotProgress, outbox: Outbox) -> Self {
-        let offset = offsets(false, Some(&progress));
+        let offset = Arc::new(offsets(false, Some(&progress)));
         Self {
             offsets,
             outbox,
@@ -75,7 +77,7 @@ impl Emitter {
                 && let Some(reached) = reached.clone()
             {
                 state.progress.update(table, reached);
-                state.offset = (self.offsets)(false, Some(&state.progress));
+                state.offset = Arc::new((self.offsets)(false, Some(&state.progress)));
             }
             record.source_offset = state.offset.clone();
             let marker = if state.started {
@@ -100,7 +102,7 @@ impl Emitter {
     pub async fn finish(&self) -> Result<()> {
         let last = self.state.lock().await.held.take();
         if let Some(mut last) = last {
-            last.source_offset = (self.offsets)(true, None);
+            last.source_offset = Arc::new((self.offsets)(true, None));
             self.outbox.send(vec![with_snapshot_marker(last, "last")]).await?;
         }
         Ok(())
