@@ -22,7 +22,7 @@ use crate::capture::{Capture, Events};
 use crate::catalog::literal;
 use crate::client::{self, ResumeBy, Server, failed};
 use crate::ddl::Statement;
-use crate::gtids::MariaGtids;
+use crate::gtids::GtidState;
 use crate::incremental::{MySqlChunks, MySqlIncremental, SnapshotTable, signal_of};
 use crate::offsets::Restart;
 use crate::schemas::Schemas;
@@ -44,11 +44,11 @@ fn mariadb_gtid(event: &Event) -> Option<(u32, String)> {
     Some((domain, format!("{domain}-{}-{sequence}", event.header().server_id())))
 }
 
-/// A MySQL GTID's `uuid:number`.
-fn mysql_gtid(sid: [u8; 16], number: u64) -> String {
+/// A MySQL server's UUID as its GTIDs name it.
+fn mysql_uuid(sid: [u8; 16]) -> String {
     let hex: String = sid.iter().map(|b| format!("{b:02x}")).collect();
     format!(
-        "{}-{}-{}-{}-{}:{number}",
+        "{}-{}-{}-{}-{}",
         &hex[..8],
         &hex[8..12],
         &hex[12..16],
@@ -97,8 +97,8 @@ struct Cursor {
     open: Option<bool>,
     /// The open transaction's GTID.
     gtid: Option<String>,
-    /// MariaDB's GTID set after the last commit.
-    gtids: MariaGtids,
+    /// The GTID state after the last commit (MariaDB's or MySQL's).
+    gtids: GtidState,
     /// Where the next transaction starts: after the last commit.
     committed: Restart,
     /// Events and rows of the first transaction already emitted by an earlier run.
@@ -124,7 +124,7 @@ impl Cursor {
             transaction: start.clone(),
             open: None,
             gtid: None,
-            gtids: MariaGtids::parse(start.gtids.as_deref()),
+            gtids: GtidState::parse(start.gtids.as_deref()),
             committed: Restart {
                 events: 0,
                 rows: 0,
@@ -247,6 +247,13 @@ impl Capture {
         let host = client::replica_host(&config.common.topic_prefix);
         let mut request = BinlogStreamRequest::new(config.server_id).with_hostname(host.as_bytes());
         let from_gtids = match by {
+            ResumeBy::MySqlGtids(set) => {
+                // MySQL sends the transactions that are not in the set.
+                let text = set.text().unwrap_or_default();
+                request = request.with_gtid().with_gtid_set(set.sids());
+                tracing::info!(file = %start.file, gtids = %text, "the binary log file is not on the server: streaming the transactions not in the GTID set");
+                true
+            }
             ResumeBy::Gtids(gtids) => {
                 // MariaDB starts after the connection's GTID state, whatever file it is asked for.
                 let state = gtids.text().unwrap_or_default();
@@ -343,7 +350,7 @@ impl Capture {
         if header.event_type_raw() == MARIADB_GTID_EVENT {
             if let Some((domain, gtid)) = mariadb_gtid(event) {
                 cursor.begin(start, false);
-                cursor.gtids.insert(domain, gtid.clone());
+                cursor.gtids.maria.insert(domain, gtid.clone());
                 cursor.gtid = Some(gtid);
             }
             return Ok(Vec::new());
@@ -368,7 +375,9 @@ impl Capture {
             }
             Some(EventData::GtidEvent(gtid)) => {
                 cursor.begin(start, false);
-                cursor.gtid = Some(mysql_gtid(gtid.sid(), gtid.gno()));
+                let uuid = mysql_uuid(gtid.sid());
+                cursor.gtids.mysql.insert(&uuid, gtid.gno());
+                cursor.gtid = Some(format!("{uuid}:{}", gtid.gno()));
             }
             Some(EventData::QueryEvent(query)) => {
                 let text = query.query();
@@ -565,13 +574,10 @@ mod tests {
     #[test]
     fn gtid_sets_and_skips_follow_the_transactions() {
         assert_eq!(
-            mysql_gtid(
-                [
-                    0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x62
-                ],
-                23
-            ),
-            "3e11fa47-71ca-11e1-9e33-c80aa9429562:23"
+            mysql_uuid([
+                0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x62
+            ]),
+            "3e11fa47-71ca-11e1-9e33-c80aa9429562"
         );
         let mut cursor = Cursor::new(
             Restart {

@@ -9,7 +9,7 @@ use kconnect_api::{ConnectError, Result};
 
 use crate::catalog::literal;
 use crate::config::{Connection, SERVER_ID};
-use crate::gtids::MariaGtids;
+use crate::gtids::{MariaGtids, MySqlGtids};
 use crate::offsets::Restart;
 
 /// What the connector learned of the server.
@@ -210,7 +210,8 @@ pub async fn current_position(conn: &mut Conn, server: &Server) -> Result<Restar
 
 /// How a stream can start again at `restart`: from its binary log file and position while the
 /// server has that file, else (a failover to another server, the files renamed) from its GTID
-/// state on MariaDB when the server's logs still hold what follows it; `None` when neither can.
+/// state when the server's logs still hold what follows it (MariaDB), or when GTIDs are on and
+/// nothing the set lacks was purged (MySQL); `None` when neither can.
 pub async fn resume_by(conn: &mut Conn, server: &Server, restart: &Restart) -> Result<Option<ResumeBy>> {
     if has_binlog(conn, &restart.file).await? {
         return Ok(Some(ResumeBy::Position));
@@ -218,6 +219,10 @@ pub async fn resume_by(conn: &mut Conn, server: &Server, restart: &Restart) -> R
     let gtids = MariaGtids::parse(restart.gtids.as_deref());
     if server.mariadb && gtids.text().is_some() && has_gtids(conn, &gtids).await? {
         return Ok(Some(ResumeBy::Gtids(gtids)));
+    }
+    let set = MySqlGtids::parse(restart.gtids.as_deref());
+    if !server.mariadb && set.text().is_some() && has_mysql_gtids(conn, &set).await? {
+        return Ok(Some(ResumeBy::MySqlGtids(set)));
     }
     Ok(None)
 }
@@ -229,6 +234,20 @@ pub enum ResumeBy {
     Position,
     /// MariaDB's GTID state: the transactions after it.
     Gtids(MariaGtids),
+    /// MySQL's GTID set: the transactions not in it.
+    MySqlGtids(MySqlGtids),
+}
+
+/// Whether a MySQL server with GTIDs on can send every transaction not in `set`: every
+/// transaction it purged from its binary logs is in the set.
+async fn has_mysql_gtids(conn: &mut Conn, set: &MySqlGtids) -> Result<bool> {
+    let found: Option<(String, String)> = conn
+        .query_first("SELECT @@gtid_mode, @@gtid_purged")
+        .await
+        .map_err(failed("reading the server's GTID mode"))?;
+    Ok(found.is_some_and(|(mode, purged)| {
+        mode.eq_ignore_ascii_case("ON") && set.contains(&MySqlGtids::parse(Some(&purged)))
+    }))
 }
 
 /// Whether the server's binary logs still hold every transaction after MariaDB GTID state

@@ -1,7 +1,137 @@
-//! MariaDB's GTID state: the last GTID (`domain-server-sequence`) of each replication domain, as
-//! the offsets' `gtids` carry it and as a binary log stream can be started from it.
+//! GTID states as the offsets' `gtids` carry them and as a binary log stream can be started from
+//! them: MariaDB's (the last GTID, `domain-server-sequence`, of each replication domain) and
+//! MySQL's (the set of transactions executed, `uuid:1-5:7`, per source server).
 
 use std::collections::BTreeMap;
+
+use mysql_async::{GnoInterval, Sid};
+
+/// The GTID state after the last commit, in whichever form the server writes: one of the two is
+/// empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GtidState {
+    /// MariaDB's.
+    pub maria: MariaGtids,
+    /// MySQL's.
+    pub mysql: MySqlGtids,
+}
+
+impl GtidState {
+    /// The state `text` lists, MariaDB's or MySQL's.
+    pub fn parse(text: Option<&str>) -> Self {
+        Self {
+            maria: MariaGtids::parse(text),
+            mysql: MySqlGtids::parse(text),
+        }
+    }
+
+    /// The state as the offsets write it; `None` when empty.
+    pub fn text(&self) -> Option<String> {
+        self.maria.text().or_else(|| self.mysql.text())
+    }
+}
+
+/// MySQL's GTID set: for each source server's UUID, the numbers of its transactions executed,
+/// as inclusive ranges in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MySqlGtids(BTreeMap<String, Vec<(u64, u64)>>);
+
+impl MySqlGtids {
+    /// The set `text` lists (`@@gtid_executed`'s `uuid:1-5:7,uuid:1-3`, line breaks allowed);
+    /// what is not a MySQL GTID set entry is left out.
+    pub fn parse(text: Option<&str>) -> Self {
+        let mut set = Self::default();
+        for entry in text.unwrap_or_default().split(',') {
+            let mut parts = entry.trim().split(':');
+            let Some(uuid) = parts.next().filter(|uuid| is_uuid(uuid)) else {
+                continue;
+            };
+            for range in parts {
+                let (first, last) = range.split_once('-').unwrap_or((range, range));
+                if let (Ok(first), Ok(last)) = (first.parse::<u64>(), last.parse::<u64>()) {
+                    set.insert_range(uuid, first, last);
+                }
+            }
+        }
+        set
+    }
+
+    /// The set as MySQL prints it; `None` when empty.
+    pub fn text(&self) -> Option<String> {
+        let entries: Vec<String> = self
+            .0
+            .iter()
+            .map(|(uuid, ranges)| {
+                let ranges: Vec<String> = ranges
+                    .iter()
+                    .map(|(first, last)| match first == last {
+                        true => first.to_string(),
+                        false => format!("{first}-{last}"),
+                    })
+                    .collect();
+                format!("{uuid}:{}", ranges.join(":"))
+            })
+            .collect();
+        (!entries.is_empty()).then(|| entries.join(","))
+    }
+
+    /// Transaction `number` of server `uuid` was executed.
+    pub fn insert(&mut self, uuid: &str, number: u64) {
+        self.insert_range(uuid, number, number);
+    }
+
+    fn insert_range(&mut self, uuid: &str, first: u64, last: u64) {
+        if first > last || first == 0 {
+            return;
+        }
+        let ranges = self.0.entry(uuid.to_ascii_lowercase()).or_default();
+        ranges.push((first, last));
+        ranges.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+        for (first, last) in ranges.drain(..) {
+            match merged.last_mut() {
+                Some(previous) if first <= previous.1.saturating_add(1) => previous.1 = previous.1.max(last),
+                _ => merged.push((first, last)),
+            }
+        }
+        *ranges = merged;
+    }
+
+    /// Whether every transaction of `other` is in this set.
+    pub fn contains(&self, other: &MySqlGtids) -> bool {
+        other.0.iter().all(|(uuid, ranges)| {
+            let ours = self.0.get(uuid).map(Vec::as_slice).unwrap_or_default();
+            ranges
+                .iter()
+                .all(|(first, last)| ours.iter().any(|(a, b)| a <= first && last <= b))
+        })
+    }
+
+    /// The set as a `COM_BINLOG_DUMP_GTID` request gives it: the server sends what is not in it.
+    pub fn sids(&self) -> Vec<Sid<'static>> {
+        self.0
+            .iter()
+            .filter_map(|(uuid, ranges)| {
+                let hex: String = uuid.chars().filter(|c| *c != '-').collect();
+                let bytes: Vec<u8> = (0..16)
+                    .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+                    .collect::<Option<_>>()?;
+                let intervals = ranges
+                    .iter()
+                    .map(|(first, last)| GnoInterval::new(*first, last + 1))
+                    .collect();
+                Some(Sid::new(bytes.try_into().ok()?).with_intervals(intervals))
+            })
+            .collect()
+    }
+}
+
+/// Whether `text` is a UUID as MySQL prints a server's (`8-4-4-4-12` hexadecimal digits).
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+}
 
 /// MariaDB's GTID state: the last GTID of each replication domain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,5 +203,35 @@ mod tests {
         assert!(!listed.at_or_after(&gtids));
         assert!(gtids.at_or_after(&MariaGtids::default()));
         assert!(MariaGtids::default().at_or_after(&MariaGtids::parse(Some("[0-0-0]"))));
+    }
+
+    const SERVER_A: &str = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+    const SERVER_B: &str = "4f22ab58-82db-22f2-af44-d91bb0530673";
+
+    #[test]
+    fn mysql_sets_parse_grow_print_and_compare() {
+        let text = format!("{SERVER_B}:1-3,\n{}:1-5:7", SERVER_A.to_uppercase());
+        let mut set = MySqlGtids::parse(Some(&text));
+        assert_eq!(set.text(), Some(format!("{SERVER_A}:1-5:7,{SERVER_B}:1-3")));
+        set.insert(SERVER_A, 6);
+        set.insert(SERVER_A, 9);
+        set.insert(SERVER_B, 4);
+        assert_eq!(set.text(), Some(format!("{SERVER_A}:1-7:9,{SERVER_B}:1-4")));
+        assert!(set.contains(&MySqlGtids::parse(Some(&format!("{SERVER_A}:2-7")))));
+        assert!(!set.contains(&MySqlGtids::parse(Some(&format!("{SERVER_A}:1-8")))));
+        assert!(!set.contains(&MySqlGtids::parse(Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee:1"))));
+        assert!(set.contains(&MySqlGtids::default()));
+        assert_eq!(MySqlGtids::parse(Some("0-1-5,1-2-9")).text(), None);
+        let sids: Vec<String> = set.sids().iter().map(ToString::to_string).collect();
+        assert_eq!(sids, [format!("{SERVER_A}:1-7:9"), format!("{SERVER_B}:1-4")]);
+    }
+
+    #[test]
+    fn a_state_is_mariadbs_or_mysqls() {
+        assert_eq!(GtidState::parse(Some("0-1-5")).text().as_deref(), Some("0-1-5"));
+        let mysql = format!("{SERVER_A}:1-5");
+        let state = GtidState::parse(Some(&mysql));
+        assert_eq!(state.text(), Some(mysql));
+        assert!(state.maria.text().is_none());
     }
 }
