@@ -3,6 +3,7 @@
 //! MySQL's (the set of transactions executed, `uuid:1-5:7`, per source server).
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use mysql_async::{GnoInterval, Sid};
 
@@ -31,26 +32,32 @@ impl GtidState {
     }
 }
 
+/// A MySQL server's UUID, as its GTIDs name it.
+pub type ServerUuid = [u8; 16];
+
+/// A server's UUID as MySQL prints it (`3e11fa47-71ca-11e1-9e33-c80aa9429562`).
+pub fn uuid_text(uuid: ServerUuid) -> String {
+    Sid::new(uuid).to_string()
+}
+
 /// MySQL's GTID set: for each source server's UUID, the numbers of its transactions executed,
 /// as inclusive ranges in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MySqlGtids(BTreeMap<String, Vec<(u64, u64)>>);
+pub struct MySqlGtids(BTreeMap<ServerUuid, Vec<(u64, u64)>>);
 
 impl MySqlGtids {
     /// The set `text` lists (`@@gtid_executed`'s `uuid:1-5:7,uuid:1-3`, line breaks allowed);
-    /// what is not a MySQL GTID set entry is left out.
+    /// what is not a MySQL GTID set entry is left out, and so are MySQL 8.4's tagged entries
+    /// (`uuid:tag:1-5`), which no server this connector was tested with writes.
     pub fn parse(text: Option<&str>) -> Self {
         let mut set = Self::default();
         for entry in text.unwrap_or_default().split(',') {
-            let mut parts = entry.trim().split(':');
-            let Some(uuid) = parts.next().filter(|uuid| is_uuid(uuid)) else {
+            let Ok(sid) = Sid::from_str(entry.trim()) else { continue };
+            if sid.tag().is_some() {
                 continue;
-            };
-            for range in parts {
-                let (first, last) = range.split_once('-').unwrap_or((range, range));
-                if let (Ok(first), Ok(last)) = (first.parse::<u64>(), last.parse::<u64>()) {
-                    set.insert_range(uuid, first, last);
-                }
+            }
+            for interval in sid.intervals() {
+                set.insert_range(sid.uuid(), interval.start(), interval.end() - 1);
             }
         }
         set
@@ -58,33 +65,20 @@ impl MySqlGtids {
 
     /// The set as MySQL prints it; `None` when empty.
     pub fn text(&self) -> Option<String> {
-        let entries: Vec<String> = self
-            .0
-            .iter()
-            .map(|(uuid, ranges)| {
-                let ranges: Vec<String> = ranges
-                    .iter()
-                    .map(|(first, last)| match first == last {
-                        true => first.to_string(),
-                        false => format!("{first}-{last}"),
-                    })
-                    .collect();
-                format!("{uuid}:{}", ranges.join(":"))
-            })
-            .collect();
+        let entries: Vec<String> = self.sids().iter().map(ToString::to_string).collect();
         (!entries.is_empty()).then(|| entries.join(","))
     }
 
     /// Transaction `number` of server `uuid` was executed.
-    pub fn insert(&mut self, uuid: &str, number: u64) {
+    pub fn insert(&mut self, uuid: ServerUuid, number: u64) {
         self.insert_range(uuid, number, number);
     }
 
-    fn insert_range(&mut self, uuid: &str, first: u64, last: u64) {
+    fn insert_range(&mut self, uuid: ServerUuid, first: u64, last: u64) {
         if first > last || first == 0 {
             return;
         }
-        let ranges = self.0.entry(uuid.to_ascii_lowercase()).or_default();
+        let ranges = self.0.entry(uuid).or_default();
         ranges.push((first, last));
         ranges.sort_unstable();
         let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
@@ -107,30 +101,20 @@ impl MySqlGtids {
         })
     }
 
-    /// The set as a `COM_BINLOG_DUMP_GTID` request gives it: the server sends what is not in it.
+    /// The set as a `COM_BINLOG_DUMP_GTID` request gives it (the server sends what is not in
+    /// it), one entry per server in UUID order.
     pub fn sids(&self) -> Vec<Sid<'static>> {
         self.0
             .iter()
-            .filter_map(|(uuid, ranges)| {
-                let hex: String = uuid.chars().filter(|c| *c != '-').collect();
-                let bytes: Vec<u8> = (0..16)
-                    .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
-                    .collect::<Option<_>>()?;
+            .map(|(uuid, ranges)| {
                 let intervals = ranges
                     .iter()
                     .map(|(first, last)| GnoInterval::new(*first, last + 1))
                     .collect();
-                Some(Sid::new(bytes.try_into().ok()?).with_intervals(intervals))
+                Sid::new(*uuid).with_intervals(intervals)
             })
             .collect()
     }
-}
-
-/// Whether `text` is a UUID as MySQL prints a server's (`8-4-4-4-12` hexadecimal digits).
-fn is_uuid(text: &str) -> bool {
-    let groups: Vec<&str> = text.split('-').collect();
-    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// MariaDB's GTID state: the last GTID of each replication domain.
@@ -213,9 +197,11 @@ mod tests {
         let text = format!("{SERVER_B}:1-3,\n{}:1-5:7", SERVER_A.to_uppercase());
         let mut set = MySqlGtids::parse(Some(&text));
         assert_eq!(set.text(), Some(format!("{SERVER_A}:1-5:7,{SERVER_B}:1-3")));
-        set.insert(SERVER_A, 6);
-        set.insert(SERVER_A, 9);
-        set.insert(SERVER_B, 4);
+        let uuid = |text: &str| Sid::from_str(&format!("{text}:1")).expect("a UUID").uuid();
+        set.insert(uuid(SERVER_A), 6);
+        set.insert(uuid(SERVER_A), 9);
+        set.insert(uuid(SERVER_B), 4);
+        assert_eq!(uuid_text(uuid(SERVER_A)), SERVER_A);
         assert_eq!(set.text(), Some(format!("{SERVER_A}:1-7:9,{SERVER_B}:1-4")));
         assert!(set.contains(&MySqlGtids::parse(Some(&format!("{SERVER_A}:2-7")))));
         assert!(!set.contains(&MySqlGtids::parse(Some(&format!("{SERVER_A}:1-8")))));

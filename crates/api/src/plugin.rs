@@ -22,9 +22,8 @@ use crate::sink::SinkConnector;
 use crate::source::SourceConnector;
 use crate::transform::{Predicate, Transformation};
 
-/// The kinds of plugin, named as the REST API names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// The kinds of plugin, named (and serialised) as the REST API names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PluginType {
     /// A source connector.
@@ -52,6 +51,12 @@ impl PluginType {
             Self::Transformation => "transformation",
             Self::Predicate => "predicate",
         }
+    }
+}
+
+impl Serialize for PluginType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 

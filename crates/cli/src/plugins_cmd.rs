@@ -6,10 +6,8 @@ use std::path::Path;
 
 use kconnect_api::PluginTable;
 use kconnect_runtime::PluginRegistry;
+use kconnect_runtime::plugins::BUILT_IN_VERSION;
 use kconnect_runtime::properties::read_config_file;
-
-/// The version of every plugin built into this binary.
-const BUILT_IN_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Prints the plugins of `plugins`, with those of `worker_file`'s `plugin.path` when given.
 pub fn run(worker_file: Option<&Path>, plugins: PluginTable) -> anyhow::Result<()> {

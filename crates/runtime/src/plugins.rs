@@ -13,6 +13,9 @@ pub use kconnect_api::PluginType;
 
 use crate::error::RuntimeError;
 
+/// The version of every plugin built into this binary: kconnect's own.
+pub const BUILT_IN_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// A plugin as `GET /connector-plugins` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PluginInfo {
@@ -153,7 +156,7 @@ impl PluginRegistry {
             .map(|c| PluginInfo {
                 class_name: c.class.to_string(),
                 plugin_type: c.plugin_type,
-                version: c.version.unwrap_or(env!("CARGO_PKG_VERSION")).to_string(),
+                version: c.version.unwrap_or(BUILT_IN_VERSION).to_string(),
             })
             .collect()
     }
