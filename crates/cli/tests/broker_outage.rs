@@ -19,11 +19,7 @@ async fn a_file_pipeline_survives_a_broker_outage_with_every_line_delivered() {
     let port = free_port();
     let broker = BrokerProcess::start(Path::new(BIN), port, data.path(), "sqlite");
     create_topic(&broker.bootstrap, "connect-test").await;
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        1_000,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 1_000);
     quickstart.use_broker(&broker.bootstrap);
     let worker = quickstart.start();
     quickstart.wait_for_rest(&worker);

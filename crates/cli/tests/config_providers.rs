@@ -10,11 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn variables_resolve_at_start_and_stay_hidden() {
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        1_000,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 1_000);
     let secrets = quickstart.path("secrets.properties");
     std::fs::write(&secrets, format!("input={}\n", quickstart.input().display())).unwrap();
     let worker_file = quickstart.path("connect-standalone.properties");

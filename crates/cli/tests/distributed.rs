@@ -402,6 +402,26 @@ async fn writes_on_a_follower_reach_the_leader_and_reads_work_everywhere() {
         leaders.insert(metric_labels(&text, &format!("{family}leader_name")).map(str::to_string));
     }
     assert_eq!(leaders.len(), 1, "one leader: {leaders:?}");
+    // The web UI's cluster page: both workers in one group and generation, one of them leading,
+    // each running its share of the tasks.
+    let mut views = Vec::new();
+    for worker in 0..2 {
+        let (status, view) = cluster.api(worker).get("/ui/api/cluster").await;
+        assert_eq!(status, 200, "{view}");
+        assert_eq!(view["mode"], "distributed");
+        views.push(view);
+    }
+    assert_eq!(views[0]["group_id"], views[1]["group_id"]);
+    assert_eq!(views[0]["leader_url"], views[1]["leader_url"]);
+    assert!(views[0]["generation"].as_i64().is_some_and(|g| g >= 1), "{}", views[0]);
+    assert_eq!(views.iter().filter(|v| v["is_leader"] == true).count(), 1, "{views:?}");
+    let tasks: usize = views[0]["workers"]
+        .as_array()
+        .expect("workers")
+        .iter()
+        .map(|w| w["tasks"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(tasks, 4, "{}", views[0]);
     let (status, _, _) = api.call(Method::DELETE, "/connectors/sink-1", None).await;
     assert_eq!(status, 204);
     let deadline = Instant::now() + Duration::from_secs(10);

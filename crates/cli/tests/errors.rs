@@ -49,11 +49,7 @@ fn sink_config(file: &Path, tolerance: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_records_go_to_the_dead_letter_queue_or_fail_the_task() {
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        500,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 500);
     let worker = quickstart.start_with(&[]);
     quickstart.wait_for_rest(&worker);
     let port = quickstart.rest_port;
@@ -142,11 +138,7 @@ async fn bad_records_go_to_the_dead_letter_queue_or_fail_the_task() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_source_may_name_a_dead_letter_queue_too() {
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        500,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 500);
     let worker = quickstart.start_with(&[]);
     quickstart.wait_for_rest(&worker);
     let port = quickstart.rest_port;

@@ -12,11 +12,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
 async fn a_sink_waits_for_its_topic_to_be_created() {
     let data = tempfile::tempdir().unwrap();
     let broker = start_broker(data.path()).await;
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        1_000,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 1_000);
     quickstart.use_broker(&broker.bootstrap_servers());
     let sink = quickstart.path("connect-file-sink.properties");
     let worker = quickstart.start_with(&[sink]);

@@ -17,11 +17,7 @@ const ROWS: usize = 100_000;
 const ARRIVAL: Duration = Duration::from_secs(300);
 
 fn quickstart() -> Quickstart {
-    Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        1000,
-    )
+    Quickstart::of_repository(Path::new(BIN), 1000)
 }
 
 fn properties(quickstart: &Quickstart, name: &str, pairs: &[(&str, &str)]) -> PathBuf {

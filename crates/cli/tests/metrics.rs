@@ -10,11 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn record_totals_equal_the_records_moved() {
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        500,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 500);
     append_lines(&quickstart.input(), numbered_lines(0, 1_000));
     let worker = quickstart.start();
     tokio::task::block_in_place(|| quickstart.wait_for_lines(&worker, 1_000));

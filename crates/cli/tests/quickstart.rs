@@ -10,11 +10,7 @@ use kconnect_test_kit::{ARRIVAL_TIMEOUT, Quickstart, append_lines, numbered_line
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
 
 fn quickstart(flush_interval_ms: u64) -> Quickstart {
-    Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        flush_interval_ms,
-    )
+    Quickstart::of_repository(Path::new(BIN), flush_interval_ms)
 }
 
 #[test]

@@ -18,11 +18,7 @@ async fn get(port: u16, path: &str) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rest_basics_answer_as_apache_does() {
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        10_000,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 10_000);
     append_lines(&quickstart.input(), numbered_lines(0, 10));
     let mut worker = quickstart.start();
     tokio::task::block_in_place(|| quickstart.wait_for_lines(&worker, 10));

@@ -11,11 +11,7 @@ use serde_json::json;
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
 
 fn quickstart() -> Quickstart {
-    Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        1_000,
-    )
+    Quickstart::of_repository(Path::new(BIN), 1_000)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -35,11 +35,7 @@ async fn eventually(port: u16, path: &str, check: impl Fn(&Value) -> bool) -> Va
 
 #[tokio::test(flavor = "multi_thread")]
 async fn offsets_are_read_altered_and_reset() {
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        500,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 500);
     let lines: Vec<String> = numbered_lines(0, 100).collect();
     let line_bytes = lines[0].len() as u64 + 1;
     append_lines(&quickstart.input(), lines.clone());

@@ -8,11 +8,7 @@ use kconnect_test_kit::Quickstart;
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
 
 fn quickstart_with(extra: &str) -> Quickstart {
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        1_000,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 1_000);
     let worker_file = quickstart.path("connect-standalone.properties");
     let text = format!("{}{extra}", std::fs::read_to_string(&worker_file).unwrap());
     std::fs::write(worker_file, text).unwrap();
@@ -71,6 +67,11 @@ fn https_listener_serves_the_api() {
         "200",
         "plain HTTP is refused"
     );
+    // The web UI and its scripts come over the same HTTPS.
+    let script = format!("https://localhost:{port}/ui/app.js");
+    let (code, body) = curl(&["--cacert", ca.to_str().unwrap(), &script]);
+    assert_eq!(code, "200");
+    assert!(body.contains("import "), "{body}");
     assert!(
         worker
             .log()
@@ -201,6 +202,12 @@ fn basic_authentication_guards_every_endpoint() {
         r#"{"error_code":401,"message":"Credentials are missing or invalid"}"#
     );
     assert_eq!(curl(&["-u", "admin:wrong", &url]).0, "401");
+    // The web UI is behind the same authentication: the browser asks for it.
+    let ui = format!("http://127.0.0.1:{}/ui/", quickstart.rest_port);
+    assert_eq!(curl(&[&ui]).0, "401");
+    let (code, page) = curl(&["-u", "admin:s3cret", &ui]);
+    assert_eq!(code, "200");
+    assert!(page.contains("<script type=\"module\" src=\"/ui/app.js\">"), "{page}");
     assert_eq!(
         curl(&["-u", "admin:s3cret", &url]),
         ("200".to_string(), "[]".to_string())

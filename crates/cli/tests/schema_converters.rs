@@ -31,11 +31,7 @@ async fn register(url: &str, subject: &str, schema: &str) -> Value {
 /// The quickstart with `converter` as the worker's value converter, its registry on a free port,
 /// and HoistField making each line a struct: the quickstart and the registry's URL.
 fn quickstart_with(converter: &str) -> (Quickstart, String) {
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        1_000,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 1_000);
     let registry_port = free_port();
     let url = format!("http://127.0.0.1:{registry_port}");
     let worker_file = quickstart.path("connect-standalone.properties");

@@ -43,11 +43,7 @@ predicates.isOther.pattern=other-.*
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_chain_of_transformations_shapes_what_lands_in_kafka() {
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        1_000,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 1_000);
     let source = quickstart.path("connect-file-source.properties");
     let text = format!("{}{CHAIN}", std::fs::read_to_string(&source).unwrap());
     std::fs::write(&source, text).unwrap();
@@ -79,11 +75,7 @@ async fn a_chain_of_transformations_shapes_what_lands_in_kafka() {
 
 #[test]
 fn a_broken_chain_is_rejected_with_its_keys_named() {
-    let quickstart = Quickstart::new(
-        Path::new(BIN),
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        1_000,
-    );
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 1_000);
     let source = quickstart.path("connect-file-source.properties");
     let broken = "transforms=a,b\ntransforms.a.type=HoistField$Value\ntransforms.b.type=Nope\n";
     let text = format!("{}{broken}", std::fs::read_to_string(&source).unwrap());

@@ -11,8 +11,8 @@ use kconnect_runtime::kafka::{admin_config, own_broker_consumer_settings};
 use kconnect_runtime::offsets_api::{self, ConnectorOffset};
 use kconnect_runtime::status::{ConnectorStatus, State};
 use kconnect_runtime::{
-    ConfigMap, ConnectorInfo, Herder, PluginRegistry, RestartRequest, RuntimeError, TargetState, TaskInfo, TaskRestart,
-    Worker,
+    ConfigMap, ConnectorInfo, GroupView, Herder, PluginRegistry, RestartRequest, RuntimeError, TargetState, TaskInfo,
+    TaskRestart, Worker,
 };
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -199,6 +199,16 @@ impl Herder for DistributedHerder {
     fn write_target(&self) -> Option<String> {
         let leader = self.cluster.leader();
         (!leader.is_me).then(|| leader.url.unwrap_or_default())
+    }
+
+    fn group(&self) -> Option<GroupView> {
+        let leader = self.cluster.leader();
+        Some(GroupView {
+            group_id: self.cluster.settings.group_id.clone(),
+            generation: self.cluster.generation.load(Ordering::Relaxed),
+            leader_url: leader.url,
+            is_leader: leader.is_me,
+        })
     }
 
     async fn put_task_configs(

@@ -8,6 +8,8 @@ mod metrics;
 mod offsets;
 mod plugins;
 mod topics;
+mod ui;
+mod ui_api;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -69,4 +71,16 @@ fn api() -> Router<AppState> {
         .route("/connector-plugins", get(plugins::list))
         .route("/connector-plugins/{plugin}/config", get(plugins::config))
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate))
+        .merge(ui())
+}
+
+/// `/ui`: the web UI and the calls it makes beyond Apache's API.
+fn ui() -> Router<AppState> {
+    Router::new()
+        .route("/ui", get(ui::root))
+        .route("/ui/", get(ui::index))
+        .route("/ui/api/cluster", get(ui_api::cluster))
+        .route("/ui/api/connectors/{name}/lag", get(ui_api::lag))
+        .route("/ui/api/connectors/{name}/dlq", get(ui_api::dead_letters))
+        .route("/ui/{*path}", get(ui::asset))
 }

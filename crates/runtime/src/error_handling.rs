@@ -21,7 +21,8 @@ const RETRY_DELAY_MAX: &str = "errors.retry.delay.max.ms";
 const TOLERANCE: &str = "errors.tolerance";
 const LOG_ENABLE: &str = "errors.log.enable";
 const LOG_INCLUDE_MESSAGES: &str = "errors.log.include.messages";
-const DLQ_TOPIC: &str = "errors.deadletterqueue.topic.name";
+/// The key naming a sink's dead letter queue topic.
+pub const DLQ_TOPIC: &str = "errors.deadletterqueue.topic.name";
 const DLQ_REPLICATION: &str = "errors.deadletterqueue.topic.replication.factor";
 const DLQ_CONTEXT_HEADERS: &str = "errors.deadletterqueue.context.headers.enable";
 const GROUP: &str = "Error Handling";

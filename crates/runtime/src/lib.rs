@@ -11,6 +11,7 @@ pub mod config_providers;
 pub mod connector_config;
 pub mod connector_offsets;
 pub mod convert;
+pub mod dead_letters;
 pub mod error;
 pub mod error_handling;
 pub mod herder;
@@ -36,7 +37,7 @@ pub mod worker;
 pub mod worker_config;
 
 pub use error::RuntimeError;
-pub use herder::{ConnectorInfo, Herder, RestartRequest, StandaloneHerder, TaskInfo, TaskRestart};
+pub use herder::{ConnectorInfo, GroupView, Herder, RestartRequest, StandaloneHerder, TaskInfo, TaskRestart};
 pub use kconnect_api::ConfigMap;
 pub use plugins::PluginRegistry;
 pub use target_state::TargetState;

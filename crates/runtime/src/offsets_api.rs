@@ -178,8 +178,54 @@ pub fn all_sink_partitions(
         .collect())
 }
 
-/// Runs blocking Kafka calls of the offsets API off the async threads.
-async fn blocking<T: Send + 'static>(
+/// How far one partition of a sink's topics is ahead of the sink's committed offset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartitionLag {
+    /// The topic.
+    pub topic: String,
+    /// The partition.
+    pub partition: i32,
+    /// The consumer group's committed offset; `None` before its first commit.
+    pub committed: Option<i64>,
+    /// The partition's end (high watermark).
+    pub end: i64,
+    /// Records between the committed offset (or the partition's start) and the end.
+    pub lag: i64,
+}
+
+/// The lag of every partition of sink connector `name`'s topics behind its consumer group's
+/// committed offsets.
+pub async fn sink_lag(worker: &Arc<Worker>, name: &str, config: &ConfigMap) -> Result<Vec<PartitionLag>, RuntimeError> {
+    let (name, config) = (name.to_string(), config.clone());
+    blocking(worker, move |worker| {
+        let consumer = group_consumer(worker, &config, &name)?;
+        let partitions = sink_partitions(&consumer, &config)?;
+        let committed = consumer.committed_offsets(partitions, REQUEST_TIMEOUT)?;
+        committed
+            .elements()
+            .iter()
+            .map(|element| {
+                let (topic, partition) = (element.topic(), element.partition());
+                let (start, end) = consumer.fetch_watermarks(topic, partition, REQUEST_TIMEOUT)?;
+                let committed = match element.offset() {
+                    Offset::Offset(offset) => Some(offset),
+                    _ => None,
+                };
+                Ok(PartitionLag {
+                    topic: topic.to_string(),
+                    partition,
+                    committed,
+                    end,
+                    lag: (end - committed.unwrap_or(start)).max(0),
+                })
+            })
+            .collect()
+    })
+    .await
+}
+
+/// Runs blocking Kafka calls off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
     worker: &Arc<Worker>,
     call: impl FnOnce(&Worker) -> Result<T, RuntimeError> + Send + 'static,
 ) -> Result<T, RuntimeError> {

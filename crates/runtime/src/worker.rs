@@ -37,6 +37,8 @@ pub struct Worker {
     connector_offsets: OnceLock<Arc<dyn ConnectorOffsetStores>>,
     /// The worker's own measurements.
     pub metrics: WorkerMetrics,
+    /// When the worker started, for its uptime.
+    pub started: std::time::Instant,
     /// Counters by connector and task id.
     task_metrics: std::sync::Mutex<std::collections::BTreeMap<(String, u32), Arc<TaskMetrics>>>,
 }
@@ -61,6 +63,7 @@ impl Worker {
             reconfigurations: TaskReconfigurations::default(),
             connector_offsets: OnceLock::new(),
             metrics: WorkerMetrics::default(),
+            started: std::time::Instant::now(),
             task_metrics: std::sync::Mutex::default(),
         })
     }

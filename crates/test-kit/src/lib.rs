@@ -105,22 +105,57 @@ pub fn append_lines(path: &Path, lines: impl IntoIterator<Item = String>) {
     file.write_all(text.as_bytes()).expect("append lines");
 }
 
-/// The Python of the venv `.ci/services` installs the tests' Python clients and readers into
-/// (`KCONNECT_VENV`, `~/.cache/kconnect-venv` unless set).
-pub fn venv_python() -> std::path::PathBuf {
-    let venv = std::env::var_os("KCONNECT_VENV")
+/// A directory `.ci/services` installs a test tool into: `$variable`, else `~/.cache/<name>`.
+fn services_dir(variable: &str, name: &str) -> std::path::PathBuf {
+    std::env::var_os(variable)
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
             let home = std::env::var_os("HOME").expect("HOME is set");
-            Path::new(&home).join(".cache/kconnect-venv")
-        });
-    let python = venv.join("bin/python");
+            Path::new(&home).join(".cache").join(name)
+        })
+}
+
+/// `path`, which `.ci/services` installs `what`'s, or a panic saying to run it.
+fn installed(path: std::path::PathBuf, what: &str) -> std::path::PathBuf {
     assert!(
-        python.exists(),
-        "{} is missing: run .ci/services to install the Python clients",
-        python.display()
+        path.exists(),
+        "{} is missing: run .ci/services to install {what}",
+        path.display()
     );
-    python
+    path
+}
+
+/// The Python of the venv `.ci/services` installs the tests' Python clients and readers into
+/// (`KCONNECT_VENV`, `~/.cache/kconnect-venv` unless set).
+pub fn venv_python() -> std::path::PathBuf {
+    installed(
+        services_dir("KCONNECT_VENV", "kconnect-venv").join("bin/python"),
+        "the Python clients",
+    )
+}
+
+/// Runs `command` (a client or checker a test drives) to its end, failing with what it printed
+/// and `context` (a worker's log, say) unless it succeeds.
+pub fn run_to_success(command: &mut std::process::Command, context: impl FnOnce() -> String) {
+    let run = command
+        .output()
+        .unwrap_or_else(|err| panic!("{command:?} does not start ({err}): run .ci/services to install it"));
+    assert!(
+        run.status.success(),
+        "{command:?} failed:\n{}\n{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr),
+        context()
+    );
+}
+
+/// The `node_modules` `.ci/services` installs playwright-core into, for the web UI's browser
+/// tests (`KCONNECT_PLAYWRIGHT`, `~/.cache/kconnect-playwright` unless set).
+pub fn playwright_modules() -> std::path::PathBuf {
+    installed(
+        services_dir("KCONNECT_PLAYWRIGHT", "kconnect-playwright").join("node_modules"),
+        "playwright-core",
+    )
 }
 
 /// `count` distinct lines starting at `first`: `line-000001 …`.

@@ -22,6 +22,15 @@ pub struct Quickstart {
 }
 
 impl Quickstart {
+    /// [`Quickstart::new`] on the repository's own `config/` files.
+    pub fn of_repository(bin: &Path, flush_interval_ms: u64) -> Self {
+        Self::new(
+            bin,
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
+            flush_interval_ms,
+        )
+    }
+
     /// Copies the quickstart files from `config_dir`, pointing them at this test's directory,
     /// ports and offset flush interval.
     pub fn new(bin: &Path, config_dir: &Path, flush_interval_ms: u64) -> Self {

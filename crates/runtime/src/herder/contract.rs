@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use kconnect_api::ConfigMap;
 
-use super::{ConnectorInfo, RestartRequest, TaskInfo, TaskRestart};
+use super::{ConnectorInfo, GroupView, RestartRequest, TaskInfo, TaskRestart};
 use crate::error::RuntimeError;
 use crate::offsets_api::ConnectorOffset;
 use crate::status::{ConnectorStatus, TaskStatus};
@@ -36,6 +36,11 @@ pub trait Herder: Send + Sync {
     ) -> Result<(), RuntimeError> {
         let _ = (body, signature);
         Err(RuntimeError::NotFound(name.to_string()))
+    }
+
+    /// The group this worker is a member of; `None` for a standalone worker.
+    fn group(&self) -> Option<GroupView> {
+        None
     }
 
     /// Whether the worker has finished starting (KIP-1017's `starting` until then).

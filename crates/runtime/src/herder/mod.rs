@@ -57,6 +57,19 @@ pub struct TaskInfo {
     pub config: ConfigMap,
 }
 
+/// The group a distributed worker is a member of, as its last assignment said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupView {
+    /// `group.id`.
+    pub group_id: String,
+    /// The generation of the last assignment.
+    pub generation: i32,
+    /// The leader's REST URL; `None` before the first assignment.
+    pub leader_url: Option<String>,
+    /// Whether this worker leads the group.
+    pub is_leader: bool,
+}
+
 /// What `POST /connectors/{c}/restart` restarts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RestartRequest {
