@@ -115,6 +115,19 @@ try {
     await page.locator("table.lag tbody tr").first().waitFor();
   });
 
+  await step("the connectors page shows both at a glance, the source's records/s and the sink's DLQ writes", async () => {
+    await page.click("text=Connectors");
+    const cell = (name, metric) => `tr[data-connector="${name}"] td[data-metric="${metric}"]`;
+    await page.waitForFunction(
+      ([source, sink]) => [source, sink].every((s) => Number(document.querySelector(s)?.textContent.replace(/[^0-9.]/g, "")) > 0),
+      [cell("ui-source", "in"), cell("ui-sink", "dlq")],
+    );
+    await expectText(page.locator('tr[data-connector="ui-sink"]'), /RUNNING/);
+    await shot("04-connectors");
+    await page.click('a:text-is("ui-sink")');
+    await page.waitForURL(/#\/connectors\/ui-sink$/);
+  });
+
   await step("the record is in the dead letter queue browser, its error headers decoded", async () => {
     await page.click("text=Dead letter queue");
     const record = page.locator(".dlq-record").first();
@@ -129,7 +142,7 @@ try {
     await page.selectOption('select[name="class"]', "org.apache.kafka.connect.errors.DataException");
     await page.selectOption('select[name="mode"]', "hex");
     await expectText(page.locator(".dlq-record .dlq-value").first(), /^6c 69 6e 65 2d/);
-    await shot("04-dead-letter-queue", false);
+    await shot("05-dead-letter-queue", false);
   });
 
   await step("the source's offsets: stopped with one click, altered, then reset", async () => {
@@ -146,7 +159,7 @@ try {
     await page.click('button:text-is("Reset offsets")');
     await expectText(page.locator("#notice"), /reset/i);
     await expectText(page.locator("pre.offsets"), /"offsets": \[\]/);
-    await shot("05-offsets");
+    await shot("06-offsets");
     await page.click('button:text-is("Resume")');
     await page.waitForURL(/#\/connectors\/ui-source$/);
     await expectText(heading(), /RUNNING/);
@@ -166,7 +179,7 @@ try {
     await expectText(row, /ui-sink/);
     await expectText(row, /ui-source-0/);
     await expectText(page.locator("dl.summary"), /standalone/);
-    await shot("06-cluster");
+    await shot("07-cluster");
   });
 
   await step("a logger's level is changed", async () => {
@@ -178,12 +191,12 @@ try {
     const row = page.locator('tr[data-logger="org.apache.kafka.connect.file"]');
     await row.waitFor();
     if ((await row.locator("select").inputValue()) !== "DEBUG") throw new Error("the level is not DEBUG");
-    await shot("07-logging");
+    await shot("08-logging");
   });
 
   await step("at a phone's width nothing overflows the page", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [address, name] of [["#/connectors", "08-phone-connectors"], ["#/connectors/ui-sink", "09-phone-connector"], ["#/new/FileStreamSource", "10-phone-form"]]) {
+    for (const [address, name] of [["#/connectors", "09-phone-connectors"], ["#/connectors/ui-sink", "10-phone-connector"], ["#/new/FileStreamSource", "11-phone-form"]]) {
       await page.goto(`${base}/ui/${address}`);
       await page.locator("main h1").waitFor();
       await page.waitForTimeout(500);

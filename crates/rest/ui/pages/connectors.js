@@ -1,4 +1,5 @@
-// Every connector at a glance: state, tasks, records/s in and out, errors and DLQ counts, live.
+// Every connector at a glance: state, tasks, records/s in and out, a sink's lag (its tasks'
+// sink-record-lag-max summed), errors and DLQ counts, live.
 
 import { get } from "../api.js";
 import { h, replace, badge, formatNumber } from "../dom.js";
@@ -21,6 +22,7 @@ function row(name, { status, info }, history) {
     h("td", { class: "tasks" }, tasks.length ? tasks : h("span", { class: "muted" }, "none")),
     h("td", { class: "num", "data-metric": "in" }, latest("in")),
     h("td", { class: "num", "data-metric": "out" }, latest("out")),
+    h("td", { class: "num", "data-metric": "lag" }, status.type === "sink" ? latest("lag") : ""),
     h("td", { class: "num", "data-metric": "errors" }, latest("errors")),
     h("td", { class: "num", "data-metric": "dlq" }, latest("dlq")),
   );
@@ -35,7 +37,7 @@ export async function render(main) {
     h(
       "thead",
       {},
-      h("tr", {}, ["Name", "Type", "Class", "State", "Tasks", "In/s", "Out/s", "Errors", "DLQ"].map((c) => h("th", {}, c))),
+      h("tr", {}, ["Name", "Type", "Class", "State", "Tasks", "In/s", "Out/s", "Lag", "Errors", "DLQ"].map((c) => h("th", {}, c))),
     ),
     body,
   );
