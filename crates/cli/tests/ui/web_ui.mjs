@@ -4,7 +4,8 @@
 // and look at the cluster and logging pages, at 1280 px and at a phone's width.
 //
 // Arguments: the worker's base URL, a directory for the connectors' files, a directory for the
-// screenshots. Environment: PLAYWRIGHT_MODULES, the node_modules holding playwright-core.
+// screenshots. Environment: PLAYWRIGHT_MODULES, the node_modules holding playwright-core;
+// BROWSER, `chromium` (Debian's, over CDP) or `firefox` (Debian's ESR, over WebDriver BiDi).
 
 import { createRequire } from "node:module";
 import fs from "node:fs";
@@ -12,7 +13,7 @@ import path from "node:path";
 
 const [base, work, shots] = process.argv.slice(2);
 const require = createRequire(path.join(process.env.PLAYWRIGHT_MODULES, "resolve-from-here.js"));
-const { chromium } = require("playwright-core");
+const { chromium, firefox } = require("playwright-core");
 
 const SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector";
 const SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector";
@@ -21,14 +22,31 @@ const input = path.join(work, "ui-input.txt");
 
 fs.mkdirSync(shots, { recursive: true });
 fs.writeFileSync(input, "");
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const LAUNCH = {
+  chromium: () =>
+    chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    }),
+  firefox: () => firefox.launch({ channel: "moz-firefox", executablePath: "/usr/bin/firefox-esr" }),
+};
+const browser = await LAUNCH[process.env.BROWSER || "chromium"]();
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 page.setDefaultTimeout(TIMEOUT);
 const pageErrors = [];
-page.on("pageerror", (err) => pageErrors.push(err.message));
+let current = "start";
+// Over BiDi, each of Playwright's screenshots injects a <style>, which the UI's content security
+// policy refuses and Firefox reports as a page error; the UI itself makes no inline style, and
+// the Chromium run fails on any policy violation.
+const SCREENSHOT_STYLE = /blocked an inline style \(style-src-elem\)/;
+page.on("pageerror", (err) => {
+  if (!SCREENSHOT_STYLE.test(err.message)) pageErrors.push(`${current}: ${err.message}`);
+});
+page.on("console", (message) => {
+  if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
+    pageErrors.push(`${current}: ${message.text()}`);
+  }
+});
 page.on("dialog", (dialog) => dialog.accept());
 
 let written = 0;
@@ -39,6 +57,7 @@ const writer = setInterval(() => {
 
 async function step(name, run) {
   process.stdout.write(`${name}\n`);
+  current = name;
   try {
     await run();
   } catch (err) {
@@ -47,6 +66,8 @@ async function step(name, run) {
   }
 }
 
+/** Goes to a page of the UI by its `#/…` address, as a link does (no reload). */
+const open = (address) => page.evaluate((hash) => { location.hash = hash; }, address);
 const shot = (name, fullPage = true) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage });
 const heading = () => page.locator("main h1");
 const expectText = (locator, pattern) => locator.filter({ hasText: pattern }).first().waitFor();
@@ -146,7 +167,7 @@ try {
   });
 
   await step("the source's offsets: stopped with one click, altered, then reset", async () => {
-    await page.goto(`${base}/ui/#/connectors/ui-source/offsets`);
+    await open("#/connectors/ui-source/offsets");
     await expectText(page.locator("pre.offsets"), /"position"/);
     await page.click('button:text-is("Stop the connector")');
     await expectText(page.locator(".offsets-state"), /STOPPED/);
@@ -197,7 +218,7 @@ try {
   await step("at a phone's width nothing overflows the page", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [address, name] of [["#/connectors", "09-phone-connectors"], ["#/connectors/ui-sink", "10-phone-connector"], ["#/new/FileStreamSource", "11-phone-form"]]) {
-      await page.goto(`${base}/ui/${address}`);
+      await open(address);
       await page.locator("main h1").waitFor();
       await page.waitForTimeout(500);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
