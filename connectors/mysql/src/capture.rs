@@ -106,7 +106,7 @@ impl Events {
         let change = RowChange::new(op, before, after);
         let source = self.source(shape, at)?;
         self.changes
-            .records(shape.schemas(), change, &source, offset, now_micros())
+            .records(shape.schemas(), change, source, offset, now_micros())
     }
 
     /// The `source` block of an event of `shape`'s table read at `at`.
@@ -119,7 +119,7 @@ impl Events {
     pub fn snapshot_record(&self, shape: &TableShape, image: Vec<Sql>, source: &Value) -> Result<SourceRecord> {
         let change = RowChange::new(Op::Read, None, Some(shape.row_and_key(image, Origin::Query)?));
         self.changes
-            .records(shape.schemas(), change, source, OffsetMap::new(), now_micros())?
+            .records(shape.schemas(), change, source.clone(), OffsetMap::new(), now_micros())?
             .pop()
             .ok_or_else(|| ConnectError::Fatal("a snapshot row made no record".into()))
     }

@@ -74,6 +74,6 @@ impl Events {
         let change = RowChange::new(op, image(before)?, image(after)?);
         let source = shape.source(&self.source_schema, &self.server, &self.db, &info)?;
         self.changes
-            .records(shape.schemas(), change, &source, offset, now_micros())
+            .records(shape.schemas(), change, source, offset, now_micros())
     }
 }

@@ -92,20 +92,21 @@ impl ChangeRecords {
 
     /// The records of `change` with `source` as its `source` block, processed at `now_us`, each
     /// resuming after it at `offset`: usually one; a delete adds its tombstone, and a key change
-    /// is a delete (and tombstone) of the old key and a create of the new.
+    /// is a delete (and tombstone) of the old key and a create of the new (the one change whose
+    /// `source` is copied: every other envelope takes it as it is).
     pub fn records(
         &self,
         table: &TableSchemas,
         change: RowChange,
-        source: &Value,
+        source: Value,
         offset: OffsetMap,
         now_us: i64,
     ) -> Result<Vec<SourceRecord>> {
-        let envelope = |op: Op, before: Option<Value>, after: Option<Value>| -> Result<SchemaAndValue> {
+        let envelope = |op: Op, before: Option<Value>, after: Option<Value>, source: Value| -> Result<SchemaAndValue> {
             let value = table.envelope(
                 before.unwrap_or(Value::Null),
                 after.unwrap_or(Value::Null),
-                source.clone(),
+                source,
                 op,
                 now_us,
             )?;
@@ -121,7 +122,7 @@ impl ChangeRecords {
         let mut records = Vec::new();
         match op {
             Op::Delete => {
-                let value = envelope(op, before, None)?;
+                let value = envelope(op, before, None, source)?;
                 records.push(self.record(table, key.clone(), value, offset.clone(), Headers::new()));
                 if self.tombstones {
                     records.push(self.record(table, key, SchemaAndValue::NULL, offset, Headers::new()));
@@ -131,26 +132,26 @@ impl ChangeRecords {
                 Some(old_key) => {
                     let mut to_new = Headers::new();
                     to_new.add("__debezium.newkey", table.key_schema(), key.clone());
-                    let deleted = envelope(Op::Delete, before, None)?;
+                    let deleted = envelope(Op::Delete, before, None, source.clone())?;
                     records.push(self.record(table, old_key.clone(), deleted, offset.clone(), to_new.clone()));
                     if self.tombstones {
                         records.push(self.record(table, old_key.clone(), SchemaAndValue::NULL, offset.clone(), to_new));
                     }
                     let mut from_old = Headers::new();
                     from_old.add("__debezium.oldkey", table.key_schema(), old_key);
-                    let created = envelope(Op::Create, None, after)?;
+                    let created = envelope(Op::Create, None, after, source)?;
                     records.push(self.record(table, key, created, offset, from_old));
                 }
                 None => {
                     if self.skip_unchanged && before.is_some() && before == after {
                         return Ok(records);
                     }
-                    let value = envelope(op, before, after)?;
+                    let value = envelope(op, before, after, source)?;
                     records.push(self.record(table, key, value, offset, Headers::new()));
                 }
             },
             Op::Read | Op::Create => {
-                let value = envelope(op, None, after)?;
+                let value = envelope(op, None, after, source)?;
                 records.push(self.record(table, key, value, offset, Headers::new()));
             }
         }
@@ -199,7 +200,7 @@ mod tests {
             after: None,
         };
         let records = changes
-            .records(&table, delete, &Value::Null, OffsetMap::new(), 0)
+            .records(&table, delete, Value::Null, OffsetMap::new(), 0)
             .unwrap();
         assert_eq!(records.len(), 2);
         assert!(records[1].core.value.value.is_null());
@@ -211,7 +212,7 @@ mod tests {
             after: Some(row(&table, 2, "a")),
         };
         let records = changes
-            .records(&table, moved, &Value::Null, OffsetMap::new(), 0)
+            .records(&table, moved, Value::Null, OffsetMap::new(), 0)
             .unwrap();
         assert_eq!(records.len(), 3, "{:?}", ops(&records));
         assert_eq!(records[0].core.key.value, key(1));
@@ -225,7 +226,7 @@ mod tests {
         };
         assert!(
             changes
-                .records(&table, unchanged, &Value::Null, OffsetMap::new(), 0)
+                .records(&table, unchanged, Value::Null, OffsetMap::new(), 0)
                 .unwrap()
                 .is_empty()
         );
