@@ -422,6 +422,11 @@ async fn writes_on_a_follower_reach_the_leader_and_reads_work_everywhere() {
         .map(|w| w["tasks"].as_array().map_or(0, Vec::len))
         .sum();
     assert_eq!(tasks, 4, "{}", views[0]);
+    // Each worker in the list said what it is, the other one asked over HTTP.
+    for worker in views[0]["workers"].as_array().expect("workers") {
+        assert_eq!(worker["version"], views[0]["version"], "{}", views[0]);
+        assert!(worker["uptime_ms"].as_u64().is_some(), "{}", views[0]);
+    }
     let (status, _, _) = api.call(Method::DELETE, "/connectors/sink-1", None).await;
     assert_eq!(status, 204);
     let deadline = Instant::now() + Duration::from_secs(10);

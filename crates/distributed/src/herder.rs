@@ -151,6 +151,11 @@ impl DistributedHerder {
         })
     }
 
+    /// `http` or `https`, as this worker's advertised URL: how the group's workers call each other.
+    fn scheme(&self) -> &str {
+        self.cluster.url.split("://").next().unwrap_or("http")
+    }
+
     fn connector_type(&self, config: &ConfigMap) -> &'static str {
         config
             .get(CONNECTOR_CLASS)
@@ -208,6 +213,7 @@ impl Herder for DistributedHerder {
             generation: self.cluster.generation.load(Ordering::Relaxed),
             leader_url: leader.url,
             is_leader: leader.is_me,
+            scheme: self.scheme().to_string(),
         })
     }
 
@@ -366,8 +372,7 @@ impl Herder for DistributedHerder {
                 status: 409,
                 message: format!("Task {name}-{task} is not running on any worker yet"),
             })?;
-        let scheme = self.cluster.url.split("://").next().unwrap_or("http");
-        Ok(TaskRestart::Elsewhere(format!("{scheme}://{owner}/")))
+        Ok(TaskRestart::Elsewhere(format!("{}://{owner}/", self.scheme())))
     }
 
     async fn offsets(&self, name: &str) -> Result<Vec<ConnectorOffset>, RuntimeError> {

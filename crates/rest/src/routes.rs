@@ -80,6 +80,7 @@ fn ui() -> Router<AppState> {
         .route("/ui", get(ui::root))
         .route("/ui/", get(ui::index))
         .route("/ui/api/cluster", get(ui_api::cluster))
+        .route("/ui/api/worker", get(ui_api::worker))
         .route("/ui/api/connectors/{name}/lag", get(ui_api::lag))
         .route("/ui/api/connectors/{name}/dlq", get(ui_api::dead_letters))
         .route("/ui/{*path}", get(ui::asset))

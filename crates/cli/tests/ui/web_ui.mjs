@@ -199,6 +199,7 @@ try {
     const row = page.locator("table.workers tbody tr").first();
     await expectText(row, /ui-sink/);
     await expectText(row, /ui-source-0/);
+    await expectText(row, /\d+s/);
     await expectText(page.locator("dl.summary"), /standalone/);
     await shot("07-cluster");
   });

@@ -1,9 +1,12 @@
 //! `/ui/api`: what the web UI needs beyond Apache's API, kconnect's own and read-only: the
-//! cluster's workers, a sink's lag per partition, and a connector's dead letter queue.
+//! cluster's workers (and what each says of itself), a sink's lag per partition, and a
+//! connector's dead letter queue.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use kconnect_runtime::dead_letters::{DeadLetter, newest_dead_letters};
@@ -17,17 +20,63 @@ use crate::{ApiError, ApiResult, AppState, to_json};
 const DEFAULT_DEAD_LETTERS: usize = 100;
 const MAX_DEAD_LETTERS: usize = 1000;
 
-/// What one worker runs.
+/// How long the cluster page waits for another worker to say what it is.
+const PEER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// One worker: what it runs, and (when it answered) what it is.
 #[derive(Default, Serialize)]
 struct WorkerLoad {
     worker_id: String,
     connectors: Vec<String>,
     tasks: Vec<String>,
+    #[serde(flatten)]
+    about: Option<WorkerAbout>,
+}
+
+/// What a worker says of itself at `GET /ui/api/worker`.
+#[derive(Clone, Serialize, Deserialize)]
+struct WorkerAbout {
+    version: String,
+    commit: String,
+    uptime_ms: u64,
+}
+
+fn about_here(state: &AppState) -> WorkerAbout {
+    WorkerAbout {
+        version: state.info.version.clone(),
+        commit: state.info.commit.clone(),
+        uptime_ms: state.herder.worker().started.elapsed().as_millis() as u64,
+    }
+}
+
+/// `GET /ui/api/worker`: this worker's version, commit and uptime, for a peer's cluster page.
+pub(crate) async fn worker(State(state): State<AppState>) -> ApiResult {
+    to_json(about_here(&state))
+}
+
+/// What the worker `id` says of itself, asked at `scheme://id` with the caller's credentials;
+/// `None` when it does not answer in time.
+async fn about_peer(
+    state: &AppState,
+    scheme: &str,
+    id: &str,
+    authorization: Option<&HeaderValue>,
+) -> Option<WorkerAbout> {
+    let mut request = state
+        .workers
+        .get(format!("{scheme}://{id}/ui/api/worker"))
+        .timeout(PEER_TIMEOUT);
+    if let Some(value) = authorization {
+        request = request.header(header::AUTHORIZATION, value.as_bytes());
+    }
+    let response = request.send().await.ok()?.error_for_status().ok()?;
+    response.json().await.ok()
 }
 
 /// `GET /ui/api/cluster`: this worker, its group, and what every worker runs (from the
-/// statuses, so a worker running nothing shows only when it is this one).
-pub(crate) async fn cluster(State(state): State<AppState>) -> ApiResult {
+/// statuses, so a worker running nothing shows only when it is this one) with its version and
+/// uptime (asked of each other worker).
+pub(crate) async fn cluster(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
     let herder = &state.herder;
     let worker = herder.worker();
     let here = worker.config.worker_id();
@@ -55,6 +104,18 @@ pub(crate) async fn cluster(State(state): State<AppState>) -> ApiResult {
         }
     }
     let group = herder.group();
+    let scheme = group.as_ref().map_or("http", |g| g.scheme.as_str());
+    let authorization = headers.get(header::AUTHORIZATION);
+    let abouts = futures::future::join_all(workers.keys().map(|id| async {
+        match *id == here {
+            true => Some(about_here(&state)),
+            false => about_peer(&state, scheme, id, authorization).await,
+        }
+    }))
+    .await;
+    for (load, about) in workers.values_mut().zip(abouts) {
+        load.about = about;
+    }
     to_json(json!({
         "mode": if group.is_some() { "distributed" } else { "standalone" },
         "worker_id": here,

@@ -1,5 +1,5 @@
-// The workers: this one's version and uptime, the group's generation and leader, and which
-// connectors and tasks each worker runs.
+// The workers: this one's facts, the group's generation and leader, and each worker's version,
+// uptime, connectors and tasks.
 
 import { get } from "../api.js";
 import { h, replace } from "../dom.js";
@@ -35,7 +35,7 @@ export async function render(main) {
         h(
           "table",
           { class: "workers" },
-          h("thead", {}, h("tr", {}, h("th", {}, "Worker"), h("th", {}, "Connectors"), h("th", {}, "Tasks"))),
+          h("thead", {}, h("tr", {}, ["Worker", "Version", "Uptime", "Connectors", "Tasks"].map((c) => h("th", {}, c)))),
           h(
             "tbody",
             {},
@@ -44,6 +44,8 @@ export async function render(main) {
                 "tr",
                 { "data-worker": w.worker_id },
                 h("td", {}, w.worker_id, w.worker_id === c.worker_id ? h("span", { class: "muted" }, " (this one)") : null),
+                h("td", {}, w.version ?? h("span", { class: "error" }, "not answering")),
+                h("td", {}, w.uptime_ms === undefined ? "–" : duration(w.uptime_ms)),
                 h("td", {}, w.connectors.map((n) => h("a", { class: "chip", href: `#/connectors/${encodeURIComponent(n)}` }, n))),
                 h("td", {}, w.tasks.join(", ")),
               ),

@@ -68,6 +68,8 @@ pub struct GroupView {
     pub leader_url: Option<String>,
     /// Whether this worker leads the group.
     pub is_leader: bool,
+    /// `http` or `https`: how the group's workers are reached at their ids (`host:port`).
+    pub scheme: String,
 }
 
 /// What `POST /connectors/{c}/restart` restarts.
