@@ -166,6 +166,33 @@ try {
     await shot("05-dead-letter-queue", false);
   });
 
+  await step("a sink that tolerates no error FAILS, its trace shown in full; restarting only failed tasks", async () => {
+    await open("#/new/FileStreamSink");
+    await page.locator('input[name="topics"]').waitFor();
+    await page.click('button[role="tab"]:text-is("JSON")');
+    await page.fill("textarea.json", JSON.stringify({
+      name: "ui-failing",
+      "connector.class": SINK,
+      topics: "ui-lines",
+      file: path.join(work, "ui-failing.txt"),
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    }));
+    await page.click('button:text-is("Save JSON")');
+    await page.waitForURL(/#\/connectors\/ui-failing$/);
+    const trace = page.locator('tr[data-task="0"] .trace pre');
+    await expectText(trace, /Tolerance exceeded in error handler.*VALUE_CONVERTER.*JsonConverter.*offset 0\)$/);
+    await expectText(page.locator('tr[data-task="0"]'), /FAILED/);
+    await shot("06-failed-task");
+    await page.check('input[name="includeTasks"]');
+    await page.check('input[name="onlyFailed"]');
+    await page.click('button:text-is("Restart")');
+    await expectText(page.locator("#notice"), /Restarting ui-failing/);
+    await expectText(page.locator('tr[data-task="0"]'), /FAILED/);
+    await page.click('button:text-is("Delete")');
+    await page.waitForURL(/#\/connectors$/);
+  });
+
   await step("the source's offsets: stopped with one click, altered, then reset", async () => {
     await open("#/connectors/ui-source/offsets");
     await expectText(page.locator("pre.offsets"), /"position"/);
@@ -180,7 +207,7 @@ try {
     await page.click('button:text-is("Reset offsets")');
     await expectText(page.locator("#notice"), /reset/i);
     await expectText(page.locator("pre.offsets"), /"offsets": \[\]/);
-    await shot("06-offsets");
+    await shot("07-offsets");
     await page.click('button:text-is("Resume")');
     await page.waitForURL(/#\/connectors\/ui-source$/);
     await expectText(heading(), /RUNNING/);
@@ -201,7 +228,7 @@ try {
     await expectText(row, /ui-source-0/);
     await expectText(row, /\d+s/);
     await expectText(page.locator("dl.summary"), /standalone/);
-    await shot("07-cluster");
+    await shot("08-cluster");
   });
 
   await step("a logger's level is changed", async () => {
@@ -213,12 +240,12 @@ try {
     const row = page.locator('tr[data-logger="org.apache.kafka.connect.file"]');
     await row.waitFor();
     if ((await row.locator("select").inputValue()) !== "DEBUG") throw new Error("the level is not DEBUG");
-    await shot("08-logging");
+    await shot("09-logging");
   });
 
   await step("at a phone's width nothing overflows the page", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [address, name] of [["#/connectors", "09-phone-connectors"], ["#/connectors/ui-sink", "10-phone-connector"], ["#/new/FileStreamSource", "11-phone-form"]]) {
+    for (const [address, name] of [["#/connectors", "10-phone-connectors"], ["#/connectors/ui-sink", "11-phone-connector"], ["#/new/FileStreamSource", "12-phone-form"]]) {
       await open(address);
       await page.locator("main h1").waitFor();
       await page.waitForTimeout(500);
