@@ -35,6 +35,8 @@ export function lineChart(title, series, now = Date.now()) {
         const y = HEIGHT - (v / top) * HEIGHT;
         return `${x.toFixed(1)},${y.toFixed(1)}`;
       });
+    // A single point is drawn as a short flat stroke: a polyline of one point shows nothing.
+    if (points.length === 1) points.unshift(points[0].replace(/^[^,]+/, (x) => String(Math.max(0, Number(x) - 3))));
     if (points.length) plot.append(svg("polyline", { points: points.join(" "), class: `line ${s.class}` }));
   }
   const legend = series.map((s) => {
