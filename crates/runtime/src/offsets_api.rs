@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use kconnect_api::{ConfigMap, OffsetMap};
 use kconnect_storage::{decode_offset, offset_key, offset_value};
-use rdkafka::Offset;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::topic_partition_list::TopicPartitionList;
+use rdkafka::{ClientConfig, Offset};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -68,8 +68,14 @@ pub fn write_source_offsets(
     Ok(())
 }
 
+/// The client settings of sink connector `name`'s consumer group, for reading and writing its
+/// offsets.
+fn group_client(worker: &Worker, config: &ConfigMap, name: &str) -> ClientConfig {
+    consumer_config(&worker.config, config, name, &format!("connector-offsets-{name}"))
+}
+
 fn group_consumer(worker: &Worker, config: &ConfigMap, name: &str) -> Result<BaseConsumer, RuntimeError> {
-    Ok(consumer_config(&worker.config, config, name, &format!("connector-offsets-{name}")).create()?)
+    Ok(group_client(worker, config, name).create()?)
 }
 
 /// Every partition of the sink's topics (`topics`, or the topics matching `topics.regex`).
@@ -193,15 +199,26 @@ pub struct PartitionLag {
     pub lag: i64,
 }
 
+/// A sink's consumer group and how far each partition of its topics is ahead of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SinkLag {
+    /// The group's id (`connect-<name>`, or the connector's `consumer.override.group.id`).
+    pub group: String,
+    /// Every partition of the sink's topics.
+    pub partitions: Vec<PartitionLag>,
+}
+
 /// The lag of every partition of sink connector `name`'s topics behind its consumer group's
 /// committed offsets.
-pub async fn sink_lag(worker: &Arc<Worker>, name: &str, config: &ConfigMap) -> Result<Vec<PartitionLag>, RuntimeError> {
+pub async fn sink_lag(worker: &Arc<Worker>, name: &str, config: &ConfigMap) -> Result<SinkLag, RuntimeError> {
     let (name, config) = (name.to_string(), config.clone());
     blocking(worker, move |worker| {
-        let consumer = group_consumer(worker, &config, &name)?;
+        let client = group_client(worker, &config, &name);
+        let group = client.get("group.id").unwrap_or_default().to_string();
+        let consumer: BaseConsumer = client.create()?;
         let partitions = sink_partitions(&consumer, &config)?;
         let committed = consumer.committed_offsets(partitions, REQUEST_TIMEOUT)?;
-        committed
+        let partitions = committed
             .elements()
             .iter()
             .map(|element| {
@@ -219,7 +236,8 @@ pub async fn sink_lag(worker: &Arc<Worker>, name: &str, config: &ConfigMap) -> R
                     lag: (end - committed.unwrap_or(start)).max(0),
                 })
             })
-            .collect()
+            .collect::<Result<_, RuntimeError>>()?;
+        Ok(SinkLag { group, partitions })
     })
     .await
 }

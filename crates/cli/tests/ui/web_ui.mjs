@@ -70,6 +70,26 @@ async function step(name, run) {
 const open = (address) => page.evaluate((hash) => { location.hash = hash; }, address);
 const shot = (name, fullPage = true) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage });
 const heading = () => page.locator("main h1");
+
+/**
+ * On the new-sink form, saves from the JSON tab a FileStreamSink `name` of topic ui-lines whose
+ * JsonConverter fails every line, with `errors` settings; waits for its page.
+ */
+async function saveJsonSink(name, errors) {
+  await page.locator('input[name="topics"]').waitFor();
+  await page.click('button[role="tab"]:text-is("JSON")');
+  await page.fill("textarea.json", JSON.stringify({
+    name,
+    "connector.class": SINK,
+    topics: "ui-lines",
+    file: path.join(work, `${name}.txt`),
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "value.converter.schemas.enable": "false",
+    ...errors,
+  }));
+  await page.click('button:text-is("Save JSON")');
+  await page.waitForURL(new RegExp(`#/connectors/${name}$`));
+}
 const expectText = (locator, pattern) => locator.filter({ hasText: pattern }).first().waitFor();
 
 try {
@@ -116,22 +136,12 @@ try {
     await page.click("text=New connector");
     await page.fill('input[type="search"]', "FileStreamSink");
     await page.click(`a:text-is("${SINK}")`);
-    await page.locator('input[name="topics"]').waitFor();
-    await page.click('button[role="tab"]:text-is("JSON")');
-    await page.fill("textarea.json", JSON.stringify({
-      name: "ui-sink",
-      "connector.class": SINK,
-      topics: "ui-lines",
-      file: path.join(work, "ui-output.txt"),
-      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-      "value.converter.schemas.enable": "false",
+    await saveJsonSink("ui-sink", {
       "errors.tolerance": "all",
       "errors.deadletterqueue.topic.name": "ui-dlq",
       "errors.deadletterqueue.topic.replication.factor": "1",
       "errors.deadletterqueue.context.headers.enable": "true",
-    }));
-    await page.click('button:text-is("Save JSON")');
-    await page.waitForURL(/#\/connectors\/ui-sink$/);
+    });
     await expectText(heading(), /RUNNING/);
     await page.locator("table.lag tbody tr").first().waitFor();
   });
@@ -168,18 +178,7 @@ try {
 
   await step("a sink that tolerates no error FAILS, its trace shown in full; restarting only failed tasks", async () => {
     await open("#/new/FileStreamSink");
-    await page.locator('input[name="topics"]').waitFor();
-    await page.click('button[role="tab"]:text-is("JSON")');
-    await page.fill("textarea.json", JSON.stringify({
-      name: "ui-failing",
-      "connector.class": SINK,
-      topics: "ui-lines",
-      file: path.join(work, "ui-failing.txt"),
-      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-      "value.converter.schemas.enable": "false",
-    }));
-    await page.click('button:text-is("Save JSON")');
-    await page.waitForURL(/#\/connectors\/ui-failing$/);
+    await saveJsonSink("ui-failing", {});
     const trace = page.locator('tr[data-task="0"] .trace pre');
     await expectText(trace, /Tolerance exceeded in error handler.*VALUE_CONVERTER.*JsonConverter.*offset 0\)$/);
     await expectText(page.locator('tr[data-task="0"]'), /FAILED/);

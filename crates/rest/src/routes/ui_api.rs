@@ -78,8 +78,8 @@ async fn about_peer(
 /// uptime (asked of each other worker).
 pub(crate) async fn cluster(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
     let herder = &state.herder;
-    let worker = herder.worker();
-    let here = worker.config.worker_id();
+    let here = herder.worker().config.worker_id();
+    let me = about_here(&state);
     let mut workers: BTreeMap<String, WorkerLoad> = BTreeMap::new();
     fn load<'a>(workers: &'a mut BTreeMap<String, WorkerLoad>, id: &str) -> &'a mut WorkerLoad {
         workers.entry(id.to_string()).or_insert_with(|| WorkerLoad {
@@ -108,7 +108,7 @@ pub(crate) async fn cluster(State(state): State<AppState>, headers: HeaderMap) -
     let authorization = headers.get(header::AUTHORIZATION);
     let abouts = futures::future::join_all(workers.keys().map(|id| async {
         match *id == here {
-            true => Some(about_here(&state)),
+            true => Some(me.clone()),
             false => about_peer(&state, scheme, id, authorization).await,
         }
     }))
@@ -119,10 +119,10 @@ pub(crate) async fn cluster(State(state): State<AppState>, headers: HeaderMap) -
     to_json(json!({
         "mode": if group.is_some() { "distributed" } else { "standalone" },
         "worker_id": here,
-        "version": state.info.version,
-        "commit": state.info.commit,
+        "version": me.version,
+        "commit": me.commit,
         "kafka_cluster_id": state.info.kafka_cluster_id,
-        "uptime_ms": worker.started.elapsed().as_millis() as u64,
+        "uptime_ms": me.uptime_ms,
         "group_id": group.as_ref().map(|g| &g.group_id),
         "generation": group.as_ref().map(|g| g.generation),
         "leader_url": group.as_ref().and_then(|g| g.leader_url.as_ref()),
@@ -137,13 +137,7 @@ pub(crate) async fn lag(State(state): State<AppState>, Path(name): Path<String>)
     if info.connector_type != "sink" {
         return Err(ApiError::bad_request(format!("Connector {name} is not a sink")));
     }
-    let group = info
-        .config
-        .get("consumer.override.group.id")
-        .cloned()
-        .unwrap_or_else(|| format!("connect-{name}"));
-    let partitions = sink_lag(state.herder.worker(), &name, &info.config).await?;
-    to_json(json!({ "group": group, "partitions": partitions }))
+    to_json(sink_lag(state.herder.worker(), &name, &info.config).await?)
 }
 
 #[derive(Deserialize)]
