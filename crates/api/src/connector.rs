@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use crate::config::{ConfigDef, ConfigInfos, ConfigMap};
 use crate::error::Result;
+use crate::kafka_cluster::KafkaClients;
 use crate::record::OffsetMap;
 use crate::sink::SinkConnector;
 use crate::source::SourceConnector;
@@ -17,6 +18,11 @@ pub trait ConnectorContext: Send + Sync {
     fn request_task_reconfiguration(&self);
     /// Reports an unrecoverable failure: the connector is marked FAILED.
     fn raise_error(&self, error: String);
+    /// Clients of Kafka clusters, for a connector whose external system is Kafka; an error where
+    /// the runtime offers none.
+    fn kafka(&self) -> Result<Arc<dyn KafkaClients>> {
+        Err(crate::kafka_cluster::no_kafka_clients())
+    }
 }
 
 /// A connector: it holds the configuration of a pipeline and splits the work into task

@@ -12,6 +12,7 @@ pub mod connector;
 pub mod converter;
 pub mod error;
 pub mod header;
+pub mod kafka_cluster;
 pub mod logical;
 pub mod metrics;
 pub mod plugin;
@@ -31,6 +32,7 @@ pub use connector::{Connector, ConnectorContext, ConnectorKind};
 pub use converter::{Converter, HeaderConverter};
 pub use error::{ConnectError, Result};
 pub use header::{Header, Headers};
+pub use kafka_cluster::{KafkaAdmin, KafkaClients, KafkaReader, KafkaRecord, KafkaWriter};
 pub use plugin::{
     ChainRecord, ConnectorFactory, PluginClass, PluginTable, PluginType, PredicateFactory, TransformationFactory,
 };

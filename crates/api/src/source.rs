@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use crate::config::ConfigMap;
 use crate::connector::Connector;
 use crate::error::Result;
+use crate::kafka_cluster::KafkaClients;
 use crate::record::{OffsetMap, SourceRecord};
 use crate::topic_log::{LogTopic, TopicLog};
 
@@ -61,6 +62,12 @@ pub trait SourceTaskContext: Send + Sync {
             "this runtime keeps no task logs: topic {} cannot be used",
             topic.topic
         )))
+    }
+
+    /// Clients of Kafka clusters, for a task whose external system is Kafka; an error where the
+    /// runtime offers none.
+    fn kafka(&self) -> Result<Arc<dyn KafkaClients>> {
+        Err(crate::kafka_cluster::no_kafka_clients())
     }
 }
 

@@ -30,6 +30,8 @@ pub fn builtin_plugins() -> PluginTable {
         feature = "redis"
     ))]
     let table = table.merge(kconnect_queues::plugins());
+    #[cfg(feature = "mirror")]
+    let table = table.merge(kconnect_mirror::plugins());
     table
 }
 
@@ -78,7 +80,8 @@ pub fn worker_registry(table: PluginTable, _worker: &ConfigMap) -> anyhow::Resul
     feature = "activemq",
     feature = "mqtt",
     feature = "nats",
-    feature = "redis"
+    feature = "redis",
+    feature = "mirror"
 ))]
 mod tests {
     use kconnect_api::{PluginType, SinkRecord, SourceRecord};
@@ -92,9 +95,9 @@ mod tests {
     #[test]
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
-        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 25);
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 27);
         assert_eq!(count(&table, PluginType::Converter), 12);
-        assert_eq!(count(&table, PluginType::HeaderConverter), 8);
+        assert_eq!(count(&table, PluginType::HeaderConverter), 9);
         assert_eq!(count(&table, PluginType::Transformation), 29);
         assert_eq!(count(&table, PluginType::Predicate), 3);
         for name in [

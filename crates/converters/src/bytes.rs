@@ -1,8 +1,11 @@
 //! `org.apache.kafka.connect.converters.ByteArrayConverter`.
 
-use kconnect_api::{ConfigMap, ConnectError, Converter, Result, Schema, SchemaAndValue, SchemaRef, SchemaType, Value};
+use kconnect_api::{
+    ConfigMap, ConnectError, Converter, HeaderConverter, Result, Schema, SchemaAndValue, SchemaRef, SchemaType, Value,
+};
 
-/// Passes bytes through unchanged.
+/// Passes bytes through unchanged, in keys, values and (as Apache accepts it as a
+/// `header.converter`, and MirrorMaker 2 configurations use it) header values.
 #[derive(Debug, Default, Clone)]
 pub struct ByteArrayConverter;
 
@@ -36,6 +39,26 @@ impl Converter for ByteArrayConverter {
     }
 }
 
+impl HeaderConverter for ByteArrayConverter {
+    fn configure(&mut self, _config: &ConfigMap) -> Result<()> {
+        Ok(())
+    }
+
+    fn header_to_bytes(
+        &self,
+        topic: &str,
+        _key: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>> {
+        self.to_bytes(topic, schema, value)
+    }
+
+    fn header_to_connect(&self, topic: &str, _key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+        self.to_connect(topic, bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +73,19 @@ mod tests {
         assert!(c.to_bytes("t", Some(&Schema::string()), &"x".into()).is_err());
         assert!(c.to_bytes("t", None, &"x".into()).is_err());
         assert_eq!(c.to_connect("t", Some(&[9])).unwrap().value, Value::Bytes(vec![9]));
+    }
+
+    #[test]
+    fn header_values_pass_through_as_bytes() {
+        let c = ByteArrayConverter;
+        let bytes = c
+            .header_to_bytes("t", "h", Some(&Schema::optional_bytes()), &Value::Bytes(vec![0, 255]))
+            .unwrap();
+        assert_eq!(bytes, Some(vec![0, 255]));
+        assert_eq!(c.header_to_bytes("t", "h", None, &Value::Null).unwrap(), None);
+        assert_eq!(
+            c.header_to_connect("t", "h", Some(&[7])).unwrap().value,
+            Value::Bytes(vec![7])
+        );
     }
 }

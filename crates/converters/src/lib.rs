@@ -64,6 +64,9 @@ pub fn plugins() -> PluginTable {
         .converter("org.apache.kafka.connect.converters.ShortConverter", || {
             Box::new(ShortConverter)
         })
+        .header_converter("org.apache.kafka.connect.converters.ByteArrayConverter", || {
+            Box::new(ByteArrayConverter)
+        })
         .header_converter("org.apache.kafka.connect.storage.SimpleHeaderConverter", || {
             Box::new(SimpleHeaderConverter)
         })
@@ -101,6 +104,7 @@ mod tests {
         }
         assert!(table.new_header_converter("SimpleHeaderConverter").is_some());
         assert!(table.new_converter("SimpleHeaderConverter").is_none());
-        assert_eq!(table.classes().len(), 20);
+        assert!(table.new_header_converter("ByteArrayConverter").is_some());
+        assert_eq!(table.classes().len(), 21);
     }
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod error_handling;
 pub mod herder;
 pub mod kafka;
+pub mod kafka_clients;
 pub mod metrics;
 pub mod offsets_api;
 pub mod panics;

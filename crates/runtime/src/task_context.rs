@@ -10,8 +10,8 @@ use tokio::sync::Notify;
 
 use kconnect_api::metrics::PluginMetrics;
 use kconnect_api::{
-    ConfigMap, ConnectError, LogTopic, OffsetStorageReader, SinkRecord, SinkTaskContext, SourceTaskContext, TopicLog,
-    TopicPartition,
+    ConfigMap, ConnectError, KafkaClients, LogTopic, OffsetStorageReader, SinkRecord, SinkTaskContext,
+    SourceTaskContext, TopicLog, TopicPartition,
 };
 
 use crate::task_logs::TaskLogs;
@@ -218,6 +218,13 @@ impl SourceTaskContext for SourceContext {
                 "this task runs without Kafka: it cannot keep a log in topic {}",
                 topic.topic
             ))),
+        }
+    }
+
+    fn kafka(&self) -> kconnect_api::Result<Arc<dyn KafkaClients>> {
+        match &self.logs {
+            Some(logs) => Ok(Arc::new(logs.kafka_clients())),
+            None => Err(kconnect_api::kafka_cluster::no_kafka_clients()),
         }
     }
 }

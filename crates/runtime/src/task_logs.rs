@@ -16,6 +16,7 @@ use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use tokio::sync::OnceCell;
 
 use crate::kafka::{admin_config, settings_config};
+use crate::kafka_clients::RdKafkaClients;
 use crate::worker::Worker;
 
 /// How long creating the topic, or reading it to its end, may take.
@@ -39,6 +40,12 @@ impl TaskLogs {
             worker_client: admin_config(&worker.config, connector),
             replication: if worker.config.embedded_broker { 1 } else { -1 },
         }
+    }
+
+    /// Kafka clients whose default cluster is the worker's (with the connector's
+    /// `admin.override.*` keys).
+    pub fn kafka_clients(&self) -> RdKafkaClients {
+        RdKafkaClients::new(self.worker_client.clone())
     }
 
     /// The log `spec` names.

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use kconnect_api::ConnectorContext;
+use kconnect_api::{ConfigMap, ConnectorContext, KafkaClients};
+
+use crate::kafka::admin_config;
+use crate::kafka_clients::RdKafkaClients;
 
 use crate::status::State;
 use crate::worker::Worker;
@@ -25,5 +28,12 @@ impl ConnectorContext for HerderContext {
         self.worker
             .statuses
             .put_connector(&self.name, self.connector_type, State::Failed, Some(error));
+    }
+
+    fn kafka(&self) -> kconnect_api::Result<Arc<dyn KafkaClients>> {
+        Ok(Arc::new(RdKafkaClients::new(admin_config(
+            &self.worker.config,
+            &ConfigMap::new(),
+        ))))
     }
 }
