@@ -41,9 +41,21 @@ const EMIT_HEARTBEATS_INTERVAL: &str = "emit.heartbeats.interval.seconds";
 const HEARTBEATS_REPLICATION_FACTOR: &str = "heartbeats.topic.replication.factor";
 /// The task key listing a source task's partitions (`topic-partition`, comma-separated).
 pub(crate) const TASK_PARTITIONS: &str = "task.assigned.partitions";
+/// The task key listing a checkpoint task's consumer groups (comma-separated).
+pub(crate) const TASK_GROUPS: &str = "task.assigned.groups";
 /// The task key numbering a task.
 pub(crate) const TASK_INDEX: &str = "task.index";
 
+const GROUPS: &str = "groups";
+const GROUPS_EXCLUDE: &str = "groups.exclude";
+const REFRESH_GROUPS_ENABLED: &str = "refresh.groups.enabled";
+const REFRESH_GROUPS_INTERVAL: &str = "refresh.groups.interval.seconds";
+const EMIT_CHECKPOINTS: &str = "emit.checkpoints.enabled";
+const EMIT_CHECKPOINTS_INTERVAL: &str = "emit.checkpoints.interval.seconds";
+const SYNC_GROUP_OFFSETS: &str = "sync.group.offsets.enabled";
+const SYNC_GROUP_OFFSETS_INTERVAL: &str = "sync.group.offsets.interval.seconds";
+const CHECKPOINTS_REPLICATION_FACTOR: &str = "checkpoints.topic.replication.factor";
+const GROUPS_EXCLUDE_DEFAULT: &str = "console-consumer-.*, connect-.*, __.*";
 const TOPICS_EXCLUDE_DEFAULT: &str = ".*[\\-\\.]internal, .*\\.replica, __.*";
 const CONFIG_PROPERTIES_EXCLUDE_DEFAULT: &str = "follower\\.replication\\.throttled\\.replicas, \
      leader\\.replication\\.throttled\\.replicas, message\\.timestamp\\.difference\\.max\\.ms, \
@@ -314,17 +326,7 @@ fn every(parsed: &ParsedConfig, enabled: &str, interval: &str) -> Result<Option<
 
 impl PluginConfig for SourceConfig {
     fn definition() -> ConfigDef {
-        common_keys(ConfigDef::new())
-            .define(list_key(
-                TOPICS,
-                ".*",
-                "The topics to replicate: names and regular expressions.",
-            ))
-            .define(list_key(
-                TOPICS_EXCLUDE,
-                TOPICS_EXCLUDE_DEFAULT,
-                "The topics never replicated: names and regular expressions.",
-            ))
+        topic_filter_keys(common_keys(ConfigDef::new()))
             .define(list_key(
                 CONFIG_PROPERTIES_EXCLUDE,
                 CONFIG_PROPERTIES_EXCLUDE_DEFAULT,
@@ -404,7 +406,7 @@ impl PluginConfig for SourceConfig {
     fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
         Ok(Self {
             mirror: MirrorConfig::from_parsed(parsed)?,
-            topics: NameFilter::new(&parsed.list(TOPICS), &parsed.list(TOPICS_EXCLUDE), TOPICS)?,
+            topics: topic_filter(parsed)?,
             config_properties: NameFilter::new(
                 &[".*".to_string()],
                 &parsed.list(CONFIG_PROPERTIES_EXCLUDE),
@@ -431,6 +433,92 @@ impl SourceConfig {
         (self.topics.accepts(topic) || (self.heartbeats_replication && policy.is_heartbeats_topic(topic)))
             && !policy.is_internal_topic(topic)
             && !policy.is_cycle(topic, &self.mirror.target_alias)
+    }
+}
+
+/// The topic filter keys, which the source and checkpoint connectors share.
+fn topic_filter_keys(def: ConfigDef) -> ConfigDef {
+    def.define(list_key(
+        TOPICS,
+        ".*",
+        "The topics to replicate: names and regular expressions.",
+    ))
+    .define(list_key(
+        TOPICS_EXCLUDE,
+        TOPICS_EXCLUDE_DEFAULT,
+        "The topics never replicated: names and regular expressions.",
+    ))
+}
+
+fn topic_filter(parsed: &ParsedConfig) -> Result<NameFilter> {
+    NameFilter::new(&parsed.list(TOPICS), &parsed.list(TOPICS_EXCLUDE), TOPICS)
+}
+
+/// MirrorCheckpointConnector's configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckpointConfig {
+    pub mirror: MirrorConfig,
+    /// Which source topics' offsets are translated.
+    pub topics: NameFilter,
+    /// Which consumer groups are checkpointed.
+    pub groups: NameFilter,
+    /// How often new consumer groups are looked for; `None`: never.
+    pub refresh_groups: Option<Duration>,
+    /// How often checkpoints are emitted; `None`: never.
+    pub emit_checkpoints: Option<Duration>,
+    /// How often translated offsets are committed for the groups on the target; `None`: never.
+    pub sync_group_offsets: Option<Duration>,
+    pub replication_factor: i32,
+}
+
+impl PluginConfig for CheckpointConfig {
+    fn definition() -> ConfigDef {
+        topic_filter_keys(common_keys(ConfigDef::new()))
+            .define(list_key(GROUPS, ".*", "The consumer groups to checkpoint: names and regular expressions."))
+            .define(list_key(
+                GROUPS_EXCLUDE,
+                GROUPS_EXCLUDE_DEFAULT,
+                "The consumer groups never checkpointed: names and regular expressions.",
+            ))
+            .define(boolean_key(REFRESH_GROUPS_ENABLED, true, "Whether to look for new consumer groups periodically."))
+            .define(long_key(REFRESH_GROUPS_INTERVAL, 600, Importance::Low, "How often to look for new consumer groups."))
+            .define(boolean_key(EMIT_CHECKPOINTS, true, "Whether to emit consumer group checkpoints to the target cluster."))
+            .define(long_key(EMIT_CHECKPOINTS_INTERVAL, 60, Importance::Low, "How often checkpoints are emitted."))
+            .define(boolean_key(
+                SYNC_GROUP_OFFSETS,
+                false,
+                "Whether to commit the translated offsets for the consumer groups on the target cluster (groups with no active member there).",
+            ))
+            .define(long_key(
+                SYNC_GROUP_OFFSETS_INTERVAL,
+                60,
+                Importance::Low,
+                "How often translated offsets are committed on the target.",
+            ))
+            .define(replication_factor_key(
+                CHECKPOINTS_REPLICATION_FACTOR,
+                3,
+                "The replication factor of the checkpoints topic.",
+            ))
+    }
+
+    fn from_parsed(parsed: &ParsedConfig) -> Result<Self> {
+        Ok(Self {
+            mirror: MirrorConfig::from_parsed(parsed)?,
+            topics: topic_filter(parsed)?,
+            groups: NameFilter::new(&parsed.list(GROUPS), &parsed.list(GROUPS_EXCLUDE), GROUPS)?,
+            refresh_groups: every(parsed, REFRESH_GROUPS_ENABLED, REFRESH_GROUPS_INTERVAL)?,
+            emit_checkpoints: every(parsed, EMIT_CHECKPOINTS, EMIT_CHECKPOINTS_INTERVAL)?,
+            sync_group_offsets: every(parsed, SYNC_GROUP_OFFSETS, SYNC_GROUP_OFFSETS_INTERVAL)?,
+            replication_factor: replication_factor(parsed, CHECKPOINTS_REPLICATION_FACTOR)?,
+        })
+    }
+}
+
+impl CheckpointConfig {
+    /// The checkpoints topic on the target.
+    pub fn checkpoints_topic(&self) -> String {
+        self.mirror.policy.checkpoints_topic(&self.mirror.source_alias)
     }
 }
 

@@ -1,24 +1,32 @@
 //! MirrorMaker 2's connectors, compatible with Apache Kafka's: `MirrorSourceConnector` copies
 //! topics from a source cluster to the worker's (target) cluster byte for byte — keys, values,
 //! headers, timestamps and partitions — creating the remote topics and finding new ones, and
-//! records where each record landed in the offset-syncs topic; `MirrorHeartbeatConnector` writes
-//! heartbeats. Their keys, offsets and internal topics are Apache's, so a flow moves between
+//! records where each record landed in the offset-syncs topic; `MirrorCheckpointConnector`
+//! translates consumer groups' offsets to the target (checkpoints, and committed offsets for
+//! failover); `MirrorHeartbeatConnector` writes heartbeats. Their keys, offsets and internal topics are Apache's, so a flow moves between
 //! Apache's MirrorMaker and kconnect with its position.
 //!
 //! The connectors reach the clusters through the runtime's Kafka clients
 //! ([`kconnect_api::KafkaClients`]): this crate has no Kafka client of its own.
 
+mod checkpoint;
+mod checkpoint_task;
+mod checkpoints;
 mod config;
 mod filters;
 pub mod formats;
 mod heartbeat;
+mod offset_sync_store;
 mod offset_syncs;
 mod offsets;
+mod refresher;
 pub mod replication_policy;
 mod source;
 mod source_task;
 mod topics;
 
+pub use checkpoint::MirrorCheckpointConnector;
+pub use checkpoint_task::MirrorCheckpointTask;
 pub use heartbeat::{MirrorHeartbeatConnector, MirrorHeartbeatTask};
 pub use source::MirrorSourceConnector;
 pub use source_task::MirrorSourceTask;
@@ -28,6 +36,9 @@ pub fn plugins() -> kconnect_api::PluginTable {
     kconnect_api::PluginTable::new()
         .source_connector("org.apache.kafka.connect.mirror.MirrorSourceConnector", || {
             Box::new(MirrorSourceConnector::default())
+        })
+        .source_connector("org.apache.kafka.connect.mirror.MirrorCheckpointConnector", || {
+            Box::new(MirrorCheckpointConnector::default())
         })
         .source_connector("org.apache.kafka.connect.mirror.MirrorHeartbeatConnector", || {
             Box::new(MirrorHeartbeatConnector::default())

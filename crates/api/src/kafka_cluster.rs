@@ -127,7 +127,7 @@ pub trait KafkaAdmin: Send + Sync {
 
 /// Reads chosen partitions of one cluster; commits nothing.
 #[async_trait]
-pub trait KafkaReader: Send {
+pub trait KafkaReader: Send + Sync {
     /// Reads `partitions`, each from the offset given, or from its start when none.
     fn assign(&mut self, partitions: &[(TopicPartition, Option<i64>)]) -> Result<()>;
 

@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn the_default_build_has_every_plugin_under_every_name() {
         let table = builtin_plugins();
-        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 27);
+        assert_eq!(count(&table, PluginType::Source) + count(&table, PluginType::Sink), 28);
         assert_eq!(count(&table, PluginType::Converter), 12);
         assert_eq!(count(&table, PluginType::HeaderConverter), 9);
         assert_eq!(count(&table, PluginType::Transformation), 29);

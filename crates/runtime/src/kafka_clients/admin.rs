@@ -16,19 +16,20 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
+use super::group_list::list_consumer_groups;
 use super::{REQUEST_TIMEOUT, retriable};
 
 /// Administers one cluster.
 pub struct RdKafkaAdmin {
     config: ClientConfig,
-    admin: AdminClient<DefaultClientContext>,
+    admin: Arc<AdminClient<DefaultClientContext>>,
     metadata: Arc<BaseConsumer>,
 }
 
 impl RdKafkaAdmin {
     /// An admin of the cluster `config` reaches.
     pub fn new(config: ClientConfig) -> kconnect_api::Result<Self> {
-        let admin = config.create().map_err(|e| retriable("creating an admin client", e))?;
+        let admin = Arc::new(config.create().map_err(|e| retriable("creating an admin client", e))?);
         let metadata = Arc::new(
             config
                 .clone()
@@ -186,20 +187,13 @@ impl KafkaAdmin for RdKafkaAdmin {
     }
 
     async fn consumer_groups(&self) -> kconnect_api::Result<Vec<ConsumerGroupListing>> {
-        self.blocking(|consumer| {
-            let groups = consumer
-                .fetch_group_list(None, REQUEST_TIMEOUT)
-                .map_err(|e| retriable("listing consumer groups", e))?;
-            Ok(groups
-                .groups()
-                .iter()
-                .map(|g| ConsumerGroupListing {
-                    group: g.name().to_string(),
-                    state: g.state().to_string(),
-                })
-                .collect())
+        let admin = self.admin.clone();
+        tokio::task::spawn_blocking(move || {
+            list_consumer_groups(admin.inner(), REQUEST_TIMEOUT)
+                .map_err(|e| ConnectError::Retriable(format!("listing consumer groups: {e}")))
         })
         .await
+        .map_err(|e| ConnectError::Fatal(e.to_string()))?
     }
 
     async fn group_offsets(

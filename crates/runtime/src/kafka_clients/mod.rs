@@ -3,6 +3,7 @@
 //! worker is; keys librdkafka lacks are skipped with a warning).
 
 mod admin;
+mod group_list;
 mod reader;
 mod writer;
 
