@@ -18,10 +18,15 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
 async fn create_topic(bootstrap: &str, topic: &str) {
-    let admin: AdminClient<DefaultClientContext> =
-        ClientConfig::new().set("bootstrap.servers", bootstrap).create().expect("admin");
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("admin");
     admin
-        .create_topics(&[NewTopic::new(topic, 1, TopicReplication::Fixed(1))], &AdminOptions::new())
+        .create_topics(
+            &[NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
+            &AdminOptions::new(),
+        )
         .await
         .expect("create topic");
 }
@@ -57,8 +62,14 @@ async fn fill(bootstrap: &str, topic: &str, count: usize, size: usize) {
     let value: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
     for n in 0..count {
         let key = format!("{n:016}");
-        let headers = OwnedHeaders::new().insert(Header { key: "origin", value: Some("bench") });
-        let record = FutureRecord::to(topic).key(key.as_bytes()).payload(value.as_slice()).headers(headers);
+        let headers = OwnedHeaders::new().insert(Header {
+            key: "origin",
+            value: Some("bench"),
+        });
+        let record = FutureRecord::to(topic)
+            .key(key.as_bytes())
+            .payload(value.as_slice())
+            .headers(headers);
         send(&producer, record).await;
     }
     producer.flush(Duration::from_secs(120)).expect("flushed");
