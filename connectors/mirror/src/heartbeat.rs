@@ -1,6 +1,8 @@
 //! MirrorHeartbeatConnector: one task that writes a heartbeat to the target's `heartbeats` topic
 //! every `emit.heartbeats.interval.seconds`, so that replication (of the heartbeats topic, by a
-//! source connector the other way) can be watched end to end.
+//! source connector the other way) can be watched end to end. As Apache's, it beats whether or not
+//! the flow is `enabled` (MirrorMaker runs it on the reverse of every enabled flow); only
+//! `emit.heartbeats.enabled=false` stops it.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -35,14 +37,11 @@ impl Connector for MirrorHeartbeatConnector {
 
     async fn start(&mut self, context: Arc<dyn ConnectorContext>, config: ConfigMap) -> Result<()> {
         let config = HeartbeatConfig::parse(&config)?;
-        if config.mirror.enabled {
-            let admin = context
-                .kafka()?
-                .admin(&config.mirror.client(Cluster::Target, Role::Admin))?;
-            if let Err(err) = create_compacted_topic(admin.as_ref(), HEARTBEATS_TOPIC, config.replication_factor).await
-            {
-                tracing::warn!(%err, "could not create the heartbeats topic");
-            }
+        let admin = context
+            .kafka()?
+            .admin(&config.mirror.client(Cluster::Target, Role::Admin))?;
+        if let Err(err) = create_compacted_topic(admin.as_ref(), HEARTBEATS_TOPIC, config.replication_factor).await {
+            tracing::warn!(%err, "could not create the heartbeats topic");
         }
         self.config = Some(config);
         Ok(())
@@ -52,7 +51,7 @@ impl Connector for MirrorHeartbeatConnector {
         Ok(self
             .config
             .iter()
-            .filter(|c| c.mirror.enabled && c.interval.is_some())
+            .filter(|c| c.interval.is_some())
             .map(|c| c.mirror.originals().clone())
             .collect())
     }

@@ -117,7 +117,10 @@ async fn rest_basics_answer_as_apache_does() {
             "io.kconnect.connect.nats.NatsSinkConnector",
             "com.redis.kafka.connect.RedisStreamSourceConnector",
             "com.redis.kafka.connect.RedisSourceConnector",
-            "com.redis.kafka.connect.RedisSinkConnector"
+            "com.redis.kafka.connect.RedisSinkConnector",
+            "org.apache.kafka.connect.mirror.MirrorSourceConnector",
+            "org.apache.kafka.connect.mirror.MirrorCheckpointConnector",
+            "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector"
         ]
     );
     assert_eq!(plugins[0]["type"], "source");
