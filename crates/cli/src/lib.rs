@@ -1,7 +1,7 @@
-//! The `kconnect` command: `standalone` and `distributed` run a worker, `broker` runs the embedded
-//! broker alone, `registry` the schema registry; `validate` checks configurations offline,
-//! `plugins` lists the plugins, `docs` prints the configuration reference and `completions` a
-//! shell's completion script.
+//! The `kconnect` command: `standalone` and `distributed` run a worker, `mirror` runs MirrorMaker
+//! 2's dedicated mode, `broker` runs the embedded broker alone, `registry` the schema registry;
+//! `validate` checks configurations offline, `plugins` lists the plugins, `docs` prints the
+//! configuration reference and `completions` a shell's completion script.
 //!
 //! The binary is [`run`] with [`builtin_plugins`]: the plugin table of every connector family this
 //! build has a cargo feature on for. A test runs the same command with a table of its own.
@@ -10,6 +10,10 @@ mod broker_cmd;
 mod distributed;
 mod docs_cmd;
 mod logging;
+#[cfg(feature = "mirror")]
+mod mirror_cmd;
+#[cfg(feature = "mirror")]
+mod mirror_maker;
 mod plugins;
 mod plugins_cmd;
 mod registry_cmd;
@@ -48,6 +52,13 @@ enum Command {
     Distributed {
         /// The worker configuration (group.id and the three storage topics).
         worker: PathBuf,
+    },
+    /// Runs MirrorMaker 2 in its dedicated mode, as connect-mirror-maker.sh: MM2.properties
+    /// (clusters, `<alias>.bootstrap.servers`, `A->B.enabled`, per-flow `A->B.*` keys).
+    #[cfg(feature = "mirror")]
+    Mirror {
+        /// The MirrorMaker configuration (Apache's connect-mirror-maker.properties format).
+        config: PathBuf,
     },
     /// Runs the embedded Kafka-compatible broker on its own.
     Broker(broker_cmd::BrokerArgs),
@@ -92,6 +103,8 @@ pub fn run(plugins: PluginTable, args: impl IntoIterator<Item = impl Into<OsStri
         match cli.command {
             Command::Standalone { worker, connectors } => standalone::run(&worker, &connectors, plugins, logging).await,
             Command::Distributed { worker } => distributed::run(&worker, plugins, logging).await,
+            #[cfg(feature = "mirror")]
+            Command::Mirror { config } => mirror_cmd::run(&config, plugins).await,
             Command::Broker(args) => broker_cmd::run(args).await,
             Command::Registry(args) => registry_cmd::run(args).await,
             Command::Validate { worker, connectors } => validate_cmd::run(&worker, &connectors, plugins).await,
