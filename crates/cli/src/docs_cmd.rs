@@ -8,7 +8,7 @@ use kconnect_api::config::{DefaultValue, Validator};
 use kconnect_api::{ConfigDef, PluginTable, PluginType};
 use kconnect_distributed::config::distributed_config_def;
 use kconnect_runtime::PluginRegistry;
-use kconnect_runtime::connector_config::{common_config_def, sink_config_def};
+use kconnect_runtime::connector_config::{common_config_def, sink_config_def, source_config_def};
 use kconnect_runtime::error_handling::{dlq_config_def, error_config_def};
 use kconnect_runtime::worker_config::worker_config_def;
 
@@ -44,6 +44,8 @@ fn reference(registry: &PluginRegistry) -> String {
     out.push_str(&table(&without(&distributed, &worker)));
     out.push_str("\n## Every connector\n\nThe keys the runtime reads from every connector's configuration.\n\n");
     out.push_str(&table(&common_config_def().merge(&error_config_def())));
+    out.push_str("\nA source connector's too.\n\n");
+    out.push_str(&table(&source_config_def()));
     out.push_str("\nA sink connector's too.\n\n");
     out.push_str(&table(&sink_config_def().merge(&dlq_config_def())));
     let classes = registry.table().classes();

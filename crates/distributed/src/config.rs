@@ -25,11 +25,37 @@ const SYNC_TIMEOUT: &str = "worker.sync.timeout.ms";
 const KEY_TTL: &str = "inter.worker.key.ttl.ms";
 const CONNECT_PROTOCOL: &str = "connect.protocol";
 
+/// The worker key of exactly-once source delivery.
+const EXACTLY_ONCE_SOURCE_SUPPORT: &str = "exactly.once.source.support";
+
 fn required_string(name: &str, doc: &str) -> ConfigKey {
     ConfigKey::new(name, ConfigType::String)
         .validator(Validator::NonEmptyString)
         .importance(Importance::High)
         .doc(doc)
+}
+
+/// `exactly.once.source.support`: `disabled`, or `preparing` (Apache's rolling-upgrade step, which
+/// changes nothing while no worker writes in transactions); `enabled` is refused, never run as
+/// at-least-once in its name, until kconnect writes source records in transactions.
+fn exactly_once_source_support() -> ConfigKey {
+    let check = |value: &ConfigValue| {
+        match value {
+        ConfigValue::String(v) if v == "disabled" || v == "preparing" => Ok(()),
+        ConfigValue::String(v) if v == "enabled" => Err(
+            "kconnect does not write source records in transactions yet (the embedded broker cannot commit one): use disabled or preparing".to_string(),
+        ),
+        other => Err(format!(
+            "String must be one of: disabled, preparing, enabled (got {})",
+            other.to_config_string().unwrap_or_default()
+        )),
+    }
+    };
+    ConfigKey::new(EXACTLY_ONCE_SOURCE_SUPPORT, ConfigType::String)
+        .default_value(ConfigValue::String("disabled".into()))
+        .validator(Validator::Custom(std::sync::Arc::new(check)))
+        .importance(Importance::High)
+        .doc("Whether source tasks write their records and offsets in transactions (KIP-618): disabled, preparing or enabled. kconnect offers disabled and preparing.")
 }
 
 fn number(name: &str, kind: ConfigType, default: i64, minimum: f64, doc: &str) -> ConfigKey {
@@ -70,6 +96,7 @@ pub fn distributed_config_def() -> ConfigDef {
         .define(number(MAX_DELAY, ConfigType::Int, 300_000, 0.0, "The maximum delay that is scheduled in order to wait for the return of one or more departed workers before rebalancing and reassigning their connectors and tasks to the group."))
         .define(number(SYNC_TIMEOUT, ConfigType::Int, 3_000, 1.0, "When the worker is out of sync with other workers and needs to resynchronize configurations, wait up to this amount of time before giving up."))
         .define(number(KEY_TTL, ConfigType::Long, 3_600_000, 0.0, "The TTL of generated session keys used for internal request validation (in milliseconds)"))
+        .define(exactly_once_source_support())
         .define(
             ConfigKey::new(CONNECT_PROTOCOL, ConfigType::String)
                 .default_value(ConfigValue::String("sessioned".into()))
@@ -192,6 +219,18 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("sasl.mechanism: OAUTHBEARER is not supported"), "{err}");
+    }
+
+    #[test]
+    fn exactly_once_source_support_is_refused_rather_than_ignored() {
+        assert!(DistributedConfig::new(complete(&[("exactly.once.source.support", "preparing")])).is_ok());
+        let err = DistributedConfig::new(complete(&[("exactly.once.source.support", "enabled")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("exactly.once.source.support: kconnect does not write"),
+            "{err}"
+        );
     }
 
     #[test]

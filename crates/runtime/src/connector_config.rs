@@ -85,6 +85,51 @@ pub fn sink_config_def() -> ConfigDef {
         )
 }
 
+const EXACTLY_ONCE_GROUP: &str = "Exactly Once Support";
+const EXACTLY_ONCE_SUPPORT: &str = "exactly.once.support";
+const TRANSACTION_BOUNDARY: &str = "transaction.boundary";
+
+/// The keys sources add (KIP-618): `exactly.once.support`, `transaction.boundary` and its
+/// interval. kconnect writes no transactions yet, so `required` is refused with the key named
+/// rather than silently run at least once.
+pub fn source_config_def() -> ConfigDef {
+    let support = |value: &ConfigValue| match value {
+        ConfigValue::String(v) if v == "requested" => Ok(()),
+        ConfigValue::String(v) if v == "required" => {
+            Err("kconnect does not provide exactly-once delivery for source connectors yet: use requested".to_string())
+        }
+        other => Err(format!(
+            "String must be one of: requested, required (got {})",
+            other.to_config_string().unwrap_or_default()
+        )),
+    };
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(EXACTLY_ONCE_SUPPORT, ConfigType::String)
+                .default_value(ConfigValue::String("requested".into()))
+                .validator(Validator::Custom(std::sync::Arc::new(support)))
+                .importance(Importance::Medium)
+                .doc("Whether exactly-once delivery is requested or required of the connector (KIP-618). kconnect refuses required until it writes source records in transactions.")
+                .group(EXACTLY_ONCE_GROUP, 1),
+        )
+        .define(
+            ConfigKey::new(TRANSACTION_BOUNDARY, ConfigType::String)
+                .default_value(ConfigValue::String("poll".into()))
+                .validator(Validator::one_of(&["poll", "interval", "connector"]))
+                .importance(Importance::Medium)
+                .doc("Where transactions end: poll, interval or connector (KIP-618); no effect while exactly-once delivery is not provided.")
+                .group(EXACTLY_ONCE_GROUP, 2),
+        )
+        .define(
+            ConfigKey::new("transaction.boundary.interval.ms", ConfigType::Long)
+                .default_value(ConfigValue::Null)
+                .validator(Validator::AtLeast(0.0))
+                .importance(Importance::Low)
+                .doc("With transaction.boundary=interval, how long a transaction lasts (defaults to the worker's offset.flush.interval.ms).")
+                .group(EXACTLY_ONCE_GROUP, 3),
+        )
+}
+
 fn add_error(configs: &mut [ConfigInfo], key: &str, message: String) {
     if let Some(info) = configs.iter_mut().find(|c| c.value.name == key) {
         info.value.errors.push(message);
@@ -160,6 +205,9 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap, 
     }
     configs.extend(crate::transform_chain::validate_chain(registry, config));
     configs.extend(crate::error_handling::error_keys(config));
+    if matches!(connector, Some(ConnectorKind::Source(_))) {
+        configs.extend(source_config_def().validate(config));
+    }
     if let Some(connector) = &connector {
         configs.extend(connector.connector().validate(config).configs);
     }
@@ -208,7 +256,16 @@ mod tests {
         let infos = validate_connector_config(&registry(), &config, OverridePolicy::All);
         assert_eq!(infos.error_count, 0, "{:?}", infos.error_messages());
         assert_eq!(infos.name, kconnect_test_plugins::SCRIPTED_SOURCE);
-        assert_eq!(infos.groups, ["Common", "Transforms", "Predicates", "Error Handling"]);
+        assert_eq!(
+            infos.groups,
+            [
+                "Common",
+                "Transforms",
+                "Predicates",
+                "Error Handling",
+                "Exactly Once Support"
+            ]
+        );
     }
 
     #[test]
@@ -251,6 +308,25 @@ mod tests {
         assert!(
             bad_tasks.contains("tasks.max: Invalid value x for configuration tasks.max: Not a number of type INT"),
             "{bad_tasks}"
+        );
+    }
+
+    #[test]
+    fn exactly_once_required_is_refused_on_its_key() {
+        let registry = registry();
+        let mut config = props(&[("name", "s"), ("connector.class", "ScriptedSource"), ("topic", "t")]);
+        config.insert("exactly.once.support".into(), "required".into());
+        let infos = validate_connector_config(&registry, &config, OverridePolicy::All);
+        let errors = infos.error_messages().join("; ");
+        assert!(errors.contains("exactly.once.support"), "{errors}");
+        config.insert("exactly.once.support".into(), "requested".into());
+        config.insert("transaction.boundary".into(), "sometimes".into());
+        let errors = validate_connector_config(&registry, &config, OverridePolicy::All)
+            .error_messages()
+            .join("; ");
+        assert!(
+            errors.contains("transaction.boundary") && !errors.contains("exactly.once.support"),
+            "{errors}"
         );
     }
 
