@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use kconnect_api::config::PluginConfig;
+use kconnect_api::record::now_millis;
 use kconnect_api::{
-    ConnectError, KafkaAdmin, KafkaClients, KafkaReader, KafkaRecord, OffsetMap, RecordCore, Result, Schema,
-    SchemaAndValue, SourceRecord, SourceTask, SourceTaskContext, TopicPartition, Value,
+    ConnectError, KafkaAdmin, KafkaClients, KafkaReader, KafkaRecord, OffsetMap, Result, SourceRecord, SourceTask,
+    SourceTaskContext, TopicPartition,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -26,6 +27,7 @@ use crate::checkpoints::CheckpointStore;
 use crate::config::{CheckpointConfig, Cluster, Role, TASK_GROUPS};
 use crate::formats::{Checkpoint, OffsetSync};
 use crate::offset_sync_store::OffsetSyncStore;
+use crate::offsets::internal_record;
 
 /// How long one read of a topic's new records waits.
 const READ_WAIT: Duration = Duration::from_millis(100);
@@ -264,16 +266,13 @@ impl Checkpointer {
         partition.insert("partition".into(), checkpoint.partition.into());
         partition.insert("topic".into(), checkpoint.topic.clone().into());
         partition.insert("group".into(), checkpoint.group.clone().into());
-        let mut offset = OffsetMap::new();
-        offset.insert("offset".into(), 0.into());
-        let bytes = |b: Vec<u8>| SchemaAndValue::new(Some(Schema::bytes()), Value::Bytes(b));
-        let core = RecordCore {
-            kafka_partition: Some(0),
-            key: bytes(checkpoint.key()),
-            timestamp: Some(timestamp),
-            ..RecordCore::new(self.config.checkpoints_topic(), bytes(checkpoint.value()))
-        };
-        SourceRecord::new(partition, offset, core)
+        internal_record(
+            partition,
+            self.config.checkpoints_topic(),
+            checkpoint.key(),
+            checkpoint.value(),
+            timestamp,
+        )
     }
 
     /// Checkpoints every `emit.checkpoints.interval.seconds` and syncs group offsets every
@@ -295,9 +294,7 @@ impl Checkpointer {
             let now = Instant::now();
             if now >= next_emit {
                 next_emit = now + emit_every;
-                let timestamp = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as i64);
+                let timestamp = now_millis();
                 match self.new_checkpoints().await {
                     Ok(emitted) if emitted.is_empty() => {}
                     Ok(emitted) => {

@@ -79,6 +79,13 @@ const CLIENT_KEYS: [&str; 13] = [
     "socket.connection.setup.timeout.max.ms",
 ];
 
+/// Whether `key` is one of the common client keys a cluster's settings give every client of it
+/// (Apache's `MirrorClientConfig` keys: `bootstrap.servers`, `security.protocol`, `ssl.*`,
+/// `sasl.*`, timeouts …).
+pub fn is_client_key(key: &str) -> bool {
+    CLIENT_KEYS.contains(&key) || key.starts_with("ssl.") || key.starts_with("sasl.")
+}
+
 fn string_key(name: &str, default: &str, importance: Importance, doc: &str) -> ConfigKey {
     ConfigKey::new(name, ConfigType::String)
         .default_value(ConfigValue::String(default.to_string()))
@@ -258,9 +265,7 @@ impl MirrorConfig {
         let with_prefix = |prefix: &str| kconnect_api::config::with_prefix(&self.originals, prefix);
         let mut settings: ConfigMap = with_prefix(&format!("{}.cluster.", cluster.name()))
             .into_iter()
-            .filter(|(key, _)| {
-                CLIENT_KEYS.contains(&key.as_str()) || key.starts_with("ssl.") || key.starts_with("sasl.")
-            })
+            .filter(|(key, _)| is_client_key(key))
             .collect();
         settings.extend(with_prefix(role.prefix()));
         settings.extend(with_prefix(&format!("{}.{}", cluster.name(), role.prefix())));

@@ -5,17 +5,19 @@
 //! `emit.heartbeats.enabled=false` stops it.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use kconnect_api::config::PluginConfig;
+use kconnect_api::record::now_millis;
 use kconnect_api::{
-    ConfigDef, ConfigInfos, ConfigMap, Connector, ConnectorContext, OffsetMap, RecordCore, Result, Schema,
-    SchemaAndValue, SourceConnector, SourceRecord, SourceTask, SourceTaskContext, Value,
+    ConfigDef, ConfigInfos, ConfigMap, Connector, ConnectorContext, OffsetMap, Result, SourceConnector, SourceRecord,
+    SourceTask, SourceTaskContext,
 };
 
 use crate::config::{Cluster, HeartbeatConfig, Role};
 use crate::formats::Heartbeat;
+use crate::offsets::internal_record;
 use crate::replication_policy::HEARTBEATS_TOPIC;
 use crate::topics::create_compacted_topic;
 
@@ -91,16 +93,6 @@ fn heartbeat_partition(heartbeat: &Heartbeat) -> OffsetMap {
     map
 }
 
-fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-fn bytes(bytes: Vec<u8>) -> SchemaAndValue {
-    SchemaAndValue::new(Some(Schema::bytes()), Value::Bytes(bytes))
-}
-
 #[async_trait]
 impl SourceTask for MirrorHeartbeatTask {
     async fn start(&mut self, context: Arc<dyn SourceTaskContext>) -> Result<()> {
@@ -133,15 +125,13 @@ impl SourceTask for MirrorHeartbeatTask {
         tokio::time::sleep_until(*next).await;
         *next += *interval;
         heartbeat.timestamp = now_millis();
-        let mut offset = OffsetMap::new();
-        offset.insert("offset".into(), 0.into());
-        let core = RecordCore {
-            kafka_partition: Some(0),
-            key: bytes(heartbeat.key()),
-            timestamp: Some(heartbeat.timestamp),
-            ..RecordCore::new(HEARTBEATS_TOPIC, bytes(heartbeat.value()))
-        };
-        Ok(vec![SourceRecord::new(partition.clone(), offset, core)])
+        Ok(vec![internal_record(
+            partition.clone(),
+            HEARTBEATS_TOPIC,
+            heartbeat.key(),
+            heartbeat.value(),
+            heartbeat.timestamp,
+        )])
     }
 
     async fn stop(&mut self) -> Result<()> {

@@ -27,20 +27,24 @@ mod topics;
 
 pub use checkpoint::MirrorCheckpointConnector;
 pub use checkpoint_task::MirrorCheckpointTask;
+pub use config::is_client_key;
 pub use heartbeat::{MirrorHeartbeatConnector, MirrorHeartbeatTask};
 pub use source::MirrorSourceConnector;
 pub use source_task::MirrorSourceTask;
 
+/// Apache's class of the source connector.
+pub const SOURCE_CONNECTOR: &str = "org.apache.kafka.connect.mirror.MirrorSourceConnector";
+/// Apache's class of the checkpoint connector.
+pub const CHECKPOINT_CONNECTOR: &str = "org.apache.kafka.connect.mirror.MirrorCheckpointConnector";
+/// Apache's class of the heartbeat connector.
+pub const HEARTBEAT_CONNECTOR: &str = "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector";
+/// Every mirror connector's class, in the order MirrorMaker starts them.
+pub const CONNECTOR_CLASSES: [&str; 3] = [SOURCE_CONNECTOR, CHECKPOINT_CONNECTOR, HEARTBEAT_CONNECTOR];
+
 /// The mirror connectors, under Apache's class names.
 pub fn plugins() -> kconnect_api::PluginTable {
     kconnect_api::PluginTable::new()
-        .source_connector("org.apache.kafka.connect.mirror.MirrorSourceConnector", || {
-            Box::new(MirrorSourceConnector::default())
-        })
-        .source_connector("org.apache.kafka.connect.mirror.MirrorCheckpointConnector", || {
-            Box::new(MirrorCheckpointConnector::default())
-        })
-        .source_connector("org.apache.kafka.connect.mirror.MirrorHeartbeatConnector", || {
-            Box::new(MirrorHeartbeatConnector::default())
-        })
+        .source_connector(SOURCE_CONNECTOR, || Box::new(MirrorSourceConnector::default()))
+        .source_connector(CHECKPOINT_CONNECTOR, || Box::new(MirrorCheckpointConnector::default()))
+        .source_connector(HEARTBEAT_CONNECTOR, || Box::new(MirrorHeartbeatConnector::default()))
 }

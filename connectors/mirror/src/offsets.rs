@@ -2,7 +2,9 @@
 //! Apache's MirrorMaker and kconnect: partition `{"cluster","partition","topic"}` (the key order
 //! Apache's map gives), offset `{"offset": <last replicated upstream offset>}`.
 
-use kconnect_api::{ConnectError, OffsetMap, Result, TopicPartition};
+use std::sync::Arc;
+
+use kconnect_api::{ConnectError, OffsetMap, RecordCore, Result, Schema, SchemaAndValue, SourceRecord, TopicPartition};
 use serde_json::Value;
 
 const CLUSTER: &str = "cluster";
@@ -24,6 +26,25 @@ pub(crate) fn offset(offset: i64) -> OffsetMap {
     let mut map = OffsetMap::new();
     map.insert(OFFSET.into(), offset.into());
     map
+}
+
+/// A record of one of MirrorMaker's own single-partition topics (heartbeats, checkpoints), as
+/// Apache writes them: partition 0, key and value as BYTES, source offset `{"offset":0}`.
+pub(crate) fn internal_record(
+    partition: impl Into<Arc<OffsetMap>>,
+    topic: impl Into<String>,
+    key: Vec<u8>,
+    value: Vec<u8>,
+    timestamp: i64,
+) -> SourceRecord {
+    let bytes = |b: Vec<u8>| SchemaAndValue::new(Some(Schema::bytes()), kconnect_api::Value::Bytes(b));
+    let core = RecordCore {
+        kafka_partition: Some(0),
+        key: bytes(key),
+        timestamp: Some(timestamp),
+        ..RecordCore::new(topic, bytes(value))
+    };
+    SourceRecord::new(partition, offset(0), core)
 }
 
 /// The topic-partition a source partition names.

@@ -13,6 +13,13 @@ use crate::value::Value;
 /// `[connector, partition]`, as Apache does.
 pub type OffsetMap = serde_json::Map<String, serde_json::Value>;
 
+/// The wall clock in milliseconds since the epoch, as record timestamps count (0 before 1970).
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+}
+
 /// A value with its (optional) schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchemaAndValue {

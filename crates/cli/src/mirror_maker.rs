@@ -6,21 +6,9 @@ use std::collections::BTreeSet;
 
 use kconnect_api::ConfigMap;
 use kconnect_api::config::with_prefix;
+use kconnect_mirror::is_client_key;
 
 const BYTE_ARRAY: &str = "org.apache.kafka.connect.converters.ByteArrayConverter";
-/// The mirror connectors every flow runs, by class.
-pub const CONNECTOR_CLASSES: [&str; 3] = [
-    "org.apache.kafka.connect.mirror.MirrorSourceConnector",
-    "org.apache.kafka.connect.mirror.MirrorCheckpointConnector",
-    "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector",
-];
-/// Client keys a cluster's settings hand to each of its clients.
-const CLIENT_KEYS: [&str; 4] = [
-    "bootstrap.servers",
-    "security.protocol",
-    "client.dns.lookup",
-    "request.timeout.ms",
-];
 /// Top-level prefixes a flow's worker takes.
 const WORKER_PREFIXES: [&str; 10] = [
     "offset.storage",
@@ -49,10 +37,6 @@ pub struct Flow {
 pub struct MirrorMakerConfig {
     raw: ConfigMap,
     clusters: Vec<String>,
-}
-
-fn is_client_key(key: &str) -> bool {
-    CLIENT_KEYS.contains(&key) || key.starts_with("ssl.") || key.starts_with("sasl.")
 }
 
 fn is_role_key(key: &str) -> bool {
@@ -237,7 +221,7 @@ mod tests {
             source: "A".into(),
             target: "B".into(),
         };
-        let source = mm2.connector_config(&flow, CONNECTOR_CLASSES[0], &keys);
+        let source = mm2.connector_config(&flow, kconnect_mirror::SOURCE_CONNECTOR, &keys);
         assert_eq!(source["name"], "MirrorSourceConnector");
         assert_eq!(source["source.cluster.bootstrap.servers"], "a:9092");
         assert_eq!(source["target.cluster.security.protocol"], "SSL");
@@ -250,7 +234,7 @@ mod tests {
             target: "A".into(),
         };
         assert_eq!(
-            mm2.connector_config(&reverse, CONNECTOR_CLASSES[0], &keys)["enabled"],
+            mm2.connector_config(&reverse, kconnect_mirror::SOURCE_CONNECTOR, &keys)["enabled"],
             "false"
         );
     }

@@ -1,11 +1,11 @@
 //! Leader duties: the session key, and task configurations (computed by a connector's owner, written
 //! to the config topic only by the leader; followers send them over signed internal requests).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use kconnect_api::record::now_millis;
 use kconnect_runtime::{ConfigMap, RuntimeError};
 
 use crate::cluster::Cluster;
@@ -35,17 +35,11 @@ impl TaskSubmissions {
     }
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// Writes a new session key when there is none or it is older than `inter.worker.key.ttl.ms`.
 pub async fn ensure_session_key(cluster: &Cluster) {
     let ttl = cluster.settings.key_ttl.as_millis() as i64;
     let current = cluster.snapshot().session_key;
-    if current.is_some_and(|key| now_ms() - key.created < ttl) {
+    if current.is_some_and(|key| now_millis() - key.created < ttl) {
         return;
     }
     let mut key = Vec::with_capacity(32);
@@ -54,7 +48,7 @@ pub async fn ensure_session_key(cluster: &Cluster) {
     let record = session_key_record(&SessionKey {
         key,
         algorithm: ALGORITHM.to_string(),
-        created: now_ms(),
+        created: now_millis(),
     });
     match cluster.write_config(vec![record]).await {
         Ok(()) => tracing::info!("wrote a new session key"),

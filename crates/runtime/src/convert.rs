@@ -184,6 +184,16 @@ fn at_position(error: ConnectError, partition: i32, offset: i64) -> ConnectError
     }
 }
 
+/// A consumed message's headers, in order, as owned bytes.
+pub fn message_headers<M: Message>(message: &M) -> Vec<(String, Option<Vec<u8>>)> {
+    message.headers().map_or_else(Vec::new, |headers| {
+        headers
+            .iter()
+            .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
+            .collect()
+    })
+}
+
 /// The original bytes of a consumed message, for the dead letter queue.
 pub fn failed_record(message: &BorrowedMessage<'_>) -> FailedRecord {
     FailedRecord {
@@ -192,15 +202,7 @@ pub fn failed_record(message: &BorrowedMessage<'_>) -> FailedRecord {
         offset: message.offset(),
         key: message.key().map(<[u8]>::to_vec),
         value: message.payload().map(<[u8]>::to_vec),
-        headers: message
-            .headers()
-            .map(|headers| {
-                headers
-                    .iter()
-                    .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        headers: message_headers(message),
     }
 }
 

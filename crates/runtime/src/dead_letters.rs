@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use kconnect_api::ConfigMap;
 use rdkafka::Offset;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers, Message};
+use rdkafka::message::Message;
 use rdkafka::topic_partition_list::TopicPartitionList;
 
+use crate::convert::message_headers;
 use crate::error::RuntimeError;
 use crate::error_handling::DLQ_TOPIC;
 use crate::kafka::consumer_config;
@@ -92,12 +93,7 @@ fn newest(consumer: &BaseConsumer, topic: &str, limit: usize) -> Result<Vec<Dead
     while !ends.is_empty() && Instant::now() < deadline {
         let Some(message) = consumer.poll(POLL) else { continue };
         let message = message?;
-        let headers = message.headers().map_or_else(Vec::new, |headers| {
-            headers
-                .iter()
-                .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
-                .collect()
-        });
+        let headers = message_headers(&message);
         let partition = message.partition();
         if ends
             .iter()

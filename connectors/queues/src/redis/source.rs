@@ -9,7 +9,6 @@
 //! first time starts after the stored offset (else after `redis.stream.offset`).
 
 use std::sync::{Arc, LazyLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use kconnect_api::{
@@ -225,14 +224,8 @@ fn record(config: &SourceConfig, partition: &Arc<OffsetMap>, entry: Entry) -> Op
         SchemaAndValue::new(Some(VALUE_SCHEMA.clone()), Value::Struct(value)),
     );
     core.key = SchemaAndValue::new(Some(Schema::string()), Value::String(id.clone()));
-    core.timestamp = Some(now_millis());
+    core.timestamp = Some(kconnect_api::record::now_millis());
     let mut offset = OffsetMap::new();
     offset.insert(OFFSET_FIELD.into(), id.into());
     Some(SourceRecord::new(partition.clone(), offset, core))
-}
-
-fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64)
 }

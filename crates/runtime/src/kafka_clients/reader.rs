@@ -6,10 +6,11 @@ use async_trait::async_trait;
 use futures::FutureExt;
 use kconnect_api::{KafkaReader, KafkaRecord, TopicPartition};
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{BorrowedMessage, Headers as _};
+use rdkafka::message::BorrowedMessage;
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
 use super::retriable;
+use crate::convert::message_headers;
 
 /// The most records one poll returns.
 const MAX_POLL_RECORDS: usize = 2000;
@@ -47,15 +48,7 @@ fn record(message: &BorrowedMessage<'_>) -> KafkaRecord {
         timestamp: message.timestamp().to_millis(),
         key: message.key().map(<[u8]>::to_vec),
         value: message.payload().map(<[u8]>::to_vec),
-        headers: message
-            .headers()
-            .map(|headers| {
-                headers
-                    .iter()
-                    .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        headers: message_headers(message),
     }
 }
 
