@@ -14,9 +14,8 @@ use kconnect_distributed::{DistributedConfig, DistributedHerder};
 use kconnect_runtime::Herder;
 use kconnect_runtime::properties::read_config_file;
 
-use kconnect_mirror::CONNECTOR_CLASSES;
-
 use crate::mirror_maker::{Flow, MirrorMakerConfig};
+use crate::plugins::mirror::CONNECTOR_CLASSES;
 use crate::setup::{identify_cluster, worker_client};
 
 /// How long a flow's worker may take to write its connectors (it must first lead its group).

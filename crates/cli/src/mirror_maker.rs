@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::plugins::mirror::is_client_key;
 use kconnect_api::ConfigMap;
 use kconnect_api::config::with_prefix;
-use kconnect_mirror::is_client_key;
 
 const BYTE_ARRAY: &str = "org.apache.kafka.connect.converters.ByteArrayConverter";
 /// Top-level prefixes a flow's worker takes.
@@ -221,7 +221,7 @@ mod tests {
             source: "A".into(),
             target: "B".into(),
         };
-        let source = mm2.connector_config(&flow, kconnect_mirror::SOURCE_CONNECTOR, &keys);
+        let source = mm2.connector_config(&flow, crate::plugins::mirror::SOURCE_CONNECTOR, &keys);
         assert_eq!(source["name"], "MirrorSourceConnector");
         assert_eq!(source["source.cluster.bootstrap.servers"], "a:9092");
         assert_eq!(source["target.cluster.security.protocol"], "SSL");
@@ -234,7 +234,7 @@ mod tests {
             target: "A".into(),
         };
         assert_eq!(
-            mm2.connector_config(&reverse, kconnect_mirror::SOURCE_CONNECTOR, &keys)["enabled"],
+            mm2.connector_config(&reverse, crate::plugins::mirror::SOURCE_CONNECTOR, &keys)["enabled"],
             "false"
         );
     }

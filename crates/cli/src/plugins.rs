@@ -35,6 +35,13 @@ pub fn builtin_plugins() -> PluginTable {
     table
 }
 
+/// What `kconnect mirror` takes from the MirrorMaker connectors: their classes and which keys are
+/// client settings.
+#[cfg(feature = "mirror")]
+pub mod mirror {
+    pub use kconnect_mirror::{CONNECTOR_CLASSES, SOURCE_CONNECTOR, is_client_key};
+}
+
 /// The plugins a worker configured with `worker` runs: those of `table` and, with the `java`
 /// feature, the Java connectors of its `plugin.path` (built-in ones win a class both have unless
 /// `kconnect.plugins.prefer=java`).
