@@ -5,28 +5,34 @@
 //! `kconnect broker` runs it on its own. Storage is SQLite under a data directory by default, so a
 //! kill -9 loses nothing that was acknowledged, or memory for benchmarks.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use tansu_broker::broker::Broker;
 use tansu_broker::coordinator::group::administrator::Controller;
-use tansu_storage::StorageContainer;
+use tansu_service::BytesFrameLayer;
+use tansu_storage::{BrokerRegistrationRequest, Storage, StorageContainer};
 use thiserror::Error;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use transactions::Transactions;
+
+mod server;
 mod stale_members;
+mod transactions;
 
 /// The cluster id the embedded broker reports.
 pub const CLUSTER_ID: &str = "kconnect-embedded";
 /// The address the embedded broker listens on unless told otherwise.
 pub const DEFAULT_LISTENER: &str = "127.0.0.1:9092";
 const NODE_ID: i32 = 111;
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The SQLite database's file name in the data directory.
 const DATABASE_FILE: &str = "tansu.db";
+/// The transactions journal's file name in the data directory.
+const TRANSACTIONS_FILE: &str = "transactions.jsonl";
 const STORAGE_CLOSE: Duration = Duration::from_millis(100);
 
 /// Where the broker keeps its data.
@@ -103,63 +109,63 @@ pub enum BrokerError {
 pub struct EmbeddedBroker {
     addr: SocketAddr,
     serving: JoinHandle<()>,
+    stopped: CancellationToken,
 }
 
 impl EmbeddedBroker {
-    /// Starts a broker and waits until it accepts connections.
+    /// Starts a broker; it accepts connections once this returns.
     pub async fn start(options: BrokerOptions) -> Result<Self, BrokerError> {
-        let addr = options.listen;
-        TcpListener::bind(addr).map_err(|source| BrokerError::Bind { addr, source })?;
-        let storage = storage_url(options.storage, &options.data_dir)?;
+        let listen = options.listen;
+        let bind_error = |source| BrokerError::Bind { addr: listen, source };
+        let listener = std::net::TcpListener::bind(listen).map_err(bind_error)?;
+        listener.set_nonblocking(true).map_err(bind_error)?;
+        let listener = tokio::net::TcpListener::from_std(listener).map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        let storage_url = storage_url(options.storage, &options.data_dir)?;
         let url =
             |addr: SocketAddr| Url::parse(&format!("tcp://{addr}")).map_err(|e| BrokerError::Config(e.to_string()));
-        let listener = url(addr)?;
         let advertised = url(options.advertised.unwrap_or(addr))?;
         // A new data directory has no groups to forget: skip opening its storage twice.
         if options.storage == StorageKind::Sqlite && options.data_dir.join(DATABASE_FILE).exists() {
-            Self::forget_group_members(&storage, &advertised).await?;
+            Self::forget_group_members(&storage_url, &advertised).await?;
         }
-        let mut broker = Broker::<Controller<StorageContainer>, StorageContainer>::builder()
-            .node_id(NODE_ID)
-            .cluster_id(CLUSTER_ID)
-            .incarnation_id(uuid::Uuid::new_v4())
-            .advertised_listener(advertised)
-            .storage(storage)
-            .listener(listener)
-            .silent(true)
-            .authentication(options.require_sasl)
-            .build()
+        let stopped = CancellationToken::new();
+        let storage = open_storage(&storage_url, &advertised, &stopped).await?;
+        storage
+            .register_broker(BrokerRegistrationRequest {
+                broker_id: NODE_ID,
+                cluster_id: CLUSTER_ID.to_string(),
+                incarnation_id: uuid::Uuid::new_v4(),
+                rack: None,
+            })
             .await
-            .map_err(|e| BrokerError::Tansu(format!("{e:?}")))?;
-        let serving = tokio::spawn(async move {
-            if let Err(err) = broker.serve(tokio::time::Instant::now()).await {
-                tracing::error!(error = ?err, "embedded broker stopped");
+            .map_err(tansu_error)?;
+        let groups = Controller::with_storage(storage.clone()).map_err(tansu_error)?;
+        let sasl = match options.require_sasl {
+            true => Some(tansu_auth::configuration(storage.clone()).map_err(tansu_error)?),
+            false => None,
+        };
+        let transactions = match options.storage {
+            StorageKind::Memory => Transactions::default(),
+            StorageKind::Sqlite => {
+                let path = options.data_dir.join(TRANSACTIONS_FILE);
+                Transactions::journaled(&path).map_err(|source| BrokerError::DataDir {
+                    path: path.display().to_string(),
+                    source,
+                })?
             }
-        });
-        let started = tokio::time::Instant::now();
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            if serving.is_finished() || started.elapsed() > READY_TIMEOUT {
-                serving.abort();
-                return Err(BrokerError::Tansu(format!("did not start listening on {addr}")));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        };
+        let routes = server::route_table(&storage, groups, transactions).map_err(tansu_error)?;
+        let frames = BytesFrameLayer::default().with_sasl_config(sasl);
+        let serving = tokio::spawn(server::serve(listener, routes, frames, storage));
         tracing::info!("embedded broker listening on {addr}");
-        Ok(Self { addr, serving })
+        Ok(Self { addr, serving, stopped })
     }
 
     /// Resets the groups an earlier run stored (see [`stale_members`]) before the broker serves.
     async fn forget_group_members(storage: &Url, advertised: &Url) -> Result<(), BrokerError> {
-        let stopped = tokio_util::sync::CancellationToken::new();
-        let container = StorageContainer::builder()
-            .node_id(NODE_ID)
-            .cluster_id(CLUSTER_ID)
-            .advertised_listener(advertised.clone())
-            .storage(storage.clone())
-            .cancellation(stopped.clone())
-            .build()
-            .await
-            .map_err(|e| BrokerError::Tansu(format!("{e:?}")))?;
+        let stopped = CancellationToken::new();
+        let container = open_storage(storage, advertised, &stopped).await?;
         let groups = stale_members::forget_group_members(&container).await;
         // The storage's server task closes its SQLite connections once cancelled; give it a
         // moment, or the broker's own storage finds the database locked.
@@ -183,14 +189,38 @@ impl EmbeddedBroker {
 
     /// Stops the broker.
     pub fn stop(self) {
-        self.serving.abort();
+        drop(self);
     }
 }
 
 impl Drop for EmbeddedBroker {
     fn drop(&mut self) {
         self.serving.abort();
+        self.stopped.cancel();
     }
+}
+
+/// Tansu's storage at `url`, running until `stopped` is cancelled.
+async fn open_storage(
+    url: &Url,
+    advertised: &Url,
+    stopped: &CancellationToken,
+) -> Result<StorageContainer, BrokerError> {
+    StorageContainer::builder()
+        .node_id(NODE_ID)
+        .cluster_id(CLUSTER_ID)
+        .advertised_listener(advertised.clone())
+        .storage(url.clone())
+        .cancellation(stopped.clone())
+        .silent(true)
+        .build()
+        .await
+        .map_err(tansu_error)
+}
+
+/// A tansu error as the broker's.
+fn tansu_error(error: impl std::fmt::Debug) -> BrokerError {
+    BrokerError::Tansu(format!("{error:?}"))
 }
 
 /// Tansu's storage URL for `kind` under `data_dir`.
