@@ -1,5 +1,5 @@
 //! The broker's listener: tansu's request routes, with kconnect's transaction services in place of
-//! tansu's Produce, Fetch and InitProducerId and the EndTxn tansu 0.6 lacks
+//! tansu's Produce, Fetch, ListOffsets and InitProducerId and the EndTxn tansu 0.6 lacks
 //! ([`crate::transactions`]), and tansu's storage maintenance every ten minutes.
 
 use std::io::ErrorKind;
@@ -26,7 +26,7 @@ type Route = fn(Builder, StorageContainer) -> Result<Builder, Error>;
 const MAINTENANCE: Duration = Duration::from_secs(600);
 
 /// The routes tansu serves as it does.
-const TANSU_ROUTES: [Route; 23] = [
+const TANSU_ROUTES: [Route; 22] = [
     tansu_routes::add_offsets_to_txn,
     tansu_routes::add_partitions_to_txn,
     tansu_routes::alter_user_scram_credentials,
@@ -46,7 +46,6 @@ const TANSU_ROUTES: [Route; 23] = [
     tansu_routes::get_telemetry_subscriptions,
     tansu_routes::incremental_alter_configs,
     tansu_routes::list_groups,
-    tansu_routes::list_offsets,
     tansu_routes::list_partition_reassignments,
     tansu_routes::metadata,
     tansu_routes::txn_offset_commit_request,

@@ -213,6 +213,8 @@ mod tests {
         assert_eq!(worker["header.converter"], BYTE_ARRAY);
     }
 
+    const MIRROR_SOURCE: &str = "org.apache.kafka.connect.mirror.MirrorSourceConnector";
+
     #[test]
     fn a_connector_gets_both_clusters_and_its_flows_keys() {
         let mm2 = config(MM2);
@@ -221,7 +223,7 @@ mod tests {
             source: "A".into(),
             target: "B".into(),
         };
-        let source = mm2.connector_config(&flow, crate::plugins::mirror::SOURCE_CONNECTOR, &keys);
+        let source = mm2.connector_config(&flow, MIRROR_SOURCE, &keys);
         assert_eq!(source["name"], "MirrorSourceConnector");
         assert_eq!(source["source.cluster.bootstrap.servers"], "a:9092");
         assert_eq!(source["target.cluster.security.protocol"], "SSL");
@@ -233,9 +235,6 @@ mod tests {
             source: "B".into(),
             target: "A".into(),
         };
-        assert_eq!(
-            mm2.connector_config(&reverse, crate::plugins::mirror::SOURCE_CONNECTOR, &keys)["enabled"],
-            "false"
-        );
+        assert_eq!(mm2.connector_config(&reverse, MIRROR_SOURCE, &keys)["enabled"], "false");
     }
 }

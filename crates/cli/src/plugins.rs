@@ -39,7 +39,7 @@ pub fn builtin_plugins() -> PluginTable {
 /// client settings.
 #[cfg(feature = "mirror")]
 pub mod mirror {
-    pub use kconnect_mirror::{CONNECTOR_CLASSES, SOURCE_CONNECTOR, is_client_key};
+    pub use kconnect_mirror::{CONNECTOR_CLASSES, is_client_key};
 }
 
 /// The plugins a worker configured with `worker` runs: those of `table` and, with the `java`

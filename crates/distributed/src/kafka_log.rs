@@ -1,6 +1,7 @@
 //! A compacted Kafka topic read from start to end by every worker, as Apache's `KafkaBasedLog`:
 //! a consumer assigned to every partition (no group) hands each record to a callback on its own
-//! thread, and writes wait for the broker's acknowledgement.
+//! thread, and writes wait for the broker's acknowledgement. It reads committed records only, as
+//! Apache's exactly-once workers write these topics in transactions.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -107,7 +108,10 @@ impl KafkaLog {
         consumer_config
             .set("group.id", format!("kconnect-log-{}", spec.name))
             .set("enable.auto.commit", "false")
-            .set("enable.partition.eof", "false");
+            .set("enable.partition.eof", "false")
+            // Apache's exactly-once workers write these topics in transactions: an aborted
+            // write is not applied, and the end read to is the last stable offset.
+            .set("isolation.level", "read_committed");
         let consumer: BaseConsumer = consumer_config.create().map_err(failed)?;
         let watermarks: BaseConsumer = consumer_config.create().map_err(failed)?;
         let partitions = partitions_of(&watermarks, &spec.name).await?;
@@ -236,7 +240,23 @@ fn read_forever(
                     .insert(message.partition(), message.offset() + 1);
             }
             Some(Err(err)) => tracing::warn!(error = %err, "internal topic read failed; retrying"),
-            None => {}
+            // Caught up: the consumer's position has moved past what delivers no record (a
+            // transaction's commit or abort marker, an aborted write).
+            None => record_positions(&consumer, &positions),
+        }
+    }
+}
+
+/// Takes the consumer's position in each partition where it is past the last record delivered.
+fn record_positions(consumer: &BaseConsumer, positions: &Mutex<HashMap<i32, i64>>) {
+    let Ok(assigned) = consumer.position() else {
+        return;
+    };
+    let mut positions = positions.lock().unwrap_or_else(|e| e.into_inner());
+    for element in assigned.elements() {
+        if let Offset::Offset(position) = element.offset() {
+            let known = positions.entry(element.partition()).or_insert(position);
+            *known = (*known).max(position);
         }
     }
 }

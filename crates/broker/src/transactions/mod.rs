@@ -2,7 +2,8 @@
 //! and offsets added, commit and abort markers, the last stable offset) but routes no EndTxn and
 //! tells fetches of no aborted transaction. This module answers EndTxn and keeps what a
 //! `read_committed` consumer needs to skip aborted records ([`state`]), on disk when the storage
-//! is ([`journal`]); [`services`] puts it in front of tansu's Produce, Fetch and InitProducerId.
+//! is ([`journal`]); [`services`] puts it in front of tansu's Produce, Fetch, ListOffsets and
+//! InitProducerId.
 
 use std::io;
 use std::path::Path;

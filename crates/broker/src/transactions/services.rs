@@ -14,17 +14,21 @@ use tansu_sans_io::fetch_request::FetchTopic;
 use tansu_sans_io::fetch_response::{AbortedTransaction, PartitionData};
 use tansu_sans_io::{
     Body, EndTxnRequest, EndTxnResponse, ErrorCode, FetchRequest, FetchResponse, InitProducerIdRequest,
-    InitProducerIdResponse, ProduceRequest, ProduceResponse, Request, Response,
+    InitProducerIdResponse, ListOffsetsRequest, ListOffsetsResponse, ProduceRequest, ProduceResponse, Request,
+    Response,
 };
 use tansu_service::{FrameRequestLayer, FrameRouteBuilder};
-use tansu_storage::{Error, FetchService, InitProducerIdService, ProduceService, Storage, StorageContainer, TopicId};
+use tansu_storage::{
+    Error, FetchService, InitProducerIdService, ListOffsetsService, ProduceService, Storage, StorageContainer, TopicId,
+};
 
 use super::state::OpenTxn;
 use super::{Transactions, markers};
 
 type Builder = FrameRouteBuilder<(), BrokerError>;
 
-/// `builder` with the transaction services: Produce, Fetch, InitProducerId and EndTxn.
+/// `builder` with the transaction services: Produce, Fetch, ListOffsets, InitProducerId and
+/// EndTxn.
 pub(crate) fn routes(
     builder: Builder,
     storage: StorageContainer,
@@ -40,6 +44,7 @@ pub(crate) fn routes(
         },
     )?;
     let builder = route::<InitProducerIdRequest, _>(builder, storage.clone(), TxnInitProducer(transactions.clone()))?;
+    let builder = route::<ListOffsetsRequest, _>(builder, storage.clone(), TxnListOffsets(transactions.clone()))?;
     route::<EndTxnRequest, _>(builder, storage, EndTxn(transactions))
 }
 
@@ -209,6 +214,51 @@ fn hold_back(partition: &mut PartitionData, stable: i64) -> bool {
         partition.records = None;
     }
     dropped
+}
+
+/// ListOffsets, for `read_committed`: the latest offset of a partition is where its first open
+/// transaction starts, as a broker's last stable offset (tansu's SQLite storage misses
+/// transactions after an epoch's first).
+#[derive(Debug, Clone)]
+struct TxnListOffsets(Transactions);
+
+/// ListOffsets' timestamp for "the latest offset".
+const LATEST: i64 = -1;
+
+impl<S: Storage> Service<S, ListOffsetsRequest> for TxnListOffsets {
+    type Response = ListOffsetsResponse;
+    type Error = Error;
+
+    async fn serve(&self, ctx: Context<S>, req: ListOffsetsRequest) -> Result<ListOffsetsResponse, Error> {
+        if req.isolation_level != Some(READ_COMMITTED) || !self.0.any() {
+            return ListOffsetsService.serve(ctx, req).await;
+        }
+        let latest: Vec<(String, i32)> = req
+            .topics
+            .iter()
+            .flatten()
+            .flat_map(|topic| {
+                topic
+                    .partitions
+                    .iter()
+                    .flatten()
+                    .filter(|p| p.timestamp == LATEST)
+                    .map(|p| (topic.name.clone(), p.partition_index))
+            })
+            .collect();
+        let mut response = ListOffsetsService.serve(ctx, req).await?;
+        for topic in response.topics.iter_mut().flatten() {
+            for partition in topic.partitions.iter_mut().flatten() {
+                let key = (topic.name.clone(), partition.partition_index);
+                if latest.contains(&key)
+                    && let Some(stable) = self.0.first_open_offset(&key)
+                {
+                    partition.offset = Some(partition.offset.map_or(stable, |o| o.min(stable)));
+                }
+            }
+        }
+        Ok(response)
+    }
 }
 
 /// InitProducerId, aborting first what the transactional id's previous producer left open:
