@@ -6,12 +6,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use kconnect_api::config::PluginConfig;
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, Connector, ConnectorContext, OffsetMap, RecordCore, Result, Schema,
-    SchemaAndValue, SourceConnector, SourceRecord, SourceTask, SourceTaskContext, Value,
+    ConfigDef, ConfigMap, ConnectError, Connector, ConnectorContext, ExactlyOnceSupport, OffsetMap, RecordCore, Result,
+    Schema, SchemaAndValue, SourceConnector, SourceRecord, SourceTask, SourceTaskContext, Value,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 
-use crate::config::SourceConfig;
+use crate::config::{FILE_CONFIG, SourceConfig};
 
 const FILENAME_FIELD: &str = "filename";
 const POSITION_FIELD: &str = "position";
@@ -74,6 +74,16 @@ impl Connector for FileStreamSourceConnector {
 impl SourceConnector for FileStreamSourceConnector {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(FileStreamSourceTask::default())
+    }
+
+    /// As Apache's: a file (appended to only) delivers each line once, its position being the
+    /// offset written with it; standard input, which keeps no offset, cannot.
+    fn exactly_once_support(&self, config: &ConfigMap) -> Option<ExactlyOnceSupport> {
+        let file = config.get(FILE_CONFIG).map(|f| f.trim()).unwrap_or_default();
+        Some(match file.is_empty() {
+            false => ExactlyOnceSupport::Supported,
+            true => ExactlyOnceSupport::Unsupported,
+        })
     }
 }
 

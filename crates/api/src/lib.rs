@@ -39,7 +39,9 @@ pub use plugin::{
 pub use record::{ConnectRecord, OffsetMap, RecordCore, SchemaAndValue, SinkRecord, SourceRecord};
 pub use schema::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType};
 pub use sink::{SinkConnector, SinkTask, SinkTaskContext, TopicPartition};
-pub use source::{OffsetStorageReader, RecordMetadata, SourceConnector, SourceTask, SourceTaskContext};
+pub use source::{
+    ExactlyOnceSupport, OffsetStorageReader, RecordMetadata, SourceConnector, SourceTask, SourceTaskContext,
+};
 pub use topic_log::{LogTopic, TopicLog};
 pub use transform::{Predicate, Transformation};
 pub use value::{Struct, Value};

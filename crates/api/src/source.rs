@@ -71,10 +71,33 @@ pub trait SourceTaskContext: Send + Sync {
     }
 }
 
+/// Whether a source connector can deliver exactly once with a configuration (Apache's
+/// `ExactlyOnceSupport`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExactlyOnceSupport {
+    /// Its records and offsets can be written in transactions: each record once.
+    Supported,
+    /// Not with this configuration.
+    Unsupported,
+}
+
 /// A source connector: splits reading an external system into tasks.
 pub trait SourceConnector: Connector {
     /// A new, unstarted task of this connector.
     fn create_task(&self) -> Box<dyn SourceTask>;
+
+    /// Whether this connector delivers exactly once with `config` when its worker writes source
+    /// records in transactions; `None` (the default, Apache's `null`) when it does not say, which
+    /// `exactly.once.support=required` refuses.
+    fn exactly_once_support(&self, _config: &ConfigMap) -> Option<ExactlyOnceSupport> {
+        None
+    }
+
+    /// Whether this connector's tasks end their own transactions with `config`
+    /// (`transaction.boundary=connector`); none of kconnect's do.
+    fn can_define_transaction_boundaries(&self, _config: &ConfigMap) -> bool {
+        false
+    }
 }
 
 /// A source task: polls records from its share of the external system.

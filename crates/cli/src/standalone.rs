@@ -28,8 +28,7 @@ pub async fn run(
     let mut connectors = Vec::new();
     for file in connector_files {
         let connector = read_config_file(file)?;
-        check_connector_config(&registry, &connector, config.override_policy())
-            .with_context(|| format!("in {}", file.display()))?;
+        check_connector_config(&registry, &connector, &config).with_context(|| format!("in {}", file.display()))?;
         connectors.push(connector);
     }
     let broker = start_embedded_broker(&mut config).await?;

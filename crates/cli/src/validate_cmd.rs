@@ -38,7 +38,7 @@ pub async fn run(worker_file: &Path, connector_files: &[PathBuf], plugins: Plugi
     let mut problems = report(worker_file, &converters.unwrap_or_default());
     for file in connector_files {
         let found = match read_config_file(file) {
-            Ok(config) => validate_connector_config(&registry, &config, worker.override_policy()).error_messages(),
+            Ok(config) => validate_connector_config(&registry, &config, &worker).error_messages(),
             Err(err) => problems_of(err),
         };
         problems += report(file, &found);

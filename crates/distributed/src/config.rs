@@ -35,27 +35,15 @@ fn required_string(name: &str, doc: &str) -> ConfigKey {
         .doc(doc)
 }
 
-/// `exactly.once.source.support`: `disabled`, or `preparing` (Apache's rolling-upgrade step, which
-/// changes nothing while no worker writes in transactions); `enabled` is refused, never run as
-/// at-least-once in its name, until kconnect writes source records in transactions.
+/// `exactly.once.source.support`: `disabled`, `preparing` (Apache's rolling-upgrade step, which
+/// changes nothing while no worker writes in transactions) or `enabled` (source tasks write their
+/// records and offsets in transactions).
 fn exactly_once_source_support() -> ConfigKey {
-    let check = |value: &ConfigValue| {
-        match value {
-        ConfigValue::String(v) if v == "disabled" || v == "preparing" => Ok(()),
-        ConfigValue::String(v) if v == "enabled" => Err(
-            "kconnect does not write source records in transactions yet (the embedded broker cannot commit one): use disabled or preparing".to_string(),
-        ),
-        other => Err(format!(
-            "String must be one of: disabled, preparing, enabled (got {})",
-            other.to_config_string().unwrap_or_default()
-        )),
-    }
-    };
     ConfigKey::new(EXACTLY_ONCE_SOURCE_SUPPORT, ConfigType::String)
         .default_value(ConfigValue::String("disabled".into()))
-        .validator(Validator::Custom(std::sync::Arc::new(check)))
+        .validator(Validator::one_of(&["disabled", "preparing", "enabled"]))
         .importance(Importance::High)
-        .doc("Whether source tasks write their records and offsets in transactions (KIP-618): disabled, preparing or enabled. kconnect offers disabled and preparing.")
+        .doc("Whether source tasks write their records and offsets in transactions (KIP-618): disabled, preparing or enabled.")
 }
 
 fn number(name: &str, kind: ConfigType, default: i64, minimum: f64, doc: &str) -> ConfigKey {
@@ -222,15 +210,14 @@ mod tests {
     }
 
     #[test]
-    fn exactly_once_source_support_is_refused_rather_than_ignored() {
-        assert!(DistributedConfig::new(complete(&[("exactly.once.source.support", "preparing")])).is_ok());
-        let err = DistributedConfig::new(complete(&[("exactly.once.source.support", "enabled")]))
+    fn exactly_once_source_support_takes_apaches_values() {
+        for value in ["disabled", "preparing", "enabled"] {
+            assert!(DistributedConfig::new(complete(&[("exactly.once.source.support", value)])).is_ok());
+        }
+        let err = DistributedConfig::new(complete(&[("exactly.once.source.support", "sometimes")]))
             .unwrap_err()
             .to_string();
-        assert!(
-            err.contains("exactly.once.source.support: kconnect does not write"),
-            "{err}"
-        );
+        assert!(err.contains("exactly.once.source.support"), "{err}");
     }
 
     #[test]

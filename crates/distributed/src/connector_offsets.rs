@@ -45,6 +45,15 @@ impl OffsetStore for MergedOffsetStore {
         merged.extend(self.own.entries());
         merged.into_iter().collect()
     }
+
+    /// The connector's own topic: an exactly-once task's offsets go there, in its transactions.
+    fn kafka_topic(&self) -> Option<String> {
+        self.own.kafka_topic()
+    }
+
+    fn written_in_transaction(&self, writes: Vec<OffsetWrite>) {
+        self.own.written_in_transaction(writes);
+    }
 }
 
 /// The connectors' own offsets topics, opened on first use.

@@ -276,11 +276,7 @@ impl Herder for DistributedHerder {
         config: ConfigMap,
         initial: Option<TargetState>,
     ) -> Result<ConnectorInfo, RuntimeError> {
-        check_connector_config(
-            &self.cluster.worker.registry,
-            &config,
-            self.cluster.worker.config.override_policy(),
-        )?;
+        check_connector_config(&self.cluster.worker.registry, &config, &self.cluster.worker.config)?;
         let name = config[NAME].trim().to_string();
         if self.exists(&name).is_ok() {
             return Err(RuntimeError::AlreadyExists(name));
@@ -296,11 +292,7 @@ impl Herder for DistributedHerder {
     }
 
     async fn put_connector_config(&self, name: &str, config: ConfigMap) -> Result<(bool, ConnectorInfo), RuntimeError> {
-        check_connector_config(
-            &self.cluster.worker.registry,
-            &config,
-            self.cluster.worker.config.override_policy(),
-        )?;
+        check_connector_config(&self.cluster.worker.registry, &config, &self.cluster.worker.config)?;
         let created = self.exists(name).is_err();
         self.cluster
             .write_config(vec![connector_record(name, Some(&config))])

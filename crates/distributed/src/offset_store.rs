@@ -69,4 +69,14 @@ impl OffsetStore for KafkaOffsetStore {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
+
+    fn kafka_topic(&self) -> Option<String> {
+        Some(self.log.topic().to_string())
+    }
+
+    fn written_in_transaction(&self, writes: Vec<OffsetWrite>) {
+        for (key, value) in writes {
+            apply(&self.entries, key, value);
+        }
+    }
 }

@@ -2,11 +2,12 @@
 //! and validation of a whole connector configuration into Apache's `ConfigInfos`.
 
 use kconnect_api::config::{ConfigInfo, ConfigKey, ConfigType, ConfigValue, Importance, Validator};
-use kconnect_api::{ConfigDef, ConfigInfos, ConfigMap, ConnectorKind};
+use kconnect_api::{ConfigDef, ConfigInfos, ConfigMap, ConnectorKind, ExactlyOnceSupport, SourceConnector};
 
 use crate::client_overrides::OverridePolicy;
 use crate::error::RuntimeError;
 use crate::plugins::{CONVERTER_KEYS, PluginRegistry};
+use crate::worker_config::WorkerConfig;
 
 /// `name`.
 pub const NAME: &str = "name";
@@ -90,26 +91,15 @@ const EXACTLY_ONCE_SUPPORT: &str = "exactly.once.support";
 const TRANSACTION_BOUNDARY: &str = "transaction.boundary";
 
 /// The keys sources add (KIP-618): `exactly.once.support`, `transaction.boundary` and its
-/// interval. kconnect writes no transactions yet, so `required` is refused with the key named
-/// rather than silently run at least once.
+/// interval.
 pub fn source_config_def() -> ConfigDef {
-    let support = |value: &ConfigValue| match value {
-        ConfigValue::String(v) if v == "requested" => Ok(()),
-        ConfigValue::String(v) if v == "required" => {
-            Err("kconnect does not provide exactly-once delivery for source connectors yet: use requested".to_string())
-        }
-        other => Err(format!(
-            "String must be one of: requested, required (got {})",
-            other.to_config_string().unwrap_or_default()
-        )),
-    };
     ConfigDef::new()
         .define(
             ConfigKey::new(EXACTLY_ONCE_SUPPORT, ConfigType::String)
                 .default_value(ConfigValue::String("requested".into()))
-                .validator(Validator::Custom(std::sync::Arc::new(support)))
+                .validator(Validator::one_of(&["requested", "required"]))
                 .importance(Importance::Medium)
-                .doc("Whether exactly-once delivery is requested or required of the connector (KIP-618). kconnect refuses required until it writes source records in transactions.")
+                .doc("Permitted values are requested, required. If set to \"required\", forces a preflight check for the connector to ensure that it can provide exactly-once semantics with the given configuration. Some connectors may be capable of providing exactly-once semantics but not signal to Connect that they support this; in that case, documentation for the connector should be consulted carefully before creating it, and the value for this property should be set to \"requested\". Additionally, if the value is set to \"required\" but the worker that performs preflight validation does not have exactly-once support enabled for source connectors, requests to create or validate the connector will fail.")
                 .group(EXACTLY_ONCE_GROUP, 1),
         )
         .define(
@@ -117,7 +107,7 @@ pub fn source_config_def() -> ConfigDef {
                 .default_value(ConfigValue::String("poll".into()))
                 .validator(Validator::one_of(&["poll", "interval", "connector"]))
                 .importance(Importance::Medium)
-                .doc("Where transactions end: poll, interval or connector (KIP-618); no effect while exactly-once delivery is not provided.")
+                .doc("Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started and committed for every batch of records that each task from this connector provides to Connect. If set to 'connector', relies on connector-defined transaction boundaries; note that not all connectors are capable of defining their own transaction boundaries, and in that case, attempts to instantiate a connector with this value will fail. Finally, if set to 'interval', commits transactions only after a user-defined time interval has passed.")
                 .group(EXACTLY_ONCE_GROUP, 2),
         )
         .define(
@@ -139,7 +129,12 @@ fn add_error(configs: &mut [ConfigInfo], key: &str, message: String) {
 /// Validates a connector configuration: the common keys, the sink keys for sinks, converter names,
 /// client overrides against the worker's `policy`, and the connector's own keys. The result lists
 /// every key with its errors, as Apache's `PUT /connector-plugins/{plugin}/config/validate` does.
-pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap, policy: OverridePolicy) -> ConfigInfos {
+pub fn validate_connector_config(
+    registry: &PluginRegistry,
+    config: &ConfigMap,
+    worker: impl Into<WorkerSupport>,
+) -> ConfigInfos {
+    let WorkerSupport { policy, exactly_once } = worker.into();
     let class = config.get(CONNECTOR_CLASS).map(String::as_str).unwrap_or_default();
     let connector = registry.connector(class).ok();
     let mut def = common_config_def();
@@ -205,8 +200,9 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap, 
     }
     configs.extend(crate::transform_chain::validate_chain(registry, config));
     configs.extend(crate::error_handling::error_keys(config));
-    if matches!(connector, Some(ConnectorKind::Source(_))) {
+    if let Some(ConnectorKind::Source(source)) = &connector {
         configs.extend(source_config_def().validate(config));
+        exactly_once_preflight(&mut configs, source.as_ref(), config, exactly_once);
     }
     if let Some(connector) = &connector {
         configs.extend(connector.connector().validate(config).configs);
@@ -214,13 +210,82 @@ pub fn validate_connector_config(registry: &PluginRegistry, config: &ConfigMap, 
     ConfigInfos::new(name, configs)
 }
 
+/// KIP-618's preflight checks, with Apache's messages: `exactly.once.support=required` needs the
+/// worker's exactly-once support and the connector's word that it delivers exactly once with
+/// `config`; `transaction.boundary=connector` needs a connector that ends its own transactions.
+fn exactly_once_preflight(configs: &mut [ConfigInfo], source: &dyn SourceConnector, config: &ConfigMap, worker: bool) {
+    let has_errors = |configs: &[ConfigInfo], key: &str| {
+        configs
+            .iter()
+            .any(|c| c.value.name == key && !c.value.errors.is_empty())
+    };
+    let value = |key: &str| config.get(key).map(|v| v.trim().to_ascii_lowercase());
+    if !has_errors(configs, EXACTLY_ONCE_SUPPORT) && value(EXACTLY_ONCE_SUPPORT).as_deref() == Some("required") {
+        if !worker {
+            let message = "This worker does not have exactly-once source support enabled.";
+            add_error(configs, EXACTLY_ONCE_SUPPORT, message.to_string());
+        }
+        match source.exactly_once_support(config) {
+            Some(ExactlyOnceSupport::Supported) => {}
+            Some(ExactlyOnceSupport::Unsupported) => add_error(
+                configs,
+                EXACTLY_ONCE_SUPPORT,
+                "The connector does not support exactly-once semantics with the provided configuration.".to_string(),
+            ),
+            None => add_error(
+                configs,
+                EXACTLY_ONCE_SUPPORT,
+                "The connector does not implement the API required for preflight validation of exactly-once source support. Please consult the documentation for the connector to determine whether it supports exactly-once semantics, and then consider reconfiguring the connector to use the value \"requested\" for this property (which will disable this preflight check and allow the connector to be created).".to_string(),
+            ),
+        }
+    }
+    if !has_errors(configs, TRANSACTION_BOUNDARY)
+        && value(TRANSACTION_BOUNDARY).as_deref() == Some("connector")
+        && !source.can_define_transaction_boundaries(config)
+    {
+        add_error(
+            configs,
+            TRANSACTION_BOUNDARY,
+            "The connector does not support connector-defined transaction boundaries with the given configuration. Please reconfigure it to use a different transaction boundary definition.".to_string(),
+        );
+    }
+}
+
+/// What a worker allows the connectors it validates: client overrides (`connector.client.config.override.policy`)
+/// and exactly-once source delivery.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerSupport {
+    /// Which client settings a connector may override.
+    pub policy: OverridePolicy,
+    /// Whether source tasks deliver exactly once (`exactly.once.source.support=enabled`).
+    pub exactly_once: bool,
+}
+
+impl From<OverridePolicy> for WorkerSupport {
+    fn from(policy: OverridePolicy) -> Self {
+        Self {
+            policy,
+            exactly_once: false,
+        }
+    }
+}
+
+impl From<&WorkerConfig> for WorkerSupport {
+    fn from(worker: &WorkerConfig) -> Self {
+        Self {
+            policy: worker.override_policy(),
+            exactly_once: worker.exactly_once_group().is_some(),
+        }
+    }
+}
+
 /// Validates `config` and fails with every error, each naming its key.
 pub fn check_connector_config(
     registry: &PluginRegistry,
     config: &ConfigMap,
-    policy: OverridePolicy,
+    worker: impl Into<WorkerSupport>,
 ) -> Result<(), RuntimeError> {
-    let infos = validate_connector_config(registry, config, policy);
+    let infos = validate_connector_config(registry, config, worker);
     if infos.error_count == 0 {
         return Ok(());
     }
@@ -312,22 +377,45 @@ mod tests {
     }
 
     #[test]
-    fn exactly_once_required_is_refused_on_its_key() {
+    fn exactly_once_preflight_checks_are_apaches() {
         let registry = registry();
         let mut config = props(&[("name", "s"), ("connector.class", "ScriptedSource"), ("topic", "t")]);
         config.insert("exactly.once.support".into(), "required".into());
-        let infos = validate_connector_config(&registry, &config, OverridePolicy::All);
-        let errors = infos.error_messages().join("; ");
-        assert!(errors.contains("exactly.once.support"), "{errors}");
-        config.insert("exactly.once.support".into(), "requested".into());
-        config.insert("transaction.boundary".into(), "sometimes".into());
-        let errors = validate_connector_config(&registry, &config, OverridePolicy::All)
-            .error_messages()
-            .join("; ");
+        let errors = |config: &ConfigMap, exactly_once: bool| {
+            let support = WorkerSupport {
+                policy: OverridePolicy::All,
+                exactly_once,
+            };
+            validate_connector_config(&registry, config, support)
+                .error_messages()
+                .join("; ")
+        };
+        let without = errors(&config, false);
         assert!(
-            errors.contains("transaction.boundary") && !errors.contains("exactly.once.support"),
-            "{errors}"
+            without.contains("exactly.once.support: This worker does not have exactly-once source support enabled."),
+            "{without}"
         );
+        // The scripted source does not say whether it delivers exactly once.
+        let with = errors(&config, true);
+        assert!(
+            with.contains(
+                "exactly.once.support: The connector does not implement the API required for preflight validation"
+            ) && !with.contains("This worker"),
+            "{with}"
+        );
+        config.insert("exactly.once.support".into(), "requested".into());
+        config.insert("transaction.boundary".into(), "connector".into());
+        let connector = errors(&config, true);
+        assert!(
+            connector.contains(
+                "transaction.boundary: The connector does not support connector-defined transaction boundaries"
+            ) && !connector.contains("exactly.once.support"),
+            "{connector}"
+        );
+        config.insert("transaction.boundary".into(), "sometimes".into());
+        assert!(errors(&config, true).contains("transaction.boundary"));
+        config.insert("transaction.boundary".into(), "poll".into());
+        assert_eq!(errors(&config, true), "");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use kconnect_api::OffsetMap;
 use kconnect_api::{ConnectError, RecordMetadata, SourceRecord, SourceTask};
-use kconnect_storage::{ConnectorOffsetReader, OffsetStore, StorageError, offset_key, offset_value};
+use kconnect_storage::{ConnectorOffsetReader, OffsetStore, OffsetWrite, StorageError, offset_key, offset_value};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
@@ -17,6 +17,7 @@ use crate::convert::{KafkaRecord, TaskConverters};
 use crate::error::RuntimeError;
 use crate::error_handling::{ErrorHandler, FailedRecord};
 use crate::kafka::{admin_config, producer_config};
+use crate::source_transactions::{Boundary, SourceTransactions};
 use crate::submitted::{SubmittedRecords, Ticket, without_body};
 use crate::target_state::{TargetState, target_changed};
 use crate::task_context::SourceContext;
@@ -29,6 +30,10 @@ use crate::worker::{TaskSpec, Worker};
 /// slow broker slow the source down instead of filling memory.
 const MAX_IN_FLIGHT: usize = 50_000;
 const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(2);
+/// The producer's `transaction.timeout.ms` unless set: Apache's.
+const DEFAULT_TRANSACTION_TIMEOUT_MS: &str = "60000";
+/// How long a transactional producer may take to start, flush or commit.
+const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// State shared with the producer's delivery callback.
 #[derive(Default)]
@@ -50,18 +55,27 @@ impl Acks {
 
 struct AckContext(Arc<Acks>);
 
+/// What a delivery report is about.
+enum Delivery {
+    /// A record the task polled.
+    Record(Ticket),
+    /// A source offset an exactly-once task writes in its transaction.
+    Offset,
+}
+
 impl ClientContext for AckContext {}
 
 impl ProducerContext for AckContext {
-    type DeliveryOpaque = Box<Ticket>;
+    type DeliveryOpaque = Box<Delivery>;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, ticket: Box<Ticket>) {
-        match result {
-            Ok(message) => {
+    fn delivery(&self, result: &DeliveryResult<'_>, delivery: Box<Delivery>) {
+        match (result, *delivery) {
+            (Ok(message), Delivery::Record(ticket)) => {
                 let metadata = RecordMetadata::new(message.topic(), message.partition(), message.offset());
-                self.0.submitted().ack(*ticket, Some(metadata));
+                self.0.submitted().ack(ticket, Some(metadata));
             }
-            Err((err, _)) => {
+            (Ok(_), Delivery::Offset) => {}
+            (Err((err, _)), _) => {
                 *self.0.failure.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some(format!("Failed to send record to Kafka: {err}"));
             }
@@ -80,7 +94,7 @@ pub async fn run_source_task(
 ) -> Result<(), RuntimeError> {
     let mut runner = SourceRunner::new(worker, spec, task).await?;
     let result = runner.run(target, &stop).await;
-    let shutdown = runner.shutdown().await;
+    let shutdown = runner.shutdown(result.is_err()).await;
     result.and(shutdown)
 }
 
@@ -105,6 +119,8 @@ struct SourceRunner {
     offsets: Arc<dyn OffsetStore>,
     /// The offset write under way, if any.
     writing: Option<PendingOffsets>,
+    /// With exactly-once delivery, the task's transactions.
+    transactions: Option<SourceTransactions>,
     started: bool,
 }
 
@@ -113,15 +129,38 @@ impl SourceRunner {
         let converters = TaskConverters::new(&worker.registry, &worker.config, &spec.connector_config)?;
         let acks = Arc::new(Acks::default());
         let client_id = format!("connector-producer-{}", spec.name());
-        let producer = producer_config(&worker.config, &spec.connector_config, &client_id)
-            .create_with_context(AckContext(acks.clone()))?;
+        let offsets = worker.offsets_for(&spec.connector_config)?;
+        let transactions = SourceTransactions::of(&worker, &spec, offsets.as_ref())?;
+        let mut producer_settings = producer_config(&worker.config, &spec.connector_config, &client_id);
+        if let Some(transactions) = &transactions {
+            // librdkafka wants every record delivered within the transaction's timeout (Apache's
+            // default, one minute, unless the producer settings say otherwise).
+            let timeout = producer_settings
+                .get("transaction.timeout.ms")
+                .unwrap_or(DEFAULT_TRANSACTION_TIMEOUT_MS)
+                .to_string();
+            producer_settings
+                .set("transactional.id", &transactions.id)
+                .set("transaction.timeout.ms", &timeout)
+                .set("delivery.timeout.ms", &timeout);
+        }
+        let producer: ThreadedProducer<AckContext> = producer_settings.create_with_context(AckContext(acks.clone()))?;
+        if let Some(transactions) = &transactions {
+            // Aborts what an earlier run of this task left open, and fences that run's producer.
+            tokio::task::block_in_place(|| producer.init_transactions(TRANSACTION_TIMEOUT)).map_err(|err| {
+                RuntimeError::Kafka(format!(
+                    "Failed to initialize the transactional producer {} of task {}: {err}",
+                    transactions.id,
+                    spec.name()
+                ))
+            })?;
+        }
         let topics = worker
             .topic_settings(&spec.connector_config)
             .map(|settings| TopicCreator::new(&admin_config(&worker.config, &spec.connector_config), settings))
             .transpose()?;
         let transforms = TransformationChain::from_config(&worker.registry, &spec.connector_config)?;
         let errors = ErrorHandler::new(&worker, &spec).await?;
-        let offsets = worker.offsets_for(&spec.connector_config)?;
         Ok(Self {
             worker,
             spec,
@@ -134,6 +173,7 @@ impl SourceRunner {
             errors,
             offsets,
             writing: None,
+            transactions,
             started: false,
         })
     }
@@ -150,7 +190,12 @@ impl SourceRunner {
         self.task.start(context).await?;
         self.started = true;
         tracing::info!(task = %self.spec.name(), "source task started");
-        let mut flush = tokio::time::interval(self.worker.config.offset_flush_interval());
+        let flush_interval = self.worker.config.offset_flush_interval();
+        let commit_interval = self
+            .transactions
+            .as_ref()
+            .map_or(flush_interval, |t| t.commit_interval(flush_interval));
+        let mut flush = tokio::time::interval(commit_interval);
         flush.tick().await;
         loop {
             let paused = *target.borrow_and_update() == TargetState::Paused;
@@ -159,7 +204,7 @@ impl SourceRunner {
                 tokio::select! {
                     biased;
                     () = stop.cancelled() => return Ok(()),
-                    _ = flush.tick() => self.commit_offsets().await?,
+                    _ = flush.tick() => self.commit().await?,
                     () = target_changed(&mut target, stop) => {}
                 }
                 continue;
@@ -168,7 +213,7 @@ impl SourceRunner {
             tokio::select! {
                 biased;
                 () = stop.cancelled() => return Ok(()),
-                _ = flush.tick() => self.commit_offsets().await?,
+                _ = flush.tick() => self.commit().await?,
                 () = target_changed(&mut target, stop) => {}
                 polled = self.task.poll() => match polled {
                     Ok(records) => {
@@ -176,7 +221,10 @@ impl SourceRunner {
                         metrics.progress.mark();
                         metrics.batch(records.len(), polling.elapsed());
                         metrics.source_record_poll.add(records.len());
-                        self.send_all(records).await?
+                        self.send_all(records).await?;
+                        if self.transactions.as_ref().is_some_and(|t| t.boundary == Boundary::Poll) {
+                            self.commit_transaction().await?;
+                        }
                     }
                     Err(err) if err.is_retriable() => tracing::warn!(task = %self.spec.name(), error = %err, "poll failed, retrying"),
                     Err(err) => return Err(err.into()),
@@ -233,6 +281,7 @@ impl SourceRunner {
             let timestamp = record.timestamp;
             drop(transformed);
             let original = without_body(original);
+            self.begin_transaction()?;
             let ticket = self.acks.submitted().submit(original);
             produce(&self.producer, &topic, partition, timestamp, &bytes, ticket).await?;
             self.errors.metrics.source_record_write.add(1);
@@ -249,11 +298,23 @@ impl SourceRunner {
         submitted.ack(ticket, None);
     }
 
-    /// Hands acknowledged records back to the task, in order, and fails on a delivery error.
+    /// Hands acknowledged records back to the task, in order, and fails on a delivery error. With
+    /// exactly-once delivery they are handed back once their transaction commits.
     async fn complete_acked(&mut self) -> Result<(), RuntimeError> {
         if let Some(failure) = self.acks.failure() {
             return Err(RuntimeError::Kafka(failure));
         }
+        if self.transactions.is_some() {
+            let in_flight = self.acks.submitted().in_flight();
+            self.errors.metrics.active_records.set(in_flight);
+            return Ok(());
+        }
+        self.hand_back_acked().await
+    }
+
+    /// Removes the acknowledged records from those in flight (their offsets become committable)
+    /// and hands them back to the task with `commit_record`.
+    async fn hand_back_acked(&mut self) -> Result<(), RuntimeError> {
         let (acked, in_flight) = {
             let mut submitted = self.acks.submitted();
             (submitted.drain_acked(), submitted.in_flight())
@@ -272,6 +333,73 @@ impl SourceRunner {
             let _ = tokio::time::timeout(Duration::from_millis(50), progress).await;
             self.complete_acked().await?;
         }
+        Ok(())
+    }
+
+    /// Commits what the task sent: its transaction with exactly-once delivery, else its offsets.
+    async fn commit(&mut self) -> Result<(), RuntimeError> {
+        match self.transactions {
+            Some(_) => self.commit_transaction().await,
+            None => self.commit_offsets().await,
+        }
+    }
+
+    /// Begins a transaction unless one is open (exactly-once delivery only).
+    fn begin_transaction(&mut self) -> Result<(), RuntimeError> {
+        let Some(transactions) = &mut self.transactions else {
+            return Ok(());
+        };
+        if !transactions.open {
+            self.producer
+                .begin_transaction()
+                .map_err(|err| RuntimeError::Kafka(format!("Failed to begin a transaction: {err}")))?;
+            transactions.open = true;
+        }
+        Ok(())
+    }
+
+    /// Commits the open transaction with the offsets of its records (exactly-once delivery): every
+    /// record acknowledged first, their offsets written to the offsets topic in the transaction,
+    /// then the commit; only then are the records handed back to the task (`commit_record`) and
+    /// the task's `commit` called, as Apache's exactly-once task does.
+    async fn commit_transaction(&mut self) -> Result<(), RuntimeError> {
+        let began = Instant::now();
+        let failed =
+            |err: String| RuntimeError::Kafka(format!("Failed to flush offsets and/or records for task {err}"));
+        tokio::task::block_in_place(|| self.producer.flush(TRANSACTION_TIMEOUT))
+            .map_err(|err| failed(format!("{}: {err}", self.spec.name())))?;
+        if let Some(failure) = self.acks.failure() {
+            return Err(RuntimeError::Kafka(failure));
+        }
+        let acked = self.acks.submitted().drain_acked();
+        let offsets = self.acks.submitted().take_committable();
+        let open = self.transactions.as_ref().is_some_and(|t| t.open);
+        if open || !offsets.is_empty() {
+            self.begin_transaction()?;
+            let writes: Vec<OffsetWrite> = offsets
+                .iter()
+                .map(|(partition, offset)| (offset_key(&self.spec.connector, partition), Some(offset_value(offset))))
+                .collect();
+            let topic = self
+                .transactions
+                .as_ref()
+                .map(|t| t.offsets_topic.clone())
+                .unwrap_or_default();
+            for (key, value) in &writes {
+                produce_offset(&self.producer, &topic, key, value.as_deref()).await?;
+            }
+            tokio::task::block_in_place(|| self.producer.commit_transaction(TRANSACTION_TIMEOUT))
+                .map_err(|err| failed(format!("{}: {err}", self.spec.name())))?;
+            if let Some(transactions) = &mut self.transactions {
+                transactions.open = false;
+            }
+            self.offsets.written_in_transaction(writes);
+            self.errors.metrics.committed(began.elapsed());
+        }
+        for (record, metadata) in acked {
+            self.task.commit_record(&record, metadata).await?;
+        }
+        self.task.commit().await?;
         Ok(())
     }
 
@@ -332,8 +460,9 @@ impl SourceRunner {
     }
 
     /// Waits up to `offset.flush.timeout.ms` for outstanding records, commits what was acknowledged
-    /// and stops the task.
-    async fn shutdown(&mut self) -> Result<(), RuntimeError> {
+    /// and stops the task. A task with exactly-once delivery that `failed` commits nothing: its
+    /// open transaction is aborted when the task starts again.
+    async fn shutdown(&mut self, failed: bool) -> Result<(), RuntimeError> {
         let deadline = tokio::time::Instant::now() + self.worker.config.offset_flush_timeout();
         while self.acks.submitted().in_flight() > 0
             && self.acks.failure().is_none()
@@ -347,9 +476,13 @@ impl SourceRunner {
         if in_flight > 0 {
             tracing::warn!(task = %self.spec.name(), in_flight, "stopping with unacknowledged records; their offsets are not committed");
         }
-        let committed = match self.commit_offsets().await {
-            Ok(()) => self.finish_offset_write().await,
-            failed => failed,
+        let committed = match (&self.transactions, failed) {
+            (Some(_), true) => Ok(()),
+            (Some(_), false) => self.commit_transaction().await,
+            (None, _) => match self.commit_offsets().await {
+                Ok(()) => self.finish_offset_write().await,
+                failed => failed,
+            },
         };
         if self.started {
             self.task
@@ -371,7 +504,7 @@ async fn produce(
     bytes: &KafkaRecord,
     ticket: Ticket,
 ) -> Result<(), RuntimeError> {
-    let mut record = BaseRecord::with_opaque_to(topic, Box::new(ticket));
+    let mut record = BaseRecord::with_opaque_to(topic, Box::new(Delivery::Record(ticket)));
     if let Some(key) = &bytes.key {
         record = record.key(key.as_slice());
     }
@@ -396,6 +529,29 @@ async fn produce(
         );
         record = record.headers(headers);
     }
+    send(producer, record).await
+}
+
+/// Hands one source offset to the producer (exactly-once delivery): to the offsets topic, keyed
+/// and partitioned as the offset store writes it.
+async fn produce_offset(
+    producer: &ThreadedProducer<AckContext>,
+    topic: &str,
+    key: &[u8],
+    value: Option<&[u8]>,
+) -> Result<(), RuntimeError> {
+    let mut record = BaseRecord::with_opaque_to(topic, Box::new(Delivery::Offset)).key(key);
+    if let Some(value) = value {
+        record = record.payload(value);
+    }
+    send(producer, record).await
+}
+
+/// Sends `record`, waiting while the producer's queue is full.
+async fn send(
+    producer: &ThreadedProducer<AckContext>,
+    mut record: BaseRecord<'_, [u8], [u8], Box<Delivery>>,
+) -> Result<(), RuntimeError> {
     loop {
         match producer.send(record) {
             Ok(()) => return Ok(()),
@@ -403,9 +559,10 @@ async fn produce(
                 record = returned;
                 tokio::time::sleep(QUEUE_FULL_BACKOFF).await;
             }
-            Err((err, _)) => {
+            Err((err, returned)) => {
                 return Err(RuntimeError::Kafka(format!(
-                    "Failed to send record to topic {topic}: {err}"
+                    "Failed to send record to topic {}: {err}",
+                    returned.topic
                 )));
             }
         }

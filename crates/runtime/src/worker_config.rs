@@ -262,6 +262,16 @@ impl WorkerConfig {
         with_prefix(self.parsed.originals(), prefix)
     }
 
+    /// The group of a distributed worker whose source tasks deliver exactly once
+    /// (`exactly.once.source.support=enabled`): their transactional ids start with it.
+    pub fn exactly_once_group(&self) -> Option<&str> {
+        let originals = self.parsed.originals();
+        let enabled = originals
+            .get("exactly.once.source.support")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("enabled"));
+        originals.get("group.id").filter(|_| enabled).map(String::as_str)
+    }
+
     /// A string setting.
     pub fn string(&self, key: &str) -> Option<&str> {
         self.parsed.string(key)

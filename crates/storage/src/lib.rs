@@ -52,4 +52,12 @@ pub trait OffsetStore: Send + Sync {
     fn set(&self, writes: Vec<OffsetWrite>) -> Result<(), StorageError>;
     /// Every entry, in key order.
     fn entries(&self) -> Vec<(Vec<u8>, Vec<u8>)>;
+    /// The Kafka topic these offsets are kept in, which a source task with exactly-once delivery
+    /// writes inside its own transactions; `None` for a store outside Kafka.
+    fn kafka_topic(&self) -> Option<String> {
+        None
+    }
+    /// Takes `writes` that a committed transaction wrote to [`OffsetStore::kafka_topic`], before
+    /// the store reads them back.
+    fn written_in_transaction(&self, _writes: Vec<OffsetWrite>) {}
 }

@@ -52,6 +52,9 @@ pub(crate) async fn validate(State(state): State<AppState>, Path(plugin): Path<S
             config.insert(CONNECTOR_CLASS.into(), plugin.clone());
         }
     }
-    let policy = state.herder.worker().config.override_policy();
-    to_json(validate_connector_config(registry, &config, policy))
+    to_json(validate_connector_config(
+        registry,
+        &config,
+        &state.herder.worker().config,
+    ))
 }

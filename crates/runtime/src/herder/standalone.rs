@@ -179,7 +179,7 @@ impl Herder for StandaloneHerder {
         config: ConfigMap,
         initial: Option<TargetState>,
     ) -> Result<ConnectorInfo, RuntimeError> {
-        check_connector_config(&self.worker.registry, &config, self.worker.config.override_policy())?;
+        check_connector_config(&self.worker.registry, &config, &self.worker.config)?;
         let name = config[NAME].trim().to_string();
         let target = self.initial_target(&name, initial);
         let slot = Slot::new(ManagedConnector::new(&self.worker, name.clone(), config, target)?);
@@ -199,7 +199,7 @@ impl Herder for StandaloneHerder {
 
     /// Creates the connector or replaces its configuration (restarting it); `true` when created.
     async fn put_connector_config(&self, name: &str, config: ConfigMap) -> Result<(bool, ConnectorInfo), RuntimeError> {
-        check_connector_config(&self.worker.registry, &config, self.worker.config.override_policy())?;
+        check_connector_config(&self.worker.registry, &config, &self.worker.config)?;
         let Ok((slot, mut managed)) = self.lock(name).await else {
             return self.create_connector(config, None).await.map(|info| (true, info));
         };
