@@ -24,8 +24,9 @@ pub use source::{PostgresCapturing, PostgresCdcConnector, PostgresCdcTask};
 /// The connector, under Debezium's class name.
 pub fn plugins() -> kconnect_api::PluginTable {
     kconnect_api::PluginTable::new().source_connector("io.debezium.connector.postgresql.PostgresConnector", || {
-        Box::new(PostgresCdcConnector::new(|| {
-            Box::new(PostgresCdcTask::new(PostgresCapturing::default()))
-        }))
+        Box::new(
+            PostgresCdcConnector::new(|| Box::new(PostgresCdcTask::new(PostgresCapturing::default())))
+                .delivering_exactly_once(),
+        )
     })
 }

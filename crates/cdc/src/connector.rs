@@ -7,13 +7,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use kconnect_api::config::PluginConfig;
 use kconnect_api::{
-    ConfigDef, ConfigInfos, ConfigMap, Connector, ConnectorContext, Result, SourceConnector, SourceTask,
+    ConfigDef, ConfigInfos, ConfigMap, Connector, ConnectorContext, ExactlyOnceSupport, Result, SourceConnector,
+    SourceTask,
 };
 
 /// A connector of configuration `C` whose tasks `task` makes.
 pub struct CdcConnector<C> {
     config: ConfigMap,
     task: Box<dyn Fn() -> Box<dyn SourceTask> + Send + Sync>,
+    exactly_once: Option<ExactlyOnceSupport>,
     configuration: PhantomData<fn() -> C>,
 }
 
@@ -23,8 +25,17 @@ impl<C> CdcConnector<C> {
         Self {
             config: ConfigMap::new(),
             task: Box::new(task),
+            exactly_once: None,
             configuration: PhantomData,
         }
+    }
+
+    /// Declares that the connector delivers each change once when its records and offsets are
+    /// written in transactions (Debezium's PostgreSQL connector declares it; its MySQL connector
+    /// does not say).
+    pub fn delivering_exactly_once(mut self) -> Self {
+        self.exactly_once = Some(ExactlyOnceSupport::Supported);
+        self
     }
 }
 
@@ -57,5 +68,9 @@ impl<C: PluginConfig + 'static> Connector for CdcConnector<C> {
 impl<C: PluginConfig + 'static> SourceConnector for CdcConnector<C> {
     fn create_task(&self) -> Box<dyn SourceTask> {
         (self.task)()
+    }
+
+    fn exactly_once_support(&self, _config: &ConfigMap) -> Option<ExactlyOnceSupport> {
+        self.exactly_once
     }
 }

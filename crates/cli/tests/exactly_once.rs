@@ -123,5 +123,15 @@ async fn a_source_task_killed_mid_stream_delivers_each_line_exactly_once() {
         lines.first()
     );
     assert!(lines == expected, "lines out of order or repeated\n{logs}");
+    // Apache's transaction metrics, once the worker that runs now commits a transaction.
+    append_lines(&input, numbered_lines(LINES, 10));
+    let metric = "kafka_connect_source_task_metrics_transaction_size_max{connector=\"lines\",task=\"0\"}";
+    let started = Instant::now();
+    let mut metrics = String::new();
+    while !metrics.contains(metric) && started.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        metrics = api.metrics().await;
+    }
+    assert!(metrics.contains(metric), "no {metric}\n{}", worker.log());
     drop(worker);
 }

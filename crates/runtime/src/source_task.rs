@@ -285,6 +285,9 @@ impl SourceRunner {
             let ticket = self.acks.submitted().submit(original);
             produce(&self.producer, &topic, partition, timestamp, &bytes, ticket).await?;
             self.errors.metrics.source_record_write.add(1);
+            if let Some(transactions) = &mut self.transactions {
+                transactions.records += 1;
+            }
         }
         Ok(())
     }
@@ -392,6 +395,8 @@ impl SourceRunner {
                 .map_err(|err| failed(format!("{}: {err}", self.spec.name())))?;
             if let Some(transactions) = &mut self.transactions {
                 transactions.open = false;
+                self.errors.metrics.transaction_size.record(transactions.records);
+                transactions.records = 0;
             }
             self.offsets.written_in_transaction(writes);
             self.errors.metrics.committed(began.elapsed());

@@ -35,6 +35,8 @@ pub(crate) struct SourceTransactions {
     pub boundary: Boundary,
     /// Whether a transaction is open.
     pub open: bool,
+    /// Records sent in the open transaction.
+    pub records: u64,
 }
 
 impl SourceTransactions {
@@ -57,6 +59,7 @@ impl SourceTransactions {
             offsets_topic,
             boundary,
             open: false,
+            records: 0,
         }))
     }
 

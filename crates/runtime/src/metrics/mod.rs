@@ -91,6 +91,17 @@ fn push_task(samples: &mut Samples, labels: &str, m: &TaskMetrics, source: bool,
                 ("kconnect-time-since-last-poll-ms", millis_since(&m.progress)),
             ],
         );
+        if m.transaction_size.count() > 0 {
+            samples.push_all(
+                "source-task-metrics",
+                labels,
+                &[
+                    ("transaction-size-min", m.transaction_size.min()),
+                    ("transaction-size-max", m.transaction_size.max()),
+                    ("transaction-size-avg", m.transaction_size.avg()),
+                ],
+            );
+        }
     } else {
         samples.push_all(
             "sink-task-metrics",

@@ -65,13 +65,15 @@ impl Counter {
     }
 }
 
-/// Measured values (a batch's size, a duration in microseconds): how many, their sum and the
-/// largest.
+/// Measured values (a batch's size, a duration in microseconds): how many, their sum, the
+/// largest and the smallest.
 #[derive(Debug, Default)]
 pub struct Stat {
     count: AtomicU64,
     sum: AtomicU64,
     max: AtomicU64,
+    /// The smallest value plus one; 0 before the first.
+    min_plus_one: AtomicU64,
 }
 
 impl Stat {
@@ -80,6 +82,12 @@ impl Stat {
         self.count.fetch_add(1, Ordering::Relaxed);
         self.sum.fetch_add(value, Ordering::Relaxed);
         self.max.fetch_max(value, Ordering::Relaxed);
+        let candidate = value.saturating_add(1);
+        let _ = self
+            .min_plus_one
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |min| {
+                (min == 0 || candidate < min).then_some(candidate)
+            });
     }
 
     /// Records a duration, in microseconds.
@@ -98,6 +106,11 @@ impl Stat {
     /// The largest value, 0 before the first.
     pub fn max(&self) -> f64 {
         self.max.load(Ordering::Relaxed) as f64
+    }
+
+    /// The smallest value, 0 before the first.
+    pub fn min(&self) -> f64 {
+        self.min_plus_one.load(Ordering::Relaxed).saturating_sub(1) as f64
     }
 
     /// How many values were recorded.
@@ -156,13 +169,15 @@ mod tests {
     }
 
     #[test]
-    fn a_stat_keeps_the_average_and_the_maximum() {
+    fn a_stat_keeps_the_average_the_maximum_and_the_minimum() {
         let stat = Stat::default();
-        assert_eq!((stat.avg(), stat.max()), (0.0, 0.0));
+        assert_eq!((stat.avg(), stat.max(), stat.min()), (0.0, 0.0, 0.0));
         for value in [2, 8, 5] {
             stat.record(value);
         }
-        assert_eq!((stat.avg(), stat.max(), stat.count()), (5.0, 8.0, 3));
+        assert_eq!((stat.avg(), stat.max(), stat.min(), stat.count()), (5.0, 8.0, 2.0, 3));
+        stat.record(0);
+        assert_eq!(stat.min(), 0.0);
         let level = Level::default();
         level.set(4);
         level.set(0);

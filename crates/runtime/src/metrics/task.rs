@@ -31,6 +31,9 @@ pub struct TaskMetrics {
     pub offset_commit_time: Stat,
     /// `batch-size-avg`, `batch-size-max`: records per `poll` or `put`.
     pub batch_size: Stat,
+    /// `transaction-size-{min,max,avg}`: records per committed transaction of an exactly-once
+    /// source task.
+    pub transaction_size: Stat,
     /// `poll-batch-*-time-ms` (sources) or `put-batch-*-time-ms` (sinks), in microseconds.
     pub batch_time: Stat,
     /// `source-record-active-count*` (sent, not yet acknowledged) or `sink-record-active-count*`
