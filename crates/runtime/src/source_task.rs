@@ -30,9 +30,8 @@ use crate::worker::{TaskSpec, Worker};
 /// slow broker slow the source down instead of filling memory.
 const MAX_IN_FLIGHT: usize = 50_000;
 const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(2);
-/// The producer's `transaction.timeout.ms` unless set: Apache's.
-const DEFAULT_TRANSACTION_TIMEOUT_MS: &str = "60000";
-/// How long a transactional producer may take to start, flush or commit.
+/// How long a transactional producer may take to start, flush or commit, and its
+/// `transaction.timeout.ms` unless set (Apache's default).
 const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// State shared with the producer's delivery callback.
@@ -137,8 +136,7 @@ impl SourceRunner {
             // default, one minute, unless the producer settings say otherwise).
             let timeout = producer_settings
                 .get("transaction.timeout.ms")
-                .unwrap_or(DEFAULT_TRANSACTION_TIMEOUT_MS)
-                .to_string();
+                .map_or_else(|| TRANSACTION_TIMEOUT.as_millis().to_string(), str::to_string);
             producer_settings
                 .set("transactional.id", &transactions.id)
                 .set("transaction.timeout.ms", &timeout)
@@ -367,10 +365,11 @@ impl SourceRunner {
     /// the task's `commit` called, as Apache's exactly-once task does.
     async fn commit_transaction(&mut self) -> Result<(), RuntimeError> {
         let began = Instant::now();
-        let failed =
-            |err: String| RuntimeError::Kafka(format!("Failed to flush offsets and/or records for task {err}"));
-        tokio::task::block_in_place(|| self.producer.flush(TRANSACTION_TIMEOUT))
-            .map_err(|err| failed(format!("{}: {err}", self.spec.name())))?;
+        let task = self.spec.name();
+        let failed = |err: KafkaError| {
+            RuntimeError::Kafka(format!("Failed to flush offsets and/or records for task {task}: {err}"))
+        };
+        tokio::task::block_in_place(|| self.producer.flush(TRANSACTION_TIMEOUT)).map_err(failed)?;
         if let Some(failure) = self.acks.failure() {
             return Err(RuntimeError::Kafka(failure));
         }
@@ -379,20 +378,12 @@ impl SourceRunner {
         let open = self.transactions.as_ref().is_some_and(|t| t.open);
         if open || !offsets.is_empty() {
             self.begin_transaction()?;
-            let writes: Vec<OffsetWrite> = offsets
-                .iter()
-                .map(|(partition, offset)| (offset_key(&self.spec.connector, partition), Some(offset_value(offset))))
-                .collect();
-            let topic = self
-                .transactions
-                .as_ref()
-                .map(|t| t.offsets_topic.clone())
-                .unwrap_or_default();
+            let writes = self.offset_writes(&offsets);
+            let topic = self.transactions.as_ref().map_or("", |t| t.offsets_topic.as_str());
             for (key, value) in &writes {
-                produce_offset(&self.producer, &topic, key, value.as_deref()).await?;
+                produce_offset(&self.producer, topic, key, value.as_deref()).await?;
             }
-            tokio::task::block_in_place(|| self.producer.commit_transaction(TRANSACTION_TIMEOUT))
-                .map_err(|err| failed(format!("{}: {err}", self.spec.name())))?;
+            tokio::task::block_in_place(|| self.producer.commit_transaction(TRANSACTION_TIMEOUT)).map_err(failed)?;
             if let Some(transactions) = &mut self.transactions {
                 transactions.open = false;
                 self.errors.metrics.transaction_size.record(transactions.records);
@@ -408,6 +399,14 @@ impl SourceRunner {
         Ok(())
     }
 
+    /// The offset store's writes for `offsets` (source partition, offset) of this connector.
+    fn offset_writes(&self, offsets: &[(Arc<OffsetMap>, OffsetMap)]) -> Vec<OffsetWrite> {
+        offsets
+            .iter()
+            .map(|(partition, offset)| (offset_key(&self.spec.connector, partition), Some(offset_value(offset))))
+            .collect()
+    }
+
     /// Starts writing the committable offsets to the offset store once the write before it ended
     /// (the task's `commit` follows each write, in [`Self::finish_offset_write`]). The write runs
     /// off the reactor threads (the file store writes and fsyncs, the Kafka store waits for the
@@ -420,10 +419,7 @@ impl SourceRunner {
             self.task.commit().await?;
             return Ok(());
         }
-        let writes = offsets
-            .iter()
-            .map(|(partition, offset)| (offset_key(&self.spec.connector, partition), Some(offset_value(offset))))
-            .collect();
+        let writes = self.offset_writes(&offsets);
         let store = self.offsets.clone();
         let handle = tokio::task::spawn_blocking(move || {
             let began = Instant::now();
