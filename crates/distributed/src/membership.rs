@@ -52,6 +52,11 @@ struct Membership {
     contact: LastContact,
     /// The members of the generation this worker leads; empty when it does not lead.
     led_members: Vec<String>,
+    /// The member id of the leader the last join named.
+    leader_member: String,
+    /// The last sync came back without an assignment for this member: the coordinator kept a
+    /// generation whose assignments predate it, and only new metadata makes it start another.
+    stale_assignment: bool,
 }
 
 /// Runs the membership loop until the worker stops, starting it again when it panics: a worker
@@ -94,6 +99,8 @@ async fn run(cluster: Arc<Cluster>) {
         rounds: 0,
         contact: LastContact::default(),
         led_members: Vec::new(),
+        leader_member: String::new(),
+        stale_assignment: false,
     };
     let fencing = AbortOnDropHandle::new(tokio::spawn(fence_while_cut_off(
         cluster.clone(),
@@ -218,7 +225,9 @@ impl Membership {
             let (joined, assignment) = match round {
                 Ok(Some(round)) => round,
                 Ok(None) => {
-                    tracing::debug!("joining again: the leader assigned this member nothing");
+                    tracing::debug!("joining again: the coordinator holds no assignment for this member");
+                    self.stale_assignment = true;
+                    tokio::time::sleep(RETRY).await;
                     continue;
                 }
                 Err(err) if wants_rejoin(&err) => {
@@ -269,9 +278,17 @@ impl Membership {
         loop {
             tokio::select! {
                 _ = cluster.stop.cancelled() => return Ok(true),
-                _ = member_checks.tick(), if !self.led_members.is_empty() => {
-                    if self.a_member_left(member).await {
+                _ = member_checks.tick() => {
+                    if !self.led_members.is_empty() && self.a_member_left(member).await {
                         tracing::info!("a worker left the group without a rebalance; rejoining to hand its work on");
+                        return Ok(false);
+                    }
+                    if self.led_members.is_empty() && self.leader_left(member).await {
+                        tracing::info!("the group's leader left without a rebalance; leaving and joining again to start one");
+                        if let Err(err) = member.leave().await {
+                            tracing::debug!(error = %err, "could not leave the worker group");
+                        }
+                        member.member_id.clear();
                         return Ok(false);
                     }
                 }
@@ -303,13 +320,14 @@ impl Membership {
     /// some coordinators (the embedded broker) drop an expired member without starting a
     /// rebalance, which would leave its work unassigned.
     async fn a_member_left(&self, member: &mut GroupMember) -> bool {
-        match member.members_now().await {
-            Ok(now) => self.led_members.iter().any(|id| !now.contains(id)),
-            Err(err) => {
-                tracing::debug!(error = %err, "could not describe the worker group");
-                false
-            }
-        }
+        any_gone(member, &self.led_members).await
+    }
+
+    /// Whether the leader of the generation this worker follows is gone from the coordinator's
+    /// group. The embedded broker drops an expired leader and keeps its generation, naming the
+    /// gone leader to every join, so no new generation starts until a member leaves.
+    async fn leader_left(&self, member: &mut GroupMember) -> bool {
+        !self.leader_member.is_empty() && any_gone(member, std::slice::from_ref(&self.leader_member)).await
     }
 
     /// Whether this worker leads and the config topic now asks for other work than was assigned.
@@ -324,8 +342,12 @@ impl Membership {
         let config_offset = cluster.snapshot().offset;
         // The leader rejoins to rebalance; a trailing round number (readers ignore trailing bytes)
         // makes its metadata new each time, so a coordinator that skips the rebalance for an
-        // unchanged member still starts one.
-        let leading = cluster.leader().is_me;
+        // unchanged member still starts one. A member the last join named leader (before any
+        // assignment told it so), or whose last sync found no assignment, does the same: the
+        // embedded broker otherwise answers its unchanged join with the kept generation, and its
+        // sync with that generation's assignments, again and again.
+        let leading = cluster.leader().is_me || !self.led_members.is_empty() || self.stale_assignment;
+        self.stale_assignment = false;
         self.rounds += 1;
         let protocols: Vec<(&str, Vec<u8>)> = SUBPROTOCOLS
             .iter()
@@ -351,6 +373,7 @@ impl Membership {
             .collect();
         let joined = member.join(&protocols).await?;
         cluster.generation.store(joined.generation, Ordering::Relaxed);
+        self.leader_member.clone_from(&joined.leader);
         self.led_members = if joined.leader == joined.member_id {
             joined.members.iter().map(|(id, _)| id.clone()).collect()
         } else {
@@ -521,6 +544,18 @@ impl Membership {
         Round {
             again: !revoked.is_empty(),
             delay: Duration::from_millis(assignment.delay.max(0) as u64),
+        }
+    }
+}
+
+/// Whether any of the member ids `ids` is missing from the coordinator's group now (not when the
+/// coordinator cannot be asked).
+async fn any_gone(member: &mut GroupMember, ids: &[String]) -> bool {
+    match member.members_now().await {
+        Ok(now) => ids.iter().any(|id| !now.contains(id)),
+        Err(err) => {
+            tracing::debug!(error = %err, "could not describe the worker group");
+            false
         }
     }
 }

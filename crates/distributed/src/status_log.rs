@@ -2,8 +2,9 @@
 //! written there, and every worker's are read back into the worker's status store, so any worker
 //! answers `GET /connectors/{c}/status` for the whole cluster.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kconnect_runtime::Worker;
@@ -105,6 +106,39 @@ fn apply_record(worker: &Worker, key: &str, value: Option<&[u8]>) {
     }
 }
 
+/// Who wrote each status last, as read from the topic, and in which generation.
+#[derive(Default)]
+struct LastWriters(Mutex<HashMap<String, (String, i64)>>);
+
+impl LastWriters {
+    /// Notes the writer of the status record `key` read from the topic.
+    fn note(&self, key: &str, value: Option<&[u8]>) {
+        let writer = value
+            .and_then(|bytes| serde_json::from_slice::<Value>(bytes).ok())
+            .and_then(|json| {
+                Some((
+                    json.get("worker_id")?.as_str()?.to_string(),
+                    json.get("generation")?.as_i64()?,
+                ))
+            });
+        let mut writers = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match writer {
+            Some(writer) => writers.insert(key.to_string(), writer),
+            None => writers.remove(key),
+        };
+    }
+
+    /// Whether `worker`, in `generation`, must leave `key` alone when it writes only "safely"
+    /// (FAILED and UNASSIGNED, as Apache's `putSafe`): another worker wrote it in a newer
+    /// generation, so the work has moved on and this worker's news of it is stale.
+    fn superseded(&self, key: &str, worker: &str, generation: i32) -> bool {
+        let writers = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        writers
+            .get(key)
+            .is_some_and(|(last, last_generation)| last != worker && *last_generation > i64::from(generation))
+    }
+}
+
 /// How long the writer waits before writing again a status the broker did not take.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -114,6 +148,7 @@ const RETRY: Duration = Duration::from_secs(1);
 pub struct StatusPublisher {
     queue: Arc<LatestByKey>,
     generation: Arc<AtomicI32>,
+    writers: Arc<LastWriters>,
 }
 
 impl StatusPublisher {
@@ -125,7 +160,15 @@ impl StatusPublisher {
 impl StatusListener for StatusPublisher {
     fn changed(&self, update: &StatusUpdate) {
         let generation = self.generation.load(Ordering::Relaxed);
-        self.enqueue(status_key(update), status_value(update, generation));
+        let key = status_key(update);
+        if let Some(status) = &update.status
+            && matches!(status.state, State::Failed | State::Unassigned)
+            && self.writers.superseded(&key, &status.worker_id, generation)
+        {
+            tracing::debug!(%key, state = ?status.state, "not writing a status another worker wrote in a newer generation");
+            return;
+        }
+        self.enqueue(key, status_value(update, generation));
     }
 }
 
@@ -164,9 +207,14 @@ impl StatusLog {
         generation: Arc<AtomicI32>,
     ) -> Result<Self, LogError> {
         let reader = worker.clone();
+        let writers = Arc::new(LastWriters::default());
+        let noted = writers.clone();
         let log = Arc::new(
             KafkaLog::start(client, topic, move |record| {
                 if let Some(key) = record.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) {
+                    if key.starts_with("status-connector-") || key.starts_with("status-task-") {
+                        noted.note(key, record.value.as_deref());
+                    }
                     apply_record(&reader, key, record.value.as_deref());
                 }
             })
@@ -191,6 +239,7 @@ impl StatusLog {
         let publisher = Arc::new(StatusPublisher {
             queue: queue.clone(),
             generation,
+            writers,
         });
         worker.statuses.set_listener(publisher.clone());
         worker.active_topics.set_listener(publisher);
@@ -237,6 +286,28 @@ mod tests {
         assert_eq!(parsed, update);
         let deleted = parse_status("status-connector-my-sink", None).unwrap();
         assert_eq!((deleted.task, deleted.status), (None, None));
+    }
+
+    #[test]
+    fn safe_writes_give_way_to_another_workers_newer_generation() {
+        let writers = LastWriters::default();
+        let key = "status-task-c-0";
+        writers.note(
+            key,
+            Some(br#"{"state":"RUNNING","trace":null,"worker_id":"b:8083","generation":5}"#),
+        );
+        assert!(writers.superseded(key, "a:8083", 3), "a zombie's news is stale");
+        assert!(!writers.superseded(key, "a:8083", 5));
+        assert!(
+            !writers.superseded(key, "b:8083", 3),
+            "a worker may always correct itself"
+        );
+        assert!(
+            !writers.superseded("status-task-c-1", "a:8083", 3),
+            "nobody wrote it yet"
+        );
+        writers.note(key, None);
+        assert!(!writers.superseded(key, "a:8083", 3));
     }
 
     #[test]
