@@ -39,6 +39,9 @@ const HEARTBEATS_REPLICATION: &str = "heartbeats.replication.enabled";
 const EMIT_HEARTBEATS: &str = "emit.heartbeats.enabled";
 const EMIT_HEARTBEATS_INTERVAL: &str = "emit.heartbeats.interval.seconds";
 const HEARTBEATS_REPLICATION_FACTOR: &str = "heartbeats.topic.replication.factor";
+/// The consumer key that says whether uncommitted records are read.
+const ISOLATION_LEVEL: &str = "isolation.level";
+
 /// The task key listing a source task's partitions (`topic-partition`, comma-separated).
 pub(crate) const TASK_PARTITIONS: &str = "task.assigned.partitions";
 /// The task key listing a checkpoint task's consumer groups (comma-separated).
@@ -274,6 +277,11 @@ impl MirrorConfig {
             settings
                 .entry("auto.offset.reset".into())
                 .or_insert_with(|| "earliest".into());
+            // Java's consumers read uncommitted records unless told otherwise (librdkafka's read
+            // committed ones): Apache's flows copy open and aborted transactions' records too.
+            settings
+                .entry(ISOLATION_LEVEL.into())
+                .or_insert_with(|| "read_uncommitted".into());
         }
         let label = format!("{}->{}|{}", self.source_alias, self.target_alias, self.name);
         settings
@@ -281,6 +289,14 @@ impl MirrorConfig {
             .and_modify(|id| *id = format!("{id}|{label}"))
             .or_insert(label);
         settings
+    }
+
+    /// Whether the source consumer reads committed records only: what a flow needs to copy
+    /// exactly once (`source.consumer.isolation.level=read_committed`), as Apache requires.
+    pub fn reads_committed(&self) -> bool {
+        self.client(Cluster::Source, Role::Consumer)
+            .get(ISOLATION_LEVEL)
+            .is_some_and(|level| level == "read_committed")
     }
 
     /// The offset-syncs topic this flow writes (or reads).
@@ -603,6 +619,10 @@ mod tests {
         assert_eq!(consumer["enable.auto.commit"], "false");
         assert_eq!(consumer["auto.offset.reset"], "earliest");
         assert_eq!(consumer["client.id"], "A->B|mirror");
+        assert_eq!(consumer["isolation.level"], "read_uncommitted", "Java's default");
+        assert!(!parsed.mirror.reads_committed());
+        let committed = SourceConfig::parse(&config(&[("source.consumer.isolation.level", "read_committed")]));
+        assert!(committed.unwrap().mirror.reads_committed());
         let admin = parsed.mirror.client(Cluster::Target, Role::Admin);
         assert_eq!(admin["bootstrap.servers"], "b:9092");
         assert_eq!(admin["request.timeout.ms"], "5");

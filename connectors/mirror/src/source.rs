@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use kconnect_api::config::PluginConfig;
 use kconnect_api::{
-    ConfigDef, ConfigInfos, ConfigMap, Connector, ConnectorContext, OffsetMap, Result, SourceConnector, SourceTask,
-    TopicPartition,
+    ConfigDef, ConfigInfos, ConfigMap, Connector, ConnectorContext, ExactlyOnceSupport, OffsetMap, Result,
+    SourceConnector, SourceTask, TopicPartition,
 };
 use tokio::task::JoinHandle;
 
@@ -127,5 +127,15 @@ impl Connector for MirrorSourceConnector {
 impl SourceConnector for MirrorSourceConnector {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(MirrorSourceTask::default())
+    }
+
+    /// As Apache's: a flow copies exactly once when its source consumer reads committed records
+    /// only (records and the upstream offsets they came from are then written together).
+    fn exactly_once_support(&self, config: &ConfigMap) -> Option<ExactlyOnceSupport> {
+        let config = SourceConfig::parse(config).ok()?;
+        Some(match config.mirror.reads_committed() {
+            true => ExactlyOnceSupport::Supported,
+            false => ExactlyOnceSupport::Unsupported,
+        })
     }
 }

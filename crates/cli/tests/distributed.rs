@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kconnect_test_kit::{
-    BrokerProcess, RestApi, WorkerProcess, append_lines, consume_values, create_topic, free_port, metric_labels,
-    metric_value, numbered_lines, read_lines, wait_until, worker_file,
+    BrokerProcess, RestApi, WorkerProcess, append_lines, consume_records, consume_values, create_topic, free_port,
+    metric_labels, metric_value, numbered_lines, read_lines, wait_until, worker_file,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -28,10 +28,16 @@ struct Cluster {
     broker: BrokerProcess,
     workers: Vec<Option<WorkerProcess>>,
     ports: Vec<u16>,
+    /// Worker settings beyond the timings, the same for every worker.
+    settings: String,
 }
 
 impl Cluster {
     fn start(size: usize) -> Self {
+        Self::start_with(size, "")
+    }
+
+    fn start_with(size: usize, settings: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let broker = BrokerProcess::start(Path::new(BIN), free_port(), &dir.path().join("broker"), "memory");
         let mut cluster = Self {
@@ -39,6 +45,7 @@ impl Cluster {
             broker,
             workers: Vec::new(),
             ports: Vec::new(),
+            settings: settings.to_string(),
         };
         for index in 0..size {
             let port = free_port();
@@ -57,7 +64,8 @@ impl Cluster {
     fn worker(&self, index: usize, port: u16) -> WorkerProcess {
         let timings = format!(
             "scheduled.rebalance.max.delay.ms={MAX_DELAY_MS}\nsession.timeout.ms={SESSION_TIMEOUT_MS}\n\
-             heartbeat.interval.ms=1000\n"
+             heartbeat.interval.ms=1000\n{}",
+            self.settings
         );
         let name = format!("worker-{index}");
         let config = worker_file(self.dir.path(), &name, &self.broker.bootstrap, port, true, &timings);
@@ -133,6 +141,27 @@ impl Cluster {
             "{name} not running with {tasks} tasks on {live:?}: {last}\n{}",
             self.logs()
         );
+    }
+
+    /// Pauses worker `paused` of a two-worker cluster (SIGSTOP) and waits until the other one runs
+    /// task 0 of `name`, which ran on the paused one.
+    async fn pause_until_moved(&self, paused: usize, name: &str) {
+        let other = 1 - paused;
+        self.workers[paused].as_ref().unwrap().signal("STOP");
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let status = self.api(other).state(name).await;
+            let task = &status["tasks"][0];
+            if task["state"] == "RUNNING" && task["worker_id"] == self.worker_id(other) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the task never moved: {status}\n{}",
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 
     /// Waits until the source and sink-1 run where they ran 3 s earlier (the group has stopped
@@ -523,20 +552,7 @@ async fn a_worker_cut_off_from_its_group_stops_its_work_before_running_it_twice(
 
     // Paused past the session timeout and the rebalance delay, the worker is out of the group,
     // and the other one takes its task over.
-    cluster.workers[paused].as_ref().unwrap().signal("STOP");
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let status = cluster.api(other).state("zombie-src").await;
-        if status["tasks"][0]["state"] == "RUNNING" && status["tasks"][0]["worker_id"] == cluster.worker_id(other) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the task never moved: {status}\n{}",
-            cluster.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    cluster.pause_until_moved(paused, "zombie-src").await;
     cluster.workers[paused].as_ref().unwrap().signal("CONT");
     let fenced = wait_until(Duration::from_secs(10), || {
         cluster.log(paused).contains("no word from the group coordinator")
@@ -553,4 +569,71 @@ async fn a_worker_cut_off_from_its_group_stops_its_work_before_running_it_twice(
         "no line twice: the task never ran on both workers at once"
     );
     cluster.running("zombie-src", 1, Duration::from_secs(60)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exactly_once_task_cut_off_from_its_group_is_fenced_out_and_every_line_is_read_once() {
+    let _one = ONE_CLUSTER_AT_A_TIME.lock().await;
+    let cluster = Cluster::start_with(2, "exactly.once.source.support=enabled\n");
+    create_topic(&cluster.broker.bootstrap, "eos-lines").await;
+    let input = cluster.path("eos.txt");
+    std::fs::write(&input, "").unwrap();
+    let config = json!({"connector.class": "FileStreamSource", "topic": "eos-lines",
+                        "file": input.display().to_string(), "exactly.once.support": "required"});
+    cluster.create(0, "eos-src", config).await;
+    let (_, tasks) = cluster.running("eos-src", 1, Duration::from_secs(60)).await;
+    // Before the task started, the leader fenced the connector's earlier tasks (there were none)
+    // and wrote Apache's record of it.
+    let configs = consume_records(
+        &cluster.broker.bootstrap,
+        "connect-configs",
+        usize::MAX,
+        Duration::from_secs(3),
+    )
+    .await;
+    let fencing = configs
+        .iter()
+        .find(|r| r.key.as_deref() == Some("tasks-fencing-eos-src"));
+    assert_eq!(
+        fencing.map(|r| r.value.as_str()),
+        Some(r#"{"task-count":1}"#),
+        "{configs:?}"
+    );
+
+    // Lines stream in while the task's worker is paused past its session (mid-transaction), the
+    // other worker takes the task over, and the paused one comes back.
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writer = std::thread::spawn({
+        let (input, writing) = (input.clone(), writing.clone());
+        move || {
+            let mut written = 0;
+            while writing.load(std::sync::atomic::Ordering::Relaxed) {
+                append_lines(&input, numbered_lines(written, 20));
+                written += 20;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            written
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let paused = (0..2).find(|i| cluster.worker_id(*i) == tasks[0]).unwrap();
+    cluster.pause_until_moved(paused, "eos-src").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    cluster.workers[paused].as_ref().unwrap().signal("CONT");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    writing.store(false, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().unwrap();
+
+    consume_values(&cluster.broker.bootstrap, "eos-lines", written, Duration::from_secs(60)).await;
+    let lines = consume_values(
+        &cluster.broker.bootstrap,
+        "eos-lines",
+        written + 1,
+        Duration::from_secs(5),
+    )
+    .await;
+    let expected: Vec<String> = numbered_lines(0, written).collect();
+    assert_eq!(lines.len(), written, "every line committed once\n{}", cluster.logs());
+    assert!(lines == expected, "lines out of order or repeated\n{}", cluster.logs());
+    cluster.running("eos-src", 1, Duration::from_secs(60)).await;
 }

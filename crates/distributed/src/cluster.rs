@@ -61,6 +61,8 @@ pub struct Cluster {
     pub work: tokio::sync::Mutex<LocalWork>,
     /// Task configurations sent to the leader and not yet superseded.
     pub task_submissions: TaskSubmissions,
+    /// Held by the leader's round of zombie fencing, one round at a time.
+    pub fencing: tokio::sync::Mutex<()>,
     /// Set once this worker has joined the group and taken its first assignment.
     pub joined: AtomicBool,
     /// The client of requests to other workers (task configurations, forwarded restarts).

@@ -40,9 +40,12 @@ pub struct ConfigSnapshot {
     pub session_key: Option<SessionKey>,
     /// Restart requests seen, in order (KIP-745).
     pub restarts: Vec<(String, RestartRequest)>,
-    /// The task counts of `tasks-fencing-<name>` records, which Apache writes for exactly-once
-    /// sources (KIP-618); kept so a cluster taken over from Apache knows them.
+    /// The task counts of the `tasks-fencing-<name>` records the leader writes after fencing out
+    /// a connector's earlier tasks (exactly-once sources, KIP-618).
     pub fenced_task_counts: BTreeMap<String, u64>,
+    /// Connectors whose latest task configurations came after their last `tasks-fencing-<name>`
+    /// record: with exactly-once sources, their tasks start only after a round of zombie fencing.
+    pub pending_fencing: BTreeSet<String>,
 }
 
 fn properties(config: &ConfigMap) -> Vec<u8> {
@@ -76,6 +79,12 @@ pub fn task_records(name: &str, tasks: &[ConfigMap]) -> Vec<Record> {
     let commit = serde_json::to_vec(&json!({ "tasks": tasks.len() })).expect("serialises");
     records.push((format!("commit-{name}").into_bytes(), Some(commit)));
     records
+}
+
+/// `tasks-fencing-<name>`: the tasks of connector `name` before the current `count` are fenced out.
+pub fn fencing_record(name: &str, count: usize) -> Record {
+    let value = serde_json::to_vec(&json!({ "task-count": count })).expect("serialises");
+    (format!("tasks-fencing-{name}").into_bytes(), Some(value))
 }
 
 /// `session-key`.
@@ -137,6 +146,7 @@ impl ConfigSnapshot {
                 self.targets.remove(name);
                 self.tasks.remove(name);
                 self.pending.remove(name);
+                self.pending_fencing.remove(name);
                 return;
             };
             match config_of(&json).filter(|config| config.contains_key(CONNECTOR_CLASS)) {
@@ -168,8 +178,13 @@ impl ConfigSnapshot {
             self.session_key = json.as_ref().and_then(parse_session_key);
         } else if let Some(name) = key.strip_prefix("tasks-fencing-") {
             match json.as_ref().and_then(|v| v.get("task-count")?.as_u64()) {
-                Some(count) => self.fenced_task_counts.insert(name.to_string(), count),
-                None => self.fenced_task_counts.remove(name),
+                Some(count) => {
+                    self.fenced_task_counts.insert(name.to_string(), count);
+                    self.pending_fencing.remove(name);
+                }
+                None => {
+                    self.fenced_task_counts.remove(name);
+                }
             };
         } else if let Some(name) = key.strip_prefix("restart-connector-")
             && let Some(v) = json
@@ -191,6 +206,7 @@ impl ConfigSnapshot {
             Some(tasks) => {
                 self.inconsistent.remove(name);
                 self.tasks.insert(name.to_string(), tasks);
+                self.pending_fencing.insert(name.to_string());
             }
             None => {
                 tracing::warn!(connector = %name, "config topic commit names tasks that were not written");
@@ -327,5 +343,27 @@ mod tests {
         assert!(snapshot.tasks.is_empty(), "not mistaken for a task record");
         snapshot.apply(1, "tasks-fencing-c", None);
         assert!(snapshot.fenced_task_counts.is_empty());
+        assert_eq!(
+            fencing_record("c", 2),
+            (b"tasks-fencing-c".to_vec(), Some(br#"{"task-count":2}"#.to_vec()))
+        );
+    }
+
+    #[test]
+    fn new_task_configs_wait_for_a_fencing_record() {
+        let mut snapshot = ConfigSnapshot::default();
+        let connector = connector_record("c", Some(&config(&[("connector.class", "X")])));
+        apply_all(&mut snapshot, vec![connector]);
+        apply_all(&mut snapshot, task_records("c", &[config(&[("t", "0")])]));
+        assert!(snapshot.pending_fencing.contains("c"));
+        apply_all(&mut snapshot, vec![fencing_record("c", 1)]);
+        assert!(snapshot.pending_fencing.is_empty());
+        apply_all(&mut snapshot, task_records("c", &[config(&[("t", "1")])]));
+        assert!(
+            snapshot.pending_fencing.contains("c"),
+            "each new set of tasks is fenced again"
+        );
+        apply_all(&mut snapshot, vec![connector_record("c", None)]);
+        assert!(snapshot.pending_fencing.is_empty());
     }
 }

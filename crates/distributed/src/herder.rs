@@ -22,6 +22,7 @@ use crate::cluster::{Cluster, LeaderView};
 use crate::config::DistributedConfig;
 use crate::config_records::{ConfigSnapshot, connector_record, restart_record, target_state_record, task_records};
 use crate::connector_offsets::ConnectorOffsetTopics;
+use crate::fencing::{self, ZombieFencer};
 use crate::kafka_log::{KafkaLog, LogClient, LogError};
 use crate::offset_store::KafkaOffsetStore;
 use crate::status_log::StatusLog;
@@ -97,8 +98,8 @@ impl DistributedHerder {
         };
         let url = format!("{scheme}://{}/", settings.worker.worker_id());
         let (started, starts) = tokio::sync::mpsc::unbounded_channel();
-        let work = LocalWork::new(&snapshot.read().unwrap_or_else(|e| e.into_inner()), started);
-        let cluster = Arc::new(Cluster {
+        let restarts_seen = snapshot.read().unwrap_or_else(|e| e.into_inner()).restarts.len();
+        let cluster = Arc::new_cyclic(|cluster| Cluster {
             worker,
             settings,
             url,
@@ -112,8 +113,13 @@ impl DistributedHerder {
             leader: RwLock::new(LeaderView::default()),
             rejoin: Notify::new(),
             stop: CancellationToken::new(),
-            work: tokio::sync::Mutex::new(work),
+            work: tokio::sync::Mutex::new(LocalWork::new(
+                restarts_seen,
+                started,
+                ZombieFencer::new(cluster.clone()),
+            )),
             task_submissions: Default::default(),
+            fencing: Default::default(),
             joined: AtomicBool::new(false),
             http,
         });
@@ -161,6 +167,11 @@ impl DistributedHerder {
             .get(CONNECTOR_CLASS)
             .and_then(|class| self.cluster.worker.registry.connector(class).ok())
             .map_or("unknown", |kind| kind.type_name())
+    }
+
+    /// Checks an internal request's signature against the current session key.
+    fn verify_signed(&self, body: &[u8], signature: Option<(String, String)>) -> Result<(), RuntimeError> {
+        signing::verify(self.cluster.snapshot().session_key.as_ref(), body, signature)
     }
 
     fn exists(&self, name: &str) -> Result<ConfigMap, RuntimeError> {
@@ -223,10 +234,25 @@ impl Herder for DistributedHerder {
         body: &[u8],
         signature: Option<(String, String)>,
     ) -> Result<(), RuntimeError> {
-        signing::verify(self.cluster.snapshot().session_key.as_ref(), body, signature)?;
+        self.verify_signed(body, signature)?;
         let tasks: Vec<ConfigMap> = serde_json::from_slice(body)
             .map_err(|err| RuntimeError::BadRequest(format!("task configurations: {err}")))?;
         leader::write_task_configs(&self.cluster, name, tasks).await
+    }
+
+    async fn fence_zombies(
+        &self,
+        name: &str,
+        body: &[u8],
+        signature: Option<(String, String)>,
+    ) -> Result<(), RuntimeError> {
+        self.verify_signed(body, signature)?;
+        if !self.cluster.leader().is_me {
+            return Err(RuntimeError::Kafka(
+                "Only the leader may perform zombie fencing.".into(),
+            ));
+        }
+        fencing::fence_zombies(&self.cluster, name).await
     }
 
     fn is_ready(&self) -> bool {

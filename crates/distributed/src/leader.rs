@@ -105,24 +105,38 @@ pub fn submit_task_configs(cluster: &Arc<Cluster>, publish: NewTaskConfigs) {
 }
 
 async fn submit(cluster: &Cluster, name: &str, tasks: Vec<ConfigMap>) -> Result<(), RuntimeError> {
-    let leader = cluster.leader();
-    if leader.is_me {
+    if cluster.leader().is_me {
         return write_task_configs(cluster, name, tasks).await;
     }
-    let url = leader
+    let body = serde_json::to_vec(&tasks).map_err(|err| RuntimeError::BadRequest(err.to_string()))?;
+    call_leader(
+        cluster,
+        reqwest::Method::POST,
+        &format!("connectors/{name}/tasks?forward=false"),
+        body,
+    )
+    .await
+}
+
+/// Sends an internal request, signed with the session key, to the leader's REST `path`; an answer
+/// other than success is an error that quotes it.
+pub async fn call_leader(
+    cluster: &Cluster,
+    method: reqwest::Method,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<(), RuntimeError> {
+    let url = cluster
+        .leader()
         .url
         .ok_or_else(|| RuntimeError::Kafka("the group has no leader yet".into()))?;
     let key = cluster
         .snapshot()
         .session_key
         .ok_or_else(|| RuntimeError::Kafka("no session key to sign with yet".into()))?;
-    let body = serde_json::to_vec(&tasks).map_err(|err| RuntimeError::BadRequest(err.to_string()))?;
     let response = cluster
         .http
-        .post(format!(
-            "{}/connectors/{name}/tasks?forward=false",
-            url.trim_end_matches('/')
-        ))
+        .request(method, format!("{}/{path}", url.trim_end_matches('/')))
         .header("Content-Type", "application/json")
         .header(SIGNATURE_HEADER, sign(&key, &body))
         .header(ALGORITHM_HEADER, ALGORITHM)

@@ -11,6 +11,7 @@ pub mod config;
 pub mod config_records;
 pub mod connection;
 pub mod connector_offsets;
+mod fencing;
 pub mod group;
 pub mod group_security;
 mod herder;

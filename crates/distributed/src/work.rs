@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::assignor::{Item, Items};
 use crate::config_records::ConfigSnapshot;
+use crate::fencing::ZombieFencer;
 use crate::protocol::CONNECTOR_TASK;
 
 /// Task configurations a started connector produced that differ from the config topic's.
@@ -52,6 +53,8 @@ pub struct LocalWork {
     /// Where connectors' starts report how they ended.
     started: mpsc::UnboundedSender<StartedConnector>,
     next_start: u64,
+    /// What exactly-once source tasks wait for before they start.
+    fencer: ZombieFencer,
 }
 
 fn connector_type(worker: &Worker, config: &ConfigMap) -> &'static str {
@@ -62,17 +65,19 @@ fn connector_type(worker: &Worker, config: &ConfigMap) -> &'static str {
 }
 
 impl LocalWork {
-    /// Nothing running; restart requests already in `snapshot` are history, not to be acted on.
-    /// Connectors' starts report to `started`: hand what arrives there to
-    /// [`LocalWork::connector_started`].
-    pub fn new(snapshot: &ConfigSnapshot, started: mpsc::UnboundedSender<StartedConnector>) -> Self {
+    /// Nothing running; the first `restarts_seen` restart requests of the config topic are
+    /// history, not to be acted on. Connectors' starts report to `started`: hand what arrives
+    /// there to [`LocalWork::connector_started`]. Tasks that must wait for zombie fencing get
+    /// their preflight from `fencer`.
+    pub fn new(restarts_seen: usize, started: mpsc::UnboundedSender<StartedConnector>, fencer: ZombieFencer) -> Self {
         Self {
             connectors: BTreeMap::new(),
             tasks: BTreeMap::new(),
             targets: BTreeMap::new(),
-            restarts_seen: snapshot.restarts.len(),
+            restarts_seen,
             started,
             next_start: 0,
+            fencer,
         }
     }
 
@@ -201,7 +206,8 @@ impl LocalWork {
             connector_config: connector_config.clone(),
             task_config: config.clone(),
         };
-        let running = start_task(worker, &kind, spec, target);
+        let preflight = self.fencer.preflight(worker, &kind, name, snapshot);
+        let running = start_task(worker, &kind, spec, target, preflight);
         self.tasks.insert(
             (name.to_string(), id),
             LocalTask {

@@ -75,15 +75,18 @@ fn same_in_constant_time(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(differences) == 0
 }
 
-/// Whether `request` is a worker's signed task configurations (`POST /connectors/{c}/tasks` with
+/// Whether `request` is a worker's signed internal request (task configurations,
+/// `POST /connectors/{c}/tasks`, or a round of zombie fencing, `PUT /connectors/{c}/fence`, with
 /// `X-Connect-Authorization`): as Apache's filter, basic authentication lets it through, and the
 /// herder checks its signature against the session key instead.
 fn is_signed_internal_request(request: &Request) -> bool {
     let path = request.uri().path();
-    request.method() == Method::POST
-        && path.starts_with("/connectors/")
-        && path.ends_with("/tasks")
-        && request.headers().contains_key(SIGNATURE_HEADER)
+    let internal = match *request.method() {
+        Method::POST => path.ends_with("/tasks"),
+        Method::PUT => path.ends_with("/fence"),
+        _ => false,
+    };
+    internal && path.starts_with("/connectors/") && request.headers().contains_key(SIGNATURE_HEADER)
 }
 
 /// Rejects requests without valid credentials with 401.
@@ -114,6 +117,47 @@ mod tests {
         assert!(!same_in_constant_time(b"secret", b"secret-and-more"));
         assert!(!same_in_constant_time(b"", b"x"));
         assert!(same_in_constant_time(b"", b""));
+    }
+
+    #[test]
+    fn only_signed_task_configs_and_fencing_requests_are_internal() {
+        let request = |method: Method, path: &str, signed: bool| {
+            let mut builder = Request::builder().method(method).uri(path);
+            if signed {
+                builder = builder.header(SIGNATURE_HEADER, "sig");
+            }
+            builder.body(axum::body::Body::empty()).unwrap()
+        };
+        assert!(is_signed_internal_request(&request(
+            Method::POST,
+            "/connectors/c/tasks",
+            true
+        )));
+        assert!(is_signed_internal_request(&request(
+            Method::PUT,
+            "/connectors/c/fence",
+            true
+        )));
+        assert!(!is_signed_internal_request(&request(
+            Method::PUT,
+            "/connectors/c/fence",
+            false
+        )));
+        assert!(!is_signed_internal_request(&request(
+            Method::PUT,
+            "/connectors/c/tasks",
+            true
+        )));
+        assert!(!is_signed_internal_request(&request(
+            Method::POST,
+            "/connectors/c/fence",
+            true
+        )));
+        assert!(!is_signed_internal_request(&request(
+            Method::PUT,
+            "/connectors/c/config",
+            true
+        )));
     }
 
     #[test]

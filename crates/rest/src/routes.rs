@@ -62,6 +62,7 @@ fn api() -> Router<AppState> {
         .route("/connectors/{name}/pause", put(lifecycle::pause))
         .route("/connectors/{name}/resume", put(lifecycle::resume))
         .route("/connectors/{name}/stop", put(lifecycle::stop))
+        .route("/connectors/{name}/fence", put(connectors::fence))
         .route(
             "/connectors/{name}/offsets",
             get(offsets::get).patch(offsets::patch).delete(offsets::delete),

@@ -27,7 +27,7 @@ pub mod reconfiguration;
 pub mod runner;
 pub mod sink_task;
 pub mod source_task;
-mod source_transactions;
+pub mod source_transactions;
 pub mod status;
 pub mod submitted;
 pub mod target_state;

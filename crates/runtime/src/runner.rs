@@ -1,6 +1,8 @@
 //! Starting connector instances and tasks, and stopping tasks: what both herders do with the work
 //! they run.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +22,10 @@ use crate::source_task::run_source_task;
 use crate::status::State;
 use crate::target_state::TargetState;
 use crate::worker::{TaskSpec, Worker};
+
+/// What must succeed before a task starts (an exactly-once source task's zombie fencing); the
+/// task fails with its error.
+pub type Preflight = Pin<Box<dyn Future<Output = Result<(), RuntimeError>> + Send>>;
 
 /// A running task.
 pub struct RunningTask {
@@ -155,13 +161,15 @@ fn complete_task_config(worker: &Worker, config: &ConfigMap, connector_type: &st
     task
 }
 
-/// Starts the task `spec` (configurations as stored, resolved here) of connector `kind`; a task
-/// whose configuration cannot be resolved is marked FAILED and not started.
+/// Starts the task `spec` (configurations as stored, resolved here) of connector `kind`, once
+/// `preflight` (if any) succeeded; a task whose configuration cannot be resolved, or whose
+/// preflight fails, is marked FAILED and not started.
 pub fn start_task(
     worker: &Arc<Worker>,
     kind: &ConnectorKind,
     spec: TaskSpec,
     target: watch::Receiver<TargetState>,
+    preflight: Option<Preflight>,
 ) -> Option<RunningTask> {
     let resolved = worker
         .config_providers
@@ -191,21 +199,36 @@ pub fn start_task(
         ConnectorKind::Source(source) => {
             let task = source.create_task();
             tokio::spawn(async move {
-                let run = run_source_task(worker.clone(), spec.clone(), task, target, token);
-                let result = catching_panics("the task", run).await;
+                let run = run_source_task(worker.clone(), spec.clone(), task, target, token.clone());
+                let result = catching_panics("the task", after(preflight, &token, run)).await;
                 record_outcome(&worker, &spec, result);
             })
         }
         ConnectorKind::Sink(sink) => {
             let task = sink.create_task();
             tokio::spawn(async move {
-                let run = run_sink_task(worker.clone(), spec.clone(), task, target, token);
-                let result = catching_panics("the task", run).await;
+                let run = run_sink_task(worker.clone(), spec.clone(), task, target, token.clone());
+                let result = catching_panics("the task", after(preflight, &token, run)).await;
                 record_outcome(&worker, &spec, result);
             })
         }
     };
     Some(RunningTask { stop, handle })
+}
+
+/// Runs `task` once `preflight` succeeded; nothing when `stop` comes first.
+async fn after(
+    preflight: Option<Preflight>,
+    stop: &CancellationToken,
+    task: impl Future<Output = Result<(), RuntimeError>>,
+) -> Result<(), RuntimeError> {
+    if let Some(preflight) = preflight {
+        tokio::select! {
+            checked = preflight => checked?,
+            () = stop.cancelled() => return Ok(()),
+        }
+    }
+    task.await
 }
 
 /// Asks every task to stop and waits for all of them together at most `timeout`, aborting the rest.

@@ -17,7 +17,7 @@ use crate::convert::{KafkaRecord, TaskConverters};
 use crate::error::RuntimeError;
 use crate::error_handling::{ErrorHandler, FailedRecord};
 use crate::kafka::{admin_config, producer_config};
-use crate::source_transactions::{Boundary, SourceTransactions};
+use crate::source_transactions::{Boundary, SourceTransactions, TRANSACTION_TIMEOUT, transactional_producer};
 use crate::submitted::{SubmittedRecords, Ticket, without_body};
 use crate::target_state::{TargetState, target_changed};
 use crate::task_context::SourceContext;
@@ -30,9 +30,6 @@ use crate::worker::{TaskSpec, Worker};
 /// slow broker slow the source down instead of filling memory.
 const MAX_IN_FLIGHT: usize = 50_000;
 const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(2);
-/// How long a transactional producer may take to start, flush or commit, and its
-/// `transaction.timeout.ms` unless set (Apache's default).
-const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// State shared with the producer's delivery callback.
 #[derive(Default)]
@@ -132,15 +129,7 @@ impl SourceRunner {
         let transactions = SourceTransactions::of(&worker, &spec, offsets.as_ref())?;
         let mut producer_settings = producer_config(&worker.config, &spec.connector_config, &client_id);
         if let Some(transactions) = &transactions {
-            // librdkafka wants every record delivered within the transaction's timeout (Apache's
-            // default, one minute, unless the producer settings say otherwise).
-            let timeout = producer_settings
-                .get("transaction.timeout.ms")
-                .map_or_else(|| TRANSACTION_TIMEOUT.as_millis().to_string(), str::to_string);
-            producer_settings
-                .set("transactional.id", &transactions.id)
-                .set("transaction.timeout.ms", &timeout)
-                .set("delivery.timeout.ms", &timeout);
+            producer_settings = transactional_producer(producer_settings, &transactions.id);
         }
         let producer: ThreadedProducer<AckContext> = producer_settings.create_with_context(AckContext(acks.clone()))?;
         if let Some(transactions) = &transactions {

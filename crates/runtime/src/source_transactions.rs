@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use kconnect_api::ConfigMap;
 use kconnect_storage::OffsetStore;
+use rdkafka::ClientConfig;
 
 use crate::error::RuntimeError;
 use crate::worker::{TaskSpec, Worker};
@@ -72,8 +73,26 @@ impl SourceTransactions {
     }
 }
 
+/// How long a transactional producer may take to start, flush or commit, and its
+/// `transaction.timeout.ms` unless set (Apache's default).
+pub const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `producer` made the transactional producer `id`: with Apache's `transaction.timeout.ms` unless
+/// the settings give one, and every record to be delivered within it (librdkafka refuses a
+/// `delivery.timeout.ms` longer than the transaction's).
+pub fn transactional_producer(mut producer: ClientConfig, id: &str) -> ClientConfig {
+    let timeout = producer
+        .get("transaction.timeout.ms")
+        .map_or_else(|| TRANSACTION_TIMEOUT.as_millis().to_string(), str::to_string);
+    producer
+        .set("transactional.id", id)
+        .set("transaction.timeout.ms", &timeout)
+        .set("delivery.timeout.ms", &timeout);
+    producer
+}
+
 /// Apache's `transactional.id` of a source task: `<group.id>-<connector>-<task>`.
-pub(crate) fn transactional_id(group: &str, connector: &str, task: u32) -> String {
+pub fn transactional_id(group: &str, connector: &str, task: u32) -> String {
     format!("{group}-{connector}-{task}")
 }
 

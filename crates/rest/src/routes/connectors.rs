@@ -214,8 +214,25 @@ pub(crate) async fn put_tasks(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let signature = header(SIGNATURE_HEADER).zip(header(ALGORITHM_HEADER));
-    state.herder.put_task_configs(&name, &body, signature).await?;
+    state.herder.put_task_configs(&name, &body, signature(&headers)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The internal `PUT /connectors/{c}/fence`: a round of zombie fencing for an exactly-once
+/// source connector, asked of the leader by a task about to start, signed with the session key.
+pub(crate) async fn fence(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    state.herder.fence_zombies(&name, &body, signature(&headers)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The request signature of an internal request: its `X-Connect-Authorization` and
+/// `X-Connect-Request-Signature-Algorithm` headers.
+fn signature(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    header(SIGNATURE_HEADER).zip(header(ALGORITHM_HEADER))
 }

@@ -38,6 +38,20 @@ pub trait Herder: Send + Sync {
         Err(RuntimeError::NotFound(name.to_string()))
     }
 
+    /// Fences out the earlier tasks of exactly-once source connector `name` (the internal,
+    /// signed `PUT /connectors/{c}/fence` a task sends the leader before it starts, KIP-618).
+    async fn fence_zombies(
+        &self,
+        name: &str,
+        body: &[u8],
+        signature: Option<(String, String)>,
+    ) -> Result<(), RuntimeError> {
+        let _ = (name, body, signature);
+        Err(RuntimeError::BadRequest(
+            "Exactly-once source support is not available in standalone mode".into(),
+        ))
+    }
+
     /// The group this worker is a member of; `None` for a standalone worker.
     fn group(&self) -> Option<GroupView> {
         None

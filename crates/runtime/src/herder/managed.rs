@@ -158,6 +158,7 @@ impl ManagedConnector {
                 task_config: task_config.clone(),
             },
             self.target.subscribe(),
+            None,
         );
         if let Some(task) = started {
             self.tasks.insert(id, task);
