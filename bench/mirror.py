@@ -127,7 +127,8 @@ def kconnect_exactly_once(workdir, source, target):
         "source.consumer.isolation.level": "read_committed",
         "exactly.once.support": "required",
     })
-    command = distributed(workdir, "mirror-eos", target, rest, "exactly.once.source.support=enabled\n")
+    worker = f"key.converter={BYTES}\nvalue.converter={BYTES}\nexactly.once.source.support=enabled\n"
+    command = distributed(workdir, "mirror-eos", target, rest, worker)
     threading.Thread(target=create_when_up, args=(rest, "mirror-eos", connector), daemon=True).start()
     result = measure("mirror-eos", command, workdir, lambda: metric_total(rest, WRITTEN), RECORDS)
     result["mb_per_s"] = result["records_per_s"] * RECORD_BYTES / 1e6

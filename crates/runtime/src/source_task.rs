@@ -316,6 +316,20 @@ impl SourceRunner {
         Ok(())
     }
 
+    /// Waits up to `timeout` until every record sent is acknowledged (or one failed). The
+    /// producer's own thread serves the acknowledgements as they come; rdkafka's `flush` would
+    /// poll beside it and sleep up to 100 ms at a time.
+    async fn wait_for_acks(&mut self, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.acks.submitted().in_flight() > 0
+            && self.acks.failure().is_none()
+            && tokio::time::Instant::now() < deadline
+        {
+            let progress = self.acks.progress.notified();
+            let _ = tokio::time::timeout(Duration::from_millis(5), progress).await;
+        }
+    }
+
     /// Waits while too many records are in flight.
     async fn wait_for_room(&mut self, stop: &CancellationToken) -> Result<(), RuntimeError> {
         while self.acks.submitted().in_flight() > MAX_IN_FLIGHT && !stop.is_cancelled() {
@@ -358,9 +372,12 @@ impl SourceRunner {
         let failed = |err: KafkaError| {
             RuntimeError::Kafka(format!("Failed to flush offsets and/or records for task {task}: {err}"))
         };
-        tokio::task::block_in_place(|| self.producer.flush(TRANSACTION_TIMEOUT)).map_err(failed)?;
+        self.wait_for_acks(TRANSACTION_TIMEOUT).await;
         if let Some(failure) = self.acks.failure() {
             return Err(RuntimeError::Kafka(failure));
+        }
+        if self.acks.submitted().in_flight() > 0 {
+            return Err(failed(KafkaError::Flush(RDKafkaErrorCode::OperationTimedOut)));
         }
         let acked = self.acks.submitted().drain_acked();
         let offsets = self.acks.submitted().take_committable();
@@ -371,6 +388,12 @@ impl SourceRunner {
             let topic = self.transactions.as_ref().map_or("", |t| t.offsets_topic.as_str());
             for (key, value) in &writes {
                 produce_offset(&self.producer, topic, key, value.as_deref()).await?;
+            }
+            // rdkafka's commit flushes first, and its flush sleeps up to 100 ms at a time beside
+            // the producer's own thread: wait for the offsets' acknowledgement here instead.
+            let deadline = tokio::time::Instant::now() + TRANSACTION_TIMEOUT;
+            while self.producer.in_flight_count() > 0 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(1)).await;
             }
             tokio::task::block_in_place(|| self.producer.commit_transaction(TRANSACTION_TIMEOUT)).map_err(failed)?;
             if let Some(transactions) = &mut self.transactions {
@@ -453,14 +476,7 @@ impl SourceRunner {
     /// and stops the task. A task with exactly-once delivery that `failed` commits nothing: its
     /// open transaction is aborted when the task starts again.
     async fn shutdown(&mut self, failed: bool) -> Result<(), RuntimeError> {
-        let deadline = tokio::time::Instant::now() + self.worker.config.offset_flush_timeout();
-        while self.acks.submitted().in_flight() > 0
-            && self.acks.failure().is_none()
-            && tokio::time::Instant::now() < deadline
-        {
-            let progress = self.acks.progress.notified();
-            let _ = tokio::time::timeout(Duration::from_millis(50), progress).await;
-        }
+        self.wait_for_acks(self.worker.config.offset_flush_timeout()).await;
         let _ = self.producer.flush(Duration::ZERO);
         let in_flight = self.acks.submitted().in_flight();
         if in_flight > 0 {
