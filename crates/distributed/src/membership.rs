@@ -279,11 +279,12 @@ impl Membership {
             tokio::select! {
                 _ = cluster.stop.cancelled() => return Ok(true),
                 _ = member_checks.tick() => {
-                    if !self.led_members.is_empty() && self.a_member_left(member).await {
-                        tracing::info!("a worker left the group without a rebalance; rejoining to hand its work on");
-                        return Ok(false);
-                    }
-                    if self.led_members.is_empty() && self.leader_left(member).await {
+                    if !self.led_members.is_empty() {
+                        if self.a_member_left(member).await {
+                            tracing::info!("a worker left the group without a rebalance; rejoining to hand its work on");
+                            return Ok(false);
+                        }
+                    } else if self.leader_left(member).await {
                         tracing::info!("the group's leader left without a rebalance; leaving and joining again to start one");
                         if let Err(err) = member.leave().await {
                             tracing::debug!(error = %err, "could not leave the worker group");

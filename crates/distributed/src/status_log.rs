@@ -43,8 +43,9 @@ pub fn status_value(update: &StatusUpdate, generation: i32) -> Option<Vec<u8>> {
     Some(serde_json::to_vec(&value).expect("serialises"))
 }
 
-/// Parses a status record.
-pub fn parse_status(key: &str, value: Option<&[u8]>) -> Option<StatusUpdate> {
+/// Parses a status record: the update, and the generation it was written in (`None` for a
+/// deletion).
+pub fn parse_status(key: &str, value: Option<&[u8]>) -> Option<(StatusUpdate, Option<i64>)> {
     let (connector, task) = if let Some(connector) = key.strip_prefix("status-connector-") {
         (connector.to_string(), None)
     } else {
@@ -52,22 +53,24 @@ pub fn parse_status(key: &str, value: Option<&[u8]>) -> Option<StatusUpdate> {
         let (connector, id) = rest.rsplit_once('-')?;
         (connector.to_string(), Some(id.parse().ok()?))
     };
-    let status = match value {
-        None => None,
+    let (status, generation) = match value {
+        None => (None, None),
         Some(bytes) => {
             let json: Value = serde_json::from_slice(bytes).ok()?;
-            Some(Status {
+            let status = Status {
                 state: serde_json::from_value(json.get("state")?.clone()).ok()?,
                 worker_id: json.get("worker_id")?.as_str()?.to_string(),
                 trace: json.get("trace").and_then(Value::as_str).map(str::to_string),
-            })
+            };
+            (Some(status), json.get("generation").and_then(Value::as_i64))
         }
     };
-    Some(StatusUpdate {
+    let update = StatusUpdate {
         connector,
         task,
         status,
-    })
+    };
+    Some((update, generation))
 }
 
 /// The key of a topic a connector uses: `status-topic-<topic>:connector-<connector>`.
@@ -92,8 +95,8 @@ pub fn parse_topic_key(key: &str) -> Option<(&str, &str)> {
     Some((connector, topic))
 }
 
-/// Applies one record of the status topic to the worker.
-fn apply_record(worker: &Worker, key: &str, value: Option<&[u8]>) {
+/// Applies one record of the status topic to the worker, noting who wrote each status.
+fn apply_record(worker: &Worker, writers: &LastWriters, key: &str, value: Option<&[u8]>) {
     if let Some((connector, topic)) = parse_topic_key(key) {
         match value {
             Some(_) => {
@@ -101,7 +104,9 @@ fn apply_record(worker: &Worker, key: &str, value: Option<&[u8]>) {
             }
             None => worker.active_topics.forget(connector, topic),
         }
-    } else if let Some(update) = parse_status(key, value) {
+    } else if let Some((update, generation)) = parse_status(key, value) {
+        let writer = update.status.as_ref().map(|s| s.worker_id.as_str()).zip(generation);
+        writers.note(key, writer);
         worker.statuses.apply(update);
     }
 }
@@ -111,19 +116,12 @@ fn apply_record(worker: &Worker, key: &str, value: Option<&[u8]>) {
 struct LastWriters(Mutex<HashMap<String, (String, i64)>>);
 
 impl LastWriters {
-    /// Notes the writer of the status record `key` read from the topic.
-    fn note(&self, key: &str, value: Option<&[u8]>) {
-        let writer = value
-            .and_then(|bytes| serde_json::from_slice::<Value>(bytes).ok())
-            .and_then(|json| {
-                Some((
-                    json.get("worker_id")?.as_str()?.to_string(),
-                    json.get("generation")?.as_i64()?,
-                ))
-            });
+    /// Notes the writer (worker and generation) of the status record `key` read from the topic;
+    /// `None` for a deletion.
+    fn note(&self, key: &str, writer: Option<(&str, i64)>) {
         let mut writers = self.0.lock().unwrap_or_else(|e| e.into_inner());
         match writer {
-            Some(writer) => writers.insert(key.to_string(), writer),
+            Some((worker, generation)) => writers.insert(key.to_string(), (worker.to_string(), generation)),
             None => writers.remove(key),
         };
     }
@@ -212,10 +210,7 @@ impl StatusLog {
         let log = Arc::new(
             KafkaLog::start(client, topic, move |record| {
                 if let Some(key) = record.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) {
-                    if key.starts_with("status-connector-") || key.starts_with("status-task-") {
-                        noted.note(key, record.value.as_deref());
-                    }
-                    apply_record(&reader, key, record.value.as_deref());
+                    apply_record(&reader, &noted, key, record.value.as_deref());
                 }
             })
             .await?,
@@ -283,19 +278,16 @@ mod tests {
             br#"{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":7}"#
         );
         let parsed = parse_status("status-task-my-sink-3", status_value(&update, 7).as_deref()).unwrap();
-        assert_eq!(parsed, update);
-        let deleted = parse_status("status-connector-my-sink", None).unwrap();
-        assert_eq!((deleted.task, deleted.status), (None, None));
+        assert_eq!(parsed, (update, Some(7)));
+        let (deleted, generation) = parse_status("status-connector-my-sink", None).unwrap();
+        assert_eq!((deleted.task, deleted.status, generation), (None, None, None));
     }
 
     #[test]
     fn safe_writes_give_way_to_another_workers_newer_generation() {
         let writers = LastWriters::default();
         let key = "status-task-c-0";
-        writers.note(
-            key,
-            Some(br#"{"state":"RUNNING","trace":null,"worker_id":"b:8083","generation":5}"#),
-        );
+        writers.note(key, Some(("b:8083", 5)));
         assert!(writers.superseded(key, "a:8083", 3), "a zombie's news is stale");
         assert!(!writers.superseded(key, "a:8083", 5));
         assert!(

@@ -316,12 +316,13 @@ impl SourceRunner {
         Ok(())
     }
 
-    /// Waits up to `timeout` until every record sent is acknowledged (or one failed). The
-    /// producer's own thread serves the acknowledgements as they come; rdkafka's `flush` would
-    /// poll beside it and sleep up to 100 ms at a time.
+    /// Waits up to `timeout` until everything sent (records, and an exactly-once task's offsets)
+    /// is acknowledged, or a send failed. The producer's own thread serves the acknowledgements
+    /// as they come; rdkafka's `flush`, which its `commit_transaction` calls too, would poll
+    /// beside it and sleep up to 100 ms at a time.
     async fn wait_for_acks(&mut self, timeout: Duration) {
         let deadline = tokio::time::Instant::now() + timeout;
-        while self.acks.submitted().in_flight() > 0
+        while (self.acks.submitted().in_flight() > 0 || self.producer.in_flight_count() > 0)
             && self.acks.failure().is_none()
             && tokio::time::Instant::now() < deadline
         {
@@ -389,12 +390,7 @@ impl SourceRunner {
             for (key, value) in &writes {
                 produce_offset(&self.producer, topic, key, value.as_deref()).await?;
             }
-            // rdkafka's commit flushes first, and its flush sleeps up to 100 ms at a time beside
-            // the producer's own thread: wait for the offsets' acknowledgement here instead.
-            let deadline = tokio::time::Instant::now() + TRANSACTION_TIMEOUT;
-            while self.producer.in_flight_count() > 0 && tokio::time::Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
+            self.wait_for_acks(TRANSACTION_TIMEOUT).await;
             tokio::task::block_in_place(|| self.producer.commit_transaction(TRANSACTION_TIMEOUT)).map_err(failed)?;
             if let Some(transactions) = &mut self.transactions {
                 transactions.open = false;
