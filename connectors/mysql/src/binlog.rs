@@ -293,6 +293,7 @@ impl Capture {
                         }
                         let offset = cursor.committed.offset(server.server_id, cursor.ts_sec);
                         self.outbox.send(vec![heartbeats.record(now_micros() / 1_000, offset)?]).await?;
+                        self.outbox.end_transaction().await?;
                     }
                     continue;
                 }
@@ -311,6 +312,9 @@ impl Capture {
                 .await?;
             if !records.is_empty() {
                 self.outbox.send(records).await?;
+            }
+            if cursor.open.is_none() {
+                self.outbox.end_transaction().await?;
             }
         }
     }

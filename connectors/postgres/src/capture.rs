@@ -151,6 +151,9 @@ impl Capture {
                 () = tick(&mut beat) => {
                     let quiet = (quiet_at, last_commit_end, transaction.1);
                     self.heartbeat(&mut sql, &heartbeats, quiet).await?;
+                    if !open_transaction {
+                        self.outbox.end_transaction().await?;
+                    }
                     continue;
                 }
                 () = tick(&mut lag_check) => {
@@ -193,6 +196,7 @@ impl Capture {
                             self.send(vec![record]).await?;
                         }
                     }
+                    self.outbox.end_transaction().await?;
                     continue;
                 }
                 ReplicationEvent::KeepAlive { wal_end, .. } if !open_transaction => {

@@ -41,6 +41,7 @@ pub use schema::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType};
 pub use sink::{SinkConnector, SinkTask, SinkTaskContext, TopicPartition};
 pub use source::{
     ExactlyOnceSupport, OffsetStorageReader, RecordMetadata, SourceConnector, SourceTask, SourceTaskContext,
+    TransactionContext,
 };
 pub use topic_log::{LogTopic, TopicLog};
 pub use transform::{Predicate, Transformation};

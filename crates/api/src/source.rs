@@ -69,6 +69,37 @@ pub trait SourceTaskContext: Send + Sync {
     fn kafka(&self) -> Result<Arc<dyn KafkaClients>> {
         Err(crate::kafka_cluster::no_kafka_clients())
     }
+
+    /// Where the task ends its transactions, when it defines them itself (exactly-once delivery
+    /// with `transaction.boundary=connector`); `None` otherwise, as Apache's
+    /// `transactionContext()` is `null`.
+    fn transaction_context(&self) -> Option<Arc<dyn TransactionContext>> {
+        None
+    }
+}
+
+/// How a source task defines its own transactions (Apache's `TransactionContext`, KIP-618), with
+/// `transaction.boundary=connector`. The requests apply to the next batch [`SourceTask::poll`]
+/// returns (the one being polled when the task makes them during `poll`): a record is named by its
+/// index in that batch, where Apache's names the record object. A transaction ends after the
+/// record (or the batch) is sent: committed with the source offsets of its records, or aborted,
+/// its records never visible to `read_committed` consumers while their offsets are still
+/// committed, so they are not read again. Asking both to commit and to abort the same record or
+/// batch fails the task. Records no request ends stay in the open transaction.
+pub trait TransactionContext: Send + Sync {
+    /// Commits the transaction after the next batch is sent.
+    fn commit_transaction(&self);
+
+    /// Commits the transaction after the record at `index` of the next batch is sent: it is the
+    /// transaction's last record.
+    fn commit_transaction_at(&self, index: usize);
+
+    /// Aborts the transaction after the next batch is sent.
+    fn abort_transaction(&self);
+
+    /// Aborts the transaction after the record at `index` of the next batch is sent: it is the
+    /// last record the abort drops.
+    fn abort_transaction_at(&self, index: usize);
 }
 
 /// Whether a source connector can deliver exactly once with a configuration (Apache's
@@ -94,7 +125,8 @@ pub trait SourceConnector: Connector {
     }
 
     /// Whether this connector's tasks end their own transactions with `config`
-    /// (`transaction.boundary=connector`); none of kconnect's do.
+    /// (`transaction.boundary=connector`, through their [`TransactionContext`]); `false` (the
+    /// default) has validate refuse that boundary.
     fn can_define_transaction_boundaries(&self, _config: &ConfigMap) -> bool {
         false
     }

@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use kconnect_broker::{BrokerOptions, EmbeddedBroker, StorageKind};
-use kconnect_test_kit::{broker_options, create_topic_with_partitions, free_port, produce_to_partition, start_with};
+use kconnect_test_kit::{
+    broker_options, create_topic_with_partitions, produce_to_partition, read_partition, start_with,
+};
 use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 
 const TOPIC: &str = "payments";
@@ -50,35 +50,10 @@ fn transaction(producer: &TxnProducer, values: &[&str], commit: bool) {
 }
 
 /// Every value of `partition` a consumer of `isolation` reads: until `expected` arrived, then
-/// another second to see that nothing more does.
+/// two more seconds to see that nothing more does.
 fn read(bootstrap: &str, partition: i32, isolation: &str, expected: usize) -> Vec<String> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", format!("reader-{}", free_port()))
-        .set("isolation.level", isolation)
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let mut assignment = rdkafka::TopicPartitionList::new();
-    assignment
-        .add_partition_offset(TOPIC, partition, rdkafka::Offset::Beginning)
-        .expect("partition");
-    consumer.assign(&assignment).expect("assign");
-    let mut values = Vec::new();
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    let mut quiet_until = None;
-    loop {
-        let now = std::time::Instant::now();
-        if now > deadline || quiet_until.is_some_and(|q| now > q) {
-            return values;
-        }
-        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(100)) {
-            values.push(String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned());
-        }
-        if values.len() >= expected && quiet_until.is_none() {
-            quiet_until = Some(std::time::Instant::now() + Duration::from_secs(1));
-        }
-    }
+    let records = read_partition(bootstrap, TOPIC, partition, isolation, expected, TIMEOUT);
+    records.into_iter().map(|record| record.value).collect()
 }
 
 fn strings(values: &[&str]) -> Vec<String> {

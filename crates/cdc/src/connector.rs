@@ -73,4 +73,11 @@ impl<C: PluginConfig + 'static> SourceConnector for CdcConnector<C> {
     fn exactly_once_support(&self, _config: &ConfigMap) -> Option<ExactlyOnceSupport> {
         self.exactly_once
     }
+
+    /// Yes, beyond Debezium's: with `transaction.boundary=connector` each Kafka transaction holds
+    /// one database transaction (or one snapshot chunk), so `read_committed` consumers see each
+    /// database transaction whole or not at all.
+    fn can_define_transaction_boundaries(&self, _config: &ConfigMap) -> bool {
+        true
+    }
 }

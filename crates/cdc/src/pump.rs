@@ -1,13 +1,16 @@
 //! What a CDC task shares: its capture runs in the background and hands records over through a
 //! bounded channel; each poll takes what is there, up to `max.batch.size`. A capture that fails on
 //! something passing (a server restart, a dropped connection) starts again after a back-off,
-//! resuming after the last record polled.
+//! resuming after the last record polled. The capture also marks where a task started again from
+//! the last record's offset misses and repeats nothing (a database transaction's end, a snapshot
+//! chunk's): with `transaction.boundary=connector` the task's Kafka transactions end there.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord, SourceTaskContext};
+use kconnect_api::{ConnectError, OffsetMap, Result, SourceRecord, SourceTaskContext, TransactionContext};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -15,19 +18,34 @@ use tokio::time::Instant;
 /// The shortest and longest wait before a failed capture starts again.
 const RETRY_BACKOFF: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(30));
 
+/// What goes from a capture to its task.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "nearly every item is a record: boxing them would cost an allocation each"
+)]
+enum Handed {
+    /// A record.
+    Record(SourceRecord),
+    /// The record before ends a transaction: its offset covers it and everything before.
+    TransactionEnd,
+}
+
 /// Where a capture sends its records, in order; an error ends the capture.
 #[derive(Clone)]
 pub struct Outbox {
-    sender: mpsc::Sender<Result<SourceRecord>>,
+    sender: mpsc::Sender<Result<Handed>>,
     /// Entries every record's offset gets, unless it has them already.
     stamp: Arc<Mutex<OffsetMap>>,
+    /// Whether records were sent since the last transaction end.
+    unended: Arc<AtomicBool>,
 }
 
 impl Outbox {
-    fn new(sender: mpsc::Sender<Result<SourceRecord>>) -> Self {
+    fn new(sender: mpsc::Sender<Result<Handed>>) -> Self {
         Self {
             sender,
             stamp: Arc::default(),
+            unended: Arc::default(),
         }
     }
 
@@ -55,11 +73,26 @@ impl Outbox {
             }
         }
         for record in batch {
-            if self.sender.send(Ok(record)).await.is_err() {
-                return Err(ConnectError::Fatal("the task stopped".into()));
-            }
+            self.hand(Handed::Record(record)).await?;
+            self.unended.store(true, Ordering::Relaxed);
         }
         Ok(())
+    }
+
+    /// Marks the last record sent as the end of a transaction: started again from its offset,
+    /// the capture repeats and misses nothing. Nothing when no record was sent since the last end.
+    pub async fn end_transaction(&self) -> Result<()> {
+        if self.unended.swap(false, Ordering::Relaxed) {
+            self.hand(Handed::TransactionEnd).await?;
+        }
+        Ok(())
+    }
+
+    async fn hand(&self, handed: Handed) -> Result<()> {
+        self.sender
+            .send(Ok(handed))
+            .await
+            .map_err(|_| ConnectError::Fatal("the task stopped".into()))
     }
 
     /// Has every record sent from now on carry `entries` in its offset, unless it has them
@@ -81,8 +114,10 @@ impl Outbox {
 #[derive(Default)]
 pub struct Pump {
     context: Option<Arc<dyn SourceTaskContext>>,
+    /// Where transactions end, when the task defines its transactions.
+    transactions: Option<Arc<dyn TransactionContext>>,
     partition: OffsetMap,
-    records: Option<mpsc::Receiver<Result<SourceRecord>>>,
+    records: Option<mpsc::Receiver<Result<Handed>>>,
     capture: Option<JoinHandle<()>>,
     /// The offset of the last record polled: where a capture started again resumes.
     last_polled: Option<Arc<OffsetMap>>,
@@ -95,6 +130,7 @@ impl Pump {
     /// `context`.
     pub fn attach(&mut self, context: Arc<dyn SourceTaskContext>, server: &str) {
         self.partition = crate::partition(server);
+        self.transactions = context.transaction_context();
         self.context = Some(context);
     }
 
@@ -142,7 +178,7 @@ impl Pump {
     }
 
     /// Ends the capture after `error` and schedules the next, or fails the task on a fatal one.
-    fn failed(&mut self, error: ConnectError) -> Result<Vec<SourceRecord>> {
+    fn failed(&mut self, error: ConnectError) -> Result<()> {
         if !error.is_retriable() {
             return Err(error);
         }
@@ -155,35 +191,56 @@ impl Pump {
             .map_or(RETRY_BACKOFF.0, |(_, wait)| (wait * 2).min(RETRY_BACKOFF.1));
         tracing::warn!(%error, ?wait, "the capture failed; starting it again");
         self.retry = Some((Instant::now() + wait, wait));
-        Ok(Vec::new())
+        Ok(())
     }
 
     /// Up to `max_batch` records, waiting at most `wait` for the first; nothing when no capture
-    /// runs.
+    /// runs. When the task defines its transactions, each transaction end is asked of its
+    /// transaction context: after a record of the batch, or, when the end comes first, after this
+    /// empty batch (the last batch's last record ends it).
     pub async fn poll(&mut self, wait: Duration, max_batch: usize) -> Result<Vec<SourceRecord>> {
         let Some(records) = self.records.as_mut() else {
             return Ok(Vec::new());
         };
-        let first = match tokio::time::timeout(wait, records.recv()).await {
-            Err(_) => return Ok(Vec::new()),
-            Ok(None) => return self.failed(ConnectError::Retriable("the capture ended".into())),
-            Ok(Some(Err(error))) => return self.failed(error),
-            Ok(Some(Ok(record))) => record,
-        };
-        let mut batch = vec![first];
+        let deadline = Instant::now() + wait;
+        let mut batch = Vec::new();
         let mut failed = None;
         while batch.len() < max_batch {
-            match records.try_recv() {
-                Ok(Ok(record)) => batch.push(record),
-                Ok(Err(error)) => {
+            let handed = if batch.is_empty() {
+                match tokio::time::timeout_at(deadline, records.recv()).await {
+                    Err(_) => break,
+                    Ok(None) => {
+                        failed = Some(ConnectError::Retriable("the capture ended".into()));
+                        break;
+                    }
+                    Ok(Some(handed)) => handed,
+                }
+            } else {
+                match records.try_recv() {
+                    Ok(handed) => handed,
+                    Err(_) => break,
+                }
+            };
+            match handed {
+                Ok(Handed::Record(record)) => batch.push(record),
+                Ok(Handed::TransactionEnd) => match (&self.transactions, batch.len()) {
+                    (None, _) => {}
+                    (Some(context), 0) => {
+                        context.commit_transaction();
+                        break;
+                    }
+                    (Some(context), polled) => context.commit_transaction_at(polled - 1),
+                },
+                Err(error) => {
                     failed = Some(error);
                     break;
                 }
-                Err(_) => break,
             }
         }
-        self.retry = None;
-        self.last_polled = batch.last().map(|record| record.source_offset.clone());
+        if let Some(last) = batch.last() {
+            self.retry = None;
+            self.last_polled = Some(last.source_offset.clone());
+        }
         if let Some(error) = failed {
             self.failed(error)?;
         }

@@ -10,11 +10,8 @@ use std::time::{Duration, Instant};
 
 use kconnect_test_kit::{
     BrokerProcess, ProducedRecord, RestApi, WorkerProcess, append_lines, consume_records, create_topic,
-    create_topic_with_partitions, free_port, numbered_lines, produce_records, worker_file,
+    create_topic_with_partitions, free_port, numbered_lines, produce_records, read_partition, worker_file,
 };
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
 use reqwest::Method;
 use serde_json::json;
 
@@ -30,30 +27,10 @@ const WORKER: &str = "exactly.once.source.support=enabled\nscheduled.rebalance.m
                       session.timeout.ms=6000\nheartbeat.interval.ms=1000\n";
 
 /// Every value of the topic's one partition a `read_committed` consumer reads: until `expected`
-/// arrived and then three quiet seconds, or `timeout`.
+/// arrived and then two quiet seconds, or `timeout`.
 fn read_committed(bootstrap: &str, expected: usize, timeout: Duration) -> Vec<String> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", format!("reader-{}", free_port()))
-        .set("isolation.level", "read_committed")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let mut assignment = rdkafka::TopicPartitionList::new();
-    assignment
-        .add_partition_offset(TOPIC, 0, rdkafka::Offset::Beginning)
-        .expect("partition");
-    consumer.assign(&assignment).expect("assign");
-    let deadline = Instant::now() + timeout;
-    let mut values = Vec::new();
-    let mut last = Instant::now();
-    while Instant::now() < deadline && !(values.len() >= expected && last.elapsed() > Duration::from_secs(3)) {
-        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(100)) {
-            values.push(String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned());
-            last = Instant::now();
-        }
-    }
-    values
+    let records = read_partition(bootstrap, TOPIC, 0, "read_committed", expected, timeout);
+    records.into_iter().map(|record| record.value).collect()
 }
 
 /// Starts an exactly-once distributed worker on `bootstrap` with its REST API on a free port; each

@@ -34,6 +34,7 @@ pub mod target_state;
 pub mod task_context;
 pub mod task_logs;
 pub mod topics;
+pub mod transaction_boundaries;
 pub mod transform_chain;
 pub mod worker;
 pub mod worker_config;

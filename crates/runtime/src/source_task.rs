@@ -23,6 +23,7 @@ use crate::target_state::{TargetState, target_changed};
 use crate::task_context::SourceContext;
 use crate::task_logs::TaskLogs;
 use crate::topics::TopicCreator;
+use crate::transaction_boundaries::{BoundaryRequests, TransactionEnd};
 use crate::transform_chain::TransformationChain;
 use crate::worker::{TaskSpec, Worker};
 
@@ -173,7 +174,14 @@ impl SourceRunner {
         let reader = ConnectorOffsetReader::new(&self.spec.connector, self.offsets.clone());
         let plugins = self.errors.metrics.plugins.clone();
         let logs = TaskLogs::new(&self.worker, &self.spec.connector_config);
-        let context = SourceContext::reporting_to(self.spec.task_config.clone(), Arc::new(reader), plugins, Some(logs));
+        let boundaries = self.transactions.as_ref().and_then(|t| t.context.clone());
+        let context = SourceContext::reporting_to(
+            self.spec.task_config.clone(),
+            Arc::new(reader),
+            plugins,
+            Some(logs),
+            boundaries,
+        );
         self.task.start(context).await?;
         self.started = true;
         tracing::info!(task = %self.spec.name(), "source task started");
@@ -208,10 +216,9 @@ impl SourceRunner {
                         metrics.progress.mark();
                         metrics.batch(records.len(), polling.elapsed());
                         metrics.source_record_poll.add(records.len());
-                        self.send_all(records).await?;
-                        if self.transactions.as_ref().is_some_and(|t| t.boundary == Boundary::Poll) {
-                            self.commit_transaction().await?;
-                        }
+                        let requests = self.transactions.as_ref().and_then(|t| t.context.as_ref()).map(|c| c.take());
+                        self.send_all(records, requests.as_ref()).await?;
+                        self.end_batch_transaction(requests.as_ref()).await?;
                     }
                     Err(err) if err.is_retriable() => tracing::warn!(task = %self.spec.name(), error = %err, "poll failed, retrying"),
                     Err(err) => return Err(err.into()),
@@ -225,56 +232,124 @@ impl SourceRunner {
         }
     }
 
-    /// Transforms, converts and produces each record. The record as the task polled it is what
+    /// Sends each record; with connector-defined transaction boundaries, ends the transaction
+    /// after each record the task asked to (`requests`).
+    async fn send_all(
+        &mut self,
+        records: Vec<SourceRecord>,
+        requests: Option<&BoundaryRequests>,
+    ) -> Result<(), RuntimeError> {
+        for (index, record) in records.into_iter().enumerate() {
+            let end = match requests {
+                Some(requests) => requests.after_record(index, &record).map_err(ConnectError::Fatal)?,
+                None => None,
+            };
+            self.send(record).await?;
+            if let Some(end) = end {
+                self.end_transaction(end).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Transforms, converts and produces one record. The record as the task polled it is what
     /// tracks the offset and comes back to [`SourceTask::commit_record`], as in Apache, though
     /// without its key, value and headers: those are released once the record is sent.
-    async fn send_all(&mut self, records: Vec<SourceRecord>) -> Result<(), RuntimeError> {
-        for original in records {
-            let transformed = if self.transforms.is_empty() {
-                None
-            } else {
-                match self.errors.retry(|| self.transforms.apply(original.clone())).await {
-                    Ok(Some(record)) => Some(record),
-                    Ok(None) => {
-                        self.skip(original);
-                        continue;
-                    }
-                    Err(failure) => {
-                        self.errors
-                            .handle(failure, Some(&failed_source_record(&original)))
-                            .await?;
-                        self.skip(original);
-                        continue;
-                    }
-                }
-            };
-            let record = transformed.as_ref().unwrap_or(&original);
-            let bytes = match self.errors.retry(|| self.converters.to_kafka(record)).await {
-                Ok(bytes) => bytes,
-                Err(failure) => {
-                    self.errors.handle(failure, Some(&failed_source_record(record))).await?;
+    async fn send(&mut self, original: SourceRecord) -> Result<(), RuntimeError> {
+        let transformed = if self.transforms.is_empty() {
+            None
+        } else {
+            match self.errors.retry(|| self.transforms.apply(original.clone())).await {
+                Ok(Some(record)) => Some(record),
+                Ok(None) => {
                     self.skip(original);
-                    continue;
+                    return Ok(());
                 }
-            };
-            if let Some(topics) = &mut self.topics {
-                topics.ensure(&record.topic).await?;
+                Err(failure) => {
+                    self.errors
+                        .handle(failure, Some(&failed_source_record(&original)))
+                        .await?;
+                    self.skip(original);
+                    return Ok(());
+                }
             }
-            self.worker
-                .active_topics
-                .record(&self.spec.connector, self.spec.id, &record.topic);
-            let topic = record.topic.clone();
-            let partition = record.kafka_partition;
-            let timestamp = record.timestamp;
-            drop(transformed);
-            let original = without_body(original);
-            self.begin_transaction()?;
-            let ticket = self.acks.submitted().submit(original);
-            produce(&self.producer, &topic, partition, timestamp, &bytes, ticket).await?;
-            self.errors.metrics.source_record_write.add(1);
-            if let Some(transactions) = &mut self.transactions {
-                transactions.records += 1;
+        };
+        let record = transformed.as_ref().unwrap_or(&original);
+        let bytes = match self.errors.retry(|| self.converters.to_kafka(record)).await {
+            Ok(bytes) => bytes,
+            Err(failure) => {
+                self.errors.handle(failure, Some(&failed_source_record(record))).await?;
+                self.skip(original);
+                return Ok(());
             }
+        };
+        if let Some(topics) = &mut self.topics {
+            topics.ensure(&record.topic).await?;
+        }
+        self.worker
+            .active_topics
+            .record(&self.spec.connector, self.spec.id, &record.topic);
+        let topic = record.topic.clone();
+        let partition = record.kafka_partition;
+        let timestamp = record.timestamp;
+        drop(transformed);
+        let original = without_body(original);
+        self.begin_transaction()?;
+        let ticket = self.acks.submitted().submit(original);
+        produce(&self.producer, &topic, partition, timestamp, &bytes, ticket).await?;
+        self.errors.metrics.source_record_write.add(1);
+        if let Some(transactions) = &mut self.transactions {
+            transactions.records += 1;
+        }
+        Ok(())
+    }
+
+    /// After a batch was sent: commits its transaction with `transaction.boundary=poll`, or ends
+    /// it as the task asked (`requests`) with `connector`.
+    async fn end_batch_transaction(&mut self, requests: Option<&BoundaryRequests>) -> Result<(), RuntimeError> {
+        if let Some(requests) = requests {
+            if let Some(end) = requests.after_batch().map_err(ConnectError::Fatal)? {
+                self.end_transaction(end).await?;
+            }
+        } else if self.transactions.as_ref().is_some_and(|t| t.boundary == Boundary::Poll) {
+            self.commit_transaction().await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the open transaction as the task asked.
+    async fn end_transaction(&mut self, end: TransactionEnd) -> Result<(), RuntimeError> {
+        match end {
+            TransactionEnd::Commit => self.commit_transaction().await,
+            TransactionEnd::Abort => {
+                tracing::info!(task = %self.spec.name(), "aborting the transaction as the task asked");
+                self.abort_transaction(TRANSACTION_TIMEOUT).await?;
+                // The aborted records' offsets are committed still: the task does not read them again.
+                self.commit_transaction().await
+            }
+        }
+    }
+
+    /// Aborts the open transaction once its records were acknowledged, waiting up to `wait` for
+    /// them (librdkafka fails those still in flight).
+    async fn abort_transaction(&mut self, wait: Duration) -> Result<(), RuntimeError> {
+        if !self.transactions.as_ref().is_some_and(|t| t.open) {
+            tracing::warn!(task = %self.spec.name(), "ignoring the task's request to abort the transaction: it is empty");
+            return Ok(());
+        }
+        self.wait_for_acks(wait).await;
+        if let Some(failure) = self.acks.failure() {
+            return Err(RuntimeError::Kafka(failure));
+        }
+        tokio::task::block_in_place(|| self.producer.abort_transaction(TRANSACTION_TIMEOUT)).map_err(|err| {
+            RuntimeError::Kafka(format!(
+                "Failed to abort the transaction of task {}: {err}",
+                self.spec.name()
+            ))
+        })?;
+        if let Some(transactions) = &mut self.transactions {
+            transactions.open = false;
+            transactions.records = 0;
         }
         Ok(())
     }
@@ -341,9 +416,11 @@ impl SourceRunner {
         Ok(())
     }
 
-    /// Commits what the task sent: its transaction with exactly-once delivery, else its offsets.
+    /// Commits what the task sent, every offset flush interval: its transaction with exactly-once
+    /// delivery (unless the task ends its transactions itself), else its offsets.
     async fn commit(&mut self) -> Result<(), RuntimeError> {
-        match self.transactions {
+        match &self.transactions {
+            Some(transactions) if transactions.boundary == Boundary::Connector => Ok(()),
             Some(_) => self.commit_transaction().await,
             None => self.commit_offsets().await,
         }
@@ -470,7 +547,8 @@ impl SourceRunner {
 
     /// Waits up to `offset.flush.timeout.ms` for outstanding records, commits what was acknowledged
     /// and stops the task. A task with exactly-once delivery that `failed` commits nothing: its
-    /// open transaction is aborted when the task starts again.
+    /// open transaction is aborted when the task starts again. One that ends its transactions
+    /// itself aborts the open one: only the task says where a transaction may end.
     async fn shutdown(&mut self, failed: bool) -> Result<(), RuntimeError> {
         self.wait_for_acks(self.worker.config.offset_flush_timeout()).await;
         let _ = self.producer.flush(Duration::ZERO);
@@ -480,6 +558,9 @@ impl SourceRunner {
         }
         let committed = match (&self.transactions, failed) {
             (Some(_), true) => Ok(()),
+            (Some(transactions), false) if transactions.boundary == Boundary::Connector => {
+                self.abort_transaction(Duration::ZERO).await
+            }
             (Some(_), false) => self.commit_transaction().await,
             (None, _) => match self.commit_offsets().await {
                 Ok(()) => self.finish_offset_write().await,

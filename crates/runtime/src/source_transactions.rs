@@ -1,12 +1,14 @@
 //! Exactly-once delivery of a source task (KIP-618). In a distributed worker with
 //! `exactly.once.source.support=enabled` the task's producer is transactional, with Apache's
 //! `transactional.id` (`<group.id>-<connector>-<task>`), and each transaction holds the records of
-//! one `poll` (`transaction.boundary=poll`, the default) or of an interval (`interval`) together
-//! with their source offsets, which the same producer writes to the offsets topic. Records become
+//! one `poll` (`transaction.boundary=poll`, the default), of an interval (`interval`) or up to
+//! where the task says (`connector`, through its transaction context) together with their source
+//! offsets, which the same producer writes to the offsets topic. Records become
 //! readable to `read_committed` consumers only when their offsets are committed with them; a task
 //! killed mid-transaction leaves it open, and the next producer of its id (the task started again)
 //! aborts it and fences the old one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use kconnect_api::ConfigMap;
@@ -14,6 +16,7 @@ use kconnect_storage::OffsetStore;
 use rdkafka::ClientConfig;
 
 use crate::error::RuntimeError;
+use crate::transaction_boundaries::WorkerTransactionContext;
 use crate::worker::{TaskSpec, Worker};
 
 /// When a task's transactions commit.
@@ -23,6 +26,8 @@ pub(crate) enum Boundary {
     Poll,
     /// Every so often.
     Interval(Duration),
+    /// Where the task asks, through its transaction context.
+    Connector,
 }
 
 /// The transactional side of an exactly-once source task.
@@ -38,6 +43,8 @@ pub(crate) struct SourceTransactions {
     pub open: bool,
     /// Records sent in the open transaction.
     pub records: u64,
+    /// Where the task asks for its transactions to end, with `transaction.boundary=connector`.
+    pub context: Option<Arc<WorkerTransactionContext>>,
 }
 
 impl SourceTransactions {
@@ -61,13 +68,15 @@ impl SourceTransactions {
             boundary,
             open: false,
             records: 0,
+            context: (boundary == Boundary::Connector).then(Arc::default),
         }))
     }
 
-    /// How often the task commits: after each poll, or at the end of each interval.
+    /// How often the task commits on its own: after each poll or where the task asks (and every
+    /// `flush`, which then finds nothing to commit), or at the end of each interval.
     pub fn commit_interval(&self, flush: Duration) -> Duration {
         match self.boundary {
-            Boundary::Poll => flush,
+            Boundary::Poll | Boundary::Connector => flush,
             Boundary::Interval(interval) => interval,
         }
     }
@@ -97,23 +106,26 @@ pub fn transactional_id(group: &str, connector: &str, task: u32) -> String {
 }
 
 /// The boundary `connector` configures: `transaction.boundary` and, for `interval`,
-/// `transaction.boundary.interval.ms` (the worker's `offset.flush.interval.ms` by default).
+/// `transaction.boundary.interval.ms` (the worker's `offset.flush.interval.ms` by default);
+/// `connector` was accepted by validate only for a connector that defines boundaries.
 fn boundary(connector: &ConfigMap, flush: Duration) -> Result<Boundary, String> {
-    match connector.get("transaction.boundary").map(|b| b.trim()).unwrap_or("poll") {
+    match connector
+        .get("transaction.boundary")
+        .map(|b| b.trim())
+        .unwrap_or("poll")
+    {
         "poll" => Ok(Boundary::Poll),
         "interval" => {
-            let interval = match connector.get("transaction.boundary.interval.ms") {
-                Some(ms) => Duration::from_millis(ms.trim().parse().map_err(|_| {
-                    format!("transaction.boundary.interval.ms: {ms} is not a number of milliseconds")
-                })?),
-                None => flush,
-            };
+            let interval =
+                match connector.get("transaction.boundary.interval.ms") {
+                    Some(ms) => Duration::from_millis(ms.trim().parse().map_err(|_| {
+                        format!("transaction.boundary.interval.ms: {ms} is not a number of milliseconds")
+                    })?),
+                    None => flush,
+                };
             Ok(Boundary::Interval(interval))
         }
-        "connector" => Err(
-            "transaction.boundary: the connector does not support connector-defined transaction boundaries with the given configuration. Please reconfigure it to use a different transaction boundary definition."
-                .to_string(),
-        ),
+        "connector" => Ok(Boundary::Connector),
         other => Err(format!("transaction.boundary: unknown boundary {other}")),
     }
 }
@@ -144,7 +156,11 @@ mod tests {
             ),
             Ok(Boundary::Interval(Duration::from_millis(250)))
         );
-        let refused = boundary(&config(&[("transaction.boundary", "connector")]), flush).unwrap_err();
+        assert_eq!(
+            boundary(&config(&[("transaction.boundary", "connector")]), flush),
+            Ok(Boundary::Connector)
+        );
+        let refused = boundary(&config(&[("transaction.boundary", "sometimes")]), flush).unwrap_err();
         assert!(refused.starts_with("transaction.boundary: "), "{refused}");
     }
 

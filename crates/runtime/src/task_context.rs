@@ -11,10 +11,11 @@ use tokio::sync::Notify;
 use kconnect_api::metrics::PluginMetrics;
 use kconnect_api::{
     ConfigMap, ConnectError, KafkaClients, LogTopic, OffsetStorageReader, SinkRecord, SinkTaskContext,
-    SourceTaskContext, TopicLog, TopicPartition,
+    SourceTaskContext, TopicLog, TopicPartition, TransactionContext,
 };
 
 use crate::task_logs::TaskLogs;
+use crate::transaction_boundaries::WorkerTransactionContext;
 
 /// Requests a sink task made of the runtime since they were last taken.
 #[derive(Debug, Default)]
@@ -166,34 +167,38 @@ impl SinkTaskContext for SinkContext {
     }
 }
 
-/// The context of one source task: its configuration, its connector's committed offsets and
-/// where it reports its own metrics.
+/// The context of one source task: its configuration, its connector's committed offsets, where
+/// it reports its own metrics and, when it defines its transactions, where it ends them.
 pub struct SourceContext {
     configs: ConfigMap,
     offsets: Arc<dyn OffsetStorageReader>,
     metrics: Arc<PluginMetrics>,
     logs: Option<TaskLogs>,
+    transactions: Option<Arc<WorkerTransactionContext>>,
 }
 
 impl SourceContext {
     /// A context for a task configured with `configs` that resumes from `offsets`.
     pub fn new(configs: ConfigMap, offsets: Arc<dyn OffsetStorageReader>) -> Arc<Self> {
-        Self::reporting_to(configs, offsets, Arc::default(), None)
+        Self::reporting_to(configs, offsets, Arc::default(), None, None)
     }
 
-    /// As [`SourceContext::new`], the task's own metrics going into `metrics` and its logs, if it
-    /// keeps any, opened by `logs`.
+    /// As [`SourceContext::new`], the task's own metrics going into `metrics`, its logs, if it
+    /// keeps any, opened by `logs`, and its transactions, if it defines them, ended through
+    /// `transactions`.
     pub fn reporting_to(
         configs: ConfigMap,
         offsets: Arc<dyn OffsetStorageReader>,
         metrics: Arc<PluginMetrics>,
         logs: Option<TaskLogs>,
+        transactions: Option<Arc<WorkerTransactionContext>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             configs,
             offsets,
             metrics,
             logs,
+            transactions,
         })
     }
 }
@@ -226,6 +231,12 @@ impl SourceTaskContext for SourceContext {
             Some(logs) => Ok(Arc::new(logs.kafka_clients())),
             None => Err(kconnect_api::kafka_cluster::no_kafka_clients()),
         }
+    }
+
+    fn transaction_context(&self) -> Option<Arc<dyn TransactionContext>> {
+        self.transactions
+            .clone()
+            .map(|context| context as Arc<dyn TransactionContext>)
     }
 }
 

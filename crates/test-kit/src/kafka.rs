@@ -8,7 +8,7 @@ use futures::StreamExt;
 use kconnect_broker::{BrokerOptions, EmbeddedBroker, StorageKind};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
 use rdkafka::message::Headers as _;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientConfig, Message};
@@ -105,6 +105,53 @@ pub async fn consume_records(bootstrap: &str, topic: &str, expected: usize, time
             }),
             Ok(Some(Err(_))) => continue,
             Ok(None) | Err(_) => break,
+        }
+    }
+    records
+}
+
+/// A record read from one partition: its offset and its value as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionRecord {
+    /// Its offset (a transaction's commit or abort marker takes an offset too).
+    pub offset: i64,
+    /// Its value.
+    pub value: String,
+}
+
+/// Reads `partition` of `topic` from the beginning as a consumer of `isolation`
+/// (`read_committed` or `read_uncommitted`): until `expected` records arrived and then two quiet
+/// seconds (so that one too many shows), or `timeout`. Blocks.
+pub fn read_partition(
+    bootstrap: &str,
+    topic: &str,
+    partition: i32,
+    isolation: &str,
+    expected: usize,
+    timeout: Duration,
+) -> Vec<PartitionRecord> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", format!("reader-{}", free_port()))
+        .set("isolation.level", isolation)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let mut assignment = rdkafka::TopicPartitionList::new();
+    assignment
+        .add_partition_offset(topic, partition, rdkafka::Offset::Beginning)
+        .expect("partition");
+    consumer.assign(&assignment).expect("assign");
+    let deadline = Instant::now() + timeout;
+    let mut records = Vec::new();
+    let mut last = Instant::now();
+    while Instant::now() < deadline && !(records.len() >= expected && last.elapsed() > Duration::from_secs(2)) {
+        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(100)) {
+            records.push(PartitionRecord {
+                offset: message.offset(),
+                value: String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned(),
+            });
+            last = Instant::now();
         }
     }
     records

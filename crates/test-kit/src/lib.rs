@@ -4,6 +4,7 @@
 mod apache_jars;
 mod broker_process;
 pub mod cdc;
+pub mod cdc_transactions;
 pub mod child_worker;
 pub mod compliance;
 mod connect_data;
@@ -32,8 +33,8 @@ pub use broker_process::BrokerProcess;
 pub use connect_data::every_type_row;
 pub use java_stores::{JavaStores, STORE_PASSWORD, java_stores};
 pub use kafka::{
-    ConsumedRecord, ProducedRecord, broker_options, consume_records, consume_values, create_topic,
-    create_topic_with_partitions, produce_records, produce_to_partition, produce_values, start_broker,
+    ConsumedRecord, PartitionRecord, ProducedRecord, broker_options, consume_records, consume_values, create_topic,
+    create_topic_with_partitions, produce_records, produce_to_partition, produce_values, read_partition, start_broker,
     start_sasl_broker, start_with,
 };
 pub use mariadb_server::{StartMariaDbAgain, mariadb, mariadb_rows, start_mariadb, stop_mariadb};

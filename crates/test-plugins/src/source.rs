@@ -1,4 +1,6 @@
-//! The scripted source: numbered records `0..records`, spread over the topic's partitions.
+//! The scripted source: numbered records `0..records`, spread over the topic's partitions; with
+//! `transaction.size` it defines its transactions (`transaction.boundary=connector`), aborting
+//! every `transaction.abort.every`-th.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,8 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
 use kconnect_api::{
-    ConfigDef, ConfigMap, Connector, ConnectorContext, OffsetMap, RecordCore, Result, Schema, SchemaAndValue,
-    SourceConnector, SourceRecord, SourceTask, SourceTaskContext, Value,
+    ConfigDef, ConfigMap, Connector, ConnectorContext, ExactlyOnceSupport, OffsetMap, RecordCore, Result, Schema,
+    SchemaAndValue, SourceConnector, SourceRecord, SourceTask, SourceTaskContext, TransactionContext, Value,
 };
 
 use crate::script::{
@@ -24,6 +26,8 @@ const POLL_DELAY_CONFIG: &str = "poll.delay.ms";
 const SKIP_CONFIG: &str = "skip.record";
 const REPLAY_CONFIG: &str = "replay.on.restart";
 const TASK_ID_CONFIG: &str = "task.id";
+const TRANSACTION_SIZE_CONFIG: &str = "transaction.size";
+const ABORT_EVERY_CONFIG: &str = "transaction.abort.every";
 const NEXT_FIELD: &str = "next";
 const TASK_FIELD: &str = "task";
 /// How long a poll waits once every record was sent.
@@ -84,6 +88,20 @@ fn config_def() -> ConfigDef {
                 .importance(Importance::Low)
                 .doc("Resume one record before the committed offset (a connector that duplicates one)."),
         )
+        .define(
+            ConfigKey::new(TRANSACTION_SIZE_CONFIG, ConfigType::Int)
+                .default_value(ConfigValue::Int(0))
+                .validator(Validator::AtLeast(0.0))
+                .importance(Importance::Low)
+                .doc("Records per transaction the task defines (records n*size..(n+1)*size-1); 0: it defines none."),
+        )
+        .define(
+            ConfigKey::new(ABORT_EVERY_CONFIG, ConfigType::Int)
+                .default_value(ConfigValue::Int(0))
+                .validator(Validator::AtLeast(0.0))
+                .importance(Importance::Low)
+                .doc("Every this many transactions the task defines, it aborts the last; 0: never."),
+        )
 }
 
 /// The source's configuration, parsed once.
@@ -101,6 +119,8 @@ struct SourceScript {
     fail_at: i64,
     skip: i64,
     replay_on_restart: bool,
+    transaction_size: i64,
+    abort_every: i64,
 }
 
 impl SourceScript {
@@ -137,6 +157,8 @@ impl PluginConfig for SourceScript {
             fail_at: long(FAIL_AT_CONFIG)?,
             skip: long(SKIP_CONFIG)?,
             replay_on_restart: parsed.get_boolean(REPLAY_CONFIG)?,
+            transaction_size: parsed.get_int(TRANSACTION_SIZE_CONFIG)?.into(),
+            abort_every: parsed.get_int(ABORT_EVERY_CONFIG)?.into(),
         })
     }
 }
@@ -179,6 +201,15 @@ impl SourceConnector for ScriptedSourceConnector {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(ScriptedSourceTask::default())
     }
+
+    /// Its offsets say which records were written.
+    fn exactly_once_support(&self, _config: &ConfigMap) -> Option<ExactlyOnceSupport> {
+        Some(ExactlyOnceSupport::Supported)
+    }
+
+    fn can_define_transaction_boundaries(&self, config: &ConfigMap) -> bool {
+        SourceScript::parse(config).is_ok_and(|script| script.transaction_size > 0)
+    }
 }
 
 /// The value of record `number` of task `task`.
@@ -192,6 +223,7 @@ struct ScriptedSourceTask {
     task: u32,
     partition: Arc<OffsetMap>,
     next: i64,
+    transactions: Option<Arc<dyn TransactionContext>>,
 }
 
 #[async_trait]
@@ -217,6 +249,7 @@ impl SourceTask for ScriptedSourceTask {
             self.next -= 1;
         }
         self.script = Some(script);
+        self.transactions = context.transaction_context();
         Ok(())
     }
 
@@ -249,6 +282,7 @@ impl SourceTask for ScriptedSourceTask {
             let mut offset = OffsetMap::new();
             offset.insert(NEXT_FIELD.into(), (number + 1).into());
             records.push(SourceRecord::new(self.partition.clone(), offset, core));
+            self.end_transaction_at(&script, number, records.len() - 1);
         }
         self.next = end;
         Ok(records)
@@ -256,5 +290,24 @@ impl SourceTask for ScriptedSourceTask {
 
     async fn stop(&mut self) -> Result<()> {
         Ok(())
+    }
+}
+
+impl ScriptedSourceTask {
+    /// Ends the transaction after record `number`, at `index` of the batch, when it is the last of
+    /// one: aborted every `transaction.abort.every`-th, else committed.
+    fn end_transaction_at(&self, script: &SourceScript, number: i64, index: usize) {
+        let Some(context) = &self.transactions else {
+            return;
+        };
+        if script.transaction_size == 0 || (number + 1) % script.transaction_size != 0 {
+            return;
+        }
+        let transaction = number / script.transaction_size;
+        if script.abort_every > 0 && (transaction + 1) % script.abort_every == 0 {
+            context.abort_transaction_at(index);
+        } else {
+            context.commit_transaction_at(index);
+        }
     }
 }

@@ -31,8 +31,9 @@ struct State {
     progress: SnapshotProgress,
     /// The offset of a record that follows the progress so far, shared by every such record.
     offset: Arc<OffsetMap>,
-    /// The last record handed over, kept back until another follows: the snapshot's last is marked.
-    held: Option<SourceRecord>,
+    /// The last record handed over, kept back until another follows (the snapshot's last is
+    /// marked), and whether its offset covers it and every record before (a chunk's last row).
+    held: Option<(SourceRecord, bool)>,
     started: bool,
 }
 
@@ -62,7 +63,8 @@ impl Emitter {
     /// Hands over one table's `rows`, in order, after which the table stands at `reached` (`None`:
     /// where it stood before, for a table whose rows cannot be resumed in the middle). Every row
     /// but the last carries the progress from before them: started again there, the snapshot
-    /// reads these rows again, never skips one.
+    /// reads these rows again, never skips one. The last, which carries `reached`, ends a
+    /// transaction (see [`Outbox::end_transaction`]) once it is handed over.
     pub async fn emit(
         &self,
         table: &str,
@@ -72,12 +74,15 @@ impl Emitter {
         let mut state = self.state.lock().await;
         let count = rows.len();
         let mut ready = Vec::with_capacity(count);
+        let mut first_ends_transaction = false;
         for (n, (mut record, marker)) in rows.into_iter().enumerate() {
+            let mut covering = false;
             if n + 1 == count
                 && let Some(reached) = reached.clone()
             {
                 state.progress.update(table, reached);
                 state.offset = Arc::new((self.offsets)(false, Some(&state.progress)));
+                covering = true;
             }
             record.source_offset = state.offset.clone();
             let marker = if state.started {
@@ -93,7 +98,17 @@ impl Emitter {
             if let Some(marker) = marker {
                 record = with_snapshot_marker(record, marker);
             }
-            ready.extend(state.held.replace(record));
+            if let Some((released, ends)) = state.held.replace((record, covering)) {
+                // Only a chunk's last row ends a transaction, and it is held until the next row.
+                first_ends_transaction |= ready.is_empty() && ends;
+                ready.push(released);
+            }
+        }
+        if first_ends_transaction {
+            let rest = ready.split_off(1);
+            self.outbox.send(ready).await?;
+            self.outbox.end_transaction().await?;
+            ready = rest;
         }
         self.outbox.send(ready).await
     }
@@ -101,9 +116,10 @@ impl Emitter {
     /// Hands over the record held back, marked as the snapshot's last, once every reader is done.
     pub async fn finish(&self) -> Result<()> {
         let last = self.state.lock().await.held.take();
-        if let Some(mut last) = last {
+        if let Some((mut last, _)) = last {
             last.source_offset = Arc::new((self.offsets)(true, None));
             self.outbox.send(vec![with_snapshot_marker(last, "last")]).await?;
+            self.outbox.end_transaction().await?;
         }
         Ok(())
     }
