@@ -14,6 +14,7 @@ use crate::config_records::{ConfigSnapshot, Record};
 use crate::connector_offsets::ConnectorOffsetTopics;
 use crate::kafka_log::{KafkaLog, LogError};
 use crate::leader::TaskSubmissions;
+use crate::leader_writer::LeaderWriter;
 use crate::offset_store::KafkaOffsetStore;
 use crate::status_log::StatusLog;
 use crate::work::LocalWork;
@@ -39,6 +40,9 @@ pub struct Cluster {
     pub url: String,
     /// The config topic.
     pub config_log: KafkaLog,
+    /// The leader's transactional writer of the config topic, on workers with exactly-once
+    /// source support.
+    pub leader_writer: Option<LeaderWriter>,
     /// What the config topic says.
     pub snapshot: Arc<RwLock<ConfigSnapshot>>,
     /// Signalled after every config record read.
@@ -95,10 +99,45 @@ impl Cluster {
         self.config_log.read_to_end(WRITE_TIMEOUT).await.map(|_| ())
     }
 
-    /// Writes config records and reads them back, so the snapshot holds them on return.
+    /// Writes config records and reads them back, so the snapshot holds them on return. A
+    /// leader holding the write privileges (exactly-once source support) writes them in a
+    /// transaction; when that fails (a newer leader fenced it) the worker rejoins the group.
     pub async fn write_config(&self, records: Vec<Record>) -> Result<(), RuntimeError> {
         let failed = |err: LogError| RuntimeError::Kafka(err.to_string());
-        self.config_log.send(records).await.map_err(failed)?;
+        match &self.leader_writer {
+            Some(writer) if writer.claimed().await => writer.send(records).await.map_err(|err| {
+                tracing::warn!(error = %err, "Failed to write to config topic as leader; will rejoin group if necessary and, if still leader, attempt to reclaim write privileges for the config topic");
+                self.rejoin.notify_one();
+                RuntimeError::Kafka(format!(
+                    "Failed to write to config topic; this may be due to a transient error and the request can be safely retried: {err}"
+                ))
+            })?,
+            _ => self.config_log.send(records).await.map_err(failed)?,
+        }
         self.read_config().await.map_err(failed)
+    }
+
+    /// As the group's new leader, claims the write privileges for the config topic (with
+    /// exactly-once source support), fencing out any earlier leader's writes.
+    pub async fn claim_write_privileges(&self) {
+        let Some(writer) = &self.leader_writer else {
+            return;
+        };
+        match writer.claim().await {
+            Ok(()) => tracing::info!(
+                transactional_id = writer.transactional_id(),
+                "claimed the config topic's write privileges"
+            ),
+            Err(err) => {
+                tracing::error!(error = %err, "Unable to claim write privileges for config topic after being elected leader during rebalance")
+            }
+        }
+    }
+
+    /// Gives the write privileges for the config topic up, when another worker leads.
+    pub async fn release_write_privileges(&self) {
+        if let Some(writer) = &self.leader_writer {
+            writer.release().await;
+        }
     }
 }

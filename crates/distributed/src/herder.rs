@@ -24,6 +24,7 @@ use crate::config_records::{ConfigSnapshot, connector_record, restart_record, ta
 use crate::connector_offsets::ConnectorOffsetTopics;
 use crate::fencing::{self, ZombieFencer};
 use crate::kafka_log::{KafkaLog, LogClient, LogError};
+use crate::leader_writer::LeaderWriter;
 use crate::offset_store::KafkaOffsetStore;
 use crate::status_log::StatusLog;
 use crate::work::{LocalWork, StartedConnector};
@@ -82,6 +83,10 @@ impl DistributedHerder {
             .read_to_end(settings.sync_timeout.max(std::time::Duration::from_secs(30)))
             .await
             .map_err(kafka)?;
+        let leader_writer = settings.worker.transactional_leader_group().map(|group| {
+            let client_id = format!("{group}-configs");
+            LeaderWriter::new(&client, &settings.config_topic.name, group, &client_id)
+        });
         let generation = Arc::new(AtomicI32::new(-1));
         let status_log = StatusLog::start(
             &client,
@@ -104,6 +109,7 @@ impl DistributedHerder {
             settings,
             url,
             config_log,
+            leader_writer,
             snapshot,
             config_changed,
             offsets,

@@ -12,6 +12,7 @@ use std::time::Duration;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
@@ -89,7 +90,7 @@ impl KafkaLog {
         apply: impl FnMut(LogRecord) + Send + 'static,
     ) -> Result<Self, LogError> {
         let topic = spec.name.clone();
-        let failed = |err: rdkafka::error::KafkaError| LogError::Kafka {
+        let failed = |err: KafkaError| LogError::Kafka {
             topic: topic.clone(),
             message: err.to_string(),
         };
@@ -153,26 +154,12 @@ impl KafkaLog {
 
     /// Writes records in order and waits until the broker has them all.
     pub async fn send(&self, records: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<(), LogError> {
-        let mut deliveries = Vec::with_capacity(records.len());
-        for (key, value) in &records {
-            let mut record = FutureRecord::to(&self.topic).key(key);
-            if let Some(value) = value {
-                record = record.payload(value);
-            }
-            let delivery = self.producer.send_result(record).map_err(|(err, _)| self.error(err))?;
-            deliveries.push(delivery);
-        }
-        for delivery in deliveries {
-            match delivery.await {
-                Ok(Ok(_)) => {}
-                Ok(Err((err, _))) => return Err(self.error(err)),
-                Err(_) => return Err(self.error(rdkafka::error::KafkaError::Canceled)),
-            }
-        }
-        Ok(())
+        send_records(&self.producer, &self.topic, &records)
+            .await
+            .map_err(|err| self.error(err))
     }
 
-    fn error(&self, err: rdkafka::error::KafkaError) -> LogError {
+    fn error(&self, err: KafkaError) -> LogError {
         LogError::Kafka {
             topic: self.topic.clone(),
             message: err.to_string(),
@@ -216,6 +203,31 @@ impl Drop for KafkaLog {
             let _ = reader.join();
         }
     }
+}
+
+/// Writes `records` (key, value) to `topic` in order through `producer` and waits until the
+/// broker acknowledged them all.
+pub(crate) async fn send_records(
+    producer: &FutureProducer,
+    topic: &str,
+    records: &[(Vec<u8>, Option<Vec<u8>>)],
+) -> Result<(), KafkaError> {
+    let mut deliveries = Vec::with_capacity(records.len());
+    for (key, value) in records {
+        let mut record = FutureRecord::to(topic).key(key);
+        if let Some(value) = value {
+            record = record.payload(value);
+        }
+        deliveries.push(producer.send_result(record).map_err(|(err, _)| err)?);
+    }
+    for delivery in deliveries {
+        match delivery.await {
+            Ok(Ok(_)) => {}
+            Ok(Err((err, _))) => return Err(err),
+            Err(_) => return Err(KafkaError::Canceled),
+        }
+    }
+    Ok(())
 }
 
 fn read_forever(

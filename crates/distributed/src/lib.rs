@@ -18,6 +18,7 @@ mod herder;
 pub mod kafka_log;
 mod latest_by_key;
 mod leader;
+pub mod leader_writer;
 mod membership;
 pub mod offset_store;
 pub mod protocol;

@@ -417,6 +417,7 @@ impl Membership {
         {
             tracing::warn!(error = %err, "leader could not read the config topic");
         }
+        cluster.claim_write_privileges().await;
         leader::ensure_session_key(&cluster).await;
         let snapshot = cluster.snapshot();
         let template = Assignment {
@@ -501,10 +502,14 @@ impl Membership {
     /// Stops what is revoked and starts what is assigned.
     async fn apply(&mut self, joined: &Joined, assignment: Assignment) -> Round {
         let cluster = self.cluster.clone();
+        let leading = assignment.leader == joined.member_id;
         {
             let mut leader = cluster.leader.write().unwrap_or_else(|e| e.into_inner());
-            leader.is_me = assignment.leader == joined.member_id;
+            leader.is_me = leading;
             leader.url = Some(assignment.leader_url.clone());
+        }
+        if !leading {
+            cluster.release_write_privileges().await;
         }
         if assignment.error == CONFIG_MISMATCH || cluster.snapshot().offset < assignment.config_offset {
             if let Err(err) = cluster.read_config().await {

@@ -1,10 +1,12 @@
 //! Internal topics written in transactions, as Apache's exactly-once workers write them: a worker
 //! reads what was committed, skips what was aborted, and reads to the end although the end is a
-//! transaction marker that delivers no record.
+//! transaction marker that delivers no record; a leader whose config topic writer a newer leader
+//! fenced writes nothing more.
 
 use std::time::Duration;
 
-use kconnect_distributed::kafka_log::{LogClient, TopicSpec};
+use kconnect_distributed::kafka_log::{KafkaLog, LogClient, TopicSpec};
+use kconnect_distributed::leader_writer::LeaderWriter;
 use kconnect_distributed::offset_store::KafkaOffsetStore;
 use kconnect_storage::OffsetStore;
 use kconnect_test_kit::{create_topic, start_broker};
@@ -12,6 +14,7 @@ use rdkafka::ClientConfig;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 
 const TOPIC: &str = "connect-offsets";
+const CONFIG_TOPIC: &str = "connect-configs";
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One transaction writing `records` (key, value), committed or aborted.
@@ -70,4 +73,55 @@ async fn an_offsets_topic_written_in_transactions_is_read_committed_to_its_end()
     assert_eq!(store.get(b"k1"), Some(b"v1".to_vec()));
     assert_eq!(store.get(b"k2"), None);
     assert_eq!(store.get(b"k3"), Some(b"v3".to_vec()));
+}
+
+/// What a worker reading `topic` from the start finds: each record's key and value as text.
+async fn read_log(client: &LogClient, topic: &str) -> Vec<(String, String)> {
+    let read = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let spec = TopicSpec {
+        name: topic.to_string(),
+        partitions: 1,
+        replication: -1,
+    };
+    let sink = read.clone();
+    let log = KafkaLog::start(client, spec, move |record| {
+        let text = |bytes: Option<Vec<u8>>| String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned();
+        sink.lock().unwrap().push((text(record.key), text(record.value)));
+    })
+    .await
+    .expect("log");
+    log.read_to_end(TIMEOUT).await.expect("read to the end");
+    read.lock().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leader_fenced_by_a_newer_one_writes_nothing_more_to_the_config_topic() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(dir.path()).await;
+    let bootstrap = broker.bootstrap_servers();
+    create_topic(&bootstrap, CONFIG_TOPIC).await;
+    let mut common = ClientConfig::new();
+    common.set("bootstrap.servers", &bootstrap);
+    let client = LogClient {
+        common,
+        consumer: Vec::new(),
+    };
+    let record = |key: &str| vec![(key.as_bytes().to_vec(), Some(b"{}".to_vec()))];
+    let old = LeaderWriter::new(&client, CONFIG_TOPIC, "connect-cluster", "worker-1");
+    let new = LeaderWriter::new(&client, CONFIG_TOPIC, "connect-cluster", "worker-2");
+    old.claim().await.expect("the first leader claims");
+    old.send(record("first-leader")).await.expect("the first leader writes");
+    new.claim().await.expect("the second leader claims");
+    let refused = old.send(record("zombie")).await;
+    assert!(refused.is_err(), "a fenced leader's write is refused");
+    assert!(!old.claimed().await, "a refused leader holds no privileges");
+    new.send(record("second-leader"))
+        .await
+        .expect("the second leader writes");
+    let keys: Vec<String> = read_log(&client, CONFIG_TOPIC)
+        .await
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    assert_eq!(keys, ["first-leader", "second-leader"]);
 }

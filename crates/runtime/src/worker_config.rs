@@ -272,6 +272,17 @@ impl WorkerConfig {
         originals.get("group.id").filter(|_| enabled).map(String::as_str)
     }
 
+    /// The group of a distributed worker whose leader writes the config topic in transactions
+    /// (`exactly.once.source.support` `preparing` or `enabled`, Apache's transactional leader).
+    pub fn transactional_leader_group(&self) -> Option<&str> {
+        let originals = self.parsed.originals();
+        let support = originals
+            .get("exactly.once.source.support")
+            .map(|v| v.trim().to_ascii_lowercase());
+        let transactional = matches!(support.as_deref(), Some("preparing" | "enabled"));
+        originals.get("group.id").filter(|_| transactional).map(String::as_str)
+    }
+
     /// A string setting.
     pub fn string(&self, key: &str) -> Option<&str> {
         self.parsed.string(key)
