@@ -9,7 +9,9 @@ mod common;
 
 use std::time::Duration;
 
-use kconnect_test_kit::cdc_transactions::{assert_one_kafka_transaction_each, inserts, read_committed_rows};
+use kconnect_test_kit::cdc_transactions::{
+    EXACTLY_ONCE_WORKER, ROUND, assert_one_kafka_transaction_each, inserts, read_committed_rows,
+};
 use kconnect_test_kit::{TestWorker, consume_records};
 use serde_json::{Map, Value};
 
@@ -19,11 +21,6 @@ kconnect_test_kit::worker_entry!(kconnect::run, kconnect_mysql::plugins());
 
 const TOPIC: &str = "myeos.test.eos_orders";
 const PING_TOPIC: &str = "myeos.test.eos_ping";
-const WORKER: &str = "exactly.once.source.support=enabled\nscheduled.rebalance.max.delay.ms=0\n\
-                      session.timeout.ms=6000\nheartbeat.interval.ms=1000\n";
-/// Database transactions in each of three rounds: before the kill, while the worker is down, and
-/// after it started again.
-const ROUND: usize = 40;
 
 /// The connector's configuration as the REST API takes it.
 fn connector() -> Value {
@@ -54,7 +51,7 @@ async fn each_binary_log_transaction_is_one_kafka_transaction_through_a_kill() {
          CREATE TABLE eos_orders (id INT PRIMARY KEY, txn INT NOT NULL); \
          CREATE TABLE eos_ping (id INT AUTO_INCREMENT PRIMARY KEY)",
     );
-    let mut worker = TestWorker::start_with(true, WORKER, &[]).await;
+    let mut worker = TestWorker::start_with(true, EXACTLY_ONCE_WORKER, &[]).await;
     worker.create("myeos", connector()).await;
     worker.expect_running_tasks("myeos", 1).await;
     let mut streaming = Vec::new();

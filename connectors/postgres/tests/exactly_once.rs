@@ -9,7 +9,9 @@ mod common;
 
 use kconnect_test_kit::TestWorker;
 use kconnect_test_kit::cdc::validation_errors;
-use kconnect_test_kit::cdc_transactions::{assert_one_kafka_transaction_each, inserts, read_committed_rows};
+use kconnect_test_kit::cdc_transactions::{
+    EXACTLY_ONCE_WORKER, ROUND, assert_one_kafka_transaction_each, inserts, read_committed_rows,
+};
 use serde_json::{Value, json};
 
 use common::{drop_slots, first_streamed, sql};
@@ -19,11 +21,6 @@ kconnect_test_kit::worker_entry!(kconnect::run, kconnect_postgres::plugins());
 const SLOT: &str = "kconnect_eos";
 const TOPIC: &str = "eos.public.eos_orders";
 const PING_TOPIC: &str = "eos.public.eos_ping";
-const WORKER: &str = "exactly.once.source.support=enabled\nscheduled.rebalance.max.delay.ms=0\n\
-                      session.timeout.ms=6000\nheartbeat.interval.ms=1000\n";
-/// Database transactions in each of three rounds: before the kill, while the worker is down, and
-/// after it started again.
-const ROUND: usize = 40;
 
 fn connector() -> Value {
     json!({
@@ -53,7 +50,7 @@ async fn each_database_transaction_is_one_kafka_transaction_through_a_kill() {
         "CREATE TABLE eos_ping (id SERIAL PRIMARY KEY)",
     ])
     .await;
-    let mut worker = TestWorker::start_with(true, WORKER, &[]).await;
+    let mut worker = TestWorker::start_with(true, EXACTLY_ONCE_WORKER, &[]).await;
     let config = connector();
     let refused = validation_errors(&worker, "PostgresConnector", &config, "transaction.boundary").await;
     assert!(refused.is_empty(), "{refused:?}");

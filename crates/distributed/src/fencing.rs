@@ -4,16 +4,18 @@
 //! a worker cut off from the group can commit nothing more, and then writes
 //! `tasks-fencing-<name>` with the new task count. A task whose connector awaits fencing asks the
 //! leader for that round before it starts, as Apache's tasks do (the signed, internal
-//! `PUT /connectors/{name}/fence`).
+//! `PUT /connectors/{name}/fence`), and once its producer started checks that its connector made
+//! no newer task configurations meanwhile.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use kconnect_api::ConnectorKind;
+use kconnect_api::{ConnectError, ConnectorKind};
 use kconnect_runtime::connector_config::CONNECTOR_CLASS;
 use kconnect_runtime::kafka::producer_config;
-use kconnect_runtime::runner::Preflight;
+use kconnect_runtime::runner::{Preflight, TaskChecks};
 use kconnect_runtime::source_transactions::{TRANSACTION_TIMEOUT, transactional_id, transactional_producer};
+use kconnect_runtime::worker::TaskSpec;
 use kconnect_runtime::{ConfigMap, RuntimeError, Worker};
 use rdkafka::producer::{BaseProducer, Producer};
 
@@ -35,32 +37,70 @@ impl ZombieFencer {
         Self(cluster)
     }
 
-    /// What a task of connector `name` (of `kind`) must wait for: a round of zombie fencing when
-    /// the worker delivers exactly once, the connector is a source, and its task configurations
-    /// came after its last fencing. The task fails when the round cannot be had.
-    pub fn preflight(
+    /// What task `spec` of a connector of `kind`, started from `snapshot`, must pass when the
+    /// worker delivers exactly once and the connector is a source, as Apache's: first a round of
+    /// zombie fencing if its task configurations came after its last fencing (the task fails when
+    /// the round cannot be had), then, once its producer started, its task configurations must
+    /// still be current.
+    pub fn checks(
         &self,
         worker: &Worker,
         kind: &ConnectorKind,
-        name: &str,
+        spec: &TaskSpec,
         snapshot: &ConfigSnapshot,
-    ) -> Option<Preflight> {
-        let needed = worker.config.exactly_once_group().is_some()
-            && matches!(kind, ConnectorKind::Source(_))
-            && snapshot.pending_fencing.contains(name);
-        if !needed {
-            return None;
+    ) -> TaskChecks {
+        if worker.config.exactly_once_group().is_none() || !matches!(kind, ConnectorKind::Source(_)) {
+            return TaskChecks::default();
         }
-        let (cluster, name) = (self.0.clone(), name.to_string());
-        Some(Box::pin(async move {
-            let cluster = cluster
-                .upgrade()
-                .ok_or_else(|| RuntimeError::Kafka("the worker is stopping".into()))?;
-            request_round(&cluster, &name)
+        let name = spec.connector.clone();
+        let preflight = snapshot.pending_fencing.contains(&name).then(|| {
+            let (cluster, name) = (self.0.clone(), name.clone());
+            Box::pin(async move {
+                let cluster = alive(&cluster)?;
+                request_round(&cluster, &name)
+                    .await
+                    .map_err(|err| RuntimeError::Kafka(format!("Failed to perform round of zombie fencing: {err}")))
+            }) as Preflight
+        });
+        let (cluster, task) = (self.0.clone(), spec.name());
+        let started_with = snapshot.tasks.get(&name).cloned().unwrap_or_default();
+        let after_producer: Preflight = Box::pin(async move {
+            let cluster = alive(&cluster)?;
+            cluster
+                .read_config()
                 .await
-                .map_err(|err| RuntimeError::Kafka(format!("Failed to perform round of zombie fencing: {err}")))
-        }))
+                .map_err(|err| RuntimeError::Kafka(format!("Failed to read to end of config topic: {err}")))?;
+            still_current(&cluster.snapshot(), &name, &task, &started_with)
+        });
+        TaskChecks {
+            preflight,
+            after_producer: Some(after_producer),
+        }
     }
+}
+
+/// The worker, unless it is stopping.
+fn alive(cluster: &Weak<Cluster>) -> Result<Arc<Cluster>, RuntimeError> {
+    cluster
+        .upgrade()
+        .ok_or_else(|| RuntimeError::Kafka("the worker is stopping".into()))
+}
+
+/// Whether connector `name`'s task configurations in `snapshot` are still `started_with`, those
+/// its task `task` was started with; Apache's error when the connector made new ones since.
+fn still_current(
+    snapshot: &ConfigSnapshot,
+    name: &str,
+    task: &str,
+    started_with: &[ConfigMap],
+) -> Result<(), RuntimeError> {
+    let current = snapshot.tasks.get(name).map(Vec::as_slice).unwrap_or_default();
+    if current == started_with {
+        return Ok(());
+    }
+    Err(RuntimeError::Connect(ConnectError::Fatal(format!(
+        "Cannot start source task {task} with exactly-once support as the connector has already generated a new set of task configs"
+    ))))
 }
 
 /// Has the leader fence connector `name`'s earlier tasks: itself when this worker leads, else
@@ -158,4 +198,28 @@ async fn fence_producers(
             .map_err(|err| RuntimeError::Kafka(format!("cannot fence the producer {err}")))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tasks(values: &[&str]) -> Vec<ConfigMap> {
+        values
+            .iter()
+            .map(|value| ConfigMap::from([("file".to_string(), value.to_string())]))
+            .collect()
+    }
+
+    #[test]
+    fn a_task_whose_connector_made_new_task_configurations_is_refused_as_apaches() {
+        let mut snapshot = ConfigSnapshot::default();
+        snapshot.tasks.insert("lines".into(), tasks(&["a", "b"]));
+        assert!(still_current(&snapshot, "lines", "lines-0", &tasks(&["a", "b"])).is_ok());
+        let refused = still_current(&snapshot, "lines", "lines-0", &tasks(&["a"])).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "Cannot start source task lines-0 with exactly-once support as the connector has already generated a new set of task configs"
+        );
+    }
 }

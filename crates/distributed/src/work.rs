@@ -206,8 +206,8 @@ impl LocalWork {
             connector_config: connector_config.clone(),
             task_config: config.clone(),
         };
-        let preflight = self.fencer.preflight(worker, &kind, name, snapshot);
-        let running = start_task(worker, &kind, spec, target, preflight);
+        let checks = self.fencer.checks(worker, &kind, &spec, snapshot);
+        let running = start_task(worker, &kind, spec, target, checks);
         self.tasks.insert(
             (name.to_string(), id),
             LocalTask {

@@ -32,6 +32,25 @@ fn transaction(producer: &ThreadedProducer<DefaultProducerContext>, records: &[(
     }
 }
 
+/// How a worker's internal topics are reached on the broker at `bootstrap`.
+fn log_client(bootstrap: &str) -> LogClient {
+    let mut common = ClientConfig::new();
+    common.set("bootstrap.servers", bootstrap);
+    LogClient {
+        common,
+        consumer: Vec::new(),
+    }
+}
+
+/// Internal topic `name` with one partition.
+fn one_partition(name: &str) -> TopicSpec {
+    TopicSpec {
+        name: name.to_string(),
+        partitions: 1,
+        replication: -1,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_offsets_topic_written_in_transactions_is_read_committed_to_its_end() {
     let dir = tempfile::tempdir().unwrap();
@@ -52,17 +71,8 @@ async fn an_offsets_topic_written_in_transactions_is_read_committed_to_its_end()
     })
     .await
     .unwrap();
-    let mut common = ClientConfig::new();
-    common.set("bootstrap.servers", &bootstrap);
-    let client = LogClient {
-        common,
-        consumer: Vec::new(),
-    };
-    let spec = TopicSpec {
-        name: TOPIC.to_string(),
-        partitions: 1,
-        replication: -1,
-    };
+    let client = log_client(&bootstrap);
+    let spec = one_partition(TOPIC);
     let started = std::time::Instant::now();
     let store = KafkaOffsetStore::start(&client, spec).await.expect("read to the end");
     assert!(
@@ -78,11 +88,7 @@ async fn an_offsets_topic_written_in_transactions_is_read_committed_to_its_end()
 /// What a worker reading `topic` from the start finds: each record's key and value as text.
 async fn read_log(client: &LogClient, topic: &str) -> Vec<(String, String)> {
     let read = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let spec = TopicSpec {
-        name: topic.to_string(),
-        partitions: 1,
-        replication: -1,
-    };
+    let spec = one_partition(topic);
     let sink = read.clone();
     let log = KafkaLog::start(client, spec, move |record| {
         let text = |bytes: Option<Vec<u8>>| String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned();
@@ -100,12 +106,7 @@ async fn a_leader_fenced_by_a_newer_one_writes_nothing_more_to_the_config_topic(
     let broker = start_broker(dir.path()).await;
     let bootstrap = broker.bootstrap_servers();
     create_topic(&bootstrap, CONFIG_TOPIC).await;
-    let mut common = ClientConfig::new();
-    common.set("bootstrap.servers", &bootstrap);
-    let client = LogClient {
-        common,
-        consumer: Vec::new(),
-    };
+    let client = log_client(&bootstrap);
     let record = |key: &str| vec![(key.as_bytes().to_vec(), Some(b"{}".to_vec()))];
     let old = LeaderWriter::new(&client, CONFIG_TOPIC, "connect-cluster", "worker-1");
     let new = LeaderWriter::new(&client, CONFIG_TOPIC, "connect-cluster", "worker-2");

@@ -27,6 +27,16 @@ use crate::worker::{TaskSpec, Worker};
 /// task fails with its error.
 pub type Preflight = Pin<Box<dyn Future<Output = Result<(), RuntimeError>> + Send>>;
 
+/// What an exactly-once source task must pass (KIP-618), each failing the task with its error.
+#[derive(Default)]
+pub struct TaskChecks {
+    /// Before the task starts: its connector's round of zombie fencing.
+    pub preflight: Option<Preflight>,
+    /// Once its transactional producer started (which fenced any earlier run of the task):
+    /// that its connector's task configurations are still those it was started with.
+    pub after_producer: Option<Preflight>,
+}
+
 /// A running task.
 pub struct RunningTask {
     stop: CancellationToken,
@@ -162,14 +172,14 @@ fn complete_task_config(worker: &Worker, config: &ConfigMap, connector_type: &st
 }
 
 /// Starts the task `spec` (configurations as stored, resolved here) of connector `kind`, once
-/// `preflight` (if any) succeeded; a task whose configuration cannot be resolved, or whose
-/// preflight fails, is marked FAILED and not started.
+/// its preflight (if any) succeeded; a task whose configuration cannot be resolved, or whose
+/// checks fail, is marked FAILED and not started.
 pub fn start_task(
     worker: &Arc<Worker>,
     kind: &ConnectorKind,
     spec: TaskSpec,
     target: watch::Receiver<TargetState>,
-    preflight: Option<Preflight>,
+    checks: TaskChecks,
 ) -> Option<RunningTask> {
     let resolved = worker
         .config_providers
@@ -199,8 +209,9 @@ pub fn start_task(
         ConnectorKind::Source(source) => {
             let task = source.create_task();
             tokio::spawn(async move {
-                let run = run_source_task(worker.clone(), spec.clone(), task, target, token.clone());
-                let result = catching_panics("the task", after(preflight, &token, run)).await;
+                let stop = token.clone();
+                let run = run_source_task(worker.clone(), spec.clone(), task, target, stop, checks.after_producer);
+                let result = catching_panics("the task", after(checks.preflight, &token, run)).await;
                 record_outcome(&worker, &spec, result);
             })
         }
@@ -208,7 +219,7 @@ pub fn start_task(
             let task = sink.create_task();
             tokio::spawn(async move {
                 let run = run_sink_task(worker.clone(), spec.clone(), task, target, token.clone());
-                let result = catching_panics("the task", after(preflight, &token, run)).await;
+                let result = catching_panics("the task", after(checks.preflight, &token, run)).await;
                 record_outcome(&worker, &spec, result);
             })
         }

@@ -17,6 +17,7 @@ use crate::convert::{KafkaRecord, TaskConverters};
 use crate::error::RuntimeError;
 use crate::error_handling::{ErrorHandler, FailedRecord};
 use crate::kafka::{admin_config, producer_config};
+use crate::runner::Preflight;
 use crate::source_transactions::{Boundary, SourceTransactions, TRANSACTION_TIMEOUT, transactional_producer};
 use crate::submitted::{SubmittedRecords, Ticket, without_body};
 use crate::target_state::{TargetState, target_changed};
@@ -82,14 +83,19 @@ impl ProducerContext for AckContext {
 }
 
 /// Runs one source task, idle while `target` is PAUSED, until `stop` is cancelled or the task fails; the error says why it failed.
+/// An exactly-once task passes `after_producer` (if any) once its transactional producer started.
 pub async fn run_source_task(
     worker: Arc<Worker>,
     spec: TaskSpec,
     task: Box<dyn SourceTask>,
     target: watch::Receiver<TargetState>,
     stop: CancellationToken,
+    after_producer: Option<Preflight>,
 ) -> Result<(), RuntimeError> {
     let mut runner = SourceRunner::new(worker, spec, task).await?;
+    if let Some(check) = after_producer.filter(|_| runner.transactions.is_some()) {
+        check.await?;
+    }
     let result = runner.run(target, &stop).await;
     let shutdown = runner.shutdown(result.is_err()).await;
     result.and(shutdown)

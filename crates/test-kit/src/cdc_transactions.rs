@@ -10,6 +10,15 @@ use serde_json::Value;
 
 use crate::{PartitionRecord, read_partition};
 
+/// The settings of a distributed worker delivering exactly once, whose successor after a kill
+/// waits out a short session.
+pub const EXACTLY_ONCE_WORKER: &str = "exactly.once.source.support=enabled\nscheduled.rebalance.max.delay.ms=0\n\
+                                       session.timeout.ms=6000\nheartbeat.interval.ms=1000\n";
+
+/// Database transactions in each of the three rounds a test writes: before the worker is
+/// killed, while it is down, and after it started again.
+pub const ROUND: usize = 40;
+
 /// How many rows database transaction `n` inserts: 1 to 12.
 pub fn rows_in(n: usize) -> usize {
     n * 7 % 12 + 1

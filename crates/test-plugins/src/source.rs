@@ -8,8 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use kconnect_api::config::{ConfigKey, ConfigType, ConfigValue, Importance, ParsedConfig, PluginConfig, Validator};
 use kconnect_api::{
-    ConfigDef, ConfigMap, Connector, ConnectorContext, ExactlyOnceSupport, OffsetMap, RecordCore, Result, Schema,
-    SchemaAndValue, SourceConnector, SourceRecord, SourceTask, SourceTaskContext, TransactionContext, Value,
+    ConfigDef, ConfigMap, Connector, ConnectorContext, OffsetMap, RecordCore, Result, Schema, SchemaAndValue,
+    SourceConnector, SourceRecord, SourceTask, SourceTaskContext, TransactionContext, Value,
 };
 
 use crate::script::{
@@ -200,11 +200,6 @@ impl Connector for ScriptedSourceConnector {
 impl SourceConnector for ScriptedSourceConnector {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(ScriptedSourceTask::default())
-    }
-
-    /// Its offsets say which records were written.
-    fn exactly_once_support(&self, _config: &ConfigMap) -> Option<ExactlyOnceSupport> {
-        Some(ExactlyOnceSupport::Supported)
     }
 
     fn can_define_transaction_boundaries(&self, config: &ConfigMap) -> bool {

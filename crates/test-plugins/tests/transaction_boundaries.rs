@@ -25,7 +25,7 @@ const ABORT_EVERY: i64 = 3;
 #[tokio::test(flavor = "multi_thread")]
 async fn a_task_commits_and_aborts_its_own_transactions() {
     let worker = Worker::start_with(true, WORKER, &[]).await;
-    let extra = json!({"batch.size": "7", "exactly.once.support": "required", "transaction.boundary": "connector"});
+    let extra = json!({"batch.size": "7", "exactly.once.support": "requested", "transaction.boundary": "connector"});
     let defining = scripted_source("bounded", RECORDS, extra.clone());
     let mut undefined = defining.clone();
     undefined["transaction.size"] = json!("0");

@@ -10,7 +10,9 @@ use tokio::sync::watch;
 
 use crate::connector_config::CONNECTOR_CLASS;
 use crate::error::RuntimeError;
-use crate::runner::{RunningTask, running_state, start_connector, start_task, stop_all, stop_connector, task_configs};
+use crate::runner::{
+    RunningTask, TaskChecks, running_state, start_connector, start_task, stop_all, stop_connector, task_configs,
+};
 use crate::status::State;
 use crate::target_state::TargetState;
 use crate::worker::{TaskSpec, Worker};
@@ -158,7 +160,7 @@ impl ManagedConnector {
                 task_config: task_config.clone(),
             },
             self.target.subscribe(),
-            None,
+            TaskChecks::default(),
         );
         if let Some(task) = started {
             self.tasks.insert(id, task);
