@@ -7,15 +7,13 @@
 
 mod common;
 
-use std::time::Duration;
-
+use kconnect_test_kit::TestWorker;
 use kconnect_test_kit::cdc_transactions::{
     EXACTLY_ONCE_WORKER, ROUND, assert_one_kafka_transaction_each, inserts, read_committed_rows,
 };
-use kconnect_test_kit::{TestWorker, consume_records};
 use serde_json::{Map, Value};
 
-use common::{mariadb, schemaless_connector};
+use common::{first_streamed, mariadb, schemaless_connector};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_mysql::plugins());
 
@@ -54,14 +52,7 @@ async fn each_binary_log_transaction_is_one_kafka_transaction_through_a_kill() {
     let mut worker = TestWorker::start_with(true, EXACTLY_ONCE_WORKER, &[]).await;
     worker.create("myeos", connector()).await;
     worker.expect_running_tasks("myeos", 1).await;
-    let mut streaming = Vec::new();
-    for _ in 0..60 {
-        mariadb("INSERT INTO eos_ping VALUES ()");
-        streaming = consume_records(&worker.bootstrap, PING_TOPIC, 1, Duration::from_secs(1)).await;
-        if !streaming.is_empty() {
-            break;
-        }
-    }
+    let streaming = first_streamed(&worker.bootstrap, PING_TOPIC, "INSERT INTO eos_ping VALUES ()").await;
     assert!(!streaming.is_empty(), "nothing streamed\n{}", worker.process.log());
 
     let mut next_id = 1;

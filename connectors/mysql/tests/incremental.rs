@@ -6,12 +6,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use kconnect_test_kit::incremental_snapshot::{assert_caught_up, incremental_reads, kill_during_incremental};
-use kconnect_test_kit::{TestWorker, consume_records, mariadb_rows};
+use kconnect_test_kit::{TestWorker, mariadb_rows};
 
-use common::{mariadb, schemaless_connector};
+use common::{first_streamed, mariadb, schemaless_connector};
 
 kconnect_test_kit::worker_entry!(kconnect::run, kconnect_mysql::plugins());
 
@@ -41,14 +40,12 @@ async fn an_incremental_snapshot_leaves_the_topic_equal_to_the_table() {
     );
     let mut worker = TestWorker::start_with(false, "", &[&connector]).await;
     // Once the connector streams, a change arrives (and no initial snapshot comes).
-    let mut streamed = Vec::new();
-    for _ in 0..60 {
-        mariadb("REPLACE INTO mysql_cdc_incr VALUES (0, 'streamed')");
-        streamed = consume_records(&worker.bootstrap, TOPIC, 1, Duration::from_secs(1)).await;
-        if !streamed.is_empty() {
-            break;
-        }
-    }
+    let streamed = first_streamed(
+        &worker.bootstrap,
+        TOPIC,
+        "REPLACE INTO mysql_cdc_incr VALUES (0, 'streamed')",
+    )
+    .await;
     assert!(!streamed.is_empty(), "streaming\n{}", worker.process.log());
     assert_eq!(incremental_reads(&streamed), 0, "no initial snapshot");
 

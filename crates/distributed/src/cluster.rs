@@ -104,15 +104,19 @@ impl Cluster {
     /// transaction; when that fails (a newer leader fenced it) the worker rejoins the group.
     pub async fn write_config(&self, records: Vec<Record>) -> Result<(), RuntimeError> {
         let failed = |err: LogError| RuntimeError::Kafka(err.to_string());
-        match &self.leader_writer {
-            Some(writer) if writer.claimed().await => writer.send(records).await.map_err(|err| {
+        let as_leader = match &self.leader_writer {
+            Some(writer) => writer.write_if_claimed(&records).await,
+            None => None,
+        };
+        match as_leader {
+            Some(written) => written.map_err(|err| {
                 tracing::warn!(error = %err, "Failed to write to config topic as leader; will rejoin group if necessary and, if still leader, attempt to reclaim write privileges for the config topic");
                 self.rejoin.notify_one();
                 RuntimeError::Kafka(format!(
                     "Failed to write to config topic; this may be due to a transient error and the request can be safely retried: {err}"
                 ))
             })?,
-            _ => self.config_log.send(records).await.map_err(failed)?,
+            None => self.config_log.send(records).await.map_err(failed)?,
         }
         self.read_config().await.map_err(failed)
     }

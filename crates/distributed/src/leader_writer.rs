@@ -5,17 +5,14 @@
 //! leader's view, and writes each batch of records in a transaction of its own: a zombie leader's
 //! writes are refused by the broker.
 
-use std::time::Duration;
-
+use kconnect_runtime::source_transactions::TRANSACTION_TIMEOUT;
 use rdkafka::ClientConfig;
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{FutureProducer, Producer};
 use tokio::sync::Mutex;
 
+use crate::config_records::Record;
 use crate::kafka_log::{LogClient, LogError, send_records};
-
-/// How long starting, or committing a transaction of, the leader's producer may take.
-const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Apache's `transactional.id` of the leader's config topic producer in group `group_id`.
 pub fn transactional_id(group_id: &str) -> String {
@@ -53,11 +50,6 @@ impl LeaderWriter {
         self.settings.get("transactional.id").unwrap_or_default()
     }
 
-    /// Whether this worker holds the write privileges (claimed them and was not fenced since).
-    pub async fn claimed(&self) -> bool {
-        self.producer.lock().await.is_some()
-    }
-
     /// Claims the write privileges: a new producer of the leader's `transactional.id`, whose
     /// start aborts what an earlier holder left open and fences it.
     pub async fn claim(&self) -> Result<(), LogError> {
@@ -78,22 +70,18 @@ impl LeaderWriter {
         self.producer.lock().await.take();
     }
 
-    /// Writes `records` (key, value) in one transaction and waits for its commit. On failure (a
-    /// newer leader fenced this one, the broker is away) the privileges are given up: the
-    /// worker writes as leader again only once it claims them again.
-    pub async fn send(&self, records: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<(), LogError> {
+    /// When this worker holds the write privileges (claimed them and was not fenced since),
+    /// writes `records` (key, value) in one transaction and waits for its commit; `None` when it
+    /// holds none. On failure (a newer leader fenced this one, the broker is away) the privileges
+    /// are given up: the worker writes as leader again only once it claims them again.
+    pub async fn write_if_claimed(&self, records: &[Record]) -> Option<Result<(), LogError>> {
         let mut held = self.producer.lock().await;
-        let Some(producer) = held.as_ref() else {
-            return Err(LogError::Kafka {
-                topic: self.topic.clone(),
-                message: "this worker holds no write privileges for the config topic".to_string(),
-            });
-        };
-        let written = write(producer, &self.topic, &records).await;
+        let producer = held.as_ref()?;
+        let written = write(producer, &self.topic, records).await;
         if written.is_err() {
             *held = None;
         }
-        written.map_err(|err| self.error(err))
+        Some(written.map_err(|err| self.error(err)))
     }
 
     fn error(&self, err: KafkaError) -> LogError {

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use kconnect_distributed::kafka_log::{KafkaLog, LogClient, TopicSpec};
+use kconnect_distributed::kafka_log::{KafkaLog, LogClient, LogError, TopicSpec};
 use kconnect_distributed::leader_writer::LeaderWriter;
 use kconnect_distributed::offset_store::KafkaOffsetStore;
 use kconnect_storage::OffsetStore;
@@ -85,6 +85,13 @@ async fn an_offsets_topic_written_in_transactions_is_read_committed_to_its_end()
     assert_eq!(store.get(b"k3"), Some(b"v3".to_vec()));
 }
 
+/// `writer`'s write of one config record keyed `key`, if it holds the write privileges.
+async fn write(writer: &LeaderWriter, key: &str) -> Option<Result<(), LogError>> {
+    writer
+        .write_if_claimed(&[(key.as_bytes().to_vec(), Some(b"{}".to_vec()))])
+        .await
+}
+
 /// What a worker reading `topic` from the start finds: each record's key and value as text.
 async fn read_log(client: &LogClient, topic: &str) -> Vec<(String, String)> {
     let read = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -107,18 +114,23 @@ async fn a_leader_fenced_by_a_newer_one_writes_nothing_more_to_the_config_topic(
     let bootstrap = broker.bootstrap_servers();
     create_topic(&bootstrap, CONFIG_TOPIC).await;
     let client = log_client(&bootstrap);
-    let record = |key: &str| vec![(key.as_bytes().to_vec(), Some(b"{}".to_vec()))];
     let old = LeaderWriter::new(&client, CONFIG_TOPIC, "connect-cluster", "worker-1");
     let new = LeaderWriter::new(&client, CONFIG_TOPIC, "connect-cluster", "worker-2");
     old.claim().await.expect("the first leader claims");
-    old.send(record("first-leader")).await.expect("the first leader writes");
+    let first = write(&old, "first-leader").await;
+    assert!(matches!(first, Some(Ok(()))), "the first leader writes: {first:?}");
     new.claim().await.expect("the second leader claims");
-    let refused = old.send(record("zombie")).await;
-    assert!(refused.is_err(), "a fenced leader's write is refused");
-    assert!(!old.claimed().await, "a refused leader holds no privileges");
-    new.send(record("second-leader"))
-        .await
-        .expect("the second leader writes");
+    let refused = write(&old, "zombie").await;
+    assert!(
+        matches!(refused, Some(Err(_))),
+        "a fenced leader's write is refused: {refused:?}"
+    );
+    assert!(
+        write(&old, "zombie").await.is_none(),
+        "a refused leader holds no privileges"
+    );
+    let second = write(&new, "second-leader").await;
+    assert!(matches!(second, Some(Ok(()))), "the second leader writes: {second:?}");
     let keys: Vec<String> = read_log(&client, CONFIG_TOPIC)
         .await
         .into_iter()

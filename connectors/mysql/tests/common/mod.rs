@@ -18,3 +18,16 @@ pub fn schemaless_connector(name: &str, server_id: u32, tables: &str, extra: &st
          offset.flush.interval.ms=500\n{extra}"
     )
 }
+
+/// Runs `change` once a second until a record arrives on `topic` (the connector streams once it
+/// read the binary log's position), at most a minute; the records read then.
+pub async fn first_streamed(bootstrap: &str, topic: &str, change: &str) -> Vec<kconnect_test_kit::ConsumedRecord> {
+    for _ in 0..60 {
+        mariadb(change);
+        let streamed = kconnect_test_kit::consume_records(bootstrap, topic, 1, std::time::Duration::from_secs(1)).await;
+        if !streamed.is_empty() {
+            return streamed;
+        }
+    }
+    Vec::new()
+}
