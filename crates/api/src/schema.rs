@@ -1,6 +1,6 @@
 //! Connect schemas: the type of a key, value, header or field.
 
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
@@ -112,8 +112,9 @@ pub struct Schema {
     pub version: Option<i32>,
     /// Documentation.
     pub doc: Option<String>,
-    /// Free-form parameters (a Decimal's `scale`, for one).
-    pub parameters: BTreeMap<String, String>,
+    /// Free-form parameters (a Decimal's `scale`, for one), in the order they were set, as
+    /// Apache's `SchemaBuilder` keeps them (equality ignores the order).
+    pub parameters: IndexMap<String, String>,
     /// A struct's fields, in order; empty for other types.
     pub fields: Vec<Field>,
     /// A map's key schema.
@@ -251,7 +252,7 @@ impl SchemaBuilder {
                 name: None,
                 version: None,
                 doc: None,
-                parameters: BTreeMap::new(),
+                parameters: IndexMap::new(),
                 fields: Vec::new(),
                 key_schema: None,
                 value_schema: None,
