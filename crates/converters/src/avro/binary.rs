@@ -5,6 +5,9 @@
 
 use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
 
+use super::connect_schema::is_union;
+use super::data::{AvroOptions, enum_index, is_enum, null_last, null_or_default, union_branch};
+
 fn long(out: &mut Vec<u8>, n: i64) {
     let mut zigzag = ((n << 1) ^ (n >> 63)) as u64;
     while zigzag >= 0x80 {
@@ -19,21 +22,34 @@ fn bytes(out: &mut Vec<u8>, data: &[u8]) {
     out.extend_from_slice(data);
 }
 
-/// Appends `value`, under `schema`, to `out`.
-pub fn write_datum(schema: &SchemaRef, value: &Value, out: &mut Vec<u8>) -> Result<()> {
-    if schema.optional {
-        return match value {
-            Value::Null => {
+/// Appends `value`, under `schema`, to `out`, as AvroData's `options` have it.
+pub fn write_datum(schema: &SchemaRef, value: &Value, options: AvroOptions, out: &mut Vec<u8>) -> Result<()> {
+    if is_union(schema) {
+        return match union_branch(schema, value)? {
+            Some((branch, member, value)) => {
+                long(out, branch as i64);
+                write_required(member, value, options, out)
+            }
+            None => {
                 long(out, 0);
                 Ok(())
             }
-            value => {
-                long(out, 1);
-                write_required(schema, value, out)
-            }
         };
     }
-    write_required(schema, value, out)
+    if schema.optional {
+        let (value_branch, null_branch) = if null_last(schema) { (0, 1) } else { (1, 0) };
+        let value = match (value, null_or_default(schema, options)) {
+            (Value::Null, None) => {
+                long(out, null_branch);
+                return Ok(());
+            }
+            (Value::Null, Some(default)) => default,
+            (value, _) => value,
+        };
+        long(out, value_branch);
+        return write_required(schema, value, options, out);
+    }
+    write_required(schema, value, options, out)
 }
 
 /// One block of `count` items written by `item`, then the end of the array or map.
@@ -48,10 +64,10 @@ fn block<T>(out: &mut Vec<u8>, items: &[T], mut item: impl FnMut(&mut Vec<u8>, &
     Ok(())
 }
 
-fn write_required(schema: &SchemaRef, value: &Value, out: &mut Vec<u8>) -> Result<()> {
+fn write_required(schema: &SchemaRef, value: &Value, options: AvroOptions, out: &mut Vec<u8>) -> Result<()> {
     match value {
         Value::Null => match &schema.default_value {
-            Some(default) => write_required(schema, default, out)?,
+            Some(default) => write_required(schema, default, options, out)?,
             None => {
                 return Err(ConnectError::data(
                     "a null value for a required field without a default",
@@ -65,12 +81,13 @@ fn write_required(schema: &SchemaRef, value: &Value, out: &mut Vec<u8>) -> Resul
         Value::Int64(v) | Value::Timestamp(v) => long(out, *v),
         Value::Float32(v) => out.extend_from_slice(&v.to_le_bytes()),
         Value::Float64(v) => out.extend_from_slice(&v.to_le_bytes()),
+        Value::String(v) if is_enum(schema, options) => long(out, enum_index(schema, v, options)? as i64),
         Value::String(v) => bytes(out, v.as_bytes()),
         Value::Bytes(v) => bytes(out, v),
         Value::Decimal(v) => bytes(out, &v.to_bytes()),
         Value::Array(items) => {
             let element = schema.element_schema()?;
-            block(out, items, |out, item| write_datum(element, item, out))?;
+            block(out, items, |out, item| write_datum(element, item, options, out))?;
         }
         Value::Map(entries) => {
             let (key_schema, value_schema) = schema.entry_schemas()?;
@@ -84,14 +101,14 @@ fn write_required(schema: &SchemaRef, value: &Value, out: &mut Vec<u8>) -> Resul
                     };
                     bytes(out, key.as_bytes());
                 } else {
-                    write_datum(key_schema, key, out)?;
+                    write_datum(key_schema, key, options, out)?;
                 }
-                write_datum(value_schema, value, out)
+                write_datum(value_schema, value, options, out)
             })?;
         }
         Value::Struct(s) => {
             for (field, value) in schema.fields.iter().zip(s.values()) {
-                write_datum(&field.schema, value, out)?;
+                write_datum(&field.schema, value, options, out)?;
             }
         }
     }
@@ -153,7 +170,7 @@ mod tests {
         let (avro, _) = avro_schema(&schema).unwrap();
         let expected = apache_avro::to_avro_datum(&avro, avro_value(&schema, &value).unwrap()).unwrap();
         let mut written = Vec::new();
-        write_datum(&schema, &value, &mut written).unwrap();
+        write_datum(&schema, &value, AvroOptions::default(), &mut written).unwrap();
         assert_eq!(written, expected);
     }
 }

@@ -1,18 +1,73 @@
 //! Avro values back into Connect data of the schema [`connect_schema`] reads (the reverse of
 //! [`super::data`]), and the records of Avro container files.
 
+use std::collections::HashMap;
+
+use apache_avro::Schema as AvroSchema;
+use apache_avro::schema::{Name, ResolvedSchema};
 use apache_avro::types::Value as AvroValue;
 use kconnect_api::logical::Decimal;
 use kconnect_api::{ConnectError, Result, SchemaAndValue, SchemaRef, SchemaType, Struct, Value};
 use serde_json::Value as Json;
 
-use super::connect_schema::{connect_schema, unsupported};
+use super::connect_schema::{connect_schema, is_union, unsupported};
 
-/// A value of the Avro schema as a Connect value of [`connect_schema`]'s schema.
-pub(crate) fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Value> {
+/// The named types of an Avro schema and of those it references, for the names that refer to
+/// them as values are read.
+pub(crate) struct NamedTypes(HashMap<Name, AvroSchema>);
+
+impl NamedTypes {
+    /// The named types `schemas` define.
+    pub(crate) fn of(schemas: Vec<&AvroSchema>) -> Result<Self> {
+        let resolved = ResolvedSchema::try_from(schemas).map_err(|e| ConnectError::data(format!("Avro: {e}")))?;
+        let named = resolved.get_names().iter();
+        Ok(Self(
+            named.map(|(name, schema)| (name.clone(), (*schema).clone())).collect(),
+        ))
+    }
+
+    /// `schema`, or the type it names.
+    fn resolve<'a>(&'a self, schema: &'a AvroSchema) -> &'a AvroSchema {
+        match schema {
+            AvroSchema::Ref { name } => self.0.get(name).unwrap_or(schema),
+            schema => schema,
+        }
+    }
+}
+
+/// A value of the Avro schema `avro` as a Connect value of [`connect_schema`]'s `schema`, its
+/// references to named types looked up in `named`.
+pub(crate) fn connect_value(
+    schema: &SchemaRef,
+    avro: &AvroSchema,
+    named: &NamedTypes,
+    value: AvroValue,
+) -> Result<Value> {
+    let avro = named.resolve(avro);
+    let connect_value = |schema: &SchemaRef, avro: &AvroSchema, value| connect_value(schema, avro, named, value);
     Ok(match value {
         AvroValue::Null => Value::Null,
-        AvroValue::Union(_, inner) => connect_value(schema, *inner)?,
+        AvroValue::Union(branch, inner) => {
+            let AvroSchema::Union(union) = avro else {
+                return Err(unsupported("union value outside a union"));
+            };
+            let variants = union.variants();
+            let member = variants
+                .get(branch as usize)
+                .ok_or_else(|| unsupported("union branch"))?;
+            if !is_union(schema) || matches!(*inner, AvroValue::Null) {
+                return connect_value(schema, member, *inner);
+            }
+            // The union struct has a field per member but null.
+            let position = variants[..branch as usize]
+                .iter()
+                .filter(|variant| !matches!(variant, AvroSchema::Null))
+                .count();
+            let field = schema.fields.get(position).ok_or_else(|| unsupported("union member"))?;
+            let mut members = vec![Value::Null; schema.fields.len()];
+            members[position] = connect_value(&field.schema, member, *inner)?;
+            Value::Struct(Struct::with_values(schema.clone(), members)?)
+        }
         AvroValue::Boolean(v) => Value::Boolean(v),
         AvroValue::Int(v) => match schema.schema_type {
             SchemaType::Int8 => Value::Int8(v as i8),
@@ -33,42 +88,61 @@ pub(crate) fn connect_value(schema: &SchemaRef, value: AvroValue) -> Result<Valu
             let scale = schema.parameters.get("scale").and_then(|s| s.parse().ok()).unwrap_or(0);
             Value::Decimal(Decimal::from_bytes(&bytes, scale)?)
         }
-        AvroValue::Array(items) => match schema.schema_type {
-            SchemaType::Map => {
-                let (key_schema, value_schema) = schema.entry_schemas()?;
-                let entries = items.into_iter().map(|entry| match entry {
-                    AvroValue::Record(mut fields) if fields.len() == 2 => {
-                        let value = fields.pop().map(|(_, v)| v).unwrap_or(AvroValue::Null);
-                        let key = fields.pop().map(|(_, v)| v).unwrap_or(AvroValue::Null);
-                        Ok((connect_value(key_schema, key)?, connect_value(value_schema, value)?))
-                    }
-                    _ => Err(unsupported("map entry")),
-                });
-                Value::Map(entries.collect::<Result<_>>()?)
+        AvroValue::Array(items) => {
+            let AvroSchema::Array(array) = avro else {
+                return Err(unsupported("array value outside an array"));
+            };
+            match schema.schema_type {
+                SchemaType::Map => {
+                    let (key_schema, value_schema) = schema.entry_schemas()?;
+                    let AvroSchema::Record(entry) = named.resolve(&array.items) else {
+                        return Err(unsupported("map entry"));
+                    };
+                    let [key_avro, value_avro] = [&entry.fields[0].schema, &entry.fields[1].schema];
+                    let entries = items.into_iter().map(|entry| match entry {
+                        AvroValue::Record(mut fields) if fields.len() == 2 => {
+                            let value = fields.pop().map(|(_, v)| v).unwrap_or(AvroValue::Null);
+                            let key = fields.pop().map(|(_, v)| v).unwrap_or(AvroValue::Null);
+                            Ok((
+                                connect_value(key_schema, key_avro, key)?,
+                                connect_value(value_schema, value_avro, value)?,
+                            ))
+                        }
+                        _ => Err(unsupported("map entry")),
+                    });
+                    Value::Map(entries.collect::<Result<_>>()?)
+                }
+                _ => {
+                    let element = schema.element_schema()?;
+                    Value::Array(
+                        items
+                            .into_iter()
+                            .map(|item| connect_value(element, &array.items, item))
+                            .collect::<Result<_>>()?,
+                    )
+                }
             }
-            _ => {
-                let element = schema.element_schema()?;
-                Value::Array(
-                    items
-                        .into_iter()
-                        .map(|item| connect_value(element, item))
-                        .collect::<Result<_>>()?,
-                )
-            }
-        },
+        }
         AvroValue::Map(entries) => {
+            let AvroSchema::Map(map) = avro else {
+                return Err(unsupported("map value outside a map"));
+            };
             let (_, value_schema) = schema.entry_schemas()?;
             let mut entries: Vec<(String, AvroValue)> = entries.into_iter().collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             let entries = entries
                 .into_iter()
-                .map(|(key, value)| Ok((Value::String(key), connect_value(value_schema, value)?)));
+                .map(|(key, value)| Ok((Value::String(key), connect_value(value_schema, &map.types, value)?)));
             Value::Map(entries.collect::<Result<_>>()?)
         }
         AvroValue::Record(fields) => {
+            let AvroSchema::Record(record) = avro else {
+                return Err(unsupported("record value outside a record"));
+            };
             let mut value = Struct::new(schema.clone())?;
-            for ((name, field_value), field) in fields.into_iter().zip(&schema.fields) {
-                value.set(&name, connect_value(&field.schema, field_value)?)?;
+            for (((name, field_value), field), avro_field) in fields.into_iter().zip(&schema.fields).zip(&record.fields)
+            {
+                value.set(&name, connect_value(&field.schema, &avro_field.schema, field_value)?)?;
             }
             Value::Struct(value)
         }
@@ -125,12 +199,14 @@ pub fn read_container(bytes: &[u8]) -> Result<Vec<SchemaAndValue>> {
     let reader = apache_avro::Reader::new(bytes).map_err(|e| ConnectError::data(format!("not an Avro file: {e}")))?;
     let json = header_schema(bytes).ok_or_else(|| ConnectError::data("an Avro file without its schema"))?;
     let schema = connect_schema(&json)?;
+    let avro = reader.writer_schema().clone();
+    let named = NamedTypes::of(vec![&avro])?;
     reader
         .map(|value| {
             let value = value.map_err(|e| ConnectError::data(format!("a bad Avro record: {e}")))?;
             Ok(SchemaAndValue::new(
                 Some(schema.clone()),
-                connect_value(&schema, value)?,
+                connect_value(&schema, &avro, &named, value)?,
             ))
         })
         .collect()

@@ -1,10 +1,14 @@
 //! The Connect schema of an Avro schema, read from its JSON as Confluent's AvroData reads it, with
 //! the properties a parsed Avro schema drops: `connect.type` (INT8, INT16), `connect.name`,
-//! `connect.version`, `connect.doc` and `connect.parameters`. Records become structs (AvroData's
+//! `connect.version`, `connect.doc`, `connect.parameters` and `connect.default`, and the record
+//! fields' Avro defaults. Unions of other types than null become union structs (a field per
+//! member, named by its type, or `connect_union_field_<n>` with `generalized.sum.type.support`).
+//! Records become structs (AvroData's
 //! `ConnectDefault` names become unnamed structs again), unions with null optional schemas,
 //! arrays of `MapEntry` records maps, and Avro's logical types Connect's.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use kconnect_api::logical::{
     DATE_NAME, TIME_NAME, TIMESTAMP_NAME, date_schema, decimal_schema, time_schema, timestamp_schema,
@@ -12,13 +16,34 @@ use kconnect_api::logical::{
 use kconnect_api::{ConnectError, Result, Schema, SchemaBuilder, SchemaRef, SchemaType};
 use serde_json::Value as Json;
 
+use super::data::AvroOptions;
+use super::defaults::{FIELD_DEFAULT, default_value};
+
 const NAMESPACE: &str = "io.confluent.connect.avro";
 /// The parameter naming the Avro enum a string was; `ENUM.<symbol>` lists each symbol.
 pub(crate) const ENUM: &str = "io.confluent.connect.avro.Enum";
+/// The parameter prefix keeping an enum's Avro `doc`, followed by its simple name.
+pub(crate) const ENUM_DOC: &str = "io.confluent.connect.avro.enum.doc.";
+/// The parameter prefix keeping an enum's Avro `default`, followed by its simple name.
+pub(crate) const ENUM_DEFAULT: &str = "io.confluent.connect.avro.enum.default.";
 /// The parameter keeping a record's Avro `doc`.
 pub(crate) const RECORD_DOC: &str = "io.confluent.connect.avro.record.doc";
 /// The parameter prefix keeping a field's Avro `doc`, followed by the field's name.
 pub(crate) const FIELD_DOC: &str = "io.confluent.connect.avro.field.doc.";
+/// The name of a union's struct.
+pub(crate) const UNION: &str = "io.confluent.connect.avro.Union";
+/// With `generalized.sum.type.support`, the parameter naming a union's struct
+/// (`connect_union_<n>`).
+pub(crate) const GENERALIZED_UNION: &str = "org.apache.kafka.connect.data.Union";
+/// With `generalized.sum.type.support`, the parameter naming an enum; `.<symbol>` gives each
+/// symbol's index.
+pub(crate) const GENERALIZED_ENUM: &str = "org.apache.kafka.connect.data.Enum";
+
+/// Whether `schema` is a union's struct (either naming).
+pub(crate) fn is_union(schema: &Schema) -> bool {
+    schema.schema_type == SchemaType::Struct
+        && (schema.name.as_deref() == Some(UNION) || schema.parameters.contains_key(GENERALIZED_UNION))
+}
 
 /// The error for Avro that has no Connect form.
 pub(super) fn unsupported(what: &str) -> ConnectError {
@@ -27,15 +52,17 @@ pub(super) fn unsupported(what: &str) -> ConnectError {
 
 /// The Connect schema of the Avro schema `json`.
 pub(crate) fn connect_schema(json: &Json) -> Result<SchemaRef> {
-    connect_schema_referencing(json, &[], true)
+    connect_schema_referencing(json, &[], AvroOptions::default())
 }
 
-/// The Connect schema of the Avro schema `json`, which may name the records of `referenced`;
-/// docs and parameters are read only with `metadata` (`connect.meta.data`).
-pub(crate) fn connect_schema_referencing(json: &Json, referenced: &[Json], metadata: bool) -> Result<SchemaRef> {
+/// The Connect schema of the Avro schema `json`, which may name the records of `referenced`, as
+/// AvroData's `options` read it.
+pub(crate) fn connect_schema_referencing(json: &Json, referenced: &[Json], options: AvroOptions) -> Result<SchemaRef> {
     let mut reading = Reading {
-        metadata,
+        metadata: options.metadata,
+        options,
         named: HashMap::new(),
+        unions: 0,
     };
     for schema in referenced {
         reading.schema(schema, None)?;
@@ -43,11 +70,42 @@ pub(crate) fn connect_schema_referencing(json: &Json, referenced: &[Json], metad
     reading.schema(json, None)
 }
 
-/// How a schema is read: the records read so far, by full name, for the names that refer back to
-/// them, and whether docs and parameters are read (`connect.meta.data`).
+/// How a schema is read: the named types read so far, by full name, for the names that refer
+/// back to them, whether docs and parameters are read (`connect.meta.data`), and how many unions
+/// were named `connect_union_<n>`.
 struct Reading {
     metadata: bool,
+    options: AvroOptions,
     named: HashMap<String, SchemaRef>,
+    unions: usize,
+}
+
+/// The Avro type name of a union member's JSON: `int`, `array`, a named type's name…
+fn type_name(json: &Json) -> &str {
+    match json {
+        Json::String(name) => name,
+        Json::Object(object) => object.get("type").map_or("", type_name),
+        _ => "",
+    }
+}
+
+/// Whether a member's JSON defines a named type (record, enum, fixed).
+fn defines_named(json: &Json) -> bool {
+    matches!(type_name(json), "record" | "enum" | "fixed")
+}
+
+/// `schema` with the default `json` gives it, and the parameter `marks` when one is given;
+/// `schema` itself when the default is null or does not fit (AvroData ignores such defaults).
+fn with_default(schema: SchemaRef, json: &Json, marks: Option<&str>) -> SchemaRef {
+    let Some(default) = default_value(&schema, json) else {
+        return schema;
+    };
+    let mut with = Schema::clone(&schema);
+    with.default_value = Some(default);
+    if let Some(parameter) = marks {
+        with.parameters.insert(parameter.to_string(), "true".to_string());
+    }
+    Arc::new(with)
 }
 
 fn full_name(name: &str, namespace: Option<&str>) -> String {
@@ -79,25 +137,36 @@ fn with_connect_properties(mut builder: SchemaBuilder, json: &Json, metadata: bo
     builder
 }
 
-/// A string schema of an Avro enum, as AvroData reads one: its full name and symbols as
-/// parameters, and its doc and default when it has them.
-fn enum_schema(json: &Json, namespace: Option<&str>, metadata: bool) -> SchemaBuilder {
-    let name = json["name"].as_str().unwrap_or_default();
-    let mut builder = SchemaBuilder::new(SchemaType::String);
+/// A string schema of an Avro enum, as AvroData reads one: named after the enum, its full name
+/// and symbols as parameters (the symbols' indexes with `generalized`), and its doc and default
+/// when it has them.
+fn enum_schema(json: &Json, namespace: Option<&str>, metadata: bool, generalized: bool) -> SchemaBuilder {
+    let full = full_name(
+        json["name"].as_str().unwrap_or_default(),
+        json["namespace"].as_str().or(namespace),
+    );
+    let name = full.rsplit('.').next().unwrap_or_default();
+    let mut builder = SchemaBuilder::new(SchemaType::String).name(full.clone());
     if let Some(doc) = json["doc"].as_str().filter(|_| metadata) {
-        builder = builder.parameter(format!("io.confluent.connect.avro.enum.doc.{name}"), doc);
+        builder = builder.parameter(format!("{ENUM_DOC}{name}"), doc);
     }
     if let Some(default) = json["default"].as_str().filter(|_| metadata) {
-        builder = builder.parameter(format!("io.confluent.connect.avro.enum.default.{name}"), default);
+        builder = builder.parameter(format!("{ENUM_DEFAULT}{name}"), default);
     }
-    builder = builder.parameter(ENUM, full_name(name, json["namespace"].as_str().or(namespace)));
-    for symbol in json["symbols"]
+    let parameter = if generalized { GENERALIZED_ENUM } else { ENUM };
+    builder = builder.parameter(parameter, full);
+    let symbols = json["symbols"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(Json::as_str)
-    {
-        builder = builder.parameter(format!("{ENUM}.{symbol}"), symbol);
+        .filter_map(Json::as_str);
+    for (index, symbol) in symbols.enumerate() {
+        let value = if generalized {
+            index.to_string()
+        } else {
+            symbol.to_string()
+        };
+        builder = builder.parameter(format!("{parameter}.{symbol}"), value);
     }
     builder
 }
@@ -109,12 +178,64 @@ impl Reading {
             Json::Array(variants) => {
                 let others: Vec<&Json> = variants.iter().filter(|v| v.as_str() != Some("null")).collect();
                 match (variants.len(), others.as_slice()) {
+                    // A singleton union is its member (AvroData's flatten.singleton.unions).
+                    (1, [inner]) => self.schema(inner, namespace),
                     (2, [inner]) => Ok(Schema::optional_of(&self.schema(inner, namespace)?)),
-                    _ => Err(unsupported("union other than with null")),
+                    _ => self.union(variants, namespace),
                 }
             }
-            Json::Object(_) => self.complex(json, namespace),
+            Json::Object(_) => {
+                let schema = self.complex(json, namespace)?;
+                Ok(match json.get("connect.default") {
+                    Some(default) => with_default(schema, default, None),
+                    None => schema,
+                })
+            }
             _ => Err(unsupported("schema")),
+        }
+    }
+
+    /// A union of other types than null, as a struct of a field per member (optional when null
+    /// is a member), named `io.confluent.connect.avro.Union` or `connect_union_<n>`.
+    fn union(&mut self, variants: &[Json], namespace: Option<&str>) -> Result<SchemaRef> {
+        let mut builder = SchemaBuilder::struct_();
+        if self.options.generalized {
+            let name = format!("connect_union_{}", self.unions);
+            self.unions += 1;
+            builder = builder.name(name.clone()).parameter(GENERALIZED_UNION, name);
+        } else {
+            builder = builder.name(UNION);
+        }
+        let mut names = std::collections::HashSet::new();
+        for (index, member) in variants.iter().enumerate() {
+            if type_name(member) == "null" {
+                builder = builder.optional();
+                continue;
+            }
+            let schema = Schema::optional_of(&self.schema(member, namespace)?);
+            let name = self.member_name(member, &schema, index);
+            if !names.insert(name.clone()) {
+                return Err(ConnectError::data(format!(
+                    "two members of an Avro union map to the Connect union field {name}"
+                )));
+            }
+            builder = builder.field(name, schema);
+        }
+        Ok(builder.build())
+    }
+
+    /// A union member's field name, as AvroData names it: `connect_union_field_<index>` with
+    /// `generalized.sum.type.support`; a named type's name (full with
+    /// `enhanced.avro.schema.support`); else its type (`int`, `string`, `array`…).
+    fn member_name(&self, member: &Json, schema: &Schema, index: usize) -> String {
+        if self.options.generalized {
+            return format!("connect_union_field_{index}");
+        }
+        let named = defines_named(member) || self.named.contains_key(type_name(member));
+        match (&schema.name, named) {
+            (Some(full), true) if self.options.enhanced => full.clone(),
+            (Some(full), true) => full.rsplit('.').next().unwrap_or(full).to_string(),
+            _ => type_name(member).to_string(),
         }
     }
 
@@ -163,7 +284,17 @@ impl Reading {
                 SchemaBuilder::new(SchemaType::String).build(),
                 self.schema(&json["values"], namespace)?,
             ),
-            ("enum", _) => enum_schema(json, namespace, self.metadata),
+            ("enum", _) => {
+                let schema = with_connect_properties(
+                    enum_schema(json, namespace, self.metadata, self.options.generalized),
+                    json,
+                    self.metadata,
+                )
+                .build();
+                let full = schema.name.clone().unwrap_or_default();
+                self.named.insert(full, schema.clone());
+                return Ok(schema);
+            }
             ("fixed", _) => SchemaBuilder::new(SchemaType::Bytes),
             (primitive, _) => {
                 return Ok(with_connect_properties(
@@ -223,7 +354,15 @@ impl Reading {
             if let Some(doc) = field["doc"].as_str().filter(|_| self.metadata) {
                 builder = builder.parameter(format!("{FIELD_DOC}{field_name}"), doc);
             }
-            builder = builder.field(field_name, self.schema(&field["type"], inner_namespace.as_deref())?);
+            let field_type = &field["type"];
+            let mut field_schema = self.schema(field_type, inner_namespace.as_deref())?;
+            // A field's Avro default wins over its type's connect.default, as in AvroData; a
+            // union's (an optional field's) is left to connect.default.
+            if let Some(default) = field.get("default").filter(|_| !field_type.is_array()) {
+                let from_avro_only = self.metadata && field_type.get("connect.default").is_none();
+                field_schema = with_default(field_schema, default, from_avro_only.then_some(FIELD_DEFAULT));
+            }
+            builder = builder.field(field_name, field_schema);
         }
         let schema = with_connect_properties(builder, json, self.metadata).build();
         self.named.insert(full, schema.clone());

@@ -1,8 +1,10 @@
 //! Connect schemas and values as Avro, the way Confluent's AvroData writes them: structs as records
 //! (named after the Connect schema, `io.confluent.connect.avro.ConnectDefault` when unnamed),
-//! optional schemas as unions with null first, Connect's logical types as Avro's, INT8 and INT16 as
-//! `int` marked with `connect.type`, maps with non-string keys as arrays of key/value records, and
-//! every schema's Connect name, version, doc and parameters as `connect.*` properties.
+//! optional schemas as unions with null first (last when they have a default, which an Avro
+//! union's first branch must take), Connect's logical types as Avro's, INT8 and INT16 as `int`
+//! marked with `connect.type`, maps with non-string keys as arrays of key/value records, every
+//! schema's Connect name, version, doc, parameters and default as `connect.*` properties, and
+//! defaults as the record fields' Avro defaults.
 
 use std::collections::HashMap;
 
@@ -12,7 +14,8 @@ use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
 
 use serde_json::{Map, Value as Json, json};
 
-use super::connect_schema::{FIELD_DOC, RECORD_DOC};
+use super::connect_schema::{ENUM, ENUM_DEFAULT, ENUM_DOC, FIELD_DOC, GENERALIZED_ENUM, RECORD_DOC, is_union};
+use super::defaults::{FIELD_DEFAULT, avro_takes, default_json};
 use crate::confluent::scrub::scrub;
 
 const NAMESPACE: &str = "io.confluent.connect.avro";
@@ -34,6 +37,76 @@ pub struct AvroOptions {
     /// The `connect.*` properties are written (`connect.meta.data`); without them an INT8 or
     /// INT16 reads back as INT32, and names, docs and parameters of non-records are lost.
     pub metadata: bool,
+    /// A null in an optional field with a default is written as null, not as the default
+    /// (`ignore.default.for.nullables`).
+    pub ignore_default_for_nullables: bool,
+    /// Strings that were Avro enums are written as enums again, and named union members take
+    /// their full names (`enhanced.avro.schema.support`).
+    pub enhanced: bool,
+    /// Unions read as `connect_union_<n>` structs of `connect_union_field_<index>` fields and
+    /// enums with their symbols' indexes, and such enums written as enums
+    /// (`generalized.sum.type.support`).
+    pub generalized: bool,
+}
+
+impl AvroOptions {
+    /// The parameter that names the enum a string was, as these options read and write it.
+    fn enum_parameter(self) -> &'static str {
+        if self.generalized { GENERALIZED_ENUM } else { ENUM }
+    }
+}
+
+/// The symbols of a string schema that was an Avro enum, in their order, as `options` name
+/// them.
+pub(crate) fn enum_symbols(schema: &SchemaRef, options: AvroOptions) -> impl Iterator<Item = &str> {
+    let parameter = options.enum_parameter();
+    schema
+        .parameters
+        .keys()
+        .filter_map(move |key| key.strip_prefix(parameter)?.strip_prefix('.'))
+}
+
+/// Whether `schema` is written as an Avro enum under `options`.
+pub(crate) fn is_enum(schema: &SchemaRef, options: AvroOptions) -> bool {
+    (options.enhanced || options.generalized)
+        && schema.schema_type == SchemaType::String
+        && schema.parameters.contains_key(options.enum_parameter())
+}
+
+/// The index of `symbol` among the enum `schema`'s symbols.
+pub(crate) fn enum_index(schema: &SchemaRef, symbol: &str, options: AvroOptions) -> Result<usize> {
+    enum_symbols(schema, options).position(|s| s == symbol).ok_or_else(|| {
+        ConnectError::data(format!(
+            "{symbol:?} is not a symbol of the enum {}",
+            schema.parameters[options.enum_parameter()]
+        ))
+    })
+}
+
+/// The Avro union branch a value of the union struct `schema` is written as: the index of its
+/// set member (after null, when the union is optional) and that member's schema and value;
+/// `None` for null.
+pub(crate) fn union_branch<'a>(
+    schema: &'a SchemaRef,
+    value: &'a Value,
+) -> Result<Option<(usize, &'a SchemaRef, &'a Value)>> {
+    let set = match value {
+        Value::Null => None,
+        Value::Struct(members) => schema
+            .fields
+            .iter()
+            .zip(members.values())
+            .enumerate()
+            .find(|(_, (_, value))| !value.is_null()),
+        other => return Err(mismatch(schema, other)),
+    };
+    match set {
+        Some((position, (field, value))) => Ok(Some((position + usize::from(schema.optional), &field.schema, value))),
+        None if schema.optional => Ok(None),
+        None => Err(ConnectError::data(
+            "a union with no member set, and null is not one of its types",
+        )),
+    }
 }
 
 impl Default for AvroOptions {
@@ -41,8 +114,26 @@ impl Default for AvroOptions {
         Self {
             scrub: false,
             metadata: true,
+            ignore_default_for_nullables: false,
+            enhanced: false,
+            generalized: false,
         }
     }
+}
+
+/// Whether an optional `schema` is written as a union with null last: when it has a default,
+/// except a struct (AvroData writes an optional struct's union with null first either way).
+pub(crate) fn null_last(schema: &SchemaRef) -> bool {
+    schema.default_value.is_some() && schema.schema_type != SchemaType::Struct
+}
+
+/// What a null of the optional `schema` is written as: its default unless there is none or the
+/// options say to keep nulls.
+pub(crate) fn null_or_default(schema: &SchemaRef, options: AvroOptions) -> Option<&Value> {
+    schema
+        .default_value
+        .as_ref()
+        .filter(|_| !options.ignore_default_for_nullables)
 }
 
 fn valid_name(name: &str) -> bool {
@@ -51,7 +142,8 @@ fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// A schema's Connect doc, version, parameters and name as `connect.*` properties.
+/// A schema's Connect doc, version, parameters, default and name as `connect.*` properties (the
+/// default only when it did not come from an Avro field's default).
 fn connect_metadata(schema: &SchemaRef, json: &mut Map<String, Json>) {
     if let Some(doc) = &schema.doc {
         json.insert("connect.doc".into(), json!(doc));
@@ -59,8 +151,20 @@ fn connect_metadata(schema: &SchemaRef, json: &mut Map<String, Json>) {
     if let Some(version) = schema.version {
         json.insert("connect.version".into(), json!(version));
     }
-    if !schema.parameters.is_empty() {
-        json.insert("connect.parameters".into(), json!(schema.parameters));
+    let parameters: Map<String, Json> = schema
+        .parameters
+        .iter()
+        .filter(|(key, _)| *key != FIELD_DEFAULT)
+        .map(|(key, value)| (key.clone(), json!(value)))
+        .collect();
+    if !parameters.is_empty() {
+        json.insert("connect.parameters".into(), Json::Object(parameters));
+    }
+    if let Some(default) = &schema.default_value
+        && !schema.parameters.contains_key(FIELD_DEFAULT)
+        && let Some(default) = default_json(schema, default)
+    {
+        json.insert("connect.default".into(), default);
     }
     if let Some(name) = &schema.name {
         json.insert("connect.name".into(), json!(name));
@@ -76,10 +180,17 @@ impl SchemaJson {
         }
     }
 
-    /// The schema, as a union with null first when it is optional.
+    /// The schema, as a union with null when it is optional.
     fn schema(&mut self, schema: &SchemaRef) -> Result<Json> {
+        if is_union(schema) {
+            return self.union(schema);
+        }
         let inner = self.required(schema)?;
-        Ok(if schema.optional { json!(["null", inner]) } else { inner })
+        Ok(match (schema.optional, null_last(schema)) {
+            (false, _) => inner,
+            (true, false) => json!(["null", inner]),
+            (true, true) => json!([inner, "null"]),
+        })
     }
 
     /// A non-record schema with AvroData's Connect metadata (`connect.doc`, `connect.version`,
@@ -137,6 +248,7 @@ impl SchemaJson {
             SchemaType::Int64 => json!("long"),
             SchemaType::Float32 => json!("float"),
             SchemaType::Float64 => json!("double"),
+            SchemaType::String if is_enum(schema, self.options) => self.enumeration(schema),
             SchemaType::String => json!("string"),
             SchemaType::Bytes => json!("bytes"),
             SchemaType::Array => json!({"type": "array", "items": self.schema(schema.element_schema()?)?}),
@@ -158,6 +270,44 @@ impl SchemaJson {
             }
             SchemaType::Struct => self.record(schema)?,
         })
+    }
+
+    /// A union struct as the Avro union of its members (null first when it is optional), each as
+    /// its required form.
+    fn union(&mut self, schema: &SchemaRef) -> Result<Json> {
+        let mut members = Vec::with_capacity(schema.fields.len() + 1);
+        if schema.optional {
+            members.push(json!("null"));
+        }
+        for field in &schema.fields {
+            members.push(self.required(&field.schema)?);
+        }
+        Ok(Json::Array(members))
+    }
+
+    /// A string schema that was an Avro enum, as an enum again (`enhanced.avro.schema.support`):
+    /// named, documented and defaulted from its parameters, as AvroData writes it (an unnamed
+    /// schema takes the next `ConnectDefault` name, which only picks its doc and default).
+    fn enumeration(&mut self, schema: &SchemaRef) -> Json {
+        let connect_name = match &schema.name {
+            Some(name) => name.clone(),
+            None => self.next_default("ConnectDefault"),
+        };
+        let simple = connect_name.rsplit('.').next().unwrap_or_default();
+        let mut json = Map::new();
+        json.insert("type".into(), json!("enum"));
+        json.insert("name".into(), json!(schema.parameters[self.options.enum_parameter()]));
+        if let Some(doc) = schema.parameters.get(&format!("{ENUM_DOC}{simple}")) {
+            json.insert("doc".into(), json!(doc));
+        }
+        json.insert(
+            "symbols".into(),
+            json!(enum_symbols(schema, self.options).collect::<Vec<_>>()),
+        );
+        if let Some(default) = schema.parameters.get(&format!("{ENUM_DEFAULT}{simple}")) {
+            json.insert("default".into(), json!(default));
+        }
+        Json::Object(json)
     }
 
     fn record(&mut self, schema: &SchemaRef) -> Result<Json> {
@@ -183,25 +333,37 @@ impl SchemaJson {
             };
             let mut json = Map::new();
             json.insert("name".into(), json!(field_name));
+            json.insert("type".into(), self.schema(&field.schema)?);
             if let Some(doc) = schema.parameters.get(&format!("{FIELD_DOC}{}", field.name)) {
                 json.insert("doc".into(), json!(doc));
             }
-            json.insert("type".into(), self.schema(&field.schema)?);
-            if field.schema.optional {
-                json.insert("default".into(), Json::Null);
+            if let Some(default) = field_default(&field.schema) {
+                json.insert("default".into(), default);
             }
             fields.push(Json::Object(json));
         }
-        let mut record = json!({"type": "record", "name": name, "fields": fields});
+        // In the order Avro's Java writer gives a record's keys.
+        let mut record = Map::new();
+        record.insert("type".into(), json!("record"));
+        record.insert("name".into(), json!(name));
         if let Some(doc) = schema.parameters.get(RECORD_DOC) {
-            record["doc"] = json!(doc);
+            record.insert("doc".into(), json!(doc));
         }
-        if self.options.metadata
-            && let Json::Object(map) = &mut record
-        {
-            connect_metadata(schema, map);
+        record.insert("fields".into(), Json::Array(fields));
+        if self.options.metadata {
+            connect_metadata(schema, &mut record);
         }
-        Ok(record)
+        Ok(Json::Object(record))
+    }
+}
+
+/// A record field's Avro default: its schema's default where Avro takes it, null for an optional
+/// field without one.
+fn field_default(schema: &SchemaRef) -> Option<Json> {
+    match &schema.default_value {
+        Some(default) if avro_takes(schema, default) => default_json(schema, default),
+        Some(_) => None,
+        None => schema.optional.then_some(Json::Null),
     }
 }
 
@@ -243,19 +405,37 @@ fn value_kind(value: &Value) -> &'static str {
 
 /// `value` under `schema`, as an Avro value of [`avro_schema`]'s schema.
 pub fn avro_value(schema: &SchemaRef, value: &Value) -> Result<Avro> {
-    if schema.optional {
-        return Ok(match value {
-            Value::Null => Avro::Union(0, Box::new(Avro::Null)),
-            value => Avro::Union(1, Box::new(required_value(schema, value)?)),
-        });
-    }
-    required_value(schema, value)
+    avro_value_with(schema, value, AvroOptions::default())
 }
 
-fn required_value(schema: &SchemaRef, value: &Value) -> Result<Avro> {
+/// [`avro_value`] as AvroData's `options` have it.
+pub(crate) fn avro_value_with(schema: &SchemaRef, value: &Value, options: AvroOptions) -> Result<Avro> {
+    if is_union(schema) {
+        return Ok(match union_branch(schema, value)? {
+            Some((branch, member, value)) => {
+                Avro::Union(branch as u32, Box::new(required_value(member, value, options)?))
+            }
+            None => Avro::Union(0, Box::new(Avro::Null)),
+        });
+    }
+    if schema.optional {
+        let (value_branch, null_branch) = if null_last(schema) { (0, 1) } else { (1, 0) };
+        return Ok(match (value, null_or_default(schema, options)) {
+            (Value::Null, None) => Avro::Union(null_branch, Box::new(Avro::Null)),
+            (Value::Null, Some(default)) => {
+                Avro::Union(value_branch, Box::new(required_value(schema, default, options)?))
+            }
+            (value, _) => Avro::Union(value_branch, Box::new(required_value(schema, value, options)?)),
+        });
+    }
+    required_value(schema, value, options)
+}
+
+fn required_value(schema: &SchemaRef, value: &Value, options: AvroOptions) -> Result<Avro> {
+    let avro_value = |schema: &SchemaRef, value: &Value| avro_value_with(schema, value, options);
     Ok(match value {
         Value::Null => match &schema.default_value {
-            Some(default) => required_value(schema, default)?,
+            Some(default) => required_value(schema, default, options)?,
             None => {
                 return Err(ConnectError::data(
                     "a null value for a required field without a default",
@@ -269,6 +449,7 @@ fn required_value(schema: &SchemaRef, value: &Value) -> Result<Avro> {
         Value::Int64(v) => Avro::Long(*v),
         Value::Float32(v) => Avro::Float(*v),
         Value::Float64(v) => Avro::Double(*v),
+        Value::String(v) if is_enum(schema, options) => Avro::Enum(enum_index(schema, v, options)? as u32, v.clone()),
         Value::String(v) => Avro::String(v.clone()),
         Value::Bytes(v) => Avro::Bytes(v.clone()),
         Value::Decimal(v) => Avro::Decimal(apache_avro::Decimal::from(v.to_bytes())),
@@ -374,6 +555,86 @@ mod tests {
         let Avro::Record(fields) = back else { panic!("{back:?}") };
         assert_eq!(fields[0], ("id".into(), Avro::Long(7)));
         assert_eq!(fields[2], ("note".into(), Avro::Union(0, Box::new(Avro::Null))));
+    }
+
+    fn with_defaults() -> SchemaRef {
+        SchemaBuilder::struct_()
+            .name("shop.Line")
+            .field(
+                "qty",
+                SchemaBuilder::new(SchemaType::Int32)
+                    .default_value(Value::Int32(1))
+                    .build(),
+            )
+            .field(
+                "note",
+                SchemaBuilder::new(SchemaType::String)
+                    .optional()
+                    .default_value("none".into())
+                    .build(),
+            )
+            .field("tag", Schema::optional_string())
+            .build()
+    }
+
+    #[test]
+    fn defaults_are_written_as_avro_data_writes_them_and_read_back() {
+        let schema = with_defaults();
+        let (_, text) = avro_schema(&schema).unwrap();
+        let json: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            json["fields"],
+            json!([
+                {"name": "qty", "type": {"type": "int", "connect.default": 1}, "default": 1},
+                {"name": "note", "type": [{"type": "string", "connect.default": "none"}, "null"], "default": "none"},
+                {"name": "tag", "type": ["null", "string"], "default": null},
+            ])
+        );
+        let read = crate::avro::connect_schema::connect_schema(&json).unwrap();
+        assert_eq!(read, schema, "the same Connect schema, defaults included");
+    }
+
+    #[test]
+    fn a_null_with_a_default_is_written_as_the_default_unless_told_otherwise() {
+        let schema = with_defaults();
+        let (avro, _) = avro_schema(&schema).unwrap();
+        let line = Value::Struct(
+            Struct::with_values(schema.clone(), vec![Value::Int32(2), Value::Null, Value::Null]).unwrap(),
+        );
+        let note = |options: AvroOptions| {
+            let value = avro_value_with(&schema, &line, options).unwrap();
+            let bytes = apache_avro::to_avro_datum(&avro, value.clone()).unwrap();
+            let mut direct = Vec::new();
+            super::super::binary::write_datum(&schema, &line, options, &mut direct).unwrap();
+            assert_eq!(direct, bytes, "the direct encoder agrees");
+            let Avro::Record(fields) = value else {
+                panic!("{value:?}")
+            };
+            fields[1].1.clone()
+        };
+        assert_eq!(
+            note(AvroOptions::default()),
+            Avro::Union(0, Box::new(Avro::String("none".into())))
+        );
+        let keep_nulls = AvroOptions {
+            ignore_default_for_nullables: true,
+            ..AvroOptions::default()
+        };
+        assert_eq!(note(keep_nulls), Avro::Union(1, Box::new(Avro::Null)));
+    }
+
+    #[test]
+    fn an_avro_field_default_is_not_written_again_as_connect_default() {
+        let avro = json!({"type": "record", "name": "Line", "fields": [
+            {"name": "qty", "type": "int", "default": 1}
+        ]});
+        let read = crate::avro::connect_schema::connect_schema(&avro).unwrap();
+        let qty = &read.fields[0].schema;
+        assert_eq!(qty.default_value, Some(Value::Int32(1)));
+        assert_eq!(qty.parameters["io.confluent.connect.avro.field.default"], "true");
+        let (_, text) = avro_schema(&read).unwrap();
+        let json: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["fields"][0], json!({"name": "qty", "type": "int", "default": 1}));
     }
 
     #[test]

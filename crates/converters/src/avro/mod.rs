@@ -6,6 +6,7 @@ mod connect;
 mod connect_schema;
 mod converter;
 mod data;
+mod defaults;
 
 pub use connect::read_container;
 pub use converter::{AvroConverter, AvroFormat, AvroReader, AvroWriter};
