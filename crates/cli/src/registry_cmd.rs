@@ -1,12 +1,16 @@
 //! `kconnect registry`: the schema registry on its own, kept in a Kafka cluster's `_schemas` topic,
-//! for converters anywhere (Confluent's among them) to name as `schema.registry.url`.
+//! for converters anywhere (Confluent's among them) to name as `schema.registry.url`; over HTTPS
+//! with Confluent Schema Registry's `ssl.*` keys.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use anyhow::Context;
 use clap::Args;
 use kconnect_distributed::kafka_log::LogClient;
 use kconnect_runtime::properties::read_config_file;
+use kconnect_tls::HttpsSettings;
 use rdkafka::ClientConfig;
 
 use crate::schema_registry::{DEFAULT_TOPIC, RegistryServer, open};
@@ -14,9 +18,15 @@ use crate::schema_registry::{DEFAULT_TOPIC, RegistryServer, open};
 /// Options of `kconnect registry`.
 #[derive(Args)]
 pub struct RegistryArgs {
-    /// The address to serve the REST API on.
+    /// The address to serve the REST API on: `host:port`, `http://host:port`, or
+    /// `https://host:port` with `--ssl-config`.
     #[arg(long, default_value = "0.0.0.0:8081")]
-    listen: SocketAddr,
+    listen: String,
+    /// A properties file of the HTTPS listener's keys, as Confluent Schema Registry names them:
+    /// `ssl.keystore.location`/`.password`/`.type`, `ssl.key.password`, `ssl.truststore.*`,
+    /// `ssl.client.authentication` (NONE, REQUESTED, REQUIRED).
+    #[arg(long)]
+    ssl_config: Option<PathBuf>,
     /// The Kafka cluster that keeps the schemas.
     #[arg(long)]
     bootstrap_servers: String,
@@ -31,8 +41,44 @@ pub struct RegistryArgs {
     client_config: Option<PathBuf>,
 }
 
+/// `--listen`: the address, and whether it is `https://`.
+fn listen_address(listen: &str) -> anyhow::Result<(SocketAddr, bool)> {
+    let (https, address) = match listen.split_once("://") {
+        Some(("https", address)) => (true, address),
+        Some(("http", address)) => (false, address),
+        Some((scheme, _)) => anyhow::bail!("--listen {listen}: {scheme} is not http or https"),
+        None => (false, listen),
+    };
+    let address = address
+        .parse()
+        .with_context(|| format!("--listen {listen}: not an address such as 0.0.0.0:8081"))?;
+    Ok((address, https))
+}
+
+/// The HTTPS listener's TLS from the `--ssl-config` file.
+fn server_tls(file: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    let settings = read_config_file(file)?;
+    let get = |key: &str| match key {
+        // Confluent's name for ssl.client.auth, in upper case.
+        "ssl.client.auth" => settings
+            .get("ssl.client.authentication")
+            .map(|v| v.to_ascii_lowercase()),
+        key => settings.get(key).cloned(),
+    };
+    let in_file = |err: String| anyhow::anyhow!("--ssl-config {}: {err}", file.display());
+    let https = HttpsSettings::read("", &get).map_err(in_file)?;
+    kconnect_tls::server_config(&https, "").map_err(in_file)
+}
+
 /// Serves the registry until SIGINT or SIGTERM.
 pub async fn run(args: RegistryArgs) -> anyhow::Result<()> {
+    let (listen, https) = listen_address(&args.listen)?;
+    let tls = match (https, &args.ssl_config) {
+        (true, Some(file)) => Some(server_tls(file)?),
+        (true, None) => anyhow::bail!("--listen {}: https needs --ssl-config", args.listen),
+        (false, Some(_)) => anyhow::bail!("--ssl-config: --listen {} is not https://", args.listen),
+        (false, None) => None,
+    };
     let mut common = ClientConfig::new();
     if let Some(file) = &args.client_config {
         for (key, value) in read_config_file(file)? {
@@ -45,7 +91,7 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<()> {
         consumer: Vec::new(),
     };
     let registry = open(&client, &args.topic, args.replication_factor).await?;
-    let server = RegistryServer::start(std::future::ready(Ok(registry)), args.listen, false).await?;
+    let server = RegistryServer::start(std::future::ready(Ok(registry)), listen, false, tls).await?;
     crate::shutdown_signal().await;
     server.stop().await;
     Ok(())

@@ -65,12 +65,14 @@ pub struct RegistryServer {
 }
 
 impl RegistryServer {
-    /// Listens on `listen` (when that port is taken and `or_any_port`, on a free one) and serves
-    /// the registry `opening` gives once it has it: connections made before wait.
+    /// Listens on `listen` (when that port is taken and `or_any_port`, on a free one), over HTTPS
+    /// with `tls`, and serves the registry `opening` gives once it has it: connections made
+    /// before wait.
     pub async fn start(
         opening: impl Future<Output = anyhow::Result<Arc<Registry>>> + Send + 'static,
         listen: SocketAddr,
         or_any_port: bool,
+        tls: Option<Arc<rustls::ServerConfig>>,
     ) -> anyhow::Result<Self> {
         let listener = match tokio::net::TcpListener::bind(listen).await {
             Err(err) if or_any_port && err.kind() == std::io::ErrorKind::AddrInUse => {
@@ -80,7 +82,8 @@ impl RegistryServer {
             bound => bound,
         }
         .with_context(|| format!("the schema registry cannot listen on {listen}"))?;
-        let url = format!("http://{}", listener.local_addr()?);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr()?);
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let handle = tokio::spawn(async move {
             let registry = match opening.await {
@@ -90,11 +93,12 @@ impl RegistryServer {
                     return;
                 }
             };
-            let serve = axum::serve(listener, kconnect_registry::router(registry)).with_graceful_shutdown(async move {
+            let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
-            });
-            if let Err(err) = serve.await {
-                tracing::error!(error = %err, "schema registry stopped");
+            };
+            match kconnect_rest::serve_app(listener, kconnect_registry::router(registry), tls, shutdown) {
+                Ok(serving) => _ = serving.await,
+                Err(err) => tracing::error!(error = %err, "the schema registry could not serve"),
             }
         });
         tracing::info!(%url, "schema registry listening");
@@ -120,7 +124,7 @@ pub async fn start_beside_embedded_broker(config: &mut WorkerConfig) -> anyhow::
         consumer: own_broker_consumer_settings(config),
     };
     let opening = async move { open(&client, DEFAULT_TOPIC, 1).await };
-    let server = RegistryServer::start(opening, config.embedded_registry_listener(), true).await?;
+    let server = RegistryServer::start(opening, config.embedded_registry_listener(), true, None).await?;
     config.schema_registry_url = Some(server.url.clone());
     Ok(Some(server))
 }

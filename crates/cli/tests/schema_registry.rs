@@ -1,10 +1,14 @@
 //! `kconnect registry` on its own over a `kconnect broker`: what it is told survives a kill, as
-//! the `_schemas` topic has it.
+//! the `_schemas` topic has it; over HTTPS with client certificates, a worker's AvroConverter
+//! reaches it with `schema.registry.ssl.*`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kconnect_test_kit::{BrokerProcess, WorkerProcess, free_port, wait_until};
+use kconnect_test_kit::{
+    BrokerProcess, Quickstart, STORE_PASSWORD, WorkerProcess, append_lines, consume_records, create_topic, free_port,
+    java_stores, wait_until,
+};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kconnect");
@@ -13,13 +17,17 @@ const A2: &str =
     r#"{"type":"record","name":"A","fields":[{"name":"x","type":"long"},{"name":"y","type":"string","default":""}]}"#;
 
 fn start_registry(dir: &Path, bootstrap: &str, port: u16) -> WorkerProcess {
+    start_registry_with(dir, bootstrap, &format!("127.0.0.1:{port}"), &[])
+}
+
+/// `kconnect registry --listen listen` with `extra` arguments; `listen` ends with the port.
+fn start_registry_with(dir: &Path, bootstrap: &str, listen: &str, extra: &[&str]) -> WorkerProcess {
+    let port: u16 = listen.rsplit(':').next().unwrap().parse().unwrap();
     let args = [
-        "registry",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--bootstrap-servers",
-        bootstrap,
-    ];
+        &["registry", "--listen", listen, "--bootstrap-servers", bootstrap][..],
+        extra,
+    ]
+    .concat();
     let args: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
     let registry = WorkerProcess::spawn(Path::new(BIN), &args, &dir.join("registry.log"));
     let up = wait_until(Duration::from_secs(60), || {
@@ -84,4 +92,85 @@ async fn subjects_ids_levels_and_deletes_survive_a_kill() {
         json!({"id": 4}),
         "ids go on from the topic's"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn avro_records_go_through_a_registry_that_asks_for_client_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = java_stores(dir.path());
+    let broker = BrokerProcess::start(Path::new(BIN), free_port(), &dir.path().join("broker"), "sqlite");
+    let ssl_config = dir.path().join("registry-ssl.properties");
+    let store = |path: &Path| path.display().to_string();
+    std::fs::write(
+        &ssl_config,
+        format!(
+            "ssl.keystore.location={}\nssl.keystore.password={STORE_PASSWORD}\n\
+             ssl.truststore.location={}\nssl.truststore.password={STORE_PASSWORD}\n\
+             ssl.client.authentication=REQUIRED\n",
+            store(&stores.keystore_jks),
+            store(&stores.truststore_jks)
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let listen = format!("https://127.0.0.1:{port}");
+    let ssl_config = store(&ssl_config);
+    let registry = start_registry_with(dir.path(), &broker.bootstrap, &listen, &["--ssl-config", &ssl_config]);
+
+    let quickstart = Quickstart::of_repository(Path::new(BIN), 1_000);
+    create_topic(&broker.bootstrap, "connect-test").await;
+    quickstart.use_broker(&broker.bootstrap);
+    let converter = format!(
+        "value.converter=io.confluent.connect.avro.AvroConverter\n\
+         value.converter.schema.registry.url=https://localhost:{port}\n\
+         value.converter.schema.registry.ssl.truststore.location={}\n\
+         value.converter.schema.registry.ssl.truststore.password={STORE_PASSWORD}\n\
+         value.converter.schema.registry.ssl.keystore.location={}\n\
+         value.converter.schema.registry.ssl.keystore.password={STORE_PASSWORD}\n",
+        store(&stores.truststore_p12),
+        store(&stores.keystore_p12)
+    );
+    let worker_file = quickstart.path("connect-standalone.properties");
+    let text = std::fs::read_to_string(&worker_file).unwrap() + converter.as_str();
+    std::fs::write(&worker_file, text).unwrap();
+    let source = quickstart.path("connect-file-source.properties");
+    let hoist = "\ntransforms=hoist\ntransforms.hoist.type=HoistField$Value\ntransforms.hoist.field=line\n";
+    let text = std::fs::read_to_string(&source).unwrap() + hoist;
+    std::fs::write(&source, text).unwrap();
+
+    let lines = ["alpha", "beta"];
+    append_lines(&quickstart.input(), lines.iter().map(|line| line.to_string()));
+    let worker = quickstart.start();
+    quickstart.wait_for_lines(&worker, lines.len());
+    let expected: Vec<String> = lines.iter().map(|line| format!("Struct{{line={line}}}")).collect();
+    assert_eq!(
+        quickstart.output(),
+        expected,
+        "worker log:\n{}\nregistry log:\n{}",
+        worker.log(),
+        registry.log()
+    );
+    let records = consume_records(&broker.bootstrap, "connect-test", lines.len(), Duration::from_secs(30)).await;
+    assert!(
+        records
+            .iter()
+            .all(|record| record.value.as_bytes()[..5] == [0, 0, 0, 0, 1]),
+        "Avro on the wire format, schema id 1"
+    );
+
+    let curl = |extra: &[&str]| {
+        let url = format!("https://localhost:{port}/subjects");
+        let ca = store(&stores.ca);
+        let args = [
+            &["-s", "--max-time", "10", "--cacert", ca.as_str()][..],
+            extra,
+            &[url.as_str()],
+        ]
+        .concat();
+        let output = std::process::Command::new("curl").args(&args).output().expect("curl");
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let (cert, key) = (store(&stores.cert), store(&stores.key));
+    assert_eq!(curl(&["--cert", &cert, "--key", &key]), r#"["connect-test-value"]"#);
+    assert_eq!(curl(&[]), "", "a client without a certificate is turned away");
 }

@@ -96,19 +96,30 @@ pub async fn serve(
         app = app.layer(axum::middleware::from_fn_with_state(Arc::new(auth), auth::require));
     }
     let scheme = if security.tls.is_some() { "https" } else { "http" };
-    let handle = match security.tls {
-        Some(config) => {
-            let acceptor = tokio_rustls::TlsAcceptor::from(config);
-            spawn_server(tls::TlsListener::new(listener, acceptor)?, app, shutdown)
-        }
-        None => spawn_server(listener, app, shutdown),
-    };
+    let handle = serve_app(listener, app, security.tls, shutdown)?;
     let serves = match endpoints {
         Endpoints::Admin => " (admin endpoints)",
         _ => "",
     };
     tracing::info!("REST API listening on {scheme}://{bound}{serves}");
     Ok((bound, handle))
+}
+
+/// Serves `app` on `listener`, over HTTPS with `tls` when given (each client's handshake on its
+/// own task), until `shutdown` completes.
+pub fn serve_app(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    Ok(match tls {
+        Some(config) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(config);
+            spawn_server(tls::TlsListener::new(listener, acceptor)?, app, shutdown)
+        }
+        None => spawn_server(listener, app, shutdown),
+    })
 }
 
 fn spawn_server<L>(
@@ -122,7 +133,7 @@ where
 {
     tokio::spawn(async move {
         if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-            tracing::error!(error = %err, "REST server failed");
+            tracing::error!(error = %err, "HTTP server failed");
         }
     })
 }

@@ -10,6 +10,7 @@ use kconnect_api::{ConfigDef, ConfigMap, ConnectError, Converter, Result, Schema
 use kconnect_memo::{Memo, SchemaMemo};
 
 use super::registry_client::{Credentials, RegistryClient};
+use super::registry_tls;
 use super::strategy::{STRATEGIES, Strategy, TOPIC_NAME_STRATEGY};
 use super::wire;
 
@@ -129,7 +130,7 @@ fn definition<F: Format>() -> ConfigDef {
                 .importance(Importance::Low)
                 .doc("How many schemas are kept, each way."),
         );
-    F::define(shared)
+    F::define(registry_tls::define(shared))
 }
 
 /// The credentials the keys give: a bearer token when set, else basic authentication's
@@ -240,7 +241,7 @@ impl<F: Format> Converter for SchemaConverter<F> {
             return Err(ConnectError::config(URL, "the schema registry's URL is required"));
         }
         self.format.configure(&parsed)?;
-        self.client = RegistryClient::new(urls, credentials(&parsed)?);
+        self.client = RegistryClient::new(urls, credentials(&parsed)?, registry_tls::tls_config(&parsed)?);
         self.is_key = is_key;
         self.strategy = Strategy::of_class(parsed.get_string(if is_key { KEY_STRATEGY } else { VALUE_STRATEGY })?);
         self.auto_register = parsed.get_boolean(AUTO_REGISTER)?;

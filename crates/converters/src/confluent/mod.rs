@@ -4,6 +4,7 @@
 
 mod converter;
 mod registry_client;
+mod registry_tls;
 pub(crate) mod scrub;
 mod strategy;
 mod wire;

@@ -44,13 +44,16 @@ pub(crate) struct RegistryClient {
 }
 
 impl RegistryClient {
-    /// A client of the registries at `urls`, authenticating with `credentials`.
-    pub fn new(urls: Vec<String>, credentials: Credentials) -> Self {
-        let agent = ureq::Agent::config_builder()
+    /// A client of the registries at `urls`, authenticating with `credentials`, over `tls` when
+    /// it is given (else ureq's defaults).
+    pub fn new(urls: Vec<String>, credentials: Credentials, tls: Option<ureq::tls::TlsConfig>) -> Self {
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(std::time::Duration::from_secs(30)))
-            .build()
-            .new_agent();
+            .timeout_global(Some(std::time::Duration::from_secs(30)));
+        if let Some(tls) = tls {
+            config = config.tls_config(tls);
+        }
+        let agent = config.build().new_agent();
         Self {
             urls: urls
                 .into_iter()
