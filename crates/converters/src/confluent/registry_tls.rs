@@ -22,7 +22,7 @@ pub(crate) fn define(def: ConfigDef) -> ConfigDef {
     def.define(key(
         "truststore.location",
         ConfigType::String,
-        "The certificates the registry's is checked against (JKS, PKCS12 or PEM); the system's roots when unset.",
+        "The trusted certificates the registry's certificate is checked against (JKS, PKCS12 or PEM); the system's roots when unset.",
     ))
     .define(key(
         "truststore.password",
