@@ -100,3 +100,119 @@ async fn records_cross_between_the_converter_and_confluents_serializers() {
     assert_eq!(fee.schema().name.as_deref(), Some("shop.Money"));
     assert_eq!(fee.values(), [Value::Int64(30)]);
 }
+
+const WRITE_UNIONS: &str = r#"
+import sys
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+client = SchemaRegistryClient({"url": sys.argv[1]})
+schema = Schema("""{"type": "record", "name": "Event", "namespace": "shop", "fields": [
+  {"name": "payload", "type": ["null", "string", "long"], "default": null},
+  {"name": "status", "type": {"type": "enum", "name": "Status", "symbols": ["NEW", "DONE"]}, "default": "NEW"},
+  {"name": "retries", "type": "int", "default": 3}]}""", "AVRO")
+serialize = AvroSerializer(client, schema)
+for payload in ["text", 42, None]:
+    data = serialize({"payload": payload, "status": "DONE", "retries": 1},
+                     SerializationContext("events", MessageField.VALUE))
+    print(data.hex())
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unions_enums_and_defaults_written_by_confluents_serializer_are_read_as_avro_data_reads_them() {
+    let (_registry, url) = serve_registry().await;
+    let written = python(WRITE_UNIONS, &[&url]);
+    let records: Vec<Vec<u8>> = written.lines().map(unhex).collect();
+    let converter = converter(&url);
+    let read: Vec<(kconnect_api::SchemaRef, Vec<Value>)> = records
+        .iter()
+        .map(|bytes| read_struct(&converter, "events", bytes))
+        .collect();
+    let schema = &read[0].0;
+    let payload = &schema.fields[0].schema;
+    assert_eq!(payload.name.as_deref(), Some("io.confluent.connect.avro.Union"));
+    let members: Vec<&str> = payload.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(members, ["string", "long"]);
+    let status = &schema.fields[1].schema;
+    assert_eq!(status.name.as_deref(), Some("shop.Status"));
+    assert_eq!(status.default_value, Some(Value::String("NEW".into())));
+    assert_eq!(schema.fields[2].schema.default_value, Some(Value::Int32(3)));
+
+    let member = |value: &Value| match value {
+        Value::Struct(union) => union.values().to_vec(),
+        other => vec![other.clone()],
+    };
+    assert_eq!(member(&read[0].1[0]), [Value::String("text".into()), Value::Null]);
+    assert_eq!(member(&read[1].1[0]), [Value::Null, Value::Int64(42)]);
+    assert_eq!(read[2].1[0], Value::Null);
+    assert_eq!(read[0].1[1..], [Value::String("DONE".into()), Value::Int32(1)]);
+
+    // Written again by the converter (with enums as enums), the bytes are the serializer's.
+    let mut config: ConfigMap = [("schema.registry.url".to_string(), url.clone())].into();
+    config.insert("enhanced.avro.schema.support".into(), "true".into());
+    let mut enhanced = AvroConverter::default();
+    enhanced.configure(&config, false).unwrap();
+    for (bytes, (schema, values)) in records.iter().zip(&read) {
+        let record = kconnect_api::Struct::with_values(schema.clone(), values.clone()).unwrap();
+        let again = enhanced
+            .to_bytes("events", Some(schema), &Value::Struct(record))
+            .unwrap()
+            .unwrap();
+        assert_eq!(again[5..], bytes[5..], "the same datum after the header");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_latest_schema_must_read_the_records_own_unless_told_otherwise() {
+    let (_registry, url) = serve_registry().await;
+    let (schema, order) = order("gift".into(), vec![]);
+    let (with_rank, ranked) = order_with("rank", kconnect_api::Schema::int32(), Value::Int32(1));
+    converter(&url)
+        .to_bytes("orders", Some(&with_rank), &Value::Struct(ranked))
+        .unwrap();
+    let latest = |strict: &str| {
+        let mut config: ConfigMap = [("schema.registry.url".to_string(), url.clone())].into();
+        config.insert("use.latest.version".into(), "true".into());
+        config.insert("auto.register.schemas".into(), "false".into());
+        config.insert("latest.compatibility.strict".into(), strict.into());
+        let mut converter = AvroConverter::default();
+        converter.configure(&config, false).unwrap();
+        converter.to_bytes("orders", Some(&schema), &Value::Struct(order.clone()))
+    };
+    let refused = latest("true").unwrap_err().to_string();
+    assert!(
+        refused.contains("Incompatible schema") && refused.contains("latest.compatibility.strict=false"),
+        "the latest has a field without a default the record's schema lacks: {refused}"
+    );
+    let unchecked = latest("false").unwrap_err().to_string();
+    assert!(!unchecked.contains("latest.compatibility.strict"), "{unchecked}");
+
+    // A latest schema that reads the record's (the same fields, documented) is written with.
+    let documented = kconnect_api::Schema {
+        doc: Some("an order".into()),
+        ..(*schema).clone()
+    };
+    let documented = std::sync::Arc::new(documented);
+    let record = kconnect_api::Struct::with_values(documented.clone(), order.values().to_vec()).unwrap();
+    converter(&url)
+        .to_bytes("notes", Some(&documented), &Value::Struct(record))
+        .unwrap();
+    let mut config: ConfigMap = [("schema.registry.url".to_string(), url.clone())].into();
+    config.insert("use.latest.version".into(), "true".into());
+    let mut latest_notes = AvroConverter::default();
+    latest_notes.configure(&config, false).unwrap();
+    let bytes = latest_notes
+        .to_bytes("notes", Some(&schema), &Value::Struct(order.clone()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(&bytes[..5], &[0, 0, 0, 0, 2], "written with the latest's id");
+}
+
+/// The test order with one more required field `name` of `schema` holding `value`.
+fn order_with(
+    name: &str,
+    schema: kconnect_api::SchemaRef,
+    value: Value,
+) -> (kconnect_api::SchemaRef, kconnect_api::Struct) {
+    order("gift".into(), vec![(name, schema, value)])
+}

@@ -11,11 +11,11 @@ use kconnect_protobuf_schema::prost_reflect::FileDescriptor;
 use serde::{Deserialize, Serialize};
 
 use crate::RegistryError;
-use crate::compatibility::{avro_can_read, checked, incompatibilities};
-use crate::json_compatibility::breaking_changes as json_breaking_changes;
-use crate::protobuf_compatibility::breaking_changes as protobuf_breaking_changes;
 use crate::records::Record;
-use crate::schema_text::{canonical, parse_avro};
+use crate::schema_text::canonical;
+use kconnect_schema_compatibility::json::breaking_changes as json_breaking_changes;
+use kconnect_schema_compatibility::protobuf::breaking_changes as protobuf_breaking_changes;
+use kconnect_schema_compatibility::{avro_can_read, avro_schema, checked, incompatibilities};
 
 /// The levels `/config` takes.
 pub(crate) const LEVELS: [&str; 7] = [
@@ -340,11 +340,12 @@ impl State {
         Ok(kconnect_protobuf_schema::serialized(&self.protobuf(schema)?))
     }
 
-    /// A stored Avro schema, parsed with the schemas it references.
+    /// A stored Avro schema as schema resolution sees it (without logical types), parsed with
+    /// the schemas it references.
     fn avro(&self, schema: &Schema) -> Result<apache_avro::Schema, RegistryError> {
         let referenced = self.referenced_texts(&schema.references)?;
         let texts: Vec<String> = referenced.into_iter().map(|(_, text)| text).collect();
-        parse_avro(&schema.text, &texts)
+        avro_schema(&schema.text, &texts)
             .map_err(|e| RegistryError::InvalidSchema(format!("{}, details: {e}", schema.text)))
     }
 

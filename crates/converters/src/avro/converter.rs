@@ -114,7 +114,8 @@ impl Format for AvroFormat {
             .collect::<Result<Vec<_>>>()?;
         let (avro, referenced) =
             AvroSchema::parse_str_with_list(text, referenced.iter().map(|(_, text)| text)).map_err(avro_error)?;
-        let named = NamedTypes::of(std::iter::once(&avro).chain(&referenced).collect())?;
+        // The referenced schemas first: the ones that refer to them must find them known.
+        let named = NamedTypes::of(referenced.iter().chain(std::iter::once(&avro)).collect())?;
         Ok(AvroReader {
             connect: connect_schema_referencing(&json(text)?, &referenced_json, self.options)?,
             avro,
@@ -146,6 +147,14 @@ impl Format for AvroFormat {
         Ok(SchemaAndValue::new(
             Some(reader.connect.clone()),
             connect_value(&reader.connect, &reader.avro, &reader.named, value)?,
+        ))
+    }
+
+    fn incompatibilities(&self, reader: &str, writer: &str) -> Result<Vec<String>> {
+        let parse = |text: &str| kconnect_schema_compatibility::avro_schema(text, &[]).map_err(ConnectError::data);
+        Ok(kconnect_schema_compatibility::avro_can_read(
+            &parse(writer)?,
+            &parse(reader)?,
         ))
     }
 }

@@ -21,6 +21,7 @@ const BEARER_SOURCE: &str = "bearer.auth.credentials.source";
 const BEARER_TOKEN: &str = "bearer.auth.token";
 const AUTO_REGISTER: &str = "auto.register.schemas";
 const USE_LATEST: &str = "use.latest.version";
+const LATEST_STRICT: &str = "latest.compatibility.strict";
 const KEY_STRATEGY: &str = "key.subject.name.strategy";
 const VALUE_STRATEGY: &str = "value.subject.name.strategy";
 const CACHE_SIZE: &str = "schemas.cache.config";
@@ -59,6 +60,9 @@ pub trait Format: Default + Send + Sync + 'static {
     fn write(&self, writer: &Self::Writer, schema: &SchemaRef, value: &Value, out: &mut Vec<u8>) -> Result<()>;
     /// The Connect data of one record (after the wire format's header).
     fn read(&self, reader: &Self::Reader, record: &[u8]) -> Result<SchemaAndValue>;
+    /// Why data written with the schema registered as `writer` cannot be read with the one
+    /// registered as `reader`, as Confluent's registry decides it; empty when it can.
+    fn incompatibilities(&self, reader: &str, writer: &str) -> Result<Vec<String>>;
 }
 
 fn definition<F: Format>() -> ConfigDef {
@@ -121,6 +125,12 @@ fn definition<F: Format>() -> ConfigDef {
                 .importance(Importance::Low)
                 .doc("Write with the subject's latest schema instead of registering the record's."),
         )
+        .define(
+            ConfigKey::new(LATEST_STRICT, ConfigType::Boolean)
+                .default_value(ConfigValue::Boolean(true))
+                .importance(Importance::Low)
+                .doc("With use.latest.version, refuse a record whose own schema's data the subject's latest schema cannot read (the latest must be backward compatible with it)."),
+        )
         .define(strategy(KEY_STRATEGY))
         .define(strategy(VALUE_STRATEGY))
         .define(
@@ -175,6 +185,7 @@ pub struct SchemaConverter<F: Format> {
     strategy: Strategy,
     auto_register: bool,
     use_latest: bool,
+    latest_strict: bool,
     cache_size: usize,
     writers: SchemaMemo<WritersByTopic<F::Writer>>,
     readers: Memo<SchemaId, Arc<F::Reader>>,
@@ -189,6 +200,7 @@ impl<F: Format> Default for SchemaConverter<F> {
             strategy: Strategy::default(),
             auto_register: true,
             use_latest: false,
+            latest_strict: true,
             cache_size: DEFAULT_CACHE_SIZE,
             writers: SchemaMemo::new(DEFAULT_CACHE_SIZE),
             readers: Memo::new(DEFAULT_CACHE_SIZE),
@@ -209,6 +221,17 @@ impl<F: Format> SchemaConverter<F> {
         let subject = self.strategy.subject(topic, self.is_key, schema, F::UNNAMED)?;
         if self.use_latest {
             let (id, text) = self.client.latest(&subject, F::SCHEMA_TYPE)?;
+            if self.latest_strict {
+                let (own, _) = self.format.writer(schema)?;
+                let problems = self.format.incompatibilities(&text, &own)?;
+                if !problems.is_empty() {
+                    return Err(ConnectError::data(format!(
+                        "Incompatible schema {text} (the latest of {subject}, id {id}) of type {} for schema {own}: {}. Set latest.compatibility.strict=false to disable this check",
+                        F::SCHEMA_TYPE,
+                        problems.join("; ")
+                    )));
+                }
+            }
             let writer = self.format.writer_of_text(&text)?;
             return Ok(Arc::new(Registered { id, writer }));
         }
@@ -246,6 +269,7 @@ impl<F: Format> Converter for SchemaConverter<F> {
         self.strategy = Strategy::of_class(parsed.get_string(if is_key { KEY_STRATEGY } else { VALUE_STRATEGY })?);
         self.auto_register = parsed.get_boolean(AUTO_REGISTER)?;
         self.use_latest = parsed.get_boolean(USE_LATEST)?;
+        self.latest_strict = parsed.get_boolean(LATEST_STRICT)?;
         self.cache_size = parsed.get_int(CACHE_SIZE)?.max(1) as usize;
         self.writers = SchemaMemo::new(self.cache_size);
         self.readers = Memo::new(self.cache_size);

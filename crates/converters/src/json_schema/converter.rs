@@ -116,4 +116,12 @@ impl Format for JsonSchemaFormat {
         let value = from_json(Some(reader), &json, &self.settings)?;
         Ok(SchemaAndValue::new(Some(reader.clone()), value))
     }
+
+    fn incompatibilities(&self, reader: &str, writer: &str) -> Result<Vec<String>> {
+        let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).map_err(not_json);
+        Ok(kconnect_schema_compatibility::json::breaking_changes(
+            &parse(writer)?,
+            &parse(reader)?,
+        ))
+    }
 }

@@ -185,6 +185,13 @@ impl Format for ProtobufFormat {
         let value = to_connect(&schema, &decoded)?;
         Ok(SchemaAndValue::new(Some(schema), Value::Struct(value)))
     }
+
+    fn incompatibilities(&self, reader: &str, writer: &str) -> Result<Vec<String>> {
+        Ok(kconnect_schema_compatibility::protobuf::breaking_changes(
+            &compile(writer, &[])?,
+            &compile(reader, &[])?,
+        ))
+    }
 }
 
 #[cfg(test)]

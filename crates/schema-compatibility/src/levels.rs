@@ -2,17 +2,47 @@
 //! (the new schema reads data written with the earlier one), FORWARD (the earlier reads the new's),
 //! FULL (both), against the latest version or, `_TRANSITIVE`, against every live one; NONE
 //! accepts anything. Reading is the format's: Avro's schema resolution (apache-avro's
-//! `can_read`), Protobuf's and JSON Schema's breaking changes ([`crate::protobuf_compatibility`],
-//! [`crate::json_compatibility`]).
+//! `can_read`), Protobuf's and JSON Schema's breaking changes ([`crate::protobuf`],
+//! [`crate::json`]).
 
 use apache_avro::Schema;
 use apache_avro::schema_compatibility::SchemaCompatibility;
 
 /// Why data written with the first schema cannot be read with the second; empty when it can.
-pub(crate) type CanRead<S> = fn(&S, &S) -> Vec<String>;
+pub type CanRead<S> = fn(&S, &S) -> Vec<String>;
 
-/// Avro's schema resolution as [`CanRead`].
-pub(crate) fn avro_can_read(writer: &Schema, reader: &Schema) -> Vec<String> {
+/// The Avro schema `text`, naming the named schemas of `referenced`, as schema resolution sees
+/// it: without its logical types, since Avro's (Java) resolution checks only the underlying
+/// types, where apache-avro cannot decide on two decimals and compares other logical types'
+/// properties too.
+pub fn avro_schema(text: &str, referenced: &[String]) -> Result<Schema, String> {
+    let underlying = |text: &str| -> Result<String, String> {
+        let mut json: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        drop_logical_types(&mut json);
+        Ok(json.to_string())
+    };
+    let referenced = referenced
+        .iter()
+        .map(|text| underlying(text))
+        .collect::<Result<Vec<_>, _>>()?;
+    Schema::parse_str_with_list(&underlying(text)?, &referenced)
+        .map(|(schema, _)| schema)
+        .map_err(|e| e.to_string())
+}
+
+fn drop_logical_types(json: &mut serde_json::Value) {
+    match json {
+        serde_json::Value::Object(object) => {
+            object.shift_remove("logicalType");
+            object.values_mut().for_each(drop_logical_types);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_logical_types),
+        _ => {}
+    }
+}
+
+/// Avro's schema resolution as [`CanRead`], on schemas [`avro_schema`] read.
+pub fn avro_can_read(writer: &Schema, reader: &Schema) -> Vec<String> {
     SchemaCompatibility::can_read(writer, reader)
         .err()
         .map(|err| err.to_string())
@@ -32,7 +62,7 @@ fn directions(level: &str) -> Option<(bool, bool)> {
 
 /// The earlier versions (oldest first) `level` checks a new one against: the latest, every one
 /// when `_TRANSITIVE`, none for NONE; so that only those are parsed.
-pub(crate) fn checked<'a, T>(level: &str, earlier: &'a [T]) -> &'a [T] {
+pub fn checked<'a, T>(level: &str, earlier: &'a [T]) -> &'a [T] {
     match (directions(level), level.ends_with("_TRANSITIVE")) {
         (None, _) => &[],
         (Some(_), true) => earlier,
@@ -42,7 +72,7 @@ pub(crate) fn checked<'a, T>(level: &str, earlier: &'a [T]) -> &'a [T] {
 
 /// Why `new` may not follow the `checked` versions at `level`, data being read as `can_read`
 /// says; empty when it may.
-pub(crate) fn incompatibilities<S>(level: &str, new: &S, checked: &[S], can_read: CanRead<S>) -> Vec<String> {
+pub fn incompatibilities<S>(level: &str, new: &S, checked: &[S], can_read: CanRead<S>) -> Vec<String> {
     let Some((backward, forward)) = directions(level) else {
         return Vec::new();
     };
@@ -95,6 +125,16 @@ mod tests {
         assert!(incompatibilities("FULL", &with_default, &earlier).is_empty());
         assert_eq!(incompatibilities("FULL", &without_default, &earlier).len(), 1);
         assert!(incompatibilities("NONE", &schema(r#"{"name": "id", "type": "string"}"#), &earlier).is_empty());
+        let decimal = r#"{"name": "price", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2, "connect.version": 1}}"#;
+        let priced = avro_schema(
+            &format!(r#"{{"type": "record", "name": "Order", "fields": [{decimal}]}}"#),
+            &[],
+        )
+        .unwrap();
+        assert!(
+            incompatibilities("FULL", &priced, std::slice::from_ref(&priced)).is_empty(),
+            "a decimal reads a decimal (by its underlying bytes)"
+        );
         let history = [without_default.clone(), v1];
         assert!(incompatibilities("FORWARD", &without_default, &history).is_empty());
         assert_eq!(

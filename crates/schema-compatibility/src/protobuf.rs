@@ -14,7 +14,7 @@ use kconnect_protobuf_schema::prost_reflect::{
 };
 
 /// Why data written with `writer` cannot be read with `reader`; empty when it can.
-pub(crate) fn breaking_changes(writer: &FileDescriptor, reader: &FileDescriptor) -> Vec<String> {
+pub fn breaking_changes(writer: &FileDescriptor, reader: &FileDescriptor) -> Vec<String> {
     let mut diff = Diff::default();
     if writer.package_name() != reader.package_name() {
         diff.problems.push(format!(

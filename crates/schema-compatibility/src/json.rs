@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 /// Why data written with `writer` cannot be read with `reader`; empty when it can.
-pub(crate) fn breaking_changes(writer: &Value, reader: &Value) -> Vec<String> {
+pub fn breaking_changes(writer: &Value, reader: &Value) -> Vec<String> {
     let mut diff = Diff {
         roots: (writer, reader),
         problems: Vec::new(),
