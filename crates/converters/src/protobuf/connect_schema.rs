@@ -12,7 +12,7 @@ use std::sync::Arc;
 use kconnect_api::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
 use kconnect_api::{ConnectError, Result, Schema, SchemaBuilder, SchemaRef, SchemaType};
 use kconnect_protobuf_schema::prost_reflect::{
-    DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, OneofDescriptor, Value as Proto,
+    Cardinality, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, OneofDescriptor, Syntax, Value as Proto,
 };
 
 use super::proto_text::{
@@ -31,6 +31,14 @@ pub(crate) struct ReadOptions {
     /// `google.protobuf.*Value` wrappers read as their optional primitive, and the other scalars
     /// as required (`wrapper.for.nullables`).
     pub wrappers: bool,
+    /// Only fields declared `optional` (proto3 `optional`, proto2 `optional`) read as optional,
+    /// and optional fields are written `optional` (`optional.for.nullables`).
+    pub optional_labels: bool,
+    /// Enums read as INT32 (their numbers) instead of strings (`int.for.enums`).
+    pub int_enums: bool,
+    /// A `oneof`'s fields read as fields of the message itself, not as a union struct
+    /// (`flatten.unions`).
+    pub flatten_unions: bool,
 }
 
 impl Default for ReadOptions {
@@ -39,8 +47,19 @@ impl Default for ReadOptions {
             full_names: false,
             union_indexes: true,
             wrappers: false,
+            optional_labels: false,
+            int_enums: false,
+            flatten_unions: false,
         }
     }
+}
+
+/// Whether `field` is declared `optional`: proto3's keyword, or proto2's label outside a `oneof`.
+fn has_optional_keyword(field: &FieldDescriptor) -> bool {
+    field.field_descriptor_proto().proto3_optional()
+        || (field.parent_file().syntax() == Syntax::Proto2
+            && field.cardinality() == Cardinality::Optional
+            && field.containing_oneof().is_none())
 }
 
 /// The Connect schema of `message`.
@@ -146,6 +165,12 @@ impl Reading {
         };
         let mut builder = SchemaBuilder::struct_().name(name);
         for (index, oneof) in real_oneofs(message).enumerate() {
+            if self.options.flatten_unions {
+                for field in oneof.fields() {
+                    builder = builder.field(field.name(), self.field(&field)?);
+                }
+                continue;
+            }
             let mut union = SchemaBuilder::struct_().name(union_name(&oneof));
             for field in oneof.fields() {
                 union = union.field(field.name(), self.field(&field)?);
@@ -189,7 +214,12 @@ impl Reading {
             Kind::String => SchemaBuilder::new(SchemaType::String).build(),
             Kind::Bytes => SchemaBuilder::new(SchemaType::Bytes).build(),
             Kind::Enum(enumeration) => {
-                let mut builder = SchemaBuilder::new(SchemaType::String)
+                let as_type = if self.options.int_enums {
+                    SchemaType::Int32
+                } else {
+                    SchemaType::String
+                };
+                let mut builder = SchemaBuilder::new(as_type)
                     .name(enumeration.name())
                     .parameter(ENUM, enumeration.name());
                 for value in enumeration.values() {
@@ -200,8 +230,15 @@ impl Reading {
             Kind::Message(message) => self.message_field(field, message)?,
         };
         let entries = matches!(&kind, Kind::Message(message) if is_entry(message));
-        // With wrappers, only a plain scalar is required: a message, enum or repeated field is not.
-        let nullable = !self.options.wrappers || field.is_list() || matches!(&kind, Kind::Message(_) | Kind::Enum(_));
+        // A oneof's member is optional; with optional labels only a field declared optional is;
+        // with wrappers only a plain scalar is required (not a message, enum or repeated field).
+        let nullable = if in_real_oneof(field) {
+            true
+        } else if self.options.optional_labels {
+            has_optional_keyword(field)
+        } else {
+            !self.options.wrappers || field.is_list() || matches!(&kind, Kind::Message(_) | Kind::Enum(_))
+        };
         let schema = if field.is_list() && !entries {
             SchemaBuilder::array(Schema::optional_of(&schema)).build()
         } else {

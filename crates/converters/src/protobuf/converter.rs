@@ -11,15 +11,19 @@ use kconnect_protobuf_schema::prost_reflect::{DynamicMessage, FileDescriptor, Me
 use prost::Message;
 
 use super::connect_schema::{ReadOptions, connect_schema};
-use super::data::{to_connect, to_message};
+use super::data::{Nulls, to_connect, to_message};
 use super::indexes;
-use super::proto_text::proto_text;
+use super::proto_text::{TextOptions, proto_text};
 use crate::confluent::scrub::{SCRUB, scrub_key};
 use crate::confluent::{Format, SchemaConverter};
 
 const ENHANCED: &str = "enhanced.protobuf.schema.support";
 const UNION_INDEXES: &str = "generate.index.for.unions";
 const WRAPPERS: &str = "wrapper.for.nullables";
+const OPTIONAL_LABELS: &str = "optional.for.nullables";
+const INT_ENUMS: &str = "int.for.enums";
+const FLATTEN_UNIONS: &str = "flatten.unions";
+const STRUCTS_FOR_NULLS: &str = "generate.struct.for.nulls";
 
 /// Confluent's ProtobufConverter.
 pub type ProtobufConverter = SchemaConverter<ProtobufFormat>;
@@ -30,6 +34,8 @@ pub struct ProtobufFormat {
     options: ReadOptions,
     /// `scrub.invalid.names`.
     scrub: bool,
+    /// What an unset message field reads as (`generate.struct.for.nulls`).
+    nulls: Nulls,
 }
 
 /// The message records are written as, and its indexes in its file.
@@ -125,6 +131,26 @@ impl Format for ProtobufFormat {
             false,
             "Write optional primitives as google.protobuf wrappers (Int32Value, StringValue, ...), so that null survives; read wrappers as optional primitives and other scalars as required.",
         ))
+        .define(flag(
+            OPTIONAL_LABELS,
+            false,
+            "Declare optional fields `optional` (proto3), so that null survives as an unset field; read only fields declared optional as optional.",
+        ))
+        .define(flag(
+            INT_ENUMS,
+            false,
+            "Read enums as INT32 (their numbers) instead of strings (their symbols); either is written as the enum.",
+        ))
+        .define(flag(
+            FLATTEN_UNIONS,
+            false,
+            "Read a oneof's fields as fields of the message itself instead of a union struct.",
+        ))
+        .define(flag(
+            STRUCTS_FOR_NULLS,
+            false,
+            "Read an unset message field as a struct of its fields' defaults instead of null.",
+        ))
     }
 
     fn configure(&mut self, parsed: &ParsedConfig) -> Result<()> {
@@ -132,13 +158,24 @@ impl Format for ProtobufFormat {
             full_names: parsed.get_boolean(ENHANCED)?,
             union_indexes: parsed.get_boolean(UNION_INDEXES)?,
             wrappers: parsed.get_boolean(WRAPPERS)?,
+            optional_labels: parsed.get_boolean(OPTIONAL_LABELS)?,
+            int_enums: parsed.get_boolean(INT_ENUMS)?,
+            flatten_unions: parsed.get_boolean(FLATTEN_UNIONS)?,
+        };
+        self.nulls = Nulls {
+            structs: parsed.get_boolean(STRUCTS_FOR_NULLS)?,
         };
         self.scrub = parsed.get_boolean(SCRUB)?;
         Ok(())
     }
 
     fn writer(&self, schema: &SchemaRef) -> Result<(String, ProtobufWriter)> {
-        let (text, name) = proto_text(schema, self.options.wrappers, self.scrub)?;
+        let options = TextOptions {
+            wrappers: self.options.wrappers,
+            scrub: self.scrub,
+            optional_labels: self.options.optional_labels,
+        };
+        let (text, name) = proto_text(schema, options)?;
         let file = compile(&text, &[])?;
         let message = file
             .parent_pool()
@@ -182,7 +219,7 @@ impl Format for ProtobufFormat {
         let (message, schema) = reader.message(indexes, self.options)?;
         let decoded = DynamicMessage::decode(message, encoded)
             .map_err(|err| ConnectError::data(format!("ProtobufConverter: not a message of its schema: {err}")))?;
-        let value = to_connect(&schema, &decoded)?;
+        let value = to_connect(&schema, &decoded, self.nulls)?;
         Ok(SchemaAndValue::new(Some(schema), Value::Struct(value)))
     }
 
@@ -299,7 +336,7 @@ mod tests {
                 full_names: true,
                 ..ReadOptions::default()
             },
-            scrub: false,
+            ..ProtobufFormat::default()
         };
         let (_, bytes, read) = round_trip(&format, &schema, &Value::Struct(record));
         assert_eq!(bytes, [0], "nothing set, nothing written");
@@ -308,6 +345,97 @@ mod tests {
         assert_eq!(
             read.values(),
             [Value::String(String::new()), Value::Array(vec![]), Value::Null]
+        );
+    }
+
+    /// A format with `options` and `nulls`.
+    fn format_with(options: ReadOptions, nulls: Nulls) -> ProtobufFormat {
+        ProtobufFormat {
+            options,
+            nulls,
+            ..ProtobufFormat::default()
+        }
+    }
+
+    #[test]
+    fn with_optional_labels_null_survives_and_only_declared_optionals_are_optional() {
+        let schema = SchemaBuilder::struct_()
+            .name("shop.Order")
+            .field("id", Schema::int64())
+            .field("note", Schema::optional_string())
+            .field("qty", Schema::optional_int32())
+            .build();
+        let format = format_with(
+            ReadOptions {
+                optional_labels: true,
+                ..ReadOptions::default()
+            },
+            Nulls::default(),
+        );
+        let record = Struct::new(schema.clone())
+            .unwrap()
+            .put("id", 1i64)
+            .unwrap()
+            .put("qty", 0i32)
+            .unwrap();
+        let (text, _, read) = round_trip(&format, &schema, &Value::Struct(record.clone()));
+        assert!(
+            text.contains("  int64 id = 1;") && text.contains("  optional string note = 2;"),
+            "{text}"
+        );
+        let optional: Vec<bool> = read.schema.unwrap().fields.iter().map(|f| f.schema.optional).collect();
+        assert_eq!(
+            optional,
+            [false, true, true],
+            "required stays required, optional optional"
+        );
+        let Value::Struct(read) = read.value else { panic!() };
+        assert_eq!(read.values(), record.values(), "the null note and the zero qty survive");
+    }
+
+    #[test]
+    fn enums_read_as_ints_oneofs_flattened_and_unset_messages_as_default_structs_when_asked() {
+        let text = "syntax = \"proto3\";\npackage shop;\nmessage Order {\n  oneof pay { string card = 1; int64 points = 2; }\n  Status status = 3;\n  Address ship = 4;\n}\nenum Status { NEW = 0; DONE = 5; }\nmessage Address { string city = 1; }\n";
+        let options = ReadOptions {
+            int_enums: true,
+            flatten_unions: true,
+            ..ReadOptions::default()
+        };
+        let format = format_with(options, Nulls { structs: true });
+        let reader = format.reader(text, &[]).unwrap();
+        let file = compile(text, &[]).unwrap();
+        let order = file.parent_pool().get_message_by_name("shop.Order").unwrap();
+        let mut message = DynamicMessage::new(order.clone());
+        message.set_field_by_name("points", kconnect_protobuf_schema::prost_reflect::Value::I64(7));
+        message.set_field_by_name("status", kconnect_protobuf_schema::prost_reflect::Value::EnumNumber(5));
+        let mut bytes = vec![0];
+        message.encode(&mut bytes).unwrap();
+        let read = format.read(&reader, &bytes).unwrap();
+        let schema = read.schema.unwrap();
+        let names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["card", "points", "status", "ship"],
+            "the oneof's fields flattened"
+        );
+        assert_eq!(
+            schema.field("status").unwrap().schema.schema_type,
+            kconnect_api::SchemaType::Int32
+        );
+        let Value::Struct(read) = read.value else { panic!() };
+        assert_eq!(read.get("card"), Some(&Value::Null));
+        assert_eq!(read.get("points"), Some(&Value::Int64(7)));
+        assert_eq!(read.get("status"), Some(&Value::Int32(5)));
+        let Some(Value::Struct(ship)) = read.get("ship") else {
+            panic!("an unset message as a default struct: {read:?}")
+        };
+        assert_eq!(ship.get("city"), Some(&Value::String(String::new())));
+
+        // The INT32 that was an enum is written as the enum again.
+        let (written, _) = format.writer(&schema).unwrap();
+        assert!(
+            written.contains("Status status = 3;") && written.contains("DONE = 5;"),
+            "{written}"
         );
     }
 
@@ -327,7 +455,7 @@ mod tests {
                 wrappers: true,
                 ..ReadOptions::default()
             },
-            scrub: false,
+            ..ProtobufFormat::default()
         };
         let (text, writer) = format.writer(&schema).unwrap();
         assert!(text.contains("google.protobuf.StringValue note = 2;"), "{text}");

@@ -16,7 +16,7 @@ use kconnect_protobuf_schema::prost_reflect::{
 };
 use prost::bytes::Bytes;
 
-use super::connect_schema::{real_oneofs, wrapped};
+use super::connect_schema::{in_real_oneof, real_oneofs, wrapped};
 use super::proto_text::UNION_PREFIX;
 use crate::confluent::scrub::scrub;
 
@@ -151,6 +151,8 @@ fn integer(kind: &Kind, value: i64) -> Result<Proto> {
         Kind::Uint64 | Kind::Fixed64 => Proto::U64(value as u64),
         Kind::Float => Proto::F32(value as f32),
         Kind::Double => Proto::F64(value as f64),
+        // An enum read as its number (int.for.enums) is written as that number.
+        Kind::Enum(_) => Proto::EnumNumber(narrow(value)?),
         other => return Err(mismatch(format!("an integer for a {other:?} field"))),
     })
 }
@@ -263,7 +265,7 @@ fn single(kind: &Kind, schema: &Schema, value: &Value) -> Result<Proto> {
 }
 
 /// The Connect struct of `message`, of the struct schema `schema`.
-pub(crate) fn to_connect(schema: &SchemaRef, message: &DynamicMessage) -> Result<Struct> {
+pub(crate) fn to_connect(schema: &SchemaRef, message: &DynamicMessage, nulls: Nulls) -> Result<Struct> {
     let descriptor = message.descriptor();
     let oneofs: Vec<_> = real_oneofs(&descriptor).collect();
     let mut values = Vec::with_capacity(schema.fields.len());
@@ -287,7 +289,7 @@ pub(crate) fn to_connect(schema: &SchemaRef, message: &DynamicMessage) -> Result
                         .field(member.name())
                         .ok_or_else(|| mismatch(member.name()))?
                         .schema;
-                    union.set(member.name(), read_field(&member, member_schema, message)?)?;
+                    union.set(member.name(), read_field(&member, member_schema, message, nulls)?)?;
                     Value::Struct(union)
                 }
                 None => Value::Null,
@@ -296,8 +298,12 @@ pub(crate) fn to_connect(schema: &SchemaRef, message: &DynamicMessage) -> Result
             continue;
         }
         let value = match descriptor.get_field_by_name(&field.name) {
-            Some(proto_field) if !proto_field.supports_presence() || message.has_field(&proto_field) => {
-                read_field(&proto_field, &field.schema, message)?
+            Some(proto_field)
+                if !proto_field.supports_presence()
+                    || message.has_field(&proto_field)
+                    || nulls.reads_as_default(&proto_field) =>
+            {
+                read_field(&proto_field, &field.schema, message, nulls)?
             }
             _ => Value::Null,
         };
@@ -306,12 +312,28 @@ pub(crate) fn to_connect(schema: &SchemaRef, message: &DynamicMessage) -> Result
     Struct::with_values(schema.clone(), values)
 }
 
-fn read_field(field: &FieldDescriptor, schema: &SchemaRef, message: &DynamicMessage) -> Result<Value> {
-    from_proto(&field.kind(), schema, &message.get_field(field))
+fn read_field(field: &FieldDescriptor, schema: &SchemaRef, message: &DynamicMessage, nulls: Nulls) -> Result<Value> {
+    from_proto(&field.kind(), schema, &message.get_field(field), nulls)
+}
+
+/// What an unset message field reads as: null, or with `generate.struct.for.nulls` the
+/// message's default (a struct of its fields' defaults), as ProtobufData reads it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Nulls {
+    /// `generate.struct.for.nulls`.
+    pub structs: bool,
+}
+
+impl Nulls {
+    /// Whether the unset `field` is read as its default rather than as null: a message field
+    /// outside a `oneof`, with `generate.struct.for.nulls`.
+    fn reads_as_default(self, field: &FieldDescriptor) -> bool {
+        self.structs && !field.is_list() && matches!(field.kind(), Kind::Message(_)) && !in_real_oneof(field)
+    }
 }
 
 /// The Connect value of a Protobuf value of `kind`, under `schema`.
-fn from_proto(kind: &Kind, schema: &SchemaRef, value: &Proto) -> Result<Value> {
+fn from_proto(kind: &Kind, schema: &SchemaRef, value: &Proto, nulls: Nulls) -> Result<Value> {
     let logical = schema.name.as_deref();
     if let Proto::Message(message) = value
         && let Some(logical) =
@@ -323,7 +345,7 @@ fn from_proto(kind: &Kind, schema: &SchemaRef, value: &Proto) -> Result<Value> {
         && schema.schema_type.is_primitive()
         && let Some(inner) = message.descriptor().get_field_by_name("value")
     {
-        return from_proto(&inner.kind(), schema, &message.get_field(&inner));
+        return from_proto(&inner.kind(), schema, &message.get_field(&inner), nulls);
     }
     Ok(match (schema.schema_type, value) {
         (SchemaType::Array, Proto::List(items)) => {
@@ -331,7 +353,7 @@ fn from_proto(kind: &Kind, schema: &SchemaRef, value: &Proto) -> Result<Value> {
             Value::Array(
                 items
                     .iter()
-                    .map(|item| from_proto(kind, element, item))
+                    .map(|item| from_proto(kind, element, item, nulls))
                     .collect::<Result<_>>()?,
             )
         }
@@ -341,8 +363,8 @@ fn from_proto(kind: &Kind, schema: &SchemaRef, value: &Proto) -> Result<Value> {
             let (key_schema, value_schema) = schema.entry_schemas()?;
             let mut map = Vec::with_capacity(entries.len());
             for (key, value) in entries {
-                let key = from_proto(&key_field.kind(), key_schema, &Proto::from(key.clone()))?;
-                map.push((key, from_proto(&value_field.kind(), value_schema, value)?));
+                let key = from_proto(&key_field.kind(), key_schema, &Proto::from(key.clone()), nulls)?;
+                map.push((key, from_proto(&value_field.kind(), value_schema, value, nulls)?));
             }
             Value::Map(map)
         }
@@ -356,19 +378,20 @@ fn from_proto(kind: &Kind, schema: &SchemaRef, value: &Proto) -> Result<Value> {
                     .as_message()
                     .ok_or_else(|| mismatch("a map entry that is not a message"))?;
                 map.push((
-                    read_field(&key_field, key_schema, entry)?,
-                    read_field(&value_field, value_schema, entry)?,
+                    read_field(&key_field, key_schema, entry, nulls)?,
+                    read_field(&value_field, value_schema, entry, nulls)?,
                 ));
             }
             Value::Map(map)
         }
-        (SchemaType::Struct, Proto::Message(message)) => Value::Struct(to_connect(schema, message)?),
+        (SchemaType::Struct, Proto::Message(message)) => Value::Struct(to_connect(schema, message, nulls)?),
         (SchemaType::String, Proto::EnumNumber(number)) => Value::String(match kind {
             Kind::Enum(enumeration) => enumeration
                 .get_value(*number)
                 .map_or_else(|| number.to_string(), |symbol| symbol.name().to_string()),
             _ => number.to_string(),
         }),
+        (SchemaType::Int32, Proto::EnumNumber(number)) => Value::Int32(*number),
         (SchemaType::String, Proto::String(text)) => Value::String(text.clone()),
         (SchemaType::Bytes, Proto::Bytes(bytes)) => Value::Bytes(bytes.to_vec()),
         (SchemaType::Boolean, Proto::Bool(v)) => Value::Boolean(*v),

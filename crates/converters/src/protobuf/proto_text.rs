@@ -38,9 +38,19 @@ pub(crate) const TIME_TYPE: &str = "google.type.TimeOfDay";
 pub(crate) const TIMESTAMP_TYPE: &str = "google.protobuf.Timestamp";
 const META_FILE: &str = "confluent/meta.proto";
 
-/// A Connect schema's `.proto` text, and the full name of its message; optional primitives as
-/// wrappers when `wrappers`, names Protobuf cannot hold scrubbed when `scrub`.
-pub(crate) fn proto_text(schema: &Schema, wrappers: bool, scrub: bool) -> Result<(String, String)> {
+/// How a Connect schema is written as a `.proto` file.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TextOptions {
+    /// Optional primitives are `google.protobuf.*Value` wrappers (`wrapper.for.nullables`).
+    pub wrappers: bool,
+    /// Names Protobuf cannot hold are scrubbed (`scrub.invalid.names`).
+    pub scrub: bool,
+    /// Optional fields are declared `optional` (`optional.for.nullables`).
+    pub optional_labels: bool,
+}
+
+/// A Connect schema's `.proto` text, and the full name of its message, as `options` say.
+pub(crate) fn proto_text(schema: &Schema, options: TextOptions) -> Result<(String, String)> {
     if schema.schema_type != SchemaType::Struct {
         return Err(ConnectError::data(format!(
             "the ProtobufConverter writes structs; this schema is a {}",
@@ -48,8 +58,9 @@ pub(crate) fn proto_text(schema: &Schema, wrappers: bool, scrub: bool) -> Result
         )));
     }
     let mut writing = Writing {
-        wrappers,
-        scrub,
+        wrappers: options.wrappers,
+        scrub: options.scrub,
+        optional_labels: options.optional_labels,
         ..Writing::default()
     };
     let full_name = writing.name_or_default(schema.name.as_deref());
@@ -86,6 +97,10 @@ struct Writing {
     wrappers: bool,
     /// Names Protobuf cannot hold are scrubbed (`scrub.invalid.names`).
     scrub: bool,
+    /// Optional fields outside a `oneof` are declared `optional`.
+    optional_labels: bool,
+    /// The fields being written are a `oneof`'s (which takes no label).
+    in_oneof: bool,
 }
 
 /// The `google.protobuf` wrapper of a primitive type.
@@ -187,6 +202,7 @@ impl Writing {
             &schema.name.as_deref().unwrap_or_default()[UNION_PREFIX.len()..],
         ));
         let _ = writeln!(out, "{indent}oneof {name} {{");
+        self.in_oneof = true;
         for field in &schema.fields {
             let tag = field.schema.parameters.get(TAG).cloned().ok_or_else(|| {
                 ConnectError::data(format!(
@@ -196,6 +212,7 @@ impl Writing {
             })?;
             self.field(out, nested, depth + 1, &field.name, &field.schema, &tag)?;
         }
+        self.in_oneof = false;
         let _ = writeln!(out, "{indent}}}");
         Ok(())
     }
@@ -213,6 +230,7 @@ impl Writing {
         let (label, element) = match schema.schema_type {
             SchemaType::Array => ("repeated ", &**schema.element_schema()?),
             SchemaType::Map => ("repeated ", schema),
+            _ if self.optional_labels && schema.optional && !self.in_oneof => ("optional ", schema),
             _ => ("", schema),
         };
         let mut params = Vec::new();
@@ -269,9 +287,15 @@ impl Writing {
             SchemaType::Int16 => params.push((CONNECT_TYPE, "int16".into())),
             _ => {}
         }
+        // A string or INT32 (int.for.enums) that was an enum is the enum again.
+        if matches!(schema.schema_type, SchemaType::String | SchemaType::Int32)
+            && let Some(enum_name) = schema.parameters.get(ENUM)
+        {
+            nested.push(enum_definition(depth, schema)?);
+            return Ok(enum_name.clone());
+        }
         if self.wrappers
             && schema.optional
-            && !schema.parameters.contains_key(ENUM)
             && let Some(wrapper) = wrapper_of(schema.schema_type)
         {
             self.imports.insert("google/protobuf/wrappers.proto");
@@ -283,13 +307,7 @@ impl Writing {
             SchemaType::Float32 => "float".into(),
             SchemaType::Float64 => "double".into(),
             SchemaType::Boolean => "bool".into(),
-            SchemaType::String => match schema.parameters.get(ENUM) {
-                Some(enum_name) => {
-                    nested.push(enum_definition(depth, schema)?);
-                    enum_name.clone()
-                }
-                None => "string".into(),
-            },
+            SchemaType::String => "string".into(),
             SchemaType::Bytes => "bytes".into(),
             SchemaType::Array => return Err(ConnectError::data("an array of arrays has no Protobuf form")),
             SchemaType::Map => {
@@ -376,7 +394,7 @@ mod tests {
             .field("price", decimal_schema(2).build())
             .field("at", timestamp_schema().optional().build())
             .build();
-        let (text, name) = proto_text(&schema, false, false).unwrap();
+        let (text, name) = proto_text(&schema, TextOptions::default()).unwrap();
         assert_eq!(name, "shop.Order");
         let expected = r#"syntax = "proto3";
 package shop;
@@ -410,6 +428,6 @@ message Order {
 
     #[test]
     fn only_structs_are_messages() {
-        assert!(proto_text(&Schema::int32(), false, false).is_err());
+        assert!(proto_text(&Schema::int32(), TextOptions::default()).is_err());
     }
 }
