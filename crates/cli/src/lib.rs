@@ -17,6 +17,7 @@ mod mirror_maker;
 mod plugins;
 mod plugins_cmd;
 mod registry_cmd;
+mod registry_election;
 mod schema_registry;
 mod setup;
 mod standalone;

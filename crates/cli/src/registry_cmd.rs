@@ -1,6 +1,7 @@
 //! `kconnect registry`: the schema registry on its own, kept in a Kafka cluster's `_schemas` topic,
 //! for converters anywhere (Confluent's among them) to name as `schema.registry.url`; over HTTPS
-//! with Confluent Schema Registry's `ssl.*` keys.
+//! with Confluent Schema Registry's `ssl.*` keys. Several of them on one topic elect one writer
+//! (`crate::registry_election`); the others forward writes to it.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,12 +9,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use kconnect_distributed::group_security::GroupSecurity;
 use kconnect_distributed::kafka_log::LogClient;
 use kconnect_runtime::properties::read_config_file;
 use kconnect_tls::HttpsSettings;
 use rdkafka::ClientConfig;
 
-use crate::schema_registry::{DEFAULT_TOPIC, RegistryServer, open};
+use crate::registry_election::{self, ElectionSettings, Identity};
+use crate::schema_registry::{DEFAULT_TOPIC, OpenRegistry, RegistryServer, open};
 
 /// Options of `kconnect registry`.
 #[derive(Args)]
@@ -39,6 +42,17 @@ pub struct RegistryArgs {
     /// A properties file of Kafka client settings (security.protocol, sasl.*, ssl.*).
     #[arg(long)]
     client_config: Option<PathBuf>,
+    /// The group the registries serving one topic elect their writer in (Confluent's
+    /// `schema.registry.group.id`).
+    #[arg(long, default_value = "schema-registry")]
+    group_id: String,
+    /// The URL the other registries forward writes to this one at (default: the listen address,
+    /// with this machine's host name for 0.0.0.0).
+    #[arg(long)]
+    advertised_url: Option<String>,
+    /// Whether this registry may be elected the writer (Confluent's `leader.eligibility`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    leader_eligibility: bool,
 }
 
 /// `--listen`: the address, and whether it is `https://`.
@@ -70,6 +84,36 @@ fn server_tls(file: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
     kconnect_tls::server_config(&https, "").map_err(in_file)
 }
 
+/// The URL the other members reach this one at: `--advertised-url`, else the listen address
+/// (with this machine's host name when it listens on every address).
+fn advertised_url(args: &RegistryArgs, listen: SocketAddr, https: bool) -> String {
+    if let Some(url) = &args.advertised_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let scheme = if https { "https" } else { "http" };
+    let host = if listen.ip().is_unspecified() {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|name| name.trim().to_string())
+            .unwrap_or_else(|_| "localhost".into())
+    } else {
+        listen.ip().to_string()
+    };
+    format!("{scheme}://{host}:{}", listen.port())
+}
+
+/// The client a member forwards writes to the leader with: trusting (and showing) the
+/// `--ssl-config` stores when there are some.
+fn forwarding_client(args: &RegistryArgs) -> anyhow::Result<reqwest::Client> {
+    let settings = match &args.ssl_config {
+        Some(file) => {
+            let settings = read_config_file(file)?;
+            HttpsSettings::read("", &|key| settings.get(key).cloned()).map_err(anyhow::Error::msg)?
+        }
+        None => HttpsSettings::default(),
+    };
+    kconnect_tls::worker_http_client(&settings).map_err(anyhow::Error::msg)
+}
+
 /// Serves the registry until SIGINT or SIGTERM.
 pub async fn run(args: RegistryArgs) -> anyhow::Result<()> {
     let (listen, https) = listen_address(&args.listen)?;
@@ -80,18 +124,37 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<()> {
         (false, None) => None,
     };
     let mut common = ClientConfig::new();
-    if let Some(file) = &args.client_config {
-        for (key, value) in read_config_file(file)? {
-            common.set(key, value);
-        }
+    let client_settings = match &args.client_config {
+        Some(file) => read_config_file(file)?,
+        None => Default::default(),
+    };
+    for (key, value) in &client_settings {
+        common.set(key, value);
     }
+    let security = GroupSecurity::from_worker(&client_settings)
+        .map_err(|errors| anyhow::anyhow!("--client-config: {}", errors.join("; ")))?;
     common.set("bootstrap.servers", &args.bootstrap_servers);
     let client = LogClient {
         common,
         consumer: Vec::new(),
     };
-    let registry = open(&client, &args.topic, args.replication_factor).await?;
-    let server = RegistryServer::start(std::future::ready(Ok(registry)), listen, false, tls).await?;
+    let opened = open(&client, &args.topic, args.replication_factor).await?;
+    let log = opened.log.clone();
+    let election = registry_election::start(
+        ElectionSettings {
+            bootstrap: args.bootstrap_servers.clone(),
+            group: args.group_id.clone(),
+            security,
+            identity: Identity::of_url(&advertised_url(&args, listen, https), args.leader_eligibility)?,
+            client: forwarding_client(&args)?,
+        },
+        move || {
+            let log = log.clone();
+            Box::pin(async move { OpenRegistry::catch_up(&log).await })
+        },
+    );
+    let api = kconnect_registry::elected_router(opened.registry, election);
+    let server = RegistryServer::start(std::future::ready(Ok(api)), listen, false, tls).await?;
     crate::shutdown_signal().await;
     server.stop().await;
     Ok(())

@@ -22,7 +22,24 @@ pub const DEFAULT_TOPIC: &str = "_schemas";
 /// The registry's changes written to its topic; a write returns once the topic's reader has
 /// applied it.
 struct TopicJournal {
-    log: KafkaLog,
+    log: Arc<KafkaLog>,
+}
+
+/// A registry kept in a topic, and the topic's log (read to its end before a newly elected
+/// member writes).
+pub struct OpenRegistry {
+    /// The registry.
+    pub registry: Arc<Registry>,
+    /// Its topic.
+    pub log: Arc<KafkaLog>,
+}
+
+impl OpenRegistry {
+    /// Reads the topic to its end: every change made before is in the registry after.
+    pub async fn catch_up(log: &KafkaLog) -> anyhow::Result<()> {
+        log.read_to_end(READ_TIMEOUT).await?;
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]
@@ -35,7 +52,7 @@ impl Journal for TopicJournal {
 }
 
 /// The registry kept in `topic` (one partition, created compacted when missing), read to its end.
-pub async fn open(client: &LogClient, topic: &str, replication: i32) -> anyhow::Result<Arc<Registry>> {
+pub async fn open(client: &LogClient, topic: &str, replication: i32) -> anyhow::Result<OpenRegistry> {
     let state = RegistryState::default();
     let spec = TopicSpec {
         name: topic.to_string(),
@@ -52,8 +69,13 @@ pub async fn open(client: &LogClient, topic: &str, replication: i32) -> anyhow::
         }
     })
     .await?;
-    log.read_to_end(READ_TIMEOUT).await?;
-    Ok(Arc::new(Registry::journaled(state, Arc::new(TopicJournal { log }))))
+    let log = Arc::new(log);
+    OpenRegistry::catch_up(&log).await?;
+    let journal = Arc::new(TopicJournal { log: log.clone() });
+    Ok(OpenRegistry {
+        registry: Arc::new(Registry::journaled(state, journal)),
+        log,
+    })
 }
 
 /// A registry serving its REST API.
@@ -66,10 +88,10 @@ pub struct RegistryServer {
 
 impl RegistryServer {
     /// Listens on `listen` (when that port is taken and `or_any_port`, on a free one), over HTTPS
-    /// with `tls`, and serves the registry `opening` gives once it has it: connections made
+    /// with `tls`, and serves the registry's API `opening` gives once it has it: connections made
     /// before wait.
     pub async fn start(
-        opening: impl Future<Output = anyhow::Result<Arc<Registry>>> + Send + 'static,
+        opening: impl Future<Output = anyhow::Result<axum::Router>> + Send + 'static,
         listen: SocketAddr,
         or_any_port: bool,
         tls: Option<Arc<rustls::ServerConfig>>,
@@ -86,8 +108,8 @@ impl RegistryServer {
         let url = format!("{scheme}://{}", listener.local_addr()?);
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let handle = tokio::spawn(async move {
-            let registry = match opening.await {
-                Ok(registry) => registry,
+            let api = match opening.await {
+                Ok(api) => api,
                 Err(err) => {
                     tracing::error!(error = format!("{err:#}"), "the schema registry could not start");
                     return;
@@ -96,7 +118,7 @@ impl RegistryServer {
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
-            match kconnect_rest::serve_app(listener, kconnect_registry::router(registry), tls, shutdown) {
+            match kconnect_rest::serve_app(listener, api, tls, shutdown) {
                 Ok(serving) => _ = serving.await,
                 Err(err) => tracing::error!(error = %err, "the schema registry could not serve"),
             }
@@ -123,7 +145,10 @@ pub async fn start_beside_embedded_broker(config: &mut WorkerConfig) -> anyhow::
         common: admin_config(config, &ConfigMap::new()),
         consumer: own_broker_consumer_settings(config),
     };
-    let opening = async move { open(&client, DEFAULT_TOPIC, 1).await };
+    let opening = async move {
+        let opened = open(&client, DEFAULT_TOPIC, 1).await?;
+        Ok(kconnect_registry::router(opened.registry))
+    };
     let server = RegistryServer::start(opening, config.embedded_registry_listener(), true, None).await?;
     config.schema_registry_url = Some(server.url.clone());
     Ok(Some(server))

@@ -20,8 +20,10 @@ fn start_registry(dir: &Path, bootstrap: &str, port: u16) -> WorkerProcess {
     start_registry_with(dir, bootstrap, &format!("127.0.0.1:{port}"), &[])
 }
 
-/// `kconnect registry --listen listen` with `extra` arguments; `listen` ends with the port.
+/// `kconnect registry --listen listen` with `extra` arguments, its log in `dir`; `listen` ends
+/// with the port.
 fn start_registry_with(dir: &Path, bootstrap: &str, listen: &str, extra: &[&str]) -> WorkerProcess {
+    std::fs::create_dir_all(dir).unwrap();
     let port: u16 = listen.rsplit(':').next().unwrap().parse().unwrap();
     let args = [
         &["registry", "--listen", listen, "--bootstrap-servers", bootstrap][..],
@@ -87,9 +89,10 @@ async fn subjects_ids_levels_and_deletes_survive_a_kill() {
         "a soft-deleted schema keeps its id"
     );
     assert_eq!(get("/config/a-value").await, json!({"compatibilityLevel": "FULL"}));
+    // The killed process's membership (its URL, the same) holds the group until its session ends.
     assert_eq!(
-        post("/subjects/c-value/versions", json!({"schema": "\"int\""})).await,
-        json!({"id": 4}),
+        register_when_elected(&url, "c-value", "\"int\"").await,
+        Ok(4),
         "ids go on from the topic's"
     );
 }
@@ -173,4 +176,101 @@ async fn avro_records_go_through_a_registry_that_asks_for_client_certificates() 
     let (cert, key) = (store(&stores.cert), store(&stores.key));
     assert_eq!(curl(&["--cert", &cert, "--key", &key]), r#"["connect-test-value"]"#);
     assert_eq!(curl(&[]), "", "a client without a certificate is turned away");
+}
+
+/// Registers `schema` under `subject` at `url`, retrying while no writer is elected (50004) or a
+/// forward fails (50003) for up to a minute: the id, or the last answer.
+async fn register_when_elected(url: &str, subject: &str, schema: &str) -> Result<i64, Value> {
+    let mut answer = Value::Null;
+    for _ in 0..120 {
+        answer = call(
+            reqwest::Method::POST,
+            format!("{url}/subjects/{subject}/versions"),
+            Some(json!({"schema": schema})),
+        )
+        .await;
+        match (answer["id"].as_i64(), answer["error_code"].as_i64()) {
+            (Some(id), _) => return Ok(id),
+            (None, Some(50003 | 50004)) => tokio::time::sleep(Duration::from_millis(500)).await,
+            _ => break,
+        }
+    }
+    Err(answer)
+}
+
+fn long_record(n: usize) -> String {
+    format!(r#"{{"type":"record","name":"R{n}","fields":[{{"name":"x","type":"long"}}]}}"#)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registries_on_one_topic_elect_one_writer_and_the_survivor_takes_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = BrokerProcess::start(Path::new(BIN), free_port(), &dir.path().join("broker"), "sqlite");
+    let urls = [free_port(), free_port()].map(|port| format!("http://127.0.0.1:{port}"));
+    let start = |n: usize| {
+        let listen = urls[n].trim_start_matches("http://").to_string();
+        start_registry_with(&dir.path().join(format!("r{n}")), &broker.bootstrap, &listen, &[])
+    };
+    let mut registries = [Some(start(0)), Some(start(1))];
+
+    // Twenty registrations at once, half through each member: every id is given once.
+    let writes: Vec<_> = (0..20)
+        .map(|n| {
+            let url = urls[n % 2].clone();
+            tokio::spawn(async move {
+                register_when_elected(&url, &format!("s{n}-value"), &long_record(n))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for write in writes {
+        ids.push(write.await.unwrap());
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        (1..=20).collect::<Vec<i64>>(),
+        "one writer, no id twice: {ids:?}"
+    );
+    // Both members answer reads from the topic: the same ids.
+    for url in &urls {
+        for (n, id) in ids.iter().enumerate() {
+            let mut seen = Value::Null;
+            for _ in 0..60 {
+                seen = call(
+                    reqwest::Method::GET,
+                    format!("{url}/subjects/s{n}-value/versions/1"),
+                    None,
+                )
+                .await;
+                if seen["id"].as_i64() == Some(*id) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            assert_eq!(seen["id"].as_i64(), Some(*id), "{url} s{n}-value: {seen}");
+        }
+    }
+
+    // The writer is killed: the other member is elected and goes on from the topic's ids.
+    let leader = (0..2)
+        .find(|&n| {
+            let log = registries[n].as_ref().unwrap().log();
+            log.rfind("leader=Here") > log.rfind("leader=Leader")
+        })
+        .expect("one member writes");
+    registries[leader].take().unwrap().signal("KILL");
+    let survivor = &urls[1 - leader];
+    let survivor_log = || registries[1 - leader].as_ref().unwrap().log();
+    let id = register_when_elected(survivor, "after-value", &long_record(99))
+        .await
+        .unwrap_or_else(|answer| panic!("{answer}; the survivor's log:\n{}", survivor_log()));
+    assert_eq!(id, 21, "the survivor gives the next id");
+    assert!(
+        registries[1 - leader].as_ref().unwrap().log().contains("leader=Here"),
+        "the survivor writes now"
+    );
 }

@@ -1,7 +1,8 @@
-//! A member of the `connect` worker group, over the Kafka protocol (kafka-protocol crate):
-//! FindCoordinator, JoinGroup, SyncGroup, Heartbeat and LeaveGroup on one connection to the
-//! group's coordinator (see [`crate::connection`] for TLS and SASL). librdkafka cannot join a
-//! group whose protocol type is not `consumer`.
+//! A member of a group such as the `connect` worker group (or schema registries' `sr` group),
+//! over the Kafka protocol (kafka-protocol crate): FindCoordinator, JoinGroup, SyncGroup,
+//! Heartbeat and LeaveGroup on one connection to the group's coordinator (see
+//! [`crate::connection`] for TLS and SASL). librdkafka cannot join a group whose protocol type is
+//! not `consumer`.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -129,6 +130,7 @@ pub struct GroupMember {
     coordinator: String,
     dialer: Dialer,
     group_id: String,
+    protocol_type: &'static str,
     timings: GroupTimings,
     /// This member's id, empty before the first join.
     pub member_id: String,
@@ -171,6 +173,7 @@ impl GroupMember {
                         coordinator,
                         dialer,
                         group_id: group.to_string(),
+                        protocol_type: PROTOCOL_TYPE,
                         timings,
                         member_id: String::new(),
                         generation: -1,
@@ -182,6 +185,13 @@ impl GroupMember {
             }
         }
         Err(last)
+    }
+
+    /// The member of a group of another protocol type than Connect's (`sr` for schema
+    /// registries).
+    pub fn with_protocol_type(mut self, protocol_type: &'static str) -> Self {
+        self.protocol_type = protocol_type;
+        self
     }
 
     async fn find_coordinator(dialer: &Dialer, address: &str, group: &str) -> Result<String, GroupError> {
@@ -213,7 +223,7 @@ impl GroupMember {
                 .with_session_timeout_ms(self.timings.session.as_millis() as i32)
                 .with_rebalance_timeout_ms(self.timings.rebalance.as_millis() as i32)
                 .with_member_id(StrBytes::from_string(self.member_id.clone()))
-                .with_protocol_type(StrBytes::from_static_str(PROTOCOL_TYPE))
+                .with_protocol_type(StrBytes::from_static_str(self.protocol_type))
                 .with_protocols(protocols.clone());
             let response: JoinGroupResponse = self.connection.call(&request, JOIN_GROUP_VERSION, timeout).await?;
             if response.error_code == codes::MEMBER_ID_REQUIRED {

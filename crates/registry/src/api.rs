@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::RegistryError;
+use crate::leadership::{Leadership, writes_to_leader};
 use crate::registry::Registry;
 use crate::schema_text::TYPES;
 use crate::state::{Reference, Registered, Schema, VersionSpec};
@@ -243,6 +244,16 @@ async fn root() -> Answer {
 
 /// The REST API over `registry`.
 pub fn router(registry: Arc<Registry>) -> Router {
+    routes(registry)
+}
+
+/// The REST API of a member of an elected registry: reads answered here, writes made where
+/// `leadership` says (forwarded to the leader when this member is not it).
+pub fn elected_router(registry: Arc<Registry>, leadership: Arc<dyn Leadership>) -> Router {
+    routes(registry).layer(axum::middleware::from_fn_with_state(leadership, writes_to_leader))
+}
+
+fn routes(registry: Arc<Registry>) -> Router {
     Router::new()
         .route("/", get(root))
         .route("/subjects", get(subjects))

@@ -49,6 +49,12 @@ pub enum RegistryError {
     /// The store (the `_schemas` topic) failed (50001).
     #[error("Error while storing the change: {0}")]
     Store(String),
+    /// A write could not be forwarded to the leader (50003).
+    #[error("Error while forwarding the request to the leader: {0}")]
+    Forwarding(String),
+    /// No leader is known to forward a write to (50004).
+    #[error("Leader not known.")]
+    UnknownLeader,
 }
 
 impl RegistryError {
@@ -69,6 +75,8 @@ impl RegistryError {
             Self::Unprocessable(_) => 422,
             Self::Incompatible(..) => 409,
             Self::Store(_) => 50001,
+            Self::Forwarding(_) => 50003,
+            Self::UnknownLeader => 50004,
         }
     }
 

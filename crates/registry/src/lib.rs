@@ -9,12 +9,14 @@
 
 mod api;
 mod error;
+mod leadership;
 mod records;
 mod registry;
 mod schema_text;
 mod state;
 
-pub use api::router;
+pub use api::{elected_router, router};
 pub use error::RegistryError;
+pub use leadership::{FORWARDED, Forwarded, LeaderAnswer, Leadership, Writer};
 pub use records::{RecordBytes, RecordError};
 pub use registry::{Journal, Registry, RegistryState};
