@@ -34,15 +34,9 @@ fn quickstart_with(converter: &str) -> (Quickstart, String) {
     let quickstart = Quickstart::of_repository(Path::new(BIN), 1_000);
     let registry_port = free_port();
     let url = format!("http://127.0.0.1:{registry_port}");
-    let worker_file = quickstart.path("connect-standalone.properties");
-    let converter =
-        format!("\nvalue.converter={converter}\nembedded.schema.registry.listener=127.0.0.1:{registry_port}\n");
-    let text = std::fs::read_to_string(&worker_file).unwrap() + converter.as_str();
-    std::fs::write(&worker_file, text).unwrap();
-    let source = quickstart.path("connect-file-source.properties");
-    let hoist = "\ntransforms=hoist\ntransforms.hoist.type=HoistField$Value\ntransforms.hoist.field=line\n";
-    let text = std::fs::read_to_string(&source).unwrap() + hoist;
-    std::fs::write(&source, text).unwrap();
+    quickstart.with_struct_lines(&format!(
+        "value.converter={converter}\nembedded.schema.registry.listener=127.0.0.1:{registry_port}"
+    ));
     (quickstart, url)
 }
 

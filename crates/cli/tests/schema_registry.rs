@@ -133,13 +133,7 @@ async fn avro_records_go_through_a_registry_that_asks_for_client_certificates() 
         store(&stores.truststore_p12),
         store(&stores.keystore_p12)
     );
-    let worker_file = quickstart.path("connect-standalone.properties");
-    let text = std::fs::read_to_string(&worker_file).unwrap() + converter.as_str();
-    std::fs::write(&worker_file, text).unwrap();
-    let source = quickstart.path("connect-file-source.properties");
-    let hoist = "\ntransforms=hoist\ntransforms.hoist.type=HoistField$Value\ntransforms.hoist.field=line\n";
-    let text = std::fs::read_to_string(&source).unwrap() + hoist;
-    std::fs::write(&source, text).unwrap();
+    quickstart.with_struct_lines(&converter);
 
     let lines = ["alpha", "beta"];
     append_lines(&quickstart.input(), lines.iter().map(|line| line.to_string()));

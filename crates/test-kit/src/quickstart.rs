@@ -108,6 +108,17 @@ impl Quickstart {
         std::fs::write(&self.worker, format!("{text}bootstrap.servers={bootstrap}\n")).expect("write worker config");
     }
 
+    /// Adds the properties `settings` to the worker's file and makes each line the source reads a
+    /// struct of one field, `line` (HoistField), as the schema'd converters need.
+    pub fn with_struct_lines(&self, settings: &str) {
+        let text = std::fs::read_to_string(&self.worker).expect("worker config");
+        std::fs::write(&self.worker, format!("{text}\n{settings}\n")).expect("write worker config");
+        let source = self.path("connect-file-source.properties");
+        let hoist = "\ntransforms=hoist\ntransforms.hoist.type=HoistField$Value\ntransforms.hoist.field=line\n";
+        let text = std::fs::read_to_string(&source).expect("source config");
+        std::fs::write(&source, text + hoist).expect("write source config");
+    }
+
     /// The path of a file in the test's directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
