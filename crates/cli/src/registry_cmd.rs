@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
@@ -54,6 +55,9 @@ pub struct RegistryArgs {
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     leader_eligibility: bool,
 }
+
+/// How long a starting registry waits for a writer to be elected before it listens anyway.
+const ELECTION_WAIT: Duration = Duration::from_secs(60);
 
 /// `--listen`: the address, and whether it is `https://`.
 fn listen_address(listen: &str) -> anyhow::Result<(SocketAddr, bool)> {
@@ -153,6 +157,10 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<()> {
             Box::pin(async move { OpenRegistry::catch_up(&log).await })
         },
     );
+    // Listening once a writer is known, writes made as soon as it listens go through.
+    if !election.elected(ELECTION_WAIT).await {
+        tracing::warn!(group = %args.group_id, "no schema registry writer elected yet; writes answer 50004 until one is");
+    }
     let api = kconnect_registry::elected_router(opened.registry, election);
     let server = RegistryServer::start(std::future::ready(Ok(api)), listen, false, tls).await?;
     crate::shutdown_signal().await;

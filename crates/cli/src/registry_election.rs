@@ -142,6 +142,18 @@ impl Leadership for Election {
 }
 
 impl Election {
+    /// Waits up to `timeout` for a writer to be known (this member or another): whether one is.
+    pub async fn elected(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.writer() == Writer::Unknown {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        true
+    }
+
     fn set(&self, writer: Writer) {
         *self.writer.write().unwrap_or_else(|e| e.into_inner()) = writer;
     }
@@ -174,24 +186,38 @@ where
     let view = election.clone();
     tokio::spawn(async move {
         let mut identity = settings.identity.clone();
-        let mut member_id = String::new();
+        let mut standing = Standing::default();
         loop {
             view.set(Writer::Unknown);
-            if let Err(err) = take_part(&settings, &mut identity, &mut member_id, &view, &catch_up).await {
+            if let Err(err) = take_part(&settings, &mut identity, &mut standing, &view, &catch_up).await {
                 tracing::warn!(error = format!("{err:#}"), group = %settings.group, "schema registry election: joining again");
             }
+            standing.rejoining = true;
             tokio::time::sleep(RETRY).await;
         }
     });
     election
 }
 
-/// Joins the group (as `member_id` when it was a member before, so that a reconnect leaves no
-/// second member of this process behind) and follows its assignments until the membership fails.
+/// What a member keeps across rounds and reconnects.
+#[derive(Debug, Default)]
+struct Standing {
+    /// Its member id, once it has one: a reconnect joins as it, leaving no second member of this
+    /// process behind.
+    member_id: String,
+    /// The generation of its last round.
+    generation: i32,
+    /// Whether it is joining again because the coordinator asked or the membership failed.
+    rejoining: bool,
+    /// Trailing spaces of its metadata, toggled to make it new (see `elect`).
+    spaces: usize,
+}
+
+/// Joins the group and follows its assignments until the membership fails.
 async fn take_part<F>(
     settings: &ElectionSettings,
     identity: &mut Identity,
-    member_id: &mut String,
+    standing: &mut Standing,
     view: &Election,
     catch_up: &F,
 ) -> anyhow::Result<()>
@@ -207,35 +233,30 @@ where
     let mut member = GroupMember::connect(&settings.bootstrap, &settings.group, dialer, timings)
         .await?
         .with_protocol_type(PROTOCOL_TYPE);
-    member.member_id.clone_from(member_id);
-    // Toggled to make this member's metadata new (see `elect`).
-    let mut spaces = 0;
-    // The generation of the last round, and whether the coordinator asked for a new one since.
-    let mut last_generation = -1;
-    let mut asked_to_rejoin = false;
+    member.member_id.clone_from(&standing.member_id);
     loop {
         view.set(Writer::Unknown);
         // Heartbeats go on while joining: some coordinators (the embedded broker) hold a join for
         // seconds and count only heartbeats as signs of life.
         let keep_alive = tokio::spawn(member.heartbeats().keep_alive());
-        let joined = elect(&mut member, identity, spaces).await;
+        let joined = elect(&mut member, identity, standing.spaces).await;
         keep_alive.abort();
-        member_id.clone_from(&member.member_id);
+        standing.member_id.clone_from(&member.member_id);
         let (joined, assignment) = joined?;
         // A rebalance that ends in the generation it was to replace did not happen: the embedded
         // broker keeps an expired leader's generation (and its assignment) until a member's
         // metadata changes.
-        if asked_to_rejoin && joined.generation == last_generation {
+        if standing.rejoining && joined.generation == standing.generation {
             tracing::debug!(
                 generation = joined.generation,
                 "schema registry election: the coordinator kept the generation"
             );
-            spaces = 1 - spaces;
+            standing.spaces = 1 - standing.spaces;
             tokio::time::sleep(RETRY).await;
             continue;
         }
-        last_generation = joined.generation;
-        asked_to_rejoin = false;
+        standing.generation = joined.generation;
+        standing.rejoining = false;
         identity.leader = assignment.leader.as_deref() == Some(joined.member_id.as_str());
         if assignment.error == DUPLICATE_URLS {
             // Usually a process started again while its earlier self still holds the group: once
@@ -245,7 +266,7 @@ where
                 "schema registry election: two members have the same URL (an earlier run of this one whose session has not ended, or give each a URL the others reach it at with --advertised-url)"
             );
             tokio::time::sleep(timings.session).await;
-            spaces = 1 - spaces;
+            standing.spaces = 1 - standing.spaces;
             continue;
         }
         let writer = match &assignment.leader_identity {
@@ -259,7 +280,7 @@ where
         tracing::info!(generation = joined.generation, leader = ?writer, "schema registry election");
         view.set(writer);
         let failed = member.heartbeats().run().await;
-        asked_to_rejoin = true;
+        standing.rejoining = true;
         tracing::info!(reason = %failed, "schema registry election: rebalancing");
     }
 }
