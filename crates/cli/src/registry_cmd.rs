@@ -161,9 +161,11 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<()> {
     if !election.elected(ELECTION_WAIT).await {
         tracing::warn!(group = %args.group_id, "no schema registry writer elected yet; writes answer 50004 until one is");
     }
+    let leaving = election.clone();
     let api = kconnect_registry::elected_router(opened.registry, election);
     let server = RegistryServer::start(std::future::ready(Ok(api)), listen, false, tls).await?;
     crate::shutdown_signal().await;
     server.stop().await;
+    leaving.leave(Duration::from_secs(5)).await;
     Ok(())
 }

@@ -105,6 +105,9 @@ fn assign(members: &[(String, Identity)]) -> Assignment {
 pub struct Election {
     writer: RwLock<Writer>,
     client: reqwest::Client,
+    /// Set when the process stops: the member leaves the group, so that another is elected at
+    /// once rather than after this one's session.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 #[async_trait::async_trait]
@@ -154,6 +157,13 @@ impl Election {
         true
     }
 
+    /// Leaves the group (waiting up to `timeout` for the coordinator to hear it).
+    pub async fn leave(&self, timeout: Duration) {
+        let mut left = self.stopping.subscribe();
+        self.stopping.send_replace(true);
+        let _ = tokio::time::timeout(timeout, left.wait_for(|stopping| !*stopping)).await;
+    }
+
     fn set(&self, writer: Writer) {
         *self.writer.write().unwrap_or_else(|e| e.into_inner()) = writer;
     }
@@ -182,6 +192,7 @@ where
     let election = Arc::new(Election {
         writer: RwLock::new(Writer::Unknown),
         client: settings.client.clone(),
+        stopping: tokio::sync::watch::channel(false).0,
     });
     let view = election.clone();
     tokio::spawn(async move {
@@ -189,8 +200,15 @@ where
         let mut standing = Standing::default();
         loop {
             view.set(Writer::Unknown);
-            if let Err(err) = take_part(&settings, &mut identity, &mut standing, &view, &catch_up).await {
-                tracing::warn!(error = format!("{err:#}"), group = %settings.group, "schema registry election: joining again");
+            match take_part(&settings, &mut identity, &mut standing, &view, &catch_up).await {
+                Ok(()) => {
+                    // Left the group: tell the one waiting in `leave`.
+                    view.stopping.send_replace(false);
+                    return;
+                }
+                Err(err) => {
+                    tracing::warn!(error = format!("{err:#}"), group = %settings.group, "schema registry election: joining again")
+                }
             }
             standing.rejoining = true;
             tokio::time::sleep(RETRY).await;
@@ -213,7 +231,8 @@ struct Standing {
     spaces: usize,
 }
 
-/// Joins the group and follows its assignments until the membership fails.
+/// Joins the group and follows its assignments until the membership fails (an error) or the
+/// process stops (`Ok`, having left the group).
 async fn take_part<F>(
     settings: &ElectionSettings,
     identity: &mut Identity,
@@ -279,7 +298,15 @@ where
         };
         tracing::info!(generation = joined.generation, leader = ?writer, "schema registry election");
         view.set(writer);
-        let failed = member.heartbeats().run().await;
+        let mut stopping = view.stopping.subscribe();
+        let failed = tokio::select! {
+            failed = member.heartbeats().run() => failed,
+            () = async { _ = stopping.wait_for(|stopping| *stopping).await } => {
+                member.leave().await?;
+                tracing::info!(group = %settings.group, "schema registry election: left the group");
+                return Ok(());
+            }
+        };
         standing.rejoining = true;
         tracing::info!(reason = %failed, "schema registry election: rebalancing");
     }

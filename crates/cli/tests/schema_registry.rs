@@ -200,12 +200,12 @@ fn long_record(n: usize) -> String {
 async fn registries_on_one_topic_elect_one_writer_and_the_survivor_takes_over() {
     let dir = tempfile::tempdir().unwrap();
     let broker = BrokerProcess::start(Path::new(BIN), free_port(), &dir.path().join("broker"), "sqlite");
-    let urls = [free_port(), free_port()].map(|port| format!("http://127.0.0.1:{port}"));
+    let urls = [free_port(), free_port(), free_port()].map(|port| format!("http://127.0.0.1:{port}"));
     let start = |n: usize| {
         let listen = urls[n].trim_start_matches("http://").to_string();
         start_registry_with(&dir.path().join(format!("r{n}")), &broker.bootstrap, &listen, &[])
     };
-    let mut registries = [Some(start(0)), Some(start(1))];
+    let mut registries = [Some(start(0)), Some(start(1)), None];
 
     // Twenty registrations at once, half through each member: every id is given once.
     let writes: Vec<_> = (0..20)
@@ -230,7 +230,7 @@ async fn registries_on_one_topic_elect_one_writer_and_the_survivor_takes_over() 
         "one writer, no id twice: {ids:?}"
     );
     // Both members answer reads from the topic: the same ids.
-    for url in &urls {
+    for url in &urls[..2] {
         for (n, id) in ids.iter().enumerate() {
             let mut seen = Value::Null;
             for _ in 0..60 {
@@ -266,5 +266,26 @@ async fn registries_on_one_topic_elect_one_writer_and_the_survivor_takes_over() 
     assert!(
         registries[1 - leader].as_ref().unwrap().log().contains("leader=Here"),
         "the survivor writes now"
+    );
+
+    // A writer stopped on purpose leaves the group: the next is elected without waiting out the
+    // stopped one's session (10 s).
+    registries[2] = Some(start(2));
+    register_when_elected(&urls[2], "third-value", &long_record(100))
+        .await
+        .unwrap();
+    let stopped = std::time::Instant::now();
+    let mut writer = registries[1 - leader].take().unwrap();
+    writer.signal("TERM");
+    writer.wait(Duration::from_secs(10)).expect("the writer stops");
+    let id = register_when_elected(&urls[2], "last-value", &long_record(101))
+        .await
+        .unwrap();
+    assert_eq!(id, 23);
+    assert!(
+        stopped.elapsed() < Duration::from_secs(8),
+        "elected in {:?}; its log:\n{}",
+        stopped.elapsed(),
+        registries[2].as_ref().unwrap().log()
     );
 }
