@@ -5,7 +5,6 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -73,8 +72,9 @@ fn listen_address(listen: &str) -> anyhow::Result<(SocketAddr, bool)> {
     Ok((address, https))
 }
 
-/// The HTTPS listener's TLS from the `--ssl-config` file.
-fn server_tls(file: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+/// The stores of the `--ssl-config` file, with Confluent Schema Registry's keys: what the HTTPS
+/// listener serves with and the client forwarding writes to the leader trusts and shows.
+fn ssl_settings(file: &Path) -> anyhow::Result<HttpsSettings> {
     let settings = read_config_file(file)?;
     let get = |key: &str| match key {
         // Confluent's name for ssl.client.auth, in upper case.
@@ -83,9 +83,7 @@ fn server_tls(file: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
             .map(|v| v.to_ascii_lowercase()),
         key => settings.get(key).cloned(),
     };
-    let in_file = |err: String| anyhow::anyhow!("--ssl-config {}: {err}", file.display());
-    let https = HttpsSettings::read("", &get).map_err(in_file)?;
-    kconnect_tls::server_config(&https, "").map_err(in_file)
+    HttpsSettings::read("", &get).map_err(|err| anyhow::anyhow!("--ssl-config {}: {err}", file.display()))
 }
 
 /// The URL the other members reach this one at: `--advertised-url`, else the listen address
@@ -105,28 +103,24 @@ fn advertised_url(args: &RegistryArgs, listen: SocketAddr, https: bool) -> Strin
     format!("{scheme}://{host}:{}", listen.port())
 }
 
-/// The client a member forwards writes to the leader with: trusting (and showing) the
-/// `--ssl-config` stores when there are some.
-fn forwarding_client(args: &RegistryArgs) -> anyhow::Result<reqwest::Client> {
-    let settings = match &args.ssl_config {
-        Some(file) => {
-            let settings = read_config_file(file)?;
-            HttpsSettings::read("", &|key| settings.get(key).cloned()).map_err(anyhow::Error::msg)?
-        }
-        None => HttpsSettings::default(),
-    };
-    kconnect_tls::worker_http_client(&settings).map_err(anyhow::Error::msg)
-}
-
 /// Serves the registry until SIGINT or SIGTERM.
 pub async fn run(args: RegistryArgs) -> anyhow::Result<()> {
     let (listen, https) = listen_address(&args.listen)?;
-    let tls = match (https, &args.ssl_config) {
-        (true, Some(file)) => Some(server_tls(file)?),
+    let ssl = match (https, &args.ssl_config) {
+        (true, Some(file)) => ssl_settings(file)?,
         (true, None) => anyhow::bail!("--listen {}: https needs --ssl-config", args.listen),
         (false, Some(_)) => anyhow::bail!("--ssl-config: --listen {} is not https://", args.listen),
-        (false, None) => None,
+        (false, None) => HttpsSettings::default(),
     };
+    let tls = match (https, &args.ssl_config) {
+        (true, Some(file)) => Some(
+            kconnect_tls::server_config(&ssl, "")
+                .map_err(|err| anyhow::anyhow!("--ssl-config {}: {err}", file.display()))?,
+        ),
+        _ => None,
+    };
+    // The client forwarding writes to the leader trusts (and shows) the same stores.
+    let forwarding = kconnect_tls::worker_http_client(&ssl).map_err(anyhow::Error::msg)?;
     let mut common = ClientConfig::new();
     let client_settings = match &args.client_config {
         Some(file) => read_config_file(file)?,
@@ -150,7 +144,7 @@ pub async fn run(args: RegistryArgs) -> anyhow::Result<()> {
             group: args.group_id.clone(),
             security,
             identity: Identity::of_url(&advertised_url(&args, listen, https), args.leader_eligibility)?,
-            client: forwarding_client(&args)?,
+            client: forwarding,
         },
         move || {
             let log = log.clone();

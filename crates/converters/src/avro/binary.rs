@@ -5,8 +5,7 @@
 
 use kconnect_api::{ConnectError, Result, SchemaRef, SchemaType, Value};
 
-use super::connect_schema::is_union;
-use super::data::{AvroOptions, enum_index, is_enum, null_last, null_or_default, union_branch};
+use super::data::{AvroOptions, branch, enum_index, is_enum};
 
 fn long(out: &mut Vec<u8>, n: i64) {
     let mut zigzag = ((n << 1) ^ (n >> 63)) as u64;
@@ -24,32 +23,16 @@ fn bytes(out: &mut Vec<u8>, data: &[u8]) {
 
 /// Appends `value`, under `schema`, to `out`, as AvroData's `options` have it.
 pub fn write_datum(schema: &SchemaRef, value: &Value, options: AvroOptions, out: &mut Vec<u8>) -> Result<()> {
-    if is_union(schema) {
-        return match union_branch(schema, value)? {
-            Some((branch, member, value)) => {
-                long(out, branch as i64);
-                write_required(member, value, options, out)
+    match branch(schema, value, options)? {
+        None => write_required(schema, value, options, out),
+        Some((index, written)) => {
+            long(out, index as i64);
+            match written {
+                Some((schema, value)) => write_required(schema, value, options, out),
+                None => Ok(()),
             }
-            None => {
-                long(out, 0);
-                Ok(())
-            }
-        };
+        }
     }
-    if schema.optional {
-        let (value_branch, null_branch) = if null_last(schema) { (0, 1) } else { (1, 0) };
-        let value = match (value, null_or_default(schema, options)) {
-            (Value::Null, None) => {
-                long(out, null_branch);
-                return Ok(());
-            }
-            (Value::Null, Some(default)) => default,
-            (value, _) => value,
-        };
-        long(out, value_branch);
-        return write_required(schema, value, options, out);
-    }
-    write_required(schema, value, options, out)
 }
 
 /// One block of `count` items written by `item`, then the end of the array or map.

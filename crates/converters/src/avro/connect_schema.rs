@@ -59,7 +59,6 @@ pub(crate) fn connect_schema(json: &Json) -> Result<SchemaRef> {
 /// AvroData's `options` read it.
 pub(crate) fn connect_schema_referencing(json: &Json, referenced: &[Json], options: AvroOptions) -> Result<SchemaRef> {
     let mut reading = Reading {
-        metadata: options.metadata,
         options,
         named: HashMap::new(),
         unions: 0,
@@ -74,7 +73,6 @@ pub(crate) fn connect_schema_referencing(json: &Json, referenced: &[Json], optio
 /// back to them, whether docs and parameters are read (`connect.meta.data`), and how many unions
 /// were named `connect_union_<n>`.
 struct Reading {
-    metadata: bool,
     options: AvroOptions,
     named: HashMap<String, SchemaRef>,
     unions: usize,
@@ -138,9 +136,10 @@ fn with_connect_properties(mut builder: SchemaBuilder, json: &Json, metadata: bo
 }
 
 /// A string schema of an Avro enum, as AvroData reads one: named after the enum, its full name
-/// and symbols as parameters (the symbols' indexes with `generalized`), and its doc and default
-/// when it has them.
-fn enum_schema(json: &Json, namespace: Option<&str>, metadata: bool, generalized: bool) -> SchemaBuilder {
+/// and symbols as parameters (the symbols' indexes with generalized sum types), and its doc and
+/// default when it has them.
+fn enum_schema(json: &Json, namespace: Option<&str>, options: AvroOptions) -> SchemaBuilder {
+    let (metadata, generalized) = (options.metadata, options.generalized);
     let full = full_name(
         json["name"].as_str().unwrap_or_default(),
         json["namespace"].as_str().or(namespace),
@@ -153,7 +152,7 @@ fn enum_schema(json: &Json, namespace: Option<&str>, metadata: bool, generalized
     if let Some(default) = json["default"].as_str().filter(|_| metadata) {
         builder = builder.parameter(format!("{ENUM_DEFAULT}{name}"), default);
     }
-    let parameter = if generalized { GENERALIZED_ENUM } else { ENUM };
+    let parameter = options.enum_parameter();
     builder = builder.parameter(parameter, full);
     let symbols = json["symbols"]
         .as_array()
@@ -285,12 +284,9 @@ impl Reading {
                 self.schema(&json["values"], namespace)?,
             ),
             ("enum", _) => {
-                let schema = with_connect_properties(
-                    enum_schema(json, namespace, self.metadata, self.options.generalized),
-                    json,
-                    self.metadata,
-                )
-                .build();
+                let schema =
+                    with_connect_properties(enum_schema(json, namespace, self.options), json, self.options.metadata)
+                        .build();
                 let full = schema.name.clone().unwrap_or_default();
                 self.named.insert(full, schema.clone());
                 return Ok(schema);
@@ -300,12 +296,12 @@ impl Reading {
                 return Ok(with_connect_properties(
                     SchemaBuilder::new(self.named_or_primitive(primitive, namespace)?.schema_type),
                     json,
-                    self.metadata,
+                    self.options.metadata,
                 )
                 .build());
             }
         };
-        let builder = with_connect_properties(builder, json, self.metadata);
+        let builder = with_connect_properties(builder, json, self.options.metadata);
         // Connect's logical types keep their own names whatever `connect.name` says.
         Ok(match json["logicalType"].as_str() {
             Some("date") => builder.name(DATE_NAME).build(),
@@ -330,7 +326,7 @@ impl Reading {
             ),
             _ => SchemaBuilder::array(self.schema(items, namespace)?),
         };
-        Ok(with_connect_properties(builder, json, self.metadata).build())
+        Ok(with_connect_properties(builder, json, self.options.metadata).build())
     }
 
     fn record(&mut self, json: &Json, namespace: Option<&str>) -> Result<SchemaRef> {
@@ -344,14 +340,14 @@ impl Reading {
         if !full.starts_with(&format!("{NAMESPACE}.ConnectDefault")) {
             builder = builder.name(full.clone());
         }
-        if let Some(doc) = json["doc"].as_str().filter(|_| self.metadata) {
+        if let Some(doc) = json["doc"].as_str().filter(|_| self.options.metadata) {
             builder = builder.parameter(RECORD_DOC, doc);
         }
         for field in json["fields"].as_array().into_iter().flatten() {
             let field_name = field["name"]
                 .as_str()
                 .ok_or_else(|| unsupported("field without a name"))?;
-            if let Some(doc) = field["doc"].as_str().filter(|_| self.metadata) {
+            if let Some(doc) = field["doc"].as_str().filter(|_| self.options.metadata) {
                 builder = builder.parameter(format!("{FIELD_DOC}{field_name}"), doc);
             }
             let field_type = &field["type"];
@@ -359,12 +355,12 @@ impl Reading {
             // A field's Avro default wins over its type's connect.default, as in AvroData; a
             // union's (an optional field's) is left to connect.default.
             if let Some(default) = field.get("default").filter(|_| !field_type.is_array()) {
-                let from_avro_only = self.metadata && field_type.get("connect.default").is_none();
+                let from_avro_only = self.options.metadata && field_type.get("connect.default").is_none();
                 field_schema = with_default(field_schema, default, from_avro_only.then_some(FIELD_DEFAULT));
             }
             builder = builder.field(field_name, field_schema);
         }
-        let schema = with_connect_properties(builder, json, self.metadata).build();
+        let schema = with_connect_properties(builder, json, self.options.metadata).build();
         self.named.insert(full, schema.clone());
         Ok(schema)
     }

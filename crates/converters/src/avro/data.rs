@@ -51,7 +51,7 @@ pub struct AvroOptions {
 
 impl AvroOptions {
     /// The parameter that names the enum a string was, as these options read and write it.
-    fn enum_parameter(self) -> &'static str {
+    pub(crate) fn enum_parameter(self) -> &'static str {
         if self.generalized { GENERALIZED_ENUM } else { ENUM }
     }
 }
@@ -83,13 +83,37 @@ pub(crate) fn enum_index(schema: &SchemaRef, symbol: &str, options: AvroOptions)
     })
 }
 
-/// The Avro union branch a value of the union struct `schema` is written as: the index of its
-/// set member (after null, when the union is optional) and that member's schema and value;
-/// `None` for null.
-pub(crate) fn union_branch<'a>(
-    schema: &'a SchemaRef,
-    value: &'a Value,
-) -> Result<Option<(usize, &'a SchemaRef, &'a Value)>> {
+/// What a value written under an optional or union schema is written as: the Avro union branch,
+/// and the schema and value written there (`None` for null).
+pub(crate) type Branch<'a> = (usize, Option<(&'a SchemaRef, &'a Value)>);
+
+/// The branch `value` is written as under `schema`, as AvroData writes it: a union struct's set
+/// member (after null, when the union is optional); an optional schema's value, or null, or with
+/// a default that default in place of null (the union `[type, "null"]` then); `None` when
+/// `schema` is written as no union at all.
+pub(crate) fn branch<'a>(schema: &'a SchemaRef, value: &'a Value, options: AvroOptions) -> Result<Option<Branch<'a>>> {
+    if is_union(schema) {
+        return union_branch(schema, value).map(Some);
+    }
+    if !schema.optional {
+        return Ok(None);
+    }
+    let (value_branch, null_branch) = if null_last(schema) { (0, 1) } else { (1, 0) };
+    let written = match value {
+        Value::Null => schema
+            .default_value
+            .as_ref()
+            .filter(|_| !options.ignore_default_for_nullables),
+        value => Some(value),
+    };
+    Ok(Some(match written {
+        Some(value) => (value_branch, Some((schema, value))),
+        None => (null_branch, None),
+    }))
+}
+
+/// The branch a value of the union struct `schema` is written as: its set member's.
+fn union_branch<'a>(schema: &'a SchemaRef, value: &'a Value) -> Result<Branch<'a>> {
     let set = match value {
         Value::Null => None,
         Value::Struct(members) => schema
@@ -101,8 +125,8 @@ pub(crate) fn union_branch<'a>(
         other => return Err(mismatch(schema, other)),
     };
     match set {
-        Some((position, (field, value))) => Ok(Some((position + usize::from(schema.optional), &field.schema, value))),
-        None if schema.optional => Ok(None),
+        Some((position, (field, value))) => Ok((position + usize::from(schema.optional), Some((&field.schema, value)))),
+        None if schema.optional => Ok((0, None)),
         None => Err(ConnectError::data(
             "a union with no member set, and null is not one of its types",
         )),
@@ -125,15 +149,6 @@ impl Default for AvroOptions {
 /// except a struct (AvroData writes an optional struct's union with null first either way).
 pub(crate) fn null_last(schema: &SchemaRef) -> bool {
     schema.default_value.is_some() && schema.schema_type != SchemaType::Struct
-}
-
-/// What a null of the optional `schema` is written as: its default unless there is none or the
-/// options say to keep nulls.
-pub(crate) fn null_or_default(schema: &SchemaRef, options: AvroOptions) -> Option<&Value> {
-    schema
-        .default_value
-        .as_ref()
-        .filter(|_| !options.ignore_default_for_nullables)
 }
 
 fn valid_name(name: &str) -> bool {
@@ -410,25 +425,16 @@ pub fn avro_value(schema: &SchemaRef, value: &Value) -> Result<Avro> {
 
 /// [`avro_value`] as AvroData's `options` have it.
 pub(crate) fn avro_value_with(schema: &SchemaRef, value: &Value, options: AvroOptions) -> Result<Avro> {
-    if is_union(schema) {
-        return Ok(match union_branch(schema, value)? {
-            Some((branch, member, value)) => {
-                Avro::Union(branch as u32, Box::new(required_value(member, value, options)?))
-            }
-            None => Avro::Union(0, Box::new(Avro::Null)),
-        });
-    }
-    if schema.optional {
-        let (value_branch, null_branch) = if null_last(schema) { (0, 1) } else { (1, 0) };
-        return Ok(match (value, null_or_default(schema, options)) {
-            (Value::Null, None) => Avro::Union(null_branch, Box::new(Avro::Null)),
-            (Value::Null, Some(default)) => {
-                Avro::Union(value_branch, Box::new(required_value(schema, default, options)?))
-            }
-            (value, _) => Avro::Union(value_branch, Box::new(required_value(schema, value, options)?)),
-        });
-    }
-    required_value(schema, value, options)
+    Ok(match branch(schema, value, options)? {
+        None => required_value(schema, value, options)?,
+        Some((index, written)) => {
+            let written = match written {
+                Some((schema, value)) => required_value(schema, value, options)?,
+                None => Avro::Null,
+            };
+            Avro::Union(index as u32, Box::new(written))
+        }
+    })
 }
 
 fn required_value(schema: &SchemaRef, value: &Value, options: AvroOptions) -> Result<Avro> {
